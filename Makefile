@@ -1,0 +1,202 @@
+# SPDX-License-Identifier: GPL-2.0
+# xrelay: one non-recursive GNU Makefile; every output lands under build/.
+#
+#   make            build the BPF object, its skeleton, xrelayd, xrelayctl, rtpflood
+#   make deps       install the Debian packages the build and the tests need
+#   make test       deps + build + every test (unit, bpf, e2e); ends in "N passed, N failed"
+#   make demo       deps + build + a self-contained demo in network namespaces
+#   make bench      deps + build + the media benchmark (XDP vs userspace vs plain)
+#   make fuzz       libFuzzer harnesses (clang), run for FUZZ_SECONDS each
+#   make SAN=1 ...  the same with AddressSanitizer/UBSan (output in build-san/)
+#   make V=1        show the commands
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.SUFFIXES:
+
+SAN      ?= 0
+ifeq ($(SAN),1)
+OUT      ?= build-san
+else
+OUT      ?= build
+endif
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+WARNINGS := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+	    -Wsign-compare -Wno-unused-parameter
+ifeq ($(CI),true)
+WERROR   ?= -Werror
+endif
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARNINGS) $(WERROR) -D_GNU_SOURCE -MMD -MP \
+	    -Iinclude -Idaemon -I$(OUT)
+LDLIBS   := -lbpf -lelf -lz -lmnl -lurcu -lurcu-cds -lev -ljansson -linih -lpthread
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+# BPF: compiled against the UAPI headers only (no vmlinux.h, no CO-RE needed).
+CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -Ibpf \
+	      -I/usr/include/$(shell uname -m)-linux-gnu $(CLANG_BPF_SYS_INCLUDES) \
+	      -Wall -Wno-unused-function $(WERROR)
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# ---- sources -------------------------------------------------------------
+# Every .c under daemon/ except the two programs' mains goes into libxrelay.a;
+# tests link the archive, so they pick up exactly the objects they use.
+DAEMON_MAIN  := daemon/main.c
+CTL_MAIN     := daemon/ctl/xrelayctl.c
+LIB_SRCS     := $(filter-out $(DAEMON_MAIN) $(CTL_MAIN),$(wildcard daemon/*.c daemon/*/*.c))
+LIB_OBJS     := $(LIB_SRCS:%.c=$(OUT)/%.o)
+BPF_SRCS     := $(wildcard bpf/*.bpf.c)
+BPF_OBJS     := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
+SKELS        := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/%.skel.h)
+BENCH_BPF    := $(wildcard bench/rtpflood/*.bpf.c)
+BENCH_SKELS  := $(BENCH_BPF:bench/rtpflood/%.bpf.c=$(OUT)/%.skel.h)
+BENCH_SRCS   := $(filter-out $(BENCH_BPF),$(wildcard bench/rtpflood/*.c))
+
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/unit/%)
+BPFT_SRCS    := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS    := $(BPFT_SRCS:tests/bpf/%.c=$(OUT)/tests/bpf/%)
+BPFT_HELPERS := $(filter-out $(BPFT_SRCS),$(wildcard tests/bpf/*.c))
+TEST_TOOLS_SRCS := $(wildcard tests/tools/*.c)
+TEST_TOOLS   := $(TEST_TOOLS_SRCS:tests/tools/%.c=$(OUT)/tests/tools/%)
+
+PROGS := $(OUT)/xrelayd $(OUT)/xrelayctl
+ifneq ($(BENCH_SRCS),)
+PROGS += $(OUT)/rtpflood
+endif
+
+.PHONY: all deps test unit bpf-test e2e demo bench fuzz clean help check-deps
+all: $(PROGS) $(UNIT_BINS) $(BPFT_BINS) $(TEST_TOOLS)
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---- BPF ------------------------------------------------------------------
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/xrelay/*) | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(OUT)/bench/%.bpf.o: bench/rtpflood/%.bpf.c $(wildcard include/xrelay/*) | $(OUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o && rm -f $@.tmp.o
+
+$(BENCH_SKELS): $(OUT)/%.skel.h: $(OUT)/bench/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+# ---- userspace ------------------------------------------------------------
+$(OUT)/%.o: %.c $(SKELS) $(BENCH_SKELS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libxrelay.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/xrelayd: $(OUT)/daemon/main.o $(OUT)/libxrelay.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/xrelayctl: $(OUT)/daemon/ctl/xrelayctl.o $(OUT)/libxrelay.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/rtpflood: $(BENCH_SRCS:%.c=$(OUT)/%.o) $(OUT)/libxrelay.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/unit/%: $(OUT)/tests/unit/%.o $(OUT)/libxrelay.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(OUT)/tests/bpf/%: $(OUT)/tests/bpf/%.o $(BPFT_HELPERS:%.c=$(OUT)/%.o) $(OUT)/libxrelay.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(OUT)/tests/tools/%: $(OUT)/tests/tools/%.o $(OUT)/libxrelay.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/bpf $(OUT)/bench:
+	$(Q)mkdir -p $@
+
+# ---- set-up and runs ------------------------------------------------------
+DEB_PKGS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+	    libmnl-dev liburcu-dev libev-dev libjansson-dev libinih-dev \
+	    libcmocka-dev sip-tester iproute2 ethtool procps psmisc python3 \
+	    libclang-rt-14-dev tshark linux-perf valgrind pkg-config
+
+# Idempotent: installs only what is missing (apt-get update only then).
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+		| grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "  DEPS     installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	else echo "  DEPS     all present"; fi
+	@mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+
+unit: all
+	$(Q)tests/run.sh unit
+
+bpf-test: all
+	$(Q)tests/run.sh bpf
+
+e2e: all
+	$(Q)tests/run.sh e2e
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh all
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/e2e/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/run.sh
+
+FUZZ_SECONDS ?= 30
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Idaemon -I$(OUT) \
+		-fsanitize=fuzzer,address,undefined $< $(FUZZ_LIB_SRCS_$*) -o $@ $(LDLIBS)
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do mkdir -p build-fuzz/corpus-$$(basename $$f); \
+		$$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$(basename $$f) \
+		tests/fuzz/seeds/$$(basename $$f) || exit 1; done
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

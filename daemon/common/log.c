@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * log.c - formatting and output of the daemon's log lines (see log.h).
+ * Owns the per-subsystem levels; nothing else.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+static bool log_fg = true;
+static int log_levels[LS__MAX] = { [0 ... LS__MAX - 1] = LL_INFO };
+static const char *const subsys_names[LS__MAX] = {
+	"main", "sip", "tx", "proxy", "media", "fastpath", "ctl",
+};
+
+void
+log_init(bool foreground, int level, const char *ident)
+{
+	log_fg = foreground;
+	for (int i = 0; i < LS__MAX; i++)
+		log_levels[i] = level;
+	if (!foreground)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_set_level(enum log_subsys s, int level)
+{
+	if (s < LS__MAX)
+		log_levels[s] = level;
+}
+
+int
+log_get_level(enum log_subsys s)
+{
+	return s < LS__MAX ? log_levels[s] : LL_INFO;
+}
+
+bool
+log_enabled(enum log_subsys s, int level)
+{
+	return s < LS__MAX && level <= log_levels[s];
+}
+
+static void
+log_out(enum log_subsys s, int level, const char *msg)
+{
+	static const char *const lvl[8] = { "emerg", "alert", "crit", "error",
+					    "warn", "notice", "info", "debug" };
+	if (!log_fg) {
+		syslog(level, "%s: %s", subsys_names[s], msg);
+		return;
+	}
+	struct timespec ts;
+	struct tm tm;
+	char line[2048];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	int n = snprintf(line, sizeof(line), "%02d:%02d:%02d.%03ld %-5s %-8s %s\n",
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+			 lvl[level & 7], subsys_names[s], msg);
+	if (n > (int)sizeof(line) - 1)
+		n = sizeof(line) - 1;
+	/* One write per line so threads do not interleave. */
+	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+		/* nothing sensible to do */
+	}
+}
+
+void
+vlogs(enum log_subsys s, int level, const char *fmt, va_list ap)
+{
+	char msg[1536];
+	if (!log_enabled(s, level))
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_out(s, level, msg);
+}
+
+void
+logs(enum log_subsys s, int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlogs(s, level, fmt, ap);
+	va_end(ap);
+}
+
+static void
+vlog_errno(int level, int err, const char *fmt, va_list ap)
+{
+	char msg[1400];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (err)
+		logs(LS_MAIN, level, "%s: %s", msg, strerror(err));
+	else
+		logs(LS_MAIN, level, "%s", msg);
+}
+
+#define LOG_BODY(level, err) do {		\
+	int _e = (err); va_list ap;		\
+	va_start(ap, fmt);			\
+	vlog_errno((level), _e, fmt, ap);	\
+	va_end(ap);				\
+} while (0)
+
+void log_warn(const char *fmt, ...)  { LOG_BODY(LL_WARN, errno); }
+void log_warnx(const char *fmt, ...) { LOG_BODY(LL_WARN, 0); }
+void log_info(const char *fmt, ...)  { LOG_BODY(LL_INFO, 0); }
+void log_debug(const char *fmt, ...) { LOG_BODY(LL_DEBUG, 0); }
+
+void
+fatal(const char *fmt, ...)
+{
+	LOG_BODY(LL_ERR, errno);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	LOG_BODY(LL_ERR, 0);
+	exit(1);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * config.h - xrelayd's configuration: one struct filled from the command line
+ * and from a config file (-c FILE, inih), driven by one options table in
+ * config.c so option names, config keys and --help never drift apart.
+ * Read-only after start-up; every module gets a const pointer.
+ */
+#ifndef XR_CONFIG_H
+#define XR_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/addr.h"
+
+#define XR_MAX_ADDRS	16	/* --sip, --media, --xdp entries */
+#define XR_MAX_DOMAINS	32	/* --domain entries */
+#define XR_MAX_ROUTES	64	/* --route entries */
+#define XR_MAX_TARGETS	16	/* URIs in one --route */
+
+enum xr_xdp_mode { XR_XDP_AUTO, XR_XDP_NATIVE, XR_XDP_GENERIC };
+
+/*
+ * Latching policy (README "Latching"): which first packet may latch a side.
+ *  STRICT:  source address and port equal the negotiated (SDP) ones.
+ *  ADDRESS: source address equals the negotiated one, any port (port-only NAT).
+ *  ANY:     the first packet from anywhere (peers behind full NAT).
+ * No policy ever re-latches a side that is latched (RTP Bleed).
+ */
+enum xr_latch { XR_LATCH_STRICT, XR_LATCH_ADDRESS, XR_LATCH_ANY };
+
+struct xr_route {
+	char	*aor;				/* "user@domain" or "user" */
+	char	*targets[XR_MAX_TARGETS];	/* SIP URIs forked to in parallel */
+	int	 ntargets;
+};
+
+struct xr_config {
+	union xr_sa	 sip[XR_MAX_ADDRS];	/* --sip ADDR:PORT (UDP and TCP) */
+	int		 nsip;
+	union xr_sa	 media[XR_MAX_ADDRS];	/* --media ADDR (port 0) */
+	int		 nmedia;
+	uint16_t	 port_lo, port_hi;	/* --ports LO-HI (default 30000-39999) */
+	char		 xdp_ifs[XR_MAX_ADDRS][IF_NAMESIZE]; /* --xdp IFNAME */
+	int		 nxdp;
+	enum xr_xdp_mode xdp_mode;		/* --xdp-mode (default auto) */
+	char		 ctl_path[108];		/* --ctl (default /run/xrelay/xrelay.sock) */
+	char		 pin_dir[256];		/* --pin-dir (default /sys/fs/bpf/xrelay) */
+	char		*domains[XR_MAX_DOMAINS]; /* --domain NAME */
+	int		 ndomains;
+	struct xr_route	 routes[XR_MAX_ROUTES];	/* --route AOR=URI[,URI] */
+	int		 nroutes;
+	int		 media_timeout;		/* --media-timeout SEC (default 60) */
+	enum xr_latch	 latch;			/* --latch strict|address|any (default strict) */
+	int		 workers;		/* --workers N SIP threads (default: CPUs) */
+	int		 tcp_idle;		/* --tcp-idle SEC (default 600) */
+	int		 tcp_max_conns;		/* --tcp-max N (default 4096) */
+	int		 min_expires;		/* --min-expires SEC (default 60) */
+	int		 max_expires;		/* --max-expires SEC (default 3600) */
+	int		 default_expires;	/* --default-expires SEC (default 3600) */
+	bool		 foreground;		/* -f */
+	int		 verbose;		/* -v, repeatable */
+	bool		 check_only;		/* -n: check the config, print it, exit */
+};
+
+/* Defaults for every field. */
+void	config_defaults(struct xr_config *cfg);
+/*
+ * Fill cfg from argv (after config_defaults); a -c FILE is read at its place
+ * in argv, so later options override it.  Returns 0, or -EINVAL after writing
+ * a one-line reason to stderr.
+ */
+int	config_parse_args(struct xr_config *cfg, int argc, char **argv);
+/* Read one config file (key = value, keys are the long option names). */
+int	config_load_file(struct xr_config *cfg, const char *path);
+/* Check cross-field rules (range even-aligned, at least one --media, ...). */
+int	config_validate(const struct xr_config *cfg, char *err, size_t errlen);
+/* Normalised dump, one "key = value" per line, that config_load_file reads back. */
+void	config_dump(const struct xr_config *cfg, FILE *out);
+void	config_free(struct xr_config *cfg);
+void	config_usage(FILE *out);
+
+#endif /* XR_CONFIG_H */

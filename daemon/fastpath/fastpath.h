@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fastpath.h - the daemon's handle on the XDP fast path: the loaded skeleton,
+ * its (pinned) maps, and the interfaces it is attached to.
+ *   loader.c   open/load/pin the skeleton, ABI check, attach/detach (owner of struct fp)
+ *   maps.c     encode and write flows, read per-flow stats and counters
+ *   netlink.c  libmnl link dump + notifications -> xr_tx_ports / xr_vlans
+ * Map updates are plain bpf syscalls: safe from any thread.
+ */
+#ifndef XR_FASTPATH_H
+#define XR_FASTPATH_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "config.h"
+#include "xrelay/counters.h"
+#include "xrelay/flow.h"
+
+#define FP_MAX_LINKS	XR_MAX_ADDRS
+
+struct xrelay_bpf;
+
+struct fp_link {
+	int		ifindex;
+	char		name[IF_NAMESIZE];
+	int		link_fd;	/* bpf_link: the program goes when the daemon dies */
+	unsigned	xdp_flags;	/* XDP_FLAGS_DRV_MODE / XDP_FLAGS_SKB_MODE actually used */
+};
+
+struct fp {
+	struct xrelay_bpf *skel;	/* NULL when the maps were opened some other way (tests) */
+	int		flows_fd;	/* xr_flows */
+	int		stats_fd;	/* xr_flow_stats */
+	int		counters_fd;	/* xr_counters */
+	int		tx_ports_fd;	/* xr_tx_ports */
+	int		vlans_fd;	/* xr_vlans */
+	int		abi_fd;		/* xr_abi */
+	int		prog_fd;	/* the XDP program */
+	int		ncpus;		/* libbpf_num_possible_cpus() */
+	char		pin_dir[256];	/* "" when not pinned */
+	struct fp_link	links[FP_MAX_LINKS];
+	int		nlinks;
+};
+
+/* ---- loader.c ---- */
+/*
+ * Open and load the skeleton, reusing maps pinned under pin_dir when their
+ * ABI matches (refusing with a clear message when it does not), pinning them
+ * otherwise (pin_dir NULL or "": no pinning, for tests).  Flushes any flow
+ * left by an earlier daemon: a restart forwards nothing it does not know.
+ * Returns 0 or -errno.
+ */
+int	fp_open(struct fp *fp, const char *pin_dir);
+/* Attach the program to ifname in mode; 0 or -errno (logged). */
+int	fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode);
+/* Detach from every interface, delete every flow, close; unpin when unpin. */
+void	fp_close(struct fp *fp, bool unpin);
+
+/* ---- maps.c ---- */
+/* Key for packets sent to local (relay address and port). Zeroes padding. */
+void	fp_key_make(struct xr_flow_key *k, const union xr_sa *local);
+/*
+ * Value for a flow: packets from peer (checked only with XR_FLOW_F_LATCHED)
+ * leave from src towards dst (dst may be NULL without XR_FLOW_F_FORWARD).
+ */
+void	fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *peer,
+		     unsigned flags, const union xr_sa *src, const union xr_sa *dst,
+		     uint8_t ttl);
+/* Insert or replace a flow; creates its zeroed stats entry when missing. */
+int	fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v);
+/* Delete a flow and its stats; -ENOENT when it was not there. */
+int	fp_flow_del(struct fp *fp, const struct xr_flow_key *k);
+int	fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v);
+/* Per-flow stats summed over CPUs (last_seen_ns: the max). */
+int	fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *sum);
+/* All counters summed over CPUs, indexed by enum xr_cnt. */
+int	fp_counters(struct fp *fp, uint64_t out[XR_CNT__MAX]);
+/* Delete every flow and stats entry; returns how many flows were deleted. */
+int	fp_flows_flush(struct fp *fp);
+/* Number of entries in xr_flows (for tests: "maps are empty afterwards"). */
+int	fp_flows_count(struct fp *fp);
+
+/* ---- netlink.c ---- */
+struct ev_loop;
+/*
+ * Fill xr_tx_ports (every interface the program is attached to, and every
+ * other one that can take redirected frames) and xr_vlans from a link dump,
+ * then keep them current from RTNLGRP_LINK notifications on loop.
+ */
+int	fp_netlink_start(struct fp *fp, struct ev_loop *loop);
+void	fp_netlink_stop(void);
+
+#endif /* XR_FASTPATH_H */

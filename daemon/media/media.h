@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * media.h - media sessions: the public API of daemon/media.
+ *   ports.c    the RTP/RTCP port-pair allocator (even RTP, odd RTCP) over --ports
+ *   session.c  sessions and sides, the session table (liburcu lfht), kernel flow upkeep
+ *   latch.c    the latching decision (pure, unit-tested)
+ *   relay.c    the userspace relay: libev loop thread, recvmmsg/sendmmsg
+ *
+ * A session joins two sides, A and B.  Each side owns a port pair on the relay
+ * address that faces its party (chosen by route, see common/route.h): the
+ * party sends RTP to local_rtp and RTCP to local_rtp+1.  Packets A sends are
+ * relayed from B's port pair to B's remote (and the other way round).
+ * All functions are thread-safe; lookups are RCU readers.
+ */
+#ifndef XR_MEDIA_H
+#define XR_MEDIA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "config.h"
+
+struct fp;
+struct json_t;
+
+enum media_side_id { MEDIA_A = 0, MEDIA_B = 1 };
+
+/* Which way media may flow, from the SDP's a=sendrecv/sendonly/recvonly/inactive. */
+enum media_dir { MEDIA_SENDRECV, MEDIA_SENDONLY, MEDIA_RECVONLY, MEDIA_INACTIVE };
+
+struct media_side_info {
+	union xr_sa	local_rtp;	/* relay address and RTP port this side sends to */
+	union xr_sa	remote_rtp;	/* negotiated RTP address of the party (port 0: unknown) */
+	union xr_sa	latched_rtp;	/* latched RTP source (family 0: not latched) */
+	union xr_sa	latched_rtcp;	/* latched RTCP source (family 0: not latched) */
+	enum media_dir	dir;		/* what this side's SDP said */
+};
+
+struct media_session_info {
+	uint64_t		id;
+	struct media_side_info	side[2];
+	uint64_t		created_ms;	/* CLOCK_REALTIME ms */
+	uint64_t		last_media_ms;	/* CLOCK_MONOTONIC ms of the last packet, either path */
+};
+
+/* Set up the allocator and the table; fp is NULL without --xdp. 0 or -errno. */
+int	media_init(const struct xr_config *cfg, struct fp *fp);
+/* Start the relay thread. */
+int	media_start(void);
+/* Stop the relay thread, delete every session (and its kernel flows). */
+void	media_stop(void);
+
+/*
+ * Create a session relaying between the parties at a and b (RTP addresses;
+ * RTCP is port + 1).  Allocates and binds both sides' port pairs, writes the
+ * not-yet-latched kernel flows, starts relaying.  On error nothing is left
+ * half-allocated: -EADDRINUSE/-ENOSPC for an exhausted port range (message in
+ * the log), -EINVAL for bad addresses.
+ */
+int	media_session_create(const union xr_sa *a, const union xr_sa *b, uint64_t *id);
+/*
+ * Create a session whose side B is not known yet (SIP offer seen, answer not):
+ * only side A's remote is set; b_hint picks the relay address for side B
+ * (the address the route to B leaves from). Complete it with media_session_update().
+ */
+int	media_session_create_half(const union xr_sa *a, const union xr_sa *b_hint, uint64_t *id);
+/*
+ * New negotiated remote and direction for one side (answer, re-INVITE, hold).
+ * The kernel flows change before this returns.  A changed remote address
+ * unlatches that side.  0, -ENOENT.
+ */
+int	media_session_update(uint64_t id, enum media_side_id side, const union xr_sa *remote,
+			     enum media_dir dir);
+/* Delete a session: kernel flows gone before this returns. 0 or -ENOENT. */
+int	media_session_delete(uint64_t id);
+int	media_session_info(uint64_t id, struct media_session_info *out);
+int	media_session_count(void);
+
+/*
+ * Per-flow rows for `xrelayctl flows` (kernel and userspace counted apart)
+ * and the media part of `status`/`stats`, as new jansson references.
+ */
+struct json_t	*media_flows_json(void);
+struct json_t	*media_stats_json(void);
+
+/*
+ * Sessions whose media has been silent for timeout_s (both paths) are
+ * reported through cb (called outside any lock); the SIP side ends the call.
+ */
+void	media_set_timeout_cb(void (*cb)(uint64_t id, void *arg), void *arg);
+
+#endif /* XR_MEDIA_H */

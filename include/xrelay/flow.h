@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * flow.h - the forwarding table shared by bpf/xrelay.bpf.c and daemon/fastpath.
+ *
+ * One definition, included unchanged by both compilers: only <linux/types.h>
+ * types, explicit padding, and _Static_asserts on every size and offset the
+ * other side relies on.  Keys are zeroed before they are filled: hash maps
+ * compare every byte, padding included.
+ *
+ * Byte order: addresses and ports are in network order everywhere in this
+ * file.  Addresses are 16 bytes: IPv6 as is, IPv4 as the v4-mapped form
+ * ::ffff:a.b.c.d, so one key and one value carry either family and a flow may
+ * later bridge IPv4 and IPv6 (XDP passes such flows to userspace for now).
+ */
+#ifndef XRELAY_FLOW_H
+#define XRELAY_FLOW_H
+
+#include <linux/types.h>
+
+/* Raise on any change to a struct below or to a map's type, key or value. */
+#define XR_ABI_VERSION		1
+
+/* Address family tags used in keys and values (not AF_*: fixed on the wire). */
+#define XR_FAM_IPV4		4
+#define XR_FAM_IPV6		6
+
+/* Key of xr_flows and xr_flow_stats: where the packet was sent to. */
+struct xr_flow_key {
+	__u8	addr[16];	/* relay's own address (v4-mapped for IPv4), network order */
+	__be16	port;		/* relay's own UDP port, network order */
+	__u8	family;		/* XR_FAM_IPV4 or XR_FAM_IPV6: the packet's family */
+	__u8	pad;		/* zero */
+};
+
+/* xr_flow.flags */
+#define XR_FLOW_F_LATCHED	(1u << 0) /* peer_* is the latched source: only it is forwarded */
+#define XR_FLOW_F_FORWARD	(1u << 1) /* dst_* is known and media may flow this way */
+#define XR_FLOW_F_RTCP		(1u << 2) /* the RTCP leg of a pair (informational) */
+
+/* Value of xr_flows: what to do with a packet that hit the key. */
+struct xr_flow {
+	__u64	session_id;	/* media session owning this flow (daemon's id) */
+	__u8	peer_addr[16];	/* source the packets must come from, v4-mapped for IPv4 */
+	__be16	peer_port;	/* source port the packets must come from */
+	__u8	peer_family;	/* XR_FAM_*: family of peer_addr */
+	__u8	flags;		/* XR_FLOW_F_* */
+	__u8	src_addr[16];	/* relay address the forwarded packet leaves from */
+	__be16	src_port;	/* relay port the forwarded packet leaves from */
+	__u8	out_family;	/* XR_FAM_*: family of src_addr and dst_addr */
+	__u8	ttl;		/* TTL / hop limit set on the forwarded packet */
+	__u8	dst_addr[16];	/* where the forwarded packet goes */
+	__be16	dst_port;	/* destination port of the forwarded packet */
+	__u16	pad0;		/* zero */
+	__u32	pad1;		/* zero */
+};
+
+/* Value of xr_flow_stats (per-CPU): summed (packets, bytes) and maxed (last_seen) by the daemon. */
+struct xr_flow_stats {
+	__u64	packets;	/* packets forwarded by XDP */
+	__u64	bytes;		/* UDP payload bytes forwarded by XDP */
+	__u64	last_seen_ns;	/* bpf_ktime_get_ns() (CLOCK_MONOTONIC) of the last one */
+};
+
+/* Value of xr_vlans, keyed by a VLAN device's ifindex (__u32). */
+struct xr_vlan {
+	__u32	lower_ifindex;	/* the device the VLAN device sits on */
+	__u16	vlan_id;	/* VLAN id, host order */
+	__u16	pad;		/* zero */
+};
+
+/* Value of the single-entry xr_abi array: checked against pinned maps at start. */
+struct xr_abi {
+	__u32	version;	/* XR_ABI_VERSION */
+	__u16	key_size;	/* sizeof(struct xr_flow_key) */
+	__u16	flow_size;	/* sizeof(struct xr_flow) */
+	__u16	stats_size;	/* sizeof(struct xr_flow_stats) */
+	__u16	ncounters;	/* XR_CNT__MAX */
+	__u32	pad;		/* zero */
+};
+
+_Static_assert(sizeof(struct xr_flow_key) == 20, "xr_flow_key layout");
+_Static_assert(__builtin_offsetof(struct xr_flow_key, port) == 16, "xr_flow_key.port");
+_Static_assert(sizeof(struct xr_flow) == 72, "xr_flow layout");
+_Static_assert(__builtin_offsetof(struct xr_flow, peer_addr) == 8, "xr_flow.peer_addr");
+_Static_assert(__builtin_offsetof(struct xr_flow, src_addr) == 28, "xr_flow.src_addr");
+_Static_assert(__builtin_offsetof(struct xr_flow, dst_addr) == 48, "xr_flow.dst_addr");
+_Static_assert(sizeof(struct xr_flow_stats) == 24, "xr_flow_stats layout");
+_Static_assert(sizeof(struct xr_vlan) == 8, "xr_vlan layout");
+_Static_assert(sizeof(struct xr_abi) == 16, "xr_abi layout");
+
+#endif /* XRELAY_FLOW_H */

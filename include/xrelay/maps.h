@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * maps.h - names, sizes and the pin location of the fast-path maps.
+ * The BTF definitions live in bpf/maps.bpf.h; the daemon opens them through
+ * the skeleton (skel->maps.xr_flows, ...) and pins them under XR_PIN_DIR.
+ * Kernel object names are limited to 15 characters.
+ */
+#ifndef XRELAY_MAPS_H
+#define XRELAY_MAPS_H
+
+#define XR_PIN_DIR		"/sys/fs/bpf/xrelay"	/* default; xrelayd --pin-dir overrides */
+
+#define XR_MAP_FLOWS		"xr_flows"	/* HASH  xr_flow_key -> xr_flow */
+#define XR_MAP_FLOW_STATS	"xr_flow_stats"	/* PERCPU_HASH xr_flow_key -> xr_flow_stats */
+#define XR_MAP_COUNTERS		"xr_counters"	/* PERCPU_ARRAY enum xr_cnt -> __u64 packets */
+#define XR_MAP_TX_PORTS		"xr_tx_ports"	/* DEVMAP_HASH ifindex -> ifindex */
+#define XR_MAP_VLANS		"xr_vlans"	/* HASH ifindex of a VLAN device -> xr_vlan */
+#define XR_MAP_ABI		"xr_abi"	/* ARRAY[1] -> xr_abi */
+
+#define XR_FLOWS_MAX		131072	/* flows: two per port of a session side */
+#define XR_TX_PORTS_MAX		256	/* interfaces the program may redirect to */
+#define XR_VLANS_MAX		1024	/* VLAN devices known */
+
+#endif /* XRELAY_MAPS_H */
