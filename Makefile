@@ -147,7 +147,7 @@ $(OUT)/bpf $(OUT)/bench:
 # ---- set-up and runs ------------------------------------------------------
 DEB_PKGS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	    libmnl-dev liburcu-dev libev-dev libjansson-dev libinih-dev \
-	    libcmocka-dev sip-tester iproute2 ethtool procps psmisc python3 \
+	    libcmocka-dev sip-tester iproute2 iputils-ping ethtool procps psmisc python3 \
 	    libclang-rt-14-dev tshark linux-perf valgrind pkg-config
 
 # Idempotent: installs only what is missing (apt-get update only then).
