@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ports.h - the RTP/RTCP port-pair allocator of daemon/media (ports.c).
+ * One pool per --media address over --ports LO-HI: even RTP port, RTCP on
+ * RTP + 1.  Allocating a pair binds both UDP sockets; freeing only returns
+ * the pair to the pool (the caller closes the sockets first).
+ */
+#ifndef XR_MEDIA_PORTS_H
+#define XR_MEDIA_PORTS_H
+
+#include <stdint.h>
+
+#include "common/addr.h"
+
+/*
+ * TTL (IPv4) / hop limit (IPv6) of every relay socket.  The XDP path writes
+ * the same value into forwarded packets (xr_flow.ttl), so a packet looks the
+ * same whichever path carried it.
+ */
+#define MEDIA_TTL	64
+
+struct port_pool;
+
+/* A bound pair: fd[0] RTP on port, fd[1] RTCP on port + 1, both on addr. */
+struct port_pair {
+	int		fd[2];		/* nonblocking, close-on-exec UDP sockets */
+	union xr_sa	rtp;		/* relay address and RTP port (RTCP: port + 1) */
+};
+
+/*
+ * A pool for addr (port ignored) over lo..hi inclusive.  The first RTP port
+ * is lo rounded up to even; the last pair ends at or before hi.  NULL with
+ * errno EINVAL when the range holds no pair (or lo == 0, or the address is
+ * not IPv4/IPv6), ENOMEM when out of memory.
+ */
+struct port_pool	*port_pool_new(const union xr_sa *addr, uint16_t lo, uint16_t hi);
+void			 port_pool_free(struct port_pool *p);
+
+/*
+ * Take the next free pair after the pool's rotating cursor (a pair just
+ * released is the last to be reused) and bind both sockets, with IP_TTL /
+ * IPV6_UNICAST_HOPS set to MEDIA_TTL.  A pair whose bind fails with
+ * EADDRINUSE (another process holds a port) is skipped.  Returns 0, -ENOSPC
+ * when no pair can be had (logged once with the range and the use count),
+ * or another -errno from socket()/bind() (e.g. -EADDRNOTAVAIL: the address
+ * is not on this host).  Nothing is held on error.  Thread-safe.
+ */
+int	port_pool_alloc(struct port_pool *p, struct port_pair *out);
+/*
+ * Return the pair whose RTP port is rtp_port to the pool.  The caller has
+ * closed (or never opened) its sockets.  Unknown or free ports are ignored.
+ */
+void	port_pool_release(struct port_pool *p, uint16_t rtp_port);
+/* Close pair's sockets (those >= 0) and release it; for error paths and deletes. */
+void	port_pair_put(struct port_pool *p, struct port_pair *pair);
+
+/* Pairs allocated / pairs in the range; the address and range of the pool. */
+int			 port_pool_in_use(struct port_pool *p);
+int			 port_pool_size(const struct port_pool *p);
+const union xr_sa	*port_pool_addr(const struct port_pool *p);
+void			 port_pool_range(const struct port_pool *p, uint16_t *lo, uint16_t *hi);
+
+#endif /* XR_MEDIA_PORTS_H */
