@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * stats.bpf.h - the one exit-accounting path of the XDP program (BPF side
+ * only): an enum xr_cnt outcome becomes one per-CPU counter increment and
+ * the XDP action that goes with it; per-flow stats for forwarded packets.
+ */
+#ifndef XR_STATS_BPF_H
+#define XR_STATS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "maps.bpf.h"
+
+/*
+ * Count outcome cnt (an enum xr_cnt) once and return its XDP action:
+ * fwd_redirect -> XDP_REDIRECT, fwd_tx -> XDP_TX, every pass_* -> XDP_PASS.
+ */
+static __always_inline int
+xr_account(int cnt)
+{
+	__u32 idx = cnt;
+	__u64 *c;
+
+	c = bpf_map_lookup_elem(&xr_counters, &idx);
+	if (c)
+		*c += 1;		/* per-CPU slot: no atomics needed */
+	if (idx == XR_CNT_fwd_redirect)
+		return XDP_REDIRECT;
+	if (idx == XR_CNT_fwd_tx)
+		return XDP_TX;
+	return XDP_PASS;
+}
+
+/* Add one forwarded packet of payload bytes to the flow's stats, when the daemon created them. */
+static __always_inline void
+xr_flow_account(const struct xr_flow_key *key, __u32 payload)
+{
+	struct xr_flow_stats *st;
+
+	st = bpf_map_lookup_elem(&xr_flow_stats, key);
+	if (!st)
+		return;
+	st->packets += 1;
+	st->bytes += payload;
+	st->last_seen_ns = bpf_ktime_get_ns();
+}
+
+#endif /* XR_STATS_BPF_H */

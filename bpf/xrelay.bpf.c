@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xrelay.bpf.c - the XDP entry of the RTP fast path (SEC("xdp") xr_xdp_rx).
+ * Parses a frame (parse.h), looks the relay address and port up in xr_flows,
+ * checks the latched source, finds the next hop with bpf_fib_lookup, rewrites
+ * addresses, ports, TTL, MACs and the VLAN tag, and sends the frame on
+ * (XDP_TX or a DEVMAP redirect).  Everything else is XDP_PASS, untouched.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "xrelay/counters.h"
+#include "xrelay/flow.h"
+#include "csum.h"
+#include "maps.bpf.h"
+#include "parse.h"
+#include "stats.bpf.h"
+
+/* Not in the UAPI headers without libc; fixed by the socket ABI. */
+#define XR_AF_INET	2
+#define XR_AF_INET6	10
+
+/*
+ * fib_ifindex - device bpf_fib_lookup() looks routes up "from"; 0 = the
+ * ingress device (ctx->ingress_ifindex).  Set by the loader before load.
+ *
+ * Why: bpf_fib_lookup() returns BPF_FIB_LKUP_RET_FWD_DISABLED unless
+ * forwarding is on for the device params->ifindex names (IN_DEV_FORWARD for
+ * IPv4, idev->cnf.forwarding for IPv6), and the relay host runs with
+ * net.ipv4.ip_forward=0 so that nothing but xrelay carries packets between
+ * its sides.  The loader therefore sets fib_ifindex = 1 (lo) and turns on
+ * net.ipv4.conf.lo.forwarding=1 and net.ipv6.conf.lo.forwarding=1 only.
+ * FIB_RESULT_PLACEHOLDER
+ */
+const volatile __u32 fib_ifindex = 0;
+
+/* ETH_HLEN plus one VLAN tag: the largest L3 offset the parsers accept. */
+#define XR_L3_MAX	(ETH_HLEN + sizeof(struct xr_vlan_hdr))
+/* ... plus the largest IPv4 header. */
+#define XR_L4_MAX	(XR_L3_MAX + 60)
+
+/* What to do with the VLAN tag on the way out. */
+enum xr_vlan_op {
+	XR_VLAN_NONE,	/* untagged in, untagged out */
+	XR_VLAN_KEEP,	/* tagged in, same tag out (same device) */
+	XR_VLAN_SET,	/* tagged in, tagged out with another VLAN id */
+	XR_VLAN_PUSH,	/* untagged in, tagged out */
+	XR_VLAN_POP,	/* tagged in, untagged out */
+};
+
+/* Outcome of the egress decision, computed before the frame is touched. */
+struct xr_egress {
+	__u32	tx_ifindex;	/* device the frame is sent on */
+	__u16	vid;		/* VLAN id for SET/PUSH */
+	__u8	op;		/* enum xr_vlan_op */
+	__u8	verdict;	/* XR_CNT_fwd_tx or XR_CNT_fwd_redirect */
+};
+
+/* Build the key (where the packet was sent to) from the parsed headers. */
+static __always_inline int
+xr_make_key(void *data, void *data_end, const struct xr_pkt *p, struct xr_flow_key *key)
+{
+	__u32 l3 = p->l3_off, l4 = p->l4_off;
+	struct udphdr *udp;
+
+	__builtin_memset(key, 0, sizeof(*key));
+	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
+		return XR_CNT_pass_truncated;
+	udp = data + l4;
+	if ((void *)(udp + 1) > data_end)
+		return XR_CNT_pass_truncated;
+	key->port = udp->dest;
+	key->family = p->family;
+	if (p->family == XR_FAM_IPV4) {
+		struct iphdr *ip = data + l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return XR_CNT_pass_truncated;
+		key->addr[10] = 0xff;
+		key->addr[11] = 0xff;
+		__builtin_memcpy(&key->addr[12], &ip->daddr, 4);
+	} else {
+		struct ipv6hdr *ip6 = data + l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return XR_CNT_pass_truncated;
+		__builtin_memcpy(key->addr, &ip6->daddr, 16);
+	}
+	return XR_CONTINUE;
+}
+
+/*
+ * The data-path rules of DESIGN.md on a flow that was hit: latched, from the
+ * latched peer (address and port: RTP Bleed), forwarding on, same family.
+ */
+static __always_inline int
+xr_check_flow(void *data, void *data_end, const struct xr_pkt *p, const struct xr_flow *f)
+{
+	__u32 l3 = p->l3_off, l4 = p->l4_off;
+	const __u32 *peer = (const __u32 *)f->peer_addr;
+	struct udphdr *udp;
+
+	if (!(f->flags & XR_FLOW_F_LATCHED))
+		return XR_CNT_pass_not_latched;
+	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
+		return XR_CNT_pass_truncated;
+	udp = data + l4;
+	if ((void *)(udp + 1) > data_end)
+		return XR_CNT_pass_truncated;
+	if (f->peer_family != p->family || f->peer_port != udp->source)
+		return XR_CNT_pass_wrong_source;
+	if (p->family == XR_FAM_IPV4) {
+		struct iphdr *ip = data + l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return XR_CNT_pass_truncated;
+		if (peer[3] != ip->saddr)
+			return XR_CNT_pass_wrong_source;
+	} else {
+		struct ipv6hdr *ip6 = data + l3;
+		const __u32 *s;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return XR_CNT_pass_truncated;
+		s = ip6->saddr.in6_u.u6_addr32;
+		if (peer[0] != s[0] || peer[1] != s[1] || peer[2] != s[2] || peer[3] != s[3])
+			return XR_CNT_pass_wrong_source;
+	}
+	if (!(f->flags & XR_FLOW_F_FORWARD))
+		return XR_CNT_pass_no_dest;
+	if (f->out_family != p->family)
+		return XR_CNT_pass_af_bridge;
+	return XR_CONTINUE;
+}
+
+/*
+ * Next hop of the rewritten packet, looked up before anything is written so
+ * that a passed packet reaches the stack unmodified.  On success fib holds
+ * the egress ifindex and both MACs.
+ */
+static __always_inline int
+xr_fib(struct xdp_md *ctx, void *data, void *data_end, const struct xr_pkt *p,
+       const struct xr_flow *f, struct bpf_fib_lookup *fib)
+{
+	__u32 l3 = p->l3_off;
+	long rc;
+
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->ifindex = fib_ifindex ? fib_ifindex : ctx->ingress_ifindex;
+	fib->l4_protocol = IPPROTO_UDP;
+	fib->sport = f->src_port;
+	fib->dport = f->dst_port;
+	fib->tot_len = p->l3_len;
+	if (l3 > XR_L3_MAX)
+		return XR_CNT_pass_truncated;
+	if (p->family == XR_FAM_IPV4) {
+		struct iphdr *ip = data + l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return XR_CNT_pass_truncated;
+		fib->family = XR_AF_INET;
+		fib->tos = ip->tos;
+		__builtin_memcpy(&fib->ipv4_src, &f->src_addr[12], 4);
+		__builtin_memcpy(&fib->ipv4_dst, &f->dst_addr[12], 4);
+	} else {
+		struct ipv6hdr *ip6 = data + l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return XR_CNT_pass_truncated;
+		fib->family = XR_AF_INET6;
+		fib->flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0fffffff);
+		__builtin_memcpy(fib->ipv6_src, f->src_addr, 16);
+		__builtin_memcpy(fib->ipv6_dst, f->dst_addr, 16);
+	}
+	rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_SUCCESS:
+		return XR_CONTINUE;
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		return XR_CNT_pass_no_neigh;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return XR_CNT_pass_frag_needed;
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return XR_CNT_pass_fib_disabled;
+	default:	/* blackhole, unreachable, prohibit, local, LWT, errors */
+		return XR_CNT_pass_no_route;
+	}
+}
+
+/*
+ * Where the frame leaves and with which tag, still without touching it.
+ * The fib's egress device may be a VLAN device known in xr_vlans: the frame
+ * then leaves by its lower device tagged with its VLAN id (the id replaced
+ * in a tagged frame, PCP/DEI kept; a tag pushed on an untagged one).  An
+ * untagged egress device pops the tag of a tagged frame, except when it is
+ * the ingress device itself: a frame leaving by the device it came in on
+ * keeps its tag (no VLAN netdev models that segment).  The frame is sent by
+ * XDP_TX when that device is the ingress one, else redirected through
+ * xr_tx_ports, which must hold it.
+ */
+static __always_inline int
+xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct bpf_fib_lookup *fib,
+	  struct xr_egress *eg)
+{
+	__u32 out = fib->ifindex;
+	struct xr_vlan *vl;
+
+	vl = bpf_map_lookup_elem(&xr_vlans, &out);
+	if (vl) {
+		eg->tx_ifindex = vl->lower_ifindex;
+		eg->vid = vl->vlan_id & XR_VLAN_VID_MASK;
+		eg->op = p->tagged ? XR_VLAN_SET : XR_VLAN_PUSH;
+	} else {
+		eg->tx_ifindex = out;
+		eg->vid = 0;
+		if (!p->tagged)
+			eg->op = XR_VLAN_NONE;
+		else if (out == ctx->ingress_ifindex)
+			eg->op = XR_VLAN_KEEP;
+		else
+			eg->op = XR_VLAN_POP;
+	}
+	if (eg->tx_ifindex == ctx->ingress_ifindex) {
+		eg->verdict = XR_CNT_fwd_tx;
+		return XR_CONTINUE;
+	}
+	if (!bpf_map_lookup_elem(&xr_tx_ports, &eg->tx_ifindex))
+		return XR_CNT_pass_no_tx_port;
+	eg->verdict = XR_CNT_fwd_redirect;
+	return XR_CONTINUE;
+}
+
+/*
+ * Set the Ethernet header (MACs from the fib, VLAN tag per eg->op).  The
+ * only step that can fail (no headroom for a pushed tag) runs first, so a
+ * failure leaves the frame untouched.  Returns the new L3 offset or < 0.
+ */
+static __always_inline int
+xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct bpf_fib_lookup *fib,
+	    const struct xr_egress *eg)
+{
+	void *data, *data_end;
+	struct xr_vlan_hdr *vh;
+	struct ethhdr *eth;
+	int l3 = p->tagged ? XR_L3_MAX : ETH_HLEN;
+
+	if (eg->op == XR_VLAN_PUSH) {
+		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(*vh)))
+			return -1;
+		l3 = XR_L3_MAX;
+	} else if (eg->op == XR_VLAN_POP) {
+		if (bpf_xdp_adjust_head(ctx, (int)sizeof(*vh)))
+			return -1;
+		l3 = ETH_HLEN;
+	}
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	/* After a pop the EtherType is already in place (the tag's encap_proto). */
+	__builtin_memcpy(eth->h_dest, fib->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
+	if (eg->op == XR_VLAN_PUSH || eg->op == XR_VLAN_SET) {
+		vh = (void *)(eth + 1);
+		if ((void *)(vh + 1) > data_end)
+			return -1;
+		if (eg->op == XR_VLAN_PUSH) {
+			/* The old EtherType now sits where encap_proto belongs. */
+			eth->h_proto = bpf_htons(ETH_P_8021Q);
+			vh->tci = bpf_htons(eg->vid);
+		} else {
+			vh->tci = (vh->tci & bpf_htons(~XR_VLAN_VID_MASK)) | bpf_htons(eg->vid);
+		}
+	}
+	return l3;
+}
+
+/* Rewrite addresses, ports and TTL of the IPv4/UDP packet at l3/l4, checksums incrementally. */
+static __always_inline int
+xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow *f)
+{
+	struct iphdr *ip = data + l3;
+	struct udphdr *udp;
+	__u32 d_addr, d_ip, d_udp, s, d;
+	__u16 old;
+
+	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
+		return -1;
+	udp = data + l4;
+	if ((void *)(ip + 1) > data_end || (void *)(udp + 1) > data_end)
+		return -1;
+	__builtin_memcpy(&s, &f->src_addr[12], 4);
+	__builtin_memcpy(&d, &f->dst_addr[12], 4);
+	d_addr = xr_csum_delta32(0, ip->saddr, s);
+	d_addr = xr_csum_delta32(d_addr, ip->daddr, d);
+	ip->saddr = s;
+	ip->daddr = d;
+	old = *(__u16 *)&ip->ttl;	/* the word (ttl, protocol) */
+	ip->ttl = f->ttl;
+	d_ip = xr_csum_delta16(d_addr, old, *(__u16 *)&ip->ttl);
+	ip->check = xr_csum_apply(ip->check, d_ip);
+
+	d_udp = xr_csum_delta16(d_addr, udp->source, f->src_port);
+	d_udp = xr_csum_delta16(d_udp, udp->dest, f->dst_port);
+	udp->source = f->src_port;
+	udp->dest = f->dst_port;
+	udp->check = xr_csum_apply_udp(udp->check, d_udp, 1);
+	return 0;
+}
+
+/* The same for IPv6 (no header checksum; the UDP one covers the addresses). */
+static __always_inline int
+xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow *f)
+{
+	struct ipv6hdr *ip6 = data + l3;
+	struct udphdr *udp;
+	__u32 d_udp;
+
+	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
+		return -1;
+	udp = data + l4;
+	if ((void *)(ip6 + 1) > data_end || (void *)(udp + 1) > data_end)
+		return -1;
+	d_udp = xr_csum_delta128(0, ip6->saddr.in6_u.u6_addr32, (const __u32 *)f->src_addr);
+	d_udp = xr_csum_delta128(d_udp, ip6->daddr.in6_u.u6_addr32, (const __u32 *)f->dst_addr);
+	d_udp = xr_csum_delta16(d_udp, udp->source, f->src_port);
+	d_udp = xr_csum_delta16(d_udp, udp->dest, f->dst_port);
+	__builtin_memcpy(&ip6->saddr, f->src_addr, 16);
+	__builtin_memcpy(&ip6->daddr, f->dst_addr, 16);
+	ip6->hop_limit = f->ttl;
+	udp->source = f->src_port;
+	udp->dest = f->dst_port;
+	udp->check = xr_csum_apply_udp(udp->check, d_udp, 0);
+	return 0;
+}
+
+/* Every step of the pipeline; returns the enum xr_cnt outcome of the frame. */
+static __always_inline int
+xr_process(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct bpf_fib_lookup fib;
+	struct xr_flow_key key;
+	struct xr_egress eg;
+	struct xr_flow *fv;
+	struct xr_flow f;
+	struct xr_pkt p;
+	int rc, l3;
+	__u32 l4;
+
+	__builtin_memset(&p, 0, sizeof(p));
+	rc = xr_parse(data, data_end, &p);
+	if (rc != XR_CONTINUE)
+		return rc;
+	rc = xr_make_key(data, data_end, &p, &key);
+	if (rc != XR_CONTINUE)
+		return rc;
+	fv = bpf_map_lookup_elem(&xr_flows, &key);
+	if (!fv)
+		return XR_CNT_pass_unknown_port;
+	/* One snapshot: the daemon may replace the entry while we run. */
+	__builtin_memcpy(&f, fv, sizeof(f));
+	rc = xr_check_flow(data, data_end, &p, &f);
+	if (rc != XR_CONTINUE)
+		return rc;
+	rc = xr_fib(ctx, data, data_end, &p, &f, &fib);
+	if (rc != XR_CONTINUE)
+		return rc;
+	rc = xr_egress(ctx, &p, &fib, &eg);
+	if (rc != XR_CONTINUE)
+		return rc;
+
+	/* From here on the frame is written. */
+	l3 = xr_write_l2(ctx, &p, &fib, &eg);
+	if (l3 < 0)
+		return XR_CNT_pass_no_tx_port;	/* no headroom for the tag: frame untouched */
+	l4 = l3 + (p.l4_off - p.l3_off);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (p.family == XR_FAM_IPV4)
+		rc = xr_write_ipv4(data, data_end, l3, l4, &f);
+	else
+		rc = xr_write_ipv6(data, data_end, l3, l4, &f);
+	if (rc < 0)
+		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
+
+	if (eg.verdict == XR_CNT_fwd_redirect &&
+	    bpf_redirect_map(&xr_tx_ports, eg.tx_ifindex, XDP_PASS) != XDP_REDIRECT)
+		return XR_CNT_pass_redirect_failed;	/* port removed since the lookup */
+	xr_flow_account(&key, p.udp_len - sizeof(struct udphdr));
+	return eg.verdict;
+}
+
+/*
+ * Entry point: the single exit.  Every frame raises exactly one counter of
+ * counters.def, and the counter decides the action (stats.bpf.h).
+ */
+SEC("xdp")
+int
+xr_xdp_rx(struct xdp_md *ctx)
+{
+	return xr_account(xr_process(ctx));
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
