@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * maps.c - encoding of fast-path map entries (flow.h) and the bpf syscalls
+ * that write flows and read per-flow stats and counters.  Owns no state:
+ * every call works on the map fds of a struct fp (loader.c opens them).
+ * Plain bpf syscalls, safe from any thread; no RCU needed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "fastpath/fastpath.h"
+
+/* Size of one CPU's slot in a per-CPU map value buffer (the kernel rounds to 8). */
+#define FP_PERCPU_SLOT(sz)	(((sz) + 7) & ~(size_t)7)
+
+void
+fp_key_make(struct xr_flow_key *k, const union xr_sa *local)
+{
+	memset(k, 0, sizeof(*k));
+	xr_sa_to_map(local, k->addr, &k->port, &k->family);
+}
+
+void
+fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *peer,
+	     unsigned flags, const union xr_sa *src, const union xr_sa *dst, uint8_t ttl)
+{
+	memset(v, 0, sizeof(*v));
+	v->session_id = session_id;
+	v->flags = (uint8_t)flags;
+	v->ttl = ttl;
+	if (peer)
+		xr_sa_to_map(peer, v->peer_addr, &v->peer_port, &v->peer_family);
+	if (src) {
+		uint8_t fam;
+
+		xr_sa_to_map(src, v->src_addr, &v->src_port, &v->out_family);
+		if (dst)
+			xr_sa_to_map(dst, v->dst_addr, &v->dst_port, &fam);
+	} else if (dst) {
+		xr_sa_to_map(dst, v->dst_addr, &v->dst_port, &v->out_family);
+	}
+}
+
+/*
+ * The stats entry goes in first (BPF never inserts it), then the flow: a
+ * packet that hits the new flow always finds stats to count into.
+ */
+int
+fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
+{
+	size_t slot = FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
+	void *zero;
+	int err;
+
+	if (fp->ncpus <= 0)
+		return -EINVAL;
+	zero = calloc((size_t)fp->ncpus, slot);
+	if (!zero)
+		return -ENOMEM;
+	err = bpf_map_update_elem(fp->stats_fd, k, zero, BPF_NOEXIST);
+	free(zero);
+	if (err < 0 && err != -EEXIST)
+		return err;
+	err = bpf_map_update_elem(fp->flows_fd, k, v, BPF_ANY);
+	return err < 0 ? err : 0;
+}
+
+/* The flow goes first so that no packet is forwarded uncounted. */
+int
+fp_flow_del(struct fp *fp, const struct xr_flow_key *k)
+{
+	int err, serr;
+
+	err = bpf_map_delete_elem(fp->flows_fd, k);
+	serr = bpf_map_delete_elem(fp->stats_fd, k);
+	if (err < 0)
+		return err;
+	return serr < 0 && serr != -ENOENT ? serr : 0;
+}
+
+int
+fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v)
+{
+	int err = bpf_map_lookup_elem(fp->flows_fd, k, v);
+
+	return err < 0 ? err : 0;
+}
+
+int
+fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *sum)
+{
+	size_t slot = FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
+	unsigned char *buf;
+	int err, i;
+
+	memset(sum, 0, sizeof(*sum));
+	if (fp->ncpus <= 0)
+		return -EINVAL;
+	buf = calloc((size_t)fp->ncpus, slot);
+	if (!buf)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(fp->stats_fd, k, buf);
+	if (err < 0)
+		goto out_free;
+	for (i = 0; i < fp->ncpus; i++) {
+		struct xr_flow_stats st;
+
+		memcpy(&st, buf + (size_t)i * slot, sizeof(st));
+		sum->packets += st.packets;
+		sum->bytes += st.bytes;
+		if (st.last_seen_ns > sum->last_seen_ns)
+			sum->last_seen_ns = st.last_seen_ns;
+	}
+	err = 0;
+out_free:
+	free(buf);
+	return err;
+}
+
+int
+fp_counters(struct fp *fp, uint64_t out[XR_CNT__MAX])
+{
+	uint64_t *buf;
+	uint32_t i;
+	int err = 0, c;
+
+	memset(out, 0, sizeof(uint64_t) * XR_CNT__MAX);
+	if (fp->ncpus <= 0)
+		return -EINVAL;
+	buf = calloc((size_t)fp->ncpus, sizeof(uint64_t));
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < XR_CNT__MAX; i++) {
+		err = bpf_map_lookup_elem(fp->counters_fd, &i, buf);
+		if (err < 0)
+			goto out_free;
+		for (c = 0; c < fp->ncpus; c++)
+			out[i] += buf[c];
+	}
+	err = 0;
+out_free:
+	free(buf);
+	return err;
+}
+
+/*
+ * Collect every key first, then delete: deleting while walking a hash map
+ * with get_next_key restarts the walk from the first bucket.
+ */
+int
+fp_flows_flush(struct fp *fp)
+{
+	struct xr_flow_key *keys = NULL, *tmp, cur, next;
+	size_t n = 0, cap = 0, i;
+	const void *prev = NULL;
+	int err, deleted = 0;
+
+	for (;;) {
+		err = bpf_map_get_next_key(fp->flows_fd, prev, &next);
+		if (err == -ENOENT)
+			break;
+		if (err < 0)
+			goto out_free;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			tmp = realloc(keys, cap * sizeof(*keys));
+			if (!tmp) {
+				err = -ENOMEM;
+				goto out_free;
+			}
+			keys = tmp;
+		}
+		keys[n++] = next;
+		cur = next;
+		prev = &cur;
+	}
+	for (i = 0; i < n; i++)
+		if (fp_flow_del(fp, &keys[i]) == 0)
+			deleted++;
+	/* Stats without a flow (a put that failed half-way) go too. */
+	prev = NULL;
+	while (bpf_map_get_next_key(fp->stats_fd, prev, &next) == 0) {
+		if (bpf_map_delete_elem(fp->stats_fd, &next) < 0)
+			break;
+	}
+	err = deleted;
+out_free:
+	free(keys);
+	return err;
+}
+
+int
+fp_flows_count(struct fp *fp)
+{
+	struct xr_flow_key cur, next;
+	const void *prev = NULL;
+	int n = 0, err;
+
+	for (;;) {
+		err = bpf_map_get_next_key(fp->flows_fd, prev, &next);
+		if (err == -ENOENT)
+			return n;
+		if (err < 0)
+			return err;
+		n++;
+		cur = next;
+		prev = &cur;
+	}
+}
