@@ -92,5 +92,7 @@ struct ev_loop;
  */
 int	fp_netlink_start(struct fp *fp, struct ev_loop *loop);
 void	fp_netlink_stop(void);
+/* Add (on) or remove (!on; absent is not an error) ifindex in xr_tx_ports. 0 or -errno. */
+int	fp_tx_port_set(struct fp *fp, int ifindex, bool on);
 
 #endif /* XR_FASTPATH_H */

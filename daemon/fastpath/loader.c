@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loader.c - owner of struct fp: opens and loads the xrelay skeleton, pins its
+ * maps (or reuses pinned ones after an ABI check), attaches the XDP program
+ * through bpf_links and tears it all down.  Map contents are maps.c's job,
+ * interface tracking is netlink.c's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+/* The generated skeleton casts away const: not ours to fix. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#include "xrelay.skel.h"
+#pragma GCC diagnostic pop
+#ifndef __XRELAY_BPF_SKEL_H__
+/*
+ * `bpftool gen skeleton ... name xrelay` (the Makefile names skeletons after
+ * their object) gives struct xrelay and xrelay__*(); fastpath.h speaks of
+ * struct xrelay_bpf.  Map one onto the other before fastpath.h is read.
+ */
+#define xrelay_bpf		xrelay
+#define xrelay_bpf__open	xrelay__open
+#define xrelay_bpf__load	xrelay__load
+#define xrelay_bpf__destroy	xrelay__destroy
+#endif
+
+#include "common/log.h"
+#include "fastpath/fastpath.h"
+#include "xrelay/maps.h"
+
+/* This module's log lines, under the "fastpath" subsystem; fp_warn adds errno. */
+#define fp_info(...)		slog(LS_FASTPATH, LL_INFO, __VA_ARGS__)
+#define fp_warnx(...)		slog(LS_FASTPATH, LL_WARN, __VA_ARGS__)
+#define fp_warn(fmt, ...)	slog(LS_FASTPATH, LL_WARN, fmt ": %s", ##__VA_ARGS__, strerror(errno))
+
+/* libbpf's messages, one level lower than libbpf rates them (xdp-tools). */
+static int
+fp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	int lvl;
+	char msg[1024];
+	size_t n;
+
+	switch (level) {
+	case LIBBPF_WARN:
+		lvl = LL_INFO;
+		break;
+	case LIBBPF_INFO:
+	case LIBBPF_DEBUG:
+	default:
+		lvl = LL_DEBUG;
+		break;
+	}
+	if (!log_enabled(LS_FASTPATH, lvl))
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	logs(LS_FASTPATH, lvl, "libbpf: %s", msg);
+	return 0;
+}
+
+/*
+ * bpf_fib_lookup() answers FWD_DISABLED unless forwarding is on for the device
+ * the lookup runs on; the program looks up on lo (fib_ifindex = 1), so lo is
+ * the only device that needs it.  Edge hosts keep ip_forward=0 and, with
+ * forwarding on lo alone, still route nothing between real interfaces.
+ */
+static int
+fp_enable_lo_forwarding(void)
+{
+	static const char *const paths[] = {
+		"/proc/sys/net/ipv4/conf/lo/forwarding",
+		"/proc/sys/net/ipv6/conf/lo/forwarding",
+	};
+	static bool logged;
+	int err = 0;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		int fd = open(paths[i], O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 || write(fd, "1\n", 2) != 2) {
+			err = -errno;
+			fp_warn("cannot enable forwarding (%s)", paths[i]);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!err && !logged) {
+		fp_info("forwarding enabled on lo only (for bpf_fib_lookup); "
+			 "other interfaces keep their setting");
+		logged = true;
+	}
+	return err;
+}
+
+static const char *
+fp_map_type_str(enum bpf_map_type t)
+{
+	const char *s = libbpf_bpf_map_type_str(t);
+
+	return s ? s : "unknown";
+}
+
+static void
+fp_abi_compiled(struct xr_abi *abi)
+{
+	memset(abi, 0, sizeof(*abi));
+	abi->version = XR_ABI_VERSION;
+	abi->key_size = sizeof(struct xr_flow_key);
+	abi->flow_size = sizeof(struct xr_flow);
+	abi->stats_size = sizeof(struct xr_flow_stats);
+	abi->ncounters = XR_CNT__MAX;
+}
+
+/*
+ * Read the struct xr_abi stored in a pinned xr_abi map.  Returns 0 (abi
+ * filled), -ENOENT when no such pin exists, or -errno.
+ */
+static int
+fp_pinned_abi(const char *pin_dir, struct xr_abi *abi)
+{
+	char path[PATH_MAX];
+	__u32 key = 0;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, XR_MAP_ABI);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	memset(abi, 0, sizeof(*abi));
+	if (bpf_map_lookup_elem(fd, &key, abi))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * For every map of the (opened, not loaded) skeleton: when pin_dir holds a pin
+ * of that name, check it against what this build expects and hand it to
+ * libbpf to reuse; otherwise ask libbpf to pin the new map there.
+ * Returns 0, -EPROTO after one log line on any mismatch, or -errno.
+ */
+static int
+fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
+{
+	struct xr_abi want, have;
+	bool have_abi = false;
+	struct bpf_map *map;
+	int err;
+
+	fp_abi_compiled(&want);
+	err = fp_pinned_abi(pin_dir, &have);
+	if (err == 0) {
+		have_abi = true;
+	} else if (err != -ENOENT) {
+		fp_warnx("cannot read %s/%s: %s", pin_dir, XR_MAP_ABI, strerror(-err));
+		return err;
+	}
+
+	bpf_object__for_each_map(map, skel->obj) {
+		struct bpf_map_info info;
+		__u32 len = sizeof(info);
+		char path[PATH_MAX];
+		int fd;
+
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, bpf_map__name(map));
+		fd = bpf_obj_get(path);
+		if (fd < 0 && errno != ENOENT) {
+			err = -errno;
+			fp_warn("cannot open pinned map %s", path);
+			return err;
+		}
+		if (fd < 0) {
+			err = bpf_map__set_pin_path(map, path);
+			if (err) {
+				fp_warnx("cannot set pin path %s: %s", path,
+					  strerror(-err));
+				return err;
+			}
+			continue;
+		}
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			err = -errno;
+			fp_warn("cannot query pinned map %s", path);
+			close(fd);
+			return err;
+		}
+		if (info.type != (__u32)bpf_map__type(map) ||
+		    info.key_size != bpf_map__key_size(map) ||
+		    info.value_size != bpf_map__value_size(map)) {
+			fp_warnx("pinned map %s is %s (key %u, value %u bytes) of ABI %u, "
+				  "this xrelayd is ABI %u and wants %s (key %u, value %u bytes): "
+				  "stop the old daemon and remove the directory",
+				  path, fp_map_type_str(info.type), info.key_size,
+				  info.value_size, have_abi ? have.version : 0, want.version,
+				  fp_map_type_str(bpf_map__type(map)), bpf_map__key_size(map),
+				  bpf_map__value_size(map));
+			close(fd);
+			return -EPROTO;
+		}
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);	/* reuse_fd keeps its own duplicate */
+		if (err) {
+			fp_warnx("cannot reuse pinned map %s: %s", path, strerror(-err));
+			return err;
+		}
+		/* Already pinned: tell libbpf so fp_close() can unpin it. */
+		bpf_map__set_pin_path(map, path);
+	}
+
+	/*
+	 * Matching map shapes are not enough: a struct can change meaning at the
+	 * same size.  An all-zero record is a daemon that died between load and
+	 * writing it; the shapes above already matched, so accept it.
+	 */
+	if (have_abi && have.version != 0 && memcmp(&have, &want, sizeof(want)) != 0) {
+		fp_warnx("pinned maps under %s are ABI %u (flow %u bytes), "
+			  "this xrelayd is ABI %u (flow %u bytes): "
+			  "stop the old daemon and remove the directory",
+			  pin_dir, have.version, have.flow_size, want.version, want.flow_size);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int
+fp_mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void
+fp_reset(struct fp *fp)
+{
+	memset(fp, 0, sizeof(*fp));
+	fp->flows_fd = fp->stats_fd = fp->counters_fd = -1;
+	fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
+}
+
+int
+fp_open(struct fp *fp, const char *pin_dir)
+{
+	struct xrelay_bpf *skel;
+	struct bpf_program *prog;
+	struct xr_abi abi;
+	__u32 key = 0;
+	int err, n;
+
+	fp_reset(fp);
+	libbpf_set_print(fp_libbpf_print);
+
+	skel = xrelay_bpf__open();
+	if (!skel) {
+		err = -errno;
+		fp_warnx("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
+	err = fp_enable_lo_forwarding();
+	if (err)
+		goto out_destroy;
+
+	if (pin_dir && *pin_dir) {
+		if (strlen(pin_dir) >= sizeof(fp->pin_dir)) {
+			err = -ENAMETOOLONG;
+			fp_warnx("pin directory name too long: %s", pin_dir);
+			goto out_destroy;
+		}
+		err = fp_mkdir_p(pin_dir);
+		if (err) {
+			fp_warnx("cannot create %s: %s", pin_dir, strerror(-err));
+			goto out_destroy;
+		}
+		err = fp_prepare_pins(skel, pin_dir);
+		if (err)
+			goto out_destroy;
+		strcpy(fp->pin_dir, pin_dir);
+	} else {
+		struct bpf_map *map;
+
+		/* Maps declared with LIBBPF_PIN_BY_NAME would pin anyway. */
+		bpf_object__for_each_map(map, skel->obj)
+			bpf_map__set_pin_path(map, NULL);
+	}
+
+	err = xrelay_bpf__load(skel);
+	if (err) {
+		fp_warnx("cannot load the XDP program: %s", strerror(-err));
+		goto out_destroy;
+	}
+
+	prog = bpf_object__next_program(skel->obj, NULL);
+	if (!prog) {
+		err = -ENOENT;
+		fp_warnx("the BPF object has no program");
+		goto out_destroy;
+	}
+	fp->skel = skel;
+	fp->prog_fd = bpf_program__fd(prog);
+	fp->flows_fd = bpf_map__fd(skel->maps.xr_flows);
+	fp->stats_fd = bpf_map__fd(skel->maps.xr_flow_stats);
+	fp->counters_fd = bpf_map__fd(skel->maps.xr_counters);
+	fp->tx_ports_fd = bpf_map__fd(skel->maps.xr_tx_ports);
+	fp->vlans_fd = bpf_map__fd(skel->maps.xr_vlans);
+	fp->abi_fd = bpf_map__fd(skel->maps.xr_abi);
+	fp->ncpus = libbpf_num_possible_cpus();
+	if (fp->ncpus < 0) {
+		err = fp->ncpus;
+		fp_warnx("cannot count CPUs: %s", strerror(-err));
+		goto out_reset;
+	}
+
+	fp_abi_compiled(&abi);
+	if (bpf_map_update_elem(fp->abi_fd, &key, &abi, BPF_ANY)) {
+		err = -errno;
+		fp_warn("cannot write %s", XR_MAP_ABI);
+		goto out_reset;
+	}
+
+	n = fp_flows_flush(fp);
+	if (n < 0) {
+		err = n;
+		fp_warnx("cannot flush leftover flows: %s", strerror(-err));
+		goto out_reset;
+	}
+	fp_info("loaded (ABI %u, %d CPUs%s%s), %d leftover flow%s flushed",
+		 XR_ABI_VERSION, fp->ncpus, fp->pin_dir[0] ? ", maps pinned under " : "",
+		 fp->pin_dir, n, n == 1 ? "" : "s");
+	return 0;
+
+out_reset:
+	fp_reset(fp);
+out_destroy:
+	xrelay_bpf__destroy(skel);
+	return err;
+}
+
+/* Attach with one set of mode flags; the link fd or -errno. */
+static int
+fp_link_xdp(int prog_fd, int ifindex, unsigned flags)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
+	int fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int
+fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode)
+{
+	struct fp_link *l;
+	unsigned flags;
+	int ifindex, fd, err;
+
+	if (fp->prog_fd < 0)
+		return -EBADF;
+	if (fp->nlinks >= FP_MAX_LINKS) {
+		fp_warnx("cannot attach to %s: already on %d interfaces",
+			  ifname, fp->nlinks);
+		return -ENOSPC;
+	}
+	ifindex = (int)if_nametoindex(ifname);
+	if (ifindex == 0) {
+		err = -errno;
+		fp_warn("no interface %s", ifname);
+		return err;
+	}
+	for (int i = 0; i < fp->nlinks; i++) {
+		if (fp->links[i].ifindex == ifindex) {
+			fp_warnx("already attached to %s", ifname);
+			return -EEXIST;
+		}
+	}
+
+	switch (mode) {
+	case XR_XDP_NATIVE:
+		flags = XDP_FLAGS_DRV_MODE;
+		fd = fp_link_xdp(fp->prog_fd, ifindex, flags);
+		break;
+	case XR_XDP_GENERIC:
+		flags = XDP_FLAGS_SKB_MODE;
+		fd = fp_link_xdp(fp->prog_fd, ifindex, flags);
+		break;
+	case XR_XDP_AUTO:
+	default:
+		flags = XDP_FLAGS_DRV_MODE;
+		fd = fp_link_xdp(fp->prog_fd, ifindex, flags);
+		if (fd < 0 && fd != -EBUSY && fd != -EEXIST) {
+			fp_debug("native XDP on %s failed (%s), trying generic",
+				 ifname, strerror(-fd));
+			flags = XDP_FLAGS_SKB_MODE;
+			fd = fp_link_xdp(fp->prog_fd, ifindex, flags);
+		}
+		break;
+	}
+	if (fd < 0) {
+		fp_warnx("cannot attach XDP (%s) to %s: %s",
+			  mode == XR_XDP_GENERIC ? "generic" : mode == XR_XDP_NATIVE ?
+			  "native" : "native or generic", ifname, strerror(-fd));
+		return fd;
+	}
+
+	l = &fp->links[fp->nlinks++];
+	memset(l, 0, sizeof(*l));
+	l->ifindex = ifindex;
+	snprintf(l->name, sizeof(l->name), "%s", ifname);
+	l->link_fd = fd;
+	l->xdp_flags = flags;
+
+	err = fp_tx_port_set(fp, ifindex, true);
+	if (err)
+		fp_warnx("cannot add %s to %s: %s (netlink retries)", ifname,
+			  XR_MAP_TX_PORTS, strerror(-err));
+	fp_info("XDP attached to %s (ifindex %d) in %s mode", ifname, ifindex,
+		 flags == XDP_FLAGS_DRV_MODE ? "native" : "generic");
+	return 0;
+}
+
+static void
+fp_unpin(struct fp *fp)
+{
+	struct bpf_map *map;
+
+	if (!fp->skel || !fp->pin_dir[0])
+		return;
+	bpf_object__for_each_map(map, fp->skel->obj) {
+		char path[PATH_MAX];
+
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", fp->pin_dir, bpf_map__name(map));
+		if (unlink(path) && errno != ENOENT)
+			fp_warn("cannot unpin %s", path);
+	}
+	if (rmdir(fp->pin_dir) && errno != ENOENT)
+		fp_warn("cannot remove %s", fp->pin_dir);
+}
+
+void
+fp_close(struct fp *fp, bool unpin)
+{
+	int n;
+
+	for (int i = 0; i < fp->nlinks; i++) {
+		struct fp_link *l = &fp->links[i];
+
+		if (fp->tx_ports_fd >= 0)
+			fp_tx_port_set(fp, l->ifindex, false);
+		close(l->link_fd);	/* last reference: the program is detached */
+		fp_info("XDP detached from %s", l->name);
+	}
+	fp->nlinks = 0;
+	if (fp->flows_fd >= 0) {
+		n = fp_flows_flush(fp);
+		if (n > 0)
+			fp_info("%d flow%s removed", n, n == 1 ? "" : "s");
+	}
+	if (unpin)
+		fp_unpin(fp);
+	if (fp->skel)
+		xrelay_bpf__destroy(fp->skel);
+	fp_reset(fp);
+}

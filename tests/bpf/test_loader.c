@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_loader.c - daemon/fastpath/loader.c and netlink.c against the real
+ * kernel: pinning and reuse under bpffs, the ABI guard, XDP attach/detach on
+ * veths, and xr_tx_ports/xr_vlans following link changes.  Runs in a private
+ * network namespace; needs root (exit 77 otherwise).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <ev.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <net/if.h>
+
+#include "common/log.h"
+#include "fastpath/fastpath.h"
+#include "xrelay/maps.h"
+
+static char pin_dir[128];	/* /sys/fs/bpf/xr-test-<pid> */
+static char pin_dir2[128];	/* ... -bad, for the ABI cases */
+
+static const char *const map_names[] = {
+	XR_MAP_FLOWS, XR_MAP_FLOW_STATS, XR_MAP_COUNTERS,
+	XR_MAP_TX_PORTS, XR_MAP_VLANS, XR_MAP_ABI,
+};
+#define NMAPS	(sizeof(map_names) / sizeof(map_names[0]))
+
+static void
+rm_pin_dir(const char *dir)
+{
+	char path[256];
+
+	if (!dir[0])
+		return;
+	for (size_t i = 0; i < NMAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void
+cleanup(void)
+{
+	rm_pin_dir(pin_dir);
+	rm_pin_dir(pin_dir2);
+}
+
+static void
+sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	if (rc != 0)
+		fail_msg("command failed (%d): %s", rc, cmd);
+}
+
+static int
+map_count(int fd)
+{
+	char key[64], next[64];
+	void *prev = NULL;
+	int n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0 && n < 1000000) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static __u32
+map_id(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	return info.id;
+}
+
+static bool
+has_key(int fd, __u32 key)
+{
+	__u64 val[2];
+
+	return bpf_map_lookup_elem(fd, &key, val) == 0;
+}
+
+static int
+ifidx(const char *name)
+{
+	int i = (int)if_nametoindex(name);
+
+	if (i == 0)
+		fail_msg("no interface %s", name);
+	return i;
+}
+
+static void
+put_test_flow(int flows_fd, __u16 port)
+{
+	struct xr_flow_key k;
+	struct xr_flow v;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.addr[10] = k.addr[11] = 0xff;
+	k.addr[12] = 192;
+	k.addr[13] = 0;
+	k.addr[14] = 2;
+	k.addr[15] = 1;
+	k.port = htons(port);
+	k.family = XR_FAM_IPV4;
+	v.session_id = port;
+	assert_int_equal(bpf_map_update_elem(flows_fd, &k, &v, BPF_ANY), 0);
+}
+
+static int
+read_int_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* fp_open pins every map, writes xr_abi, enables forwarding on lo only. */
+static void
+test_open_pins(void **state)
+{
+	struct fp a;
+	struct xr_abi abi;
+	char path[256];
+	__u32 key = 0;
+
+	sh("sysctl -qw net.ipv4.conf.all.forwarding=0 net.ipv4.conf.lo.forwarding=0");
+	assert_int_equal(fp_open(&a, pin_dir), 0);
+	assert_non_null(a.skel);
+	assert_true(a.prog_fd >= 0);
+	assert_int_equal(a.ncpus, libbpf_num_possible_cpus());
+	assert_string_equal(a.pin_dir, pin_dir);
+	for (size_t i = 0; i < NMAPS; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			fail_msg("%s not pinned: %s", path, strerror(errno));
+		close(fd);
+	}
+	assert_int_equal(bpf_map_lookup_elem(a.abi_fd, &key, &abi), 0);
+	assert_int_equal(abi.version, XR_ABI_VERSION);
+	assert_int_equal(abi.key_size, sizeof(struct xr_flow_key));
+	assert_int_equal(abi.flow_size, sizeof(struct xr_flow));
+	assert_int_equal(abi.stats_size, sizeof(struct xr_flow_stats));
+	assert_int_equal(abi.ncounters, XR_CNT__MAX);
+	assert_int_equal(read_int_file("/proc/sys/net/ipv4/conf/lo/forwarding"), 1);
+	assert_int_equal(read_int_file("/proc/sys/net/ipv6/conf/lo/forwarding"), 1);
+	assert_int_equal(read_int_file("/proc/sys/net/ipv4/conf/all/forwarding"), 0);
+	fp_close(&a, false);
+	/* closed without unpin: the maps stay */
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, XR_MAP_FLOWS);
+	assert_int_equal(access(path, F_OK), 0);
+}
+
+/*
+ * A second fp_open on the same directory reuses the pinned maps (same map
+ * ids, writes through one fd visible through the other) and flushes the flows
+ * an earlier instance left; fp_close flushes; unpin removes the directory.
+ */
+static void
+test_reuse_and_flush(void **state)
+{
+	struct fp a, b;
+	struct xr_flow_key k;
+	struct xr_flow v;
+	char path[256];
+	int fd;
+
+	assert_int_equal(fp_open(&a, pin_dir), 0);
+	put_test_flow(a.flows_fd, 30000);
+	put_test_flow(a.flows_fd, 30002);
+	assert_int_equal(map_count(a.flows_fd), 2);
+
+	assert_int_equal(fp_open(&b, pin_dir), 0);
+	assert_int_equal(map_id(a.flows_fd), map_id(b.flows_fd));
+	assert_int_equal(map_id(a.tx_ports_fd), map_id(b.tx_ports_fd));
+	assert_int_equal(map_id(a.abi_fd), map_id(b.abi_fd));
+	/* the second open flushed what the first left */
+	assert_int_equal(map_count(a.flows_fd), 0);
+
+	put_test_flow(a.flows_fd, 30004);
+	memset(&k, 0, sizeof(k));
+	k.addr[10] = k.addr[11] = 0xff;
+	k.addr[12] = 192;
+	k.addr[14] = 2;
+	k.addr[15] = 1;
+	k.port = htons(30004);
+	k.family = XR_FAM_IPV4;
+	assert_int_equal(bpf_map_lookup_elem(b.flows_fd, &k, &v), 0);
+	assert_int_equal(v.session_id, 30004);
+
+	fp_close(&a, false);
+	/* fp_close flushes too: nothing forwards that no daemon knows */
+	assert_int_equal(map_count(b.flows_fd), 0);
+	put_test_flow(b.flows_fd, 30006);
+	fp_close(&b, true);
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, XR_MAP_FLOWS);
+	fd = bpf_obj_get(path);
+	assert_true(fd < 0);
+	assert_int_equal(access(pin_dir, F_OK), -1);
+}
+
+/* A pinned map of another shape (an older daemon's) is refused with -EPROTO. */
+static void
+test_abi_mismatch_shape(void **state)
+{
+	struct fp f;
+	char path[256];
+	int fd;
+
+	assert_int_equal(mkdir(pin_dir2, 0700), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, XR_MAP_FLOWS, sizeof(struct xr_flow_key),
+			    sizeof(struct xr_flow) - 8, 1024, NULL);
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_FLOWS);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+
+	assert_int_equal(fp_open(&f, pin_dir2), -EPROTO);
+	/* nothing was pinned next to the bad map, the bad map is untouched */
+	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_ABI);
+	assert_int_equal(access(path, F_OK), -1);
+	rm_pin_dir(pin_dir2);
+}
+
+/* Same shapes, but the stored ABI record says another version: -EPROTO. */
+static void
+test_abi_mismatch_version(void **state)
+{
+	struct fp f;
+	struct xr_abi abi;
+	char path[256];
+	__u32 key = 0;
+	int fd;
+
+	assert_int_equal(mkdir(pin_dir2, 0700), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, XR_MAP_ABI, sizeof(__u32), sizeof(abi), 1, NULL);
+	assert_true(fd >= 0);
+	memset(&abi, 0, sizeof(abi));
+	abi.version = XR_ABI_VERSION + 1;
+	abi.key_size = sizeof(struct xr_flow_key);
+	abi.flow_size = sizeof(struct xr_flow);
+	abi.stats_size = sizeof(struct xr_flow_stats);
+	abi.ncounters = XR_CNT__MAX;
+	assert_int_equal(bpf_map_update_elem(fd, &key, &abi, BPF_ANY), 0);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_ABI);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+
+	assert_int_equal(fp_open(&f, pin_dir2), -EPROTO);
+
+	/* the same record with the right version is accepted */
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	abi.version = XR_ABI_VERSION;
+	assert_int_equal(bpf_map_update_elem(fd, &key, &abi, BPF_ANY), 0);
+	close(fd);
+	assert_int_equal(fp_open(&f, pin_dir2), 0);
+	fp_close(&f, true);
+	assert_int_equal(access(pin_dir2, F_OK), -1);
+}
+
+static __u32
+xdp_mode_of(int ifindex, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	assert_int_equal(bpf_xdp_query(ifindex, 0, &q), 0);
+	if (prog_id)
+		*prog_id = q.prog_id;
+	return q.attach_mode;
+}
+
+static __u32
+prog_id_of(int fd)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	return info.id;
+}
+
+/* Native and generic attach on veths, auto picks native, fp_close detaches. */
+static void
+test_attach_detach(void **state)
+{
+	struct fp f;
+	int i0, i1, i2;
+	__u32 id;
+
+	sh("ip link add xr-a0 type veth peer name xr-a1");
+	sh("ip link add xr-a2 type veth peer name xr-a3");
+	sh("ip link set xr-a0 up && ip link set xr-a1 up && ip link set xr-a2 up && ip link set xr-a3 up");
+	i0 = ifidx("xr-a0");
+	i1 = ifidx("xr-a1");
+	i2 = ifidx("xr-a2");
+
+	assert_int_equal(fp_open(&f, NULL), 0);
+	assert_string_equal(f.pin_dir, "");
+	assert_int_equal(fp_attach(&f, "xr-a0", XR_XDP_NATIVE), 0);
+	assert_int_equal(fp_attach(&f, "xr-a1", XR_XDP_GENERIC), 0);
+	assert_int_equal(fp_attach(&f, "xr-a2", XR_XDP_AUTO), 0);
+	assert_int_equal(fp_attach(&f, "xr-nonexistent", XR_XDP_AUTO), -ENODEV);
+	assert_int_equal(fp_attach(&f, "xr-a0", XR_XDP_AUTO), -EEXIST);
+	assert_int_equal(f.nlinks, 3);
+	assert_int_equal(f.links[0].xdp_flags, XDP_FLAGS_DRV_MODE);
+	assert_int_equal(f.links[1].xdp_flags, XDP_FLAGS_SKB_MODE);
+	assert_int_equal(f.links[2].xdp_flags, XDP_FLAGS_DRV_MODE);
+
+	assert_int_equal(xdp_mode_of(i0, &id), XDP_ATTACHED_DRV);
+	assert_int_equal(id, prog_id_of(f.prog_fd));
+	assert_int_equal(xdp_mode_of(i1, &id), XDP_ATTACHED_SKB);
+	assert_int_equal(id, prog_id_of(f.prog_fd));
+	assert_int_equal(xdp_mode_of(i2, NULL), XDP_ATTACHED_DRV);
+	assert_true(has_key(f.tx_ports_fd, (__u32)i0));
+	assert_true(has_key(f.tx_ports_fd, (__u32)i1));
+	assert_true(has_key(f.tx_ports_fd, (__u32)i2));
+
+	fp_close(&f, false);
+	assert_int_equal(xdp_mode_of(i0, NULL), XDP_ATTACHED_NONE);
+	assert_int_equal(xdp_mode_of(i1, NULL), XDP_ATTACHED_NONE);
+	assert_int_equal(xdp_mode_of(i2, NULL), XDP_ATTACHED_NONE);
+	sh("ip link del xr-a0 && ip link del xr-a2");
+}
+
+/* Run the loop without blocking until pred holds; at most ~3 s. */
+static bool
+wait_for(struct ev_loop *loop, bool (*pred)(const struct fp *, int), const struct fp *f, int arg)
+{
+	for (int i = 0; i < 300; i++) {
+		ev_run(loop, EVRUN_NOWAIT);
+		if (pred(f, arg))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static bool
+tx_has(const struct fp *f, int ifindex)
+{
+	return has_key(f->tx_ports_fd, (__u32)ifindex);
+}
+
+static bool
+tx_lacks(const struct fp *f, int ifindex)
+{
+	return !has_key(f->tx_ports_fd, (__u32)ifindex);
+}
+
+static bool
+vlan_has(const struct fp *f, int ifindex)
+{
+	return has_key(f->vlans_fd, (__u32)ifindex);
+}
+
+static bool
+vlan_lacks(const struct fp *f, int ifindex)
+{
+	return !has_key(f->vlans_fd, (__u32)ifindex);
+}
+
+/*
+ * The dump takes up veths and skips lo, bridges and down links;
+ * notifications add links that come up and drop links that go down or are
+ * deleted.
+ */
+static void
+test_netlink(void **state)
+{
+	struct ev_loop *loop;
+	struct fp f;
+	int n0, n1, d0, d1, br, lo, n2;
+	__u32 key;
+
+	sh("ip link add xr-n0 type veth peer name xr-n1");
+	sh("ip link add xr-d0 type veth peer name xr-d1");
+	sh("ip link add xr-br0 type bridge");
+	sh("ip link set lo up && ip link set xr-n0 up && ip link set xr-n1 up");
+	sh("ip link set xr-br0 up");
+	n0 = ifidx("xr-n0");
+	n1 = ifidx("xr-n1");
+	d0 = ifidx("xr-d0");
+	d1 = ifidx("xr-d1");
+	br = ifidx("xr-br0");
+	lo = ifidx("lo");
+
+	loop = ev_loop_new(EVFLAG_AUTO);
+	assert_non_null(loop);
+	assert_int_equal(fp_open(&f, NULL), 0);
+	/* a stale entry an earlier daemon might have left is swept by the dump */
+	key = (__u32)br;
+	assert_int_equal(bpf_map_update_elem(f.tx_ports_fd, &key, &key, BPF_ANY), 0);
+
+	assert_int_equal(fp_netlink_start(&f, loop), 0);
+	assert_true(tx_has(&f, n0));
+	assert_true(tx_has(&f, n1));
+	assert_false(tx_has(&f, d0));	/* down */
+	assert_false(tx_has(&f, d1));
+	assert_false(tx_has(&f, br));	/* no ndo_xdp_xmit */
+	assert_false(tx_has(&f, lo));
+	assert_int_equal(map_count(f.tx_ports_fd), 2);
+	assert_int_equal(map_count(f.vlans_fd), 0);
+
+	sh("ip link set xr-d0 up && ip link set xr-d1 up");
+	assert_true(wait_for(loop, tx_has, &f, d0));
+	assert_true(wait_for(loop, tx_has, &f, d1));
+
+	/* a link created after the dump */
+	sh("ip link add xr-n2 type veth peer name xr-n3 && ip link set xr-n2 up");
+	n2 = ifidx("xr-n2");
+	assert_true(wait_for(loop, tx_has, &f, n2));
+
+	sh("ip link set xr-n1 down");
+	assert_true(wait_for(loop, tx_lacks, &f, n1));
+	assert_true(tx_has(&f, n0));
+
+	sh("ip link del xr-d0");
+	assert_true(wait_for(loop, tx_lacks, &f, d0));
+	assert_true(wait_for(loop, tx_lacks, &f, d1));
+	assert_true(tx_has(&f, n0));
+	assert_true(tx_has(&f, n2));
+	assert_false(tx_has(&f, br));
+	assert_int_equal(map_count(f.tx_ports_fd), 2);
+
+	fp_netlink_stop();
+	fp_close(&f, false);
+	ev_loop_destroy(loop);
+	sh("ip link del xr-n0 && ip link del xr-n2 && ip link del xr-br0");
+}
+
+/* VLAN devices land in xr_vlans (lower device, tag), never in xr_tx_ports. */
+static void
+test_netlink_vlan(void **state)
+{
+	struct ev_loop *loop;
+	struct xr_vlan vl;
+	struct fp f;
+	int v0, vl7;
+	__u32 key;
+
+	sh("ip link add xr-v0 type veth peer name xr-v1 && ip link set xr-v0 up");
+	if (system("ip link add link xr-v0 name xr-v0.7 type vlan id 7 2>/dev/null") != 0) {
+		sh("ip link del xr-v0");
+		printf("no VLAN support in this kernel (8021q): VLAN case not run\n");
+		skip();
+	}
+	sh("ip link set xr-v0.7 up");
+	v0 = ifidx("xr-v0");
+	vl7 = ifidx("xr-v0.7");
+
+	loop = ev_loop_new(EVFLAG_AUTO);
+	assert_non_null(loop);
+	assert_int_equal(fp_open(&f, NULL), 0);
+	assert_int_equal(fp_netlink_start(&f, loop), 0);
+	assert_false(tx_has(&f, vl7));
+	key = (__u32)vl7;
+	assert_int_equal(bpf_map_lookup_elem(f.vlans_fd, &key, &vl), 0);
+	assert_int_equal(vl.lower_ifindex, v0);
+	assert_int_equal(vl.vlan_id, 7);
+
+	sh("ip link set xr-v0.7 down");
+	assert_true(wait_for(loop, vlan_lacks, &f, vl7));
+	sh("ip link set xr-v0.7 up");
+	assert_true(wait_for(loop, vlan_has, &f, vl7));
+	sh("ip link del xr-v0.7");
+	assert_true(wait_for(loop, vlan_lacks, &f, vl7));
+
+	fp_netlink_stop();
+	fp_close(&f, false);
+	ev_loop_destroy(loop);
+	sh("ip link del xr-v0");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_pins),
+		cmocka_unit_test(test_reuse_and_flush),
+		cmocka_unit_test(test_abi_mismatch_shape),
+		cmocka_unit_test(test_abi_mismatch_version),
+		cmocka_unit_test(test_attach_detach),
+		cmocka_unit_test(test_netlink),
+		cmocka_unit_test(test_netlink_vlan),
+	};
+	struct statfs sfs;
+	int rc;
+
+	if (geteuid() != 0) {
+		printf("SKIP: needs root (network namespace, bpffs, XDP attach)\n");
+		return 77;
+	}
+	if (statfs("/sys/fs/bpf", &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+		printf("SKIP: no bpffs mounted at /sys/fs/bpf\n");
+		return 77;
+	}
+	if (unshare(CLONE_NEWNET)) {
+		printf("SKIP: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return 77;
+	}
+	log_init(true, getenv("XR_TEST_VERBOSE") ? LL_DEBUG : LL_INFO, "test_loader");
+	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/xr-test-%d", (int)getpid());
+	snprintf(pin_dir2, sizeof(pin_dir2), "/sys/fs/bpf/xr-test-%d-bad", (int)getpid());
+	atexit(cleanup);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	return rc ? 1 : 0;
+}
