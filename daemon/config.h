@@ -63,6 +63,7 @@ struct xr_config {
 	bool		 foreground;		/* -f */
 	int		 verbose;		/* -v, repeatable */
 	bool		 check_only;		/* -n: check the config, print it, exit */
+	bool		 help;			/* -h: print config_usage() and exit */
 };
 
 /* Defaults for every field. */
@@ -81,5 +82,7 @@ int	config_validate(const struct xr_config *cfg, char *err, size_t errlen);
 void	config_dump(const struct xr_config *cfg, FILE *out);
 void	config_free(struct xr_config *cfg);
 void	config_usage(FILE *out);
+/* Where the one-line errors of the functions above go (NULL: stderr); for tests. */
+void	config_set_errout(FILE *f);
 
 #endif /* XR_CONFIG_H */

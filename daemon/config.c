@@ -1,0 +1,886 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * config.c - xrelayd's options: ONE table drives getopt_long, the config file
+ * (inih, key = long option name, repeatable keys append) and --help, so the
+ * three never drift apart.  Also the cross-field checks and the normalised
+ * dump that `xrelayd -n` prints and config_load_file() reads back.
+ * Owns struct xr_config's contents; the modules only read it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+
+#define DEFAULT_CTL_PATH	"/run/xrelay/xrelay.sock"
+#define DEFAULT_PIN_DIR		"/sys/fs/bpf/xrelay"
+
+static FILE *cfg_err;		/* where one-line errors go; NULL: stderr */
+
+void
+config_set_errout(FILE *f)
+{
+	cfg_err = f;
+}
+
+static FILE *
+errout(void)
+{
+	return cfg_err ? cfg_err : stderr;
+}
+
+struct opt;
+/* Parse val into cfg; on error write the reason (no option name) into err. */
+typedef int (*opt_parse_fn)(struct xr_config *cfg, const struct opt *o, const char *val,
+			    char *err, size_t errlen);
+/* Write the "key = value" lines of this option (none when it has no value). */
+typedef void (*opt_dump_fn)(const struct xr_config *cfg, const struct opt *o, FILE *out);
+
+/*
+ * One option.  name is the long option and the config-file key; shortopt is
+ * 0 when there is none; file says whether the key is allowed in a file.
+ * off locates the field in struct xr_config; lo/hi bound integers.
+ */
+struct opt {
+	const char	*name;
+	int		 shortopt;
+	int		 has_arg;
+	bool		 file;
+	const char	*metavar;
+	const char	*help;
+	opt_parse_fn	 parse;
+	opt_dump_fn	 dump;
+	size_t		 off;
+	long		 lo, hi;
+};
+
+#define FIELD(cfg, o, type)	((type *)((char *)(cfg) + (o)->off))
+#define CFIELD(cfg, o, type)	((const type *)((const char *)(cfg) + (o)->off))
+
+/* ---- parsers --------------------------------------------------------------- */
+
+static int
+parse_long(const char *val, long lo, long hi, long *out, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (!*val || *end || errno) {
+		snprintf(err, errlen, "not a number");
+		return -EINVAL;
+	}
+	if (v < lo || v > hi) {
+		snprintf(err, errlen, "must be between %ld and %ld", lo, hi);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+p_int(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	long v;
+	int rc = parse_long(val, o->lo, o->hi, &v, err, errlen);
+
+	if (rc == 0)
+		*FIELD(cfg, o, int) = (int)v;
+	return rc;
+}
+
+static void
+d_int(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	fprintf(out, "%s = %d\n", o->name, *CFIELD(cfg, o, int));
+}
+
+/* --workers: a number, or "auto" (0: one per CPU, resolved by main.c). */
+static int
+p_workers(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	if (strcmp(val, "auto") == 0) {
+		cfg->workers = 0;
+		return 0;
+	}
+	return p_int(cfg, o, val, err, errlen);
+}
+
+static void
+d_workers(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	if (cfg->workers == 0)
+		fprintf(out, "%s = auto\n", o->name);
+	else
+		d_int(cfg, o, out);
+}
+
+static int
+parse_bool(const char *val, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(val, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(val, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* A flag: no argument on the command line, yes/no in a file. */
+static int
+p_bool(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	bool b = true;
+
+	if (val && parse_bool(val, &b) < 0) {
+		snprintf(err, errlen, "expected yes or no");
+		return -EINVAL;
+	}
+	*FIELD(cfg, o, bool) = b;
+	return 0;
+}
+
+static void
+d_bool(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	fprintf(out, "%s = %s\n", o->name, *CFIELD(cfg, o, bool) ? "yes" : "no");
+}
+
+/* -v on the command line adds one; "verbose = N" in a file sets it. */
+static int
+p_verbose(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	long v;
+
+	if (!val) {
+		if (cfg->verbose < (int)o->hi)
+			cfg->verbose++;
+		return 0;
+	}
+	if (parse_long(val, o->lo, o->hi, &v, err, errlen) < 0)
+		return -EINVAL;
+	cfg->verbose = (int)v;
+	return 0;
+}
+
+static int
+p_string(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	char *dst = FIELD(cfg, o, char);
+
+	if (!*val) {
+		snprintf(err, errlen, "must not be empty");
+		return -EINVAL;
+	}
+	if (strlen(val) >= (size_t)o->hi) {
+		snprintf(err, errlen, "longer than %ld characters", o->hi - 1);
+		return -EINVAL;
+	}
+	memcpy(dst, val, strlen(val) + 1);
+	return 0;
+}
+
+static void
+d_string(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	fprintf(out, "%s = %s\n", o->name, CFIELD(cfg, o, char));
+}
+
+static int
+p_sip(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	union xr_sa sa;
+
+	if (cfg->nsip >= XR_MAX_ADDRS) {
+		snprintf(err, errlen, "more than %d SIP listeners", XR_MAX_ADDRS);
+		return -EINVAL;
+	}
+	if (xr_sa_parse(&sa, val, 5060) < 0) {
+		snprintf(err, errlen, "not an ADDR:PORT");
+		return -EINVAL;
+	}
+	if (xr_sa_port(&sa) == 0) {
+		snprintf(err, errlen, "port 0");
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->nsip; i++) {
+		if (xr_sa_eq(&cfg->sip[i], &sa)) {
+			snprintf(err, errlen, "given twice");
+			return -EINVAL;
+		}
+	}
+	cfg->sip[cfg->nsip++] = sa;
+	return 0;
+}
+
+static void
+d_sip(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	char buf[XR_SA_STRLEN];
+
+	for (int i = 0; i < cfg->nsip; i++)
+		fprintf(out, "%s = %s\n", o->name, xr_sa_str(&cfg->sip[i], buf, sizeof(buf)));
+}
+
+static int
+p_media(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	union xr_sa sa;
+
+	if (cfg->nmedia >= XR_MAX_ADDRS) {
+		snprintf(err, errlen, "more than %d media addresses", XR_MAX_ADDRS);
+		return -EINVAL;
+	}
+	if (xr_sa_parse_ip(&sa, val) < 0) {
+		snprintf(err, errlen, "not an IPv4 or IPv6 address");
+		return -EINVAL;
+	}
+	if (xr_sa_is_any(&sa)) {
+		snprintf(err, errlen, "the wildcard address cannot be sent in SDP");
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->nmedia; i++) {
+		if (xr_sa_ip_eq(&cfg->media[i], &sa)) {
+			snprintf(err, errlen, "given twice");
+			return -EINVAL;
+		}
+	}
+	cfg->media[cfg->nmedia++] = sa;
+	return 0;
+}
+
+static void
+d_media(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	for (int i = 0; i < cfg->nmedia; i++)
+		fprintf(out, "%s = %s\n", o->name, xr_sa_ipstr(&cfg->media[i], buf, sizeof(buf)));
+}
+
+static int
+p_ports(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	char lo_s[16], *dash = strchr(val, '-');
+	long lo, hi;
+
+	if (!dash || (size_t)(dash - val) >= sizeof(lo_s)) {
+		snprintf(err, errlen, "expected LO-HI");
+		return -EINVAL;
+	}
+	memcpy(lo_s, val, (size_t)(dash - val));
+	lo_s[dash - val] = '\0';
+	if (parse_long(lo_s, 1, 65535, &lo, err, errlen) < 0 ||
+	    parse_long(dash + 1, 1, 65535, &hi, err, errlen) < 0) {
+		snprintf(err, errlen, "expected LO-HI, ports between 1 and 65535");
+		return -EINVAL;
+	}
+	if (lo & 1) {
+		snprintf(err, errlen, "the low port must be even");
+		return -EINVAL;
+	}
+	if (!(hi & 1)) {
+		snprintf(err, errlen, "the high port must be odd (RTCP of the last pair)");
+		return -EINVAL;
+	}
+	if (hi <= lo) {
+		snprintf(err, errlen, "the high port must be above the low port");
+		return -EINVAL;
+	}
+	cfg->port_lo = (uint16_t)lo;
+	cfg->port_hi = (uint16_t)hi;
+	return 0;
+}
+
+static void
+d_ports(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	fprintf(out, "%s = %u-%u\n", o->name, cfg->port_lo, cfg->port_hi);
+}
+
+static int
+p_xdp(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	if (cfg->nxdp >= XR_MAX_ADDRS) {
+		snprintf(err, errlen, "more than %d interfaces", XR_MAX_ADDRS);
+		return -EINVAL;
+	}
+	if (!*val || strlen(val) >= IF_NAMESIZE || strpbrk(val, "/ \t:")) {
+		snprintf(err, errlen, "not an interface name");
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->nxdp; i++) {
+		if (strcmp(cfg->xdp_ifs[i], val) == 0) {
+			snprintf(err, errlen, "given twice");
+			return -EINVAL;
+		}
+	}
+	memcpy(cfg->xdp_ifs[cfg->nxdp++], val, strlen(val) + 1);
+	return 0;
+}
+
+static void
+d_xdp(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	for (int i = 0; i < cfg->nxdp; i++)
+		fprintf(out, "%s = %s\n", o->name, cfg->xdp_ifs[i]);
+}
+
+static const char *const xdp_mode_names[] = {
+	[XR_XDP_AUTO] = "auto", [XR_XDP_NATIVE] = "native", [XR_XDP_GENERIC] = "generic",
+};
+static const char *const latch_names[] = {
+	[XR_LATCH_STRICT] = "strict", [XR_LATCH_ADDRESS] = "address", [XR_LATCH_ANY] = "any",
+};
+
+static int
+p_xdp_mode(struct xr_config *cfg, const struct opt *o, const char *val, char *err,
+	   size_t errlen)
+{
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(val, xdp_mode_names[i]) == 0) {
+			cfg->xdp_mode = (enum xr_xdp_mode)i;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "expected native, generic or auto");
+	return -EINVAL;
+}
+
+static void
+d_xdp_mode(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	fprintf(out, "%s = %s\n", o->name, xdp_mode_names[cfg->xdp_mode]);
+}
+
+static int
+p_latch(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(val, latch_names[i]) == 0) {
+			cfg->latch = (enum xr_latch)i;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "expected strict, address or any");
+	return -EINVAL;
+}
+
+static void
+d_latch(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	fprintf(out, "%s = %s\n", o->name, latch_names[cfg->latch]);
+}
+
+/* A domain name: letters, digits, '-', '.', no leading or trailing dot. */
+static bool
+valid_domain(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static int
+p_domain(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	char *d;
+
+	if (cfg->ndomains >= XR_MAX_DOMAINS) {
+		snprintf(err, errlen, "more than %d domains", XR_MAX_DOMAINS);
+		return -EINVAL;
+	}
+	if (!valid_domain(val)) {
+		snprintf(err, errlen, "not a domain name");
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->ndomains; i++) {
+		if (strcasecmp(cfg->domains[i], val) == 0) {
+			snprintf(err, errlen, "given twice");
+			return -EINVAL;
+		}
+	}
+	d = strdup(val);
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (char *p = d; *p; p++)	/* domains compare case-insensitively */
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	cfg->domains[cfg->ndomains++] = d;
+	return 0;
+}
+
+static void
+d_domain(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	for (int i = 0; i < cfg->ndomains; i++)
+		fprintf(out, "%s = %s\n", o->name, cfg->domains[i]);
+}
+
+static bool
+valid_uri(const char *u)
+{
+	if (strncasecmp(u, "sip:", 4) == 0)
+		u += 4;
+	else if (strncasecmp(u, "sips:", 5) == 0)
+		u += 5;
+	else
+		return false;
+	if (!*u)
+		return false;
+	for (; *u; u++)
+		if (*u == ' ' || *u == '\t' || *u == '<' || *u == '>' || *u == '"')
+			return false;
+	return true;
+}
+
+static void
+route_free(struct xr_route *r)
+{
+	free(r->aor);
+	for (int i = 0; i < r->ntargets; i++)
+		free(r->targets[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+/* AOR=URI[,URI...]: the AOR is "user" or "user@domain", each URI sip: or sips:. */
+static int
+p_route(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	const char *eq = strchr(val, '=');
+	struct xr_route r = { 0 };
+	const char *p;
+
+	if (cfg->nroutes >= XR_MAX_ROUTES) {
+		snprintf(err, errlen, "more than %d routes", XR_MAX_ROUTES);
+		return -EINVAL;
+	}
+	if (!eq || eq == val) {
+		snprintf(err, errlen, "expected AOR=URI[,URI]");
+		return -EINVAL;
+	}
+	r.aor = strndup(val, (size_t)(eq - val));
+	if (!r.aor)
+		goto out_nomem;
+	if (strpbrk(r.aor, " \t:,;<>\"")) {
+		snprintf(err, errlen, "the AOR must be user or user@domain");
+		goto out_inval;
+	}
+	for (int i = 0; i < cfg->nroutes; i++) {
+		if (strcasecmp(cfg->routes[i].aor, r.aor) == 0) {
+			snprintf(err, errlen, "a second route for %s", r.aor);
+			goto out_inval;
+		}
+	}
+	p = eq + 1;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char *u;
+
+		if (r.ntargets >= XR_MAX_TARGETS) {
+			snprintf(err, errlen, "more than %d targets", XR_MAX_TARGETS);
+			goto out_inval;
+		}
+		u = strndup(p, n);
+		if (!u)
+			goto out_nomem;
+		r.targets[r.ntargets++] = u;
+		if (!valid_uri(u)) {
+			snprintf(err, errlen, "'%s' is not a sip: or sips: URI", u);
+			goto out_inval;
+		}
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	cfg->routes[cfg->nroutes++] = r;
+	return 0;
+
+out_nomem:
+	snprintf(err, errlen, "out of memory");
+	route_free(&r);
+	return -ENOMEM;
+out_inval:
+	route_free(&r);
+	return -EINVAL;
+}
+
+static void
+d_route(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	for (int i = 0; i < cfg->nroutes; i++) {
+		const struct xr_route *r = &cfg->routes[i];
+
+		fprintf(out, "%s = %s=", o->name, r->aor);
+		for (int j = 0; j < r->ntargets; j++)
+			fprintf(out, "%s%s", j ? "," : "", r->targets[j]);
+		fputc('\n', out);
+	}
+}
+
+/* ---- the table --------------------------------------------------------------- */
+
+/* Short options with no long counterpart handled by config_parse_args itself. */
+#define OPT_CONFIG	'c'
+#define OPT_CHECK	'n'
+#define OPT_HELP	'h'
+
+#define OFF(f)	offsetof(struct xr_config, f)
+
+static const struct opt opts[] = {
+	{ "sip", 0, required_argument, true, "ADDR:PORT",
+	  "listen for SIP on UDP and TCP (repeatable; v4 or v6)",
+	  p_sip, d_sip, 0, 0, 0 },
+	{ "media", 0, required_argument, true, "ADDR",
+	  "relay address used in SDP and bound for media (repeatable)",
+	  p_media, d_media, 0, 0, 0 },
+	{ "ports", 0, required_argument, true, "LO-HI",
+	  "media port range, LO even, HI odd (default 30000-39999)",
+	  p_ports, d_ports, 0, 0, 0 },
+	{ "xdp", 0, required_argument, true, "IFNAME",
+	  "attach the fast path to this interface (repeatable)",
+	  p_xdp, d_xdp, 0, 0, 0 },
+	{ "xdp-mode", 0, required_argument, true, "MODE",
+	  "native | generic | auto (default auto)",
+	  p_xdp_mode, d_xdp_mode, 0, 0, 0 },
+	{ "ctl", 0, required_argument, true, "PATH",
+	  "control socket (default " DEFAULT_CTL_PATH ")",
+	  p_string, d_string, OFF(ctl_path), 0, sizeof(((struct xr_config *)0)->ctl_path) },
+	{ "pin-dir", 0, required_argument, true, "DIR",
+	  "where the BPF maps are pinned (default " DEFAULT_PIN_DIR ")",
+	  p_string, d_string, OFF(pin_dir), 0, sizeof(((struct xr_config *)0)->pin_dir) },
+	{ "domain", 0, required_argument, true, "NAME",
+	  "a domain the registrar serves (repeatable)",
+	  p_domain, d_domain, 0, 0, 0 },
+	{ "route", 0, required_argument, true, "AOR=URI[,URI]",
+	  "static targets for an address of record (forks to all; repeatable)",
+	  p_route, d_route, 0, 0, 0 },
+	{ "media-timeout", 0, required_argument, true, "SEC",
+	  "end a call whose media stopped this long, 0 never (default 60)",
+	  p_int, d_int, OFF(media_timeout), 0, 86400 },
+	{ "latch", 0, required_argument, true, "POLICY",
+	  "strict | address | any: which first packet latches a side (default strict)",
+	  p_latch, d_latch, 0, 0, 0 },
+	{ "workers", 0, required_argument, true, "N",
+	  "SIP worker threads, or auto: one per CPU (default auto)",
+	  p_workers, d_workers, OFF(workers), 1, 64 },
+	{ "tcp-idle", 0, required_argument, true, "SEC",
+	  "close a SIP TCP connection idle this long (default 600)",
+	  p_int, d_int, OFF(tcp_idle), 1, 86400 },
+	{ "tcp-max", 0, required_argument, true, "N",
+	  "at most this many SIP TCP connections (default 4096)",
+	  p_int, d_int, OFF(tcp_max_conns), 1, 1000000 },
+	{ "min-expires", 0, required_argument, true, "SEC",
+	  "shortest registration accepted, else 423 (default 60)",
+	  p_int, d_int, OFF(min_expires), 1, 604800 },
+	{ "max-expires", 0, required_argument, true, "SEC",
+	  "longest registration granted (default 3600)",
+	  p_int, d_int, OFF(max_expires), 1, 604800 },
+	{ "default-expires", 0, required_argument, true, "SEC",
+	  "registration time when the REGISTER gives none (default 3600)",
+	  p_int, d_int, OFF(default_expires), 1, 604800 },
+	{ "foreground", 'f', no_argument, true, NULL,
+	  "stay in the foreground, log to stderr",
+	  p_bool, d_bool, OFF(foreground), 0, 0 },
+	{ "verbose", 'v', no_argument, true, NULL,
+	  "more logging (repeatable; in a file: verbose = N)",
+	  p_verbose, d_int, OFF(verbose), 0, 3 },
+	{ "config", OPT_CONFIG, required_argument, false, "FILE",
+	  "read options from FILE (key = value, keys are the long names)",
+	  NULL, NULL, 0, 0, 0 },
+	{ "check", OPT_CHECK, no_argument, false, NULL,
+	  "check the configuration, print it normalised, exit 0 or 1",
+	  p_bool, NULL, OFF(check_only), 0, 0 },
+	{ "help", OPT_HELP, no_argument, false, NULL,
+	  "this help",
+	  p_bool, NULL, OFF(help), 0, 0 },
+};
+#define NOPTS	(sizeof(opts) / sizeof(opts[0]))
+
+static const struct opt *
+opt_by_name(const char *name)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+/* ---- API ------------------------------------------------------------------- */
+
+void
+config_defaults(struct xr_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->port_lo = 30000;
+	cfg->port_hi = 39999;
+	cfg->xdp_mode = XR_XDP_AUTO;
+	snprintf(cfg->ctl_path, sizeof(cfg->ctl_path), "%s", DEFAULT_CTL_PATH);
+	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", DEFAULT_PIN_DIR);
+	cfg->media_timeout = 60;
+	cfg->latch = XR_LATCH_STRICT;
+	cfg->workers = 0;
+	cfg->tcp_idle = 600;
+	cfg->tcp_max_conns = 4096;
+	cfg->min_expires = 60;
+	cfg->max_expires = 3600;
+	cfg->default_expires = 3600;
+}
+
+void
+config_free(struct xr_config *cfg)
+{
+	for (int i = 0; i < cfg->ndomains; i++)
+		free(cfg->domains[i]);
+	cfg->ndomains = 0;
+	for (int i = 0; i < cfg->nroutes; i++)
+		route_free(&cfg->routes[i]);
+	cfg->nroutes = 0;
+}
+
+struct file_ctx {
+	struct xr_config *cfg;
+	const char	*path;
+	FILE		*f;
+	int		 line;		/* line last read */
+	bool		 failed;	/* one error reported: stop reporting */
+};
+
+/* inih reader: counts lines so errors can name them; refuses over-long lines. */
+static char *
+file_reader(char *str, int num, void *stream)
+{
+	struct file_ctx *fc = stream;
+	char *s = fgets(str, num, fc->f);
+	size_t n;
+
+	if (!s)
+		return NULL;
+	fc->line++;
+	n = strlen(s);
+	if (n == (size_t)num - 1 && s[n - 1] != '\n' && !feof(fc->f)) {
+		if (!fc->failed)
+			fprintf(errout(), "xrelayd: %s:%d: line longer than %d characters\n",
+				fc->path, fc->line, num - 2);
+		fc->failed = true;
+		int c;	/* skip the rest of the line */
+		while ((c = fgetc(fc->f)) != EOF && c != '\n')
+			;
+		str[0] = '\0';
+	}
+	return s;
+}
+
+static int
+file_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct file_ctx *fc = user;
+	const struct opt *o = opt_by_name(name);
+	char err[256];
+
+	if (fc->failed)
+		return 0;
+	if (section && *section) {
+		fprintf(errout(), "xrelayd: %s:%d: [%s]: sections are not used\n", fc->path,
+			fc->line, section);
+		goto fail;
+	}
+	if (!o || !o->file || !o->parse) {
+		fprintf(errout(), "xrelayd: %s:%d: unknown key '%s'\n", fc->path, fc->line, name);
+		goto fail;
+	}
+	if (o->parse(fc->cfg, o, value, err, sizeof(err)) < 0) {
+		fprintf(errout(), "xrelayd: %s:%d: %s = %s: %s\n", fc->path, fc->line, name,
+			value, err);
+		goto fail;
+	}
+	return 1;
+fail:
+	fc->failed = true;
+	return 0;
+}
+
+int
+config_load_file(struct xr_config *cfg, const char *path)
+{
+	struct file_ctx fc = { .cfg = cfg, .path = path };
+	int rc;
+
+	fc.f = fopen(path, "r");
+	if (!fc.f) {
+		rc = -errno;
+		fprintf(errout(), "xrelayd: %s: %s\n", path, strerror(errno));
+		return rc;
+	}
+	rc = ini_parse_stream(file_reader, &fc, file_handler, &fc);
+	fclose(fc.f);
+	if (fc.failed)
+		return -EINVAL;
+	if (rc != 0) {
+		fprintf(errout(), "xrelayd: %s:%d: expected 'key = value'\n", path, rc);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+config_parse_args(struct xr_config *cfg, int argc, char **argv)
+{
+	struct option lopts[NOPTS + 1];
+	char shorts[2 * NOPTS + 2], *sp = shorts;
+	char err[256];
+	int c, idx;
+
+	*sp++ = ':';	/* report a missing argument as ':' */
+	for (size_t i = 0; i < NOPTS; i++) {
+		lopts[i].name = opts[i].name;
+		lopts[i].has_arg = opts[i].has_arg;
+		lopts[i].flag = NULL;
+		lopts[i].val = opts[i].shortopt ? opts[i].shortopt : 256 + (int)i;
+		if (opts[i].shortopt) {
+			*sp++ = (char)opts[i].shortopt;
+			if (opts[i].has_arg == required_argument)
+				*sp++ = ':';
+		}
+	}
+	*sp = '\0';
+	memset(&lopts[NOPTS], 0, sizeof(lopts[0]));
+
+	optind = 0;	/* glibc: full re-initialisation, so tests may call this again */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lopts, &idx)) != -1) {
+		const struct opt *o = NULL;
+
+		if (c == '?' || c == ':') {
+			const char *bad = argv[optind - 1];
+
+			if (c == ':')
+				fprintf(errout(), "xrelayd: %s: needs an argument\n", bad);
+			else if (optopt)
+				fprintf(errout(), "xrelayd: -%c: unknown option (see --help)\n",
+					optopt);
+			else
+				fprintf(errout(), "xrelayd: %s: unknown option (see --help)\n", bad);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < NOPTS; i++) {
+			if (c == (opts[i].shortopt ? opts[i].shortopt : 256 + (int)i)) {
+				o = &opts[i];
+				break;
+			}
+		}
+		if (!o)
+			return -EINVAL;
+		if (o->shortopt == OPT_CONFIG) {
+			if (config_load_file(cfg, optarg) < 0)
+				return -EINVAL;
+			continue;
+		}
+		if (o->parse(cfg, o, o->has_arg == no_argument ? NULL : optarg, err,
+			     sizeof(err)) < 0) {
+			fprintf(errout(), "xrelayd: --%s %s: %s\n", o->name,
+				optarg ? optarg : "", err);
+			return -EINVAL;
+		}
+		if (o->shortopt == OPT_HELP)
+			return 0;
+	}
+	if (optind < argc) {
+		fprintf(errout(), "xrelayd: %s: unexpected argument\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+config_validate(const struct xr_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->nmedia == 0) {
+		snprintf(err, errlen, "--media: at least one relay address is needed");
+		return -EINVAL;
+	}
+	if (cfg->min_expires > cfg->max_expires) {
+		snprintf(err, errlen, "--min-expires %d is above --max-expires %d",
+			 cfg->min_expires, cfg->max_expires);
+		return -EINVAL;
+	}
+	if (cfg->default_expires < cfg->min_expires ||
+	    cfg->default_expires > cfg->max_expires) {
+		snprintf(err, errlen, "--default-expires %d is outside --min-expires %d .. "
+			 "--max-expires %d", cfg->default_expires, cfg->min_expires,
+			 cfg->max_expires);
+		return -EINVAL;
+	}
+	if (cfg->nxdp == 0 && cfg->xdp_mode != XR_XDP_AUTO) {
+		snprintf(err, errlen, "--xdp-mode %s without any --xdp interface",
+			 xdp_mode_names[cfg->xdp_mode]);
+		return -EINVAL;
+	}
+	if ((cfg->ndomains || cfg->nroutes) && cfg->nsip == 0) {
+		snprintf(err, errlen, "--%s given without any --sip listener",
+			 cfg->ndomains ? "domain" : "route");
+		return -EINVAL;
+	}
+	if (cfg->ctl_path[0] != '/') {
+		snprintf(err, errlen, "--ctl %s: must be an absolute path", cfg->ctl_path);
+		return -EINVAL;
+	}
+	if (cfg->pin_dir[0] != '/') {
+		snprintf(err, errlen, "--pin-dir %s: must be an absolute path", cfg->pin_dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void
+config_dump(const struct xr_config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].dump)
+			opts[i].dump(cfg, &opts[i], out);
+}
+
+void
+config_usage(FILE *out)
+{
+	fprintf(out, "usage: xrelayd [options]\n\n"
+		"Every long option is also a key of the config file (-c FILE), written\n"
+		"`key = value`; repeatable options may be repeated there too.\n\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		char lhs[64];
+		int n;
+
+		if (o->shortopt)
+			n = snprintf(lhs, sizeof(lhs), "-%c, --%s", o->shortopt, o->name);
+		else
+			n = snprintf(lhs, sizeof(lhs), "    --%s", o->name);
+		if (o->metavar && n > 0 && (size_t)n < sizeof(lhs))
+			snprintf(lhs + n, sizeof(lhs) - (size_t)n, " %s", o->metavar);
+		fprintf(out, "  %-30s %s\n", lhs, o->help);
+	}
+}

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * commands.c - the core control commands: status, flows, stats, metrics and
+ * the media session API (media.create, media.delete, media.list).
+ * Handlers run on the main loop's thread (ctl.h); they only read the config,
+ * the fast-path maps (bpf syscalls) and media's RCU tables.
+ */
+#include <errno.h>
+#include <linux/if_link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl/commands.h"
+#include "ctl/ctl.h"
+#include "fastpath/fastpath.h"
+#include "media/media.h"
+#include "xrelay/counters.h"
+#include "xrelay/flow.h"
+
+static const struct xr_config *ccfg;
+static struct fp *cfp;
+static struct timespec started;		/* CLOCK_MONOTONIC at init */
+
+static double
+uptime_s(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - started.tv_sec) +
+	       (double)(now.tv_nsec - started.tv_nsec) / 1e9;
+}
+
+static json_t *
+sa_json(const union xr_sa *sa)
+{
+	char buf[XR_SA_STRLEN];
+
+	return json_string(xr_sa_str(sa, buf, sizeof(buf)));
+}
+
+static const char *
+link_mode(const struct fp_link *l)
+{
+	if (l->xdp_flags & XDP_FLAGS_DRV_MODE)
+		return "native";
+	if (l->xdp_flags & XDP_FLAGS_SKB_MODE)
+		return "generic";
+	return "auto";
+}
+
+/*
+ * The --xdp interfaces: the mode each is attached in, or "userspace" when
+ * the attach failed and media on it is relayed by the daemon (the fallback).
+ */
+static json_t *
+xdp_json(void)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; ccfg && i < ccfg->nxdp; i++) {
+		const struct fp_link *l = NULL;
+
+		for (int j = 0; cfp && j < cfp->nlinks; j++)
+			if (strcmp(cfp->links[j].name, ccfg->xdp_ifs[i]) == 0)
+				l = &cfp->links[j];
+		if (l)
+			json_array_append_new(a, json_pack("{s:s, s:i, s:s}", "ifname", l->name,
+							   "ifindex", l->ifindex,
+							   "mode", link_mode(l)));
+		else
+			json_array_append_new(a, json_pack("{s:s, s:s}", "ifname",
+							   ccfg->xdp_ifs[i], "mode", "userspace"));
+	}
+	return a;
+}
+
+static int
+cmd_status(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	json_t *media = json_array(), *sip = json_array();
+	char buf[XR_SA_STRLEN];
+
+	for (int i = 0; i < ccfg->nmedia; i++)
+		json_array_append_new(media, json_string(xr_sa_ipstr(&ccfg->media[i], buf,
+								     sizeof(buf))));
+	for (int i = 0; i < ccfg->nsip; i++) {
+		xr_sa_str(&ccfg->sip[i], buf, sizeof(buf));
+		json_array_append_new(sip, json_pack("{s:s, s:s}", "transport", "udp",
+						     "addr", buf));
+		json_array_append_new(sip, json_pack("{s:s, s:s}", "transport", "tcp",
+						     "addr", buf));
+	}
+	*result = json_pack("{s:s, s:i, s:f, s:i, s:b, s:s, s:o, s:o, s:{s:i, s:i}, s:i, s:o}",
+			    "version", XRELAY_VERSION,
+			    "abi", XR_ABI_VERSION,
+			    "uptime", uptime_s(),
+			    "pid", (int)getpid(),
+			    "kernel_path", cfp != NULL,
+			    "pin_dir", cfp ? cfp->pin_dir : "",
+			    "xdp", xdp_json(),
+			    "media", media,
+			    "ports", "lo", ccfg->port_lo, "hi", ccfg->port_hi,
+			    "sessions", media_session_count(),
+			    "sip", sip);
+	if (!*result) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+cmd_flows(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	*result = media_flows_json();
+	if (!*result) {
+		snprintf(err, errlen, "cannot list the flows");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Kernel counters by name; NULL without the fast path. */
+static json_t *
+kernel_counters_json(char *err, size_t errlen, int *rc)
+{
+	uint64_t c[XR_CNT__MAX];
+	json_t *o;
+
+	*rc = 0;
+	if (!cfp)
+		return NULL;
+	*rc = fp_counters(cfp, c);
+	if (*rc < 0) {
+		snprintf(err, errlen, "cannot read the kernel counters: %s", strerror(-*rc));
+		return NULL;
+	}
+	o = json_object();
+	for (int i = 0; i < XR_CNT__MAX; i++)
+		json_object_set_new(o, xr_cnt_names[i], json_integer((json_int_t)c[i]));
+	return o;
+}
+
+static int
+cmd_stats(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	json_t *kernel, *media;
+	int rc;
+
+	kernel = kernel_counters_json(err, errlen, &rc);
+	if (rc < 0)
+		return rc;
+	media = media_stats_json();
+	*result = json_pack("{s:i, s:o}", "sessions", media_session_count(),
+			    "media", media ? media : json_object());
+	if (kernel)
+		json_object_set_new(*result, "kernel", kernel);
+	return 0;
+}
+
+/* ---- metrics: Prometheus text exposition format 0.0.4 ----------------------- */
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Metric name from a JSON path: [a-zA-Z0-9_] only. */
+static void
+metric_name(char *dst, size_t len, const char *prefix, const char *key)
+{
+	size_t n = (size_t)snprintf(dst, len, "%s_%s", prefix, key);
+
+	for (size_t i = 0; i < n && i < len; i++) {
+		char ch = dst[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_'))
+			dst[i] = '_';
+	}
+}
+
+/*
+ * Every number under media_stats_json(), flattened: counters for
+ * packets/bytes/drops/errors-like names, gauges for the rest.
+ */
+static void
+metrics_media(FILE *f, const char *prefix, json_t *o)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(o, key, v) {
+		char name[256];
+
+		metric_name(name, sizeof(name), prefix, key);
+		if (json_is_object(v)) {
+			metrics_media(f, name, v);
+			continue;
+		}
+		if (!json_is_number(v) && !json_is_boolean(v))
+			continue;
+		bool counter = ends_with(name, "packets") || ends_with(name, "bytes") ||
+			       ends_with(name, "drops") || ends_with(name, "dropped") ||
+			       ends_with(name, "errors") || ends_with(name, "_total");
+		const char *suffix = counter && !ends_with(name, "_total") ? "_total" : "";
+
+		fprintf(f, "# HELP %s%s media: %s\n", name, suffix, key);
+		fprintf(f, "# TYPE %s%s %s\n", name, suffix, counter ? "counter" : "gauge");
+		if (json_is_integer(v))
+			fprintf(f, "%s%s %lld\n", name, suffix, (long long)json_integer_value(v));
+		else if (json_is_boolean(v))
+			fprintf(f, "%s%s %d\n", name, suffix, json_is_true(v));
+		else
+			fprintf(f, "%s%s %.17g\n", name, suffix, json_number_value(v));
+	}
+}
+
+static int
+cmd_metrics(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	uint64_t c[XR_CNT__MAX];
+	char *text = NULL;
+	size_t len = 0;
+	json_t *media;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	fprintf(f, "# HELP xrelay_info xrelayd build and ABI\n# TYPE xrelay_info gauge\n"
+		"xrelay_info{version=\"%s\",abi=\"%d\"} 1\n", XRELAY_VERSION, XR_ABI_VERSION);
+	fprintf(f, "# HELP xrelay_uptime_seconds seconds since xrelayd started\n"
+		"# TYPE xrelay_uptime_seconds gauge\nxrelay_uptime_seconds %.3f\n", uptime_s());
+	fprintf(f, "# HELP xrelay_media_sessions media sessions in the table\n"
+		"# TYPE xrelay_media_sessions gauge\nxrelay_media_sessions %d\n",
+		media_session_count());
+	fprintf(f, "# HELP xrelay_xdp_attached interfaces the XDP program is attached to\n"
+		"# TYPE xrelay_xdp_attached gauge\nxrelay_xdp_attached %d\n",
+		cfp ? cfp->nlinks : 0);
+	if (cfp && fp_counters(cfp, c) == 0) {
+		for (int i = 0; i < XR_CNT__MAX; i++) {
+			fprintf(f, "# HELP xrelay_xdp_%s_packets_total XDP: %s\n", xr_cnt_names[i],
+				xr_cnt_help[i]);
+			fprintf(f, "# TYPE xrelay_xdp_%s_packets_total counter\n", xr_cnt_names[i]);
+			fprintf(f, "xrelay_xdp_%s_packets_total %llu\n", xr_cnt_names[i],
+				(unsigned long long)c[i]);
+		}
+	}
+	media = media_stats_json();
+	if (json_is_object(media))
+		metrics_media(f, "xrelay_media", media);
+	json_decref(media);
+	if (fclose(f) != 0) {
+		free(text);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*result = json_stringn(text, len);
+	free(text);
+	return *result ? 0 : -ENOMEM;
+}
+
+/* ---- media session API ------------------------------------------------------ */
+
+/* args[key] as a media endpoint "ADDR:PORT" (RTCP on PORT + 1). */
+static int
+arg_endpoint(json_t *args, const char *key, union xr_sa *sa, char *err, size_t errlen)
+{
+	json_t *v = args ? json_object_get(args, key) : NULL;
+	const char *s;
+
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "media.create: missing \"%s\": \"ADDR:PORT\"", key);
+		return -EINVAL;
+	}
+	s = json_string_value(v);
+	if (xr_sa_parse(sa, s, -1) < 0) {
+		snprintf(err, errlen, "media.create: %s: '%s' is not ADDR:PORT", key, s);
+		return -EINVAL;
+	}
+	if (xr_sa_is_any(sa)) {
+		snprintf(err, errlen, "media.create: %s: '%s': the wildcard address", key, s);
+		return -EINVAL;
+	}
+	if (xr_sa_port(sa) == 0 || xr_sa_port(sa) == 65535) {
+		snprintf(err, errlen, "media.create: %s: '%s': the RTP port must be 1-65534 "
+			 "(RTCP on port + 1)", key, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static json_t *
+side_json(const struct media_side_info *s)
+{
+	char buf[XR_SA_STRLEN];
+	uint16_t port = xr_sa_port(&s->local_rtp);
+
+	return json_pack("{s:s, s:i, s:i, s:o}", "relay",
+			 xr_sa_str(&s->local_rtp, buf, sizeof(buf)), "rtp", port, "rtcp", port + 1,
+			 "remote", sa_json(&s->remote_rtp));
+}
+
+static json_t *
+session_json(const struct media_session_info *si)
+{
+	return json_pack("{s:I, s:o, s:o}", "id", (json_int_t)si->id,
+			 "a", side_json(&si->side[MEDIA_A]), "b", side_json(&si->side[MEDIA_B]));
+}
+
+static int
+cmd_media_create(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	struct media_session_info si;
+	union xr_sa a, b;
+	uint64_t id;
+	int rc;
+
+	if ((rc = arg_endpoint(args, "a", &a, err, errlen)) < 0 ||
+	    (rc = arg_endpoint(args, "b", &b, err, errlen)) < 0)
+		return rc;
+	rc = media_session_create(&a, &b, &id);
+	if (rc == -ENOSPC || rc == -EADDRINUSE) {
+		snprintf(err, errlen, "media.create: no free port pair: the port range %u-%u "
+			 "is exhausted", ccfg->port_lo, ccfg->port_hi);
+		return rc;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "media.create: %s", strerror(-rc));
+		return rc;
+	}
+	rc = media_session_info(id, &si);
+	if (rc < 0) {
+		snprintf(err, errlen, "media.create: session %llu vanished: %s",
+			 (unsigned long long)id, strerror(-rc));
+		return rc;
+	}
+	*result = session_json(&si);
+	return 0;
+}
+
+/* args.id as a session id: a JSON integer or a decimal string. */
+static int
+arg_id(json_t *args, const char *cmd, uint64_t *id, char *err, size_t errlen)
+{
+	json_t *v = args ? json_object_get(args, "id") : NULL;
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*id = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		char *end;
+
+		errno = 0;
+		*id = strtoull(s, &end, 10);
+		if (*s >= '0' && *s <= '9' && !*end && !errno)
+			return 0;
+	}
+	snprintf(err, errlen, "%s: missing or bad \"id\" (a session id)", cmd);
+	return -EINVAL;
+}
+
+static int
+cmd_media_delete(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	uint64_t id;
+	int rc;
+
+	if ((rc = arg_id(args, "media.delete", &id, err, errlen)) < 0)
+		return rc;
+	rc = media_session_delete(id);
+	if (rc == -ENOENT) {
+		snprintf(err, errlen, "media.delete: no session %llu", (unsigned long long)id);
+		return rc;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "media.delete: %s", strerror(-rc));
+		return rc;
+	}
+	*result = json_pack("{s:I}", "deleted", (json_int_t)id);
+	return 0;
+}
+
+/* Session id of a row of media_flows_json(). */
+static bool
+row_session(json_t *row, uint64_t *id)
+{
+	static const char *const keys[] = { "session", "session_id", "id" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(row, keys[i]);
+
+		if (json_is_integer(v)) {
+			*id = (uint64_t)json_integer_value(v);
+			return true;
+		}
+		if (json_is_string(v)) {
+			char *end;
+
+			*id = strtoull(json_string_value(v), &end, 10);
+			if (!*end)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * media.list: every session, from the flow table (media has no iterator of
+ * its own): ids in first-seen order, each described by media_session_info().
+ */
+static int
+cmd_media_list(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	json_t *flows = media_flows_json(), *rows, *out = json_array(), *row;
+	uint64_t *seen = NULL;
+	size_t nseen = 0, i;
+
+	rows = json_is_object(flows) ? json_object_get(flows, "flows") : flows;
+	json_array_foreach(rows, i, row) {
+		struct media_session_info si;
+		uint64_t id;
+		size_t k;
+
+		if (!row_session(row, &id))
+			continue;
+		for (k = 0; k < nseen && seen[k] != id; k++)
+			;
+		if (k < nseen)
+			continue;
+		uint64_t *ns = realloc(seen, (nseen + 1) * sizeof(*seen));
+		if (!ns)
+			break;
+		seen = ns;
+		seen[nseen++] = id;
+		if (media_session_info(id, &si) == 0)
+			json_array_append_new(out, session_json(&si));
+	}
+	free(seen);
+	json_decref(flows);
+	*result = out;
+	return 0;
+}
+
+int
+ctl_commands_init(const struct xr_config *cfg, struct fp *fp)
+{
+	static const struct {
+		const char	*name;
+		ctl_fn		 fn;
+		const char	*help;
+	} core[] = {
+		{ "status", cmd_status, "version, uptime, XDP interfaces, media and SIP addresses" },
+		{ "flows", cmd_flows, "every media flow with kernel and userspace counters" },
+		{ "stats", cmd_stats, "XDP counters by reason and media statistics" },
+		{ "metrics", cmd_metrics, "the statistics in Prometheus text format" },
+		{ "media.create", cmd_media_create, "{a, b}: relay between ADDR:PORT a and b" },
+		{ "media.delete", cmd_media_delete, "{id}: delete a media session" },
+		{ "media.list", cmd_media_list, "every media session" },
+	};
+	int rc;
+
+	ccfg = cfg;
+	cfp = fp;
+	clock_gettime(CLOCK_MONOTONIC, &started);
+	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++) {
+		rc = ctl_register(core[i].name, core[i].fn, core[i].help);
+		if (rc < 0 && rc != -EEXIST)
+			return rc;
+	}
+	return 0;
+}
