@@ -24,6 +24,13 @@
 struct fp;
 struct json_t;
 
+/*
+ * TTL (IPv4) / hop limit (IPv6) of every relay socket, and so of every packet
+ * the userspace relay sends.  Kernel flows carry the same value (xr_flow.ttl)
+ * so a packet leaves the same whichever path carried it.
+ */
+#define MEDIA_TTL	64
+
 enum media_side_id { MEDIA_A = 0, MEDIA_B = 1 };
 
 /* Which way media may flow, from the SDP's a=sendrecv/sendonly/recvonly/inactive. */
@@ -72,10 +79,24 @@ int	media_session_create_half(const union xr_sa *a, const union xr_sa *b_hint, u
  */
 int	media_session_update(uint64_t id, enum media_side_id side, const union xr_sa *remote,
 			     enum media_dir dir);
+/*
+ * The same with the RTCP remote given apart (SDP a=rtcp, RFC 3605); rtcp NULL
+ * means RTP port + 1.  A new RTP remote unlatches both legs of the side, a
+ * new RTCP remote only the RTCP leg.  0, -ENOENT, -EINVAL (a remote of
+ * another family than the side's relay address, bad side or dir).
+ */
+int	media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_sa *remote,
+				  const union xr_sa *rtcp, enum media_dir dir);
 /* Delete a session: kernel flows gone before this returns. 0 or -ENOENT. */
 int	media_session_delete(uint64_t id);
 int	media_session_info(uint64_t id, struct media_session_info *out);
 int	media_session_count(void);
+/*
+ * Which session, side and leg own the relay address and port local (the
+ * by-local-address table the kernel flows are keyed like).  0 or -ENOENT.
+ */
+int	media_session_by_local(const union xr_sa *local, uint64_t *id,
+			       enum media_side_id *side, bool *rtcp);
 
 /*
  * Per-flow rows for `xrelayctl flows` (kernel and userspace counted apart)
@@ -85,8 +106,12 @@ struct json_t	*media_flows_json(void);
 struct json_t	*media_stats_json(void);
 
 /*
- * Sessions whose media has been silent for timeout_s (both paths) are
- * reported through cb (called outside any lock); the SIP side ends the call.
+ * Sessions whose media has been silent for --media-timeout seconds (both
+ * paths; a session that never had media counts from its creation) are
+ * reported once through cb, called on the relay thread outside any lock:
+ * cb may call media_session_delete() but must not wait for another thread
+ * that creates or deletes sessions.  Without a cb such sessions are deleted
+ * (and logged).  The SIP side ends the call.
  */
 void	media_set_timeout_cb(void (*cb)(uint64_t id, void *arg), void *arg);
 

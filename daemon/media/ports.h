@@ -11,13 +11,7 @@
 #include <stdint.h>
 
 #include "common/addr.h"
-
-/*
- * TTL (IPv4) / hop limit (IPv6) of every relay socket.  The XDP path writes
- * the same value into forwarded packets (xr_flow.ttl), so a packet looks the
- * same whichever path carried it.
- */
-#define MEDIA_TTL	64
+#include "media/media.h"	/* MEDIA_TTL */
 
 struct port_pool;
 
@@ -39,7 +33,7 @@ void			 port_pool_free(struct port_pool *p);
 /*
  * Take the next free pair after the pool's rotating cursor (a pair just
  * released is the last to be reused) and bind both sockets, with IP_TTL /
- * IPV6_UNICAST_HOPS set to MEDIA_TTL.  A pair whose bind fails with
+ * IPV6_UNICAST_HOPS set to MEDIA_TTL (media.h).  A pair whose bind fails with
  * EADDRINUSE (another process holds a port) is skipped.  Returns 0, -ENOSPC
  * when no pair can be had (logged once with the range and the use count),
  * or another -errno from socket()/bind() (e.g. -EADDRNOTAVAIL: the address

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * relay.c - the userspace media relay (relay.h): one thread, one libev loop,
+ * an ev_io per leg socket.  It relays what the XDP path passes up (not yet
+ * latched, no neighbour, no XDP at all) with the same rules, and latches.
+ * Owns the loop and its watchers; the sessions belong to session.c.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "media/relay.h"
+#include "media/session_internal.h"
+
+enum relay_op { RELAY_ATTACH, RELAY_DETACH };
+
+/* A request from another thread; lives on the requester's stack. */
+struct relay_cmd {
+	enum relay_op		 op;
+	struct media_session	*s;
+	bool			 done;
+	struct relay_cmd	*next;
+};
+
+static struct {
+	struct ev_loop		*loop;
+	ev_async		 wake;		/* commands queued or stop asked */
+	ev_timer		 tick;		/* media-timeout check */
+	pthread_t		 thread;
+	pthread_mutex_t		 qlock;		/* queue, running, stopping */
+	pthread_cond_t		 qcond;		/* a command is done */
+	struct relay_cmd	*queue;
+	bool			 running;	/* the thread owns the loop */
+	bool			 stopping;
+	struct relay_totals	 tot;		/* relay thread writes, relaxed atomics */
+} R = {
+	.qlock = PTHREAD_MUTEX_INITIALIZER,
+	.qcond = PTHREAD_COND_INITIALIZER,
+};
+
+/*
+ * Batch buffers: only the relay thread (or the one thread driving the loop
+ * before relay_start()) uses them; nothing is allocated per packet.
+ */
+static struct {
+	struct mmsghdr	in[RELAY_BATCH];
+	struct iovec	iov[RELAY_BATCH];
+	union xr_sa	src[RELAY_BATCH];
+	struct mmsghdr	out[RELAY_BATCH];
+	struct iovec	oiov[RELAY_BATCH];
+	unsigned char	buf[RELAY_BATCH][RELAY_MTU];
+} B;
+
+static __thread bool on_relay_thread;
+
+#define STAT_ADD(field, v)	__atomic_store_n(&(field), (field) + (v), __ATOMIC_RELAXED)
+#define TOT_ADD(field, v)	__atomic_fetch_add(&R.tot.field, (v), __ATOMIC_RELAXED)
+
+uint64_t
+media_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int
+relay_on_thread(void)
+{
+	return on_relay_thread;
+}
+
+static void
+log_latch(const struct media_leg *leg)
+{
+	char a[XR_SA_STRLEN];
+
+	log_info("media: session %llu side %c %s latched %s",
+		 (unsigned long long)leg->side->sess->id, leg->side->id == MEDIA_A ? 'A' : 'B',
+		 leg->id == MEDIA_RTP ? "RTP" : "RTCP", xr_sa_str(&leg->latched, a, sizeof(a)));
+}
+
+/*
+ * Send out[0..k) from fd, retrying what a partial sendmmsg left.  Returns
+ * the packets sent and their bytes in *bytes.
+ */
+static int
+relay_send(int fd, int k, uint64_t *bytes)
+{
+	int sent = 0;
+
+	*bytes = 0;
+	while (sent < k) {
+		int r = sendmmsg(fd, B.out + sent, (unsigned)(k - sent), MSG_DONTWAIT);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			log_ratelimited(LS_MEDIA, LL_WARN, "relay: sendmmsg on fd %d: %s", fd,
+					strerror(errno));
+			break;
+		}
+		for (int i = sent; i < sent + r; i++)
+			*bytes += B.out[i].msg_len;
+		sent += r;
+	}
+	return sent;
+}
+
+/*
+ * One batch from leg's socket: latch, filter, and relay from the other
+ * side's socket of the same leg.  The session lock is taken once per batch;
+ * the kernel flows are rewritten under it when this batch latched the leg.
+ * Returns the number of datagrams read (0: socket drained or error).
+ */
+static int
+relay_batch(struct media_leg *leg)
+{
+	struct media_session *s = leg->side->sess;
+	struct media_leg *peer = &s->side[!leg->side->id].leg[leg->id];
+	uint64_t rx_b = 0, fwd_b = 0, now;
+	int n, k = 0, drop_src = 0, drop_nodst = 0, drop_other = 0, sent = 0;
+	enum xr_latch policy = media_policy();
+	bool latched_now = false, have_dst, known;
+	union xr_sa dst;
+	int out_fd;
+
+	for (int i = 0; i < RELAY_BATCH; i++) {
+		B.iov[i].iov_base = B.buf[i];
+		B.iov[i].iov_len = RELAY_MTU;
+		B.in[i].msg_hdr = (struct msghdr){
+			.msg_name = &B.src[i], .msg_namelen = sizeof(B.src[i]),
+			.msg_iov = &B.iov[i], .msg_iovlen = 1,
+		};
+	}
+	n = recvmmsg(leg->fd, B.in, RELAY_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0) {
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			log_ratelimited(LS_MEDIA, LL_WARN, "relay: recvmmsg on fd %d: %s",
+					leg->fd, strerror(errno));
+		return 0;
+	}
+	now = media_now_ns();
+
+	pthread_mutex_lock(&s->lock);
+	if (s->dead) {
+		pthread_mutex_unlock(&s->lock);
+		return n;
+	}
+	have_dst = media_leg_dst(leg, &dst, &known);
+	out_fd = peer->fd;
+	for (int i = 0; i < n; i++) {
+		unsigned len = B.in[i].msg_len;
+
+		rx_b += len;
+		switch (media_latch(policy, &leg->remote, &leg->latched, &B.src[i])) {
+		case LATCH_DROP:
+			drop_src++;
+			continue;
+		case LATCH_LATCH:
+			leg->latched = B.src[i];
+			latched_now = true;
+			break;
+		case LATCH_ACCEPT:
+			break;
+		}
+		if (B.in[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			drop_other++;
+			continue;
+		}
+		if (!have_dst) {
+			drop_nodst++;
+			continue;
+		}
+		B.oiov[k].iov_base = B.buf[i];
+		B.oiov[k].iov_len = len;
+		B.out[k].msg_hdr = (struct msghdr){
+			.msg_name = &dst, .msg_namelen = xr_sa_len(&dst),
+			.msg_iov = &B.oiov[k], .msg_iovlen = 1,
+		};
+		k++;
+	}
+	if (latched_now)
+		media_flows_write(s);
+	pthread_mutex_unlock(&s->lock);
+
+	if (k)
+		sent = relay_send(out_fd, k, &fwd_b);
+	drop_other += k - sent;
+
+	STAT_ADD(leg->st.rx_packets, (uint64_t)n);
+	STAT_ADD(leg->st.rx_bytes, rx_b);
+	STAT_ADD(leg->st.fwd_packets, (uint64_t)sent);
+	STAT_ADD(leg->st.fwd_bytes, fwd_b);
+	STAT_ADD(leg->st.drop_source, (uint64_t)drop_src);
+	STAT_ADD(leg->st.drop_no_dest, (uint64_t)drop_nodst);
+	STAT_ADD(leg->st.drop_other, (uint64_t)drop_other);
+	if (n > drop_src)
+		__atomic_store_n(&leg->st.last_ns, now, __ATOMIC_RELAXED);
+	TOT_ADD(rx_packets, (uint64_t)n);
+	TOT_ADD(rx_bytes, rx_b);
+	TOT_ADD(fwd_packets, (uint64_t)sent);
+	TOT_ADD(fwd_bytes, fwd_b);
+	TOT_ADD(drop_source, (uint64_t)drop_src);
+	TOT_ADD(drop_no_dest, (uint64_t)drop_nodst);
+	TOT_ADD(drop_other, (uint64_t)drop_other);
+	if (latched_now) {
+		TOT_ADD(latched, 1);
+		log_latch(leg);
+	}
+	if (drop_src)
+		media_debug("relay: session %llu side %c %s: %d packets from a wrong source",
+			    (unsigned long long)s->id, leg->side->id == MEDIA_A ? 'A' : 'B',
+			    leg->id == MEDIA_RTP ? "RTP" : "RTCP", drop_src);
+	return n;
+}
+
+/* Readable leg socket: up to a few batches, then let the other sockets run. */
+static void
+relay_on_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct media_leg *leg = w->data;
+
+	for (int round = 0; round < 8; round++)
+		if (relay_batch(leg) < RELAY_BATCH)
+			break;
+}
+
+static void
+relay_do(enum relay_op op, struct media_session *s)
+{
+	for (int sd = 0; sd < 2; sd++) {
+		for (int l = 0; l < 2; l++) {
+			struct media_leg *leg = &s->side[sd].leg[l];
+
+			if (op == RELAY_ATTACH) {
+				ev_io_init(&leg->io, relay_on_read, leg->fd, EV_READ);
+				leg->io.data = leg;
+				ev_io_start(R.loop, &leg->io);
+			} else {
+				ev_io_stop(R.loop, &leg->io);
+			}
+		}
+	}
+}
+
+/* Wake-up: run queued commands, then stop the loop when asked to. */
+static void
+relay_on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct relay_cmd *c;
+
+	pthread_mutex_lock(&R.qlock);
+	while ((c = R.queue)) {
+		R.queue = c->next;
+		relay_do(c->op, c->s);
+		c->done = true;
+	}
+	pthread_cond_broadcast(&R.qcond);
+	if (R.stopping)
+		ev_break(loop, EVBREAK_ALL);
+	pthread_mutex_unlock(&R.qlock);
+}
+
+static void
+relay_on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	media_timeout_check();
+}
+
+static void *
+relay_main(void *arg)
+{
+	rcu_register_thread();
+	on_relay_thread = true;
+	if (R.tick.repeat > 0.)
+		ev_timer_again(R.loop, &R.tick);
+	ev_run(R.loop, 0);
+	ev_timer_stop(R.loop, &R.tick);
+	on_relay_thread = false;
+	rcu_unregister_thread();
+	return NULL;
+}
+
+int
+relay_init(int timeout_s)
+{
+	R.loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
+	if (!R.loop)
+		R.loop = ev_loop_new(EVFLAG_AUTO);
+	if (!R.loop)
+		return -ENOMEM;
+	ev_async_init(&R.wake, relay_on_wake);
+	ev_async_start(R.loop, &R.wake);
+	ev_init(&R.tick, relay_on_tick);
+	/* Check often enough that a call ends within ~10 % of the timeout. */
+	R.tick.repeat = timeout_s > 0 ? (timeout_s >= 10 ? 1.0 : 0.25) : 0.;
+	memset(&R.tot, 0, sizeof(R.tot));
+	R.queue = NULL;
+	R.stopping = false;
+	return 0;
+}
+
+int
+relay_start(void)
+{
+	int err;
+
+	pthread_mutex_lock(&R.qlock);
+	if (R.running) {
+		pthread_mutex_unlock(&R.qlock);
+		return -EALREADY;
+	}
+	R.running = true;
+	R.stopping = false;
+	err = pthread_create(&R.thread, NULL, relay_main, NULL);
+	if (err)
+		R.running = false;
+	pthread_mutex_unlock(&R.qlock);
+	if (err) {
+		errno = err;
+		log_warn("media: cannot start the relay thread");
+		return -err;
+	}
+	pthread_setname_np(R.thread, "xr-relay");
+	return 0;
+}
+
+void
+relay_stop(void)
+{
+	pthread_mutex_lock(&R.qlock);
+	if (!R.running) {
+		pthread_mutex_unlock(&R.qlock);
+		return;
+	}
+	R.stopping = true;
+	pthread_mutex_unlock(&R.qlock);
+	ev_async_send(R.loop, &R.wake);
+	pthread_join(R.thread, NULL);
+	pthread_mutex_lock(&R.qlock);
+	R.running = false;
+	R.stopping = false;
+	/* Requests queued after the thread's last wake-up: nobody else runs the loop now. */
+	for (struct relay_cmd *c; (c = R.queue);) {
+		R.queue = c->next;
+		relay_do(c->op, c->s);
+		c->done = true;
+	}
+	pthread_cond_broadcast(&R.qcond);
+	pthread_mutex_unlock(&R.qlock);
+}
+
+void
+relay_fini(void)
+{
+	if (!R.loop)
+		return;
+	relay_stop();
+	ev_async_stop(R.loop, &R.wake);
+	ev_loop_destroy(R.loop);
+	R.loop = NULL;
+}
+
+/* Run op on the relay thread and wait for it, or directly when that is safe. */
+static void
+relay_request(enum relay_op op, struct media_session *s)
+{
+	struct relay_cmd c = { .op = op, .s = s };
+
+	pthread_mutex_lock(&R.qlock);
+	if (!R.running || on_relay_thread) {
+		relay_do(op, s);
+		pthread_mutex_unlock(&R.qlock);
+		return;
+	}
+	c.next = R.queue;
+	R.queue = &c;
+	ev_async_send(R.loop, &R.wake);
+	while (!c.done)
+		pthread_cond_wait(&R.qcond, &R.qlock);
+	pthread_mutex_unlock(&R.qlock);
+}
+
+void
+relay_attach(struct media_session *s)
+{
+	relay_request(RELAY_ATTACH, s);
+}
+
+void
+relay_detach(struct media_session *s)
+{
+	relay_request(RELAY_DETACH, s);
+}
+
+void
+relay_get_totals(struct relay_totals *t)
+{
+	t->rx_packets = __atomic_load_n(&R.tot.rx_packets, __ATOMIC_RELAXED);
+	t->rx_bytes = __atomic_load_n(&R.tot.rx_bytes, __ATOMIC_RELAXED);
+	t->fwd_packets = __atomic_load_n(&R.tot.fwd_packets, __ATOMIC_RELAXED);
+	t->fwd_bytes = __atomic_load_n(&R.tot.fwd_bytes, __ATOMIC_RELAXED);
+	t->drop_source = __atomic_load_n(&R.tot.drop_source, __ATOMIC_RELAXED);
+	t->drop_no_dest = __atomic_load_n(&R.tot.drop_no_dest, __ATOMIC_RELAXED);
+	t->drop_other = __atomic_load_n(&R.tot.drop_other, __ATOMIC_RELAXED);
+	t->latched = __atomic_load_n(&R.tot.latched, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * session.c - media sessions (media.h): the by-id and by-local-port tables
+ * (liburcu lfht), the sides and legs, their kernel flows, the media timeout
+ * and the JSON views.  Ports come from ports.c, the decision to latch from
+ * latch.c, packets are moved by relay.c.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/route.h"
+#include "fastpath/fastpath.h"
+#include "media/relay.h"
+#include "media/session_internal.h"
+
+static struct {
+	const struct xr_config	*cfg;
+	struct fp		*fp;		/* NULL: userspace relay only */
+	struct port_pool	*pools[XR_MAX_ADDRS];	/* one per --media address */
+	union xr_sa		 addrs[XR_MAX_ADDRS];	/* the --media addresses, port 0 */
+	int			 npools;
+	struct cds_lfht		*by_id;		/* media_session.id_node, key id */
+	struct cds_lfht		*by_local;	/* media_leg.local_node, key leg->local */
+	uint64_t		 next_id;	/* atomic; random start */
+	int			 nsessions;	/* atomic */
+	pthread_mutex_t		 cb_lock;
+	void			(*timeout_cb)(uint64_t id, void *arg);
+	void			*timeout_arg;
+	bool			 inited;
+} M = {
+	.cb_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+static const char *const dir_names[] = {
+	[MEDIA_SENDRECV] = "sendrecv", [MEDIA_SENDONLY] = "sendonly",
+	[MEDIA_RECVONLY] = "recvonly", [MEDIA_INACTIVE] = "inactive",
+};
+
+/* ---- hashing and table matches ------------------------------------------ */
+
+static unsigned long
+hash_u64(uint64_t x)
+{
+	/* splitmix64 finaliser */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return (unsigned long)x;
+}
+
+static unsigned long
+hash_sa(const union xr_sa *sa)
+{
+	uint64_t a, b;
+
+	if (sa->sa.sa_family == AF_INET6) {
+		memcpy(&a, &sa->sin6.sin6_addr.s6_addr[0], 8);
+		memcpy(&b, &sa->sin6.sin6_addr.s6_addr[8], 8);
+		return hash_u64(a ^ hash_u64(b ^ ((uint64_t)sa->sin6.sin6_port << 32)));
+	}
+	return hash_u64(((uint64_t)sa->sin.sin_addr.s_addr << 16) ^ sa->sin.sin_port ^
+			(1ull << 60));
+}
+
+static int
+match_id(struct cds_lfht_node *node, const void *key)
+{
+	const struct media_session *s = caa_container_of(node, struct media_session, id_node);
+
+	return s->id == *(const uint64_t *)key;
+}
+
+static int
+match_local(struct cds_lfht_node *node, const void *key)
+{
+	const struct media_leg *l = caa_container_of(node, struct media_leg, local_node);
+
+	return xr_sa_eq(&l->local, key);
+}
+
+/* Session with this id, or NULL.  Needs the RCU read lock. */
+static struct media_session *
+session_find(uint64_t id)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+
+	if (!M.by_id)
+		return NULL;
+	cds_lfht_lookup(M.by_id, hash_u64(id), match_id, &id, &it);
+	n = cds_lfht_iter_get_node(&it);
+	return n ? caa_container_of(n, struct media_session, id_node) : NULL;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static uint64_t
+now_realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+sa_known(const union xr_sa *sa)
+{
+	return (sa->sa.sa_family == AF_INET || sa->sa.sa_family == AF_INET6) &&
+	       xr_sa_port(sa) != 0 && !xr_sa_is_any(sa);
+}
+
+static bool
+dir_sends(enum media_dir d)
+{
+	return d == MEDIA_SENDRECV || d == MEDIA_SENDONLY;
+}
+
+static bool
+dir_receives(enum media_dir d)
+{
+	return d == MEDIA_SENDRECV || d == MEDIA_RECVONLY;
+}
+
+/* The RTCP remote implied by an RTP remote: port + 1 (RFC 3550 11), 0 stays 0. */
+static void
+rtcp_of(union xr_sa *rtcp, const union xr_sa *rtp)
+{
+	uint16_t p = xr_sa_port(rtp);
+
+	*rtcp = *rtp;
+	xr_sa_set_port(rtcp, p && p < 65535 ? (uint16_t)(p + 1) : 0);
+}
+
+static char
+side_char(enum media_side_id id)
+{
+	return id == MEDIA_A ? 'A' : 'B';
+}
+
+enum xr_latch
+media_policy(void)
+{
+	return M.cfg ? M.cfg->latch : XR_LATCH_STRICT;
+}
+
+/* ---- kernel flows ------------------------------------------------------- */
+
+bool
+media_leg_dst(const struct media_leg *leg, union xr_sa *dst, bool *known)
+{
+	const struct media_side *x = leg->side;
+	const struct media_side *y = &x->sess->side[!x->id];
+	const struct media_leg *o = &y->leg[leg->id];
+
+	*known = true;
+	if (o->latched.sa.sa_family)
+		*dst = o->latched;
+	else if (sa_known(&o->remote))
+		*dst = o->remote;
+	else
+		*known = false;
+	if (!*known)
+		return false;
+	if (leg->id == MEDIA_RTCP)
+		return true;
+	return dir_sends(x->dir) && dir_receives(y->dir);
+}
+
+int
+media_flows_write(struct media_session *s)
+{
+	int err = 0;
+
+	if (!M.fp || s->dead)
+		return 0;
+	for (int sd = 0; sd < 2; sd++) {
+		for (int l = 0; l < 2; l++) {
+			struct media_leg *leg = &s->side[sd].leg[l];
+			struct media_leg *out = &s->side[!sd].leg[l];
+			unsigned flags = l == MEDIA_RTCP ? XR_FLOW_F_RTCP : 0;
+			const union xr_sa *peer = &leg->remote;
+			struct xr_flow v;
+			union xr_sa dst;
+			bool known;
+			int r;
+
+			if (leg->latched.sa.sa_family) {
+				peer = &leg->latched;
+				flags |= XR_FLOW_F_LATCHED;
+			}
+			if (media_leg_dst(leg, &dst, &known))
+				flags |= XR_FLOW_F_FORWARD;
+			fp_flow_make(&v, s->id, peer, flags, &out->local, known ? &dst : NULL,
+				     MEDIA_TTL);
+			r = fp_flow_put(M.fp, &leg->key, &v);
+			if (r < 0 && !err) {
+				err = r;
+				log_ratelimited(LS_MEDIA, LL_WARN,
+						"media: session %llu: kernel flow write failed: %s",
+						(unsigned long long)s->id, strerror(-r));
+			}
+		}
+	}
+	return err;
+}
+
+/* Remove s's four kernel flows; needs s->lock. */
+static void
+flows_delete(struct media_session *s)
+{
+	if (!M.fp)
+		return;
+	for (int sd = 0; sd < 2; sd++)
+		for (int l = 0; l < 2; l++) {
+			int r = fp_flow_del(M.fp, &s->side[sd].leg[l].key);
+
+			if (r < 0 && r != -ENOENT)
+				log_ratelimited(LS_MEDIA, LL_WARN,
+						"media: session %llu: kernel flow delete failed: %s",
+						(unsigned long long)s->id, strerror(-r));
+		}
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+
+int
+media_init(const struct xr_config *cfg, struct fp *fp)
+{
+	uint32_t r = 0;
+	int err;
+
+	if (M.inited)
+		return -EALREADY;
+	if (cfg->nmedia <= 0) {
+		log_warnx("media: no --media address");
+		return -EINVAL;
+	}
+	M.cfg = cfg;
+	M.fp = fp;
+	for (int i = 0; i < cfg->nmedia; i++) {
+		char ip[INET6_ADDRSTRLEN];
+
+		M.addrs[i] = cfg->media[i];
+		xr_sa_set_port(&M.addrs[i], 0);
+		M.pools[i] = port_pool_new(&M.addrs[i], cfg->port_lo, cfg->port_hi);
+		if (!M.pools[i]) {
+			err = -errno;
+			log_warnx("media: bad port range %u-%u for %s", cfg->port_lo,
+				  cfg->port_hi, xr_sa_ipstr(&M.addrs[i], ip, sizeof(ip)));
+			goto out_pools;
+		}
+		M.npools = i + 1;
+	}
+	M.by_id = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	M.by_local = cds_lfht_new(4096, 4096, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				  NULL);
+	if (!M.by_id || !M.by_local) {
+		err = -ENOMEM;
+		goto out_tables;
+	}
+	/* Random start, kept below 2^33 so ids stay exact in any JSON reader. */
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = (uint32_t)(media_now_ns() ^ (uint64_t)getpid());
+	M.next_id = (uint64_t)r + 1;
+	M.nsessions = 0;
+	err = relay_init(cfg->media_timeout);
+	if (err)
+		goto out_tables;
+	M.inited = true;
+	return 0;
+
+out_tables:
+	if (M.by_id)
+		cds_lfht_destroy(M.by_id, NULL);
+	if (M.by_local)
+		cds_lfht_destroy(M.by_local, NULL);
+	M.by_id = M.by_local = NULL;
+out_pools:
+	for (int i = 0; i < M.npools; i++)
+		port_pool_free(M.pools[i]);
+	M.npools = 0;
+	return err;
+}
+
+int
+media_start(void)
+{
+	if (!M.inited)
+		return -EINVAL;
+	return relay_start();
+}
+
+static void
+session_free_rcu(struct rcu_head *head)
+{
+	struct media_session *s = caa_container_of(head, struct media_session, rcu);
+
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+void
+media_stop(void)
+{
+	struct cds_lfht_iter it;
+	struct media_session *s;
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+
+	if (!M.inited)
+		return;
+	relay_stop();
+	rcu_read_lock();
+	cds_lfht_for_each_entry(M.by_id, &it, s, id_node) {
+		if (n == cap) {
+			uint64_t *t = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof(*ids));
+
+			if (!t)
+				break;
+			ids = t;
+		}
+		ids[n++] = s->id;
+	}
+	rcu_read_unlock();
+	for (size_t i = 0; i < n; i++)
+		media_session_delete(ids[i]);
+	free(ids);
+	rcu_barrier();
+	cds_lfht_destroy(M.by_id, NULL);
+	cds_lfht_destroy(M.by_local, NULL);
+	M.by_id = M.by_local = NULL;
+	for (int i = 0; i < M.npools; i++)
+		port_pool_free(M.pools[i]);
+	M.npools = 0;
+	relay_fini();
+	M.inited = false;
+}
+
+/* Index of the relay address facing party (route), or -EINVAL when none has its family. */
+static int
+pick_pool(const union xr_sa *party)
+{
+	char a[XR_SA_STRLEN];
+	int i;
+
+	if (party->sa.sa_family != AF_INET && party->sa.sa_family != AF_INET6)
+		return -EINVAL;
+	i = route_pick(M.addrs, M.npools, party);
+	if (i < 0 || M.addrs[i].sa.sa_family != party->sa.sa_family) {
+		log_warnx("media: no --media address of the family of %s",
+			  xr_sa_str(party, a, sizeof(a)));
+		return -EINVAL;
+	}
+	return i;
+}
+
+/* Fill side sd of s from its bound pair and negotiated RTP remote. */
+static void
+side_setup(struct media_session *s, enum media_side_id sd, int pool, const union xr_sa *remote)
+{
+	struct media_side *x = &s->side[sd];
+
+	x->sess = s;
+	x->id = sd;
+	x->pool = pool;
+	x->dir = MEDIA_SENDRECV;
+	for (int l = 0; l < 2; l++) {
+		struct media_leg *leg = &x->leg[l];
+
+		leg->side = x;
+		leg->id = (enum media_leg_id)l;
+		leg->fd = x->pair.fd[l];
+		leg->local = x->pair.rtp;
+		xr_sa_set_port(&leg->local, (uint16_t)(xr_sa_port(&x->pair.rtp) + l));
+		if (l == MEDIA_RTP)
+			leg->remote = *remote;
+		else
+			rtcp_of(&leg->remote, remote);
+		cds_lfht_node_init(&leg->local_node);
+		if (M.fp)
+			fp_key_make(&leg->key, &leg->local);
+	}
+}
+
+/*
+ * Common body of media_session_create{,_half}: b is side B's remote when
+ * b_known, else only a hint for its relay address (remote left unknown).
+ */
+static int
+session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_t *id)
+{
+	struct media_session *s;
+	int pa, pb, err;
+
+	if (!M.inited)
+		return -EINVAL;
+	if (xr_sa_port(a) == 0 || (b_known && xr_sa_port(b) == 0))
+		return -EINVAL;
+	pa = pick_pool(a);
+	if (pa < 0)
+		return pa;
+	pb = b ? pick_pool(b) : pa;
+	if (pb < 0)
+		return pb;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->side[0].pair.fd[0] = s->side[0].pair.fd[1] = -1;
+	s->side[1].pair.fd[0] = s->side[1].pair.fd[1] = -1;
+	err = port_pool_alloc(M.pools[pa], &s->side[MEDIA_A].pair);
+	if (err)
+		goto out_free;
+	err = port_pool_alloc(M.pools[pb], &s->side[MEDIA_B].pair);
+	if (err)
+		goto out_ports;
+
+	pthread_mutex_init(&s->lock, NULL);
+	s->id = __atomic_fetch_add(&M.next_id, 1, __ATOMIC_RELAXED);
+	s->created_ms = now_realtime_ms();
+	s->created_ns = media_now_ns();
+	cds_lfht_node_init(&s->id_node);
+	side_setup(s, MEDIA_A, pa, a);
+	if (b_known) {
+		side_setup(s, MEDIA_B, pb, b);
+	} else {
+		union xr_sa unknown;
+
+		memset(&unknown, 0, sizeof(unknown));
+		unknown.sa.sa_family = M.addrs[pb].sa.sa_family;
+		side_setup(s, MEDIA_B, pb, &unknown);
+	}
+
+	pthread_mutex_lock(&s->lock);
+	err = media_flows_write(s);
+	if (err) {
+		s->dead = true;
+		flows_delete(s);
+		pthread_mutex_unlock(&s->lock);
+		pthread_mutex_destroy(&s->lock);
+		goto out_ports;
+	}
+	pthread_mutex_unlock(&s->lock);
+
+	rcu_read_lock();
+	for (int sd = 0; sd < 2; sd++)
+		for (int l = 0; l < 2; l++) {
+			struct media_leg *leg = &s->side[sd].leg[l];
+
+			cds_lfht_add(M.by_local, hash_sa(&leg->local), &leg->local_node);
+		}
+	cds_lfht_add(M.by_id, hash_u64(s->id), &s->id_node);
+	rcu_read_unlock();
+	__atomic_fetch_add(&M.nsessions, 1, __ATOMIC_RELAXED);
+	relay_attach(s);
+	*id = s->id;
+
+	if (log_enabled(LS_MEDIA, LL_DEBUG)) {
+		char la[XR_SA_STRLEN], lb[XR_SA_STRLEN], ra[XR_SA_STRLEN], rb[XR_SA_STRLEN];
+
+		media_debug("media: session %llu created: A %s <-> %s, B %s <-> %s",
+			    (unsigned long long)s->id,
+			    xr_sa_str(&s->side[0].leg[0].remote, ra, sizeof(ra)),
+			    xr_sa_str(&s->side[0].leg[0].local, la, sizeof(la)),
+			    xr_sa_str(&s->side[1].leg[0].local, lb, sizeof(lb)),
+			    b_known ? xr_sa_str(b, rb, sizeof(rb)) : "(not known yet)");
+	}
+	return 0;
+
+out_ports:
+	port_pair_put(M.pools[pb], &s->side[MEDIA_B].pair);
+	port_pair_put(M.pools[pa], &s->side[MEDIA_A].pair);
+out_free:
+	free(s);
+	return err;
+}
+
+int
+media_session_create(const union xr_sa *a, const union xr_sa *b, uint64_t *id)
+{
+	return session_create(a, b, true, id);
+}
+
+int
+media_session_create_half(const union xr_sa *a, const union xr_sa *b_hint, uint64_t *id)
+{
+	return session_create(a, b_hint, false, id);
+}
+
+int
+media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_sa *remote,
+			  const union xr_sa *rtcp, enum media_dir dir)
+{
+	struct media_session *s;
+	struct media_side *x;
+	union xr_sa rtcp_r;
+	bool changed;
+	int err = 0;
+
+	if ((side != MEDIA_A && side != MEDIA_B) || dir < MEDIA_SENDRECV || dir > MEDIA_INACTIVE)
+		return -EINVAL;
+	rcu_read_lock();
+	s = session_find(id);
+	if (!s) {
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	x = &s->side[side];
+	if (remote->sa.sa_family != x->leg[MEDIA_RTP].local.sa.sa_family ||
+	    (rtcp && rtcp->sa.sa_family != remote->sa.sa_family)) {
+		rcu_read_unlock();
+		return -EINVAL;
+	}
+	if (rtcp)
+		rtcp_r = *rtcp;
+	else
+		rtcp_of(&rtcp_r, remote);
+
+	pthread_mutex_lock(&s->lock);
+	if (s->dead) {
+		err = -ENOENT;
+		goto out_unlock;
+	}
+	/* A new RTP remote unlatches the whole side; a new RTCP remote only RTCP. */
+	changed = !xr_sa_eq(&x->leg[MEDIA_RTP].remote, remote);
+	if (changed)
+		memset(&x->leg[MEDIA_RTP].latched, 0, sizeof(union xr_sa));
+	if (changed || !xr_sa_eq(&x->leg[MEDIA_RTCP].remote, &rtcp_r))
+		memset(&x->leg[MEDIA_RTCP].latched, 0, sizeof(union xr_sa));
+	x->leg[MEDIA_RTP].remote = *remote;
+	x->leg[MEDIA_RTCP].remote = rtcp_r;
+	x->rtcp_set = rtcp != NULL;
+	x->dir = dir;
+	err = media_flows_write(s);
+	if (log_enabled(LS_MEDIA, LL_DEBUG)) {
+		char r[XR_SA_STRLEN];
+
+		media_debug("media: session %llu side %c now %s %s%s", (unsigned long long)id,
+			    side_char(side), xr_sa_str(remote, r, sizeof(r)), dir_names[dir],
+			    changed ? " (unlatched)" : "");
+	}
+out_unlock:
+	pthread_mutex_unlock(&s->lock);
+	rcu_read_unlock();
+	return err;
+}
+
+int
+media_session_update(uint64_t id, enum media_side_id side, const union xr_sa *remote,
+		     enum media_dir dir)
+{
+	return media_session_update_rtcp(id, side, remote, NULL, dir);
+}
+
+int
+media_session_delete(uint64_t id)
+{
+	struct media_session *s;
+
+	rcu_read_lock();
+	s = session_find(id);
+	if (!s || cds_lfht_del(M.by_id, &s->id_node) != 0) {
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	for (int sd = 0; sd < 2; sd++)
+		for (int l = 0; l < 2; l++)
+			cds_lfht_del(M.by_local, &s->side[sd].leg[l].local_node);
+	rcu_read_unlock();
+	__atomic_fetch_sub(&M.nsessions, 1, __ATOMIC_RELAXED);
+
+	pthread_mutex_lock(&s->lock);
+	flows_delete(s);
+	s->dead = true;
+	pthread_mutex_unlock(&s->lock);
+
+	/* No relay callback may run on s's sockets once they are closed. */
+	relay_detach(s);
+	for (int sd = 0; sd < 2; sd++) {
+		for (int l = 0; l < 2; l++)
+			s->side[sd].leg[l].fd = -1;
+		port_pair_put(M.pools[s->side[sd].pool], &s->side[sd].pair);
+	}
+	media_debug("media: session %llu deleted", (unsigned long long)id);
+	call_rcu(&s->rcu, session_free_rcu);
+	return 0;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+/* Latest packet on leg, either path (CLOCK_MONOTONIC ns, 0: none). */
+static uint64_t
+leg_last_ns(struct media_leg *leg, bool ask_kernel)
+{
+	uint64_t u = __atomic_load_n(&leg->st.last_ns, __ATOMIC_RELAXED);
+	struct xr_flow_stats ks;
+
+	if (ask_kernel && M.fp && fp_flow_stats(M.fp, &leg->key, &ks) == 0 &&
+	    ks.last_seen_ns > u)
+		u = ks.last_seen_ns;
+	return u;
+}
+
+int
+media_session_info(uint64_t id, struct media_session_info *out)
+{
+	struct media_session *s;
+	uint64_t last = 0;
+
+	rcu_read_lock();
+	s = session_find(id);
+	if (!s) {
+		rcu_read_unlock();
+		return -ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = s->id;
+	out->created_ms = s->created_ms;
+	pthread_mutex_lock(&s->lock);
+	for (int sd = 0; sd < 2; sd++) {
+		struct media_side *x = &s->side[sd];
+
+		out->side[sd].local_rtp = x->leg[MEDIA_RTP].local;
+		out->side[sd].remote_rtp = x->leg[MEDIA_RTP].remote;
+		out->side[sd].latched_rtp = x->leg[MEDIA_RTP].latched;
+		out->side[sd].latched_rtcp = x->leg[MEDIA_RTCP].latched;
+		out->side[sd].dir = x->dir;
+	}
+	pthread_mutex_unlock(&s->lock);
+	for (int sd = 0; sd < 2; sd++)
+		for (int l = 0; l < 2; l++) {
+			uint64_t t = leg_last_ns(&s->side[sd].leg[l], true);
+
+			if (t > last)
+				last = t;
+		}
+	out->last_media_ms = last / 1000000;
+	rcu_read_unlock();
+	return 0;
+}
+
+int
+media_session_count(void)
+{
+	return __atomic_load_n(&M.nsessions, __ATOMIC_RELAXED);
+}
+
+int
+media_session_by_local(const union xr_sa *local, uint64_t *id, enum media_side_id *side,
+		       bool *rtcp)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	int err = -ENOENT;
+
+	if (!M.by_local)
+		return -ENOENT;
+	rcu_read_lock();
+	cds_lfht_lookup(M.by_local, hash_sa(local), match_local, local, &it);
+	n = cds_lfht_iter_get_node(&it);
+	if (n) {
+		const struct media_leg *l = caa_container_of(n, struct media_leg, local_node);
+
+		*id = l->side->sess->id;
+		*side = l->side->id;
+		*rtcp = l->id == MEDIA_RTCP;
+		err = 0;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+void
+media_set_timeout_cb(void (*cb)(uint64_t id, void *arg), void *arg)
+{
+	pthread_mutex_lock(&M.cb_lock);
+	M.timeout_cb = cb;
+	M.timeout_arg = arg;
+	pthread_mutex_unlock(&M.cb_lock);
+}
+
+/*
+ * Relay thread.  A session is silent when no leg has seen an accepted packet
+ * (userspace) or a forwarded one (kernel) for media_timeout seconds, counted
+ * from its creation when it never had any.  The kernel is asked only about
+ * legs whose cached kernel time is stale, so a live call costs about one
+ * lookup per leg per timeout period.  Each session is reported once.
+ */
+void
+media_timeout_check(void)
+{
+	uint64_t now = media_now_ns(), limit, expired[64];
+	struct cds_lfht_iter it;
+	struct media_session *s;
+	void (*cb)(uint64_t, void *);
+	void *arg;
+	int n = 0;
+
+	if (!M.inited || !M.cfg || M.cfg->media_timeout <= 0)
+		return;
+	limit = (uint64_t)M.cfg->media_timeout * 1000000000ull;
+	rcu_read_lock();
+	cds_lfht_for_each_entry(M.by_id, &it, s, id_node) {
+		uint64_t last = s->created_ns;
+		bool alive = false;
+
+		if (s->timeout_reported)
+			continue;
+		for (int sd = 0; sd < 2 && !alive; sd++)
+			for (int l = 0; l < 2 && !alive; l++) {
+				struct media_leg *leg = &s->side[sd].leg[l];
+				uint64_t t = __atomic_load_n(&leg->st.last_ns, __ATOMIC_RELAXED);
+
+				if (leg->k_last_ns > t)
+					t = leg->k_last_ns;
+				if (t > last)
+					last = t;
+				alive = last >= now || now - last < limit;
+			}
+		for (int sd = 0; sd < 2 && !alive && M.fp; sd++)
+			for (int l = 0; l < 2 && !alive; l++) {
+				struct media_leg *leg = &s->side[sd].leg[l];
+				struct xr_flow_stats ks;
+
+				if (fp_flow_stats(M.fp, &leg->key, &ks) == 0 &&
+				    ks.last_seen_ns > leg->k_last_ns)
+					leg->k_last_ns = ks.last_seen_ns;
+				alive = leg->k_last_ns &&
+					(leg->k_last_ns >= now || now - leg->k_last_ns < limit);
+			}
+		if (alive)
+			continue;
+		s->timeout_reported = true;
+		expired[n++] = s->id;
+		if (n == (int)(sizeof(expired) / sizeof(expired[0])))
+			break;	/* the rest on the next tick */
+	}
+	rcu_read_unlock();
+
+	pthread_mutex_lock(&M.cb_lock);
+	cb = M.timeout_cb;
+	arg = M.timeout_arg;
+	pthread_mutex_unlock(&M.cb_lock);
+	for (int i = 0; i < n; i++) {
+		if (cb) {
+			cb(expired[i], arg);
+		} else {
+			log_info("media: session %llu: no media for %d s, deleted",
+				 (unsigned long long)expired[i], M.cfg->media_timeout);
+			media_session_delete(expired[i]);
+		}
+	}
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static json_t *
+json_sa(const union xr_sa *sa)
+{
+	char b[XR_SA_STRLEN];
+
+	if (!sa || !sa->sa.sa_family)
+		return json_null();
+	return json_string(xr_sa_str(sa, b, sizeof(b)));
+}
+
+static json_int_t
+ms_ago(uint64_t now, uint64_t t)
+{
+	return t ? (json_int_t)((now > t ? now - t : 0) / 1000000) : -1;
+}
+
+/* Snapshot of one leg taken under the session lock. */
+struct leg_snap {
+	union xr_sa	local, remote, latched, dst;
+	bool		known, fwd;
+	enum media_dir	dir;
+};
+
+static json_t *
+leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *sn, uint64_t now)
+{
+	struct media_leg_stats st = {
+		.rx_packets = __atomic_load_n(&leg->st.rx_packets, __ATOMIC_RELAXED),
+		.fwd_packets = __atomic_load_n(&leg->st.fwd_packets, __ATOMIC_RELAXED),
+		.fwd_bytes = __atomic_load_n(&leg->st.fwd_bytes, __ATOMIC_RELAXED),
+		.drop_source = __atomic_load_n(&leg->st.drop_source, __ATOMIC_RELAXED),
+		.drop_no_dest = __atomic_load_n(&leg->st.drop_no_dest, __ATOMIC_RELAXED),
+		.drop_other = __atomic_load_n(&leg->st.drop_other, __ATOMIC_RELAXED),
+		.last_ns = __atomic_load_n(&leg->st.last_ns, __ATOMIC_RELAXED),
+	};
+	json_t *kern = json_null();
+	struct xr_flow_stats ks;
+
+	if (M.fp && fp_flow_stats(M.fp, &leg->key, &ks) == 0)
+		kern = json_pack("{s:I, s:I, s:I}", "packets", (json_int_t)ks.packets,
+				 "bytes", (json_int_t)ks.bytes,
+				 "last_seen_ms_ago", ms_ago(now, ks.last_seen_ns));
+	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:{s:I, s:I,"
+			 " s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 "session", (json_int_t)s->id,
+			 "side", leg->side->id == MEDIA_A ? "A" : "B",
+			 "leg", leg->id == MEDIA_RTP ? "rtp" : "rtcp",
+			 "local", json_sa(&sn->local),
+			 "remote", json_sa(&sn->remote),
+			 "latched", sn->latched.sa.sa_family != 0,
+			 "source", json_sa(&sn->latched),
+			 "dst", sn->known ? json_sa(&sn->dst) : json_null(),
+			 "forward", sn->fwd,
+			 "direction", dir_names[sn->dir],
+			 "kernel", kern,
+			 "userspace",
+			 "packets", (json_int_t)st.fwd_packets,
+			 "bytes", (json_int_t)st.fwd_bytes,
+			 "rx_packets", (json_int_t)st.rx_packets,
+			 "dropped", (json_int_t)(st.drop_source + st.drop_no_dest + st.drop_other),
+			 "dropped_wrong_source", (json_int_t)st.drop_source,
+			 "dropped_no_dest", (json_int_t)st.drop_no_dest,
+			 "dropped_other", (json_int_t)st.drop_other,
+			 "last_seen_ms_ago", ms_ago(now, st.last_ns));
+}
+
+json_t *
+media_flows_json(void)
+{
+	json_t *rows = json_array();
+	struct cds_lfht_iter it;
+	struct media_session *s;
+	uint64_t now = media_now_ns();
+
+	if (!rows || !M.by_id)
+		return rows;
+	rcu_read_lock();
+	cds_lfht_for_each_entry(M.by_id, &it, s, id_node) {
+		struct leg_snap sn[2][2];
+
+		pthread_mutex_lock(&s->lock);
+		for (int sd = 0; sd < 2; sd++)
+			for (int l = 0; l < 2; l++) {
+				struct media_leg *leg = &s->side[sd].leg[l];
+
+				sn[sd][l].local = leg->local;
+				sn[sd][l].remote = leg->remote;
+				sn[sd][l].latched = leg->latched;
+				sn[sd][l].dir = s->side[sd].dir;
+				sn[sd][l].fwd = media_leg_dst(leg, &sn[sd][l].dst, &sn[sd][l].known);
+			}
+		pthread_mutex_unlock(&s->lock);
+		for (int sd = 0; sd < 2; sd++)
+			for (int l = 0; l < 2; l++)
+				json_array_append_new(rows, leg_row(s, &s->side[sd].leg[l],
+								    &sn[sd][l], now));
+	}
+	rcu_read_unlock();
+	return rows;
+}
+
+json_t *
+media_stats_json(void)
+{
+	struct relay_totals t;
+	json_t *o, *addrs;
+
+	relay_get_totals(&t);
+	addrs = json_array();
+	for (int i = 0; i < M.npools; i++) {
+		char ip[INET6_ADDRSTRLEN];
+		uint16_t lo, hi;
+		int used = port_pool_in_use(M.pools[i]);
+
+		port_pool_range(M.pools[i], &lo, &hi);
+		json_array_append_new(addrs, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}",
+			"address", xr_sa_ipstr(&M.addrs[i], ip, sizeof(ip)),
+			"port_lo", lo, "port_hi", hi,
+			"pairs", port_pool_size(M.pools[i]),
+			"pairs_in_use", used,
+			"pairs_free", port_pool_size(M.pools[i]) - used));
+	}
+	o = json_pack("{s:i, s:s, s:b, s:i, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+		      "sessions", media_session_count(),
+		      "latch", media_latch_policy_str(media_policy()),
+		      "kernel_fastpath", M.fp != NULL,
+		      "media_timeout", M.cfg ? M.cfg->media_timeout : 0,
+		      "ports", addrs,
+		      "userspace",
+		      "rx_packets", (json_int_t)t.rx_packets,
+		      "rx_bytes", (json_int_t)t.rx_bytes,
+		      "forwarded_packets", (json_int_t)t.fwd_packets,
+		      "forwarded_bytes", (json_int_t)t.fwd_bytes,
+		      "dropped_wrong_source", (json_int_t)t.drop_source,
+		      "dropped_no_dest", (json_int_t)t.drop_no_dest,
+		      "dropped_other", (json_int_t)t.drop_other,
+		      "latched", (json_int_t)t.latched);
+	return o;
+}

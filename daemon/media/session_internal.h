@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * session_internal.h - what session.c and relay.c share inside daemon/media:
+ * the session, side and leg structs and the helpers the relay calls with a
+ * session locked.  Not for use outside daemon/media (media.h is the API).
+ */
+#ifndef XR_MEDIA_SESSION_INTERNAL_H
+#define XR_MEDIA_SESSION_INTERNAL_H
+
+#include <ev.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <urcu.h>		/* the memb flavour */
+#include <urcu/rculfhash.h>
+
+#include "media/latch.h"
+#include "media/media.h"
+#include "media/ports.h"
+#include "xrelay/flow.h"
+
+enum media_leg_id { MEDIA_RTP = 0, MEDIA_RTCP = 1 };
+
+/*
+ * Userspace counters of one leg.  Written by the relay thread only, with
+ * relaxed atomic stores; read from any thread with relaxed atomic loads.
+ */
+struct media_leg_stats {
+	uint64_t	rx_packets;	/* every datagram read from the socket */
+	uint64_t	rx_bytes;	/* their UDP payload bytes */
+	uint64_t	fwd_packets;	/* relayed to the other side */
+	uint64_t	fwd_bytes;	/* their UDP payload bytes */
+	uint64_t	drop_source;	/* not from the latched/latchable source (RTP Bleed) */
+	uint64_t	drop_no_dest;	/* accepted, but no destination yet / on hold */
+	uint64_t	drop_other;	/* truncated (larger than the relay's buffer) or send failed */
+	uint64_t	last_ns;	/* CLOCK_MONOTONIC ns of the last accepted packet, 0: none */
+};
+
+/* One relay port: RTP or RTCP of one side. */
+struct media_leg {
+	struct media_side	*side;		/* owner */
+	enum media_leg_id	 id;
+	int			 fd;		/* bound socket (ports.c), -1 once closed */
+	union xr_sa		 local;		/* relay address and port of this leg */
+	union xr_sa		 remote;	/* negotiated remote (port 0: unknown); s->lock */
+	union xr_sa		 latched;	/* latched source (family 0: none); s->lock */
+	struct xr_flow_key	 key;		/* kernel flow key for local */
+	struct cds_lfht_node	 local_node;	/* in the by-local-address table */
+	ev_io			 io;		/* relay thread's watcher; data = this leg */
+	struct media_leg_stats	 st;
+	uint64_t		 k_last_ns;	/* kernel last_seen_ns seen by the timeout check */
+};
+
+struct media_side {
+	struct media_session	*sess;		/* owner */
+	enum media_side_id	 id;
+	int			 pool;		/* index of the relay address (--media) */
+	struct port_pair	 pair;		/* bound sockets; fds also in leg[].fd */
+	enum media_dir		 dir;		/* s->lock */
+	bool			 rtcp_set;	/* RTCP remote came from a=rtcp; s->lock */
+	struct media_leg	 leg[2];	/* [MEDIA_RTP], [MEDIA_RTCP] */
+};
+
+struct media_session {
+	uint64_t		 id;
+	struct cds_lfht_node	 id_node;	/* in the by-id table */
+	pthread_mutex_t		 lock;		/* remotes, latches, dir, dead, kernel flows */
+	bool			 dead;		/* deleted: no more flow writes; lock */
+	bool			 timeout_reported; /* relay thread only */
+	uint64_t		 created_ms;	/* CLOCK_REALTIME */
+	uint64_t		 created_ns;	/* CLOCK_MONOTONIC */
+	struct media_side	 side[2];
+	struct rcu_head		 rcu;
+};
+
+/* ---- session.c, for relay.c ---- */
+/* The configured latching policy. */
+enum xr_latch	media_policy(void);
+/*
+ * Where packets arriving on leg go: the other side's same leg's latched
+ * source, else its negotiated remote when known; RTP also only when both
+ * sides' directions allow it (RTCP flows whatever the direction, RFC 3264
+ * section 5.1).  Returns false when they go nowhere; *dst still set when
+ * the destination is known but the direction forbids.  Needs s->lock.
+ */
+bool	media_leg_dst(const struct media_leg *leg, union xr_sa *dst, bool *known);
+/*
+ * Rewrite the four kernel flows of s from its current state (no-op without
+ * fast path or once s is dead).  Needs s->lock.  0 or the first -errno.
+ */
+int	media_flows_write(struct media_session *s);
+/* Relay thread, periodically: report or delete sessions silent too long. */
+void	media_timeout_check(void);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t media_now_ns(void);
+
+#endif /* XR_MEDIA_SESSION_INTERNAL_H */
