@@ -1,0 +1,1017 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * txn.c - the transaction layer at run time (see txn.h): the shared table
+ * (liburcu cds_lfht), transaction objects, their timers on the owning
+ * worker's loop, the actions of the state machines (txn_fsm.c) and the calls
+ * into the TU.  Matching rules live in txn_table.c.
+ *
+ * Locking: t->lock guards the state machine, buffers and flags; sends happen
+ * under it (the transport never calls back into us while holding its own
+ * locks).  TU callbacks run with no transaction lock held.  gone() is only
+ * ever called from the owning worker's loop (timer, mailbox job or the
+ * receive path), never from inside a call the TU made into this API.
+ *
+ * Lifetime: one "base" reference is held from creation until the owner has
+ * seen the transaction die (timer stopped, gone() called); lookups take
+ * references only while the count is non-zero; the memory is freed after an
+ * RCU grace period, so a reader walking the table never touches freed memory.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <urcu.h>
+#include <urcu/rculfhash.h>
+
+#include "common/log.h"
+#include "proxy/txn.h"
+#include "proxy/txn_fsm.h"
+#include "sip/build.h"
+#include "sip/msg.h"
+#include "sip/worker.h"
+
+#define tx_debug(...)	slog(LS_TX, LL_DEBUG, __VA_ARGS__)
+#define TXN_BUILD_MAX	8192	/* our own CANCEL, ACK and simple responses */
+
+struct txn {
+	struct cds_lfht_node	 node;
+	struct rcu_head		 rcu;
+	unsigned long		 hash;
+	atomic_int		 refs;
+	pthread_mutex_t		 lock;
+	struct sip_worker	*owner;		/* its timer runs on this loop */
+	ev_timer		 timer;		/* owner thread only */
+	uint64_t		 armed_due;	/* what timer is set for, 0 = stopped */
+	struct sip_job		 job;		/* owner_sync() from other threads */
+	bool			 job_queued;	/* under lock */
+	bool			 in_table;	/* under lock */
+	bool			 dead;		/* terminated (under lock) */
+	bool			 owner_done;	/* the owner processed the death */
+	bool			 internal;	/* a CANCEL we generated: no TU */
+	bool			 server;
+	enum txn_reason		 why;		/* why it died */
+	struct txn_fsm		 fsm;
+	struct txn_key		 key;		/* slices into req (or branch) */
+	void			*ctx;
+	struct sip_src		 src;		/* server: how the request came */
+	struct sip_dest		 dest;		/* client: next hop; server: where responses go */
+	int			 dest_err;	/* server: -errno when no response route */
+	struct sip_msg		*req_msg;	/* lazily parsed copy of req (server) */
+	char			*resp;		/* server: last response; ICT: the ACK */
+	size_t			 resp_len, resp_cap;
+	char			 resp_to_tag[64]; /* server: To tag of the final sent */
+	char			 to_tag[24];	/* server: our tag for txn_reply() */
+	char			 branch[TXN_BRANCH_MAX]; /* client: our branch */
+	size_t			 req_len;
+	char			 req[];		/* the request, as received or sent */
+};
+
+static const struct txn_tu_ops	*tu;
+static struct txn_timer_cfg	 tcfg = { 500, 4000, 5000, 180000 };
+static struct cds_lfht		*table;
+static atomic_ulong		 ntxn;
+static atomic_ulong		 seq;		/* branch and tag uniqueness */
+static uint64_t			 seed;		/* per-process random part */
+
+static __thread struct sip_msg	 tls_msg;	/* scratch parse (CANCEL/ACK/stateless) */
+static __thread char		 tls_buf[TXN_BUILD_MAX];
+
+static void	owner_job(struct sip_job *job);
+static void	timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static int	start_cancel(struct txn *inv);
+
+void
+txn_set_tu(const struct txn_tu_ops *ops)
+{
+	tu = ops;
+}
+
+void
+txn_set_timers(const struct txn_timer_cfg *tc)
+{
+	tcfg = *tc;
+}
+
+int
+txn_init(void)
+{
+	if (table)
+		return 0;
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		seed = (uint64_t)sip_now_ms() * 2654435761u;
+	table = cds_lfht_new(4096, 4096, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	return table ? 0 : -ENOMEM;
+}
+
+static void
+txn_free(struct txn *t)
+{
+	pthread_mutex_destroy(&t->lock);
+	free(t->req_msg);
+	free(t->resp);
+	free(t);
+}
+
+static void
+free_rcu(struct rcu_head *h)
+{
+	txn_free(caa_container_of(h, struct txn, rcu));
+}
+
+/* Called after every worker has stopped: no timers run, no one looks up. */
+void
+txn_shutdown(void)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+
+	if (!table)
+		return;
+	rcu_read_lock();
+	cds_lfht_for_each(table, &it, n) {
+		struct txn *t = caa_container_of(n, struct txn, node);
+
+		cds_lfht_del(table, n);
+		atomic_fetch_sub(&ntxn, 1);
+		call_rcu(&t->rcu, free_rcu);
+	}
+	rcu_read_unlock();
+	rcu_barrier();
+	cds_lfht_destroy(table, NULL);
+	table = NULL;
+}
+
+unsigned long
+txn_count(void)
+{
+	return atomic_load(&ntxn);
+}
+
+void
+txn_ref(struct txn *t)
+{
+	atomic_fetch_add(&t->refs, 1);
+}
+
+/* A reference only if the transaction is not being freed (RCU readers). */
+static bool
+txn_ref_live(struct txn *t)
+{
+	int r = atomic_load(&t->refs);
+
+	while (r > 0)
+		if (atomic_compare_exchange_weak(&t->refs, &r, r + 1))
+			return true;
+	return false;
+}
+
+void
+txn_unref(struct txn *t)
+{
+	if (atomic_fetch_sub(&t->refs, 1) == 1) {
+		atomic_fetch_sub(&ntxn, 1);
+		call_rcu(&t->rcu, free_rcu);
+	}
+}
+
+void
+txn_set_ctx(struct txn *t, void *ctx)
+{
+	pthread_mutex_lock(&t->lock);
+	t->ctx = ctx;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void *
+txn_get_ctx(struct txn *t)
+{
+	void *c;
+
+	pthread_mutex_lock(&t->lock);
+	c = t->ctx;
+	pthread_mutex_unlock(&t->lock);
+	return c;
+}
+
+bool
+txn_is_invite(const struct txn *t)
+{
+	return t->fsm.kind == TXN_ICT || t->fsm.kind == TXN_IST;
+}
+
+const struct sip_src *
+txn_source(struct txn *st)
+{
+	return &st->src;
+}
+
+/* ---- table ------------------------------------------------------------ */
+
+static struct sip_str
+resp_tag(const struct txn *t)
+{
+	return sip_str_mk(t->resp_to_tag, (int)strnlen(t->resp_to_tag, sizeof(t->resp_to_tag)));
+}
+
+static int
+match_fn(struct cds_lfht_node *n, const void *key)
+{
+	const struct txn *t = caa_container_of(n, struct txn, node);
+
+	return txn_key_match(&t->key, resp_tag(t), key);
+}
+
+/* Find a live transaction for k; returns it with a reference, or NULL. */
+static struct txn *
+lookup(const struct txn_key *k)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct txn *found = NULL;
+
+	rcu_read_lock();
+	cds_lfht_lookup(table, txn_key_hash(k), match_fn, k, &it);
+	while ((n = cds_lfht_iter_get_node(&it)) != NULL) {
+		struct txn *t = caa_container_of(n, struct txn, node);
+
+		if (txn_ref_live(t)) {
+			found = t;
+			break;
+		}
+		cds_lfht_next_duplicate(table, match_fn, k, &it);
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/*
+ * Insert t; if an equal live transaction is already there (the same
+ * retransmission received by two workers at once), return it referenced and
+ * leave t out.  NULL when t went in.
+ */
+static struct txn *
+insert(struct txn *t)
+{
+	struct cds_lfht_node *n;
+	struct txn *other = NULL;
+
+	rcu_read_lock();
+	n = cds_lfht_add_unique(table, t->hash, match_fn, &t->key, &t->node);
+	if (n != &t->node) {
+		other = caa_container_of(n, struct txn, node);
+		if (!txn_ref_live(other))
+			other = NULL;	/* dying: t cannot go in either; caller drops it */
+	} else {
+		t->in_table = true;
+	}
+	rcu_read_unlock();
+	return other;
+}
+
+/* With t->lock held: the transaction is over. */
+static void
+mark_dead_locked(struct txn *t, enum txn_reason why)
+{
+	if (t->dead)
+		return;
+	t->dead = true;
+	t->why = why;
+	t->fsm.state = TS_TERMINATED;
+	memset(t->fsm.due, 0, sizeof(t->fsm.due));
+	if (t->in_table) {
+		rcu_read_lock();
+		cds_lfht_del(table, &t->node);
+		rcu_read_unlock();
+		t->in_table = false;
+	}
+}
+
+/* ---- timers and the owner --------------------------------------------- */
+
+/*
+ * On the owner's thread: bring the ev_timer in line with the state machine;
+ * if the transaction died, stop it, tell the TU and drop the base reference.
+ */
+static void
+owner_sync(struct txn *t)
+{
+	bool drop = false, gone = false;
+	enum txn_reason why;
+	void *ctx;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->dead) {
+		if (t->armed_due) {
+			ev_timer_stop(t->owner->loop, &t->timer);
+			t->armed_due = 0;
+		}
+		if (!t->owner_done) {
+			t->owner_done = true;
+			drop = true;
+			gone = !t->internal;
+		}
+	} else if (t->owner) {
+		uint64_t due = txn_fsm_next(&t->fsm);
+
+		if (due != t->armed_due) {
+			if (t->armed_due)
+				ev_timer_stop(t->owner->loop, &t->timer);
+			if (due) {
+				uint64_t now = sip_now_ms();
+				double after = due > now ? (double)(due - now) / 1000.0 : 0.0;
+
+				ev_timer_set(&t->timer, after, 0.0);
+				ev_timer_start(t->owner->loop, &t->timer);
+			}
+			t->armed_due = due;
+		}
+	}
+	why = t->why;
+	ctx = t->ctx;
+	pthread_mutex_unlock(&t->lock);
+	if (gone && tu && tu->gone)
+		tu->gone(t, ctx, why);
+	if (drop)
+		txn_unref(t);
+}
+
+static void
+owner_job(struct sip_job *job)
+{
+	struct txn *t = caa_container_of(job, struct txn, job);
+
+	pthread_mutex_lock(&t->lock);
+	t->job_queued = false;
+	pthread_mutex_unlock(&t->lock);
+	owner_sync(t);
+	txn_unref(t);
+}
+
+/*
+ * After an event: let the owner re-arm the timer or bury t.  Done here when
+ * this thread is the owner and callbacks are allowed (not inside a TU call
+ * when t died), else through the owner's mailbox.
+ */
+static void
+sync_owner(struct txn *t, bool may_callback)
+{
+	bool post = false;
+
+	if (sip_worker_self() == t->owner && t->owner) {
+		pthread_mutex_lock(&t->lock);
+		post = t->dead && !may_callback;
+		pthread_mutex_unlock(&t->lock);
+		if (!post) {
+			owner_sync(t);
+			return;
+		}
+	}
+	if (!t->owner) {	/* no workers (unit tests): no timers either */
+		owner_sync(t);
+		return;
+	}
+	pthread_mutex_lock(&t->lock);
+	if (!t->job_queued) {
+		t->job_queued = true;
+		post = true;
+		txn_ref(t);
+	} else {
+		post = false;
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (post)
+		sip_worker_post(t->owner, &t->job);
+}
+
+/* ---- building CANCEL and ACK (§9.1, §17.1.1.3) -------------------------- */
+
+static int
+append(char *out, size_t cap, size_t *off, const char *s, size_t n)
+{
+	if (*off + n > cap)
+		return -ENOSPC;
+	memcpy(out + *off, s, n);
+	*off += n;
+	return 0;
+}
+
+static int
+appendf(char *out, size_t cap, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int
+appendf(char *out, size_t cap, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out + *off, cap - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap - *off)
+		return -ENOSPC;
+	*off += (size_t)n;
+	return 0;
+}
+
+static int
+append_hdr(char *out, size_t cap, size_t *off, const struct sip_msg *m, enum sip_hdr_type ty)
+{
+	const struct sip_hdr *h = sip_msg_hdr(m, ty);
+
+	if (!h)
+		return -EINVAL;
+	return append(out, cap, off, h->raw.s, h->raw.len);
+}
+
+/*
+ * Build the CANCEL (resp == NULL) or the ACK for a non-2xx final resp from
+ * the request we sent (inv, as parsed).  Returns the length or -errno.
+ */
+static int
+build_cancel_ack(const struct sip_msg *inv, const struct sip_msg *resp, char *out, size_t cap)
+{
+	const char *method = resp ? "ACK" : "CANCEL";
+	const struct sip_hdr *h;
+	size_t off = 0;
+	int err;
+
+	err = appendf(out, cap, &off, "%s %.*s SIP/2.0\r\nVia: %.*s\r\n", method,
+		      SIP_STR_FMT(inv->ruri), SIP_STR_FMT(inv->via1.value));
+	for (h = sip_msg_hdr(inv, SIP_HDR_ROUTE); h && !err; h = sip_msg_hdr_next(inv, h))
+		err = append(out, cap, &off, h->raw.s, h->raw.len);
+	if (!err)
+		err = appendf(out, cap, &off, "Max-Forwards: 70\r\n");
+	if (!err)
+		err = append_hdr(out, cap, &off, inv, SIP_HDR_FROM);
+	if (!err)
+		err = append_hdr(out, cap, &off, resp ? resp : inv, SIP_HDR_TO);
+	if (!err)
+		err = append_hdr(out, cap, &off, inv, SIP_HDR_CALL_ID);
+	if (!err)
+		err = appendf(out, cap, &off, "CSeq: %" PRIu32 " %s\r\nContent-Length: 0\r\n\r\n",
+			      inv->cseq, method);
+	return err ? err : (int)off;
+}
+
+/* With t->lock held: make t->resp the ACK for final resp. */
+static int
+make_ack_locked(struct txn *t, const struct sip_msg *resp)
+{
+	struct sip_err perr;
+	int n;
+
+	if (sip_msg_parse(&tls_msg, t->req, t->req_len, &perr) < 0)
+		return -EINVAL;
+	n = build_cancel_ack(&tls_msg, resp, tls_buf, sizeof(tls_buf));
+	if (n < 0)
+		return n;
+	if ((size_t)n > t->resp_cap) {
+		char *p = realloc(t->resp, (size_t)n);
+
+		if (!p)
+			return -ENOMEM;
+		t->resp = p;
+		t->resp_cap = (size_t)n;
+	}
+	memcpy(t->resp, tls_buf, (size_t)n);
+	t->resp_len = (size_t)n;
+	return 0;
+}
+
+/* ---- running events ---------------------------------------------------- */
+
+/*
+ * With t->lock held: perform the send actions of a; a failed send feeds
+ * TE_TP_ERR into the machine and merges its actions.
+ */
+static void
+do_sends_locked(struct txn *t, struct txn_act *a, const struct sip_msg *msg, uint64_t now)
+{
+	int err = 0;
+
+	if (a->flags & TA_SEND_REQ)
+		err = sip_tp_send(&t->dest, t->req, t->req_len);
+	if (!err && (a->flags & TA_SEND_RESP) && t->resp_len)
+		err = t->dest_err ? t->dest_err : sip_tp_send(&t->dest, t->resp, t->resp_len);
+	if (!err && (a->flags & TA_SEND_ACK)) {
+		if (msg && t->resp_len == 0)
+			err = make_ack_locked(t, msg);
+		if (!err && t->resp_len)
+			err = sip_tp_send(&t->dest, t->resp, t->resp_len);
+	}
+	if (err && err != -ENOBUFS && !t->dead) {
+		struct txn_act b;
+
+		tx_debug("txn %p: send failed: %s", (void *)t, strerror(-err));
+		if (txn_fsm_event(&t->fsm, TE_TP_ERR, 0, now, &b) == 0) {
+			a->flags |= b.flags;
+			if (b.flags & TA_TU_FAIL)
+				a->code = b.code;
+			if (b.flags & (TA_TU_FAIL | TA_TERMINATE))
+				a->why = b.why;
+		}
+	}
+	if (a->flags & TA_TERMINATE)
+		mark_dead_locked(t, a->why);
+}
+
+/* Without the lock: the TU side of a, then the owner's part. */
+static void
+after_event(struct txn *t, const struct txn_act *a, const struct sip_msg *msg,
+	    const struct sip_src *src, bool may_callback)
+{
+	void *ctx = t->ctx;
+
+	if (a->flags & TA_SEND_CANCEL)
+		start_cancel(t);
+	if (!t->internal && tu) {
+		if ((a->flags & TA_TU_RESP) && msg && tu->response)
+			tu->response(t, ctx, msg, src);
+		if ((a->flags & TA_TU_FAIL) && tu->failure)
+			tu->failure(t, ctx, a->code, a->why);
+		if ((a->flags & TA_TU_ACK) && msg && tu->ack)
+			tu->ack(msg, src);
+	}
+	sync_owner(t, may_callback);
+}
+
+static int
+run_event(struct txn *t, enum txn_event ev, int code, const struct sip_msg *msg,
+	  const struct sip_src *src, bool may_callback)
+{
+	uint64_t now = sip_now_ms();
+	struct txn_act a;
+	int err;
+
+	pthread_mutex_lock(&t->lock);
+	if (t->dead) {
+		pthread_mutex_unlock(&t->lock);
+		return -ESRCH;
+	}
+	err = txn_fsm_event(&t->fsm, ev, code, now, &a);
+	if (err) {
+		pthread_mutex_unlock(&t->lock);
+		return err;
+	}
+	do_sends_locked(t, &a, msg, now);
+	pthread_mutex_unlock(&t->lock);
+	after_event(t, &a, msg, src, may_callback);
+	return 0;
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct txn *t = caa_container_of(w, struct txn, timer);
+
+	(void)loop;
+	(void)revents;
+	txn_ref(t);
+	pthread_mutex_lock(&t->lock);
+	t->armed_due = 0;	/* a one-shot timer is stopped once it fired */
+	pthread_mutex_unlock(&t->lock);
+	run_event(t, TE_TIMER, 0, NULL, NULL, true);
+	txn_unref(t);
+}
+
+/* ---- creation ------------------------------------------------------------ */
+
+static struct sip_worker *
+pick_owner(void)
+{
+	struct sip_worker *w = sip_worker_self();
+
+	if (!w && sip_nworkers() > 0)
+		w = sip_worker_get((int)(atomic_fetch_add(&seq, 1) % (unsigned long)sip_nworkers()));
+	return w;
+}
+
+static struct txn *
+txn_alloc(const char *buf, size_t len)
+{
+	struct txn *t = calloc(1, sizeof(*t) + len);
+
+	if (!t)
+		return NULL;
+	memcpy(t->req, buf, len);
+	t->req_len = len;
+	atomic_init(&t->refs, 1);
+	pthread_mutex_init(&t->lock, NULL);
+	ev_init(&t->timer, timer_cb);
+	t->job.fn = owner_job;
+	t->owner = pick_owner();
+	atomic_fetch_add(&ntxn, 1);
+	return t;
+}
+
+static struct sip_str
+rebase(struct sip_str s, const char *from, const char *to)
+{
+	if (!s.s)
+		return s;
+	return sip_str_mk(to + (s.s - from), s.len);
+}
+
+/* Where responses of a server transaction go (§18.2.2, RFC 3581). */
+static int
+server_dest(const struct sip_msg *m, const struct sip_src *src, struct sip_dest *d)
+{
+	const struct sip_via *v = &m->via1;
+	struct sip_via_route vr = {
+		.host = v->host.s, .hostlen = (size_t)v->host.len, .port = v->port,
+		.maddr = v->maddr.s, .maddrlen = (size_t)v->maddr.len,
+		.tp = v->proto == SIP_PROTO_TCP ? SIP_TP_TCP : SIP_TP_UDP,
+	};
+
+	if (src->received[0]) {
+		vr.received = src->received;
+		vr.receivedlen = strlen(src->received);
+	} else if (v->received.s) {
+		vr.received = v->received.s;
+		vr.receivedlen = (size_t)v->received.len;
+	}
+	vr.rport = src->rport ? src->rport : v->rport_val;
+	return sip_tp_response_dest(&vr, src, d);
+}
+
+/* A new server transaction for request m (not ACK); referenced, in the table. */
+static struct txn *
+server_new(const struct sip_msg *m, const struct sip_src *src, const struct txn_key *k,
+	   struct txn **existing)
+{
+	const char *base = m->buf;
+	struct txn *t, *other;
+	bool invite = m->method == SIP_METHOD_INVITE;
+
+	*existing = NULL;
+	t = txn_alloc(m->buf, (size_t)m->len);
+	if (!t)
+		return NULL;
+	t->server = true;
+	t->src = *src;
+	t->key = *k;
+	t->key.method_str = rebase(k->method_str, base, t->req);
+	t->key.branch = rebase(k->branch, base, t->req);
+	t->key.host = rebase(k->host, base, t->req);
+	t->key.ruri = rebase(k->ruri, base, t->req);
+	t->key.to_tag = rebase(k->to_tag, base, t->req);
+	t->key.from_tag = rebase(k->from_tag, base, t->req);
+	t->key.call_id = rebase(k->call_id, base, t->req);
+	t->key.via = rebase(k->via, base, t->req);
+	t->hash = txn_key_hash(&t->key);
+	t->dest_err = server_dest(m, src, &t->dest);
+	snprintf(t->to_tag, sizeof(t->to_tag), "%08" PRIx64 ".%lx",
+		 seed & 0xffffffffu, atomic_fetch_add(&seq, 1));
+	txn_fsm_init(&t->fsm, invite ? TXN_IST : TXN_NIST, src->tp == SIP_TP_TCP, &tcfg);
+	other = insert(t);
+	if (other || !t->in_table) {
+		*existing = other;
+		atomic_fetch_sub(&ntxn, 1);
+		txn_free(t);	/* never visible to anyone */
+		return NULL;
+	}
+	txn_ref(t);	/* the caller's */
+	return t;
+}
+
+static struct sip_str
+first_token(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && buf[i] != ' ' && buf[i] != '\r' && buf[i] != '\n')
+		i++;
+	return sip_str_mk(buf, (int)i);
+}
+
+struct txn *
+txn_client_new(const struct sip_dest *d, const char *branch, const void *buf, size_t len,
+	       void *ctx)
+{
+	struct sip_str method = first_token(buf, len);
+	size_t blen = branch ? strlen(branch) : 0;
+	struct txn_act a;
+	struct txn *t, *other;
+	enum sip_method mt;
+	int err = 0;
+
+	if (!table || method.len == 0 || method.len == (int)len ||
+	    !txn_branch_is_3261(sip_str_mk(branch, (int)blen)) || blen >= TXN_BRANCH_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	mt = sip_method_from_str(method);
+	if (mt == SIP_METHOD_ACK) {	/* not a transaction (§17.1.1.3) */
+		errno = EINVAL;
+		return NULL;
+	}
+	t = txn_alloc(buf, len);
+	if (!t) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	t->ctx = ctx;
+	t->dest = *d;
+	if (t->dest.sock < 0) {
+		union xr_sa local;
+
+		err = sip_tp_pick(&t->dest, &local);
+		if (err)
+			goto out_free;
+	}
+	memcpy(t->branch, branch, blen + 1);
+	t->key.server = false;
+	t->key.rfc3261 = true;
+	t->key.method = mt;
+	t->key.method_str = sip_str_mk(t->req, method.len);
+	t->key.branch = sip_str_mk(t->branch, (int)blen);
+	t->hash = txn_key_hash(&t->key);
+	txn_fsm_init(&t->fsm, mt == SIP_METHOD_INVITE ? TXN_ICT : TXN_NICT,
+		     t->dest.tp == SIP_TP_TCP, &tcfg);
+	other = insert(t);
+	if (other || !t->in_table) {
+		if (other)
+			txn_unref(other);
+		err = -EEXIST;	/* branch reused */
+		goto out_free;
+	}
+	pthread_mutex_lock(&t->lock);
+	txn_fsm_event(&t->fsm, TE_START, 0, sip_now_ms(), &a);
+	err = sip_tp_send(&t->dest, t->req, t->req_len);
+	if (err) {
+		mark_dead_locked(t, TXN_TRANSPORT);
+		t->internal = true;	/* never seen by the TU: no gone() */
+	}
+	pthread_mutex_unlock(&t->lock);
+	sync_owner(t, false);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	return t;
+
+out_free:
+	atomic_fetch_sub(&ntxn, 1);
+	txn_free(t);
+	errno = -err;
+	return NULL;
+}
+
+/* Build and start the CANCEL for INVITE client transaction inv (§9.1). */
+static int
+start_cancel(struct txn *inv)
+{
+	struct sip_err perr;
+	struct txn *c;
+	int n;
+
+	if (sip_msg_parse(&tls_msg, inv->req, inv->req_len, &perr) < 0)
+		return -EINVAL;
+	n = build_cancel_ack(&tls_msg, NULL, tls_buf, sizeof(tls_buf));
+	if (n < 0)
+		return n;
+	c = txn_client_new(&inv->dest, inv->branch, tls_buf, (size_t)n, NULL);
+	if (!c) {
+		log_ratelimited(LS_TX, LL_INFO, "CANCEL not sent: %s", strerror(errno));
+		return -errno;
+	}
+	pthread_mutex_lock(&c->lock);
+	c->internal = true;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+int
+txn_client_cancel(struct txn *ct)
+{
+	uint64_t now = sip_now_ms();
+	struct txn_act a;
+	int err;
+
+	if (ct->server || ct->fsm.kind != TXN_ICT)
+		return -EINVAL;
+	pthread_mutex_lock(&ct->lock);
+	err = ct->dead ? -EALREADY : txn_fsm_event(&ct->fsm, TE_CANCEL, 0, now, &a);
+	pthread_mutex_unlock(&ct->lock);
+	if (err)
+		return err;
+	if (a.flags & TA_SEND_CANCEL)
+		start_cancel(ct);
+	return 0;
+}
+
+/* ---- server side API ----------------------------------------------------- */
+
+const struct sip_msg *
+txn_request(struct txn *st)
+{
+	struct sip_err perr;
+	struct sip_msg *m;
+
+	pthread_mutex_lock(&st->lock);
+	if (!st->req_msg && st->server) {
+		m = malloc(sizeof(*m));
+		if (m && sip_msg_parse(m, st->req, st->req_len, &perr) < 0) {
+			free(m);
+			m = NULL;
+		}
+		st->req_msg = m;
+	}
+	m = st->req_msg;
+	pthread_mutex_unlock(&st->lock);
+	return m;
+}
+
+/* The To tag of response buf (for RFC 2543 ACK matching), copied into out. */
+static void
+resp_to_tag_of(const char *buf, size_t len, char *out, size_t cap)
+{
+	struct sip_err perr;
+
+	out[0] = '\0';
+	if (sip_msg_parse(&tls_msg, buf, len, &perr) == 0 && tls_msg.first[SIP_HDR_TO] >= 0)
+		sip_str_cpy(out, cap, tls_msg.to.tag);
+}
+
+int
+txn_respond(struct txn *st, int code, const void *buf, size_t len)
+{
+	uint64_t now = sip_now_ms();
+	struct txn_act a;
+	int err;
+
+	if (!st->server || code < 100 || code > 699 || len == 0)
+		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	if (st->dead) {
+		pthread_mutex_unlock(&st->lock);
+		return -ESRCH;
+	}
+	err = txn_fsm_event(&st->fsm, TE_TU_RESP, code, now, &a);
+	if (err) {
+		pthread_mutex_unlock(&st->lock);
+		return err;
+	}
+	if (len > st->resp_cap) {
+		char *p = realloc(st->resp, len);
+
+		if (!p) {
+			/* the state moved on: send without keeping a copy */
+			err = st->dest_err ? st->dest_err : sip_tp_send(&st->dest, buf, len);
+			a.flags &= ~TA_SEND_RESP;
+			goto sent;
+		}
+		st->resp = p;
+		st->resp_cap = len;
+	}
+	memcpy(st->resp, buf, len);
+	st->resp_len = len;
+	if (code >= 200 && !st->key.rfc3261)
+		resp_to_tag_of(buf, len, st->resp_to_tag, sizeof(st->resp_to_tag));
+	if (st->dest_err) {
+		err = st->dest_err;
+		a.flags &= ~TA_SEND_RESP;
+	}
+sent:
+	if (err) {
+		struct txn_act b;
+
+		if (txn_fsm_event(&st->fsm, TE_TP_ERR, 0, now, &b) == 0)
+			a.flags |= b.flags, a.why = b.why;
+	}
+	do_sends_locked(st, &a, NULL, now);
+	if (!err && (a.flags & TA_TERMINATE) && a.why == TXN_TRANSPORT)
+		err = -EPIPE;
+	pthread_mutex_unlock(&st->lock);
+	after_event(st, &a, NULL, NULL, false);
+	return err;
+}
+
+int
+txn_reply(struct txn *st, int code, const char *reason)
+{
+	const struct sip_msg *req = txn_request(st);
+	struct sip_str tag;
+	char out[TXN_BUILD_MAX];
+	int n;
+
+	if (!req)
+		return -ESRCH;
+	tag = sip_str_mk(st->to_tag, (int)strlen(st->to_tag));
+	n = sip_build_response(out, sizeof(out), req, code, reason, code > 100 ? &tag : NULL,
+			       NULL, NULL, NULL);
+	if (n < 0)
+		return n;
+	return txn_respond(st, code, out, (size_t)n);
+}
+
+void
+txn_kill(struct txn *t)
+{
+	pthread_mutex_lock(&t->lock);
+	mark_dead_locked(t, TXN_KILLED);
+	pthread_mutex_unlock(&t->lock);
+	sync_owner(t, false);
+}
+
+/* ---- stateless ------------------------------------------------------------ */
+
+int
+txn_send_stateless(const struct sip_dest *d, const void *buf, size_t len)
+{
+	return sip_tp_send(d, buf, len);
+}
+
+int
+txn_forward_response(const void *buf, size_t len)
+{
+	struct sip_src none = { .conn_id = 0, .sock = -1 };
+	struct sip_err perr;
+	struct sip_dest d;
+	int err;
+
+	if (sip_msg_parse(&tls_msg, buf, len, &perr) < 0 || tls_msg.is_request ||
+	    tls_msg.nvia <= 0)
+		return -EINVAL;
+	err = server_dest(&tls_msg, &none, &d);
+	if (err)
+		return err;
+	return sip_tp_send(&d, buf, len);
+}
+
+size_t
+txn_branch_new(char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "z9hG4bKxr%08" PRIx64 "%lx", seed >> 32,
+			 atomic_fetch_add(&seq, 1));
+
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+}
+
+/* ---- input from the transports -------------------------------------------- */
+
+void
+txn_input(const struct sip_msg *m, const struct sip_src *src)
+{
+	struct txn_key k;
+	struct txn *t, *inv = NULL, *other;
+
+	if (!table || txn_key_from_msg(&k, m, m->is_request) < 0) {
+		if (!m->is_request && tu && tu->stray_response)
+			tu->stray_response(m, src);
+		return;
+	}
+	if (!m->is_request) {
+		t = lookup(&k);
+		if (!t) {
+			if (tu && tu->stray_response)
+				tu->stray_response(m, src);
+			return;
+		}
+		run_event(t, TE_RX_RESP, m->status, m, src, true);
+		txn_unref(t);
+		return;
+	}
+	if (k.is_ack) {
+		t = lookup(&k);
+		if (t) {
+			run_event(t, TE_RX_ACK, 0, m, src, true);
+			txn_unref(t);
+		} else if (tu && tu->ack) {
+			tu->ack(m, src);
+		}
+		return;
+	}
+	t = lookup(&k);
+	if (t) {	/* a retransmission: §17.2.1, §17.2.2 */
+		run_event(t, TE_RX_REQ, 0, m, src, true);
+		txn_unref(t);
+		return;
+	}
+	t = server_new(m, src, &k, &other);
+	if (!t) {
+		if (other) {
+			run_event(other, TE_RX_REQ, 0, m, src, true);
+			txn_unref(other);
+		}
+		return;
+	}
+	if (m->method == SIP_METHOD_CANCEL) {	/* §9.2: the INVITE it cancels */
+		struct txn_key ik = k;
+
+		ik.method = SIP_METHOD_INVITE;
+		ik.method_str = SIP_STR("INVITE");
+		inv = lookup(&ik);
+	}
+	if (tu && tu->request)
+		tu->request(t, inv, m, src);
+	if (inv)
+		txn_unref(inv);
+	sync_owner(t, true);
+	txn_unref(t);
+}
