@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dialog.c - minimal dialog records for `calls`, `call show`, `call kill`
+ * (see dialog.h).  Table: cds_lfht keyed by a hash of Call-ID + caller tag;
+ * records are freed with call_rcu() once unlinked and unreferenced.
+ *
+ * Deviation: one record per INVITE, not one per early dialog of a forked
+ * call (§12.1: each 2xx/1xx To tag makes its own dialog).  The record keeps
+ * the tag of the first 2xx; other forks' 2xx still pass through the proxy,
+ * but `call kill` only ends the first.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <urcu.h>
+#include <urcu/rculfhash.h>
+
+#include "proxy/dialog.h"
+
+struct dlg {
+	struct cds_lfht_node	node;
+	struct rcu_head		rcu;
+	unsigned long		hash;
+	int			refs;		/* atomic; the table holds one while linked */
+	bool			linked;		/* under lock */
+	pthread_mutex_t		lock;		/* guards info */
+	struct dlg_info		info;
+};
+
+static struct cds_lfht	*dlg_ht;
+static uint64_t		 dlg_next_id = 1;	/* atomic */
+static unsigned long	 dlg_live;		/* atomic */
+
+const char *
+dlg_state_name(enum dlg_state s)
+{
+	switch (s) {
+	case DLG_INIT:		return "init";
+	case DLG_EARLY:		return "early";
+	case DLG_CONFIRMED:	return "confirmed";
+	case DLG_TERMINATED:	return "terminated";
+	}
+	return "?";
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static unsigned long
+dlg_hash(struct sip_str callid, struct sip_str ftag)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int i;
+
+	for (i = 0; i < callid.len; i++) {
+		h ^= (unsigned char)callid.s[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= '/';
+	h *= 0x100000001b3ULL;
+	for (i = 0; i < ftag.len; i++) {
+		h ^= (unsigned char)ftag.s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (unsigned long)h;
+}
+
+struct dlg_key {
+	struct sip_str callid, ftag;
+};
+
+static int
+dlg_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct dlg *d = caa_container_of(node, struct dlg, node);
+	const struct dlg_key *k = key;
+
+	return sip_str_eq(k->callid, sip_str_mk(d->info.callid, strlen(d->info.callid))) &&
+	       sip_str_eq(k->ftag, sip_str_mk(d->info.from_tag, strlen(d->info.from_tag)));
+}
+
+int
+dlg_init(void)
+{
+	dlg_ht = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	return dlg_ht ? 0 : -ENOMEM;
+}
+
+static void
+dlg_free_rcu(struct rcu_head *h)
+{
+	struct dlg *d = caa_container_of(h, struct dlg, rcu);
+
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}
+
+void
+dlg_put(struct dlg *d)
+{
+	if (d && __atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		call_rcu(&d->rcu, dlg_free_rcu);
+}
+
+static void
+dlg_unlink(struct dlg *d)
+{
+	bool drop = false;
+
+	pthread_mutex_lock(&d->lock);
+	d->info.state = DLG_TERMINATED;
+	if (d->linked) {
+		d->linked = false;
+		drop = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (!drop)
+		return;
+	rcu_read_lock();
+	cds_lfht_del(dlg_ht, &d->node);
+	rcu_read_unlock();
+	__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
+	dlg_put(d);
+}
+
+void
+dlg_end(struct dlg *d)
+{
+	if (d)
+		dlg_unlink(d);
+}
+
+void
+dlg_fini(void)
+{
+	struct cds_lfht_iter it;
+	struct dlg *d;
+
+	if (!dlg_ht)
+		return;
+	rcu_read_lock();
+	cds_lfht_for_each_entry(dlg_ht, &it, d, node)
+		dlg_unlink(d);	/* nested read lock; the free waits for ours */
+	rcu_read_unlock();
+	rcu_barrier();
+	cds_lfht_destroy(dlg_ht, NULL);
+	dlg_ht = NULL;
+}
+
+static void
+dest_from_src(struct sip_dest *d, const struct sip_src *src)
+{
+	memset(d, 0, sizeof(*d));
+	d->addr = src->peer;
+	d->tp = src->tp;
+	d->sock = src->sock;
+	d->conn_id = src->conn_id;
+}
+
+/* Append "Route: <value>\r\n" to buf if it fits. */
+static void
+add_route(char *buf, size_t cap, struct sip_str v)
+{
+	size_t n = strlen(buf);
+
+	if (n + (size_t)v.len + 10 < cap)
+		snprintf(buf + n, cap - n, "Route: %.*s\r\n", SIP_STR_FMT(v));
+}
+
+struct dlg *
+dlg_create(const struct sip_msg *m, const struct sip_src *src)
+{
+	struct sip_nameaddr na;
+	struct sip_uri u;
+	struct sip_iter it = { 0 };
+	struct cds_lfht_node *ret;
+	struct dlg_key k;
+	struct sip_contact c;
+	struct dlg *d;
+	const struct sip_hdr *h;
+	struct sip_iter cit = { 0 };
+
+	if (m->from.tag.len >= DLG_TAG_MAX || m->call_id.len >= DLG_HDR_MAX) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	d->refs = 2;		/* the table's and the caller's */
+	d->linked = true;
+	d->info.id = __atomic_fetch_add(&dlg_next_id, 1, __ATOMIC_RELAXED);
+	d->info.state = DLG_INIT;
+	sip_str_cpy(d->info.callid, sizeof(d->info.callid), m->call_id);
+	sip_str_cpy(d->info.from_tag, sizeof(d->info.from_tag), m->from.tag);
+	h = sip_msg_hdr(m, SIP_HDR_FROM);
+	if (h)
+		sip_str_cpy(d->info.from_hdr, sizeof(d->info.from_hdr), h->value);
+	h = sip_msg_hdr(m, SIP_HDR_TO);
+	if (h)
+		sip_str_cpy(d->info.to_hdr, sizeof(d->info.to_hdr), h->value);
+	sip_str_cpy(d->info.caller_uri, sizeof(d->info.caller_uri), m->from.uri);
+	sip_str_cpy(d->info.callee_uri, sizeof(d->info.callee_uri), m->ruri);
+	if (sip_msg_contact_next(m, &cit, &c) == 1 && !c.star)
+		sip_str_cpy(d->info.caller_contact, sizeof(d->info.caller_contact), c.na.uri);
+	/* Record-Route values already in the INVITE are the hops towards the caller. */
+	while (sip_msg_route_next(m, SIP_HDR_RECORD_ROUTE, &it, &na, &u) == 1)
+		add_route(d->info.caller_routes, sizeof(d->info.caller_routes), na.value);
+	dest_from_src(&d->info.caller_dest, src);
+	d->info.cseq_caller = m->cseq;
+	d->info.created = (uint64_t)time(NULL);
+	d->info.created_mono_ms = mono_ms();
+
+	d->hash = dlg_hash(m->call_id, m->from.tag);
+	k.callid = m->call_id;
+	k.ftag = m->from.tag;
+	cds_lfht_node_init(&d->node);
+	rcu_read_lock();
+	ret = cds_lfht_add_unique(dlg_ht, d->hash, dlg_match, &k, &d->node);
+	rcu_read_unlock();
+	if (ret != &d->node) {
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+		errno = EEXIST;
+		return NULL;
+	}
+	__atomic_add_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
+	return d;
+}
+
+void
+dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip_src *src,
+		bool (*is_ours)(const struct sip_uri *u))
+{
+	struct sip_nameaddr na[32];
+	struct sip_iter it = { 0 }, cit = { 0 };
+	struct sip_contact c;
+	struct sip_uri u;
+	bool end = false;
+	int i, n = 0;
+
+	pthread_mutex_lock(&d->lock);
+	d->info.last_code = resp->status;
+	if (d->info.state == DLG_TERMINATED || d->info.state == DLG_CONFIRMED) {
+		pthread_mutex_unlock(&d->lock);
+		return;
+	}
+	if (resp->status < 200) {
+		if (resp->to.tag.len > 0) {
+			d->info.state = DLG_EARLY;
+			sip_str_cpy(d->info.to_tag, sizeof(d->info.to_tag), resp->to.tag);
+		}
+	} else if (resp->status < 300) {
+		d->info.state = DLG_CONFIRMED;
+		d->info.answered = (uint64_t)time(NULL);
+		sip_str_cpy(d->info.to_tag, sizeof(d->info.to_tag), resp->to.tag);
+		if (sip_msg_contact_next(resp, &cit, &c) == 1 && !c.star)
+			sip_str_cpy(d->info.callee_contact, sizeof(d->info.callee_contact),
+				    c.na.uri);
+		dest_from_src(&d->info.callee_dest, src);
+		/* Record-Route values above ours, reversed, lead to the callee. */
+		while (n < 32 && sip_msg_route_next(resp, SIP_HDR_RECORD_ROUTE, &it, &na[n], &u) == 1) {
+			if (is_ours && is_ours(&u))
+				break;
+			n++;
+		}
+		d->info.callee_routes[0] = '\0';
+		for (i = n - 1; i >= 0; i--)
+			add_route(d->info.callee_routes, sizeof(d->info.callee_routes),
+				  na[i].value);
+	} else {
+		end = true;
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (end)
+		dlg_unlink(d);
+}
+
+struct dlg *
+dlg_find(struct sip_str callid, struct sip_str from_tag, struct sip_str to_tag,
+	 bool *from_caller)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct dlg_key k;
+	struct dlg *d = NULL;
+	int pass;
+
+	if (!dlg_ht)
+		return NULL;
+	rcu_read_lock();
+	/* From the caller: keyed by its own From tag; from the callee: by its To tag. */
+	for (pass = 0; pass < 2 && !d; pass++) {
+		k.callid = callid;
+		k.ftag = pass == 0 ? from_tag : to_tag;
+		if (!sip_str_present(k.ftag))
+			continue;
+		cds_lfht_lookup(dlg_ht, dlg_hash(k.callid, k.ftag), dlg_match, &k, &it);
+		n = cds_lfht_iter_get_node(&it);
+		if (!n)
+			continue;
+		d = caa_container_of(n, struct dlg, node);
+		if (__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
+			/* Lost a race with the last put: it is being freed. */
+			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+			d = NULL;
+			continue;
+		}
+		*from_caller = pass == 0;
+	}
+	rcu_read_unlock();
+	return d;
+}
+
+void
+dlg_note_cseq(struct dlg *d, bool from_caller, uint32_t cseq)
+{
+	pthread_mutex_lock(&d->lock);
+	if (from_caller && cseq > d->info.cseq_caller)
+		d->info.cseq_caller = cseq;
+	if (!from_caller && cseq > d->info.cseq_callee)
+		d->info.cseq_callee = cseq;
+	pthread_mutex_unlock(&d->lock);
+}
+
+int
+dlg_get(uint64_t id, struct dlg_info *out)
+{
+	struct cds_lfht_iter it;
+	struct dlg *d;
+	int rc = -ENOENT;
+
+	if (!dlg_ht)
+		return rc;
+	rcu_read_lock();
+	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
+		if (d->info.id != id)
+			continue;
+		pthread_mutex_lock(&d->lock);
+		*out = d->info;
+		pthread_mutex_unlock(&d->lock);
+		rc = 0;
+		break;
+	}
+	rcu_read_unlock();
+	return rc;
+}
+
+int
+dlg_walk(void (*fn)(const struct dlg_info *di, void *arg), void *arg)
+{
+	struct cds_lfht_iter it;
+	struct dlg_info *copy;
+	struct dlg *d;
+	int n = 0;
+
+	if (!dlg_ht)
+		return 0;
+	copy = malloc(sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	rcu_read_lock();
+	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
+		pthread_mutex_lock(&d->lock);
+		*copy = d->info;
+		pthread_mutex_unlock(&d->lock);
+		fn(copy, arg);
+		n++;
+	}
+	rcu_read_unlock();
+	free(copy);
+	return n;
+}
+
+int
+dlg_sweep(uint64_t now_mono_ms, uint64_t max_age_ms)
+{
+	struct cds_lfht_iter it;
+	struct dlg *d, *victims[64];
+	int i, n = 0;
+
+	if (!dlg_ht)
+		return 0;
+	rcu_read_lock();
+	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
+		if (n == 64)
+			break;
+		if (d->info.state == DLG_CONFIRMED ||
+		    now_mono_ms - d->info.created_mono_ms < max_age_ms)
+			continue;
+		if (__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
+			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+			continue;
+		}
+		victims[n++] = d;
+	}
+	rcu_read_unlock();
+	for (i = 0; i < n; i++) {
+		dlg_unlink(victims[i]);
+		dlg_put(victims[i]);
+	}
+	return n;
+}
+
+unsigned long
+dlg_count(void)
+{
+	return __atomic_load_n(&dlg_live, __ATOMIC_RELAXED);
+}

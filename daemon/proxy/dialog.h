@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dialog.h - the proxy's minimal dialog records (RFC 3261 §12 as seen by a
+ * record-routing proxy): one per INVITE it forwards outside a dialog, keyed
+ * by Call-ID + From tag, with state early/confirmed/terminated, the parties,
+ * and what `xrelayctl call kill` needs to send a BYE each way.  A cds_lfht
+ * read under RCU; each record has its own mutex and a reference count.
+ * Owns no transaction and sends nothing (proxy.c does).
+ */
+#ifndef XR_DIALOG_H
+#define XR_DIALOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sip/msg.h"
+#include "sip/transport.h"
+
+enum dlg_state { DLG_INIT, DLG_EARLY, DLG_CONFIRMED, DLG_TERMINATED };
+
+#define DLG_TAG_MAX	128
+#define DLG_HDR_MAX	512
+#define DLG_ROUTES_MAX	1024
+
+/* A consistent copy of one dialog, for ctl and for building a BYE. */
+struct dlg_info {
+	uint64_t	id;			/* "call show ID" */
+	enum dlg_state	state;
+	char		callid[DLG_HDR_MAX];
+	char		from_tag[DLG_TAG_MAX];	/* caller's tag */
+	char		to_tag[DLG_TAG_MAX];	/* callee's tag (first 2xx or 1xx) */
+	char		from_hdr[DLG_HDR_MAX];	/* From value of the INVITE */
+	char		to_hdr[DLG_HDR_MAX];	/* To value of the INVITE (no tag) */
+	char		caller_uri[DLG_HDR_MAX]; /* From URI */
+	char		callee_uri[DLG_HDR_MAX]; /* Request-URI as received */
+	char		caller_contact[DLG_HDR_MAX]; /* Contact URI of the INVITE */
+	char		callee_contact[DLG_HDR_MAX]; /* Contact URI of the 2xx */
+	char		caller_routes[DLG_ROUTES_MAX]; /* "Route: ..\r\n" lines towards the caller */
+	char		callee_routes[DLG_ROUTES_MAX]; /* ... towards the callee */
+	struct sip_dest	caller_dest;		/* where the INVITE came from */
+	struct sip_dest	callee_dest;		/* where the 2xx came from */
+	uint32_t	cseq_caller;		/* highest CSeq seen from each side */
+	uint32_t	cseq_callee;
+	uint64_t	created;		/* CLOCK_REALTIME seconds */
+	uint64_t	answered;		/* CLOCK_REALTIME seconds, 0: not yet */
+	uint64_t	created_mono_ms;	/* CLOCK_MONOTONIC ms (sweeps) */
+	int		last_code;		/* last response status seen */
+};
+
+struct dlg;
+
+int	dlg_init(void);
+void	dlg_fini(void);
+
+/*
+ * A record for an initial INVITE m that arrived from src and is being
+ * forwarded; caller_routes are the Record-Route values it carried (towards
+ * the caller).  Returns the record with one reference for the caller (the
+ * table holds its own), or NULL (ENOMEM, or EEXIST: one with that Call-ID and
+ * From tag exists).  The calling thread must be RCU-registered.
+ */
+struct dlg *dlg_create(const struct sip_msg *m, const struct sip_src *src);
+void	dlg_put(struct dlg *d);
+
+/*
+ * A response to the dialog's INVITE: 1xx with a To tag -> early; 2xx ->
+ * confirmed (records the callee's tag, Contact, the route set towards the
+ * callee from the Record-Route values above ours (is_ours tells), and where it
+ * came from); a final non-2xx before any 2xx ends the record.
+ */
+void	dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip_src *src,
+			bool (*is_ours)(const struct sip_uri *u));
+
+/*
+ * An in-dialog request by Call-ID and tags (either direction).  Returns
+ * the record with a reference (dlg_put() it) and sets *from_caller, or NULL.
+ * RCU-registered thread.
+ */
+struct dlg *dlg_find(struct sip_str callid, struct sip_str from_tag, struct sip_str to_tag,
+		     bool *from_caller);
+/* Note a request's CSeq in the dialog (for the CSeq of our own BYEs). */
+void	dlg_note_cseq(struct dlg *d, bool from_caller, uint32_t cseq);
+/* End the record (BYE, failure, call kill): terminated and out of the table. */
+void	dlg_end(struct dlg *d);
+
+/* Copy one record; 0 or -ENOENT. */
+int	dlg_get(uint64_t id, struct dlg_info *out);
+/* Call fn with a copy of every live record (RCU read side; fn must not block). */
+int	dlg_walk(void (*fn)(const struct dlg_info *di, void *arg), void *arg);
+/* Drop records still not confirmed max_age_ms after creation; returns how many. */
+int	dlg_sweep(uint64_t now_mono_ms, uint64_t max_age_ms);
+/* Live records. */
+unsigned long dlg_count(void);
+
+const char *dlg_state_name(enum dlg_state s);
+
+#endif /* XR_DIALOG_H */
