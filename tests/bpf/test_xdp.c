@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_xdp.c - the XDP program through bpf_prog_test_run_opts, table-driven.
+ * Loads the daemon's skeleton unpinned and unattached inside a private
+ * network namespace (veth devices, addresses, permanent neighbours), fills the
+ * maps through daemon/fastpath/maps.c and checks, per row, the verdict, the
+ * output frame byte for byte and the one counter that must rise.
+ *   test_xdp            run the tests (exit 77 with a reason when not possible)
+ *   test_xdp --bench N  time N runs of an IPv4 hit (ns/packet), no test
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "fastpath/fastpath.h"
+#include "xrelay/maps.h"
+/* The generated skeleton casts away const: not ours to fix. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#include "xrelay.skel.h"
+#pragma GCC diagnostic pop
+#include "pkt.h"
+
+#define ETH_P_8021Q_	0x8100
+#define ETH_P_8021AD_	0x88a8
+
+/*
+ * The test namespace.  va0/vb0 are the relay's two sides; vc0 stands in for
+ * a VLAN device on vb0 (this kernel has no 8021q, and the program only sees
+ * ifindexes: xr_vlans says vc0 is VLAN 100 on vb0).  vb0's MTU is lowered
+ * for the frag-needed row.
+ */
+static const char *const netns_cmds[] = {
+	"ip link set lo up",
+	"ip link add va0 address 02:00:00:00:a0:01 type veth peer name va1 address 02:00:00:00:a0:02",
+	"ip link add vb0 address 02:00:00:00:b0:01 mtu 1400 type veth peer name vb1 address 02:00:00:00:b0:02",
+	"ip link add vc0 address 02:00:00:00:c0:01 type veth peer name vc1 address 02:00:00:00:c0:02",
+	"ip link set va0 up", "ip link set va1 up", "ip link set vb0 up", "ip link set vb1 up",
+	"ip link set vc0 up", "ip link set vc1 up",
+	"ip addr add 10.1.0.1/24 dev va0", "ip addr add fd01::1/64 dev va0 nodad",
+	"ip addr add 10.2.0.1/24 dev vb0", "ip addr add fd02::1/64 dev vb0 nodad",
+	"ip addr add 10.3.0.1/24 dev vc0",
+	"ip neigh add 10.1.0.2 lladdr 02:00:00:00:a1:02 dev va0 nud permanent",
+	"ip neigh add 10.1.0.3 lladdr 02:00:00:00:a1:03 dev va0 nud permanent",
+	"ip neigh add 10.2.0.2 lladdr 02:00:00:00:b1:02 dev vb0 nud permanent",
+	"ip neigh add 10.2.0.3 lladdr 02:00:00:00:b1:03 dev vb0 nud permanent",
+	"ip neigh add 10.3.0.2 lladdr 02:00:00:00:c1:02 dev vc0 nud permanent",
+	"ip -6 neigh add fd01::2 lladdr 02:00:00:00:a1:02 dev va0 nud permanent",
+	"ip -6 neigh add fd02::2 lladdr 02:00:00:00:b1:02 dev vb0 nud permanent",
+	NULL
+};
+
+/* The loader's forwarding set-up (see fib_ifindex in xrelay.bpf.c). */
+static const char *const sysctls[][2] = {
+	{ "/proc/sys/net/ipv4/ip_forward", "0" },
+	{ "/proc/sys/net/ipv6/conf/all/forwarding", "0" },
+	{ "/proc/sys/net/ipv4/conf/lo/forwarding", "1" },
+	{ "/proc/sys/net/ipv6/conf/lo/forwarding", "1" },
+};
+
+#define MAC_VA0	"02:00:00:00:a0:01"
+#define MAC_VB0	"02:00:00:00:b0:01"
+#define MAC_VC0	"02:00:00:00:c0:01"
+#define MAC_A2	"02:00:00:00:a1:02"	/* 10.1.0.2, fd01::2 */
+#define MAC_A3	"02:00:00:00:a1:03"	/* 10.1.0.3 */
+#define MAC_B2	"02:00:00:00:b1:02"	/* 10.2.0.2, fd02::2 */
+#define MAC_B3	"02:00:00:00:b1:03"	/* 10.2.0.3 */
+#define MAC_C2	"02:00:00:00:c1:02"	/* 10.3.0.2 */
+#define MAC_PEER "02:00:00:00:99:01"	/* whoever sent the input frame */
+
+/* One loaded skeleton and the struct fp the daemon's maps.c works on. */
+struct tskel {
+	struct xrelay	*skel;
+	struct fp	fp;
+};
+
+static struct tskel sk_lo;	/* fib_ifindex = 1 (lo): what the loader does */
+static struct tskel sk_in;	/* fib_ifindex = 0: lookup on the ingress device */
+
+/* A frame in a row: addresses as strings, MACs, tags and oddities. */
+struct frame {
+	const char	*from, *to;	/* "10.1.0.2:4000"; NULL from: ARP */
+	const char	*dmac, *smac;
+	int		nvlan;
+	uint16_t	tci[2];
+	uint16_t	tpid[2];
+	uint8_t		ttl;
+	uint8_t		proto;
+	uint16_t	frag_off;
+	int		ip_opt_len;
+	bool		v6_frag;
+	bool		csum_zero;
+	size_t		payload;
+};
+
+/* Map set-up extras of a row. */
+#define ROW_VLAN_VC0	(1u << 0)	/* xr_vlans: vc0 is VLAN 100 on vb0 */
+
+struct row {
+	const char	*name;
+	/* the flow; local NULL: none */
+	const char	*local, *peer, *src, *dst;
+	unsigned	flags;
+	uint8_t		ttl;
+	unsigned	extra;		/* ROW_* */
+	int		in_skel;	/* 1: run on sk_in instead of sk_lo */
+	const char	*ingress;	/* device the frame arrives on */
+	struct frame	in;
+	void		(*mutate)(uint8_t *buf, size_t *len);
+	int		retval;		/* XDP_* */
+	enum xr_cnt	cnt;		/* the counter that rises by one */
+	struct frame	out;		/* expected frame when forwarded */
+};
+
+#define LF	(XR_FLOW_F_LATCHED | XR_FLOW_F_FORWARD)
+#define IN_A	.dmac = MAC_VA0, .smac = MAC_PEER
+#define IN_B	.dmac = MAC_VB0, .smac = MAC_PEER
+/* The standard IPv4 flow: A (10.1.0.2:4000) -> relay 10.1.0.1:30000 -> B. */
+#define FLOW_V4	.local = "10.1.0.1:30000", .peer = "10.1.0.2:4000", \
+		.src = "10.2.0.1:30002", .dst = "10.2.0.2:5000", .ttl = 64
+#define FRAME_V4 .from = "10.1.0.2:4000", .to = "10.1.0.1:30000", IN_A, .ttl = 50, .payload = 172
+#define OUT_V4	.from = "10.2.0.1:30002", .to = "10.2.0.2:5000", .dmac = MAC_B2, \
+		.smac = MAC_VB0, .ttl = 64, .payload = 172
+#define FLOW_V6	.local = "[fd01::1]:30000", .peer = "[fd01::2]:4000", \
+		.src = "[fd02::1]:30002", .dst = "[fd02::2]:5000", .ttl = 63
+
+/* ---- mutations for malformed frames (untagged IPv4, l3 at 14, l4 at 34) ---- */
+
+static void
+mut_udp_len_long(uint8_t *b, size_t *len)
+{
+	b[38] = 0x01;			/* udp->len = 0x01xx > IP payload */
+}
+
+static void
+mut_udp_len_short(uint8_t *b, size_t *len)
+{
+	b[38] = 0;
+	b[39] = 4;			/* udp->len = 4 < 8 */
+}
+
+static void
+mut_udp_hdr_cut(uint8_t *b, size_t *len)
+{
+	*len = 14 + 20 + 4;		/* UDP header cut after the ports */
+	b[16] = 0;
+	b[17] = 24;			/* tot_len consistent with the cut */
+}
+
+static void
+mut_ip_tot_len_long(uint8_t *b, size_t *len)
+{
+	uint16_t tot = (uint16_t)(b[16] << 8 | b[17]);
+
+	tot += 100;			/* claims more than the frame holds */
+	b[16] = (uint8_t)(tot >> 8);
+	b[17] = (uint8_t)tot;
+}
+
+static void
+mut_ip_hdr_cut(uint8_t *b, size_t *len)
+{
+	*len = 14 + 12;			/* IPv4 header cut in the middle */
+}
+
+static void
+mut_ihl_short(uint8_t *b, size_t *len)
+{
+	b[14] = 0x44;			/* IHL 4 */
+}
+
+static void
+mut_v6_plen_long(uint8_t *b, size_t *len)
+{
+	b[18] = 0x05;			/* payload_len > frame */
+}
+
+/*
+ * Rows start from the FLOW_V4 / FRAME_V4 defaults and override a field or
+ * two: designated initialisers overriding earlier ones is the point here.
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+static struct row rows[] = {
+	/* ---- forwarded ---- */
+	{ .name = "hit IPv4 -> other side (redirect)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4 }, .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { OUT_V4 } },
+	{ .name = "hit IPv4 -> same side (XDP_TX)", .local = "10.1.0.1:30000",
+	  .peer = "10.1.0.2:4000", .src = "10.1.0.1:30002", .dst = "10.1.0.3:5002", .ttl = 64,
+	  .flags = LF, .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_TX,
+	  .cnt = XR_CNT_fwd_tx,
+	  .out = { .from = "10.1.0.1:30002", .to = "10.1.0.3:5002", .dmac = MAC_A3,
+		   .smac = MAC_VA0, .ttl = 64, .payload = 172 } },
+	{ .name = "hit IPv6 (redirect)", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .ttl = 7,
+		  .payload = 160 },
+	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { .from = "[fd02::1]:30002", .to = "[fd02::2]:5000", .dmac = MAC_B2,
+		   .smac = MAC_VB0, .ttl = 63, .payload = 160 } },
+	{ .name = "IPv4 UDP checksum 0 stays 0", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .csum_zero = true }, .retval = XDP_REDIRECT,
+	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4, .csum_zero = true } },
+	{ .name = "IPv4 options kept", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .ip_opt_len = 8 }, .retval = XDP_REDIRECT,
+	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4, .ip_opt_len = 8 } },
+	{ .name = "odd payload length", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .payload = 33 }, .retval = XDP_REDIRECT,
+	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4, .payload = 33 } },
+	{ .name = "VLAN tag kept, same device (XDP_TX)", .local = "10.2.0.1:30004",
+	  .peer = "10.2.0.2:4002", .src = "10.2.0.1:30006", .dst = "10.2.0.3:5004", .ttl = 64,
+	  .flags = LF, .ingress = "vb0",
+	  .in = { .from = "10.2.0.2:4002", .to = "10.2.0.1:30004", IN_B, .nvlan = 1,
+		  .tci = { 0xa064 }, .payload = 100 },
+	  .retval = XDP_TX, .cnt = XR_CNT_fwd_tx,
+	  .out = { .from = "10.2.0.1:30006", .to = "10.2.0.3:5004", .dmac = MAC_B3,
+		   .smac = MAC_VB0, .nvlan = 1, .tci = { 0xa064 }, .ttl = 64, .payload = 100 } },
+	{ .name = "VLAN tag popped (tagged in, untagged egress)", .local = "10.2.0.1:30004",
+	  .peer = "10.2.0.2:4002", .src = "10.1.0.1:30008", .dst = "10.1.0.2:5006", .ttl = 64,
+	  .flags = LF, .ingress = "vb0",
+	  .in = { .from = "10.2.0.2:4002", .to = "10.2.0.1:30004", IN_B, .nvlan = 1,
+		  .tci = { 100 }, .payload = 100 },
+	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { .from = "10.1.0.1:30008", .to = "10.1.0.2:5006", .dmac = MAC_A2,
+		   .smac = MAC_VA0, .ttl = 64, .payload = 100 } },
+	{ .name = "VLAN tag pushed (egress is a VLAN device)", .local = "10.1.0.1:30000",
+	  .peer = "10.1.0.2:4000", .src = "10.3.0.1:30010", .dst = "10.3.0.2:5008", .ttl = 64,
+	  .flags = LF, .extra = ROW_VLAN_VC0, .ingress = "va0", .in = { FRAME_V4 },
+	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { .from = "10.3.0.1:30010", .to = "10.3.0.2:5008", .dmac = MAC_C2,
+		   .smac = MAC_VC0, .nvlan = 1, .tci = { 100 }, .ttl = 64, .payload = 172 } },
+	{ .name = "VLAN id rewritten, PCP kept (802.1AD)", .local = "10.2.0.1:30004",
+	  .peer = "10.2.0.2:4002", .src = "10.3.0.1:30010", .dst = "10.3.0.2:5008", .ttl = 64,
+	  .flags = LF, .extra = ROW_VLAN_VC0, .ingress = "vb0",
+	  .in = { .from = "10.2.0.2:4002", .to = "10.2.0.1:30004", IN_B, .nvlan = 1,
+		  .tpid = { ETH_P_8021AD_ }, .tci = { 0xa007 }, .payload = 100 },
+	  .retval = XDP_TX, .cnt = XR_CNT_fwd_tx,
+	  .out = { .from = "10.3.0.1:30010", .to = "10.3.0.2:5008", .dmac = MAC_C2,
+		   .smac = MAC_VC0, .nvlan = 1, .tpid = { ETH_P_8021AD_ }, .tci = { 0xa064 },
+		   .ttl = 64, .payload = 100 } },
+
+	/* ---- flow rules: passed untouched ---- */
+	{ .name = "unknown port", .local = "10.1.0.1:30002", .peer = "10.1.0.2:4000",
+	  .src = "10.2.0.1:30002", .dst = "10.2.0.2:5000", .flags = LF, .ttl = 64,
+	  .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_unknown_port },
+	{ .name = "unknown address, known port", .local = "10.2.0.1:30000",
+	  .peer = "10.1.0.2:4000", .src = "10.2.0.1:30002", .dst = "10.2.0.2:5000", .flags = LF,
+	  .ttl = 64, .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_unknown_port },
+	{ .name = "not latched", FLOW_V4, .flags = XR_FLOW_F_FORWARD, .ingress = "va0",
+	  .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_not_latched },
+	{ .name = "wrong source address", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .from = "10.1.0.9:4000" }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_wrong_source },
+	{ .name = "wrong source port (RTP Bleed)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .from = "10.1.0.2:4001" }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_wrong_source },
+	{ .name = "wrong source address IPv6", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::3]:4000", .to = "[fd01::1]:30000", IN_A, .payload = 20 },
+	  .retval = XDP_PASS, .cnt = XR_CNT_pass_wrong_source },
+	{ .name = "no destination (hold)", FLOW_V4, .flags = XR_FLOW_F_LATCHED,
+	  .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_no_dest },
+	{ .name = "AF bridge (IPv4 in, IPv6 out)", .local = "10.1.0.1:30000",
+	  .peer = "10.1.0.2:4000", .src = "[fd02::1]:30002", .dst = "[fd02::2]:5000", .ttl = 64,
+	  .flags = LF, .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_af_bridge },
+
+	/* ---- next hop ---- */
+	{ .name = "no neighbour", FLOW_V4, .dst = "10.2.0.9:5000", .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_no_neigh },
+	{ .name = "no route", FLOW_V4, .dst = "198.51.100.1:5000", .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_no_route },
+	{ .name = "frag needed (egress MTU 1400)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .payload = 1380 }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_frag_needed },
+	{ .name = "egress not in xr_tx_ports", FLOW_V4, .src = "10.3.0.1:30010",
+	  .dst = "10.3.0.2:5008", .flags = LF, .ingress = "va0", .in = { FRAME_V4 },
+	  .retval = XDP_PASS, .cnt = XR_CNT_pass_no_tx_port },
+	{ .name = "ingress fib lookup, forwarding off: fib_disabled", FLOW_V4, .flags = LF,
+	  .in_skel = 1, .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_fib_disabled },
+	{ .name = "ingress fib lookup IPv6, forwarding off: fib_disabled", FLOW_V6,
+	  .flags = LF, .in_skel = 1, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .payload = 20 },
+	  .retval = XDP_PASS, .cnt = XR_CNT_pass_fib_disabled },
+
+	/* ---- parsing ---- */
+	{ .name = "fragment IPv4 (MF)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .frag_off = 0x2000 }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_fragment },
+	{ .name = "fragment IPv4 (offset)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .frag_off = 0x0010 }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_fragment },
+	{ .name = "fragment IPv6 (Fragment header)", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .v6_frag = true,
+		  .payload = 20 },
+	  .retval = XDP_PASS, .cnt = XR_CNT_pass_fragment },
+	{ .name = "truncated UDP (len > IP payload)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4 }, .mutate = mut_udp_len_long, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_truncated },
+	{ .name = "truncated UDP (len < 8)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4 }, .mutate = mut_udp_len_short, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_truncated },
+	{ .name = "truncated UDP header", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4 }, .mutate = mut_udp_hdr_cut, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_truncated },
+	{ .name = "truncated IPv4 (tot_len > frame)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4 }, .mutate = mut_ip_tot_len_long, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_truncated },
+	{ .name = "truncated IPv4 header", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4 }, .mutate = mut_ip_hdr_cut, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_truncated },
+	{ .name = "IPv4 IHL < 5", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4 }, .mutate = mut_ihl_short, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_truncated },
+	{ .name = "truncated IPv6 (payload_len > frame)", FLOW_V6, .flags = LF,
+	  .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .payload = 20 },
+	  .mutate = mut_v6_plen_long, .retval = XDP_PASS, .cnt = XR_CNT_pass_truncated },
+	{ .name = "TCP", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .proto = IPPROTO_TCP }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_not_udp },
+	{ .name = "ICMP", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .proto = IPPROTO_ICMP }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_not_udp },
+	{ .name = "ARP", FLOW_V4, .flags = LF, .ingress = "va0", .in = { .from = NULL },
+	  .retval = XDP_PASS, .cnt = XR_CNT_pass_not_ip },
+	{ .name = "stacked VLANs (QinQ)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .nvlan = 2, .tpid = { ETH_P_8021AD_, ETH_P_8021Q_ },
+		  .tci = { 10, 100 } },
+	  .retval = XDP_PASS, .cnt = XR_CNT_pass_vlan_stack },
+};
+#pragma GCC diagnostic pop
+
+/* ---- helpers ---- */
+
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void
+skip_exit(const char *why)
+{
+	printf("SKIP: %s\n", why);
+	exit(77);
+}
+
+static int
+write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+static int
+libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void
+parse_sa(union xr_sa *sa, const char *s)
+{
+	if (xr_sa_parse(sa, s, -1) < 0) {
+		fprintf(stderr, "bad address in table: %s\n", s);
+		abort();
+	}
+}
+
+/* Open and load the skeleton with fib_ifindex, and describe it as a struct fp. */
+static int
+tskel_load(struct tskel *t, __u32 fib_ifindex)
+{
+	struct xrelay *s;
+	int err;
+
+	s = xrelay__open();
+	if (!s)
+		return -errno;
+	s->rodata->fib_ifindex = fib_ifindex;
+	err = xrelay__load(s);
+	if (err) {
+		xrelay__destroy(s);
+		return err;
+	}
+	memset(&t->fp, 0, sizeof(t->fp));
+	t->skel = s;
+	t->fp.skel = NULL;	/* struct xrelay here; fastpath.h's handle is the loader's */
+	t->fp.flows_fd = bpf_map__fd(s->maps.xr_flows);
+	t->fp.stats_fd = bpf_map__fd(s->maps.xr_flow_stats);
+	t->fp.counters_fd = bpf_map__fd(s->maps.xr_counters);
+	t->fp.tx_ports_fd = bpf_map__fd(s->maps.xr_tx_ports);
+	t->fp.vlans_fd = bpf_map__fd(s->maps.xr_vlans);
+	t->fp.abi_fd = bpf_map__fd(s->maps.xr_abi);
+	t->fp.prog_fd = bpf_program__fd(s->progs.xr_xdp_rx);
+	t->fp.ncpus = libbpf_num_possible_cpus();
+	return t->fp.ncpus > 0 ? 0 : -EINVAL;
+}
+
+static int
+add_tx_port(struct tskel *t, const char *ifname)
+{
+	__u32 idx = if_nametoindex(ifname);
+
+	if (!idx)
+		return -ENODEV;
+	return bpf_map_update_elem(t->fp.tx_ports_fd, &idx, &idx, BPF_ANY);
+}
+
+static void
+spec_from_frame(struct pkt_spec *s, const struct frame *f)
+{
+	memset(s, 0, sizeof(*s));
+	pkt_mac(s->dmac, f->dmac);
+	pkt_mac(s->smac, f->smac);
+	s->nvlan = f->nvlan;
+	memcpy(s->tci, f->tci, sizeof(s->tci));
+	memcpy(s->tpid, f->tpid, sizeof(s->tpid));
+	parse_sa(&s->src, f->from);
+	parse_sa(&s->dst, f->to);
+	s->ttl = f->ttl;
+	s->proto = f->proto;
+	s->frag_off = f->frag_off;
+	s->ip_opt_len = f->ip_opt_len;
+	s->v6_frag = f->v6_frag;
+	s->udp_csum_zero = f->csum_zero;
+	s->payload_len = f->payload;
+	s->ip_id = 0x4242;
+}
+
+static size_t
+build_frame(uint8_t *buf, const struct frame *f)
+{
+	struct pkt_spec s;
+	uint8_t mac[6];
+
+	if (!f->from) {
+		pkt_mac(mac, MAC_PEER);
+		return pkt_build_arp(buf, PKT_MAX, mac);
+	}
+	spec_from_frame(&s, f);
+	return pkt_build(buf, PKT_MAX, &s);
+}
+
+/* Put the row's flow through the daemon's encoder; returns its key. */
+static void
+row_setup(struct tskel *t, const struct row *r, struct xr_flow_key *k)
+{
+	union xr_sa local, peer, src, dst;
+	struct xr_flow v;
+	__u32 vc0;
+
+	assert_true(fp_flows_flush(&t->fp) >= 0);
+	assert_int_equal(fp_flows_count(&t->fp), 0);
+	vc0 = if_nametoindex("vc0");
+	if (r->extra & ROW_VLAN_VC0) {
+		struct xr_vlan vl = { .lower_ifindex = if_nametoindex("vb0"), .vlan_id = 100 };
+
+		assert_int_equal(bpf_map_update_elem(t->fp.vlans_fd, &vc0, &vl, BPF_ANY), 0);
+	} else {
+		bpf_map_delete_elem(t->fp.vlans_fd, &vc0);
+	}
+	if (!r->local) {
+		memset(k, 0, sizeof(*k));
+		return;
+	}
+	parse_sa(&local, r->local);
+	parse_sa(&peer, r->peer);
+	parse_sa(&src, r->src);
+	parse_sa(&dst, r->dst);
+	fp_key_make(k, &local);
+	fp_flow_make(&v, 7, &peer, r->flags, &src, &dst, r->ttl);
+	assert_int_equal(fp_flow_put(&t->fp, k, &v), 0);
+	assert_int_equal(fp_flows_count(&t->fp), 1);
+}
+
+static void
+dump_mismatch(const char *name, const uint8_t *in, size_t inlen, const uint8_t *exp,
+	      size_t elen, const uint8_t *got, size_t glen)
+{
+	const char *pcap = getenv("XR_TEST_PCAP");
+
+	fprintf(stderr, "row \"%s\": output frame differs\n", name);
+	pkt_hexdiff(stderr, exp, elen, got, glen);
+	if (!pcap)
+		pcap = "build/test-logs/test_xdp-mismatch.pcap";
+	if (pkt_pcap_append(pcap, in, inlen) == 0 && pkt_pcap_append(pcap, exp, elen) == 0 &&
+	    pkt_pcap_append(pcap, got, glen) == 0)
+		fprintf(stderr, "  input, expected, got appended to %s\n", pcap);
+}
+
+/* ---- the table ---- */
+
+static void
+test_row(void **state)
+{
+	const struct row *r = *state;
+	struct tskel *t = r->in_skel ? &sk_in : &sk_lo;
+	uint8_t in[PKT_MAX], out[PKT_MAX + 64], exp[PKT_MAX];
+	uint64_t before[XR_CNT__MAX], after[XR_CNT__MAX];
+	struct xr_flow_stats st0, st1;
+	struct xdp_md ctx;
+	struct xr_flow_key k;
+	size_t inlen, elen;
+	const char *why;
+	int err, i;
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+
+	row_setup(t, r, &k);
+	inlen = build_frame(in, &r->in);
+	assert_true(inlen > 0);
+	if (r->mutate)
+		r->mutate(in, &inlen);
+	if (r->local)
+		assert_int_equal(fp_flow_stats(&t->fp, &k, &st0), 0);
+	assert_int_equal(fp_counters(&t->fp, before), 0);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.data_end = (__u32)inlen;
+	ctx.ingress_ifindex = if_nametoindex(r->ingress);
+	assert_true(ctx.ingress_ifindex > 0);
+	memset(out, 0, sizeof(out));
+	topts.data_in = in;
+	topts.data_size_in = (__u32)inlen;
+	topts.data_out = out;
+	topts.data_size_out = sizeof(out);	/* reset before every run */
+	topts.ctx_in = &ctx;
+	topts.ctx_size_in = sizeof(ctx);
+	topts.repeat = 1;
+	err = bpf_prog_test_run_opts(t->fp.prog_fd, &topts);
+	assert_int_equal(err, 0);
+
+	if (topts.retval != (__u32)r->retval)
+		fprintf(stderr, "row \"%s\": retval %u, want %d\n", r->name, topts.retval,
+			r->retval);
+	assert_int_equal(topts.retval, r->retval);
+
+	/* Exactly one counter rose, by one: the row's. */
+	assert_int_equal(fp_counters(&t->fp, after), 0);
+	for (i = 0; i < XR_CNT__MAX; i++) {
+		uint64_t want = before[i] + (i == (int)r->cnt ? 1 : 0);
+
+		if (after[i] != want)
+			fprintf(stderr, "row \"%s\": counter %s %llu -> %llu, want %llu\n",
+				r->name, xr_cnt_names[i], (unsigned long long)before[i],
+				(unsigned long long)after[i], (unsigned long long)want);
+		assert_int_equal(after[i], want);
+	}
+
+	/* Passed frames reach the stack unmodified; forwarded ones are rebuilt. */
+	if (r->retval == XDP_PASS) {
+		memcpy(exp, in, inlen);
+		elen = inlen;
+	} else {
+		elen = build_frame(exp, &r->out);
+		assert_int_equal(pkt_verify(exp, elen, &why), 0);
+		if (pkt_verify(out, topts.data_size_out, &why) != 0)
+			fprintf(stderr, "row \"%s\": output frame: %s\n", r->name, why);
+		assert_int_equal(pkt_verify(out, topts.data_size_out, &why), 0);
+	}
+	if (elen != topts.data_size_out || memcmp(exp, out, elen) != 0) {
+		dump_mismatch(r->name, in, inlen, exp, elen, out, topts.data_size_out);
+		fail_msg("row \"%s\": frame mismatch", r->name);
+	}
+
+	/* Per-flow stats move on forward only: one packet, its UDP payload bytes. */
+	if (r->local) {
+		assert_int_equal(fp_flow_stats(&t->fp, &k, &st1), 0);
+		if (r->retval == XDP_PASS) {
+			assert_int_equal(st1.packets, st0.packets);
+			assert_int_equal(st1.bytes, st0.bytes);
+			assert_int_equal(st1.last_seen_ns, st0.last_seen_ns);
+		} else {
+			assert_int_equal(st1.packets, st0.packets + 1);
+			assert_int_equal(st1.bytes, st0.bytes + r->out.payload);
+			assert_true(st1.last_seen_ns > st0.last_seen_ns);
+		}
+	}
+}
+
+/* ---- map and ABI checks ---- */
+
+/* The loaded maps have the sizes the shared headers promise. */
+static void
+test_abi_sizes(void **state)
+{
+	struct xrelay *s = sk_lo.skel;
+	int i;
+
+	assert_int_equal(bpf_map__key_size(s->maps.xr_flows), sizeof(struct xr_flow_key));
+	assert_int_equal(bpf_map__value_size(s->maps.xr_flows), sizeof(struct xr_flow));
+	assert_int_equal(bpf_map__max_entries(s->maps.xr_flows), XR_FLOWS_MAX);
+	assert_int_equal(bpf_map__key_size(s->maps.xr_flow_stats), sizeof(struct xr_flow_key));
+	assert_int_equal(bpf_map__value_size(s->maps.xr_flow_stats),
+			 sizeof(struct xr_flow_stats));
+	assert_int_equal(bpf_map__type(s->maps.xr_flow_stats), BPF_MAP_TYPE_PERCPU_HASH);
+	assert_int_equal(bpf_map__key_size(s->maps.xr_counters), sizeof(__u32));
+	assert_int_equal(bpf_map__value_size(s->maps.xr_counters), sizeof(__u64));
+	assert_int_equal(bpf_map__max_entries(s->maps.xr_counters), XR_CNT__MAX);
+	assert_int_equal(bpf_map__type(s->maps.xr_counters), BPF_MAP_TYPE_PERCPU_ARRAY);
+	assert_int_equal(bpf_map__type(s->maps.xr_tx_ports), BPF_MAP_TYPE_DEVMAP_HASH);
+	assert_int_equal(bpf_map__value_size(s->maps.xr_tx_ports), sizeof(__u32));
+	assert_int_equal(bpf_map__max_entries(s->maps.xr_tx_ports), XR_TX_PORTS_MAX);
+	assert_int_equal(bpf_map__key_size(s->maps.xr_vlans), sizeof(__u32));
+	assert_int_equal(bpf_map__value_size(s->maps.xr_vlans), sizeof(struct xr_vlan));
+	assert_int_equal(bpf_map__max_entries(s->maps.xr_vlans), XR_VLANS_MAX);
+	assert_int_equal(bpf_map__value_size(s->maps.xr_abi), sizeof(struct xr_abi));
+	assert_int_equal(bpf_map__max_entries(s->maps.xr_abi), 1);
+	assert_string_equal(bpf_map__name(s->maps.xr_flows), XR_MAP_FLOWS);
+	assert_string_equal(bpf_map__name(s->maps.xr_flow_stats), XR_MAP_FLOW_STATS);
+	assert_string_equal(bpf_map__name(s->maps.xr_counters), XR_MAP_COUNTERS);
+	assert_string_equal(bpf_map__name(s->maps.xr_tx_ports), XR_MAP_TX_PORTS);
+	assert_string_equal(bpf_map__name(s->maps.xr_vlans), XR_MAP_VLANS);
+	assert_string_equal(bpf_map__name(s->maps.xr_abi), XR_MAP_ABI);
+	/* Every counter the table names is a valid index with a name and help. */
+	for (i = 0; i < (int)(sizeof(rows) / sizeof(rows[0])); i++)
+		assert_true(rows[i].cnt < XR_CNT__MAX);
+	for (i = 0; i < XR_CNT__MAX; i++) {
+		assert_non_null(xr_cnt_names[i]);
+		assert_true(strlen(xr_cnt_help[i]) > 0);
+	}
+}
+
+/* fp_flow_put creates stats first; fp_flow_del and fp_flows_flush leave nothing. */
+static void
+test_flow_lifecycle(void **state)
+{
+	struct fp *fp = &sk_lo.fp;
+	union xr_sa local, peer, src, dst;
+	struct xr_flow v, got;
+	struct xr_flow_stats st;
+	struct xr_flow_key k, k2, nk;
+	int i;
+
+	assert_true(fp_flows_flush(fp) >= 0);
+	parse_sa(&local, "10.1.0.1:31000");
+	parse_sa(&peer, "10.1.0.2:4000");
+	parse_sa(&src, "10.2.0.1:31002");
+	parse_sa(&dst, "10.2.0.2:5000");
+	fp_key_make(&k, &local);
+	fp_flow_make(&v, 99, &peer, LF, &src, &dst, 64);
+	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
+	assert_int_equal(fp_flow_get(fp, &k, &got), 0);
+	assert_memory_equal(&got, &v, sizeof(v));
+	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
+	assert_int_equal(st.packets, 0);
+	/* Replacing the flow keeps its stats entry. */
+	v.flags = XR_FLOW_F_LATCHED;
+	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
+	assert_int_equal(fp_flow_get(fp, &k, &got), 0);
+	assert_int_equal(got.flags, XR_FLOW_F_LATCHED);
+	assert_int_equal(fp_flows_count(fp), 1);
+	assert_int_equal(fp_flow_del(fp, &k), 0);
+	assert_int_equal(fp_flow_del(fp, &k), -ENOENT);
+	assert_int_equal(fp_flow_get(fp, &k, &got), -ENOENT);
+	assert_int_equal(fp_flow_stats(fp, &k, &st), -ENOENT);
+	/* Many flows, then a flush: both maps empty. */
+	for (i = 0; i < 300; i++) {
+		xr_sa_set_port(&local, (uint16_t)(32000 + i));
+		fp_key_make(&k2, &local);
+		assert_int_equal(fp_flow_put(fp, &k2, &v), 0);
+	}
+	assert_int_equal(fp_flows_count(fp), 300);
+	assert_int_equal(fp_flows_flush(fp), 300);
+	assert_int_equal(fp_flows_count(fp), 0);
+	assert_int_equal(bpf_map_get_next_key(fp->stats_fd, NULL, &nk), -ENOENT);
+}
+
+/* ---- set-up ---- */
+
+static void
+netns_setup(void)
+{
+	size_t i;
+
+	if (geteuid() != 0)
+		skip_exit("needs root (unshare, BPF)");
+	if (unshare(CLONE_NEWNET) < 0)
+		skip_exit("cannot unshare(CLONE_NEWNET)");
+	for (i = 0; netns_cmds[i]; i++)
+		if (sh("%s >/dev/null 2>&1", netns_cmds[i]) != 0) {
+			fprintf(stderr, "netns set-up failed: %s\n", netns_cmds[i]);
+			skip_exit("cannot build the test netns (ip, veth)");
+		}
+	for (i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++)
+		if (write_file(sysctls[i][0], sysctls[i][1]) < 0)
+			skip_exit("cannot write forwarding sysctls");
+}
+
+static void
+skels_setup(void)
+{
+	int err;
+
+	libbpf_set_print(libbpf_quiet);
+	err = tskel_load(&sk_lo, 1);	/* lo is ifindex 1 in every netns */
+	if (err == -EPERM || err == -EACCES)
+		skip_exit("BPF not permitted");
+	if (err) {
+		fprintf(stderr, "cannot load the skeleton: %s\n", strerror(-err));
+		exit(1);
+	}
+	if (tskel_load(&sk_in, 0)) {
+		fprintf(stderr, "cannot load the second skeleton\n");
+		exit(1);
+	}
+	if (add_tx_port(&sk_lo, "va0") || add_tx_port(&sk_lo, "vb0") ||
+	    add_tx_port(&sk_in, "va0") || add_tx_port(&sk_in, "vb0")) {
+		fprintf(stderr, "cannot fill xr_tx_ports\n");
+		exit(1);
+	}
+}
+
+/* Time repeat runs of the IPv4 hit row; prints ns/packet. */
+static int
+bench(unsigned repeat)
+{
+	const struct row *r = &rows[0];
+	uint8_t in[PKT_MAX], out[PKT_MAX + 64];
+	struct xr_flow_key k;
+	struct xdp_md ctx;
+	size_t inlen;
+	int err, i;
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+
+	row_setup(&sk_lo, r, &k);
+	inlen = build_frame(in, &r->in);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.data_end = (__u32)inlen;
+	ctx.ingress_ifindex = if_nametoindex(r->ingress);
+	for (i = 0; i < 5; i++) {
+		topts.data_in = in;
+		topts.data_size_in = (__u32)inlen;
+		topts.data_out = out;
+		topts.data_size_out = sizeof(out);
+		topts.ctx_in = &ctx;
+		topts.ctx_size_in = sizeof(ctx);
+		topts.repeat = repeat;
+		err = bpf_prog_test_run_opts(sk_lo.fp.prog_fd, &topts);
+		if (err) {
+			fprintf(stderr, "test run: %s\n", strerror(-err));
+			return 1;
+		}
+		printf("%s: %u runs, retval %u, %u ns/packet\n", r->name, repeat, topts.retval,
+		       topts.duration);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t n = sizeof(rows) / sizeof(rows[0]), i;
+	struct CMUnitTest *tests;
+	int rc;
+
+	netns_setup();
+	skels_setup();
+	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
+		return bench((unsigned)strtoul(argv[2], NULL, 0));
+
+	tests = calloc(n + 2, sizeof(*tests));
+	if (!tests)
+		return 1;
+	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
+	tests[1] = (struct CMUnitTest)cmocka_unit_test(test_flow_lifecycle);
+	for (i = 0; i < n; i++) {
+		tests[i + 2].name = rows[i].name;
+		tests[i + 2].test_func = test_row;
+		tests[i + 2].initial_state = &rows[i];
+	}
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 2, NULL, NULL);
+	free(tests);
+	xrelay__destroy(sk_in.skel);
+	xrelay__destroy(sk_lo.skel);
+	return rc;
+}
