@@ -171,9 +171,13 @@ port_pool_alloc(struct port_pool *p, struct port_pair *out)
 			i = idx + 1;
 		}
 	}
-	log_warnx("media: no free port pair on %s in %u-%u (%d pairs in use%s)",
-		  xr_sa_ipstr(&p->addr, ip, sizeof(ip)), p->lo, p->hi, p->in_use,
-		  busy ? ", the others held by other sockets" : "");
+	if (busy)
+		log_warnx("media: no free port pair on %s in %u-%u (%d pairs in use, "
+			  "%d held by other sockets)", xr_sa_ipstr(&p->addr, ip, sizeof(ip)),
+			  p->lo, p->hi, p->in_use, busy);
+	else
+		log_warnx("media: no free port pair on %s in %u-%u (%d pairs in use)",
+			  xr_sa_ipstr(&p->addr, ip, sizeof(ip)), p->lo, p->hi, p->in_use);
 out_unlock:
 	pthread_mutex_unlock(&p->lock);
 	return err;

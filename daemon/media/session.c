@@ -895,9 +895,9 @@ media_stats_json(void)
 		      "rx_bytes", (json_int_t)t.rx_bytes,
 		      "forwarded_packets", (json_int_t)t.fwd_packets,
 		      "forwarded_bytes", (json_int_t)t.fwd_bytes,
-		      "dropped_wrong_source", (json_int_t)t.drop_source,
-		      "dropped_no_dest", (json_int_t)t.drop_no_dest,
-		      "dropped_other", (json_int_t)t.drop_other,
-		      "latched", (json_int_t)t.latched);
+		      "wrong_source_drops", (json_int_t)t.drop_source,
+		      "no_dest_drops", (json_int_t)t.drop_no_dest,
+		      "other_drops", (json_int_t)t.drop_other,
+		      "latches_total", (json_int_t)t.latched);
 	return o;
 }
