@@ -47,7 +47,9 @@ enum sip_errkind {
  * phrase ("Bad Content-Length", "Duplicate CSeq Header", ...); code is the
  * status to answer with (400, 413, 505); hdr the index in m->hdrs of the
  * offending header or -1.  can_reply: the message is a request whose
- * headers were split, so sip_build_response() can answer it.
+ * headers were split far enough (start line and a Via; not an ACK) for
+ * sip_build_response() to answer it; headers missing or broken are then
+ * left out of the response.
  */
 struct sip_err {
 	enum sip_errkind kind;
@@ -182,10 +184,14 @@ int	sip_uri_parse(struct sip_str s, struct sip_uri *u);
  */
 bool	sip_uri_eq(const struct sip_uri *a, const struct sip_uri *b);
 /*
- * Canonical address of record "user@host" (or "host" without user): user
- * unescaped, host lowercased, no port or parameters.  Writes a
- * NUL-terminated string; returns its length, -ENOSPC when cap is too small,
- * -EINVAL for a non-sip URI or a bad escape.
+ * Canonical address of record "user@host" (or "host" without user), for
+ * registrar keys: host lowercased; user with every escape of a character
+ * that may stand unescaped in a user part decoded and every other byte
+ * (NUL, space, '@', ...) written as uppercase %XX, so "sip:%75se%72@EX.com"
+ * gives "user@ex.com" and escnull's "null-%00-null" stays a C string;
+ * URIs equal under sip_uri_eq() give equal AORs.  No port, no parameters.
+ * Writes a NUL-terminated string; returns its length, -ENOSPC when cap is
+ * too small, -EINVAL for a non-sip URI or a bad escape.
  */
 int	sip_uri_aor(const struct sip_uri *u, char *out, size_t cap);
 /*
@@ -200,10 +206,12 @@ int	sip_unescape(struct sip_str in, char *out, size_t cap);
 /*
  * Iterate ";name[=value]" pairs in p (as stored in sip_uri.params or
  * sip_nameaddr.params).  *pos starts at 0.  Returns 1 with name/value set
- * (value absent when the parameter has none; quotes kept), 0 at the end.
+ * (value absent when the parameter has none; quotes kept), 0 at the end,
+ * -EINVAL on a syntax error (empty name as in ";;", junk between params).
+ * LWS around ';' and '=' is allowed (header parameters).
  */
 int	sip_param_next(struct sip_str p, int *pos, struct sip_str *name, struct sip_str *value);
-/* Find a parameter by case-insensitive name: 1 found (value may be absent), 0 not. */
+/* Find a parameter by case-insensitive name: 1 found (value may be absent), 0 not, -EINVAL. */
 int	sip_param_get(struct sip_str p, const char *name, struct sip_str *value);
 
 /* ---- name-addr / addr-spec (From, To, Contact, Route, Record-Route) -- */
@@ -313,8 +321,10 @@ int	sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, struct sip_err
  * Stream framing (RFC 3261 §18.3): the length of the message starting at
  * buf (headers + Content-Length body).  Returns the length, 0 when more
  * bytes are needed, or -EBADMSG (no/bad Content-Length once the headers are
- * complete) / -EMSGSIZE (over SIP_MAX_MSG_SIZE).  Leading CRLFs must be
- * consumed first with sip_frame_skip_crlf() (RFC 5626 keep-alives).
+ * complete) / -EMSGSIZE (over SIP_MAX_MSG_SIZE).  Leading CR/LF bytes are
+ * counted in the length (sip_msg_parse() skips them); a buffer of nothing
+ * but CR/LF gives 0: consume keep-alives (RFC 5626) with
+ * sip_frame_skip_crlf() first.
  */
 int	sip_frame_length(const char *buf, size_t len);
 /* Number of leading CR/LF bytes at buf. */
@@ -323,8 +333,9 @@ size_t	sip_frame_skip_crlf(const char *buf, size_t len);
 /*
  * Mandatory headers a proxy needs (RFC 3261 §8.2, §16.3): To, From,
  * Call-ID, CSeq, Via; Max-Forwards may be absent (the proxy adds 70).
- * Also a sip/sips Request-URI (others are the proxy's 416 to give) .
- * 0 or -EBADMSG with err (code 400, "Missing Call-ID Header", ...).
+ * The Request-URI scheme is not checked (416 is the proxy's to give).
+ * 0 or -EBADMSG with err (code 400, "Missing Call-ID Header", ...);
+ * err->can_reply as for sip_msg_parse().
  */
 int	sip_msg_check_request(const struct sip_msg *m, struct sip_err *err);
 
