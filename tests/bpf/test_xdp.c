@@ -585,14 +585,14 @@ test_row(void **state)
 	} else {
 		elen = build_frame(exp, &r->out);
 		assert_int_equal(pkt_verify(exp, elen, &why), 0);
-		if (pkt_verify(out, topts.data_size_out, &why) != 0)
-			fprintf(stderr, "row \"%s\": output frame: %s\n", r->name, why);
-		assert_int_equal(pkt_verify(out, topts.data_size_out, &why), 0);
 	}
 	if (elen != topts.data_size_out || memcmp(exp, out, elen) != 0) {
 		dump_mismatch(r->name, in, inlen, exp, elen, out, topts.data_size_out);
 		fail_msg("row \"%s\": frame mismatch", r->name);
 	}
+	/* Belt and braces: the output's checksums, recomputed from scratch. */
+	if (r->retval != XDP_PASS && pkt_verify(out, topts.data_size_out, &why) != 0)
+		fail_msg("row \"%s\": output frame: %s", r->name, why);
 
 	/* Per-flow stats move on forward only: one packet, its UDP payload bytes. */
 	if (r->local) {
