@@ -187,19 +187,26 @@ metric_name(char *dst, size_t len, const char *prefix, const char *key)
 }
 
 /*
- * Every number under media_stats_json(), flattened: counters for
- * packets/bytes/drops/errors-like names, gauges for the rest.
+ * Every number under media_stats_json(), flattened into one family each:
+ * counters for packets/bytes/drops-like names, gauges for the rest.  Keys
+ * in skip are exported elsewhere; arrays are left to metrics_ports().
  */
 static void
 metrics_media(FILE *f, const char *prefix, json_t *o)
 {
+	static const char *const skip[] = { "xrelay_media_sessions" };
 	const char *key;
 	json_t *v;
 
 	json_object_foreach(o, key, v) {
 		char name[256];
+		bool skipped = false;
 
 		metric_name(name, sizeof(name), prefix, key);
+		for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+			skipped |= strcmp(name, skip[i]) == 0;
+		if (skipped)
+			continue;
 		if (json_is_object(v)) {
 			metrics_media(f, name, v);
 			continue;
@@ -219,6 +226,35 @@ metrics_media(FILE *f, const char *prefix, json_t *o)
 			fprintf(f, "%s%s %d\n", name, suffix, json_is_true(v));
 		else
 			fprintf(f, "%s%s %.17g\n", name, suffix, json_number_value(v));
+	}
+}
+
+/* The port pools of media_stats_json()'s "ports": one gauge family per field. */
+static void
+metrics_ports(FILE *f, json_t *ports)
+{
+	static const struct {
+		const char *key, *name, *help;
+	} fields[] = {
+		{ "pairs", "xrelay_media_port_pairs", "RTP/RTCP port pairs in the range" },
+		{ "pairs_in_use", "xrelay_media_port_pairs_in_use", "port pairs held by sessions" },
+		{ "pairs_free", "xrelay_media_port_pairs_free", "port pairs free" },
+	};
+	json_t *p;
+	size_t i;
+
+	if (!json_is_array(ports) || json_array_size(ports) == 0)
+		return;
+	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", fields[k].name, fields[k].help,
+			fields[k].name);
+		json_array_foreach(ports, i, p) {
+			json_t *a = json_object_get(p, "address");
+
+			fprintf(f, "%s{address=\"%s\"} %lld\n", fields[k].name,
+				json_is_string(a) ? json_string_value(a) : "",
+				(long long)json_integer_value(json_object_get(p, fields[k].key)));
+		}
 	}
 }
 
@@ -256,8 +292,10 @@ cmd_metrics(json_t *args, json_t **result, char *err, size_t errlen)
 		}
 	}
 	media = media_stats_json();
-	if (json_is_object(media))
+	if (json_is_object(media)) {
 		metrics_media(f, "xrelay_media", media);
+		metrics_ports(f, json_object_get(media, "ports"));
+	}
 	json_decref(media);
 	if (fclose(f) != 0) {
 		free(text);

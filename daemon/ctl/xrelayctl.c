@@ -264,28 +264,39 @@ print_status(json_t *r)
 	printf("\n");
 }
 
-/* First present key among names, as text. */
+/* "packets/bytes" of row[obj], "-" when row[obj] is absent or null (no kernel path). */
 static char *
-cell(json_t *row, const char *const *names)
-{
-	for (; *names; names++) {
-		json_t *v = json_object_get(row, *names);
-		if (v)
-			return val_str(v);
-	}
-	return strdup("-");
-}
-
-/* "packets/bytes" of a counter pair, from row[obj][p], row[obj][b] or row[p], row[b]. */
-static char *
-pkts_bytes(json_t *row, const char *obj, const char *p, const char *b)
+pkts_bytes(json_t *row, const char *obj)
 {
 	json_t *o = json_object_get(row, obj);
-	json_t *src = json_is_object(o) ? o : row;
 	char *s = NULL;
 
-	if (asprintf(&s, "%lld/%lld", (long long)json_integer_value(json_object_get(src, p)),
-		     (long long)json_integer_value(json_object_get(src, b))) < 0)
+	if (!json_is_object(o))
+		return strdup("-");
+	if (asprintf(&s, "%lld/%lld", (long long)json_integer_value(json_object_get(o, "packets")),
+		     (long long)json_integer_value(json_object_get(o, "bytes"))) < 0)
+		return NULL;
+	return s;
+}
+
+/* The most recent of the kernel's and the relay's last packet, "ms ago". */
+static char *
+last_seen(json_t *row)
+{
+	static const char *const paths[] = { "kernel", "userspace" };
+	long long best = -1;
+	char *s = NULL;
+
+	for (int i = 0; i < 2; i++) {
+		json_t *v = json_object_get(json_object_get(row, paths[i]), "last_seen_ms_ago");
+		long long ms = json_is_integer(v) ? json_integer_value(v) : -1;
+
+		if (ms >= 0 && (best < 0 || ms < best))
+			best = ms;
+	}
+	if (best < 0)
+		return strdup("never");
+	if (asprintf(&s, "%lld ms ago", best) < 0)
 		return NULL;
 	return s;
 }
@@ -296,43 +307,35 @@ print_flows(json_t *r)
 	static const char *const hdr[] = { "SESSION", "SIDE", "LEG", "LOCAL", "PEER -> DST",
 					   "LATCHED", "KERNEL PKTS/BYTES", "USER PKTS/BYTES",
 					   "LAST SEEN" };
-	static const char *const k_sess[] = { "session", "session_id", "id", NULL };
-	static const char *const k_side[] = { "side", NULL };
-	static const char *const k_leg[] = { "leg", NULL };
-	static const char *const k_local[] = { "local", NULL };
-	static const char *const k_peer[] = { "peer", "latched", "remote", NULL };
-	static const char *const k_dst[] = { "dst", "dest", NULL };
-	static const char *const k_latched[] = { "latched", NULL };
-	static const char *const k_last[] = { "last_seen", "last_seen_ms", "idle_ms", NULL };
-	json_t *rows = json_is_object(r) ? json_object_get(r, "flows") : r, *row;
 	struct table t = { .ncols = 9 };
 	char *cells[9];
+	json_t *row;
 	size_t i;
 
-	if (json_array_size(rows) == 0) {
+	if (json_array_size(r) == 0) {
 		printf("(no flows)\n");
 		return;
 	}
 	for (int c = 0; c < 9; c++)
 		cells[c] = strdup(hdr[c]);
 	table_add(&t, cells);
-	json_array_foreach(rows, i, row) {
-		char *peer = cell(row, k_peer), *dst = cell(row, k_dst);
-		json_t *lat = json_object_get(row, "latched");
+	json_array_foreach(r, i, row) {
+		bool latched = json_is_true(json_object_get(row, "latched"));
+		json_t *dst = json_object_get(row, "dst");
 
-		cells[0] = cell(row, k_sess);
-		cells[1] = cell(row, k_side);
-		cells[2] = cell(row, k_leg);
-		cells[3] = cell(row, k_local);
-		if (asprintf(&cells[4], "%s -> %s", peer, dst) < 0)
+		cells[0] = val_str(json_object_get(row, "session"));
+		cells[1] = val_str(json_object_get(row, "side"));
+		cells[2] = val_str(json_object_get(row, "leg"));
+		cells[3] = val_str(json_object_get(row, "local"));
+		if (asprintf(&cells[4], "%s -> %s%s",
+			     str_of(row, latched ? "source" : "remote"), str_of(row, "dst"),
+			     json_is_string(dst) && !json_is_true(json_object_get(row, "forward")) ?
+			     " (held)" : "") < 0)
 			cells[4] = NULL;
-		cells[5] = json_is_string(lat) ? strdup("yes") :
-			   lat ? val_str(lat) : cell(row, k_latched);
-		cells[6] = pkts_bytes(row, "kernel", "packets", "bytes");
-		cells[7] = pkts_bytes(row, "user", "packets", "bytes");
-		cells[8] = cell(row, k_last);
-		free(peer);
-		free(dst);
+		cells[5] = strdup(latched ? "yes" : "no");
+		cells[6] = pkts_bytes(row, "kernel");
+		cells[7] = pkts_bytes(row, "userspace");
+		cells[8] = last_seen(row);
 		table_add(&t, cells);
 	}
 	table_print(&t);
