@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gen.c - rtpflood's generators: sendmmsg from one UDP socket (udp), or live
+ * frames through BPF_PROG_TEST_RUN with the rf_gen program sending each one
+ * out of --dev with XDP_TX (xdp, as xdp-trafficgen does).  Both stamp every
+ * payload (struct rf_stamp) and stop at --duration or --count.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+
+#include "common/addr.h"
+#include "rtpflood.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#include "rtpflood.skel.h"
+#pragma GCC diagnostic pop
+
+/* Sleep until the packet count is where --rate wants it at this time. */
+static void
+pace(const struct rf_opts *o, double t0, uint64_t sent)
+{
+	double due, now;
+	struct timespec ts;
+
+	if (!o->rate)
+		return;
+	due = t0 + (double)sent / (double)o->rate;
+	now = rf_now();
+	if (due <= now)
+		return;
+	ts.tv_sec = (time_t)(due - now);
+	ts.tv_nsec = (long)((due - now - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+/* Fill the RTP header and stamp of one packet of flow idx. */
+static void
+rtp_fill(uint8_t *p, uint32_t idx, uint32_t seq, uint64_t now_ns)
+{
+	struct rf_stamp st = {
+		.magic = RF_MAGIC, .flow = idx, .seq = seq, .sent_ns = now_ns,
+	};
+	uint16_t s16 = htons((uint16_t)seq);
+	uint32_t ts = htonl(seq * 160), ssrc = htonl(0x52460000u + idx);
+
+	p[0] = 0x80;	/* V=2 */
+	p[1] = 0;	/* PT 0 (PCMU) */
+	memcpy(p + 2, &s16, 2);
+	memcpy(p + 4, &ts, 4);
+	memcpy(p + 8, &ssrc, 4);
+	memcpy(p + RF_RTP_HDR, &st, sizeof(st));
+}
+
+int
+rf_gen_udp(const struct rf_opts *o, struct rf_result *r)
+{
+	struct sockaddr_storage *dsts;
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	uint32_t *seqs, len = RF_RTP_HDR + o->size, b, flow = 0;
+	uint8_t *bufs;
+	union xr_sa src;
+	double t0, deadline;
+	int fd = -1, err = -ENOMEM, sndbuf = 4 << 20;
+	uint64_t sent = 0, errors = 0;
+
+	dsts = calloc(o->nflows, sizeof(*dsts));
+	seqs = calloc(o->nflows, sizeof(*seqs));
+	msgs = calloc(o->batch, sizeof(*msgs));
+	iov = calloc(o->batch, sizeof(*iov));
+	bufs = calloc(o->batch, len);
+	if (!dsts || !seqs || !msgs || !iov || !bufs)
+		goto out;
+	err = rf_flow_dsts(o, dsts, o->nflows);
+	if (err)
+		goto out;
+	fd = socket(dsts[0].ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		perror("rtpflood: socket");
+		goto out;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (o->src[0]) {
+		if (xr_sa_parse(&src, o->src, 0) || src.sa.sa_family != dsts[0].ss_family) {
+			fprintf(stderr, "rtpflood: bad --src %s\n", o->src);
+			err = -EINVAL;
+			goto out;
+		}
+		if (bind(fd, &src.sa, xr_sa_len(&src))) {
+			err = -errno;
+			fprintf(stderr, "rtpflood: bind %s: %s\n", o->src, strerror(errno));
+			goto out;
+		}
+	}
+	if (o->src_step)
+		fprintf(stderr, "rtpflood: --src-step is for --mode xdp; udp sends from one port\n");
+
+	for (b = 0; b < o->batch; b++) {
+		iov[b].iov_base = bufs + (size_t)b * len;
+		iov[b].iov_len = len;
+		msgs[b].msg_hdr.msg_iov = &iov[b];
+		msgs[b].msg_hdr.msg_iovlen = 1;
+	}
+
+	t0 = rf_now();
+	deadline = t0 + o->duration;
+	while (!rf_stop && rf_now() < deadline && (!o->count || sent < o->count)) {
+		uint64_t ns = rf_now_ns();
+		uint32_t n = o->batch;
+		int ret;
+
+		if (o->count && o->count - sent < n)
+			n = (uint32_t)(o->count - sent);
+		if (o->rate && o->rate / 100 < n)
+			n = o->rate / 100 ? (uint32_t)(o->rate / 100) : 1;
+		for (b = 0; b < n; b++) {
+			uint32_t idx = (flow + b) % o->nflows;
+			union xr_sa *d = (union xr_sa *)&dsts[idx];
+
+			rtp_fill(iov[b].iov_base, idx, seqs[idx]++, ns);
+			msgs[b].msg_hdr.msg_name = d;
+			msgs[b].msg_hdr.msg_namelen = xr_sa_len(d);
+		}
+		ret = sendmmsg(fd, msgs, n, 0);
+		if (ret < 0) {
+			if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNREFUSED) {
+				err = -errno;
+				perror("rtpflood: sendmmsg");
+				goto out;
+			}
+			ret = 0;
+			errors++;
+		}
+		/* Unsent packets' sequence numbers are taken back: no false loss. */
+		for (b = (uint32_t)ret; b < n; b++)
+			seqs[(flow + b) % o->nflows]--;
+		flow = (flow + (uint32_t)ret) % o->nflows;
+		sent += (uint64_t)ret;
+		pace(o, t0, sent);
+	}
+	r->seconds = rf_now() - t0;
+	r->sent = sent;
+	r->bytes = sent * len;
+	r->pps = r->seconds > 0 ? (double)sent / r->seconds : 0;
+	if (errors && o->verbose)
+		fprintf(stderr, "rtpflood: %llu sendmmsg calls failed (ENOBUFS/EAGAIN)\n",
+			(unsigned long long)errors);
+	err = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(dsts);
+	free(seqs);
+	free(msgs);
+	free(iov);
+	free(bufs);
+	return err;
+}
+
+/* MAC address of a local interface. */
+static int
+if_mac(const char *dev, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return err;
+}
+
+/* MAC of ip from the kernel's IPv4 neighbour table (/proc/net/arp). */
+static int
+arp_mac(struct in_addr ip, const char *dev, uint8_t mac[6])
+{
+	char line[256], ipbuf[INET_ADDRSTRLEN], ifname[IF_NAMESIZE + 1];
+	unsigned v[6], flags;
+	FILE *f = fopen("/proc/net/arp", "r");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	inet_ntop(AF_INET, &ip, ipbuf, sizeof(ipbuf));
+	while (fgets(line, sizeof(line), f)) {
+		char a[64];
+
+		if (sscanf(line, "%63s %*s %x %x:%x:%x:%x:%x:%x %*s %16s", a, &flags, &v[0],
+			   &v[1], &v[2], &v[3], &v[4], &v[5], ifname) != 9)
+			continue;
+		if (strcmp(a, ipbuf) || strcmp(ifname, dev) || !(flags & 0x2))
+			continue;
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)v[i];
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+static int
+libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+int
+rf_gen_xdp(const struct rf_opts *o, struct rf_result *r)
+{
+	struct sockaddr_storage *dsts = NULL;
+	struct rtpflood *skel = NULL;
+	struct xdp_md ctx = { 0 };
+	uint8_t *frame = NULL, src_mac[6], dst_mac[6];
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	struct udphdr *udp;
+	union xr_sa src;
+	uint32_t len = sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + RF_RTP_HDR + o->size;
+	int ifindex, prog_fd, err;
+	uint64_t sent = 0;
+	double t0, deadline;
+
+	libbpf_set_print(libbpf_quiet);
+	ifindex = (int)if_nametoindex(o->dev);
+	if (!ifindex) {
+		fprintf(stderr, "rtpflood: --mode xdp needs --dev IFNAME (%s: %s)\n",
+			o->dev[0] ? o->dev : "none", strerror(errno));
+		return -ENODEV;
+	}
+	if (xr_sa_parse(&src, o->src, -1) || src.sa.sa_family != AF_INET) {
+		fprintf(stderr, "rtpflood: --mode xdp needs --src IPV4:PORT\n");
+		return -EINVAL;
+	}
+	dsts = calloc(o->nflows, sizeof(*dsts));
+	frame = calloc(1, len);
+	err = -ENOMEM;
+	if (!dsts || !frame)
+		goto out;
+	err = rf_flow_dsts(o, dsts, o->nflows);
+	if (err)
+		goto out;
+	for (uint32_t i = 0; i < o->nflows; i++) {
+		if (dsts[i].ss_family != AF_INET) {
+			fprintf(stderr, "rtpflood: --mode xdp sends IPv4 only\n");
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	err = if_mac(o->dev, src_mac);
+	if (err) {
+		fprintf(stderr, "rtpflood: MAC of %s: %s\n", o->dev, strerror(-err));
+		goto out;
+	}
+	if (o->have_dst_mac) {
+		memcpy(dst_mac, o->dst_mac, 6);
+	} else {
+		err = arp_mac(((struct sockaddr_in *)&dsts[0])->sin_addr, o->dev, dst_mac);
+		if (err) {
+			fprintf(stderr, "rtpflood: no neighbour entry for the destination on %s: "
+				"give --dst-mac\n", o->dev);
+			goto out;
+		}
+	}
+
+	/* The template; rf_gen rewrites addresses, ports, RTP header and stamp. */
+	eth = (struct ethhdr *)frame;
+	memcpy(eth->h_dest, dst_mac, 6);
+	memcpy(eth->h_source, src_mac, 6);
+	eth->h_proto = htons(ETH_P_IP);
+	ip = (struct iphdr *)(eth + 1);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tos = 0xb8;		/* DSCP EF, as voice is marked */
+	ip->tot_len = htons((uint16_t)(len - sizeof(*eth)));
+	ip->frag_off = htons(0x4000);	/* DF */
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	udp = (struct udphdr *)(ip + 1);
+	udp->len = htons((uint16_t)(len - sizeof(*eth) - sizeof(*ip)));
+
+	skel = rtpflood__open();
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "rtpflood: cannot open the BPF object: %s\n", strerror(-err));
+		goto out;
+	}
+	skel->rodata->nflows = o->nflows;
+	bpf_program__set_autoload(skel->progs.rf_sink, false);
+	err = rtpflood__load(skel);
+	if (err) {
+		fprintf(stderr, "rtpflood: cannot load the BPF object: %s\n", strerror(-err));
+		goto out;
+	}
+	for (uint32_t i = 0; i < o->nflows; i++) {
+		const struct sockaddr_in *d = (const struct sockaddr_in *)&dsts[i];
+		uint32_t sport = xr_sa_port(&src) + i * (uint32_t)o->src_step;
+		struct rf_gen_flow f = {
+			.saddr = src.sin.sin_addr.s_addr, .daddr = d->sin_addr.s_addr,
+			.sport = htons((uint16_t)sport), .dport = d->sin_port,
+		};
+
+		if (sport > 65535) {
+			fprintf(stderr, "rtpflood: --src port + --flows * --src-step passes 65535\n");
+			err = -EINVAL;
+			goto out;
+		}
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.rf_flows), &i, &f, BPF_ANY)) {
+			err = -errno;
+			perror("rtpflood: flow table");
+			goto out;
+		}
+	}
+	prog_fd = bpf_program__fd(skel->progs.rf_gen);
+	ctx.data_end = len;
+	ctx.ingress_ifindex = (uint32_t)ifindex;
+
+	t0 = rf_now();
+	deadline = t0 + o->duration;
+	while (!rf_stop && rf_now() < deadline && (!o->count || sent < o->count)) {
+		/*
+		 * Each call sets up and tears down a page pool (~15-30 ms here), so
+		 * calls are large: ~250 ms of frames at the rate seen so far, less
+		 * near the deadline; with --rate, 100 ms worth (bursts, then a pause).
+		 */
+		double el = rf_now() - t0, left = deadline - rf_now();
+		uint64_t chunk = 1 << 16;
+		LIBBPF_OPTS(bpf_test_run_opts, opts,
+			.data_in = frame, .data_size_in = len,
+			.ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+			.flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = o->batch);
+
+		if (sent && el > 0)
+			chunk = (uint64_t)((double)sent / el * (left < 0.25 ? left : 0.25)) + 1;
+		if (chunk > (1u << 24))
+			chunk = 1u << 24;
+		if (o->rate)
+			chunk = o->rate / 10 ? o->rate / 10 : 1;
+		if (o->count && o->count - sent < chunk)
+			chunk = o->count - sent;
+		opts.repeat = (int)chunk;
+		if (bpf_prog_test_run_opts(prog_fd, &opts)) {
+			if (errno == EINTR)
+				break;
+			err = -errno;
+			perror("rtpflood: BPF_PROG_TEST_RUN (live frames)");
+			goto out;
+		}
+		sent = skel->bss->gen_counter;
+		pace(o, t0, sent);
+	}
+	r->seconds = rf_now() - t0;
+	r->sent = skel->bss->gen_counter;
+	r->bytes = r->sent * (RF_RTP_HDR + o->size);
+	r->pps = r->seconds > 0 ? (double)r->sent / r->seconds : 0;
+	err = 0;
+out:
+	rtpflood__destroy(skel);
+	free(dsts);
+	free(frame);
+	return err;
+}

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rtpflood.bpf.c - rtpflood's two XDP programs.
+ *   rf_gen   run by BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES: stamps
+ *            the template frame for the next flow and sends it (XDP_TX out of
+ *            the generator's interface), as xdp-trafficgen does.
+ *   rf_sink  attached to the sink's interface: counts stamped RTP per flow,
+ *            sequence range and one-way delay, then drops it.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "rtpflood.h"
+
+/* Flows the generator cycles through (set by the loader). */
+const volatile __u32 nflows = 1;
+/* UDP destination ports, host order, the sink counts (set by the loader). */
+const volatile __u16 port_lo = 0;
+const volatile __u16 port_hi = 65535;
+
+/* Frames generated so far: picks the flow.  One generator thread, no atomics. */
+__u64 gen_counter = 0;
+
+/* Generator flow table, index 0 .. nflows-1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RF_MAX_FLOWS);
+	__type(key, __u32);
+	__type(value, struct rf_gen_flow);
+} rf_flows SEC(".maps");
+
+/* Sink: per-flow, per-CPU counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RF_MAX_FLOWS);
+	__type(key, __u32);
+	__type(value, struct rf_sink_flow);
+} rf_sink_flows SEC(".maps");
+
+/* Sink: one-way delay histogram (rf_hist_bucket), per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, RF_HIST_BUCKETS);
+	__type(key, __u32);
+	__type(value, __u64);
+} rf_hist SEC(".maps");
+
+/* Sink: UDP to a counted port without a valid stamp, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rf_foreign SEC(".maps");
+
+/* Full IPv4 header checksum of a 20-byte header whose check field is 0. */
+static __always_inline __u16
+ip_csum20(const struct iphdr *ip)
+{
+	const __u16 *w = (const __u16 *)ip;
+	__u32 sum = 0;
+
+#pragma unroll
+	for (int i = 0; i < 10; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+SEC("xdp")
+int
+rf_gen(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct iphdr *ip = data + sizeof(struct ethhdr);
+	struct udphdr *udp = (void *)(ip + 1);
+	__u8 *rtp = (void *)(udp + 1);
+	struct rf_stamp *st = (void *)(rtp + RF_RTP_HDR);
+	struct rf_gen_flow *f;
+	__u32 idx, seq;
+
+	if ((void *)(st + 1) > end || nflows == 0)
+		return XDP_ABORTED;
+	idx = (__u32)(gen_counter++ % nflows);
+	f = bpf_map_lookup_elem(&rf_flows, &idx);
+	if (!f)
+		return XDP_ABORTED;
+	seq = f->seq++;
+
+	ip->saddr = f->saddr;
+	ip->daddr = f->daddr;
+	ip->check = 0;
+	ip->check = ip_csum20(ip);
+	udp->source = f->sport;
+	udp->dest = f->dport;
+	udp->check = 0;		/* optional in IPv4: spares a checksum over the payload */
+
+	*(__be16 *)(rtp + 2) = bpf_htons((__u16)seq);
+	*(__be32 *)(rtp + 4) = bpf_htonl(seq * 160);	/* 20 ms at 8 kHz per packet */
+	*(__be32 *)(rtp + 8) = bpf_htonl(0x52460000u + idx);	/* SSRC */
+	st->magic = RF_MAGIC;
+	st->flow = idx;
+	st->seq = seq;
+	st->pad = 0;
+	st->sent_ns = bpf_ktime_get_ns();
+	return XDP_TX;
+}
+
+SEC("xdp")
+int
+rf_sink(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct udphdr *udp;
+	struct rf_stamp *st;
+	struct rf_sink_flow *sf;
+	__u64 now, *h, *fc;
+	__u32 key = 0, idx, b;
+	__u16 dport;
+
+	if ((void *)(eth + 1) > end)
+		return XDP_PASS;
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_UDP || ip->ihl < 5 ||
+		    (ip->frag_off & bpf_htons(0x3fff)))
+			return XDP_PASS;
+		udp = (void *)ip + ip->ihl * 4;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_UDP)
+			return XDP_PASS;
+		udp = (void *)(ip6 + 1);
+	} else {
+		return XDP_PASS;
+	}
+	if ((void *)(udp + 1) > end)
+		return XDP_PASS;
+	dport = bpf_ntohs(udp->dest);
+	if (dport < port_lo || dport > port_hi)
+		return XDP_PASS;
+
+	st = (void *)(udp + 1) + RF_RTP_HDR;
+	if ((void *)(st + 1) > end || st->magic != RF_MAGIC || st->flow >= RF_MAX_FLOWS) {
+		fc = bpf_map_lookup_elem(&rf_foreign, &key);
+		if (fc)
+			*fc += 1;
+		return XDP_PASS;
+	}
+	idx = st->flow;
+	now = bpf_ktime_get_ns();
+	sf = bpf_map_lookup_elem(&rf_sink_flows, &idx);
+	if (sf) {
+		if (sf->packets == 0) {
+			sf->seq_min = st->seq;
+			sf->seq_max = st->seq;
+			sf->first_ns = now;
+		} else if (st->seq < sf->seq_min) {
+			sf->seq_min = st->seq;
+		} else if (st->seq > sf->seq_max) {
+			sf->seq_max = st->seq;
+		}
+		sf->packets++;
+		sf->bytes += bpf_ntohs(udp->len) - sizeof(*udp);
+		sf->last_ns = now;
+	}
+	b = rf_hist_bucket(now > st->sent_ns ? now - st->sent_ns : 0);
+	h = bpf_map_lookup_elem(&rf_hist, &b);
+	if (h)
+		*h += 1;
+	return XDP_DROP;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rtpflood.h - what rtpflood's generator, sink and BPF programs share: the
+ * stamp every RTP payload starts with, the generator's flow table, the sink's
+ * per-flow counters and the latency histogram buckets.  Included by
+ * rtpflood.bpf.c (types and inline helpers only) and by the userspace files.
+ */
+#ifndef RTPFLOOD_H
+#define RTPFLOOD_H
+
+#include <linux/types.h>
+
+#define RF_MAGIC		0x31465258u	/* "XRF1" in a little-endian load */
+#define RF_MAX_FLOWS		65536		/* flows of one run (map sizes) */
+#define RF_RTP_HDR		12		/* RTP fixed header, no CSRC */
+#define RF_HIST_BUCKETS		4096
+
+/*
+ * Start of every RTP payload (host byte order: generator and sink run on one
+ * machine).  seq is the flow's 32-bit sequence number, so loss is counted
+ * without RTP's 16-bit wrap; sent_ns is CLOCK_MONOTONIC at generation.
+ */
+struct rf_stamp {
+	__u32	magic;		/* RF_MAGIC */
+	__u32	flow;		/* flow index, 0 .. nflows-1 */
+	__u32	seq;		/* per-flow sequence number, from 0 */
+	__u32	pad;		/* zero */
+	__u64	sent_ns;	/* CLOCK_MONOTONIC (bpf_ktime_get_ns) when generated */
+};
+
+/* One generator flow (xdp mode): what the program writes into each frame. */
+struct rf_gen_flow {
+	__be32	saddr;		/* IPv4 source, network order */
+	__be32	daddr;		/* IPv4 destination, network order */
+	__be16	sport;		/* UDP source port, network order */
+	__be16	dport;		/* UDP destination port, network order */
+	__u32	seq;		/* next sequence number (program increments) */
+};
+
+/* Sink counters of one flow on one CPU (xdp sink; summed/merged by userspace). */
+struct rf_sink_flow {
+	__u64	packets;	/* stamped packets seen */
+	__u64	bytes;		/* UDP payload bytes */
+	__u32	seq_min;	/* lowest seq seen (valid when packets > 0) */
+	__u32	seq_max;	/* highest seq seen */
+	__u64	first_ns;	/* CLOCK_MONOTONIC of the first packet */
+	__u64	last_ns;	/* CLOCK_MONOTONIC of the last packet */
+};
+
+/*
+ * Latency histogram bucket of a one-way delay in ns: 1 us buckets below
+ * 2048 us, 64 us buckets up to ~131 ms, the last bucket for anything longer.
+ */
+static inline __u32
+rf_hist_bucket(__u64 delta_ns)
+{
+	__u64 us = delta_ns / 1000;
+
+	if (us < 2048)
+		return (__u32)us;
+	us = 2048 + (us - 2048) / 64;
+	return us < RF_HIST_BUCKETS - 1 ? (__u32)us : RF_HIST_BUCKETS - 1;
+}
+
+#ifndef __bpf__
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Lower bound in us of bucket b (inverse of rf_hist_bucket). */
+static inline double
+rf_hist_us(uint32_t b)
+{
+	return b < 2048 ? (double)b : 2048.0 + (double)(b - 2048) * 64.0;
+}
+
+/* The run's results, filled by gen.c / sink.c, printed by rtpflood.c. */
+struct rf_result {
+	const char	*role;		/* "gen" or "sink" */
+	const char	*mode;		/* "udp" or "xdp" */
+	uint64_t	sent;		/* gen: packets handed to the kernel */
+	uint64_t	received;	/* sink: stamped packets received */
+	uint64_t	lost;		/* sink: gaps in the per-flow sequence numbers */
+	uint64_t	bytes;		/* RTP bytes sent/received */
+	uint64_t	foreign;	/* sink: packets without our stamp */
+	uint32_t	flows_seen;	/* sink: flows with at least one packet */
+	uint32_t	nflows;
+	double		seconds;	/* gen: send time; sink: first to last packet */
+	double		pps;
+	uint64_t	hist[RF_HIST_BUCKETS];	/* sink: one-way delay histogram */
+	uint64_t	hist_n;
+};
+
+struct rf_opts {
+	bool		sink;		/* role */
+	bool		xdp;		/* mode */
+	bool		json;
+	int		verbose;
+	char		dev[16];	/* --dev: xdp gen egress / xdp sink ingress */
+	char		dst[64];	/* --dst ADDR:PORT (gen), first destination */
+	char		dst_file[256];	/* --dst-file: one ADDR:PORT per line */
+	char		src[64];	/* --src ADDR:PORT (gen) / --bind ADDR:PORT (sink) */
+	int		dst_step;	/* port step between flows' destinations */
+	int		src_step;	/* port step between flows' sources (xdp gen) */
+	uint32_t	nflows;		/* --flows */
+	uint32_t	size;		/* --size: RTP payload bytes */
+	uint64_t	rate;		/* --rate pps, 0 = as fast as possible */
+	uint64_t	count;		/* --count packets, 0 = until --duration */
+	double		duration;	/* --duration seconds (always bounded) */
+	uint32_t	batch;		/* --batch: sendmmsg/recvmmsg or live-frames batch */
+	uint8_t		dst_mac[6];	/* --dst-mac (xdp gen) */
+	bool		have_dst_mac;
+	uint32_t	port_lo, port_hi; /* sink: ports counted (xdp sink) */
+};
+
+extern volatile int rf_stop;	/* set by SIGINT/SIGTERM */
+
+int	rf_gen_udp(const struct rf_opts *o, struct rf_result *r);
+int	rf_gen_xdp(const struct rf_opts *o, struct rf_result *r);
+int	rf_sink_udp(const struct rf_opts *o, struct rf_result *r);
+int	rf_sink_xdp(const struct rf_opts *o, struct rf_result *r);
+
+/* Destinations of the flows from --dst/--dst-step/--flows or --dst-file. */
+struct sockaddr_storage;
+int	rf_flow_dsts(const struct rf_opts *o, struct sockaddr_storage *dsts, uint32_t n);
+double	rf_now(void);	/* CLOCK_MONOTONIC seconds */
+uint64_t rf_now_ns(void);
+#endif /* !__bpf__ */
+
+#endif /* RTPFLOOD_H */
