@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_maps.c - encoding of the fast-path map entries (daemon/fastpath/maps.c)
+ * without a kernel: keys and flow values for both families, the v4-mapped
+ * form, network byte order, zeroed padding, flags and TTL, and the round trip
+ * back through xr_sa_from_map().
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/addr.h"
+#include "fastpath/fastpath.h"
+#include "xrelay/flow.h"
+
+static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+static union xr_sa
+sa(const char *s)
+{
+	union xr_sa a;
+
+	assert_int_equal(xr_sa_parse(&a, s, -1), 0);
+	return a;
+}
+
+static void
+test_key_ipv4(void **state)
+{
+	union xr_sa local = sa("192.0.2.10:30000");
+	const uint8_t want_addr[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+					192, 0, 2, 10 };
+	const uint8_t *raw;
+	struct xr_flow_key k;
+
+	memset(&k, 0xaa, sizeof(k));	/* garbage the encoder must clear */
+	fp_key_make(&k, &local);
+	assert_memory_equal(k.addr, want_addr, 16);
+	raw = (const uint8_t *)&k.port;
+	assert_int_equal(raw[0], 30000 >> 8);	/* network order on the wire */
+	assert_int_equal(raw[1], 30000 & 0xff);
+	assert_int_equal(k.port, htons(30000));
+	assert_int_equal(k.family, XR_FAM_IPV4);
+	assert_int_equal(k.pad, 0);
+}
+
+static void
+test_key_ipv6(void **state)
+{
+	union xr_sa local = sa("[2001:db8::1:2]:40002");
+	struct xr_flow_key k, k2;
+	struct in6_addr a;
+
+	memset(&k, 0x55, sizeof(k));
+	fp_key_make(&k, &local);
+	inet_pton(AF_INET6, "2001:db8::1:2", &a);
+	assert_memory_equal(k.addr, &a, 16);
+	assert_int_equal(k.port, htons(40002));
+	assert_int_equal(k.family, XR_FAM_IPV6);
+	assert_int_equal(k.pad, 0);
+	/* Same endpoint, same bytes: hash maps compare the whole key. */
+	memset(&k2, 0x11, sizeof(k2));
+	fp_key_make(&k2, &local);
+	assert_memory_equal(&k, &k2, sizeof(k));
+}
+
+/* An IPv4 and an IPv6 key never collide, even for ::ffff:a.b.c.d. */
+static void
+test_key_family_distinct(void **state)
+{
+	union xr_sa v4 = sa("192.0.2.10:30000");
+	union xr_sa v6 = sa("[::ffff:192.0.2.10]:30000");
+	struct xr_flow_key k4, k6;
+
+	fp_key_make(&k4, &v4);
+	fp_key_make(&k6, &v6);
+	assert_memory_equal(k4.addr, k6.addr, 16);
+	assert_int_not_equal(k4.family, k6.family);
+	assert_memory_not_equal(&k4, &k6, sizeof(k4));
+}
+
+static void
+test_flow_ipv4(void **state)
+{
+	union xr_sa peer = sa("198.51.100.7:4000");
+	union xr_sa src = sa("192.0.2.10:30002");
+	union xr_sa dst = sa("203.0.113.9:5004");
+	struct xr_flow v;
+	const uint8_t *raw;
+
+	memset(&v, 0xcc, sizeof(v));
+	fp_flow_make(&v, 0x0102030405060708ull, &peer,
+		     XR_FLOW_F_LATCHED | XR_FLOW_F_FORWARD | XR_FLOW_F_RTCP, &src, &dst, 63);
+	assert_int_equal(v.session_id, 0x0102030405060708ull);
+	assert_memory_equal(v.peer_addr, v4mapped_prefix, 12);
+	assert_memory_equal(&v.peer_addr[12], &peer.sin.sin_addr, 4);
+	assert_int_equal(v.peer_addr[12], 198);
+	assert_int_equal(v.peer_port, htons(4000));
+	assert_int_equal(v.peer_family, XR_FAM_IPV4);
+	assert_int_equal(v.flags, XR_FLOW_F_LATCHED | XR_FLOW_F_FORWARD | XR_FLOW_F_RTCP);
+	assert_memory_equal(v.src_addr, v4mapped_prefix, 12);
+	assert_int_equal(v.src_addr[15], 10);
+	raw = (const uint8_t *)&v.src_port;
+	assert_int_equal(raw[0], 30002 >> 8);
+	assert_int_equal(raw[1], 30002 & 0xff);
+	assert_int_equal(v.out_family, XR_FAM_IPV4);
+	assert_int_equal(v.ttl, 63);
+	assert_memory_equal(v.dst_addr, v4mapped_prefix, 12);
+	assert_memory_equal(&v.dst_addr[12], &dst.sin.sin_addr, 4);
+	assert_int_equal(v.dst_port, htons(5004));
+	assert_int_equal(v.pad0, 0);
+	assert_int_equal(v.pad1, 0);
+}
+
+static void
+test_flow_ipv6(void **state)
+{
+	union xr_sa peer = sa("[2001:db8:1::7]:4000");
+	union xr_sa src = sa("[2001:db8:2::1]:30002");
+	union xr_sa dst = sa("[2001:db8:3::9]:5004");
+	struct xr_flow v;
+
+	memset(&v, 0xcc, sizeof(v));
+	fp_flow_make(&v, 42, &peer, XR_FLOW_F_LATCHED, &src, &dst, 255);
+	assert_memory_equal(v.peer_addr, &peer.sin6.sin6_addr, 16);
+	assert_int_equal(v.peer_port, htons(4000));
+	assert_int_equal(v.peer_family, XR_FAM_IPV6);
+	assert_int_equal(v.flags, XR_FLOW_F_LATCHED);
+	assert_memory_equal(v.src_addr, &src.sin6.sin6_addr, 16);
+	assert_int_equal(v.src_port, htons(30002));
+	assert_int_equal(v.out_family, XR_FAM_IPV6);
+	assert_int_equal(v.ttl, 255);
+	assert_memory_equal(v.dst_addr, &dst.sin6.sin6_addr, 16);
+	assert_int_equal(v.dst_port, htons(5004));
+	assert_int_equal(v.pad0, 0);
+	assert_int_equal(v.pad1, 0);
+}
+
+/* An IPv4 peer relayed to IPv6: each side keeps its own family. */
+static void
+test_flow_af_bridge(void **state)
+{
+	union xr_sa peer = sa("198.51.100.7:4000");
+	union xr_sa src = sa("[2001:db8:2::1]:30002");
+	union xr_sa dst = sa("[2001:db8:3::9]:5004");
+	struct xr_flow v;
+
+	fp_flow_make(&v, 1, &peer, XR_FLOW_F_LATCHED | XR_FLOW_F_FORWARD, &src, &dst, 64);
+	assert_int_equal(v.peer_family, XR_FAM_IPV4);
+	assert_int_equal(v.out_family, XR_FAM_IPV6);
+}
+
+/* Not latched, no destination yet (hold): everything unknown stays zero. */
+static void
+test_flow_unlatched_no_dest(void **state)
+{
+	union xr_sa src = sa("192.0.2.10:30002");
+	static const uint8_t zero[16];
+	struct xr_flow v;
+
+	memset(&v, 0xee, sizeof(v));
+	fp_flow_make(&v, 5, NULL, 0, &src, NULL, 64);
+	assert_int_equal(v.flags, 0);
+	assert_memory_equal(v.peer_addr, zero, 16);
+	assert_int_equal(v.peer_port, 0);
+	assert_int_equal(v.peer_family, 0);
+	assert_memory_equal(v.dst_addr, zero, 16);
+	assert_int_equal(v.dst_port, 0);
+	assert_int_equal(v.out_family, XR_FAM_IPV4);
+	assert_int_equal(v.pad0, 0);
+	assert_int_equal(v.pad1, 0);
+}
+
+/* Two encodings of the same flow are byte-identical (padding included). */
+static void
+test_flow_deterministic(void **state)
+{
+	union xr_sa peer = sa("198.51.100.7:4000");
+	union xr_sa src = sa("192.0.2.10:30002");
+	union xr_sa dst = sa("203.0.113.9:5004");
+	struct xr_flow a, b;
+
+	memset(&a, 0x00, sizeof(a));
+	memset(&b, 0xff, sizeof(b));
+	fp_flow_make(&a, 9, &peer, XR_FLOW_F_LATCHED, &src, &dst, 64);
+	fp_flow_make(&b, 9, &peer, XR_FLOW_F_LATCHED, &src, &dst, 64);
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
+static void
+check_round_trip(const char *s)
+{
+	union xr_sa in = sa(s), out, peer = sa(s);
+	struct xr_flow_key k;
+	struct xr_flow v;
+	char buf[XR_SA_STRLEN];
+
+	fp_key_make(&k, &in);
+	assert_int_equal(xr_sa_from_map(&out, k.addr, k.port, k.family), 0);
+	assert_true(xr_sa_eq(&in, &out));
+	assert_string_equal(xr_sa_str(&out, buf, sizeof(buf)), s);
+
+	fp_flow_make(&v, 1, &peer, XR_FLOW_F_LATCHED | XR_FLOW_F_FORWARD, &in, &in, 64);
+	assert_int_equal(xr_sa_from_map(&out, v.peer_addr, v.peer_port, v.peer_family), 0);
+	assert_true(xr_sa_eq(&peer, &out));
+	assert_int_equal(xr_sa_from_map(&out, v.src_addr, v.src_port, v.out_family), 0);
+	assert_true(xr_sa_eq(&in, &out));
+	assert_int_equal(xr_sa_from_map(&out, v.dst_addr, v.dst_port, v.out_family), 0);
+	assert_true(xr_sa_eq(&in, &out));
+}
+
+static void
+test_round_trip(void **state)
+{
+	check_round_trip("192.0.2.10:30000");
+	check_round_trip("0.0.0.1:1");
+	check_round_trip("255.255.255.255:65535");
+	check_round_trip("[2001:db8::1]:30001");
+	check_round_trip("[::ffff:192.0.2.10]:30000");
+	check_round_trip("[fe80::1:2:3:4]:5060");
+}
+
+/* An unknown family tag is refused, not guessed. */
+static void
+test_from_map_bad_family(void **state)
+{
+	union xr_sa out;
+	uint8_t addr[16] = { 0 };
+
+	assert_int_equal(xr_sa_from_map(&out, addr, htons(1), 0), -EINVAL);
+	assert_int_equal(xr_sa_from_map(&out, addr, htons(1), 5), -EINVAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_ipv4),
+		cmocka_unit_test(test_key_ipv6),
+		cmocka_unit_test(test_key_family_distinct),
+		cmocka_unit_test(test_flow_ipv4),
+		cmocka_unit_test(test_flow_ipv6),
+		cmocka_unit_test(test_flow_af_bridge),
+		cmocka_unit_test(test_flow_unlatched_no_dest),
+		cmocka_unit_test(test_flow_deterministic),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_from_map_bad_family),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
