@@ -132,16 +132,17 @@ txn_shutdown(void)
 
 	if (!table)
 		return;
-	rcu_read_lock();
+	rcu_barrier();	/* frees already under way */
 	cds_lfht_for_each(table, &it, n) {
 		struct txn *t = caa_container_of(n, struct txn, node);
 
 		cds_lfht_del(table, n);
+		t->in_table = false;
+		if (!t->owner_done && !t->internal && tu && tu->gone)
+			tu->gone(t, t->ctx, TXN_KILLED);
 		atomic_fetch_sub(&ntxn, 1);
-		call_rcu(&t->rcu, free_rcu);
+		txn_free(t);
 	}
-	rcu_read_unlock();
-	rcu_barrier();
 	cds_lfht_destroy(table, NULL);
 	table = NULL;
 }
@@ -170,12 +171,34 @@ txn_ref_live(struct txn *t)
 	return false;
 }
 
+static void
+free_job(struct sip_job *job)
+{
+	struct txn *t = caa_container_of(job, struct txn, job);
+
+	call_rcu(&t->rcu, free_rcu);
+}
+
+/*
+ * The last reference: free after a grace period.  call_rcu() wants an RCU
+ * registered thread, so other threads hand the job to a worker; during
+ * sip_stop() (or with no workers at all) no reader can run, free at once.
+ */
 void
 txn_unref(struct txn *t)
 {
-	if (atomic_fetch_sub(&t->refs, 1) == 1) {
-		atomic_fetch_sub(&ntxn, 1);
+	struct sip_worker *w;
+
+	if (atomic_fetch_sub(&t->refs, 1) != 1)
+		return;
+	atomic_fetch_sub(&ntxn, 1);
+	if (sip_worker_self() && !sip_stopping) {
 		call_rcu(&t->rcu, free_rcu);
+	} else if (!sip_stopping && (w = sip_worker_get(0)) != NULL) {
+		t->job.fn = free_job;	/* no job is queued: it would hold a ref */
+		sip_worker_post(w, &t->job);
+	} else {
+		txn_free(t);
 	}
 }
 

@@ -16,6 +16,7 @@
 #include <ev.h>
 
 #include "config.h"
+#include "sip/transport.h"
 
 /* A unit of work posted to a worker; embedded in the object it is about. */
 struct sip_job {
@@ -51,11 +52,53 @@ int	sip_nworkers(void);
  */
 void	sip_worker_post(struct sip_worker *w, struct sip_job *job);
 
+/*
+ * After sip_worker_stop(): run the jobs still queued, on the calling thread
+ * (sip_stop() uses it so nothing waits forever).  Bounded.
+ */
+void	sip_worker_drain(struct sip_worker *w);
+/* True while sip_stop() tears down: objects are freed at once, not via RCU. */
+extern bool sip_stopping;
+
 /* Monotonic milliseconds (never 0). */
 uint64_t sip_now_ms(void);
 
 /* Worker lifecycle (sip.c). */
 int	sip_worker_start(struct sip_worker *w);
 void	sip_worker_stop(struct sip_worker *w);
+
+/* ---- transport internals (sip.c, transport_udp.c, transport_tcp.c) ---- */
+
+struct sip_src;
+
+/* The --sip addresses as bound (port 0 in the config resolved). */
+extern union xr_sa	 sip_addrs[XR_MAX_ADDRS];
+extern int		 sip_naddrs;
+extern const struct xr_config *sip_cfg;
+
+/* Per-worker receive state (buffers, parse scratch); 0 or -ENOMEM. */
+int	tp_worker_init(struct sip_worker *w);
+void	tp_worker_fini(struct sip_worker *w);
+/* Open worker w's UDP socket / TCP listener for sip_addrs[i] and start watching it. */
+int	tp_udp_open(struct sip_worker *w, int i);
+int	tp_tcp_listen(struct sip_worker *w, int i);
+/* A nonblocking socket of type bound to sa (SO_REUSEADDR/PORT, v6only); fd or -errno. */
+int	tp_bind_socket(const union xr_sa *sa, int type);
+/* The TCP connection table (shared by all workers). */
+int	tp_tcp_init(void);
+void	tp_tcp_shutdown(void);
+int	tp_udp_send(const struct sip_dest *d, const void *buf, size_t len);
+int	tp_tcp_send(const struct sip_dest *d, const void *buf, size_t len);
+/*
+ * One framed message from the network: parse it, answer what cannot be
+ * processed (400/505/413), fill received/rport and hand it to txn_input().
+ * reply is how to answer when unparsable (UDP: to the source; TCP: the
+ * connection).  Returns false when the stream must be closed (TCP).
+ */
+bool	tp_input(struct sip_worker *w, const char *buf, size_t len, struct sip_src *src);
+/* Counters (relaxed atomics), see struct sip_tp_stats. */
+extern struct sip_tp_stats tp_stats;
+#define TP_INC(f)	__atomic_fetch_add(&tp_stats.f, 1, __ATOMIC_RELAXED)
+#define TP_DEC(f)	__atomic_fetch_sub(&tp_stats.f, 1, __ATOMIC_RELAXED)
 
 #endif /* XR_SIP_WORKER_H */

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sip.c - sip_start()/sip_stop() (see sip.h): resolve and bind every --sip
+ * address on every worker (SO_REUSEPORT: the kernel spreads datagrams and
+ * accepts over the workers' sockets), start the worker threads, and tear it
+ * all down again.  Owns the worker array and the bound-address list.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <urcu.h>
+
+#include "common/log.h"
+#include "proxy/txn.h"
+#include "sip/sip.h"
+#include "sip/worker.h"
+
+union xr_sa			 sip_addrs[XR_MAX_ADDRS];
+int				 sip_naddrs;
+const struct xr_config		*sip_cfg;
+
+static struct sip_worker	*workers;
+static int			 nworkers;
+
+struct sip_worker *
+sip_worker_get(int i)
+{
+	return i >= 0 && i < nworkers ? &workers[i] : NULL;
+}
+
+int
+sip_nworkers(void)
+{
+	return nworkers;
+}
+
+static void
+worker_free(struct sip_worker *w)
+{
+	for (int i = 0; i < XR_MAX_ADDRS; i++) {
+		if (w->udp_fd[i] >= 0)
+			close(w->udp_fd[i]);
+		if (w->tcp_fd[i] >= 0)
+			close(w->tcp_fd[i]);
+	}
+	tp_worker_fini(w);
+	if (w->loop)
+		ev_loop_destroy(w->loop);
+	pthread_mutex_destroy(&w->mb_lock);
+}
+
+/*
+ * Worker 0 binds first: a --sip port of 0 becomes the port the kernel chose
+ * for its UDP socket, and every other socket (TCP, other workers) binds the
+ * same one.
+ */
+static int
+worker_setup(struct sip_worker *w, int id)
+{
+	int err;
+
+	w->id = id;
+	pthread_mutex_init(&w->mb_lock, NULL);
+	for (int i = 0; i < XR_MAX_ADDRS; i++)
+		w->udp_fd[i] = w->tcp_fd[i] = -1;
+	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	if (!w->loop)
+		return -ENOMEM;
+	err = tp_worker_init(w);
+	for (int i = 0; i < sip_naddrs && !err; i++) {
+		err = tp_udp_open(w, i);
+		if (!err)
+			err = tp_tcp_listen(w, i);
+	}
+	return err;
+}
+
+int
+sip_start(const struct xr_config *cfg, struct ev_loop *main_loop)
+{
+	long ncpu;
+	int err;
+
+	(void)main_loop;
+	if (workers)
+		return -EALREADY;
+	sip_cfg = cfg;
+	sip_naddrs = cfg->nsip;
+	memcpy(sip_addrs, cfg->sip, sizeof(sip_addrs));
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	nworkers = cfg->workers > 0 ? cfg->workers : ncpu > 0 ? (int)ncpu : 1;
+	err = txn_init();
+	if (!err)
+		err = tp_tcp_init();
+	if (err)
+		goto out;
+	workers = calloc((size_t)nworkers, sizeof(*workers));
+	if (!workers) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (int i = 0; i < nworkers; i++) {
+		err = worker_setup(&workers[i], i);
+		if (err) {
+			nworkers = i + 1;	/* free what was set up */
+			goto out_workers;
+		}
+	}
+	for (int i = 0; i < nworkers; i++) {
+		err = sip_worker_start(&workers[i]);
+		if (err)
+			goto out_workers;
+	}
+	log_info("sip: %d workers on %d address(es)", nworkers, sip_naddrs);
+	return 0;
+
+out_workers:
+	sip_stop();
+	return err;
+out:
+	nworkers = 0;
+	tp_tcp_shutdown();
+	return err;
+}
+
+void
+sip_stop(void)
+{
+	if (!workers)
+		return;
+	for (int i = 0; i < nworkers; i++)
+		sip_worker_stop(&workers[i]);
+	/*
+	 * No worker runs now: finish their queued jobs here (objects are
+	 * freed at once from now on), then free transactions, connections,
+	 * and last the loops.
+	 */
+	sip_stopping = true;
+	for (int i = 0; i < nworkers; i++)
+		sip_worker_drain(&workers[i]);
+	txn_shutdown();
+	tp_tcp_shutdown();
+	for (int i = 0; i < nworkers; i++)
+		worker_free(&workers[i]);
+	free(workers);
+	workers = NULL;
+	nworkers = 0;
+	sip_naddrs = 0;
+	sip_stopping = false;
+}
