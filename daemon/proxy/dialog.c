@@ -249,7 +249,6 @@ dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip_src 
 	struct sip_iter it = { 0 }, cit = { 0 };
 	struct sip_contact c;
 	struct sip_uri u;
-	bool end = false;
 	int i, n = 0;
 
 	pthread_mutex_lock(&d->lock);
@@ -281,12 +280,9 @@ dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip_src 
 		for (i = n - 1; i >= 0; i--)
 			add_route(d->info.callee_routes, sizeof(d->info.callee_routes),
 				  na[i].value);
-	} else {
-		end = true;
 	}
+	/* A final non-2xx ends the record when the proxy sends it upstream (dlg_end). */
 	pthread_mutex_unlock(&d->lock);
-	if (end)
-		dlg_unlink(d);
 }
 
 struct dlg *
