@@ -287,7 +287,7 @@ rf_gen_xdp(const struct rf_opts *o, struct rf_result *r)
 		}
 	}
 
-	/* The template; rf_gen rewrites addresses, ports, RTP header and stamp. */
+	/* The first frame; rf_gen rewrites every header (see tmpl_* there). */
 	eth = (struct ethhdr *)frame;
 	memcpy(eth->h_dest, dst_mac, 6);
 	memcpy(eth->h_source, src_mac, 6);
@@ -310,6 +310,10 @@ rf_gen_xdp(const struct rf_opts *o, struct rf_result *r)
 		goto out;
 	}
 	skel->rodata->nflows = o->nflows;
+	memcpy((void *)skel->rodata->tmpl_dst_mac, dst_mac, 6);
+	memcpy((void *)skel->rodata->tmpl_src_mac, src_mac, 6);
+	skel->rodata->tmpl_ip_len = (uint16_t)(len - sizeof(*eth));
+	skel->rodata->tmpl_udp_len = (uint16_t)(len - sizeof(*eth) - sizeof(*ip));
 	bpf_program__set_autoload(skel->progs.rf_sink, false);
 	err = rtpflood__load(skel);
 	if (err) {

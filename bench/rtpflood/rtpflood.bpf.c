@@ -24,6 +24,17 @@ const volatile __u32 nflows = 1;
 const volatile __u16 port_lo = 0;
 const volatile __u16 port_hi = 65535;
 
+/*
+ * The generator's frame template (set by the loader).  Live frames are
+ * recycled with whatever the last holder left in them (a forwarding hop
+ * rewrites MACs, TTL, addresses), so every header field is written again
+ * on every run, not only the ones that vary.
+ */
+const volatile __u8 tmpl_dst_mac[ETH_ALEN] = { 0 };
+const volatile __u8 tmpl_src_mac[ETH_ALEN] = { 0 };
+const volatile __u16 tmpl_ip_len = 0;	/* IPv4 total length, host order */
+const volatile __u16 tmpl_udp_len = 0;	/* UDP length, host order */
+
 /* Frames generated so far: picks the flow.  One generator thread, no atomics. */
 __u64 gen_counter = 0;
 
@@ -80,6 +91,7 @@ rf_gen(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth;
 	struct iphdr *ip = data + sizeof(struct ethhdr);
 	struct udphdr *udp = (void *)(ip + 1);
 	__u8 *rtp = (void *)(udp + 1);
@@ -95,14 +107,32 @@ rf_gen(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	seq = f->seq++;
 
+	eth = data;
+#pragma unroll
+	for (int i = 0; i < ETH_ALEN; i++) {
+		eth->h_dest[i] = tmpl_dst_mac[i];
+		eth->h_source[i] = tmpl_src_mac[i];
+	}
+	eth->h_proto = bpf_htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tos = 0xb8;		/* DSCP EF, as voice is marked */
+	ip->tot_len = bpf_htons(tmpl_ip_len);
+	ip->id = 0;
+	ip->frag_off = bpf_htons(0x4000);	/* DF */
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
 	ip->saddr = f->saddr;
 	ip->daddr = f->daddr;
 	ip->check = 0;
 	ip->check = ip_csum20(ip);
 	udp->source = f->sport;
 	udp->dest = f->dport;
+	udp->len = bpf_htons(tmpl_udp_len);
 	udp->check = 0;		/* optional in IPv4: spares a checksum over the payload */
 
+	rtp[0] = 0x80;		/* V=2 */
+	rtp[1] = 0;		/* PT 0 (PCMU) */
 	*(__be16 *)(rtp + 2) = bpf_htons((__u16)seq);
 	*(__be32 *)(rtp + 4) = bpf_htonl(seq * 160);	/* 20 ms at 8 kHz per packet */
 	*(__be32 *)(rtp + 8) = bpf_htonl(0x52460000u + idx);	/* SSRC */
