@@ -3,7 +3,8 @@
  * test_media_session.c - media sessions with the userspace relay thread
  * running for real on loopback (fp == NULL): relaying both ways with exact
  * payloads and addressing, RTP Bleed drops, delete, update, direction,
- * half sessions, exhaustion, media timeout, IPv4<->IPv6.  All waits bounded.
+ * half sessions, exhaustion, media timeout, IPv4<->IPv6, and the kernel
+ * flows written to real (unattached) BPF maps.  All waits bounded.
  * Relay ports 22000-22049, party ports 23000-23099.
  */
 #include <errno.h>
@@ -18,11 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <cmocka.h>
 #include <jansson.h>
 #include <urcu.h>
 
 #include "common/log.h"
+#include "fastpath/fastpath.h"
 #include "media/media.h"
 
 static struct xr_config cfg;
@@ -686,6 +690,185 @@ test_ipv4_ipv6(void **state)
 	close(b);
 }
 
+/* Real BPF maps shaped like xr_flows / xr_flow_stats, no program: -errno to skip. */
+static int
+fp_maps_open(struct fp *fp, unsigned max_flows)
+{
+	memset(fp, 0, sizeof(*fp));
+	fp->flows_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "t_flows", sizeof(struct xr_flow_key),
+				      sizeof(struct xr_flow), max_flows, NULL);
+	if (fp->flows_fd < 0)
+		return fp->flows_fd;
+	fp->stats_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "t_stats",
+				      sizeof(struct xr_flow_key), sizeof(struct xr_flow_stats),
+				      2 * max_flows, NULL);
+	if (fp->stats_fd < 0) {
+		close(fp->flows_fd);
+		return fp->stats_fd;
+	}
+	fp->ncpus = libbpf_num_possible_cpus();
+	fp->counters_fd = fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
+	return 0;
+}
+
+static void
+fp_maps_close(struct fp *fp)
+{
+	close(fp->flows_fd);
+	close(fp->stats_fd);
+}
+
+static struct xr_flow
+flow_of(struct fp *fp, const union xr_sa *local)
+{
+	struct xr_flow_key k;
+	struct xr_flow v;
+
+	fp_key_make(&k, local);
+	assert_int_equal(fp_flow_get(fp, &k, &v), 0);
+	return v;
+}
+
+static bool
+flow_addr_is(const uint8_t addr[16], uint16_t port_be, const union xr_sa *sa)
+{
+	union xr_sa x;
+
+	return xr_sa_from_map(&x, addr, port_be, XR_FAM_IPV4) == 0 && xr_sa_eq(&x, sa);
+}
+
+/* Pretend XDP forwarded packets on local's flow: per-CPU stats with last_seen now. */
+static void
+fake_kernel_stats(struct fp *fp, const union xr_sa *local, uint64_t packets)
+{
+	size_t slot = (sizeof(struct xr_flow_stats) + 7) & ~(size_t)7;
+	unsigned char buf[64 * 32] = { 0 };
+	struct xr_flow_stats st = { .packets = packets, .bytes = packets * 172 };
+	struct xr_flow_key k;
+	struct timespec ts;
+
+	assert_true((size_t)fp->ncpus * slot <= sizeof(buf));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	st.last_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	memcpy(buf, &st, sizeof(st));
+	fp_key_make(&k, local);
+	assert_int_equal(bpf_map_update_elem(fp->stats_fd, &k, buf, BPF_EXIST), 0);
+}
+
+static long long
+kernel_num(uint64_t id, const char *side, const char *leg, const char *key)
+{
+	json_t *rows = media_flows_json(), *row;
+	long long v = -1;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		if ((uint64_t)json_integer_value(json_object_get(row, "session")) == id &&
+		    !strcmp(json_string_value(json_object_get(row, "side")), side) &&
+		    !strcmp(json_string_value(json_object_get(row, "leg")), leg))
+			v = json_integer_value(json_object_get(json_object_get(row, "kernel"),
+							       key));
+	}
+	json_decref(rows);
+	return v;
+}
+
+/*
+ * What the XDP program is told: flows at create (not latched), rewritten on
+ * latch and on update, gone on delete; kernel activity keeps a call alive.
+ */
+static void
+test_kernel_flows(void **state)
+{
+	struct parties p;
+	struct fp fp;
+	struct xr_flow v;
+	union xr_sa la, lb, la_c, lb_c;
+	uint64_t id, id2;
+	int err = fp_maps_open(&fp, 64);
+
+	if (err < 0)
+		skip();		/* no BPF maps for this user */
+	cfg.media_timeout = 1;
+	assert_int_equal(media_init(&cfg, &fp), 0);
+	assert_int_equal(media_start(), 0);
+	parties_open(&p);
+	timed_out_calls = 0;
+	media_set_timeout_cb(on_timeout, &cfg);
+	assert_int_equal(media_session_create(&p.sa, &p.sb, &id), 0);
+	assert_int_equal(fp_flows_count(&fp), 4);
+	la = local_of(id, MEDIA_A, false);
+	lb = local_of(id, MEDIA_B, false);
+	la_c = local_of(id, MEDIA_A, true);
+	lb_c = local_of(id, MEDIA_B, true);
+
+	/* Not latched yet: forward to B's negotiated remote from B's relay port. */
+	v = flow_of(&fp, &la);
+	assert_int_equal(v.session_id, id);
+	assert_int_equal(v.flags, XR_FLOW_F_FORWARD);
+	assert_int_equal(v.ttl, MEDIA_TTL);
+	assert_int_equal(v.out_family, XR_FAM_IPV4);
+	assert_true(flow_addr_is(v.src_addr, v.src_port, &lb));
+	assert_true(flow_addr_is(v.dst_addr, v.dst_port, &p.sb));
+	v = flow_of(&fp, &lb_c);
+	assert_int_equal(v.flags, XR_FLOW_F_FORWARD | XR_FLOW_F_RTCP);
+	assert_true(flow_addr_is(v.src_addr, v.src_port, &la_c));
+	assert_true(flow_addr_is(v.dst_addr, v.dst_port, &p.sa_c));
+
+	/* A latches: A's flow now checks the source. */
+	send_str(p.a, "latch", &la);
+	expect_str(p.b, "latch", &lb);
+	v = flow_of(&fp, &la);
+	assert_int_equal(v.flags, XR_FLOW_F_FORWARD | XR_FLOW_F_LATCHED);
+	assert_true(flow_addr_is(v.peer_addr, v.peer_port, &p.sa));
+	assert_int_equal(flow_of(&fp, &la_c).flags, XR_FLOW_F_FORWARD | XR_FLOW_F_RTCP);
+
+	/* B goes recvonly: its RTP flow stops forwarding, RTCP does not. */
+	assert_int_equal(media_session_update(id, MEDIA_B, &p.sb, MEDIA_RECVONLY), 0);
+	assert_int_equal(flow_of(&fp, &lb).flags, 0);
+	assert_true(flow_addr_is(flow_of(&fp, &lb).dst_addr, flow_of(&fp, &lb).dst_port, &p.sa));
+	assert_int_equal(flow_of(&fp, &lb_c).flags, XR_FLOW_F_FORWARD | XR_FLOW_F_RTCP);
+	assert_int_equal(flow_of(&fp, &la).flags, XR_FLOW_F_FORWARD | XR_FLOW_F_LATCHED);
+	/* A moves: A unlatched, B's flow now sends to A's new address. */
+	union xr_sa sa2 = SA("127.0.0.1:23080");
+	assert_int_equal(media_session_update(id, MEDIA_A, &sa2, MEDIA_SENDRECV), 0);
+	assert_int_equal(flow_of(&fp, &la).flags, XR_FLOW_F_FORWARD);
+	assert_true(flow_addr_is(flow_of(&fp, &lb).dst_addr, flow_of(&fp, &lb).dst_port, &sa2));
+
+	/* Kernel counters show in the flows view, and kernel-only media keeps the call. */
+	fake_kernel_stats(&fp, &la, 10);
+	assert_int_equal(kernel_num(id, "A", "rtp", "packets"), 10);
+	assert_int_equal(kernel_num(id, "A", "rtp", "bytes"), 1720);
+	assert_true(kernel_num(id, "A", "rtp", "last_seen_ms_ago") < 1000);
+	for (int i = 0; i < 12; i++) {
+		fake_kernel_stats(&fp, &la, 10 + (uint64_t)i);
+		usleep(200000);
+	}
+	assert_int_equal(__atomic_load_n(&timed_out_calls, __ATOMIC_SEQ_CST), 0);
+	for (int i = 0; i < 30 && !__atomic_load_n(&timed_out_calls, __ATOMIC_SEQ_CST); i++)
+		usleep(100000);
+	assert_int_equal(__atomic_load_n(&timed_out_calls, __ATOMIC_SEQ_CST), 1);
+
+	/* A full flow table: the create fails and leaves nothing behind. */
+	struct fp small;
+	media_set_timeout_cb(NULL, NULL);
+	assert_int_equal(media_session_delete(id), 0);
+	assert_int_equal(fp_flows_count(&fp), 0);
+	media_stop();
+	assert_int_equal(fp_maps_open(&small, 4), 0);
+	cfg.media_timeout = 0;
+	assert_int_equal(media_init(&cfg, &small), 0);
+	assert_int_equal(media_session_create(&p.sa, &p.sb, &id), 0);
+	assert_true(media_session_create(&p.sa, &p.sb, &id2) < 0);
+	assert_int_equal(fp_flows_count(&small), 4);
+	assert_int_equal(stats_in_use(), 2);
+	assert_int_equal(media_session_count(), 1);
+	media_stop();		/* deletes the session and its flows */
+	assert_int_equal(fp_flows_count(&small), 0);
+	fp_maps_close(&small);
+	fp_maps_close(&fp);
+}
+
 struct churn {
 	int	errors;
 	bool	stop;
@@ -753,6 +936,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_lookup_and_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ipv4_ipv6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_churn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_flows, setup, teardown),
 	};
 	int rc;
 
