@@ -212,7 +212,8 @@ xr_fib(struct xdp_md *ctx, void *data, void *data_end, const struct xr_pkt *p,
  * the ingress device itself: a frame leaving by the device it came in on
  * keeps its tag (no VLAN netdev models that segment).  The frame is sent by
  * XDP_TX when that device is the ingress one, else redirected through
- * xr_tx_ports, which must hold it.
+ * xr_tx_ports, which must hold it.  Native XDP sees tags only with the
+ * NIC's VLAN stripping off (ethtool -K IF rxvlan off).
  */
 static __always_inline int
 xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct bpf_fib_lookup *fib,
@@ -240,7 +241,13 @@ xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct bpf_fib_looku
 		eg->verdict = XR_CNT_fwd_tx;
 		return XR_CONTINUE;
 	}
-	if (!bpf_map_lookup_elem(&xr_tx_ports, &eg->tx_ifindex))
+	/*
+	 * bpf_redirect_map() only records the target (acted on when the
+	 * program returns XDP_REDIRECT), so it doubles as the membership test,
+	 * one hash lookup instead of two: a device missing from the map gives
+	 * the XDP_PASS fallback while the frame is still untouched.
+	 */
+	if (bpf_redirect_map(&xr_tx_ports, eg->tx_ifindex, XDP_PASS) != XDP_REDIRECT)
 		return XR_CNT_pass_no_tx_port;
 	eg->verdict = XR_CNT_fwd_redirect;
 	return XR_CONTINUE;
@@ -402,9 +409,6 @@ xr_process(struct xdp_md *ctx)
 	if (rc < 0)
 		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
 
-	if (eg.verdict == XR_CNT_fwd_redirect &&
-	    bpf_redirect_map(&xr_tx_ports, eg.tx_ifindex, XDP_PASS) != XDP_REDIRECT)
-		return XR_CNT_pass_redirect_failed;	/* port removed since the lookup */
 	xr_flow_account(&key, p.udp_len - sizeof(struct udphdr));
 	return eg.verdict;
 }
