@@ -172,11 +172,11 @@ port_pool_alloc(struct port_pool *p, struct port_pair *out)
 		}
 	}
 	if (busy)
-		log_warnx("media: no free port pair on %s in %u-%u (%d pairs in use, "
+		logs(LS_MEDIA, LL_WARN, "no free port pair on %s in %u-%u (%d pairs in use, "
 			  "%d held by other sockets)", xr_sa_ipstr(&p->addr, ip, sizeof(ip)),
 			  p->lo, p->hi, p->in_use, busy);
 	else
-		log_warnx("media: no free port pair on %s in %u-%u (%d pairs in use)",
+		logs(LS_MEDIA, LL_WARN, "no free port pair on %s in %u-%u (%d pairs in use)",
 			  xr_sa_ipstr(&p->addr, ip, sizeof(ip)), p->lo, p->hi, p->in_use);
 out_unlock:
 	pthread_mutex_unlock(&p->lock);

@@ -80,7 +80,7 @@ log_latch(const struct media_leg *leg)
 {
 	char a[XR_SA_STRLEN];
 
-	log_info("media: session %llu side %c %s latched %s",
+	logs(LS_MEDIA, LL_INFO, "session %llu side %c %s latched %s",
 		 (unsigned long long)leg->side->sess->id, leg->side->id == MEDIA_A ? 'A' : 'B',
 		 leg->id == MEDIA_RTP ? "RTP" : "RTCP", xr_sa_str(&leg->latched, a, sizeof(a)));
 }
@@ -130,14 +130,6 @@ relay_batch(struct media_leg *leg)
 	union xr_sa dst;
 	int out_fd;
 
-	for (int i = 0; i < RELAY_BATCH; i++) {
-		B.iov[i].iov_base = B.buf[i];
-		B.iov[i].iov_len = RELAY_MTU;
-		B.in[i].msg_hdr = (struct msghdr){
-			.msg_name = &B.src[i], .msg_namelen = sizeof(B.src[i]),
-			.msg_iov = &B.iov[i], .msg_iovlen = 1,
-		};
-	}
 	n = recvmmsg(leg->fd, B.in, RELAY_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0) {
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -150,6 +142,8 @@ relay_batch(struct media_leg *leg)
 	pthread_mutex_lock(&s->lock);
 	if (s->dead) {
 		pthread_mutex_unlock(&s->lock);
+		for (int i = 0; i < n; i++)
+			B.in[i].msg_hdr.msg_namelen = sizeof(B.src[i]);
 		return n;
 	}
 	have_dst = media_leg_dst(leg, &dst, &known);
@@ -188,6 +182,8 @@ relay_batch(struct media_leg *leg)
 	if (latched_now)
 		media_flows_write(s);
 	pthread_mutex_unlock(&s->lock);
+	for (int i = 0; i < n; i++)	/* recvmmsg wrote them */
+		B.in[i].msg_hdr.msg_namelen = sizeof(B.src[i]);
 
 	if (k)
 		sent = relay_send(out_fd, k, &fwd_b);
@@ -287,9 +283,24 @@ relay_main(void *arg)
 	return NULL;
 }
 
+/* The receive side of the batch buffers: set once, msg_namelen reset after use. */
+static void
+relay_bufs_init(void)
+{
+	for (int i = 0; i < RELAY_BATCH; i++) {
+		B.iov[i].iov_base = B.buf[i];
+		B.iov[i].iov_len = RELAY_MTU;
+		B.in[i].msg_hdr = (struct msghdr){
+			.msg_name = &B.src[i], .msg_namelen = sizeof(B.src[i]),
+			.msg_iov = &B.iov[i], .msg_iovlen = 1,
+		};
+	}
+}
+
 int
 relay_init(int timeout_s)
 {
+	relay_bufs_init();
 	R.loop = ev_loop_new(EVBACKEND_EPOLL | EVFLAG_NOENV);
 	if (!R.loop)
 		R.loop = ev_loop_new(EVFLAG_AUTO);
@@ -323,8 +334,7 @@ relay_start(void)
 		R.running = false;
 	pthread_mutex_unlock(&R.qlock);
 	if (err) {
-		errno = err;
-		log_warn("media: cannot start the relay thread");
+		logs(LS_MEDIA, LL_WARN, "cannot start the relay thread: %s", strerror(err));
 		return -err;
 	}
 	pthread_setname_np(R.thread, "xr-relay");

@@ -205,7 +205,7 @@ media_flows_write(struct media_session *s)
 			if (r < 0 && !err) {
 				err = r;
 				log_ratelimited(LS_MEDIA, LL_WARN,
-						"media: session %llu: kernel flow write failed: %s",
+						"session %llu: kernel flow write failed: %s",
 						(unsigned long long)s->id, strerror(-r));
 			}
 		}
@@ -225,7 +225,7 @@ flows_delete(struct media_session *s)
 
 			if (r < 0 && r != -ENOENT)
 				log_ratelimited(LS_MEDIA, LL_WARN,
-						"media: session %llu: kernel flow delete failed: %s",
+						"session %llu: kernel flow delete failed: %s",
 						(unsigned long long)s->id, strerror(-r));
 		}
 }
@@ -241,7 +241,7 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 	if (M.inited)
 		return -EALREADY;
 	if (cfg->nmedia <= 0) {
-		log_warnx("media: no --media address");
+		logs(LS_MEDIA, LL_WARN, "no --media address");
 		return -EINVAL;
 	}
 	M.cfg = cfg;
@@ -254,7 +254,7 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 		M.pools[i] = port_pool_new(&M.addrs[i], cfg->port_lo, cfg->port_hi);
 		if (!M.pools[i]) {
 			err = -errno;
-			log_warnx("media: bad port range %u-%u for %s", cfg->port_lo,
+			logs(LS_MEDIA, LL_WARN, "bad port range %u-%u for %s", cfg->port_lo,
 				  cfg->port_hi, xr_sa_ipstr(&M.addrs[i], ip, sizeof(ip)));
 			goto out_pools;
 		}
@@ -356,7 +356,7 @@ pick_pool(const union xr_sa *party)
 		return -EINVAL;
 	i = route_pick(M.addrs, M.npools, party);
 	if (i < 0 || M.addrs[i].sa.sa_family != party->sa.sa_family) {
-		log_warnx("media: no --media address of the family of %s",
+		logs(LS_MEDIA, LL_WARN, "no --media address of the family of %s",
 			  xr_sa_str(party, a, sizeof(a)));
 		return -EINVAL;
 	}
@@ -466,7 +466,7 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 	if (log_enabled(LS_MEDIA, LL_DEBUG)) {
 		char la[XR_SA_STRLEN], lb[XR_SA_STRLEN], ra[XR_SA_STRLEN], rb[XR_SA_STRLEN];
 
-		media_debug("media: session %llu created: A %s <-> %s, B %s <-> %s",
+		media_debug("session %llu created: A %s <-> %s, B %s <-> %s",
 			    (unsigned long long)s->id,
 			    xr_sa_str(&s->side[0].leg[0].remote, ra, sizeof(ra)),
 			    xr_sa_str(&s->side[0].leg[0].local, la, sizeof(la)),
@@ -543,7 +543,7 @@ media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_s
 	if (log_enabled(LS_MEDIA, LL_DEBUG)) {
 		char r[XR_SA_STRLEN];
 
-		media_debug("media: session %llu side %c now %s %s%s", (unsigned long long)id,
+		media_debug("session %llu side %c now %s %s%s", (unsigned long long)id,
 			    side_char(side), xr_sa_str(remote, r, sizeof(r)), dir_names[dir],
 			    changed ? " (unlatched)" : "");
 	}
@@ -589,7 +589,7 @@ media_session_delete(uint64_t id)
 			s->side[sd].leg[l].fd = -1;
 		port_pair_put(M.pools[s->side[sd].pool], &s->side[sd].pair);
 	}
-	media_debug("media: session %llu deleted", (unsigned long long)id);
+	media_debug("session %llu deleted", (unsigned long long)id);
 	call_rcu(&s->rcu, session_free_rcu);
 	return 0;
 }
@@ -753,7 +753,7 @@ media_timeout_check(void)
 		if (cb) {
 			cb(expired[i], arg);
 		} else {
-			log_info("media: session %llu: no media for %d s, deleted",
+			logs(LS_MEDIA, LL_INFO, "session %llu: no media for %d s, deleted",
 				 (unsigned long long)expired[i], M.cfg->media_timeout);
 			media_session_delete(expired[i]);
 		}
