@@ -52,6 +52,7 @@ int
 fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
 {
 	size_t slot = FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
+	bool created;
 	void *zero;
 	int err;
 
@@ -64,8 +65,14 @@ fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
 	free(zero);
 	if (err < 0 && err != -EEXIST)
 		return err;
+	created = err == 0;
 	err = bpf_map_update_elem(fp->flows_fd, k, v, BPF_ANY);
-	return err < 0 ? err : 0;
+	if (err < 0) {
+		if (created)		/* leave nothing behind (map full, ...) */
+			bpf_map_delete_elem(fp->stats_fd, k);
+		return err;
+	}
+	return 0;
 }
 
 /* The flow goes first so that no packet is forwarded uncounted. */
