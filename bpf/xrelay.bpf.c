@@ -332,7 +332,12 @@ xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	return 0;
 }
 
-/* The same for IPv6 (no header checksum; the UDP one covers the addresses). */
+/*
+ * The same for IPv6 (no header checksum; the UDP one covers the addresses).
+ * A zero UDP checksum is invalid in IPv6 (RFC 8200 8.1) and is not special
+ * here: the update leaves it wrong and the receiver drops the packet, as the
+ * relay's own socket would have in the userspace path.
+ */
 static __always_inline int
 xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow *f)
 {
