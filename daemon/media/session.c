@@ -86,6 +86,21 @@ match_local(struct cds_lfht_node *node, const void *key)
 	return xr_sa_eq(&l->local, key);
 }
 
+/* The session of a by-id node, NULL for NULL (no arithmetic on NULL: UBSan). */
+static struct media_session *
+session_of(struct cds_lfht_node *n)
+{
+	return n ? caa_container_of(n, struct media_session, id_node) : NULL;
+}
+
+/*
+ * Every session; needs the RCU read lock.  Used instead of liburcu's
+ * cds_lfht_for_each_entry(), which offsets a NULL pointer at the end.
+ */
+#define for_each_session(it, s)							\
+	for (cds_lfht_first(M.by_id, &(it)); ((s) = session_of(cds_lfht_iter_get_node(&(it)))); \
+	     cds_lfht_next(M.by_id, &(it)))
+
 /* Session with this id, or NULL.  Needs the RCU read lock. */
 static struct media_session *
 session_find(uint64_t id)
@@ -97,7 +112,7 @@ session_find(uint64_t id)
 		return NULL;
 	cds_lfht_lookup(M.by_id, hash_u64(id), match_id, &id, &it);
 	n = cds_lfht_iter_get_node(&it);
-	return n ? caa_container_of(n, struct media_session, id_node) : NULL;
+	return session_of(n);
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -320,7 +335,7 @@ media_stop(void)
 		return;
 	relay_stop();
 	rcu_read_lock();
-	cds_lfht_for_each_entry(M.by_id, &it, s, id_node) {
+	for_each_session(it, s) {
 		if (n == cap) {
 			uint64_t *t = realloc(ids, (cap = cap ? 2 * cap : 64) * sizeof(*ids));
 
@@ -708,7 +723,7 @@ media_timeout_check(void)
 		return;
 	limit = (uint64_t)M.cfg->media_timeout * 1000000000ull;
 	rcu_read_lock();
-	cds_lfht_for_each_entry(M.by_id, &it, s, id_node) {
+	for_each_session(it, s) {
 		uint64_t last = s->created_ns;
 		bool alive = false;
 
@@ -839,7 +854,7 @@ media_flows_json(void)
 	if (!rows || !M.by_id)
 		return rows;
 	rcu_read_lock();
-	cds_lfht_for_each_entry(M.by_id, &it, s, id_node) {
+	for_each_session(it, s) {
 		struct leg_snap sn[2][2];
 
 		pthread_mutex_lock(&s->lock);
