@@ -1,0 +1,257 @@
+# SPDX-License-Identifier: GPL-2.0
+# tests/e2e/media_lib.sh - what the media tests (t_media_*.sh) and the demo
+# share, on top of lib.sh: starting xrelayd for media, creating sessions with
+# xrelayctl, pushing RTP/RTCP both ways with rtp.py and checking what
+# arrived, reading the flow table and the counters.  Sourced after lib.sh.
+#
+# The daemon runs in the relay's network namespace but in the test's mount
+# namespace (nsenter --net, not `ip netns exec`, which remounts /sys and so
+# hides /sys/fs/bpf): its pinned maps are the ones bpftool sees here, and a
+# restarted daemon finds the pins of the one before.
+
+ML_RTP="$XR_ROOT/tests/e2e/rtp.py"
+ML_MEDIA_ARGS=(--media "$RA4" --media "$RB4" --media "$RM4" --media "$RA6" --media "$RB6"
+	       --media "$RM6")
+ML_XDP_ARGS=(--xdp eth-a --xdp eth-b --xdp eth-m)
+ML_JOBS=()
+
+ml_need() {
+	xr_need_root
+	command -v python3 >/dev/null || xr_skip "python3 missing"
+	command -v jq >/dev/null || xr_skip "jq missing"
+	command -v nsenter >/dev/null || xr_skip "nsenter (util-linux) missing"
+	[ -x "$XR_BUILD/xrelayd" ] && [ -x "$XR_BUILD/xrelayctl" ] ||
+		xr_skip "build xrelayd and xrelayctl first (make)"
+}
+
+# ml_topology : lib.sh's four hosts, with TX checksum offload off on a, b
+# and m.  A veth hands a locally sent UDP packet on with a partial checksum
+# (CHECKSUM_PARTIAL: only the pseudo-header sum is in the packet); XDP sees
+# those raw bytes, and once it redirects the frame the metadata saying "to be
+# completed" is gone, so the receiver drops it as UdpInCsumErrors.  A real
+# wire carries full checksums, which is what this makes the senders write.
+ml_topology() {
+	xr_topology
+	local h
+	for h in a b m; do
+		xr_ns $h ethtool -K eth0 tx off >/dev/null 2>&1 ||
+			xr_die "ethtool -K eth0 tx off in $h"
+	done
+}
+
+# ml_daemon_start ARGS... : xrelayd -f in host r (network namespace only),
+# this test's control socket and pin directory; waits for the socket (10 s).
+ml_daemon_start() {
+	nsenter --net="/run/netns/${XR_PFX}r" -- "$XR_BUILD/xrelayd" -f --ctl "$XR_CTL" \
+		--pin-dir "$XR_PIN" "$@" >>"$XR_TMP/xrelayd.log" 2>&1 &
+	XR_DAEMON_PID=$!
+	XR_PIDS+=("$XR_DAEMON_PID")
+	local i
+	for i in $(seq 1 100); do
+		if ! kill -0 "$XR_DAEMON_PID" 2>/dev/null; then
+			cat "$XR_TMP/xrelayd.log"; xr_die "xrelayd exited at start"
+		fi
+		[ -S "$XR_CTL" ] && xr_ctl status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cat "$XR_TMP/xrelayd.log"; xr_die "xrelayd control socket did not come up"
+}
+
+# ml_create A B : media create; sets ML_SID, ML_RA (side A's relay ADDR:PORT,
+# where a sends), ML_RB; returns xrelayctl's status.
+ml_create() {
+	local out
+	out=$(xr_ctl --json media create "$1" "$2") || return 1
+	ML_SID=$(jq -r .id <<<"$out")
+	ML_RA=$(jq -r .a.relay <<<"$out")
+	ML_RB=$(jq -r .b.relay <<<"$out")
+	xr_log "session $ML_SID: a $1 -> $ML_RA, b $2 -> $ML_RB"
+}
+
+# ml_host ADDR:PORT / ml_port ADDR:PORT / ml_rtcp ADDR:PORT (port + 1)
+ml_host() { local s=${1%:*}; s=${s#[}; echo "${s%]}"; }
+ml_port() { echo "${1##*:}"; }
+ml_rtcp() { local h=${1%:*}; echo "$h:$(( ${1##*:} + 1 ))"; }
+
+# ml_rtp NS OUTFILE ARGS... : rtp.py in host NS in the background.
+ml_rtp() {
+	local ns=$1 out=$2; shift 2
+	xr_ns "$ns" python3 "$ML_RTP" "$@" >"$out" 2>"$out.err" &
+	ML_JOBS+=($!)
+}
+
+ml_wait() {
+	local p
+	for p in "${ML_JOBS[@]}"; do wait "$p"; done
+	ML_JOBS=()
+}
+
+# ml_check_rx DESC FILE FROM EXPECT PEERFILE : FILE (rtp.py output) received
+# exactly EXPECT packets, all from FROM, none missing or damaged, and the same
+# payloads PEERFILE's sender sent (SHA-256).  EXPECT 0: nothing at all.
+ml_check_rx() {
+	local desc=$1 f=$2 from=$3 want=$4 peer=$5
+	if [ "$want" -eq 0 ]; then
+		xr_eq "$desc: nothing received" "$(jq -r .received "$f")" 0
+		return
+	fi
+	xr_eq "$desc: only from $from" "$(jq -c '.sources | keys' "$f")" "[\"$from\"]"
+	xr_eq "$desc: packets" "$(jq -r --arg s "$from" '.sources[$s].packets' "$f")" "$want"
+	xr_eq "$desc: none missing, duplicated or damaged" \
+		"$(jq -r --arg s "$from" '.sources[$s] | "\(.missing)/\(.dups)/\(.bad_payload)"' "$f")" \
+		"0/0/0"
+	xr_eq "$desc: exact payloads" "$(jq -r --arg s "$from" '.sources[$s].sha256' "$f")" \
+		"$(jq -r .sent_sha256 "$peer")"
+}
+
+# ml_exchange LABEL A_BIND A_TO B_BIND B_TO COUNT EXPECT [rtp.py args] :
+# a and b send COUNT packets each at the same time; each must receive EXPECT
+# (COUNT, or 0 when nothing may pass) from the relay address it sent to.
+ml_exchange() {
+	local label=$1 abind=$2 ato=$3 bbind=$4 bto=$5 count=$6 want=$7; shift 7
+	local fa="$XR_TMP/$label.a.json" fb="$XR_TMP/$label.b.json"
+	local exp=()
+	[ "$want" -gt 0 ] && exp=(--expect "$want")
+	ml_rtp a "$fa" --bind "$abind" --to "$ato" --count "$count" --rate 500 "${exp[@]}" "$@"
+	ml_rtp b "$fb" --bind "$bbind" --to "$bto" --count "$count" --rate 500 "${exp[@]}" "$@"
+	ml_wait
+	xr_eq "$label: a sent" "$(jq -r .sent "$fa" 2>/dev/null)" "$count"
+	xr_eq "$label: b sent" "$(jq -r .sent "$fb" 2>/dev/null)" "$count"
+	ml_check_rx "$label: a<-relay" "$fa" "$ato" "$want" "$fb"
+	ml_check_rx "$label: b<-relay" "$fb" "$bto" "$want" "$fa"
+}
+
+# ml_flow SID SIDE LEG JQ : a field of one flow row (SIDE A|B, LEG rtp|rtcp).
+ml_flow() {
+	xr_ctl --json flows | jq -r --argjson id "$1" --arg side "$2" --arg leg "$3" \
+		"[.[] | select(.session == \$id and .side == \$side and .leg == \$leg)][0] | $4"
+}
+ml_kpkts() { ml_flow "$1" "$2" "$3" '.kernel.packets // 0'; }
+ml_upkts() { ml_flow "$1" "$2" "$3" '.userspace.packets // 0'; }
+ml_udrop_src() { ml_flow "$1" "$2" "$3" '.userspace.dropped_wrong_source // 0'; }
+
+# ml_counter NAME : a kernel counter from `stats` (0 without the fast path).
+ml_counter() { xr_ctl --json stats | jq -r --arg n "$1" '.kernel[$n] // 0'; }
+
+ml_nflows() { xr_ctl --json flows | jq length; }
+# Entries in the pinned kernel flow map, read with bpftool.
+ml_map_count() { bpftool -j map dump pinned "$XR_PIN/xr_flows" 2>/dev/null | jq length; }
+# Interfaces of host r with an XDP program attached.
+ml_xdp_ifaces() { xr_ns r ip -o link show | grep -c ' xdp\(generic\|drv\|offload\)\? '; }
+
+# ml_session_flows DESC SID N_PKTS MODE : per direction, every RTP packet was
+# relayed exactly once; MODE xdp: by the kernel but for the latching first
+# few, user: by the daemon alone.
+ml_check_accounting() {
+	local desc=$1 sid=$2 leg=$3 n=$4 mode=$5 side k u
+	for side in A B; do
+		k=$(ml_kpkts "$sid" $side "$leg"); u=$(ml_upkts "$sid" $side "$leg")
+		xr_eq "$desc: side $side $leg relayed once each (kernel $k + user $u)" \
+			"$((k + u))" "$n"
+		if [ "$mode" = xdp ]; then
+			xr_ok "$desc: side $side $leg: userspace relayed only the latching packet(s) ($u)" \
+				[ "$u" -ge 1 ] && [ "$u" -le 5 ]
+		else
+			xr_eq "$desc: side $side $leg: all in userspace" "$u" "$n"
+		fi
+	done
+}
+
+# ml_scenarios MODE : the shared media scenarios, MODE xdp or user.
+ml_scenarios() {
+	local mode=$1 k0 u0 w0 d0
+	if [ "$mode" = xdp ]; then
+		ml_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}"
+		xr_eq "status: XDP on eth-a, eth-b, eth-m" \
+			"$(xr_ctl --json status | jq -c '[.xdp[] | select(.mode != "userspace") | .ifname]')" \
+			'["eth-a","eth-b","eth-m"]'
+		xr_eq "ip link: three interfaces carry XDP" "$(ml_xdp_ifaces)" 3
+	else
+		ml_daemon_start "${ML_MEDIA_ARGS[@]}"
+		xr_eq "status: no kernel path" "$(xr_ctl --json status | jq .kernel_path)" false
+		xr_eq "ip link: no XDP anywhere" "$(ml_xdp_ifaces)" 0
+	fi
+
+	# ---- IPv4: RTP and RTCP both ways.
+	xr_ok "media create $A4:4000 $B4:5000" ml_create "$A4:4000" "$B4:5000"
+	local sid=$ML_SID ra=$ML_RA rb=$ML_RB
+	xr_eq "side A relay address faces a" "$(ml_host "$ra")" "$RA4"
+	xr_eq "side B relay address faces b" "$(ml_host "$rb")" "$RB4"
+	ml_exchange rtp4 "$A4:4000" "$ra" "$B4:5000" "$rb" 200 200
+	ml_exchange rtcp4 "$A4:4001" "$(ml_rtcp "$ra")" "$B4:5001" "$(ml_rtcp "$rb")" 50 50 --rtcp
+	ml_check_accounting "v4" "$sid" rtp 200 "$mode"
+	ml_check_accounting "v4" "$sid" rtcp 50 "$mode"
+	xr_eq "flows: side A rtp latched to a" "$(ml_flow "$sid" A rtp .source)" "$A4:4000"
+	xr_eq "flows: side B rtcp latched to b" "$(ml_flow "$sid" B rtcp .source)" "$B4:5001"
+
+	# ---- the daemon paused: the kernel path carries on, userspace stops.
+	k0=$(ml_kpkts "$sid" A rtp)
+	kill -STOP "$XR_DAEMON_PID"
+	if [ "$mode" = xdp ]; then
+		ml_exchange stopped "$A4:4000" "$ra" "$B4:5000" "$rb" 100 100
+	else
+		ml_exchange stopped "$A4:4000" "$ra" "$B4:5000" "$rb" 100 0
+	fi
+	kill -CONT "$XR_DAEMON_PID"
+	sleep 0.5
+	if [ "$mode" = xdp ]; then
+		xr_eq "SIGSTOP: the kernel counted the 100 a sent" \
+			"$(( $(ml_kpkts "$sid" A rtp) - k0 ))" 100
+	fi
+
+	# ---- mallory (m) sends to both relay ports: nobody gets it, it is counted.
+	w0=$(ml_counter pass_wrong_source)
+	d0=$(( $(ml_udrop_src "$sid" A rtp) + $(ml_udrop_src "$sid" B rtp) ))
+	u0=$(( $(ml_upkts "$sid" A rtp) + $(ml_upkts "$sid" B rtp) ))
+	ml_rtp a "$XR_TMP/bleed.a.json" --bind "$A4:4000" --wait 2
+	ml_rtp b "$XR_TMP/bleed.b.json" --bind "$B4:5000" --wait 2
+	ml_rtp m "$XR_TMP/bleed.m1.json" --bind "$M4:4000" --to "$ra" --count 50 --rate 500
+	ml_rtp m "$XR_TMP/bleed.m2.json" --bind "$M4:5000" --to "$rb" --count 50 --rate 500
+	ml_wait
+	xr_eq "RTP Bleed: a got nothing" "$(jq -r .received "$XR_TMP/bleed.a.json")" 0
+	xr_eq "RTP Bleed: b got nothing" "$(jq -r .received "$XR_TMP/bleed.b.json")" 0
+	xr_eq "RTP Bleed: m got nothing back" \
+		"$(( $(jq -r .received "$XR_TMP/bleed.m1.json") + $(jq -r .received "$XR_TMP/bleed.m2.json") ))" 0
+	xr_eq "RTP Bleed: the daemon dropped m's 100 as wrong source" \
+		"$(( $(ml_udrop_src "$sid" A rtp) + $(ml_udrop_src "$sid" B rtp) - d0 ))" 100
+	xr_eq "RTP Bleed: nothing relayed in userspace meanwhile" \
+		"$(( $(ml_upkts "$sid" A rtp) + $(ml_upkts "$sid" B rtp) - u0 ))" 0
+	if [ "$mode" = xdp ]; then
+		xr_ge "RTP Bleed: XDP counted pass_wrong_source" \
+			"$(( $(ml_counter pass_wrong_source) - w0 ))" 100
+	fi
+
+	# ---- delete: no flow left anywhere, nothing relayed.
+	xr_ok "media delete $sid" xr_ctl media delete "$sid"
+	xr_eq "flows: empty after delete" "$(ml_nflows)" 0
+	if [ "$mode" = xdp ]; then
+		xr_eq "kernel flow map empty after delete (bpftool)" "$(ml_map_count)" 0
+	fi
+	ml_exchange deleted "$A4:4000" "$ra" "$B4:5000" "$rb" 30 0
+
+	# ---- IPv6: the same between fd11:1::2 and fd11:2::2.
+	xr_ok "media create [$A6]:4000 [$B6]:5000" ml_create "[$A6]:4000" "[$B6]:5000"
+	sid=$ML_SID ra=$ML_RA rb=$ML_RB
+	xr_eq "v6 side A relay address faces a" "$(ml_host "$ra")" "$RA6"
+	xr_eq "v6 side B relay address faces b" "$(ml_host "$rb")" "$RB6"
+	ml_exchange rtp6 "[$A6]:4000" "$ra" "[$B6]:5000" "$rb" 200 200
+	ml_exchange rtcp6 "[$A6]:4001" "$(ml_rtcp "$ra")" "[$B6]:5001" "$(ml_rtcp "$rb")" 50 50 --rtcp
+	ml_check_accounting "v6" "$sid" rtp 200 "$mode"
+	ml_check_accounting "v6" "$sid" rtcp 50 "$mode"
+	if [ "$mode" = xdp ]; then
+		k0=$(ml_kpkts "$sid" B rtp)
+		kill -STOP "$XR_DAEMON_PID"
+		ml_exchange stopped6 "[$A6]:4000" "$ra" "[$B6]:5000" "$rb" 100 100
+		kill -CONT "$XR_DAEMON_PID"
+		xr_eq "v6 SIGSTOP: the kernel counted the 100 b sent" \
+			"$(( $(ml_kpkts "$sid" B rtp) - k0 ))" 100
+	fi
+	xr_ok "media delete $sid (v6)" xr_ctl media delete "$sid"
+	xr_eq "flows: empty after the v6 delete" "$(ml_nflows)" 0
+	if [ "$mode" = xdp ]; then
+		xr_eq "kernel flow map empty after the v6 delete" "$(ml_map_count)" 0
+	fi
+	ml_exchange deleted6 "[$A6]:4000" "$ra" "[$B6]:5000" "$rb" 30 0
+
+	xr_ok "SIGTERM: xrelayd exits 0" xr_daemon_stop
+}
