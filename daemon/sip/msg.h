@@ -177,8 +177,9 @@ int	sip_uri_parse(struct sip_str s, struct sip_uri *u);
 /*
  * RFC 3261 §19.1.4 equality of two sip/sips URIs: scheme, user and password
  * case-sensitive after unescaping, host case-insensitive, port must match
- * in presence, the user, ttl, method, maddr (and transport) parameters must
- * match when either has them, other parameters when both have them, and
+ * in presence, the user, ttl, method, maddr and transport parameters must
+ * match when either has them (transport: per the §19.1.4 examples), other
+ * parameters when both have them, and
  * headers must match as sets.  Non-sip URIs compare case-insensitively as
  * a whole.  Returns true when equal.
  */

@@ -432,8 +432,14 @@ param_matches(struct sip_str params, struct sip_str name, struct sip_str v, bool
 static bool
 must_match_param(struct sip_str n)
 {
+	/*
+	 * §19.1.4 names user, ttl, method and maddr; its own examples also
+	 * treat sip:bob@biloxi.com and sip:bob@biloxi.com;transport=udp as
+	 * different ("can resolve to different transports"), so transport too.
+	 */
 	return sip_str_caseeq_cstr(n, "user") || sip_str_caseeq_cstr(n, "ttl") ||
-	       sip_str_caseeq_cstr(n, "method") || sip_str_caseeq_cstr(n, "maddr");
+	       sip_str_caseeq_cstr(n, "method") || sip_str_caseeq_cstr(n, "maddr") ||
+	       sip_str_caseeq_cstr(n, "transport");
 }
 
 /* Every parameter of a either matches in b or may be ignored (§19.1.4). */
