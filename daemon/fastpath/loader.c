@@ -11,12 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
+#include <linux/magic.h>
 
 /* The generated skeleton casts away const: not ours to fix. */
 #pragma GCC diagnostic push
@@ -239,6 +242,34 @@ fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
 	return 0;
 }
 
+/*
+ * A pin directory under /sys/fs/bpf needs a bpffs there.  `ip netns exec`
+ * remounts /sys in a private mount namespace without one; mount it then, as
+ * `make deps` does on the host.  Pins in such a private instance live as long
+ * as the mount namespace, which is said once in the log.
+ */
+static int
+fp_ensure_bpffs(const char *dir)
+{
+	static const char bpffs[] = "/sys/fs/bpf";
+	struct statfs sfs;
+
+	if (strncmp(dir, bpffs, sizeof(bpffs) - 1) != 0 ||
+	    (dir[sizeof(bpffs) - 1] != '/' && dir[sizeof(bpffs) - 1] != '\0'))
+		return 0;
+	if (statfs(bpffs, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", bpffs, "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		fp_warn("no bpffs at %s and cannot mount one", bpffs);
+		return err;
+	}
+	fp_info("mounted a bpffs at %s (none in this mount namespace): pins last as long "
+		"as the namespace", bpffs);
+	return 0;
+}
+
 static int
 fp_mkdir_p(const char *dir)
 {
@@ -298,6 +329,9 @@ fp_open(struct fp *fp, const char *pin_dir)
 			fp_warnx("pin directory name too long: %s", pin_dir);
 			goto out_destroy;
 		}
+		err = fp_ensure_bpffs(pin_dir);
+		if (err)
+			goto out_destroy;
 		err = fp_mkdir_p(pin_dir);
 		if (err) {
 			fp_warnx("cannot create %s: %s", pin_dir, strerror(-err));
