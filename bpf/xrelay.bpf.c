@@ -37,15 +37,18 @@
  * its sides.  The loader therefore sets fib_ifindex = 1 (lo) and turns on
  * net.ipv4.conf.lo.forwarding=1 and net.ipv6.conf.lo.forwarding=1 only.
  *
- * Checked on kernel 6.18 in network namespaces (tests/bpf/test_xdp.c keeps
- * the lookup half as test rows): with ip_forward=0, all.forwarding=0 and
+ * Checked on kernel 6.18 in network namespaces, and kept as tests in
+ * tests/bpf/test_xdp.c (the fib_disabled rows, every hit row, and
+ * test_kernel_does_not_forward): with ip_forward=0, all.forwarding=0 and
  * lo.forwarding=1 (v4 and v6), a lookup on the ingress veth answers
  * FWD_DISABLED for both families, while the same lookup with ifindex 1
  * succeeds and returns the egress veth and the permanent neighbour's MAC.
  * In that state the kernel itself forwards nothing veth -> veth: pings
  * between two namespaces routed through the relay namespace are dropped
  * (IpInAddrErrors / Ip6InAddrErrors rise, IpForwDatagrams stays 0) and go
- * through once ip_forward=1.  Side effect of looking up "from lo": ingress
+ * through once ip_forward=1.  Note that writing net.ipv4.ip_forward or
+ * net.ipv6.conf.all.forwarding later resets every device, lo included:
+ * whoever does that must set lo's forwarding again.  Side effect of looking up "from lo": ingress
  * policy rules matching iif see lo, not the real device.
  */
 const volatile __u32 fib_ifindex = 0;
