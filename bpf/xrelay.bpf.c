@@ -46,9 +46,9 @@
  * In that state the kernel itself forwards nothing veth -> veth: pings
  * between two namespaces routed through the relay namespace are dropped
  * (IpInAddrErrors / Ip6InAddrErrors rise, IpForwDatagrams stays 0) and go
- * through once ip_forward=1.  Note that writing net.ipv4.ip_forward or
- * net.ipv6.conf.all.forwarding later resets every device, lo included:
- * whoever does that must set lo's forwarding again.  Side effect of looking up "from lo": ingress
+ * through once ip_forward=1.  Order matters: changing net.ipv4.ip_forward,
+ * or writing net.ipv6.conf.all.forwarding at all (even the same 0), resets
+ * every device, lo included; set lo's forwarding after the global knobs.  Side effect of looking up "from lo": ingress
  * policy rules matching iif see lo, not the real device.
  */
 const volatile __u32 fib_ifindex = 0;
