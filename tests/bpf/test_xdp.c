@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_xdp.c - the XDP program through bpf_prog_test_run_opts, table-driven.
- * Loads the daemon's skeleton unpinned and unattached inside a private
- * network namespace (veth devices, addresses, permanent neighbours), fills the
- * maps through daemon/fastpath/maps.c and checks, per row, the verdict, the
- * output frame byte for byte and the one counter that must rise.
- *   test_xdp            run the tests (exit 77 with a reason when not possible)
- *   test_xdp --bench N  time N runs of an IPv4 hit (ns/packet), no test
+ * test_xdp.c - the XDP program through bpf_prog_test_run_opts, table-driven,
+ * in a private netns (veths, permanent neighbours): the daemon's skeleton,
+ * maps filled by daemon/fastpath/maps.c; per row the verdict, the output
+ * frame byte for byte, the one counter that rises.  Exit 77 when not root.
+ * `test_xdp --bench N` times N runs of an IPv4 hit (ns/packet); not a test.
  */
 #include <arpa/inet.h>
 #include <errno.h>
