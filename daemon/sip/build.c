@@ -366,30 +366,38 @@ int
 sip_edit_via_received(struct sip_edit *e, struct sip_str ip, int rport)
 {
 	const struct sip_via *v = &e->m->via1;
+	const char *vend;
 	struct sip_str n, val;
 	int pos = 0, rc = 0;
-	bool have_rport = false;
 
 	if (e->m->nvia < 1)
 		return edit_fail(e, -ENOENT);
-	if (ip.len > 0 && sip_str_present(v->received))
-		rc = op_add(e, v->received.s, v->received.len, ip);
-	else if (ip.len > 0) {
-		rc = op_ins(e, v->value.s + v->value.len, ";received=");
-		if (!rc)
-			rc = op_add(e, v->value.s + v->value.len, 0, ip);
-	}
-	if (rc || !v->rport || rport <= 0 || rport > 65535)
-		return rc;
-	while (sip_param_next(v->params, &pos, &n, &val) == 1) {
-		if (!sip_str_caseeq_cstr(n, "rport"))
-			continue;
-		have_rport = true;
+	vend = v->value.s + v->value.len;
+	/*
+	 * rport first: when ";rport" ends the value, its "=N" and a new
+	 * ";received=" go to the same offset and must come out in this order.
+	 */
+	if (v->rport && rport > 0 && rport <= 65535) {
+		while ((rc = sip_param_next(v->params, &pos, &n, &val)) == 1)
+			if (sip_str_caseeq_cstr(n, "rport"))
+				break;
+		if (rc != 1)
+			return edit_fail(e, -EINVAL);
 		if (sip_str_present(val))
-			return op_add(e, val.s, val.len, scratch_printf(e, "%ld", rport));
-		return op_add(e, n.s + n.len, 0, scratch_printf(e, "=%ld", rport));
+			rc = op_add(e, val.s, val.len, scratch_printf(e, "%ld", rport));
+		else
+			rc = op_add(e, n.s + n.len, 0, scratch_printf(e, "=%ld", rport));
+		if (rc)
+			return rc;
 	}
-	return have_rport ? 0 : edit_fail(e, -EINVAL);
+	if (ip.len <= 0)
+		return 0;
+	if (sip_str_present(v->received))
+		return op_add(e, v->received.s, v->received.len, ip);
+	rc = op_ins(e, vend, ";received=");
+	if (!rc)
+		rc = op_add(e, vend, 0, ip);
+	return rc;
 }
 
 int
