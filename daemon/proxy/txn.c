@@ -838,10 +838,41 @@ txn_request(struct txn *st)
 
 	pthread_mutex_lock(&st->lock);
 	if (!st->req_msg && st->server) {
-		m = malloc(sizeof(*m));
-		if (m && sip_msg_parse(m, st->req, st->req_len, &perr) < 0) {
-			free(m);
-			m = NULL;
+		/*
+		 * One allocation: the parsed message, then (when the top Via
+		 * needs received/rport, RFC 3581 §4) the request with them, so
+		 * responses built from it carry them back.
+		 */
+		size_t cap = st->req_len + 96;
+		char *buf;
+		int n = (int)st->req_len;
+
+		m = malloc(sizeof(*m) + cap);
+		buf = m ? (char *)(m + 1) : NULL;
+		if (m && sip_msg_parse(m, st->req, st->req_len, &perr) == 0 &&
+		    (st->src.received[0] || st->src.rport)) {
+			struct sip_edit *e = malloc(sizeof(*e));
+			struct sip_str rcv = { NULL, 0 };
+
+			if (st->src.received[0])
+				rcv = sip_str_mk(st->src.received, (int)strlen(st->src.received));
+			n = -ENOMEM;
+			if (e) {
+				sip_edit_init(e, m);
+				sip_edit_via_received(e, rcv, st->src.rport);
+				n = sip_edit_build(e, buf, cap);
+				free(e);
+			}
+		} else if (m) {
+			memcpy(buf, st->req, st->req_len);
+		}
+		if (m && (n < 0 || sip_msg_parse(m, buf, (size_t)n, &perr) < 0)) {
+			/* fall back to the request as received */
+			memcpy(buf, st->req, st->req_len);
+			if (sip_msg_parse(m, buf, st->req_len, &perr) < 0) {
+				free(m);
+				m = NULL;
+			}
 		}
 		st->req_msg = m;
 	}

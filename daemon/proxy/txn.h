@@ -101,7 +101,11 @@ void	txn_set_timers(const struct txn_timer_cfg *tc);
 /* The TU's pointer for a transaction (server or client). */
 void	txn_set_ctx(struct txn *t, void *ctx);
 void	*txn_get_ctx(struct txn *t);
-/* The request that created server transaction st (valid while st lives). */
+/*
+ * The request that created server transaction st (valid while st lives),
+ * with received/rport already on its top Via (RFC 3581 §4) when the
+ * transport found them needed; parsed on first use.
+ */
 const struct sip_msg *txn_request(struct txn *st);
 /* How it arrived. */
 const struct sip_src *txn_source(struct txn *st);

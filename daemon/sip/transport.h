@@ -100,6 +100,13 @@ struct sip_via_route {
 int	sip_tp_response_dest(const struct sip_via_route *via, const struct sip_src *src,
 			     struct sip_dest *out);
 
+/*
+ * The i-th --sip address as bound (a port 0 in the config is replaced by the
+ * port the kernel chose).  0, or -ENOENT when i is out of range or the
+ * workers are not running.
+ */
+int	sip_tp_bound(int i, union xr_sa *out);
+
 /* Is TCP connection id open now?  (for tests and the proxy's flow reuse) */
 bool	sip_tp_conn_alive(uint64_t conn_id);
 /* Close a TCP connection (any thread); no-op when gone. */

@@ -135,6 +135,15 @@ sip_tp_response_dest(const struct sip_via_route *v, const struct sip_src *src,
 	return err;
 }
 
+int
+sip_tp_bound(int i, union xr_sa *out)
+{
+	if (i < 0 || i >= sip_naddrs)
+		return -ENOENT;
+	*out = sip_addrs[i];
+	return 0;
+}
+
 /* ---- source selection and sending --------------------------------------- */
 
 int

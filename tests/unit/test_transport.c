@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_transport.c - the real SIP workers on loopback (sip_start() with two
+ * workers and an ephemeral port) and a TU that answers every request with a
+ * 200 through txn_reply(): UDP and TCP round trips, TCP framing (two messages
+ * in one write, one message split over writes, CRLF keep-alives), a request
+ * retransmission absorbed by its server transaction, a malformed datagram
+ * answered with 400 + reason (505 for a bad version), RFC 3581
+ * received/rport, the TCP idle timeout and the connection cap.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <urcu.h>
+
+#include "common/log.h"
+#include "config.h"
+#include "proxy/txn.h"
+#include "sip/msg.h"
+#include "sip/sip.h"
+#include "sip/transport.h"
+
+static struct xr_config cfg;
+static uint16_t port;		/* the port the workers bound */
+
+/* What the TU saw (written by workers, read by the test). */
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+static int seen_requests;
+static struct sip_src seen_src;
+
+static void
+tu_request(struct txn *st, struct txn *inv, const struct sip_msg *msg,
+	   const struct sip_src *src)
+{
+	(void)inv;
+	(void)msg;
+	pthread_mutex_lock(&seen_lock);
+	seen_requests++;
+	seen_src = *src;
+	pthread_mutex_unlock(&seen_lock);
+	txn_reply(st, 200, NULL);
+}
+
+static const struct txn_tu_ops tu = {
+	.request = tu_request,
+};
+
+static int
+nrequests(void)
+{
+	int n;
+
+	pthread_mutex_lock(&seen_lock);
+	n = seen_requests;
+	pthread_mutex_unlock(&seen_lock);
+	return n;
+}
+
+static int
+setup(void **state)
+{
+	union xr_sa *sa;
+
+	(void)state;
+	rcu_register_thread();
+	log_init(true, LL_WARN, "test_transport");
+	config_defaults(&cfg);
+	sa = &cfg.sip[0];
+	assert_int_equal(xr_sa_parse(sa, "127.0.0.1:0", -1), 0);
+	cfg.nsip = 1;
+	cfg.workers = 2;
+	cfg.tcp_idle = 1;
+	cfg.tcp_max_conns = 16;
+	txn_set_tu(&tu);
+	assert_int_equal(sip_start(&cfg, NULL), 0);
+	assert_int_equal(sip_tp_bound(0, sa), 0);
+	port = xr_sa_port(sa);
+	assert_true(port != 0);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	sip_stop();
+	rcu_unregister_thread();
+	return 0;
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static struct sockaddr_in
+server_addr(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+static int
+udp_client(uint16_t *lport)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &sl), 0);
+	if (lport)
+		*lport = ntohs(a.sin_port);
+	return fd;
+}
+
+static int
+tcp_client(void)
+{
+	struct sockaddr_in a = server_addr();
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+/* Wait up to ms for data; returns bytes read (0 at EOF), -1 on timeout. */
+static int
+recv_wait(int fd, char *buf, size_t cap, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, ms) <= 0)
+		return -1;
+	n = recv(fd, buf, cap - 1, 0);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* Read from a stream until want responses ("SIP/2.0 " lines) arrived or ms passed. */
+static int
+tcp_read_responses(int fd, char *buf, size_t cap, int want, int ms)
+{
+	size_t len = 0;
+	int got = 0;
+
+	for (int i = 0; i < ms / 50 && got < want; i++) {
+		char *p;
+		int n = recv_wait(fd, buf + len, cap - len, 50);
+
+		if (n == 0)
+			break;
+		if (n > 0)
+			len += (size_t)n;
+		buf[len] = '\0';
+		got = 0;
+		for (p = buf; (p = strstr(p, "SIP/2.0 200 ")) != NULL; p++)
+			got++;
+	}
+	return got;
+}
+
+static void
+msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static char *
+reg(char *buf, size_t cap, const char *tp, const char *branch, const char *callid,
+    const char *viaextra)
+{
+	snprintf(buf, cap,
+		 "REGISTER sip:example.com SIP/2.0\r\n"
+		 "Via: SIP/2.0/%s 127.0.0.1:5999%s;branch=z9hG4bK%s\r\n"
+		 "From: <sip:alice@example.com>;tag=a1\r\n"
+		 "To: <sip:alice@example.com>\r\n"
+		 "Call-ID: %s\r\n"
+		 "CSeq: 1 REGISTER\r\n"
+		 "Contact: <sip:alice@127.0.0.1:5999>\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "Content-Length: 0\r\n\r\n", tp, viaextra, branch, callid);
+	return buf;
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+static void
+udp_register(void **state)
+{
+	struct sockaddr_in a;
+	char req[1024], resp[4096];
+	int fd, n;
+
+	(void)state;
+	a = server_addr();
+	fd = udp_client(NULL);
+	reg(req, sizeof(req), "UDP", "u1", "udp1@test", ";rport");
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	n = recv_wait(fd, resp, sizeof(resp), 2000);
+	assert_true(n > 0);
+	assert_memory_equal(resp, "SIP/2.0 200 ", 12);
+	assert_non_null(strstr(resp, "Call-ID: udp1@test"));
+	assert_non_null(strstr(resp, ";tag="));		/* our To tag */
+	close(fd);
+}
+
+/* §17.2.2: the retransmission is absorbed; the 200 is sent again. */
+static void
+udp_retransmission(void **state)
+{
+	struct sockaddr_in a = server_addr();
+	char req[1024], resp[4096], resp2[4096];
+	int fd, before;
+
+	(void)state;
+	fd = udp_client(NULL);
+	reg(req, sizeof(req), "UDP", "retrans1", "udp2@test", ";rport");
+	before = nrequests();
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 2000) > 0);
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp2, sizeof(resp2), 2000) > 0);
+	assert_string_equal(resp, resp2);
+	assert_int_equal(nrequests(), before + 1);
+	close(fd);
+}
+
+/* RFC 3581: rport and received filled, the response goes to the source. */
+static void
+udp_rport_received(void **state)
+{
+	struct sockaddr_in a = server_addr();
+	char req[1024], resp[4096], want[64];
+	uint16_t lport;
+	int fd;
+
+	(void)state;
+	fd = udp_client(&lport);
+	/* sent-by claims 192.0.2.99:5999, we are 127.0.0.1:lport */
+	snprintf(req, sizeof(req),
+		 "OPTIONS sip:example.com SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.99:5999;rport;branch=z9hG4bKnat1\r\n"
+		 "From: <sip:alice@example.com>;tag=a1\r\n"
+		 "To: <sip:example.com>\r\n"
+		 "Call-ID: nat1@test\r\n"
+		 "CSeq: 1 OPTIONS\r\n"
+		 "Content-Length: 0\r\n\r\n");
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 2000) > 0);
+	assert_memory_equal(resp, "SIP/2.0 200 ", 12);
+	pthread_mutex_lock(&seen_lock);
+	assert_string_equal(seen_src.received, "127.0.0.1");
+	assert_int_equal(seen_src.rport, lport);
+	assert_int_equal(seen_src.tp, SIP_TP_UDP);
+	assert_int_equal(xr_sa_port(&seen_src.local), port);
+	pthread_mutex_unlock(&seen_lock);
+	assert_non_null(strstr(resp, "received=127.0.0.1"));
+	snprintf(want, sizeof(want), "rport=%u", lport);
+	assert_non_null(strstr(resp, want));
+	close(fd);
+}
+
+/* §18.2.1: sent-by equal to the source: no received; no rport asked: none. */
+static void
+udp_no_received(void **state)
+{
+	struct sockaddr_in a = server_addr();
+	char req[1024], resp[4096];
+	int fd;
+
+	(void)state;
+	fd = udp_client(NULL);
+	reg(req, sizeof(req), "UDP", "nonat", "nonat@test", "");
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 2000) < 0);	/* went to :5999 */
+	pthread_mutex_lock(&seen_lock);
+	assert_string_equal(seen_src.received, "");
+	assert_int_equal(seen_src.rport, 0);
+	pthread_mutex_unlock(&seen_lock);
+	close(fd);
+}
+
+static void
+udp_malformed(void **state)
+{
+	static const char bad_cseq[] =
+		"OPTIONS sip:example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5999;rport;branch=z9hG4bKbad1\r\n"
+		"From: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:example.com>\r\n"
+		"Call-ID: bad1@test\r\n"
+		"CSeq: abc OPTIONS\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char bad_version[] =
+		"OPTIONS sip:example.com SIP/7.0\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:5999;rport;branch=z9hG4bKbad2\r\n"
+		"From: <sip:alice@example.com>;tag=a1\r\n"
+		"To: <sip:example.com>\r\n"
+		"Call-ID: bad2@test\r\n"
+		"CSeq: 1 OPTIONS\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char garbage[] = "\x01\x02 this is not SIP at all\r\n\r\n";
+	struct sockaddr_in a = server_addr();
+	struct sip_tp_stats st0, st1;
+	char resp[4096];
+	int fd, before = nrequests();
+
+	(void)state;
+	sip_tp_stats(&st0);
+	fd = udp_client(NULL);
+	assert_true(sendto(fd, bad_cseq, sizeof(bad_cseq) - 1, 0, (struct sockaddr *)&a,
+			   sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 2000) > 0);
+	assert_memory_equal(resp, "SIP/2.0 400 ", 12);
+	assert_true(strcspn(resp + 12, "\r") > 0);	/* a reason phrase */
+	assert_non_null(strstr(resp, "Call-ID: bad1@test"));
+	assert_true(sendto(fd, bad_version, sizeof(bad_version) - 1, 0, (struct sockaddr *)&a,
+			   sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 2000) > 0);
+	assert_memory_equal(resp, "SIP/2.0 505 ", 12);
+	assert_true(sendto(fd, garbage, sizeof(garbage) - 1, 0, (struct sockaddr *)&a,
+			   sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 300) < 0);	/* dropped */
+	sip_tp_stats(&st1);
+	assert_int_equal(st1.rx_bad - st0.rx_bad, 3);
+	assert_int_equal(st1.rx_bad_dropped - st0.rx_bad_dropped, 1);
+	assert_int_equal(nrequests(), before);
+	close(fd);
+}
+
+static void
+tcp_register(void **state)
+{
+	char req[1024], resp[8192];
+	int fd;
+
+	(void)state;
+	fd = tcp_client();
+	reg(req, sizeof(req), "TCP", "t1", "tcp1@test", "");
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	assert_int_equal(tcp_read_responses(fd, resp, sizeof(resp), 1, 2000), 1);
+	assert_non_null(strstr(resp, "Call-ID: tcp1@test"));
+	pthread_mutex_lock(&seen_lock);
+	assert_int_equal(seen_src.tp, SIP_TP_TCP);
+	assert_true(seen_src.conn_id != 0);
+	assert_true(sip_tp_conn_alive(seen_src.conn_id));
+	pthread_mutex_unlock(&seen_lock);
+	close(fd);
+}
+
+/* Two messages in one write, with CRLF keep-alives around them. */
+static void
+tcp_two_in_one(void **state)
+{
+	char a[1024], b[1024], both[2200], resp[8192];
+	int fd;
+
+	(void)state;
+	fd = tcp_client();
+	reg(a, sizeof(a), "TCP", "t2a", "tcp2a@test", "");
+	reg(b, sizeof(b), "TCP", "t2b", "tcp2b@test", "");
+	snprintf(both, sizeof(both), "\r\n\r\n%s%s\r\n\r\n", a, b);
+	assert_int_equal(write(fd, both, strlen(both)), (ssize_t)strlen(both));
+	assert_int_equal(tcp_read_responses(fd, resp, sizeof(resp), 2, 2000), 2);
+	assert_non_null(strstr(resp, "Call-ID: tcp2a@test"));
+	assert_non_null(strstr(resp, "Call-ID: tcp2b@test"));
+	close(fd);
+}
+
+/* One message split across three writes (inside the headers and the body). */
+static void
+tcp_split(void **state)
+{
+	char req[1400], resp[8192];
+	size_t len, cut1, cut2;
+	int fd;
+
+	(void)state;
+	snprintf(req, sizeof(req),
+		 "MESSAGE sip:bob@example.com SIP/2.0\r\n"
+		 "Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bKsplit1\r\n"
+		 "From: <sip:alice@example.com>;tag=a1\r\n"
+		 "To: <sip:bob@example.com>\r\n"
+		 "Call-ID: split@test\r\n"
+		 "CSeq: 1 MESSAGE\r\n"
+		 "Content-Type: text/plain\r\n"
+		 "Content-Length: 11\r\n\r\n"
+		 "hello world");
+	len = strlen(req);
+	cut1 = 40;
+	cut2 = len - 5;
+	fd = tcp_client();
+	assert_int_equal(write(fd, req, cut1), (ssize_t)cut1);
+	msleep(100);
+	assert_int_equal(write(fd, req + cut1, cut2 - cut1), (ssize_t)(cut2 - cut1));
+	msleep(100);
+	assert_int_equal(tcp_read_responses(fd, resp, sizeof(resp), 1, 200), 0);
+	assert_int_equal(write(fd, req + cut2, len - cut2), (ssize_t)(len - cut2));
+	assert_int_equal(tcp_read_responses(fd, resp, sizeof(resp), 1, 2000), 1);
+	assert_non_null(strstr(resp, "Call-ID: split@test"));
+	close(fd);
+}
+
+/* --tcp-idle 1: a silent connection is closed after about a second. */
+static void
+tcp_idle(void **state)
+{
+	struct sip_tp_stats st0, st1;
+	char buf[256];
+	int fd, n = -1;
+
+	(void)state;
+	sip_tp_stats(&st0);
+	fd = tcp_client();
+	for (int i = 0; i < 40 && n != 0; i++)
+		n = recv_wait(fd, buf, sizeof(buf), 100);
+	assert_int_equal(n, 0);		/* EOF from the server */
+	sip_tp_stats(&st1);
+	assert_true(st1.tcp_idle_closed > st0.tcp_idle_closed);
+	close(fd);
+}
+
+/* --tcp-max 16: beyond it the newest connection is closed at once. */
+static void
+tcp_max_conns(void **state)
+{
+	struct sip_tp_stats st0, st1;
+	int fds[20], closed = 0;
+	char buf[64];
+
+	(void)state;
+	msleep(1500);	/* the earlier tests' connections idle out */
+	sip_tp_stats(&st0);
+	for (int i = 0; i < 20; i++)
+		fds[i] = tcp_client();
+	for (int i = 0; i < 20; i++)
+		if (recv_wait(fds[i], buf, sizeof(buf), i < 16 ? 10 : 300) == 0)
+			closed++;
+	sip_tp_stats(&st1);
+	assert_true(st1.tcp_refused - st0.tcp_refused >= 4);
+	assert_true(closed >= 4);
+	for (int i = 0; i < 20; i++)
+		close(fds[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(udp_register),
+		cmocka_unit_test(udp_retransmission),
+		cmocka_unit_test(udp_rport_received),
+		cmocka_unit_test(udp_no_received),
+		cmocka_unit_test(udp_malformed),
+		cmocka_unit_test(tcp_register),
+		cmocka_unit_test(tcp_two_in_one),
+		cmocka_unit_test(tcp_split),
+		cmocka_unit_test(tcp_idle),
+		cmocka_unit_test(tcp_max_conns),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
