@@ -10,7 +10,8 @@
  * address that faces its party (chosen by route, see common/route.h): the
  * party sends RTP to local_rtp and RTCP to local_rtp+1.  Packets A sends are
  * relayed from B's port pair to B's remote (and the other way round).
- * All functions are thread-safe; lookups are RCU readers.
+ * All functions are thread-safe; lookups are RCU readers, so the calling
+ * thread must have called rcu_register_thread() (urcu-memb flavour).
  */
 #ifndef XR_MEDIA_H
 #define XR_MEDIA_H
@@ -101,6 +102,24 @@ int	media_session_by_local(const union xr_sa *local, uint64_t *id,
 /*
  * Per-flow rows for `xrelayctl flows` (kernel and userspace counted apart)
  * and the media part of `status`/`stats`, as new jansson references.
+ *
+ * media_flows_json(): an array, oldest session first, four rows a session
+ * (A rtp, A rtcp, B rtp, B rtcp):
+ *   {"session": id, "side": "A"|"B", "leg": "rtp"|"rtcp",
+ *    "local": "relay addr:port", "remote": negotiated "addr:port",
+ *    "latched": bool, "source": latched "addr:port" | null,
+ *    "dst": where its packets go | null, "forward": bool (dst known and the
+ *    direction allows), "direction": "sendrecv"|"sendonly"|"recvonly"|"inactive",
+ *    "kernel": {"packets", "bytes", "last_seen_ms_ago"} | null (no fast path),
+ *    "userspace": {"packets", "bytes" (forwarded), "rx_packets", "dropped",
+ *                  "dropped_wrong_source", "dropped_no_dest", "dropped_other",
+ *                  "last_seen_ms_ago"}}
+ * last_seen_ms_ago is -1 when nothing was seen.
+ * media_stats_json(): {"sessions", "latch", "kernel_fastpath", "media_timeout",
+ *   "ports": [{"address", "port_lo", "port_hi", "pairs", "pairs_in_use",
+ *   "pairs_free"}], "userspace": {totals since start: "rx_packets", "rx_bytes",
+ *   "forwarded_packets", "forwarded_bytes", "wrong_source_drops",
+ *   "no_dest_drops", "other_drops", "latches_total"}}
  */
 struct json_t	*media_flows_json(void);
 struct json_t	*media_stats_json(void);

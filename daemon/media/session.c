@@ -843,38 +843,70 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 			 "last_seen_ms_ago", ms_ago(now, st.last_ns));
 }
 
+static int
+cmp_session(const void *a, const void *b)
+{
+	const struct media_session *x = *(struct media_session *const *)a;
+	const struct media_session *y = *(struct media_session *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The rows of one session, in side, leg order; needs the RCU read lock. */
+static void
+session_rows(json_t *rows, struct media_session *s, uint64_t now)
+{
+	struct leg_snap sn[2][2];
+
+	pthread_mutex_lock(&s->lock);
+	for (int sd = 0; sd < 2; sd++)
+		for (int l = 0; l < 2; l++) {
+			struct media_leg *leg = &s->side[sd].leg[l];
+
+			sn[sd][l].local = leg->local;
+			sn[sd][l].remote = leg->remote;
+			sn[sd][l].latched = leg->latched;
+			sn[sd][l].dir = s->side[sd].dir;
+			sn[sd][l].fwd = media_leg_dst(leg, &sn[sd][l].dst, &sn[sd][l].known);
+		}
+	pthread_mutex_unlock(&s->lock);
+	for (int sd = 0; sd < 2; sd++)
+		for (int l = 0; l < 2; l++)
+			json_array_append_new(rows, leg_row(s, &s->side[sd].leg[l], &sn[sd][l], now));
+}
+
 json_t *
 media_flows_json(void)
 {
 	json_t *rows = json_array();
+	struct media_session *s, **v = NULL;
 	struct cds_lfht_iter it;
-	struct media_session *s;
 	uint64_t now = media_now_ns();
+	size_t n = 0, cap = 0;
 
 	if (!rows || !M.by_id)
 		return rows;
 	rcu_read_lock();
 	for_each_session(it, s) {
-		struct leg_snap sn[2][2];
-
-		pthread_mutex_lock(&s->lock);
-		for (int sd = 0; sd < 2; sd++)
-			for (int l = 0; l < 2; l++) {
-				struct media_leg *leg = &s->side[sd].leg[l];
-
-				sn[sd][l].local = leg->local;
-				sn[sd][l].remote = leg->remote;
-				sn[sd][l].latched = leg->latched;
-				sn[sd][l].dir = s->side[sd].dir;
-				sn[sd][l].fwd = media_leg_dst(leg, &sn[sd][l].dst, &sn[sd][l].known);
+		if (n == cap) {
+			struct media_session **t = realloc(v, (cap = cap ? 2 * cap : 256) *
+							   sizeof(*v));
+			if (!t) {
+				free(v);
+				rcu_read_unlock();
+				json_decref(rows);
+				return NULL;
 			}
-		pthread_mutex_unlock(&s->lock);
-		for (int sd = 0; sd < 2; sd++)
-			for (int l = 0; l < 2; l++)
-				json_array_append_new(rows, leg_row(s, &s->side[sd].leg[l],
-								    &sn[sd][l], now));
+			v = t;
+		}
+		v[n++] = s;
 	}
+	/* Oldest session first (ids only grow), for stable tables. */
+	qsort(v, n, sizeof(*v), cmp_session);
+	for (size_t i = 0; i < n; i++)
+		session_rows(rows, v[i], now);
 	rcu_read_unlock();
+	free(v);
 	return rows;
 }
 

@@ -651,6 +651,26 @@ test_lookup_and_json(void **state)
 	json_decref(rows);
 	st = media_stats_json();
 	assert_int_equal(json_integer_value(json_object_get(st, "sessions")), 1);
+	json_decref(st);
+
+	/* Two sessions: oldest first, then A rtp, A rtcp, B rtp, B rtcp. */
+	uint64_t id2;
+	static const char *const order[4][2] = {
+		{ "A", "rtp" }, { "A", "rtcp" }, { "B", "rtp" }, { "B", "rtcp" } };
+	assert_int_equal(media_session_create(&p.sa, &p.sb, &id2), 0);
+	rows = media_flows_json();
+	assert_int_equal(json_array_size(rows), 8);
+	json_array_foreach(rows, i, row) {
+		assert_int_equal(json_integer_value(json_object_get(row, "session")),
+				 i < 4 ? id : id2);
+		assert_string_equal(json_string_value(json_object_get(row, "side")),
+				    order[i % 4][0]);
+		assert_string_equal(json_string_value(json_object_get(row, "leg")),
+				    order[i % 4][1]);
+	}
+	json_decref(rows);
+	assert_int_equal(media_session_delete(id2), 0);
+	st = media_stats_json();
 	assert_string_equal(json_string_value(json_object_get(st, "latch")), "strict");
 	assert_int_equal(json_integer_value(json_object_get(
 		json_array_get(json_object_get(st, "ports"), 0), "pairs_free")), 8);
