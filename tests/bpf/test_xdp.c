@@ -188,6 +188,12 @@ mut_ihl_short(uint8_t *b, size_t *len)
 }
 
 static void
+mut_v6_hbh(uint8_t *b, size_t *len)
+{
+	b[20] = 0;			/* next header: hop-by-hop options */
+}
+
+static void
 mut_v6_plen_long(uint8_t *b, size_t *len)
 {
 	b[18] = 0x05;			/* payload_len > frame */
@@ -226,6 +232,15 @@ static struct row rows[] = {
 	  .ingress = "va0", .in = { FRAME_V4, .payload = 4, .pad_to = 60 },
 	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
 	  .out = { OUT_V4, .payload = 4, .pad_to = 60 } },
+	{ .name = "TTL 1 in, flow TTL 255 out", FLOW_V4, .ttl = 255, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .ttl = 1 }, .retval = XDP_REDIRECT,
+	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4, .ttl = 255 } },
+	{ .name = "VLAN tag popped, IPv6", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .nvlan = 1,
+		  .tci = { 0x2123 }, .ttl = 9, .payload = 160 },
+	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { .from = "[fd02::1]:30002", .to = "[fd02::2]:5000", .dmac = MAC_B2,
+		   .smac = MAC_VB0, .ttl = 63, .payload = 160 } },
 	{ .name = "odd payload length", FLOW_V4, .flags = LF, .ingress = "va0",
 	  .in = { FRAME_V4, .payload = 33 }, .retval = XDP_REDIRECT,
 	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4, .payload = 33 } },
@@ -340,6 +355,10 @@ static struct row rows[] = {
 	  .ingress = "va0",
 	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .payload = 20 },
 	  .mutate = mut_v6_plen_long, .retval = XDP_PASS, .cnt = XR_CNT_pass_truncated },
+	{ .name = "IPv6 extension header (hop-by-hop): not_udp", FLOW_V6, .flags = LF,
+	  .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .payload = 20 },
+	  .mutate = mut_v6_hbh, .retval = XDP_PASS, .cnt = XR_CNT_pass_not_udp },
 	{ .name = "TCP", FLOW_V4, .flags = LF, .ingress = "va0",
 	  .in = { FRAME_V4, .proto = IPPROTO_TCP }, .retval = XDP_PASS,
 	  .cnt = XR_CNT_pass_not_udp },
@@ -533,6 +552,31 @@ dump_mismatch(const char *name, const uint8_t *in, size_t inlen, const uint8_t *
 
 /* ---- the table ---- */
 
+/* One bpf_prog_test_run_opts of frame in on ifname; returns the verdict, *outlen set. */
+static __u32
+run_once(struct tskel *t, const char *ifname, const uint8_t *in, size_t inlen,
+	 uint8_t *out, size_t outcap, size_t *outlen)
+{
+	struct xdp_md ctx;
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.data_end = (__u32)inlen;
+	ctx.ingress_ifindex = if_nametoindex(ifname);
+	assert_true(ctx.ingress_ifindex > 0);
+	memset(out, 0, outcap);
+	topts.data_in = in;
+	topts.data_size_in = (__u32)inlen;
+	topts.data_out = out;
+	topts.data_size_out = (__u32)outcap;	/* reset before every run */
+	topts.ctx_in = &ctx;
+	topts.ctx_size_in = sizeof(ctx);
+	topts.repeat = 1;
+	assert_int_equal(bpf_prog_test_run_opts(t->fp.prog_fd, &topts), 0);
+	*outlen = topts.data_size_out;
+	return topts.retval;
+}
+
 static void
 test_row(void **state)
 {
@@ -541,12 +585,11 @@ test_row(void **state)
 	uint8_t in[PKT_MAX], out[PKT_MAX + 64], exp[PKT_MAX];
 	uint64_t before[XR_CNT__MAX], after[XR_CNT__MAX];
 	struct xr_flow_stats st0, st1;
-	struct xdp_md ctx;
 	struct xr_flow_key k;
-	size_t inlen, elen;
+	size_t inlen, elen, outlen;
 	const char *why;
-	int err, i;
-	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	__u32 retval;
+	int i;
 
 	row_setup(t, r, &k);
 	inlen = build_frame(in, &r->in);
@@ -557,25 +600,10 @@ test_row(void **state)
 		assert_int_equal(fp_flow_stats(&t->fp, &k, &st0), 0);
 	assert_int_equal(fp_counters(&t->fp, before), 0);
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.data_end = (__u32)inlen;
-	ctx.ingress_ifindex = if_nametoindex(r->ingress);
-	assert_true(ctx.ingress_ifindex > 0);
-	memset(out, 0, sizeof(out));
-	topts.data_in = in;
-	topts.data_size_in = (__u32)inlen;
-	topts.data_out = out;
-	topts.data_size_out = sizeof(out);	/* reset before every run */
-	topts.ctx_in = &ctx;
-	topts.ctx_size_in = sizeof(ctx);
-	topts.repeat = 1;
-	err = bpf_prog_test_run_opts(t->fp.prog_fd, &topts);
-	assert_int_equal(err, 0);
-
-	if (topts.retval != (__u32)r->retval)
-		fprintf(stderr, "row \"%s\": retval %u, want %d\n", r->name, topts.retval,
-			r->retval);
-	assert_int_equal(topts.retval, r->retval);
+	retval = run_once(t, r->ingress, in, inlen, out, sizeof(out), &outlen);
+	if (retval != (__u32)r->retval)
+		fprintf(stderr, "row \"%s\": retval %u, want %d\n", r->name, retval, r->retval);
+	assert_int_equal(retval, r->retval);
 
 	/* Exactly one counter rose, by one: the row's. */
 	assert_int_equal(fp_counters(&t->fp, after), 0);
@@ -597,12 +625,12 @@ test_row(void **state)
 		elen = build_frame(exp, &r->out);
 		assert_int_equal(pkt_verify(exp, elen, &why), 0);
 	}
-	if (elen != topts.data_size_out || memcmp(exp, out, elen) != 0) {
-		dump_mismatch(r->name, in, inlen, exp, elen, out, topts.data_size_out);
+	if (elen != outlen || memcmp(exp, out, elen) != 0) {
+		dump_mismatch(r->name, in, inlen, exp, elen, out, outlen);
 		fail_msg("row \"%s\": frame mismatch", r->name);
 	}
 	/* Belt and braces: the output's checksums, recomputed from scratch. */
-	if (r->retval != XDP_PASS && pkt_verify(out, topts.data_size_out, &why) != 0)
+	if (r->retval != XDP_PASS && pkt_verify(out, outlen, &why) != 0)
 		fail_msg("row \"%s\": output frame: %s", r->name, why);
 
 	/* Per-flow stats move on forward only: one packet, its UDP payload bytes. */
@@ -706,6 +734,50 @@ test_flow_lifecycle(void **state)
 	assert_int_equal(fp_flows_flush(fp), 300);
 	assert_int_equal(fp_flows_count(fp), 0);
 	assert_int_equal(bpf_map_get_next_key(fp->stats_fd, NULL, &nk), -ENOENT);
+}
+
+/*
+ * The same hit on two CPUs: maps.c sums the per-CPU slots of the flow's
+ * stats and of the counters; the raw per-CPU values show one on each.
+ */
+static void
+test_percpu_sums(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	uint8_t in[PKT_MAX], out[PKT_MAX + 64];
+	uint64_t c0[XR_CNT__MAX], c1[XR_CNT__MAX];
+	struct xr_flow_stats st, raw[64];
+	struct xr_flow_key k;
+	cpu_set_t set, saved;
+	size_t inlen, outlen;
+	int cpu, ncpu = sk_lo.fp.ncpus;
+
+	if (ncpu < 2 || ncpu > 64 || sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
+	    !CPU_ISSET(0, &saved) || !CPU_ISSET(1, &saved)) {
+		skip();
+		return;
+	}
+	row_setup(&sk_lo, r, &k);
+	inlen = build_frame(in, &r->in);
+	assert_int_equal(fp_counters(&sk_lo.fp, c0), 0);
+	for (cpu = 0; cpu < 2; cpu++) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+		assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out),
+					  &outlen), XDP_REDIRECT);
+	}
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_int_equal(raw[0].packets, 1);
+	assert_int_equal(raw[1].packets, 1);
+	assert_int_equal(fp_flow_stats(&sk_lo.fp, &k, &st), 0);
+	assert_int_equal(st.packets, 2);
+	assert_int_equal(st.bytes, 2 * r->out.payload);
+	assert_int_equal(st.last_seen_ns, raw[0].last_seen_ns > raw[1].last_seen_ns ?
+			 raw[0].last_seen_ns : raw[1].last_seen_ns);
+	assert_int_equal(fp_counters(&sk_lo.fp, c1), 0);
+	assert_int_equal(c1[XR_CNT_fwd_redirect], c0[XR_CNT_fwd_redirect] + 2);
 }
 
 /* ---- the kernel itself does not forward (the premise of fib_ifindex) ---- */
@@ -911,18 +983,19 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 3, sizeof(*tests));
+	tests = calloc(n + 4, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
 	tests[1] = (struct CMUnitTest)cmocka_unit_test(test_flow_lifecycle);
 	tests[2] = (struct CMUnitTest)cmocka_unit_test(test_kernel_does_not_forward);
+	tests[3] = (struct CMUnitTest)cmocka_unit_test(test_percpu_sums);
 	for (i = 0; i < n; i++) {
-		tests[i + 3].name = rows[i].name;
-		tests[i + 3].test_func = test_row;
-		tests[i + 3].initial_state = &rows[i];
+		tests[i + 4].name = rows[i].name;
+		tests[i + 4].test_func = test_row;
+		tests[i + 4].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 3, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 4, NULL, NULL);
 	free(tests);
 	xrelay__destroy(sk_in.skel);
 	xrelay__destroy(sk_lo.skel);
