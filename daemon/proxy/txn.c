@@ -830,49 +830,58 @@ txn_client_cancel(struct txn *ct)
 
 /* ---- server side API ----------------------------------------------------- */
 
+/*
+ * Parse the request of server transaction st into m, over buf (cap bytes,
+ * at least req_len + 96): with received/rport on its top Via when the
+ * transport found them needed (RFC 3581 §4), so responses built from it
+ * carry them back.  0 or -EINVAL.  st->req is immutable: no lock needed.
+ */
+static int
+req_view(const struct txn *st, struct sip_msg *m, char *buf, size_t cap)
+{
+	static __thread struct sip_edit e;
+	struct sip_err perr;
+	int n = -EINVAL;
+
+	if (sip_msg_parse(m, st->req, st->req_len, &perr) < 0)
+		return -EINVAL;
+	if (st->src.received[0] || st->src.rport) {
+		struct sip_str rcv = { NULL, 0 };
+
+		if (st->src.received[0])
+			rcv = sip_str_mk(st->src.received, (int)strlen(st->src.received));
+		sip_edit_init(&e, m);
+		sip_edit_via_received(&e, rcv, st->src.rport);
+		n = sip_edit_build(&e, buf, cap);
+	}
+	if (n < 0) {
+		memcpy(buf, st->req, st->req_len);
+		n = (int)st->req_len;
+	}
+	if (sip_msg_parse(m, buf, (size_t)n, &perr) == 0)
+		return 0;
+	memcpy(buf, st->req, st->req_len);	/* the request as received */
+	return sip_msg_parse(m, buf, st->req_len, &perr) == 0 ? 0 : -EINVAL;
+}
+
+#define REQ_VIEW_EXTRA	96	/* ";received=<v6>;rport=65535" and then some */
+
 const struct sip_msg *
 txn_request(struct txn *st)
 {
-	struct sip_err perr;
 	struct sip_msg *m;
 
+	if (!st->server)
+		return NULL;
 	pthread_mutex_lock(&st->lock);
-	if (!st->req_msg && st->server) {
-		/*
-		 * One allocation: the parsed message, then (when the top Via
-		 * needs received/rport, RFC 3581 §4) the request with them, so
-		 * responses built from it carry them back.
-		 */
-		size_t cap = st->req_len + 96;
-		char *buf;
-		int n = (int)st->req_len;
+	if (!st->req_msg) {
+		/* one allocation: the parsed message, then its buffer */
+		size_t cap = st->req_len + REQ_VIEW_EXTRA;
 
 		m = malloc(sizeof(*m) + cap);
-		buf = m ? (char *)(m + 1) : NULL;
-		if (m && sip_msg_parse(m, st->req, st->req_len, &perr) == 0 &&
-		    (st->src.received[0] || st->src.rport)) {
-			struct sip_edit *e = malloc(sizeof(*e));
-			struct sip_str rcv = { NULL, 0 };
-
-			if (st->src.received[0])
-				rcv = sip_str_mk(st->src.received, (int)strlen(st->src.received));
-			n = -ENOMEM;
-			if (e) {
-				sip_edit_init(e, m);
-				sip_edit_via_received(e, rcv, st->src.rport);
-				n = sip_edit_build(e, buf, cap);
-				free(e);
-			}
-		} else if (m) {
-			memcpy(buf, st->req, st->req_len);
-		}
-		if (m && (n < 0 || sip_msg_parse(m, buf, (size_t)n, &perr) < 0)) {
-			/* fall back to the request as received */
-			memcpy(buf, st->req, st->req_len);
-			if (sip_msg_parse(m, buf, st->req_len, &perr) < 0) {
-				free(m);
-				m = NULL;
-			}
+		if (m && req_view(st, m, (char *)(m + 1), cap) < 0) {
+			free(m);
+			m = NULL;
 		}
 		st->req_msg = m;
 	}
@@ -949,16 +958,20 @@ sent:
 int
 txn_reply(struct txn *st, int code, const char *reason)
 {
-	const struct sip_msg *req = txn_request(st);
+	static __thread char view[SIP_MAX_MSG + REQ_VIEW_EXTRA];
 	struct sip_str tag;
 	char out[TXN_BUILD_MAX];
 	int n;
 
-	if (!req)
-		return -ESRCH;
+	if (!st->server)
+		return -EINVAL;
+	/* a thread-local view: no 8 KB parse kept per transaction */
+	if (st->req_len + REQ_VIEW_EXTRA > sizeof(view) ||
+	    req_view(st, &tls_msg, view, sizeof(view)) < 0)
+		return -EINVAL;
 	tag = sip_str_mk(st->to_tag, (int)strlen(st->to_tag));
-	n = sip_build_response(out, sizeof(out), req, code, reason, code > 100 ? &tag : NULL,
-			       NULL, NULL, NULL);
+	n = sip_build_response(out, sizeof(out), &tls_msg, code, reason,
+			       code > 100 ? &tag : NULL, NULL, NULL, NULL);
 	if (n < 0)
 		return n;
 	return txn_respond(st, code, out, (size_t)n);
