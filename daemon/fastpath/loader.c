@@ -103,7 +103,7 @@ fp_enable_lo_forwarding(void)
 	}
 	if (!err && !logged) {
 		fp_info("forwarding enabled on lo only (for bpf_fib_lookup); "
-			 "other interfaces keep their setting");
+			"other interfaces keep their setting");
 		logged = true;
 	}
 	return err;
@@ -192,7 +192,7 @@ fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
 			err = bpf_map__set_pin_path(map, path);
 			if (err) {
 				fp_warnx("cannot set pin path %s: %s", path,
-					  strerror(-err));
+					 strerror(-err));
 				return err;
 			}
 			continue;
@@ -204,16 +204,19 @@ fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
 			close(fd);
 			return err;
 		}
+		/* libbpf would refuse any of these too, with a less helpful -EINVAL. */
 		if (info.type != (__u32)bpf_map__type(map) ||
 		    info.key_size != bpf_map__key_size(map) ||
-		    info.value_size != bpf_map__value_size(map)) {
-			fp_warnx("pinned map %s is %s (key %u, value %u bytes) of ABI %u, "
-				  "this xrelayd is ABI %u and wants %s (key %u, value %u bytes): "
-				  "stop the old daemon and remove the directory",
-				  path, fp_map_type_str(info.type), info.key_size,
-				  info.value_size, have_abi ? have.version : 0, want.version,
-				  fp_map_type_str(bpf_map__type(map)), bpf_map__key_size(map),
-				  bpf_map__value_size(map));
+		    info.value_size != bpf_map__value_size(map) ||
+		    info.max_entries != bpf_map__max_entries(map) ||
+		    info.map_flags != bpf_map__map_flags(map)) {
+			fp_warnx("pinned map %s is %s (key %u, value %u bytes, %u entries) of ABI %u, "
+				 "this xrelayd is ABI %u and wants %s (key %u, value %u bytes, "
+				 "%u entries): stop the old daemon and remove the directory",
+				 path, fp_map_type_str(info.type), info.key_size, info.value_size,
+				 info.max_entries, have_abi ? have.version : 0, want.version,
+				 fp_map_type_str(bpf_map__type(map)), bpf_map__key_size(map),
+				 bpf_map__value_size(map), bpf_map__max_entries(map));
 			close(fd);
 			return -EPROTO;
 		}
@@ -234,9 +237,9 @@ fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
 	 */
 	if (have_abi && have.version != 0 && memcmp(&have, &want, sizeof(want)) != 0) {
 		fp_warnx("pinned maps under %s are ABI %u (flow %u bytes), "
-			  "this xrelayd is ABI %u (flow %u bytes): "
-			  "stop the old daemon and remove the directory",
-			  pin_dir, have.version, have.flow_size, want.version, want.flow_size);
+			 "this xrelayd is ABI %u (flow %u bytes): "
+			 "stop the old daemon and remove the directory",
+			 pin_dir, have.version, have.flow_size, want.version, want.flow_size);
 		return -EPROTO;
 	}
 	return 0;
@@ -390,8 +393,8 @@ fp_open(struct fp *fp, const char *pin_dir)
 		goto out_reset;
 	}
 	fp_info("loaded (ABI %u, %d CPUs%s%s), %d leftover flow%s flushed",
-		 XR_ABI_VERSION, fp->ncpus, fp->pin_dir[0] ? ", maps pinned under " : "",
-		 fp->pin_dir, n, n == 1 ? "" : "s");
+		XR_ABI_VERSION, fp->ncpus, fp->pin_dir[0] ? ", maps pinned under " : "",
+		fp->pin_dir, n, n == 1 ? "" : "s");
 	return 0;
 
 out_reset:
@@ -422,7 +425,7 @@ fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode)
 		return -EBADF;
 	if (fp->nlinks >= FP_MAX_LINKS) {
 		fp_warnx("cannot attach to %s: already on %d interfaces",
-			  ifname, fp->nlinks);
+			 ifname, fp->nlinks);
 		return -ENOSPC;
 	}
 	ifindex = (int)if_nametoindex(ifname);
@@ -461,8 +464,8 @@ fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode)
 	}
 	if (fd < 0) {
 		fp_warnx("cannot attach XDP (%s) to %s: %s",
-			  mode == XR_XDP_GENERIC ? "generic" : mode == XR_XDP_NATIVE ?
-			  "native" : "native or generic", ifname, strerror(-fd));
+			 mode == XR_XDP_GENERIC ? "generic" : mode == XR_XDP_NATIVE ?
+			 "native" : "native or generic", ifname, strerror(-fd));
 		return fd;
 	}
 
@@ -476,9 +479,9 @@ fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode)
 	err = fp_tx_port_set(fp, ifindex, true);
 	if (err)
 		fp_warnx("cannot add %s to %s: %s (netlink retries)", ifname,
-			  XR_MAP_TX_PORTS, strerror(-err));
+			 XR_MAP_TX_PORTS, strerror(-err));
 	fp_info("XDP attached to %s (ifindex %d) in %s mode", ifname, ifindex,
-		 flags == XDP_FLAGS_DRV_MODE ? "native" : "generic");
+		flags == XDP_FLAGS_DRV_MODE ? "native" : "generic");
 	return 0;
 }
 

@@ -223,13 +223,13 @@ nl_link_cb(const struct nlmsghdr *nlh, void *data)
 	err = fp_tx_port_set(fp, l.ifindex, tx);
 	if (err)
 		fp_warnx("%s %s (ifindex %d) in %s: %s", tx ? "cannot add" :
-			  "cannot remove", l.name ? l.name : "?", l.ifindex, XR_MAP_TX_PORTS,
-			  strerror(-err));
+			 "cannot remove", l.name ? l.name : "?", l.ifindex, XR_MAP_TX_PORTS,
+			 strerror(-err));
 	err = nl_vlan_set(fp, &l, vlan);
 	if (err)
 		fp_warnx("%s VLAN %s (ifindex %d) in %s: %s", vlan ? "cannot add" :
-			  "cannot remove", l.name ? l.name : "?", l.ifindex, XR_MAP_VLANS,
-			  strerror(-err));
+			 "cannot remove", l.name ? l.name : "?", l.ifindex, XR_MAP_VLANS,
+			 strerror(-err));
 	if (nl.dumping && (tx || vlan))
 		nl_seen_add(l.ifindex);
 	fp_debug("link %s ifindex %d kind %s %s: tx port %s%s", l.name ? l.name : "?",
@@ -323,7 +323,7 @@ nl_dump(struct fp *fp)
 	}
 	if (!err)
 		fp_info("%d interface%s can take redirected frames, %d VLAN device%s known",
-			 ntx, ntx == 1 ? "" : "s", nvlan, nvlan == 1 ? "" : "s");
+			ntx, ntx == 1 ? "" : "s", nvlan, nvlan == 1 ? "" : "s");
 out_close:
 	mnl_socket_close(s);
 	return err;
