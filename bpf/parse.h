@@ -31,6 +31,10 @@ struct xr_vlan_hdr {
 };
 
 #define XR_VLAN_VID_MASK	0x0fff
+/* Largest L3 offset the parsers accept: Ethernet plus one VLAN tag. */
+#define XR_L3_MAX	(ETH_HLEN + sizeof(struct xr_vlan_hdr))
+/* Largest L4 offset: that plus the largest IPv4 header (IHL 15). */
+#define XR_L4_MAX	(XR_L3_MAX + 60)
 #define XR_IP_MF		0x2000	/* IPv4 frag_off: more fragments */
 #define XR_IP_OFFSET		0x1fff	/* IPv4 frag_off: fragment offset */
 
@@ -151,7 +155,7 @@ xr_parse_udp(void *data, void *data_end, struct xr_pkt *p)
 	struct udphdr *udp;
 	__u32 ulen, l4_off = p->l4_off;
 
-	if (l4_off > ETH_HLEN + 4 + 60)		/* bound for the verifier */
+	if (l4_off > XR_L4_MAX)		/* bound for the verifier */
 		return XR_CNT_pass_truncated;
 	udp = data + l4_off;
 	if ((void *)(udp + 1) > data_end)

@@ -53,11 +53,6 @@
  */
 const volatile __u32 fib_ifindex = 0;
 
-/* ETH_HLEN plus one VLAN tag: the largest L3 offset the parsers accept. */
-#define XR_L3_MAX	(ETH_HLEN + sizeof(struct xr_vlan_hdr))
-/* ... plus the largest IPv4 header. */
-#define XR_L4_MAX	(XR_L3_MAX + 60)
-
 /* What to do with the VLAN tag on the way out. */
 enum xr_vlan_op {
 	XR_VLAN_NONE,	/* untagged in, untagged out */
