@@ -204,6 +204,9 @@ fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
 			close(fd);
 			return err;
 		}
+		/* The kernel marks devmaps read-only for programs on its own. */
+		if (info.type == BPF_MAP_TYPE_DEVMAP || info.type == BPF_MAP_TYPE_DEVMAP_HASH)
+			info.map_flags &= ~(__u32)BPF_F_RDONLY_PROG;
 		/* libbpf would refuse any of these too, with a less helpful -EINVAL. */
 		if (info.type != (__u32)bpf_map__type(map) ||
 		    info.key_size != bpf_map__key_size(map) ||

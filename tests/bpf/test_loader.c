@@ -261,6 +261,17 @@ test_abi_mismatch_shape(void **state)
 	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_ABI);
 	assert_int_equal(access(path, F_OK), -1);
 	rm_pin_dir(pin_dir2);
+
+	/* right key and value, wrong size: libbpf could not reuse it either */
+	assert_int_equal(mkdir(pin_dir2, 0700), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, XR_MAP_FLOWS, sizeof(struct xr_flow_key),
+			    sizeof(struct xr_flow), XR_FLOWS_MAX / 2, NULL);
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_FLOWS);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+	assert_int_equal(fp_open(&f, pin_dir2), -EPROTO);
+	rm_pin_dir(pin_dir2);
 }
 
 /* Same shapes, but the stored ABI record says another version: -EPROTO. */
