@@ -55,9 +55,91 @@ tu_request(struct txn *st, struct txn *inv, const struct sip_msg *msg,
 	txn_reply(st, 200, NULL);
 }
 
+/* Client-side events, in order. */
+enum { EV_RESP = 1, EV_FAIL, EV_GONE };
+struct tu_ev {
+	int		 kind;
+	int		 code;
+	enum txn_reason	 why;
+	void		*ctx;
+};
+static struct tu_ev evs[256];
+static int nevs;
+
+static void
+record(int kind, int code, enum txn_reason why, void *ctx)
+{
+	pthread_mutex_lock(&seen_lock);
+	if (nevs < 256)
+		evs[nevs++] = (struct tu_ev){ kind, code, why, ctx };
+	pthread_mutex_unlock(&seen_lock);
+}
+
+static void
+tu_response(struct txn *ct, void *ctx, const struct sip_msg *msg, const struct sip_src *src)
+{
+	(void)ct;
+	(void)src;
+	record(EV_RESP, msg->status, TXN_DONE, ctx);
+}
+
+static void
+tu_failure(struct txn *ct, void *ctx, int code, enum txn_reason why)
+{
+	(void)ct;
+	record(EV_FAIL, code, why, ctx);
+}
+
+static void
+tu_gone(struct txn *t, void *ctx, enum txn_reason why)
+{
+	(void)t;
+	if (ctx)	/* server transactions have none here */
+		record(EV_GONE, 0, why, ctx);
+}
+
 static const struct txn_tu_ops tu = {
 	.request = tu_request,
+	.response = tu_response,
+	.failure = tu_failure,
+	.gone = tu_gone,
 };
+
+/* Wait up to ms for the n-th event (0-based) with ctx; returns it or fails. */
+static struct tu_ev
+wait_ev(void *ctx, int kind, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		pthread_mutex_lock(&seen_lock);
+		for (int j = 0; j < nevs; j++) {
+			if (evs[j].ctx == ctx && evs[j].kind == kind) {
+				struct tu_ev e = evs[j];
+
+				evs[j].kind = 0;	/* consumed */
+				pthread_mutex_unlock(&seen_lock);
+				return e;
+			}
+		}
+		pthread_mutex_unlock(&seen_lock);
+		struct timespec ts = { 0, 10 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("no event %d for ctx %p within %d ms", kind, ctx, ms);
+	return (struct tu_ev){ 0 };
+}
+
+/* Events of a kind for ctx not yet consumed. */
+static int
+count_ev(void *ctx, int kind)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&seen_lock);
+	for (int j = 0; j < nevs; j++)
+		n += evs[j].ctx == ctx && evs[j].kind == kind;
+	pthread_mutex_unlock(&seen_lock);
+	return n;
+}
 
 static int
 nrequests(void)
@@ -86,6 +168,8 @@ setup(void **state)
 	cfg.tcp_idle = 1;
 	cfg.tcp_max_conns = 16;
 	txn_set_tu(&tu);
+	txn_set_timers(&(struct txn_timer_cfg){ .t1 = 100, .t2 = 400, .t4 = 500,
+						 .timer_c = 180000 });
 	assert_int_equal(sip_start(&cfg, NULL), 0);
 	assert_int_equal(sip_tp_bound(0, sa), 0);
 	port = xr_sa_port(sa);
@@ -465,6 +549,293 @@ tcp_max_conns(void **state)
 		close(fds[i]);
 }
 
+/* ---- client transactions at run time ---------------------------------------- */
+
+/* A UDP "UAS" the client transactions talk to. */
+static int
+uas_udp(struct sip_dest *d)
+{
+	uint16_t p;
+	int fd = udp_client(&p);
+
+	memset(d, 0, sizeof(*d));
+	assert_int_equal(xr_sa_parse(&d->addr, "127.0.0.1:0", -1), 0);
+	xr_sa_set_port(&d->addr, p);
+	d->tp = SIP_TP_UDP;
+	d->sock = -1;
+	return fd;
+}
+
+static int
+make_req(char *buf, size_t cap, const char *method, const char *branch, const char *callid,
+	 const char *tp)
+{
+	union xr_sa local;
+
+	assert_int_equal(sip_tp_bound(0, &local), 0);
+	return snprintf(buf, cap,
+			"%s sip:bob@127.0.0.1 SIP/2.0\r\n"
+			"Via: SIP/2.0/%s 127.0.0.1:%u;branch=%s\r\n"
+			"Route: <sip:127.0.0.1;lr>\r\n"
+			"From: <sip:alice@example.com>;tag=c1\r\n"
+			"To: <sip:bob@example.com>\r\n"
+			"Call-ID: %s\r\n"
+			"CSeq: 5 %s\r\n"
+			"Max-Forwards: 70\r\n"
+			"Content-Length: 0\r\n\r\n",
+			method, tp, xr_sa_port(&local), branch, callid, method);
+}
+
+/* A response to request req (as received by the UAS) with status line sl. */
+static int
+make_resp(char *out, size_t cap, const char *req, const char *sl, const char *totag)
+{
+	struct sip_msg *m = calloc(1, sizeof(*m));
+	struct sip_err e;
+	size_t off;
+	const struct sip_hdr *h;
+
+	assert_int_equal(sip_msg_parse(m, req, strlen(req), &e), 0);
+	off = (size_t)snprintf(out, cap, "SIP/2.0 %s\r\n", sl);
+	for (h = sip_msg_hdr(m, SIP_HDR_VIA); h; h = sip_msg_hdr_next(m, h))
+		off += (size_t)snprintf(out + off, cap - off, "%.*s", h->raw.len, h->raw.s);
+	off += (size_t)snprintf(out + off, cap - off, "%.*s", SIP_STR_FMT(sip_msg_hdr(m, SIP_HDR_FROM)->raw));
+	off += (size_t)snprintf(out + off, cap - off, "To: <sip:bob@example.com>;tag=%s\r\n", totag);
+	off += (size_t)snprintf(out + off, cap - off, "%.*s", SIP_STR_FMT(sip_msg_hdr(m, SIP_HDR_CALL_ID)->raw));
+	off += (size_t)snprintf(out + off, cap - off, "%.*s", SIP_STR_FMT(sip_msg_hdr(m, SIP_HDR_CSEQ)->raw));
+	off += (size_t)snprintf(out + off, cap - off, "Content-Length: 0\r\n\r\n");
+	free(m);
+	return (int)off;
+}
+
+static void
+uas_send(int fd, const char *buf)
+{
+	struct sockaddr_in a = server_addr();
+
+	assert_true(sendto(fd, buf, strlen(buf), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+}
+
+/* Timer E retransmits (T1 = 100 ms doubling to T2 = 400 ms); the 200 stops it. */
+static void
+client_nict_retransmit(void **state)
+{
+	static int ctx;
+	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX];
+	struct sip_dest d;
+	struct txn *ct;
+	struct tu_ev e;
+	int fd, n = 0;
+
+	(void)state;
+	fd = uas_udp(&d);
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "OPTIONS", branch, "cn1@test", "UDP");
+	ct = txn_client_new(&d, branch, req, strlen(req), &ctx);
+	assert_non_null(ct);
+	/* the request and 3 retransmissions (100, 300, 700 ms) within 1 s */
+	for (int i = 0; i < 20; i++) {
+		int r = recv_wait(fd, got, sizeof(got), 50);
+
+		if (r > 0) {
+			assert_string_equal(got, req);
+			n++;
+		}
+		if (i == 19 || n == 4)
+			break;
+	}
+	assert_int_equal(n, 4);
+	make_resp(resp, sizeof(resp), got, "200 OK", "u1");
+	uas_send(fd, resp);
+	e = wait_ev(&ctx, EV_RESP, 1000);
+	assert_int_equal(e.code, 200);
+	/* no more retransmissions; K = T4 ends it */
+	assert_true(recv_wait(fd, got, sizeof(got), 600) < 0);
+	e = wait_ev(&ctx, EV_GONE, 1000);
+	assert_int_equal(e.why, TXN_DONE);
+	close(fd);
+}
+
+/* Timer F: no answer at all: failure(408, TXN_TIMEOUT), then gone. */
+static void
+client_nict_timeout(void **state)
+{
+	static int ctx;
+	char req[1024], branch[TXN_BRANCH_MAX];
+	struct sip_dest d;
+	struct tu_ev e;
+	int fd;
+
+	(void)state;
+	txn_set_timers(&(struct txn_timer_cfg){ .t1 = 20, .t2 = 80, .t4 = 100, .timer_c = 180000 });
+	fd = uas_udp(&d);
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "OPTIONS", branch, "cn2@test", "UDP");
+	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	e = wait_ev(&ctx, EV_FAIL, 3000);	/* F = 64 * 20 ms */
+	assert_int_equal(e.code, 408);
+	assert_int_equal(e.why, TXN_TIMEOUT);
+	e = wait_ev(&ctx, EV_GONE, 1000);
+	assert_int_equal(e.why, TXN_TIMEOUT);
+	assert_int_equal(count_ev(&ctx, EV_RESP), 0);
+	txn_set_timers(&(struct txn_timer_cfg){ .t1 = 100, .t2 = 400, .t4 = 500, .timer_c = 180000 });
+	close(fd);
+}
+
+/* INVITE: 180 and 486 to the TU; the ACK (§17.1.1.3) for each 486 copy. */
+static void
+client_ict_ack(void **state)
+{
+	static int ctx;
+	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX], want[128];
+	struct sip_dest d;
+	struct tu_ev e;
+	int fd;
+
+	(void)state;
+	fd = uas_udp(&d);
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "INVITE", branch, "ci1@test", "UDP");
+	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
+	make_resp(resp, sizeof(resp), got, "180 Ringing", "u2");
+	uas_send(fd, resp);
+	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 180);
+	make_resp(resp, sizeof(resp), got, "486 Busy Here", "u2");
+	uas_send(fd, resp);
+	e = wait_ev(&ctx, EV_RESP, 1000);
+	assert_int_equal(e.code, 486);
+	for (int i = 0; i < 2; i++) {
+		/* skip retransmitted INVITEs that crossed the 180 */
+		int r;
+
+		do {
+			r = recv_wait(fd, got, sizeof(got), 1000);
+			assert_true(r > 0);
+		} while (strncmp(got, "INVITE ", 7) == 0);
+		assert_memory_equal(got, "ACK sip:bob@127.0.0.1 SIP/2.0\r\n", 31);
+		snprintf(want, sizeof(want), "branch=%s\r\n", branch);
+		assert_non_null(strstr(got, want));
+		assert_non_null(strstr(got, "CSeq: 5 ACK\r\n"));
+		assert_non_null(strstr(got, "tag=u2"));
+		assert_non_null(strstr(got, "Route: <sip:127.0.0.1;lr>\r\n"));
+		if (i == 0)
+			uas_send(fd, resp);	/* the 486 again: ACK again, TU not told */
+	}
+	msleep(100);
+	assert_int_equal(count_ev(&ctx, EV_RESP), 0);
+	close(fd);
+}
+
+/* CANCEL (§9.1): built from the INVITE, its 200 absorbed, the 487 to the TU. */
+static void
+client_ict_cancel(void **state)
+{
+	static int ctx;
+	char req[1024], got[4096], cancel[4096], resp[2048], branch[TXN_BRANCH_MAX];
+	struct sip_dest d;
+	struct txn *ct;
+	int fd, r;
+
+	(void)state;
+	fd = uas_udp(&d);
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "INVITE", branch, "ci2@test", "UDP");
+	ct = txn_client_new(&d, branch, req, strlen(req), &ctx);
+	assert_non_null(ct);
+	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
+	make_resp(resp, sizeof(resp), got, "183 Session Progress", "u3");
+	uas_send(fd, resp);
+	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 183);
+	assert_int_equal(txn_client_cancel(ct), 0);
+	assert_int_equal(txn_client_cancel(ct), -EALREADY);
+	do {
+		r = recv_wait(fd, cancel, sizeof(cancel), 1000);
+		assert_true(r > 0);
+	} while (strncmp(cancel, "INVITE ", 7) == 0);
+	assert_memory_equal(cancel, "CANCEL sip:bob@127.0.0.1 SIP/2.0\r\n", 34);
+	assert_non_null(strstr(cancel, "CSeq: 5 CANCEL\r\n"));
+	assert_non_null(strstr(cancel, branch));
+	make_resp(resp, sizeof(resp), cancel, "200 OK", "u3");
+	uas_send(fd, resp);
+	make_resp(resp, sizeof(resp), got, "487 Request Terminated", "u3");
+	uas_send(fd, resp);
+	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 487);
+	msleep(100);
+	assert_int_equal(count_ev(&ctx, EV_RESP), 0);	/* the CANCEL's 200 was not ours */
+	close(fd);
+}
+
+/* Timer C (§16.8): after a provisional, CANCEL + failure(408, TXN_TIMER_C). */
+static void
+client_ict_timer_c(void **state)
+{
+	static int ctx;
+	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX];
+	struct sip_dest d;
+	struct tu_ev e;
+	int fd, r;
+
+	(void)state;
+	txn_set_timers(&(struct txn_timer_cfg){ .t1 = 100, .t2 = 400, .t4 = 500, .timer_c = 400 });
+	fd = uas_udp(&d);
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "INVITE", branch, "ci3@test", "UDP");
+	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
+	make_resp(resp, sizeof(resp), got, "180 Ringing", "u4");
+	uas_send(fd, resp);
+	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 180);
+	e = wait_ev(&ctx, EV_FAIL, 2000);
+	assert_int_equal(e.code, 408);
+	assert_int_equal(e.why, TXN_TIMER_C);
+	do {
+		r = recv_wait(fd, got, sizeof(got), 1000);
+		assert_true(r > 0);
+	} while (strncmp(got, "INVITE ", 7) == 0);
+	assert_memory_equal(got, "CANCEL ", 7);
+	txn_set_timers(&(struct txn_timer_cfg){ .t1 = 100, .t2 = 400, .t4 = 500, .timer_c = 180000 });
+	close(fd);
+}
+
+/* Over TCP: an outgoing connection, the response read back on it, no retransmissions. */
+static void
+client_tcp(void **state)
+{
+	static int ctx;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(a);
+	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX];
+	struct sip_dest d;
+	int lfd, cfd, r;
+
+	(void)state;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &sl), 0);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(xr_sa_parse(&d.addr, "127.0.0.1:0", -1), 0);
+	xr_sa_set_port(&d.addr, ntohs(a.sin_port));
+	d.tp = SIP_TP_TCP;
+	d.sock = -1;
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "OPTIONS", branch, "ct1@test", "TCP");
+	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	r = recv_wait(cfd, got, sizeof(got), 1000);
+	assert_int_equal(r, (int)strlen(req));
+	assert_true(recv_wait(cfd, got + r, sizeof(got) - (size_t)r, 400) < 0);	/* no E */
+	make_resp(resp, sizeof(resp), got, "200 OK", "u5");
+	assert_int_equal(write(cfd, resp, strlen(resp)), (ssize_t)strlen(resp));
+	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 200);
+	assert_int_equal(wait_ev(&ctx, EV_GONE, 1000).why, TXN_DONE);	/* K = 0 */
+	close(cfd);
+	close(lfd);
+}
+
 int
 main(void)
 {
@@ -479,6 +850,12 @@ main(void)
 		cmocka_unit_test(tcp_split),
 		cmocka_unit_test(tcp_idle),
 		cmocka_unit_test(tcp_max_conns),
+		cmocka_unit_test(client_nict_retransmit),
+		cmocka_unit_test(client_nict_timeout),
+		cmocka_unit_test(client_ict_ack),
+		cmocka_unit_test(client_ict_cancel),
+		cmocka_unit_test(client_ict_timer_c),
+		cmocka_unit_test(client_tcp),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
