@@ -240,6 +240,7 @@ op_add(struct sip_edit *e, const char *p, int del, struct sip_str ins)
 	op->del = del;
 	op->ins = ins;
 	op->seq = e->nops++;
+	op->body = false;
 	return 0;
 }
 
@@ -467,6 +468,7 @@ sip_edit_body(struct sip_edit *e, struct sip_str body, const struct sip_str *cty
 	rc = op_add(e, m->buf + m->hdr_end, m->body.len, body);
 	if (rc)
 		return rc;
+	e->ops[e->nops - 1].body = true;
 	num = scratch_printf(e, "%ld", body.len);
 	if (e->err)
 		return e->err;
@@ -480,7 +482,10 @@ sip_edit_body(struct sip_edit *e, struct sip_str body, const struct sip_str *cty
 		 : ins_hdr(e, hdrs_end(m), "Content-Type", *ctype);
 }
 
-/* Order: offset, then inserts before deletions at one offset, then call order. */
+/*
+ * Order: offset; at one offset header inserts, then the body, then
+ * deletions; then call order.
+ */
 static int
 op_cmp(const void *a, const void *b)
 {
@@ -488,6 +493,8 @@ op_cmp(const void *a, const void *b)
 
 	if (x->off != y->off)
 		return x->off < y->off ? -1 : 1;
+	if (x->body != y->body)
+		return x->body ? 1 : -1;
 	if ((x->del > 0) != (y->del > 0))
 		return x->del > 0 ? 1 : -1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
@@ -501,6 +508,8 @@ sip_edit_build(const struct sip_edit *e, char *out, size_t cap)
 	struct wbuf w = { out, cap, 0, false };
 	const char *start = m->is_request ? m->method_str.s : m->version.s;
 	int cur, i, end = m->len;
+	/* the datagram ended after its last header, without the empty line */
+	bool noblank = hdrs_end(m) == m->buf + m->hdr_end;
 
 	if (e->err)
 		return e->err;
@@ -511,10 +520,16 @@ sip_edit_build(const struct sip_edit *e, char *out, size_t cap)
 		if (ops[i].off < cur || ops[i].off + ops[i].del > end)
 			return -EINVAL;
 		w_put(&w, m->buf + cur, (size_t)(ops[i].off - cur));
+		if (ops[i].body && noblank) {
+			w_put(&w, "\r\n", 2);
+			noblank = false;
+		}
 		w_str(&w, ops[i].ins);
 		cur = ops[i].off + ops[i].del;
 	}
 	w_put(&w, m->buf + cur, (size_t)(end - cur));
+	if (noblank)
+		w_put(&w, "\r\n", 2);
 	if (w.ovf)
 		return -ENOSPC;
 	return (int)w.n;

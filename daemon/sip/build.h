@@ -9,6 +9,7 @@
 #ifndef XR_SIP_BUILD_H
 #define XR_SIP_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sip/msg.h"
@@ -43,6 +44,7 @@ struct sip_edit_op {
 	int		 del;	/* bytes of m->buf removed from off */
 	struct sip_str	 ins;	/* bytes inserted at off (before what follows) */
 	int		 seq;	/* insertion order, keeps inserts at one off stable */
+	bool		 body;	/* the body replacement: last at its offset */
 };
 
 /*
@@ -101,7 +103,10 @@ int	sip_edit_add_hdr(struct sip_edit *e, struct sip_str name, struct sip_str val
 int	sip_edit_body(struct sip_edit *e, struct sip_str body, const struct sip_str *ctype);
 
 /*
- * Apply every edit to a copy of m into out.  Returns the new length,
+ * Apply every edit to a copy of m into out (from the start line to the end
+ * of the Content-Length body: leading CRLFs and trailing datagram bytes are
+ * dropped; a datagram that ended without the empty line gets one).
+ * Returns the new length,
  * -ENOSPC when out is too small, -EINVAL when edits overlap, or the first
  * error recorded by an edit call.  e and m are left unchanged.
  */

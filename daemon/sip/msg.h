@@ -262,6 +262,7 @@ int	sip_via_parse(struct sip_str s, struct sip_via *v);
 
 /* ---- the message ----------------------------------------------------- */
 
+/* About 8 KB: keep one per worker or per transaction, not on small stacks. */
 struct sip_msg {
 	const char	*buf;		/* the caller's buffer */
 	int		 len;		/* bytes of this message (ends at Content-Length) */
@@ -356,9 +357,13 @@ const struct sip_hdr *sip_msg_hdr_by_name(const struct sip_msg *m, const char *n
 
 /*
  * Iteration over comma-separated values across every header of one type
- * (RFC 3261 §7.3.1): commas inside quotes, <> and (for
- * WWW-/Proxy-Authenticate/-Authorization: never split) are not separators.
- * Empty elements are skipped.  Start with struct sip_iter it = {0}.
+ * (RFC 3261 §7.3.1).  Commas inside quotes or <> are not separators; only
+ * list types are split (Via, Contact, Route, Record-Route, Path, Require,
+ * Proxy-Require, Supported, Unsupported, Allow, Accept, Content-Encoding,
+ * Allow-Events, Accept-/Reject-Contact, Request-Disposition); any other
+ * type yields each header's whole value (Date, auth headers...).  Empty
+ * elements are skipped.  SIP_HDR_OTHER yields nothing (use
+ * sip_msg_hdr_by_name).  Start with struct sip_iter it = {0}.
  */
 struct sip_iter {
 	int	hdr;	/* index in m->hdrs, 0 = start */

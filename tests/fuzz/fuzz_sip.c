@@ -120,11 +120,6 @@ build_forward(const struct sip_msg *m)
 		(void)sip_edit_pop_via(&e);
 	}
 	n = sip_edit_build(&e, out2, sizeof(out2));
-	/* a message whose datagram lost its final CRLF is copied as it came */
-	if (n > 0 && m->body.len == 0 && m->hdr_end == m->len &&
-	    (m->len < 2 || memcmp(m->buf + m->len - 2, "\n\n", 2) != 0) &&
-	    (m->len < 4 || memcmp(m->buf + m->len - 4, "\r\n\r\n", 4) != 0))
-		return;
 	if (n > 0 && (m->is_request || m->nvia > 1))
 		reparse(out2, n);
 }

@@ -387,6 +387,21 @@ test_forward_compact_and_absent(void **state)
 	assert_int_equal(sip_msg_ctype(&RES, &c), 0);
 	assert_slice(c.type, "text");
 	assert_slice(RES.call_id, "cpt@x");
+
+	/* a datagram without the empty line: the copy gets one, before the body */
+	parse_in("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n");
+	sip_edit_init(&e, &REQ);
+	assert_int_equal(sip_edit_body(&e, SIP_STR("xyz"), &ct), 0);
+	assert_int_equal(sip_edit_add_hdr(&e, SIP_STR("X-Late"), SIP_STR("2")), 0);
+	n = sip_edit_build(&e, out, sizeof(out));
+	parse_out(n);
+	assert_slice(RES.body, "xyz");
+	assert_slice(sip_msg_hdr_by_name(&RES, "X-Late")->value, "2");
+	assert_int_equal(RES.content_length, 3);
+	sip_edit_init(&e, &REQ);
+	n = sip_edit_build(&e, out, sizeof(out));
+	assert_int_equal(n, REQ.len + 2);
+	assert_memory_equal(out + n - 4, "\r\n\r\n", 4);
 }
 
 static void
