@@ -870,6 +870,65 @@ test_kernel_does_not_forward(void **state)
 	assert_int_equal(apply_sysctls(), 0);
 }
 
+/* ---- verdicts carried out ---- */
+
+/*
+ * Rows only see a return code; here the verdicts are carried out for real
+ * (BPF_F_TEST_XDP_LIVE_FRAMES): a redirect through xr_tx_ports must leave
+ * by vb0 and an XDP_TX by va0, and arrive on the veth peer byte for byte.
+ * The peers get GRO (NAPI) so that veth accepts the redirected frames.
+ */
+static void
+live_case(const struct row *r, const char *peer_if)
+{
+	uint8_t in[PKT_MAX], exp[PKT_MAX], rx[PKT_MAX];
+	struct xr_flow_key k;
+	struct xdp_md ctx;
+	size_t inlen, elen;
+	bool seen = false;
+	int fd, i;
+	ssize_t n;
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+
+	row_setup(&sk_lo, r, &k);
+	inlen = build_frame(in, &r->in);
+	elen = build_frame(exp, &r->out);
+	fd = packet_socket(peer_if);
+	assert_true(fd >= 0);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.data_end = (__u32)inlen;
+	ctx.ingress_ifindex = if_nametoindex(r->ingress);
+	topts.data_in = in;
+	topts.data_size_in = (__u32)inlen;
+	topts.ctx_in = &ctx;
+	topts.ctx_size_in = sizeof(ctx);
+	topts.repeat = 1;
+	topts.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+	assert_int_equal(bpf_prog_test_run_opts(sk_lo.fp.prog_fd, &topts), 0);
+	for (i = 0; i < 5 && !seen; i++) {
+		while ((n = recv(fd, rx, sizeof(rx), 0)) > 0) {
+			if ((size_t)n == elen && memcmp(rx, exp, elen) == 0) {
+				seen = true;
+				break;
+			}
+		}
+	}
+	close(fd);
+	if (!seen)
+		fail_msg("live \"%s\": expected frame not seen on %s", r->name, peer_if);
+	assert_int_equal(fp_flow_del(&sk_lo.fp, &k), 0);
+}
+
+static void
+test_live_frames(void **state)
+{
+	assert_int_equal(sh("ethtool -K va1 gro on >/dev/null 2>&1"), 0);
+	assert_int_equal(sh("ethtool -K vb1 gro on >/dev/null 2>&1"), 0);
+	live_case(&rows[0], "vb1");	/* hit IPv4, redirect to vb0 */
+	live_case(&rows[1], "va1");	/* hit IPv4, XDP_TX on va0 */
+	live_case(&rows[2], "vb1");	/* hit IPv6, redirect to vb0 */
+}
+
 /* ---- set-up ---- */
 
 static void
@@ -983,19 +1042,20 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 4, sizeof(*tests));
+	tests = calloc(n + 5, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
 	tests[1] = (struct CMUnitTest)cmocka_unit_test(test_flow_lifecycle);
 	tests[2] = (struct CMUnitTest)cmocka_unit_test(test_kernel_does_not_forward);
 	tests[3] = (struct CMUnitTest)cmocka_unit_test(test_percpu_sums);
+	tests[4] = (struct CMUnitTest)cmocka_unit_test(test_live_frames);
 	for (i = 0; i < n; i++) {
-		tests[i + 4].name = rows[i].name;
-		tests[i + 4].test_func = test_row;
-		tests[i + 4].initial_state = &rows[i];
+		tests[i + 5].name = rows[i].name;
+		tests[i + 5].test_func = test_row;
+		tests[i + 5].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 4, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 5, NULL, NULL);
 	free(tests);
 	xrelay__destroy(sk_in.skel);
 	xrelay__destroy(sk_lo.skel);
