@@ -416,7 +416,7 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 	struct media_session *s;
 	int pa, pb, err;
 
-	if (!M.inited)
+	if (!M.inited || !a || (b_known && !b))
 		return -EINVAL;
 	if (xr_sa_port(a) == 0 || (b_known && xr_sa_port(b) == 0))
 		return -EINVAL;
@@ -520,7 +520,8 @@ media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_s
 	bool changed;
 	int err = 0;
 
-	if ((side != MEDIA_A && side != MEDIA_B) || dir < MEDIA_SENDRECV || dir > MEDIA_INACTIVE)
+	if ((side != MEDIA_A && side != MEDIA_B) || dir < MEDIA_SENDRECV ||
+	    dir > MEDIA_INACTIVE || !remote)
 		return -EINVAL;
 	rcu_read_lock();
 	s = session_find(id);
