@@ -41,7 +41,12 @@ struct tp_rx {
 void
 sip_tp_stats(struct sip_tp_stats *out)
 {
-	*out = tp_stats;	/* a relaxed snapshot: counters only */
+	const uint64_t *in = (const uint64_t *)&tp_stats;
+	uint64_t *o = (uint64_t *)out;
+
+	/* a relaxed snapshot, counter by counter (all are uint64_t) */
+	for (size_t i = 0; i < sizeof(tp_stats) / sizeof(uint64_t); i++)
+		o[i] = __atomic_load_n(&in[i], __ATOMIC_RELAXED);
 }
 
 int
