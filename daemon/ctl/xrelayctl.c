@@ -450,6 +450,8 @@ static const struct ctl_cmd commands[] = {
 	{ { "flows" }, 0, "", "flows", NULL, print_flows,
 	  "media flows: latching, kernel and userspace counters" },
 	{ { "regs" }, 0, "", "regs", NULL, print_generic, "registered contacts" },
+	{ { "proxy", "stats" }, 0, "", "proxy.stats", NULL, print_generic,
+	  "proxy and registrar counters" },
 	{ { "stats" }, 0, "", "stats", NULL, print_stats, "XDP counters and media statistics" },
 	{ { "metrics" }, 0, "", "metrics", NULL, print_raw, "Prometheus text format" },
 	{ { "media", "create" }, 2, "ADDR:PORT ADDR:PORT", "media.create", args_media_create,

@@ -396,6 +396,26 @@ test_socket(void **state)
 	assert_non_null(strstr(cx.replies[2], "unknown command 'nope'"));
 	assert_non_null(strstr(cx.long_reply, "request line longer than"));
 
+	/* The client cap: 32 connections are served, the 33rd is told why and closed. */
+	int many[33];
+	char busy[256];
+	for (int i = 0; i < 33; i++) {
+		many[i] = client_connect(path);
+		assert_true(many[i] >= 0);
+		ev_run(loop, EVRUN_NOWAIT);	/* accept it */
+	}
+	assert_int_equal(read_line(many[32], busy, sizeof(busy)), 0);
+	assert_string_equal(busy, "{\"ok\":false,\"error\":\"too many control clients\"}");
+	(void)!write(many[0], "{\"cmd\":\"echo\"}\n", 15);
+	for (int i = 0; i < 5; i++)
+		ev_run(loop, EVRUN_NOWAIT);
+	assert_int_equal(read_line(many[0], busy, sizeof(busy)), 0);
+	assert_string_equal(busy, "{\"ok\":true,\"result\":null}");
+	for (int i = 0; i < 33; i++)
+		close(many[i]);
+	for (int i = 0; i < 5; i++)
+		ev_run(loop, EVRUN_NOWAIT);	/* notice the closes */
+
 	ctl_stop();
 	assert_int_equal(stat(path, &st), -1);	/* the socket is removed */
 
@@ -414,10 +434,21 @@ test_socket(void **state)
 	assert_int_equal(ctl_start(loop, path), -EEXIST);
 	unlink(path);
 
+	/* mkdir -p of missing parents. */
+	char deep[108];
+	snprintf(deep, sizeof(deep), "%s/x/y/ctl.sock", dir);
+	assert_int_equal(ctl_start(loop, deep), 0);
+	assert_int_equal(stat(deep, &st), 0);
+	ctl_stop();
+	snprintf(deep, sizeof(deep), "%s/x/y", dir);
+	assert_int_equal(rmdir(deep), 0);
+	snprintf(deep, sizeof(deep), "%s/x", dir);
+	assert_int_equal(rmdir(deep), 0);
+
 	rmdir(parent);
 	snprintf(parent, sizeof(parent), "%s/run", dir);
 	rmdir(parent);
-	rmdir(dir);
+	assert_int_equal(rmdir(dir), 0);
 	ev_loop_destroy(loop);
 }
 
