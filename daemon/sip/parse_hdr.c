@@ -10,68 +10,75 @@
 #include "sip/msg.h"
 #include "sip/parse_int.h"
 
+#define H(n, c)	{ n, sizeof(n) - 1, c }
 static const struct {
 	const char	*name;
+	int		 len;
 	char		 compact;	/* 0 when none */
 } hdr_tab[SIP_HDR__NUM] = {
-	[SIP_HDR_OTHER]			= { "",				0 },
-	[SIP_HDR_VIA]			= { "Via",			'v' },
-	[SIP_HDR_FROM]			= { "From",			'f' },
-	[SIP_HDR_TO]			= { "To",			't' },
-	[SIP_HDR_CALL_ID]		= { "Call-ID",			'i' },
-	[SIP_HDR_CSEQ]			= { "CSeq",			0 },
-	[SIP_HDR_MAX_FORWARDS]		= { "Max-Forwards",		0 },
-	[SIP_HDR_CONTACT]		= { "Contact",			'm' },
-	[SIP_HDR_CONTENT_LENGTH]	= { "Content-Length",		'l' },
-	[SIP_HDR_CONTENT_TYPE]		= { "Content-Type",		'c' },
-	[SIP_HDR_CONTENT_ENCODING]	= { "Content-Encoding",		'e' },
-	[SIP_HDR_ROUTE]			= { "Route",			0 },
-	[SIP_HDR_RECORD_ROUTE]		= { "Record-Route",		0 },
-	[SIP_HDR_EXPIRES]		= { "Expires",			0 },
-	[SIP_HDR_MIN_EXPIRES]		= { "Min-Expires",		0 },
-	[SIP_HDR_REQUIRE]		= { "Require",			0 },
-	[SIP_HDR_PROXY_REQUIRE]		= { "Proxy-Require",		0 },
-	[SIP_HDR_SUPPORTED]		= { "Supported",		'k' },
-	[SIP_HDR_UNSUPPORTED]		= { "Unsupported",		0 },
-	[SIP_HDR_ALLOW]			= { "Allow",			0 },
-	[SIP_HDR_ACCEPT]		= { "Accept",			0 },
-	[SIP_HDR_DATE]			= { "Date",			0 },
-	[SIP_HDR_SUBJECT]		= { "Subject",			's' },
-	[SIP_HDR_EVENT]			= { "Event",			'o' },
-	[SIP_HDR_ALLOW_EVENTS]		= { "Allow-Events",		'u' },
-	[SIP_HDR_REFER_TO]		= { "Refer-To",			'r' },
-	[SIP_HDR_REFERRED_BY]		= { "Referred-By",		'b' },
-	[SIP_HDR_SESSION_EXPIRES]	= { "Session-Expires",		'x' },
-	[SIP_HDR_IDENTITY]		= { "Identity",			'y' },
-	[SIP_HDR_ACCEPT_CONTACT]	= { "Accept-Contact",		'a' },
-	[SIP_HDR_REJECT_CONTACT]	= { "Reject-Contact",		'j' },
-	[SIP_HDR_REQUEST_DISPOSITION]	= { "Request-Disposition",	'd' },
-	[SIP_HDR_AUTHORIZATION]		= { "Authorization",		0 },
-	[SIP_HDR_PROXY_AUTHORIZATION]	= { "Proxy-Authorization",	0 },
-	[SIP_HDR_WWW_AUTHENTICATE]	= { "WWW-Authenticate",		0 },
-	[SIP_HDR_PROXY_AUTHENTICATE]	= { "Proxy-Authenticate",	0 },
-	[SIP_HDR_USER_AGENT]		= { "User-Agent",		0 },
-	[SIP_HDR_SERVER]		= { "Server",			0 },
-	[SIP_HDR_TIMESTAMP]		= { "Timestamp",		0 },
-	[SIP_HDR_PATH]			= { "Path",			0 },
-	[SIP_HDR_RETRY_AFTER]		= { "Retry-After",		0 },
+	[SIP_HDR_OTHER]			= H("", 0),
+	[SIP_HDR_VIA]			= H("Via", 'v'),
+	[SIP_HDR_FROM]			= H("From", 'f'),
+	[SIP_HDR_TO]			= H("To", 't'),
+	[SIP_HDR_CALL_ID]		= H("Call-ID", 'i'),
+	[SIP_HDR_CSEQ]			= H("CSeq", 0),
+	[SIP_HDR_MAX_FORWARDS]		= H("Max-Forwards", 0),
+	[SIP_HDR_CONTACT]		= H("Contact", 'm'),
+	[SIP_HDR_CONTENT_LENGTH]	= H("Content-Length", 'l'),
+	[SIP_HDR_CONTENT_TYPE]		= H("Content-Type", 'c'),
+	[SIP_HDR_CONTENT_ENCODING]	= H("Content-Encoding", 'e'),
+	[SIP_HDR_ROUTE]			= H("Route", 0),
+	[SIP_HDR_RECORD_ROUTE]		= H("Record-Route", 0),
+	[SIP_HDR_EXPIRES]		= H("Expires", 0),
+	[SIP_HDR_MIN_EXPIRES]		= H("Min-Expires", 0),
+	[SIP_HDR_REQUIRE]		= H("Require", 0),
+	[SIP_HDR_PROXY_REQUIRE]		= H("Proxy-Require", 0),
+	[SIP_HDR_SUPPORTED]		= H("Supported", 'k'),
+	[SIP_HDR_UNSUPPORTED]		= H("Unsupported", 0),
+	[SIP_HDR_ALLOW]			= H("Allow", 0),
+	[SIP_HDR_ACCEPT]		= H("Accept", 0),
+	[SIP_HDR_DATE]			= H("Date", 0),
+	[SIP_HDR_SUBJECT]		= H("Subject", 's'),
+	[SIP_HDR_EVENT]			= H("Event", 'o'),
+	[SIP_HDR_ALLOW_EVENTS]		= H("Allow-Events", 'u'),
+	[SIP_HDR_REFER_TO]		= H("Refer-To", 'r'),
+	[SIP_HDR_REFERRED_BY]		= H("Referred-By", 'b'),
+	[SIP_HDR_SESSION_EXPIRES]	= H("Session-Expires", 'x'),
+	[SIP_HDR_IDENTITY]		= H("Identity", 'y'),
+	[SIP_HDR_ACCEPT_CONTACT]	= H("Accept-Contact", 'a'),
+	[SIP_HDR_REJECT_CONTACT]	= H("Reject-Contact", 'j'),
+	[SIP_HDR_REQUEST_DISPOSITION]	= H("Request-Disposition", 'd'),
+	[SIP_HDR_AUTHORIZATION]		= H("Authorization", 0),
+	[SIP_HDR_PROXY_AUTHORIZATION]	= H("Proxy-Authorization", 0),
+	[SIP_HDR_WWW_AUTHENTICATE]	= H("WWW-Authenticate", 0),
+	[SIP_HDR_PROXY_AUTHENTICATE]	= H("Proxy-Authenticate", 0),
+	[SIP_HDR_USER_AGENT]		= H("User-Agent", 0),
+	[SIP_HDR_SERVER]		= H("Server", 0),
+	[SIP_HDR_TIMESTAMP]		= H("Timestamp", 0),
+	[SIP_HDR_PATH]			= H("Path", 0),
+	[SIP_HDR_RETRY_AFTER]		= H("Retry-After", 0),
 };
+#undef H
 
 enum sip_hdr_type
 sip_hdr_type_from_name(struct sip_str name)
 {
+	char c0;
 	int t;
 
+	if (name.len <= 0)
+		return SIP_HDR_OTHER;
+	c0 = (char)(name.s[0] | 0x20);
 	if (name.len == 1) {
-		char c = (char)(name.s[0] | 0x20);
-
 		for (t = 1; t < SIP_HDR__NUM; t++)
-			if (hdr_tab[t].compact == c)
+			if (hdr_tab[t].compact == c0)
 				return (enum sip_hdr_type)t;
 		return SIP_HDR_OTHER;
 	}
+	/* cheap filters first: length and first letter, then the full compare */
 	for (t = 1; t < SIP_HDR__NUM; t++)
-		if (sip_str_caseeq_cstr(name, hdr_tab[t].name))
+		if (hdr_tab[t].len == name.len && (hdr_tab[t].name[0] | 0x20) == c0 &&
+		    strncasecmp(name.s, hdr_tab[t].name, (size_t)name.len) == 0)
 			return (enum sip_hdr_type)t;
 	return SIP_HDR_OTHER;
 }

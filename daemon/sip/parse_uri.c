@@ -269,10 +269,7 @@ sip_uri_parse(struct sip_str s, struct sip_uri *u)
 	p = u->opaque.s;
 	end = p + u->opaque.len;
 	/* userinfo ends at the last '@': neither host, params nor headers hold one */
-	at = NULL;
-	for (q = p; q < end; q++)
-		if (*q == '@')
-			at = q;
+	at = memrchr(p, '@', (size_t)(end - p));
 	if (at) {
 		const char *colon = memchr(p, ':', at - p);
 
