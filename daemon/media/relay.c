@@ -36,7 +36,7 @@ static struct {
 	struct relay_cmd	*queue;
 	bool			 running;	/* the thread owns the loop */
 	bool			 stopping;
-	struct relay_totals	 tot;		/* relay thread writes, relaxed atomics */
+	struct relay_totals	 tot;		/* relay thread writes (STAT_ADD), others load */
 } R = {
 	.qlock = PTHREAD_MUTEX_INITIALIZER,
 	.qcond = PTHREAD_COND_INITIALIZER,
@@ -57,8 +57,9 @@ static struct {
 
 static __thread bool on_relay_thread;
 
+/* Counters have one writer, the relay thread: a plain add, published with a relaxed store. */
 #define STAT_ADD(field, v)	__atomic_store_n(&(field), (field) + (v), __ATOMIC_RELAXED)
-#define TOT_ADD(field, v)	__atomic_fetch_add(&R.tot.field, (v), __ATOMIC_RELAXED)
+#define TOT_ADD(field, v)	STAT_ADD(R.tot.field, v)
 
 uint64_t
 media_now_ns(void)
@@ -76,13 +77,13 @@ relay_on_thread(void)
 }
 
 static void
-log_latch(const struct media_leg *leg)
+log_latch(const struct media_leg *leg, const union xr_sa *src)
 {
 	char a[XR_SA_STRLEN];
 
 	logs(LS_MEDIA, LL_INFO, "session %llu side %c %s latched %s",
-		 (unsigned long long)leg->side->sess->id, leg->side->id == MEDIA_A ? 'A' : 'B',
-		 leg->id == MEDIA_RTP ? "RTP" : "RTCP", xr_sa_str(&leg->latched, a, sizeof(a)));
+	     (unsigned long long)leg->side->sess->id, leg->side->id == MEDIA_A ? 'A' : 'B',
+	     leg->id == MEDIA_RTP ? "RTP" : "RTCP", xr_sa_str(src, a, sizeof(a)));
 }
 
 /*
@@ -127,7 +128,7 @@ relay_batch(struct media_leg *leg)
 	int n, k = 0, drop_src = 0, drop_nodst = 0, drop_other = 0, sent = 0;
 	enum xr_latch policy = media_policy();
 	bool latched_now = false, have_dst, known;
-	union xr_sa dst;
+	union xr_sa dst, latched_src;
 	int out_fd;
 
 	n = recvmmsg(leg->fd, B.in, RELAY_BATCH, MSG_DONTWAIT, NULL);
@@ -158,6 +159,7 @@ relay_batch(struct media_leg *leg)
 			continue;
 		case LATCH_LATCH:
 			leg->latched = B.src[i];
+			latched_src = B.src[i];
 			latched_now = true;
 			break;
 		case LATCH_ACCEPT:
@@ -207,12 +209,13 @@ relay_batch(struct media_leg *leg)
 	TOT_ADD(drop_other, (uint64_t)drop_other);
 	if (latched_now) {
 		TOT_ADD(latched, 1);
-		log_latch(leg);
+		log_latch(leg, &latched_src);
 	}
 	if (drop_src)
-		media_debug("relay: session %llu side %c %s: %d packets from a wrong source",
-			    (unsigned long long)s->id, leg->side->id == MEDIA_A ? 'A' : 'B',
-			    leg->id == MEDIA_RTP ? "RTP" : "RTCP", drop_src);
+		log_ratelimited(LS_MEDIA, LL_DEBUG,
+				"relay: session %llu side %c %s: %d packets from a wrong source",
+				(unsigned long long)s->id, leg->side->id == MEDIA_A ? 'A' : 'B',
+				leg->id == MEDIA_RTP ? "RTP" : "RTCP", drop_src);
 	return n;
 }
 
