@@ -12,7 +12,9 @@
 #
 # Environment: FLOWS (sessions, default 100), DURATION (s per pass, default 10),
 # SIZE (RTP payload bytes, default 200), GEN_CPU (CPU of the generator, default 1),
-# PASSES (any of "xdp user plain", default all three).
+# PASSES (any of "xdp user plain", default all three), BPF_STATS=1 (turn on
+# kernel.bpf_stats_enabled during the XDP pass and print the relay program's
+# ns per packet; host-wide, restored after the pass, adds ~20-40 ns a run).
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
@@ -77,31 +79,55 @@ measure() {
 	wait "$sink" || xr_die "$name: sink failed: $(cat "$XR_TMP/$name.sink.json")"
 }
 
-# sessions : FLOWS media sessions gen:GPORT <-> sink:SPORT through the daemon;
-# the relay addresses side A must send to go to $XR_TMP/dsts, then a slow
-# warm-up lets every side A latch.
+# sessions : FLOWS media sessions gen:GPORT <-> sink:SPORT through the daemon
+# (`xrelayctl media create`; the control socket is a path, reachable from
+# here without entering the relay); the relay addresses side A must send to
+# go to $XR_TMP/dsts, then a slow warm-up lets every side A latch.
 sessions() {
-	local i out
-	: >"$XR_TMP/dsts"
+	local i
+	: >"$XR_TMP/sessions.json"
 	for i in $(seq 1 "$FLOWS"); do
-		out=$(xr_ctl --json media create $G4:$GPORT $S4:$SPORT) ||
-			xr_die "media create: $out"
-		echo "$out" >"$XR_TMP/session.json"
-		field "$XR_TMP/session.json" a relay >>"$XR_TMP/dsts"
+		"$XR_BUILD/xrelayctl" -s "$XR_CTL" --json media create $G4:$GPORT $S4:$SPORT \
+			>>"$XR_TMP/sessions.json" || xr_die "media create failed (session $i)"
 	done
+	python3 - "$XR_TMP/sessions.json" >"$XR_TMP/dsts" <<'EOF2' || xr_die "media create output"
+import json, sys
+text, dec, pos = open(sys.argv[1]).read(), json.JSONDecoder(), 0
+while True:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos == len(text):
+        break
+    doc, pos = dec.raw_decode(text, pos)
+    print(doc["a"]["relay"])
+EOF2
+	[ "$(wc -l <"$XR_TMP/dsts")" -eq "$FLOWS" ] || xr_die "expected $FLOWS sessions"
 	xr_ns g "$RF" gen --mode udp --src $G4:$GPORT --dst-file "$XR_TMP/dsts" \
 		--flows "$FLOWS" --count $((FLOWS * 5)) --rate 20000 --duration 5 >/dev/null ||
 		xr_die "warm-up failed"
 	sleep 1
 }
 
+# prog_stats : "run_time_ns run_cnt" of the XDP program on the relay's eth-g.
+prog_stats() {
+	local id
+	id=$(ip -n "${XR_PFX}r" -j -d link show eth-g | python3 -c '
+import json, sys
+print(json.load(sys.stdin)[0].get("xdp", {}).get("prog", {}).get("id", ""))')
+	[ -n "$id" ] || { echo "0 0"; return; }
+	bpftool -j prog show id "$id" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d.get("run_time_ns", 0), d.get("run_cnt", 0))'
+}
+
 # counter NAME : a kernel counter of the running daemon (xrelayctl stats).
 counter() {
-	xr_ctl --json stats >"$XR_TMP/stats.json" 2>/dev/null &&
+	"$XR_BUILD/xrelayctl" -s "$XR_CTL" --json stats >"$XR_TMP/stats.json" 2>/dev/null &&
 		field "$XR_TMP/stats.json" kernel "$1" 2>/dev/null || echo "?"
 }
 
-DAEMON_ARGS=(--sip 127.0.0.1:5060 --media $RG4 --media $RS4)
+DAEMON_ARGS=(--sip 127.0.0.1:5060 --media $RG4 --media $RS4 --media-timeout 0)
 xr_log "testbed up: $FLOWS flows, $SIZE-byte RTP payload, ${DURATION}s per pass," \
 	"generator on CPU $GEN_CPU"
 
@@ -112,7 +138,18 @@ for pass in $PASSES; do
 		xr_daemon_start "${DAEMON_ARGS[@]}" --xdp eth-g --xdp eth-s
 		sessions
 		before=$(counter fwd_redirect)
+		if [ "${BPF_STATS:-0}" = 1 ]; then
+			stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+			sysctl -qw kernel.bpf_stats_enabled=1
+			read -r t0 n0 < <(prog_stats)
+		fi
 		measure xdp --dst-file "$XR_TMP/dsts"
+		if [ "${BPF_STATS:-0}" = 1 ]; then
+			read -r t1 n1 < <(prog_stats)
+			sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+			[ "$n1" -gt "$n0" ] && xr_log "relay XDP program: $(((t1 - t0) / (n1 - n0)))" \
+				"ns per packet over $((n1 - n0)) runs (bpf_stats)"
+		fi
 		after=$(counter fwd_redirect)
 		xr_log "kernel fwd_redirect: $before -> $after"
 		xr_daemon_stop || xr_log "xrelayd exit status $?"
