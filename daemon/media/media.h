@@ -111,7 +111,7 @@ int	media_session_by_local(const union xr_sa *local, uint64_t *id,
  *    "dst": where its packets go | null, "forward": bool (dst known and the
  *    direction allows), "direction": "sendrecv"|"sendonly"|"recvonly"|"inactive",
  *    "kernel": {"packets", "bytes", "last_seen_ms_ago"} | null (no fast path),
- *    "userspace": {"packets", "bytes" (forwarded), "rx_packets", "dropped",
+ *    "userspace": {"packets", "bytes" (forwarded), "rx_packets", "rx_bytes", "dropped",
  *                  "dropped_wrong_source", "dropped_no_dest", "dropped_other",
  *                  "last_seen_ms_ago"}}
  * last_seen_ms_ago is -1 when nothing was seen.

@@ -806,6 +806,7 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 {
 	struct media_leg_stats st = {
 		.rx_packets = __atomic_load_n(&leg->st.rx_packets, __ATOMIC_RELAXED),
+		.rx_bytes = __atomic_load_n(&leg->st.rx_bytes, __ATOMIC_RELAXED),
 		.fwd_packets = __atomic_load_n(&leg->st.fwd_packets, __ATOMIC_RELAXED),
 		.fwd_bytes = __atomic_load_n(&leg->st.fwd_bytes, __ATOMIC_RELAXED),
 		.drop_source = __atomic_load_n(&leg->st.drop_source, __ATOMIC_RELAXED),
@@ -821,7 +822,7 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 				 "bytes", (json_int_t)ks.bytes,
 				 "last_seen_ms_ago", ms_ago(now, ks.last_seen_ns));
 	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:{s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "session", (json_int_t)s->id,
 			 "side", leg->side->id == MEDIA_A ? "A" : "B",
 			 "leg", leg->id == MEDIA_RTP ? "rtp" : "rtcp",
@@ -837,6 +838,7 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 			 "packets", (json_int_t)st.fwd_packets,
 			 "bytes", (json_int_t)st.fwd_bytes,
 			 "rx_packets", (json_int_t)st.rx_packets,
+			 "rx_bytes", (json_int_t)st.rx_bytes,
 			 "dropped", (json_int_t)(st.drop_source + st.drop_no_dest + st.drop_other),
 			 "dropped_wrong_source", (json_int_t)st.drop_source,
 			 "dropped_no_dest", (json_int_t)st.drop_no_dest,

@@ -451,6 +451,53 @@ test_update_remote(void **state)
 	parties_close(&p);
 }
 
+/* SDP a=rtcp (RFC 3605): RTCP on its own port, latched apart from RTP. */
+static void
+test_rtcp_attribute(void **state)
+{
+	struct parties p;
+	struct media_session_info si;
+	union xr_sa la, lb, la_c, lb_c, sa_c2 = SA("127.0.0.1:23005");
+	int a_c2 = party("127.0.0.1:23005");
+	uint64_t id;
+
+	start();
+	parties_open(&p);
+	assert_int_equal(media_session_create(&p.sa, &p.sb, &id), 0);
+	la = local_of(id, MEDIA_A, false);
+	lb = local_of(id, MEDIA_B, false);
+	la_c = local_of(id, MEDIA_A, true);
+	lb_c = local_of(id, MEDIA_B, true);
+	send_str(p.a, "rtp", &la);
+	expect_str(p.b, "rtp", &lb);
+	send_str(p.a_c, "rtcp", &la_c);
+	expect_str(p.b_c, "rtcp", &lb_c);
+
+	/* A's answer says a=rtcp:23005: only the RTCP leg unlatches. */
+	assert_int_equal(media_session_update_rtcp(id, MEDIA_A, &p.sa, &sa_c2, MEDIA_SENDRECV), 0);
+	assert_int_equal(media_session_info(id, &si), 0);
+	assert_true(xr_sa_eq(&si.side[MEDIA_A].latched_rtp, &p.sa));
+	assert_int_equal(si.side[MEDIA_A].latched_rtcp.sa.sa_family, 0);
+	send_str(p.b_c, "rtcp to A", &lb_c);
+	expect_str(a_c2, "rtcp to A", &la_c);
+	expect_nothing(p.a_c, 100);
+	send_str(p.a_c, "old rtcp port", &la_c);
+	expect_nothing(p.b_c, 200);
+	assert_int_equal(wait_num(id, "A", "rtcp", "dropped_wrong_source", 1), 1);
+	send_str(a_c2, "new rtcp port", &la_c);
+	expect_str(p.b_c, "new rtcp port", &lb_c);
+	assert_int_equal(media_session_info(id, &si), 0);
+	assert_true(xr_sa_eq(&si.side[MEDIA_A].latched_rtcp, &sa_c2));
+	/* RTP was never disturbed. */
+	send_str(p.a, "rtp again", &la);
+	expect_str(p.b, "rtp again", &lb);
+	union xr_sa v6 = SA("[::1]:4001");
+	assert_int_equal(media_session_update_rtcp(id, MEDIA_A, &p.sa, &v6, MEDIA_SENDRECV),
+			 -EINVAL);
+	close(a_c2);
+	parties_close(&p);
+}
+
 /* RFC 3264 section 5.1 / 6.1: the direction gates RTP; RTCP still flows. */
 static void
 test_direction(void **state)
@@ -948,6 +995,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_source_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_remote, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rtcp_attribute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion_releases_first_side, setup,
