@@ -4,7 +4,8 @@
  * 4475 torture message, judged as ../shared/sip-torture/README.md groups
  * them (valid: concrete field values; invalid: 400/505 with a reason;
  * application layer: parsed and exposing what the proxy decides on), plus
- * hand-written edge cases: limits, framing, URIs (§19.1.4), parameters.
+ * hand-written edge cases: limits, framing, URIs (§19.1.4), parameters,
+ * and the named cases of tests/data/sip/ (ok-, 400-, 505-*.sip).
  * Run from the repo root; the corpus is ../shared/sip-torture/rfc4475 or
  * $XR_TORTURE_DIR.  A missing corpus fails the test.
  */
@@ -21,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "sip/build.h"
 #include "sip/msg.h"
 
 #define assert_slice(sl, lit) do {						\
@@ -1208,6 +1210,128 @@ test_bad_header_lines(void **state)
 	assert_int_equal(M.nvia, 1);
 }
 
+/* Round trip: a response and a forwarded copy of an accepted message parse. */
+static void
+round_trip(const char *name)
+{
+	static char out[SIP_MAX_MSG_SIZE + 1024];
+	static struct sip_msg r;
+	struct sip_str tag = SIP_STR("rt1");
+	struct sip_err err;
+	struct sip_edit e;
+	int n;
+
+	sip_edit_init(&e, &M);
+	if (M.is_request) {
+		n = sip_build_response(out, sizeof(out), &M, 404, NULL, &tag, NULL, NULL, NULL);
+		if (n <= 0 || sip_msg_parse(&r, out, (size_t)n, &err))
+			fail_msg("%s: response does not parse", name);
+		assert_true(sip_str_eq(r.call_id, M.call_id));
+		assert_int_equal(r.nvia, M.nvia);
+		sip_edit_push_via(&e, SIP_STR("SIP/2.0/UDP 198.51.100.1;branch=z9hG4bKrt"));
+		sip_edit_dec_maxfwd(&e);
+		if (M.first[SIP_HDR_ROUTE] >= 0)
+			sip_edit_pop_route(&e);
+	} else {
+		sip_edit_pop_via(&e);
+	}
+	n = sip_edit_build(&e, out, sizeof(out));
+	if (n <= 0 || sip_msg_parse(&r, out, (size_t)n, &err))
+		fail_msg("%s: forwarded copy does not parse (%d)", name, n);
+	assert_int_equal(r.nvia, M.is_request ? M.nvia + 1 : M.nvia - 1);
+	assert_true(sip_str_eq(r.body, M.body));
+}
+
+static void
+test_data_dir(void **state)
+{
+	const char *dir = "tests/data/sip";
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int nok = 0, nbad = 0;
+
+	(void)state;
+	if (!d)
+		fail_msg("%s: %s (run from the repo root)", dir, strerror(errno));
+	while ((de = readdir(d))) {
+		char path[PATH_MAX];
+		struct sip_err err;
+		size_t l = strlen(de->d_name), n;
+		int rc, want;
+		FILE *f;
+
+		if (l < 5 || strcmp(de->d_name + l - 4, ".sip"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "rb");
+		assert_non_null(f);
+		n = fread(msgbuf, 1, sizeof(msgbuf), f);
+		fclose(f);
+		print_message("  %s\n", de->d_name);
+		rc = sip_msg_parse(&M, msgbuf, n, &err);
+		if (rc == 0 && M.is_request)
+			rc = sip_msg_check_request(&M, &err);
+		if (!strncmp(de->d_name, "ok-", 3)) {
+			if (rc)
+				fail_msg("%s: rejected %d %s", de->d_name, err.code, err.reason);
+			round_trip(de->d_name);
+			nok++;
+			continue;
+		}
+		want = atoi(de->d_name);
+		if (want != 400 && want != 505)
+			fail_msg("%s: name must start with ok-, 400- or 505-", de->d_name);
+		if (rc == 0)
+			fail_msg("%s: accepted, expected %d", de->d_name, want);
+		assert_int_equal(err.code, want);
+		assert_non_null(err.reason);
+		nbad++;
+	}
+	closedir(d);
+	assert_true(nok >= 6);
+	assert_true(nbad >= 9);
+}
+
+static void
+test_data_fields(void **state)
+{
+	struct sip_iter it = { 0 };
+	struct sip_contact c;
+	struct sip_err err;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	f = fopen("tests/data/sip/ok-register-contacts.sip", "rb");
+	assert_non_null(f);
+	n = fread(msgbuf, 1, sizeof(msgbuf), f);
+	fclose(f);
+	assert_int_equal(sip_msg_parse(&M, msgbuf, n, &err), 0);
+	assert_int_equal(M.expires, 3600);
+	assert_int_equal(sip_msg_contact_next(&M, &it, &c), 1);
+	assert_int_equal(c.expires, 600);
+	assert_int_equal(c.q, 900);
+	assert_int_equal(sip_msg_contact_next(&M, &it, &c), 1);
+	assert_slice(c.na.display, "Carol, mobile");
+	assert_int_equal(c.q, 100);
+	assert_int_equal(sip_msg_contact_next(&M, &it, &c), 1);
+	assert_slice(c.na.uri, "sip:carol@192.0.2.22;transport=tcp");
+	assert_int_equal(sip_msg_contact_next(&M, &it, &c), 0);
+
+	f = fopen("tests/data/sip/ok-ipv6.sip", "rb");
+	assert_non_null(f);
+	n = fread(msgbuf, 1, sizeof(msgbuf), f);
+	fclose(f);
+	assert_int_equal(sip_msg_parse(&M, msgbuf, n, &err), 0);
+	assert_int_equal(M.ruri_u.host_type, SIP_HOST_IPV6);
+	assert_slice(M.ruri_u.host, "[2001:db8::2]");
+	assert_int_equal(M.ruri_u.port, 5060);
+	assert_slice(M.ruri_u.transport, "tcp");
+	assert_slice(M.via1.host, "[2001:db8::1]");
+	assert_int_equal(M.via1.port, 5070);
+	assert_slice(M.call_id, "v6@2001:db8::1");
+}
+
 int
 main(void)
 {
@@ -1231,6 +1355,8 @@ main(void)
 		cmocka_unit_test(test_check_request),
 		cmocka_unit_test(test_hdr_lookup),
 		cmocka_unit_test(test_bad_header_lines),
+		cmocka_unit_test(test_data_dir),
+		cmocka_unit_test(test_data_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
