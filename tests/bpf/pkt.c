@@ -144,7 +144,7 @@ pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s)
 	}
 
 	for (i = 0; i < s->payload_len; i++)
-		buf[l4 + l4hdr + i] = (uint8_t)(0x80 + i * 7);
+		buf[l4 + l4hdr + i] = s->payload ? s->payload[i] : (uint8_t)(0x80 + i * 7);
 	if (proto == IPPROTO_UDP || proto == IPPROTO_TCP) {
 		uint16_t c;
 

@@ -36,6 +36,7 @@ struct pkt_spec {
 	bool		v6_frag;	/* put an IPv6 Fragment header before the L4 header */
 	bool		udp_csum_zero;	/* IPv4: send UDP checksum 0 (none) */
 	size_t		payload_len;	/* L4 payload bytes (a fixed pattern) */
+	const uint8_t	*payload;	/* when set: payload_len bytes used instead of the pattern */
 };
 
 /* Build the frame; returns its length, or 0 when it does not fit in cap. */

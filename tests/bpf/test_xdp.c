@@ -870,6 +870,178 @@ test_kernel_does_not_forward(void **state)
 	assert_int_equal(apply_sysctls(), 0);
 }
 
+/* ---- checksum edge cases ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+/* xorshift64*: deterministic, so a failure is reproducible. */
+static uint32_t
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static void
+rnd_sa(union xr_sa *sa, int v6)
+{
+	uint32_t w[4];
+	int i;
+
+	memset(sa, 0, sizeof(*sa));
+	for (i = 0; i < 4; i++)
+		w[i] = rnd();
+	if (v6) {
+		sa->sin6.sin6_family = AF_INET6;
+		memcpy(&sa->sin6.sin6_addr, w, 16);
+	} else {
+		sa->sin.sin_family = AF_INET;
+		sa->sin.sin_addr.s_addr = w[0];
+	}
+	xr_sa_set_port(sa, (uint16_t)(rnd() | 1));
+}
+
+/*
+ * Run in through a forwarding flow local <- peer => src -> dst (dst behind
+ * vb0) and compare with out, built from scratch; fails the test otherwise.
+ */
+static void
+check_rewrite(const char *what, const struct pkt_spec *in_spec, const struct pkt_spec *out_spec,
+	      uint8_t ttl)
+{
+	uint8_t in[PKT_MAX], out[PKT_MAX + 64], exp[PKT_MAX];
+	uint64_t c0[XR_CNT__MAX], c1[XR_CNT__MAX];
+	size_t inlen, elen, outlen;
+	struct xr_flow_key k;
+	struct xr_flow v;
+	const char *why;
+	__u32 retval;
+	int i;
+
+	fp_key_make(&k, &in_spec->dst);
+	fp_flow_make(&v, 1, &in_spec->src, LF, &out_spec->src, &out_spec->dst, ttl);
+	assert_int_equal(fp_flow_put(&sk_lo.fp, &k, &v), 0);
+	inlen = pkt_build(in, PKT_MAX, in_spec);
+	elen = pkt_build(exp, PKT_MAX, out_spec);
+	assert_true(inlen > 0 && elen > 0);
+	assert_int_equal(fp_counters(&sk_lo.fp, c0), 0);
+	retval = run_once(&sk_lo, "va0", in, inlen, out, sizeof(out), &outlen);
+	assert_int_equal(fp_counters(&sk_lo.fp, c1), 0);
+	for (i = 0; i < XR_CNT__MAX; i++)
+		if (c1[i] != c0[i] + (i == XR_CNT_fwd_redirect))
+			fprintf(stderr, "%s: counter %s +%llu\n", what, xr_cnt_names[i],
+				(unsigned long long)(c1[i] - c0[i]));
+	if (retval != XDP_REDIRECT) {
+		char a[XR_SA_STRLEN], b[XR_SA_STRLEN];
+
+		fprintf(stderr, "%s: %s -> %s, tos %#x\n", what,
+			xr_sa_str(&out_spec->src, a, sizeof(a)),
+			xr_sa_str(&out_spec->dst, b, sizeof(b)), in_spec->tos);
+	}
+	assert_int_equal(retval, XDP_REDIRECT);
+	assert_int_equal(c1[XR_CNT_fwd_redirect], c0[XR_CNT_fwd_redirect] + 1);
+	if (outlen != elen || memcmp(out, exp, elen) != 0) {
+		dump_mismatch(what, in, inlen, exp, elen, out, outlen);
+		fail_msg("%s: frame mismatch", what);
+	}
+	if (pkt_verify(out, outlen, &why) != 0)
+		fail_msg("%s: %s", what, why);
+	assert_int_equal(fp_flow_del(&sk_lo.fp, &k), 0);
+}
+
+/* Input and output specs of one random rewrite of family v6. */
+static void
+rnd_specs(struct pkt_spec *in, struct pkt_spec *out, uint8_t *payload, int v6)
+{
+	size_t i;
+
+	memset(in, 0, sizeof(*in));
+	pkt_mac(in->dmac, MAC_VA0);
+	pkt_mac(in->smac, MAC_PEER);
+	rnd_sa(&in->src, v6);
+	rnd_sa(&in->dst, v6);
+	in->ttl = (uint8_t)(rnd() | 1);
+	in->tos = (uint8_t)rnd();
+	in->ip_id = (uint16_t)rnd();
+	in->ip_opt_len = v6 ? 0 : (int)(rnd() % 11) * 4;
+	in->udp_csum_zero = !v6 && rnd() % 8 == 0;
+	in->payload_len = rnd() % 301;
+	for (i = 0; i < in->payload_len; i++)
+		payload[i] = (uint8_t)rnd();
+	in->payload = payload;
+
+	*out = *in;
+	pkt_mac(out->dmac, MAC_B2);
+	pkt_mac(out->smac, MAC_VB0);
+	/* The relay's own address: unicast (a multicast source fails the fib lookup). */
+	rnd_sa(&out->src, v6);
+	if (v6) {
+		out->src.sin6.sin6_addr.s6_addr[0] = (uint8_t)(0x20 | (rnd() & 0x1f));
+	} else {
+		uint8_t *a = (uint8_t *)&out->src.sin.sin_addr;
+
+		a[0] = (uint8_t)(1 + rnd() % 223);
+		if (a[0] == 127)
+			a[0] = 10;
+	}
+	assert_int_equal(xr_sa_parse_ip(&out->dst, v6 ? "fd02::2" : "10.2.0.2"), 0);
+	xr_sa_set_port(&out->dst, (uint16_t)(rnd() | 1));
+	out->ttl = (uint8_t)(rnd() | 1);
+}
+
+/* Many random rewrites (addresses, ports, TTL, options, payloads) of both families. */
+static void
+test_random_rewrites(void **state)
+{
+	uint8_t payload[PKT_MAX];
+	struct pkt_spec in, out;
+	char what[64];
+	int i;
+
+	assert_true(fp_flows_flush(&sk_lo.fp) >= 0);
+	for (i = 0; i < 2000; i++) {
+		rnd_specs(&in, &out, payload, i & 1);
+		snprintf(what, sizeof(what), "random rewrite #%d (IPv%d)", i, i & 1 ? 6 : 4);
+		check_rewrite(what, &in, &out, out.ttl);
+	}
+}
+
+/*
+ * A rewrite whose UDP checksum comes out as zero must send 0xffff (RFC 768;
+ * RFC 8200 8.1): pick the first payload word that makes it so.
+ */
+static void
+test_udp_csum_ffff(void **state)
+{
+	uint8_t payload[PKT_MAX], exp[PKT_MAX];
+	struct pkt_spec in, out;
+	size_t l4, len;
+	uint32_t w;
+	int v6;
+
+	assert_true(fp_flows_flush(&sk_lo.fp) >= 0);
+	for (v6 = 0; v6 < 2; v6++) {
+		rnd_specs(&in, &out, payload, v6);
+		in.ip_opt_len = out.ip_opt_len = 0;
+		in.udp_csum_zero = out.udp_csum_zero = false;
+		in.payload_len = out.payload_len = 64;
+		l4 = 14 + (v6 ? 40 : 20);
+		for (w = 0; w <= 0xffff; w++) {
+			payload[0] = (uint8_t)(w >> 8);
+			payload[1] = (uint8_t)w;
+			len = pkt_build(exp, PKT_MAX, &out);
+			assert_true(len > 0);
+			if (exp[l4 + 6] == 0xff && exp[l4 + 7] == 0xff)
+				break;
+		}
+		assert_true(w <= 0xffff);
+		check_rewrite(v6 ? "UDP checksum 0xffff (IPv6)" : "UDP checksum 0xffff (IPv4)",
+			      &in, &out, out.ttl);
+	}
+}
+
 /* ---- verdicts carried out ---- */
 
 /*
@@ -1042,7 +1214,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 5, sizeof(*tests));
+	tests = calloc(n + 7, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
@@ -1050,12 +1222,14 @@ main(int argc, char **argv)
 	tests[2] = (struct CMUnitTest)cmocka_unit_test(test_kernel_does_not_forward);
 	tests[3] = (struct CMUnitTest)cmocka_unit_test(test_percpu_sums);
 	tests[4] = (struct CMUnitTest)cmocka_unit_test(test_live_frames);
+	tests[5] = (struct CMUnitTest)cmocka_unit_test(test_random_rewrites);
+	tests[6] = (struct CMUnitTest)cmocka_unit_test(test_udp_csum_ffff);
 	for (i = 0; i < n; i++) {
-		tests[i + 5].name = rows[i].name;
-		tests[i + 5].test_func = test_row;
-		tests[i + 5].initial_state = &rows[i];
+		tests[i + 7].name = rows[i].name;
+		tests[i + 7].test_func = test_row;
+		tests[i + 7].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 5, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 7, NULL, NULL);
 	free(tests);
 	xrelay__destroy(sk_in.skel);
 	xrelay__destroy(sk_lo.skel);
