@@ -9,14 +9,20 @@
 #include "sip/msg.h"
 #include "sip/parse_int.h"
 
-/* display-name = *(token LWS) / quoted-string, unquoted form checked here. */
+/*
+ * display-name = *(token LWS) / quoted-string, unquoted form checked here.
+ * Deviation: bytes >= 0x80 are let through (UTF-8 names sent unquoted by
+ * real user agents); separators such as ',' (RFC 4475 baddn), '"', ';'
+ * are not.
+ */
 static bool
 display_tokens_ok(struct sip_str d)
 {
 	int i;
 
 	for (i = 0; i < d.len; i++)
-		if (!sip_is_token(d.s[i]) && !sip_is_lws(d.s[i]))
+		if (!sip_is_token(d.s[i]) && !sip_is_lws(d.s[i]) &&
+		    (unsigned char)d.s[i] < 0x80)
 			return false;
 	return true;
 }

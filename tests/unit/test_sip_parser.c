@@ -953,6 +953,10 @@ test_nameaddr_uri_errors(void **state)
 		"sip:a@[::1", "sip:a@h;", "sip:a@h?", "sip:a b@h", "sip:a@h%", "sip:%4@h",
 		"1sip:a@h", "sip:a@h..com", "sip:a@h<", "nocolon",
 	};
+	static const char *const good_na[] = {
+		"J\xc3\xbcrgen <sip:j@b>;tag=1", "sip:a@b;tag=x", "\"\" <sip:a@b>", "<sip:a@b>",
+		"A B  C<sip:a@b> ; x = \"q;,\"",
+	};
 	static const char *const good_uri[] = {
 		"sip:h", "sips:a:pw@h.example.com:5061;transport=tls;lr?subject=x",
 		"sip:a@192.0.2.1", "sip:[2001:db8::1]", "tel:+1-201-555-0123", "urn:x:y",
@@ -968,6 +972,12 @@ test_nameaddr_uri_errors(void **state)
 
 		if (sip_nameaddr_parse(s, &na) != -EINVAL)
 			fail_msg("name-addr accepted: %s", bad_na[k]);
+	}
+	for (k = 0; k < sizeof(good_na) / sizeof(good_na[0]); k++) {
+		struct sip_str s = sip_str_mk(good_na[k], (int)strlen(good_na[k]));
+
+		if (sip_nameaddr_parse(s, &na) != 0)
+			fail_msg("name-addr rejected: %s", good_na[k]);
 	}
 	for (k = 0; k < sizeof(bad_uri) / sizeof(bad_uri[0]); k++) {
 		struct sip_str s = sip_str_mk(bad_uri[k], (int)strlen(bad_uri[k]));
