@@ -38,6 +38,40 @@ touch_uri(struct sip_str s, const struct sip_uri *other)
 	(void)sip_uri_eq(&u, &u);
 }
 
+/* Every slice the parser hands out lies inside the input. */
+static void
+in_buf(const struct sip_msg *m, size_t size, struct sip_str s)
+{
+	if (!s.s)
+		return;
+	if (s.len < 0 || s.s < m->buf || s.s + s.len > m->buf + size)
+		abort();
+}
+
+static void
+check_bounds(const struct sip_msg *m, size_t size)
+{
+	int i;
+
+	for (i = 0; i < m->nhdrs; i++) {
+		in_buf(m, size, m->hdrs[i].raw);
+		in_buf(m, size, m->hdrs[i].name);
+		in_buf(m, size, m->hdrs[i].value);
+		if (m->hdrs[i].value.s < m->hdrs[i].raw.s ||
+		    m->hdrs[i].value.s + m->hdrs[i].value.len > m->hdrs[i].raw.s + m->hdrs[i].raw.len)
+			abort();
+	}
+	in_buf(m, size, m->body);
+	in_buf(m, size, m->ruri);
+	in_buf(m, size, m->via1.host);
+	in_buf(m, size, m->via1.branch);
+	in_buf(m, size, m->from.uri);
+	in_buf(m, size, m->to.tag);
+	in_buf(m, size, m->call_id);
+	if (m->len > (int)size || m->trailing < 0 || m->body.len + m->trailing > (int)size)
+		abort();
+}
+
 static void
 touch_views(const struct sip_msg *m)
 {
@@ -144,6 +178,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						 NULL, NULL, NULL);
 		return 0;
 	}
+	check_bounds(&m, size);
 	touch_views(&m);
 	if (m.is_request) {
 		if (sip_msg_check_request(&m, &err) == 0 && m.method != SIP_METHOD_ACK) {
