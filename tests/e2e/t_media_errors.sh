@@ -78,6 +78,40 @@ expect_fail "delete of a non-number" 1 "missing or bad \"id\"" \
 expect_fail "unknown command" 2 "unknown command 'media frob'" xr_ctl media frob
 xr_eq "bad requests changed nothing" "$(ml_map_count)" 8
 
+# ---- every read-only command answers one JSON document; metrics is valid
+# Prometheus text (every sample's family announced once by # HELP and # TYPE).
+json_doc() { local out; out=$(xr_ctl --json "$@") && jq -e . <<<"$out" >/dev/null; }
+human() { local out; out=$(xr_ctl "$@") && [ -n "$out" ]; }
+for c in status flows stats "media list" metrics; do
+	# shellcheck disable=SC2086
+	xr_ok "xrelayctl --json $c: one JSON document" json_doc $c
+	# shellcheck disable=SC2086
+	xr_ok "xrelayctl $c: human form" human $c
+done
+check_exposition() {
+	python3 -c '
+import re, sys
+seen_help, seen_type, samples = set(), {}, 0
+for ln in sys.stdin.read().splitlines():
+    if ln.startswith("# HELP "):
+        n = ln.split()[2]; assert n not in seen_help, "HELP twice: " + n; seen_help.add(n)
+    elif ln.startswith("# TYPE "):
+        _, _, n, t = ln.split(); assert t in ("counter", "gauge"), ln
+        assert n not in seen_type, "TYPE twice: " + n; seen_type[n] = t
+    else:
+        m = re.fullmatch(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+]+)", ln)
+        assert m, "bad sample line: " + ln
+        n = m.group(1); assert n in seen_type and n in seen_help, "no HELP/TYPE: " + n
+        assert seen_type[n] != "counter" or n.endswith("_total"), "counter name: " + n
+        samples += 1
+assert samples > 20, samples
+'
+}
+xr_ok "metrics: valid exposition format" check_exposition <<<"$(xr_ctl metrics)"
+xr_eq "metrics: XDP counters present" \
+	"$(xr_ctl metrics | grep -c '^xrelay_xdp_.*_packets_total ')" \
+	"$(grep -c '^XR_CNT(' "$XR_ROOT/include/xrelay/counters.def")"
+
 # ---- a second daemon on the same control socket refuses to start.
 nsenter --net="/run/netns/${XR_PFX}r" -- "$XR_BUILD/xrelayd" -f --ctl "$XR_CTL" \
 	--pin-dir "$XR_PIN-second" --media "$RA4" --ports 31000-31001 >"$XR_TMP/second.log" 2>&1
