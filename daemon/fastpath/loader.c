@@ -325,9 +325,9 @@ fp_open(struct fp *fp, const char *pin_dir)
 		return err;
 	}
 	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
-	err = fp_enable_lo_forwarding();
-	if (err)
-		goto out_destroy;
+	/* Not fatal: the program then passes everything up (pass_fib_disabled). */
+	if (fp_enable_lo_forwarding())
+		fp_warnx("without forwarding on lo every packet goes to the userspace relay");
 
 	if (pin_dir && *pin_dir) {
 		if (strlen(pin_dir) >= sizeof(fp->pin_dir)) {
