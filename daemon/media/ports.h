@@ -33,7 +33,8 @@ void			 port_pool_free(struct port_pool *p);
 /*
  * Take the next free pair after the pool's rotating cursor (a pair just
  * released is the last to be reused) and bind both sockets, with IP_TTL /
- * IPV6_UNICAST_HOPS set to MEDIA_TTL (media.h).  A pair whose bind fails with
+ * IPV6_UNICAST_HOPS set to MEDIA_TTL (media.h) and IP_RECVTOS /
+ * IPV6_RECVTCLASS on.  A pair whose bind fails with
  * EADDRINUSE (another process holds a port) is skipped.  Returns 0, -ENOSPC
  * when no pair can be had (logged once with the range and the use count),
  * or another -errno from socket()/bind() (e.g. -EADDRNOTAVAIL: the address

@@ -42,6 +42,12 @@ static struct {
 	.qcond = PTHREAD_COND_INITIALIZER,
 };
 
+/* Room for one int-sized control message, aligned for struct cmsghdr. */
+union relay_cmsg {
+	char		buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr	align;
+};
+
 /*
  * Batch buffers: only the relay thread (or the one thread driving the loop
  * before relay_start()) uses them; nothing is allocated per packet.
@@ -50,8 +56,10 @@ static struct {
 	struct mmsghdr	in[RELAY_BATCH];
 	struct iovec	iov[RELAY_BATCH];
 	union xr_sa	src[RELAY_BATCH];
+	union relay_cmsg cin[RELAY_BATCH];	/* IP_TOS / IPV6_TCLASS of each packet read */
 	struct mmsghdr	out[RELAY_BATCH];
 	struct iovec	oiov[RELAY_BATCH];
+	union relay_cmsg cout[RELAY_BATCH];	/* the same, for the packet sent */
 	unsigned char	buf[RELAY_BATCH][RELAY_MTU];
 } B;
 
@@ -86,6 +94,43 @@ log_latch(const struct media_leg *leg, const union xr_sa *src)
 	     leg->id == MEDIA_RTP ? "RTP" : "RTCP", xr_sa_str(src, a, sizeof(a)));
 }
 
+/* The TOS (IPv4) or traffic class (IPv6) byte a packet arrived with; 0 when absent. */
+static int
+rx_tos(struct msghdr *mh)
+{
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+
+	for (; c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS)
+			return *(unsigned char *)CMSG_DATA(c);
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) {
+			int v;
+
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return v & 0xff;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Give out message mh the TOS / traffic class tos (DSCP and ECN, as the XDP
+ * path leaves them untouched) for a socket of family fam.
+ */
+static void
+tx_tos(struct msghdr *mh, union relay_cmsg *cb, int fam, int tos)
+{
+	struct cmsghdr *c;
+
+	mh->msg_control = cb->buf;
+	mh->msg_controllen = sizeof(cb->buf);
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = fam == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	c->cmsg_type = fam == AF_INET6 ? IPV6_TCLASS : IP_TOS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &tos, sizeof(tos));
+}
+
 /*
  * Send out[0..k) from fd, retrying what a partial sendmmsg left.  Returns
  * the packets sent and their bytes in *bytes.
@@ -113,10 +158,21 @@ relay_send(int fd, int k, uint64_t *bytes)
 	return sent;
 }
 
+/* Undo what recvmmsg wrote into the first n headers (name and control lengths). */
+static void
+relay_rearm(int n)
+{
+	for (int i = 0; i < n; i++) {
+		B.in[i].msg_hdr.msg_namelen = sizeof(B.src[i]);
+		B.in[i].msg_hdr.msg_controllen = sizeof(B.cin[i].buf);
+	}
+}
+
 /*
  * One batch from leg's socket: latch, filter, and relay from the other
- * side's socket of the same leg.  The session lock is taken once per batch;
- * the kernel flows are rewritten under it when this batch latched the leg.
+ * side's socket of the same leg, payload and TOS / traffic class unchanged.
+ * The session lock is taken once per batch; the kernel flows are rewritten
+ * under it when this batch latched the leg.
  * Returns the number of datagrams read (0: socket drained or error).
  */
 static int
@@ -129,7 +185,7 @@ relay_batch(struct media_leg *leg)
 	enum xr_latch policy = media_policy();
 	bool latched_now = false, have_dst, known;
 	union xr_sa dst, latched_src;
-	int out_fd;
+	int out_fd, out_fam, tos;
 
 	n = recvmmsg(leg->fd, B.in, RELAY_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0) {
@@ -143,12 +199,12 @@ relay_batch(struct media_leg *leg)
 	pthread_mutex_lock(&s->lock);
 	if (s->dead) {
 		pthread_mutex_unlock(&s->lock);
-		for (int i = 0; i < n; i++)
-			B.in[i].msg_hdr.msg_namelen = sizeof(B.src[i]);
+		relay_rearm(n);
 		return n;
 	}
 	have_dst = media_leg_dst(leg, &dst, &known);
 	out_fd = peer->fd;
+	out_fam = peer->local.sa.sa_family;
 	for (int i = 0; i < n; i++) {
 		unsigned len = B.in[i].msg_len;
 
@@ -179,13 +235,15 @@ relay_batch(struct media_leg *leg)
 			.msg_name = &dst, .msg_namelen = xr_sa_len(&dst),
 			.msg_iov = &B.oiov[k], .msg_iovlen = 1,
 		};
+		tos = rx_tos(&B.in[i].msg_hdr);
+		if (tos)
+			tx_tos(&B.out[k].msg_hdr, &B.cout[k], out_fam, tos);
 		k++;
 	}
 	if (latched_now)
 		media_flows_write(s);
 	pthread_mutex_unlock(&s->lock);
-	for (int i = 0; i < n; i++)	/* recvmmsg wrote them */
-		B.in[i].msg_hdr.msg_namelen = sizeof(B.src[i]);
+	relay_rearm(n);
 
 	if (k)
 		sent = relay_send(out_fd, k, &fwd_b);
@@ -296,6 +354,7 @@ relay_bufs_init(void)
 		B.in[i].msg_hdr = (struct msghdr){
 			.msg_name = &B.src[i], .msg_namelen = sizeof(B.src[i]),
 			.msg_iov = &B.iov[i], .msg_iovlen = 1,
+			.msg_control = B.cin[i].buf, .msg_controllen = sizeof(B.cin[i].buf),
 		};
 	}
 }

@@ -875,7 +875,8 @@ session_rows(json_t *rows, struct media_session *s, uint64_t now)
 	pthread_mutex_unlock(&s->lock);
 	for (int sd = 0; sd < 2; sd++)
 		for (int l = 0; l < 2; l++)
-			json_array_append_new(rows, leg_row(s, &s->side[sd].leg[l], &sn[sd][l], now));
+			json_array_append_new(rows, leg_row(s, &s->side[sd].leg[l], &sn[sd][l],
+							    now));
 }
 
 json_t *

@@ -32,8 +32,8 @@ struct media_leg_stats {
 	uint64_t	fwd_bytes;	/* their UDP payload bytes */
 	uint64_t	drop_source;	/* not from the latched/latchable source (RTP Bleed) */
 	uint64_t	drop_no_dest;	/* accepted, but no destination yet / on hold */
-	uint64_t	drop_other;	/* truncated (larger than the relay's buffer) or send failed */
-	uint64_t	last_ns;	/* CLOCK_MONOTONIC ns of the last accepted packet, 0: none */
+	uint64_t	drop_other;	/* truncated (over RELAY_MTU) or send failed */
+	uint64_t	last_ns;	/* CLOCK_MONOTONIC ns, last accepted packet; 0: none */
 };
 
 /* One relay port: RTP or RTCP of one side. */

@@ -5,7 +5,8 @@
  * payloads and addressing, RTP Bleed drops, delete, update, direction,
  * half sessions, exhaustion, media timeout, IPv4<->IPv6, and the kernel
  * flows written to real (unattached) BPF maps.  All waits bounded.
- * Relay ports 22000-22049, party ports 23000-23099.
+ * Ports: a block of 200 below the ephemeral range picked by PID (relay
+ * ports BASE..BASE+49, parties BASE+100..), so parallel runs do not collide.
  */
 #include <errno.h>
 #include <poll.h>
@@ -30,6 +31,7 @@
 #include "media/media.h"
 
 static struct xr_config cfg;
+static uint16_t BASE;	/* first port of this run's block (main) */
 
 static union xr_sa
 SA(const char *s)
@@ -40,6 +42,29 @@ SA(const char *s)
 	return sa;
 }
 
+/* Party endpoint number off of this run: ip, port BASE + 100 + off. */
+static union xr_sa
+EP(const char *ip, int off)
+{
+	union xr_sa sa;
+
+	assert_int_equal(xr_sa_parse_ip(&sa, ip), 0);
+	xr_sa_set_port(&sa, (uint16_t)(BASE + 100 + off));
+	return sa;
+}
+
+static int party(const char *s);
+
+/* A party's socket at EP(ip, off). */
+static int
+party_at(const char *ip, int off)
+{
+	union xr_sa sa = EP(ip, off);
+	char b[XR_SA_STRLEN];
+
+	return party(xr_sa_str(&sa, b, sizeof(b)));
+}
+
 /* A party's socket bound to s, reporting the TTL / hop limit of what it gets. */
 static int
 party(const char *s)
@@ -48,11 +73,15 @@ party(const char *s)
 	int one = 1, fd = socket(sa.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
-	if (sa.sa.sa_family == AF_INET6)
+	if (sa.sa.sa_family == AF_INET6) {
 		assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one,
 					    sizeof(one)), 0);
-	else
+		assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one,
+					    sizeof(one)), 0);
+	} else {
 		assert_int_equal(setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)), 0);
+		assert_int_equal(setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one)), 0);
+	}
 	assert_int_equal(bind(fd, &sa.sa, xr_sa_len(&sa)), 0);
 	return fd;
 }
@@ -69,12 +98,15 @@ send_str(int fd, const char *s, const union xr_sa *dst)
 	send_to(fd, s, strlen(s), dst);
 }
 
+/* TOS / traffic class of the last datagram recv_wait() returned. */
+static int last_tos;
+
 /* One datagram within ms, or -1.  *from and *ttl when given. */
 static int
 recv_wait(int fd, void *buf, size_t len, union xr_sa *from, int *ttl, int ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	union { char b[CMSG_SPACE(sizeof(int)) * 2]; struct cmsghdr a; } cb;
+	union { char b[CMSG_SPACE(sizeof(int)) * 4]; struct cmsghdr a; } cb;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	union xr_sa f;
 	struct msghdr mh = {
@@ -88,10 +120,16 @@ recv_wait(int fd, void *buf, size_t len, union xr_sa *from, int *ttl, int ms)
 	n = recvmsg(fd, &mh, MSG_DONTWAIT);
 	if (n < 0)
 		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c && ttl; c = CMSG_NXTHDR(&mh, c))
-		if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
-		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT))
+	last_tos = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (ttl && ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+			    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)))
 			memcpy(ttl, CMSG_DATA(c), sizeof(int));
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS)
+			last_tos = *(unsigned char *)CMSG_DATA(c);
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS)
+			memcpy(&last_tos, CMSG_DATA(c), sizeof(int));
+	}
 	if (from)
 		*from = f;
 	return (int)n;
@@ -193,7 +231,7 @@ cfg_reset(uint16_t lo, uint16_t hi)
 static int
 setup(void **state)
 {
-	cfg_reset(22000, 22019);
+	cfg_reset(BASE, BASE + 19);
 	return 0;
 }
 
@@ -226,15 +264,15 @@ teardown(void **state)
 static void
 parties_open(struct parties *p)
 {
-	p->a = party("127.0.0.1:23000");
-	p->a_c = party("127.0.0.1:23001");
-	p->b = party("127.0.0.1:23010");
-	p->b_c = party("127.0.0.1:23011");
-	p->c = party("127.0.0.1:23020");
-	p->sa = SA("127.0.0.1:23000");
-	p->sa_c = SA("127.0.0.1:23001");
-	p->sb = SA("127.0.0.1:23010");
-	p->sb_c = SA("127.0.0.1:23011");
+	p->a = party_at("127.0.0.1", 0);
+	p->a_c = party_at("127.0.0.1", 1);
+	p->b = party_at("127.0.0.1", 10);
+	p->b_c = party_at("127.0.0.1", 11);
+	p->c = party_at("127.0.0.1", 20);
+	p->sa = EP("127.0.0.1", 0);
+	p->sa_c = EP("127.0.0.1", 1);
+	p->sb = EP("127.0.0.1", 10);
+	p->sb_c = EP("127.0.0.1", 11);
 	open_parties = p;
 }
 
@@ -267,7 +305,7 @@ test_relay_both_ways(void **state)
 	lb_c = local_of(id, MEDIA_B, true);
 	assert_true(xr_sa_ip_eq(&la, &cfg.media[0]));
 	assert_int_equal(xr_sa_port(&la) % 2, 0);
-	assert_true(xr_sa_port(&la) >= 22000 && xr_sa_port(&lb) + 1 <= 22019);
+	assert_true(xr_sa_port(&la) >= BASE && xr_sa_port(&lb) + 1 <= BASE + 19);
 	assert_false(xr_sa_eq(&la, &lb));
 
 	send_str(p.a, "rtp A->B", &la);
@@ -278,6 +316,17 @@ test_relay_both_ways(void **state)
 	expect_str(p.b_c, "rtcp A->B", &lb_c);
 	send_str(p.b_c, "rtcp B->A", &lb_c);
 	expect_str(p.a_c, "rtcp B->A", &la_c);
+
+	/* DSCP and ECN come out as they went in, as on the XDP path. */
+	assert_int_equal(last_tos, 0);
+	int ef = 0xb8 | 0x01;	/* DSCP EF, ECT(1) */
+	assert_int_equal(setsockopt(p.a, IPPROTO_IP, IP_TOS, &ef, sizeof(ef)), 0);
+	send_str(p.a, "expedited", &la);
+	expect_str(p.b, "expedited", &lb);
+	assert_int_equal(last_tos, ef);
+	send_str(p.b, "best effort", &lb);
+	expect_str(p.a, "best effort", &la);
+	assert_int_equal(last_tos, 0);
 
 	assert_int_equal(media_session_info(id, &si), 0);
 	assert_true(xr_sa_eq(&si.side[MEDIA_A].latched_rtp, &p.sa));
@@ -311,8 +360,8 @@ test_relay_both_ways(void **state)
 			assert_true(xr_sa_eq(&f, &lb));
 		}
 	}
-	assert_int_equal(wait_num(id, "A", "rtp", "packets", 301), 301);
-	assert_int_equal(wait_num(id, "A", "rtp", "bytes", 8 + 300 * 172), 8 + 300 * 172);
+	assert_int_equal(wait_num(id, "A", "rtp", "packets", 302), 302);
+	assert_int_equal(wait_num(id, "A", "rtp", "bytes", 8 + 9 + 300 * 172), 8 + 9 + 300 * 172);
 	assert_int_equal(flow_num(id, "A", "rtp", "dropped"), 0);
 	assert_int_equal(wait_num(id, "B", "rtcp", "packets", 1), 1);
 	parties_close(&p);
@@ -404,8 +453,8 @@ test_update_remote(void **state)
 {
 	struct parties p;
 	struct media_session_info si;
-	union xr_sa la, lb, sb2 = SA("127.0.0.1:23030");
-	int b2 = party("127.0.0.1:23030");
+	union xr_sa la, lb, sb2 = EP("127.0.0.1", 30);
+	int b2 = party_at("127.0.0.1", 30);
 	uint64_t id;
 
 	start();
@@ -416,7 +465,7 @@ test_update_remote(void **state)
 	send_str(p.b, "b latches", &lb);
 	expect_str(p.a, "b latches", &la);
 
-	/* re-INVITE: B moved to 23030.  Side B unlatches, media follows at once. */
+	/* re-INVITE: B moved to another port.  Side B unlatches, media follows at once. */
 	assert_int_equal(media_session_update(id, MEDIA_B, &sb2, MEDIA_SENDRECV), 0);
 	assert_int_equal(media_session_info(id, &si), 0);
 	assert_int_equal(si.side[MEDIA_B].latched_rtp.sa.sa_family, 0);
@@ -457,8 +506,8 @@ test_rtcp_attribute(void **state)
 {
 	struct parties p;
 	struct media_session_info si;
-	union xr_sa la, lb, la_c, lb_c, sa_c2 = SA("127.0.0.1:23005");
-	int a_c2 = party("127.0.0.1:23005");
+	union xr_sa la, lb, la_c, lb_c, sa_c2 = EP("127.0.0.1", 5);
+	int a_c2 = party_at("127.0.0.1", 5);
 	uint64_t id;
 
 	start();
@@ -473,7 +522,7 @@ test_rtcp_attribute(void **state)
 	send_str(p.a_c, "rtcp", &la_c);
 	expect_str(p.b_c, "rtcp", &lb_c);
 
-	/* A's answer says a=rtcp:23005: only the RTCP leg unlatches. */
+	/* A's answer gives RTCP its own port (a=rtcp): only the RTCP leg unlatches. */
 	assert_int_equal(media_session_update_rtcp(id, MEDIA_A, &p.sa, &sa_c2, MEDIA_SENDRECV), 0);
 	assert_int_equal(media_session_info(id, &si), 0);
 	assert_true(xr_sa_eq(&si.side[MEDIA_A].latched_rtp, &p.sa));
@@ -576,10 +625,10 @@ test_half_session(void **state)
 static void
 test_exhaustion_releases_first_side(void **state)
 {
-	union xr_sa a = SA("127.0.0.1:23040"), b = SA("127.0.0.1:23050");
+	union xr_sa a = EP("127.0.0.1", 40), b = EP("127.0.0.1", 50);
 	uint64_t id1, id2 = 0;
 
-	cfg_reset(22040, 22045);
+	cfg_reset(BASE + 40, BASE + 45);
 	start();
 	assert_int_equal(media_session_create(&a, &b, &id1), 0);
 	assert_int_equal(stats_in_use(), 2);
@@ -729,7 +778,7 @@ test_lookup_and_json(void **state)
 static void
 test_ipv4_ipv6(void **state)
 {
-	union xr_sa sa = SA("127.0.0.1:23060"), sb = SA("[::1]:23070"), la, lb;
+	union xr_sa sa = EP("127.0.0.1", 60), sb = EP("::1", 70), la, lb;
 	int a, b, probe = socket(AF_INET6, SOCK_DGRAM, 0);
 	uint64_t id;
 
@@ -742,15 +791,18 @@ test_ipv4_ipv6(void **state)
 	cfg.media[1] = SA("::1");
 	cfg.nmedia = 2;
 	start();
-	a = party("127.0.0.1:23060");
-	b = party("[::1]:23070");
+	a = party_at("127.0.0.1", 60);
+	b = party_at("::1", 70);
 	assert_int_equal(media_session_create(&sa, &sb, &id), 0);
 	la = local_of(id, MEDIA_A, false);
 	lb = local_of(id, MEDIA_B, false);
 	assert_int_equal(la.sa.sa_family, AF_INET);
 	assert_int_equal(lb.sa.sa_family, AF_INET6);
+	int af41 = 0x88;
+	assert_int_equal(setsockopt(a, IPPROTO_IP, IP_TOS, &af41, sizeof(af41)), 0);
 	send_str(a, "v4 to v6", &la);
 	expect_str(b, "v4 to v6", &lb);
+	assert_int_equal(last_tos, af41);	/* TOS becomes the traffic class */
 	send_str(b, "v6 to v4", &lb);
 	expect_str(a, "v6 to v4", &la);
 	close(a);
@@ -897,7 +949,7 @@ test_kernel_flows(void **state)
 	assert_int_equal(flow_of(&fp, &lb_c).flags, XR_FLOW_F_FORWARD | XR_FLOW_F_RTCP);
 	assert_int_equal(flow_of(&fp, &la).flags, XR_FLOW_F_FORWARD | XR_FLOW_F_LATCHED);
 	/* A moves: A unlatched, B's flow now sends to A's new address. */
-	union xr_sa sa2 = SA("127.0.0.1:23080");
+	union xr_sa sa2 = EP("127.0.0.1", 80);
 	assert_int_equal(media_session_update(id, MEDIA_A, &sa2, MEDIA_SENDRECV), 0);
 	assert_int_equal(flow_of(&fp, &la).flags, XR_FLOW_F_FORWARD);
 	assert_true(flow_addr_is(flow_of(&fp, &lb).dst_addr, flow_of(&fp, &lb).dst_port, &sa2));
@@ -1008,6 +1060,8 @@ main(void)
 	};
 	int rc;
 
+	/* 20000-31999; test_ports takes 10000-19999 */
+	BASE = (uint16_t)(20000 + (getpid() % 60) * 200);
 	log_init(true, LL_INFO, "test_media_session");
 	rcu_register_thread();
 	rc = cmocka_run_group_tests(tests, NULL, NULL);

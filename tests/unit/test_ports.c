@@ -3,7 +3,8 @@
  * test_ports.c - the media port-pair allocator (daemon/media/ports.c) on
  * 127.0.0.1: even RTP / odd RTCP, range edges, exhaustion (-ENOSPC, nothing
  * left bound), ports held by other sockets skipped, rotation on reuse, TTL,
- * bad ranges.  Ports 21000-21099 (below the ephemeral range).
+ * bad ranges.  Ports: a block of 100 below the ephemeral range picked by
+ * PID (B .. B+99), so parallel runs do not collide.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -18,6 +19,8 @@
 
 #include "common/log.h"
 #include "media/ports.h"
+
+static uint16_t B;	/* first port of this run's block (main) */
 
 static union xr_sa
 sa_of(const char *s)
@@ -60,7 +63,7 @@ static void
 test_even_odd_and_sockets(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, 21000, 21009);
+	struct port_pool *p = port_pool_new(&lo, B, B + 9);
 	struct port_pair pp;
 	int ttl = 0, fl;
 	socklen_t tl = sizeof(ttl);
@@ -68,10 +71,10 @@ test_even_odd_and_sockets(void **state)
 	assert_non_null(p);
 	assert_int_equal(port_pool_size(p), 5);
 	assert_int_equal(port_pool_alloc(p, &pp), 0);
-	assert_int_equal(xr_sa_port(&pp.rtp), 21000);
+	assert_int_equal(xr_sa_port(&pp.rtp), B);
 	assert_true(xr_sa_ip_eq(&pp.rtp, &lo));
-	assert_int_equal(bound_port(pp.fd[0]), 21000);
-	assert_int_equal(bound_port(pp.fd[1]), 21001);
+	assert_int_equal(bound_port(pp.fd[0]), B);
+	assert_int_equal(bound_port(pp.fd[1]), B + 1);
 	assert_int_equal(getsockopt(pp.fd[0], IPPROTO_IP, IP_TTL, &ttl, &tl), 0);
 	assert_int_equal(ttl, MEDIA_TTL);
 	assert_int_equal(ttl, 64);
@@ -79,14 +82,14 @@ test_even_odd_and_sockets(void **state)
 	assert_true(fl & O_NONBLOCK);
 	assert_true(fcntl(pp.fd[1], F_GETFD) & FD_CLOEXEC);
 	/* Bound for real: nobody else can have them. */
-	assert_int_equal(hold("127.0.0.1", 21000), -EADDRINUSE);
-	assert_int_equal(hold("127.0.0.1", 21001), -EADDRINUSE);
+	assert_int_equal(hold("127.0.0.1", B), -EADDRINUSE);
+	assert_int_equal(hold("127.0.0.1", B + 1), -EADDRINUSE);
 	assert_int_equal(port_pool_in_use(p), 1);
 	port_pair_put(p, &pp);
 	assert_int_equal(pp.fd[0], -1);
 	assert_int_equal(port_pool_in_use(p), 0);
 	/* Closed: bindable again. */
-	int fd = hold("127.0.0.1", 21000);
+	int fd = hold("127.0.0.1", B);
 	assert_true(fd >= 0);
 	close(fd);
 	port_pool_free(p);
@@ -96,10 +99,10 @@ static void
 test_range_edges(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	/* Odd low end: first pair 21012; 21020 has no RTCP port, so 4 pairs. */
-	struct port_pool *p = port_pool_new(&lo, 21011, 21020);
+	/* Odd low end: first pair B + 12; B + 20 has no RTCP port, so 4 pairs. */
+	struct port_pool *p = port_pool_new(&lo, B + 11, B + 20);
 	struct port_pair pp[5];
-	uint16_t want[4] = { 21012, 21014, 21016, 21018 };
+	uint16_t want[4] = { B + 12, B + 14, B + 16, B + 18 };
 
 	assert_non_null(p);
 	assert_int_equal(port_pool_size(p), 4);
@@ -114,11 +117,11 @@ test_range_edges(void **state)
 	port_pool_free(p);
 
 	/* The smallest range: one pair. */
-	p = port_pool_new(&lo, 21022, 21023);
+	p = port_pool_new(&lo, B + 22, B + 23);
 	assert_non_null(p);
 	assert_int_equal(port_pool_size(p), 1);
 	assert_int_equal(port_pool_alloc(p, &pp[0]), 0);
-	assert_int_equal(xr_sa_port(&pp[0].rtp), 21022);
+	assert_int_equal(xr_sa_port(&pp[0].rtp), B + 22);
 	assert_int_equal(port_pool_alloc(p, &pp[1]), -ENOSPC);
 	port_pair_put(p, &pp[0]);
 	port_pool_free(p);
@@ -128,7 +131,7 @@ static void
 test_exhaustion(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, 21030, 21039);
+	struct port_pool *p = port_pool_new(&lo, B + 30, B + 39);
 	struct port_pair pp[6];
 
 	for (int i = 0; i < 5; i++)
@@ -140,7 +143,7 @@ test_exhaustion(void **state)
 	assert_int_equal(port_pool_in_use(p), 5);
 	port_pair_put(p, &pp[2]);
 	assert_int_equal(port_pool_alloc(p, &pp[5]), 0);
-	assert_int_equal(xr_sa_port(&pp[5].rtp), 21034);
+	assert_int_equal(xr_sa_port(&pp[5].rtp), B + 34);
 	for (int i = 0; i < 6; i++)
 		if (i != 2)
 			port_pair_put(p, &pp[i]);
@@ -153,20 +156,20 @@ static void
 test_partial_pair_released(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, 21040, 21041);
+	struct port_pool *p = port_pool_new(&lo, B + 40, B + 41);
 	struct port_pair pp;
-	int other = hold("127.0.0.1", 21041), fd;
+	int other = hold("127.0.0.1", B + 41), fd;
 
 	assert_true(other >= 0);
 	assert_int_equal(port_pool_alloc(p, &pp), -ENOSPC);
 	assert_int_equal(port_pool_in_use(p), 0);
-	fd = hold("127.0.0.1", 21040);
+	fd = hold("127.0.0.1", B + 40);
 	assert_true(fd >= 0);
 	close(fd);
 	close(other);
 	/* Once the other socket is gone the pair is usable. */
 	assert_int_equal(port_pool_alloc(p, &pp), 0);
-	assert_int_equal(xr_sa_port(&pp.rtp), 21040);
+	assert_int_equal(xr_sa_port(&pp.rtp), B + 40);
 	port_pair_put(p, &pp);
 	port_pool_free(p);
 }
@@ -175,25 +178,25 @@ static void
 test_held_ports_skipped(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, 21050, 21059);
+	struct port_pool *p = port_pool_new(&lo, B + 50, B + 59);
 	struct port_pair pp[3];
-	int h1 = hold("127.0.0.1", 21052);	/* RTP of pair 1 */
-	int h2 = hold("127.0.0.1", 21055);	/* RTCP of pair 2 */
+	int h1 = hold("127.0.0.1", B + 52);	/* RTP of pair 1 */
+	int h2 = hold("127.0.0.1", B + 55);	/* RTCP of pair 2 */
 
 	assert_true(h1 >= 0 && h2 >= 0);
 	assert_int_equal(port_pool_alloc(p, &pp[0]), 0);
-	assert_int_equal(xr_sa_port(&pp[0].rtp), 21050);
+	assert_int_equal(xr_sa_port(&pp[0].rtp), B + 50);
 	assert_int_equal(port_pool_alloc(p, &pp[1]), 0);
-	assert_int_equal(xr_sa_port(&pp[1].rtp), 21056);
+	assert_int_equal(xr_sa_port(&pp[1].rtp), B + 56);
 	assert_int_equal(port_pool_alloc(p, &pp[2]), 0);
-	assert_int_equal(xr_sa_port(&pp[2].rtp), 21058);
+	assert_int_equal(xr_sa_port(&pp[2].rtp), B + 58);
 	assert_int_equal(port_pool_in_use(p), 3);
 	/* Only held pairs left: exhausted, and counted as such. */
 	struct port_pair x;
 	assert_int_equal(port_pool_alloc(p, &x), -ENOSPC);
 	close(h1);
 	assert_int_equal(port_pool_alloc(p, &x), 0);
-	assert_int_equal(xr_sa_port(&x.rtp), 21052);
+	assert_int_equal(xr_sa_port(&x.rtp), B + 52);
 	port_pair_put(p, &x);
 	for (int i = 0; i < 3; i++)
 		port_pair_put(p, &pp[i]);
@@ -206,24 +209,24 @@ static void
 test_reuse_rotates(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, 21060, 21065);
+	struct port_pool *p = port_pool_new(&lo, B + 60, B + 65);
 	struct port_pair a, b, c, d;
 
 	assert_int_equal(port_pool_alloc(p, &a), 0);
 	assert_int_equal(port_pool_alloc(p, &b), 0);
-	assert_int_equal(xr_sa_port(&a.rtp), 21060);
-	assert_int_equal(xr_sa_port(&b.rtp), 21062);
+	assert_int_equal(xr_sa_port(&a.rtp), B + 60);
+	assert_int_equal(xr_sa_port(&b.rtp), B + 62);
 	port_pair_put(p, &a);
 	assert_int_equal(port_pool_alloc(p, &c), 0);
-	assert_int_equal(xr_sa_port(&c.rtp), 21064);	/* not 21060 at once */
+	assert_int_equal(xr_sa_port(&c.rtp), B + 64);	/* not B + 60 at once */
 	assert_int_equal(port_pool_alloc(p, &d), 0);
-	assert_int_equal(xr_sa_port(&d.rtp), 21060);	/* wrapped round */
+	assert_int_equal(xr_sa_port(&d.rtp), B + 60);	/* wrapped round */
 	port_pair_put(p, &b);
 	port_pair_put(p, &c);
 	port_pair_put(p, &d);
 	/* Releasing twice or a port outside the range changes nothing. */
-	port_pool_release(p, 21060);
-	port_pool_release(p, 21061);
+	port_pool_release(p, B + 60);
+	port_pool_release(p, B + 61);
 	port_pool_release(p, 30000);
 	assert_int_equal(port_pool_in_use(p), 0);
 	port_pool_free(p);
@@ -236,12 +239,12 @@ test_bad_range(void **state)
 
 	memset(&none, 0, sizeof(none));
 	errno = 0;
-	assert_null(port_pool_new(&lo, 21010, 21000));	/* reversed */
+	assert_null(port_pool_new(&lo, B + 10, B));	/* reversed */
 	assert_int_equal(errno, EINVAL);
-	assert_null(port_pool_new(&lo, 21000, 21000));	/* no RTCP port */
-	assert_null(port_pool_new(&lo, 21001, 21002));	/* 21002 has no RTCP */
+	assert_null(port_pool_new(&lo, B, B));	/* no RTCP port */
+	assert_null(port_pool_new(&lo, B + 1, B + 2));	/* B + 2 has no RTCP */
 	assert_null(port_pool_new(&lo, 0, 100));	/* port 0 */
-	assert_null(port_pool_new(&none, 21000, 21009));	/* no family */
+	assert_null(port_pool_new(&none, B, B + 9));	/* no family */
 	assert_int_equal(errno, EINVAL);
 	struct port_pool *p = port_pool_new(&lo, 65534, 65535);
 	assert_non_null(p);
@@ -254,7 +257,7 @@ static void
 test_foreign_address(void **state)
 {
 	union xr_sa ta = sa_of("192.0.2.1");
-	struct port_pool *p = port_pool_new(&ta, 21070, 21079);
+	struct port_pool *p = port_pool_new(&ta, B + 70, B + 79);
 	struct port_pair pp;
 
 	assert_int_equal(port_pool_alloc(p, &pp), -EADDRNOTAVAIL);
@@ -266,9 +269,9 @@ static void
 test_ipv6(void **state)
 {
 	union xr_sa lo6 = sa_of("::1");
-	struct port_pool *p = port_pool_new(&lo6, 21080, 21083);
+	struct port_pool *p = port_pool_new(&lo6, B + 80, B + 83);
 	struct port_pair pp;
-	int hops = 0, fd = hold("::1", 21099);
+	int hops = 0, fd = hold("::1", B + 99);
 	socklen_t hl = sizeof(hops);
 
 	if (fd < 0) {
@@ -278,7 +281,7 @@ test_ipv6(void **state)
 	close(fd);
 	assert_int_equal(port_pool_alloc(p, &pp), 0);
 	assert_int_equal(pp.rtp.sa.sa_family, AF_INET6);
-	assert_int_equal(xr_sa_port(&pp.rtp), 21080);
+	assert_int_equal(xr_sa_port(&pp.rtp), B + 80);
 	assert_int_equal(getsockopt(pp.fd[1], IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, &hl), 0);
 	assert_int_equal(hops, MEDIA_TTL);
 	port_pair_put(p, &pp);
@@ -300,6 +303,8 @@ main(void)
 		cmocka_unit_test(test_ipv6),
 	};
 
+	/* 10000-19999; test_media_session takes 20000-31999 */
+	B = (uint16_t)(10000 + (getpid() % 100) * 100);
 	log_init(true, LL_WARN, "test_ports");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
