@@ -518,7 +518,7 @@ do_sends_locked(struct txn *t, struct txn_act *a, const struct sip_msg *msg, uin
 	int err = 0;
 
 	if (a->flags & TA_SEND_REQ)
-		err = sip_tp_send(&t->dest, t->req, t->req_len);
+		err = sip_tp_send_track(&t->dest, t->req, t->req_len);
 	if (!err && (a->flags & TA_SEND_RESP) && t->resp_len)
 		err = t->dest_err ? t->dest_err : sip_tp_send(&t->dest, t->resp, t->resp_len);
 	if (!err && (a->flags & TA_SEND_ACK)) {
@@ -765,7 +765,7 @@ txn_client_new(const struct sip_dest *d, const char *branch, const void *buf, si
 	}
 	pthread_mutex_lock(&t->lock);
 	txn_fsm_event(&t->fsm, TE_START, 0, sip_now_ms(), &a);
-	err = sip_tp_send(&t->dest, t->req, t->req_len);
+	err = sip_tp_send_track(&t->dest, t->req, t->req_len);
 	if (err) {
 		mark_dead_locked(t, TXN_TRANSPORT);
 		t->internal = true;	/* never seen by the TU: no gone() */
@@ -1081,4 +1081,39 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 		txn_unref(inv);
 	sync_owner(t, true);
 	txn_unref(t);
+}
+
+void
+txn_conn_closed(uint64_t conn_id)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct txn *hit[64];
+	int nhit = 0;
+
+	if (!table || !conn_id)
+		return;
+	/* a scan: connections close rarely; bounded batch per call */
+	rcu_read_lock();
+	cds_lfht_for_each(table, &it, n) {
+		struct txn *t = caa_container_of(n, struct txn, node);
+
+		if (t->server || t->dest.tp != SIP_TP_TCP ||
+		    __atomic_load_n(&t->dest.conn_id, __ATOMIC_RELAXED) != conn_id)
+			continue;
+		if (nhit < 64 && txn_ref_live(t))
+			hit[nhit++] = t;
+	}
+	rcu_read_unlock();
+	for (int i = 0; i < nhit; i++) {
+		struct txn *t = hit[i];
+		bool waiting;
+
+		pthread_mutex_lock(&t->lock);
+		waiting = !t->dead && !t->fsm.tu_final && t->dest.conn_id == conn_id;
+		pthread_mutex_unlock(&t->lock);
+		if (waiting)
+			run_event(t, TE_TP_ERR, 0, NULL, NULL, true);
+		txn_unref(t);
+	}
 }

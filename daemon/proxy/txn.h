@@ -184,6 +184,12 @@ unsigned long txn_count(void);
  * and src->rport are already computed.
  */
 void	txn_input(const struct sip_msg *msg, const struct sip_src *src);
+/*
+ * TCP connection conn_id closed: client transactions still waiting for a
+ * final response over it fail as a transport error (§17.1.4: the TU gets
+ * failure(503, TXN_TRANSPORT)).  Called on a worker thread.
+ */
+void	txn_conn_closed(uint64_t conn_id);
 
 /* Set-up and teardown, called by sip_start()/sip_stop(). */
 int	txn_init(void);

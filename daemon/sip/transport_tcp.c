@@ -21,6 +21,7 @@
 #include <urcu/rculfhash.h>
 
 #include "common/log.h"
+#include "proxy/txn.h"
 #include "sip/msg.h"
 #include "sip/worker.h"
 
@@ -290,6 +291,9 @@ conn_close_owner(struct tcp_conn *c, const char *why)
 	close(c->fd);
 	c->fd = -1;
 	TP_DEC(tcp_conns);
+	/* §17.1.4: client transactions waiting on this connection fail now */
+	if (!sip_stopping)
+		txn_conn_closed(c->id);
 	sip_debug("tcp %llu %s closed: %s", (unsigned long long)c->id,
 		  xr_sa_str(&c->peer, s, sizeof(s)), why);
 	conn_unref(c);
@@ -705,7 +709,7 @@ out:
 }
 
 int
-tp_tcp_send(const struct sip_dest *d, const void *buf, size_t len)
+tp_tcp_send(struct sip_dest *d, const void *buf, size_t len)
 {
 	struct tcp_conn *c = conn_by_id(d->conn_id);
 	int err = 0;
@@ -722,6 +726,7 @@ tp_tcp_send(const struct sip_dest *d, const void *buf, size_t len)
 		TP_INC(tx_errors);
 		return err ? err : -ENOTCONN;
 	}
+	d->conn_id = c->id;	/* the caller may follow this connection */
 	err = conn_write(c, buf, len);
 	conn_unref(c);
 	if (err)

@@ -221,11 +221,19 @@ tp_udp_send(const struct sip_dest *d, const void *buf, size_t len)
 }
 
 int
-sip_tp_send(const struct sip_dest *d, const void *buf, size_t len)
+sip_tp_send_track(struct sip_dest *d, const void *buf, size_t len)
 {
 	if (len == 0 || len > SIP_MAX_MSG)
 		return -EMSGSIZE;
 	return d->tp == SIP_TP_TCP ? tp_tcp_send(d, buf, len) : tp_udp_send(d, buf, len);
+}
+
+int
+sip_tp_send(const struct sip_dest *d, const void *buf, size_t len)
+{
+	struct sip_dest dd = *d;
+
+	return sip_tp_send_track(&dd, buf, len);
 }
 
 /* ---- receiving ----------------------------------------------------------- */

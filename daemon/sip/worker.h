@@ -88,7 +88,10 @@ int	tp_bind_socket(const union xr_sa *sa, int type);
 int	tp_tcp_init(void);
 void	tp_tcp_shutdown(void);
 int	tp_udp_send(const struct sip_dest *d, const void *buf, size_t len);
-int	tp_tcp_send(const struct sip_dest *d, const void *buf, size_t len);
+/* TCP send; d->conn_id is set to the connection used (found or opened). */
+int	tp_tcp_send(struct sip_dest *d, const void *buf, size_t len);
+/* sip_tp_send() that records in d->conn_id the TCP connection it used. */
+int	sip_tp_send_track(struct sip_dest *d, const void *buf, size_t len);
 /*
  * One framed message from the network: parse it, answer what cannot be
  * processed (400/505/413), fill received/rport and hand it to txn_input().

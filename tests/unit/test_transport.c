@@ -836,6 +836,72 @@ client_tcp(void **state)
 	close(lfd);
 }
 
+/* §17.1.4: a refused TCP connect is a transport error at once, not Timer F. */
+static void
+client_tcp_refused(void **state)
+{
+	static int ctx;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(a);
+	char req[1024], branch[TXN_BRANCH_MAX];
+	struct sip_dest d;
+	struct tu_ev e;
+	int fd;
+
+	(void)state;
+	/* a port nobody listens on: bind, read it back, close */
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &sl), 0);
+	close(fd);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(xr_sa_parse(&d.addr, "127.0.0.1:0", -1), 0);
+	xr_sa_set_port(&d.addr, ntohs(a.sin_port));
+	d.tp = SIP_TP_TCP;
+	d.sock = -1;
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "INVITE", branch, "ct2@test", "TCP");
+	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	e = wait_ev(&ctx, EV_FAIL, 1000);
+	assert_int_equal(e.code, 503);
+	assert_int_equal(e.why, TXN_TRANSPORT);
+	assert_int_equal(wait_ev(&ctx, EV_GONE, 1000).why, TXN_TRANSPORT);
+}
+
+/* The next hop closes the connection before answering: 503 too. */
+static void
+client_tcp_peer_close(void **state)
+{
+	static int ctx;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(a);
+	char req[1024], got[4096], branch[TXN_BRANCH_MAX];
+	struct sip_dest d;
+	int lfd, cfd;
+
+	(void)state;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &sl), 0);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(xr_sa_parse(&d.addr, "127.0.0.1:0", -1), 0);
+	xr_sa_set_port(&d.addr, ntohs(a.sin_port));
+	d.tp = SIP_TP_TCP;
+	d.sock = -1;
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "OPTIONS", branch, "ct3@test", "TCP");
+	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	assert_true(recv_wait(cfd, got, sizeof(got), 1000) > 0);
+	close(cfd);
+	assert_int_equal(wait_ev(&ctx, EV_FAIL, 1000).code, 503);
+	close(lfd);
+}
+
 int
 main(void)
 {
@@ -856,6 +922,8 @@ main(void)
 		cmocka_unit_test(client_ict_cancel),
 		cmocka_unit_test(client_ict_timer_c),
 		cmocka_unit_test(client_tcp),
+		cmocka_unit_test(client_tcp_refused),
+		cmocka_unit_test(client_tcp_peer_close),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
