@@ -906,7 +906,8 @@ media_flows_json(void)
 		v[n++] = s;
 	}
 	/* Oldest session first (ids only grow), for stable tables. */
-	qsort(v, n, sizeof(*v), cmp_session);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_session);
 	for (size_t i = 0; i < n; i++)
 		session_rows(rows, v[i], now);
 	rcu_read_unlock();
