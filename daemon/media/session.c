@@ -553,7 +553,6 @@ media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_s
 		memset(&x->leg[MEDIA_RTCP].latched, 0, sizeof(union xr_sa));
 	x->leg[MEDIA_RTP].remote = *remote;
 	x->leg[MEDIA_RTCP].remote = rtcp_r;
-	x->rtcp_set = rtcp != NULL;
 	x->dir = dir;
 	err = media_flows_write(s);
 	if (log_enabled(LS_MEDIA, LL_DEBUG)) {

@@ -57,7 +57,6 @@ struct media_side {
 	int			 pool;		/* index of the relay address (--media) */
 	struct port_pair	 pair;		/* bound sockets; fds also in leg[].fd */
 	enum media_dir		 dir;		/* s->lock */
-	bool			 rtcp_set;	/* RTCP remote came from a=rtcp; s->lock */
 	struct media_leg	 leg[2];	/* [MEDIA_RTP], [MEDIA_RTCP] */
 };
 
