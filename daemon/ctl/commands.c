@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/route.h"
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
 #include "fastpath/fastpath.h"
@@ -337,6 +338,20 @@ arg_endpoint(json_t *args, const char *key, union xr_sa *sa, char *err, size_t e
 	return 0;
 }
 
+/* A side is relayed from a --media address of its party's family. */
+static int
+check_family(const union xr_sa *sa, const char *key, char *err, size_t errlen)
+{
+	char buf[XR_SA_STRLEN];
+
+	for (int i = 0; i < ccfg->nmedia; i++)
+		if (ccfg->media[i].sa.sa_family == sa->sa.sa_family)
+			return 0;
+	snprintf(err, errlen, "media.create: %s: no --media address is IPv%d, as %s is", key,
+		 sa->sa.sa_family == AF_INET6 ? 6 : 4, xr_sa_str(sa, buf, sizeof(buf)));
+	return -EAFNOSUPPORT;
+}
+
 static json_t *
 side_json(const struct media_side_info *s)
 {
@@ -366,10 +381,27 @@ cmd_media_create(json_t *args, json_t **result, char *err, size_t errlen)
 	if ((rc = arg_endpoint(args, "a", &a, err, errlen)) < 0 ||
 	    (rc = arg_endpoint(args, "b", &b, err, errlen)) < 0)
 		return rc;
+	if ((rc = check_family(&a, "a", err, errlen)) < 0 ||
+	    (rc = check_family(&b, "b", err, errlen)) < 0)
+		return rc;
 	rc = media_session_create(&a, &b, &id);
 	if (rc == -ENOSPC || rc == -EADDRINUSE) {
 		snprintf(err, errlen, "media.create: no free port pair: the port range %u-%u "
 			 "is exhausted", ccfg->port_lo, ccfg->port_hi);
+		return rc;
+	}
+	if (rc == -EADDRNOTAVAIL) {
+		char ra[INET6_ADDRSTRLEN] = "?", rb[INET6_ADDRSTRLEN] = "?";
+		int ia = route_pick(ccfg->media, ccfg->nmedia, &a);
+		int ib = route_pick(ccfg->media, ccfg->nmedia, &b);
+
+		if (ia >= 0)
+			xr_sa_ipstr(&ccfg->media[ia], ra, sizeof(ra));
+		if (ib >= 0)
+			xr_sa_ipstr(&ccfg->media[ib], rb, sizeof(rb));
+		snprintf(err, errlen, "media.create: cannot bind the relay address %s%s%s (not on "
+			 "this host?): %s", ra, ia != ib ? " or " : "", ia != ib ? rb : "",
+			 strerror(-rc));
 		return rc;
 	}
 	if (rc < 0) {

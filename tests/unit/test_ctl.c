@@ -151,6 +151,8 @@ test_media_args(void **state)
 		     "\"b\": \"127.0.0.1:6000\"}}", "wildcard");
 	expect_error("{\"cmd\": \"media.create\", \"args\": {\"a\": \"127.0.0.1:0\", "
 		     "\"b\": \"127.0.0.1:6000\"}}", "RTP port must be");
+	expect_error("{\"cmd\": \"media.create\", \"args\": {\"a\": \"127.0.0.1:4000\", "
+		     "\"b\": \"[::1]:6000\"}}", "b: no --media address is IPv6, as [::1]:6000 is");
 	expect_error("{\"cmd\": \"media.delete\"}", "missing or bad \"id\"");
 	expect_error("{\"cmd\": \"media.delete\", \"args\": {\"id\": \"abc\"}}",
 		     "missing or bad \"id\"");
