@@ -62,7 +62,8 @@ void	media_stop(void);
 /*
  * Create a session relaying between the parties at a and b (RTP addresses;
  * RTCP is port + 1).  Allocates and binds both sides' port pairs, writes the
- * not-yet-latched kernel flows, starts relaying.  On error nothing is left
+ * not-yet-latched kernel flows, starts relaying.  Flows the kernel table
+ * refuses (full) are left out and those legs relayed in userspace (logged).  On error nothing is left
  * half-allocated: -EADDRINUSE/-ENOSPC for an exhausted port range (message in
  * the log), -EINVAL for bad addresses.
  */

@@ -193,7 +193,7 @@ media_leg_dst(const struct media_leg *leg, union xr_sa *dst, bool *known)
 int
 media_flows_write(struct media_session *s)
 {
-	int err = 0;
+	int err = 0, nfail = 0;
 
 	if (!M.fp || s->dead)
 		return 0;
@@ -217,14 +217,19 @@ media_flows_write(struct media_session *s)
 			fp_flow_make(&v, s->id, peer, flags, &out->local, known ? &dst : NULL,
 				     MEDIA_TTL);
 			r = fp_flow_put(M.fp, &leg->key, &v);
-			if (r < 0 && !err) {
-				err = r;
-				log_ratelimited(LS_MEDIA, LL_WARN,
-						"session %llu: kernel flow write failed: %s",
-						(unsigned long long)s->id, strerror(-r));
+			if (r < 0) {
+				/* Never leave a stale flow: the relay carries this leg. */
+				fp_flow_del(M.fp, &leg->key);
+				if (!err)
+					err = r;
+				nfail++;
 			}
 		}
 	}
+	if (nfail)
+		log_ratelimited(LS_MEDIA, LL_WARN, "session %llu: %d of 4 kernel flows refused (%s): "
+				"relayed in userspace", (unsigned long long)s->id, nfail,
+				strerror(-err));
 	return err;
 }
 
@@ -454,15 +459,9 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 		side_setup(s, MEDIA_B, pb, &unknown);
 	}
 
+	/* A flow the kernel refuses (table full) leaves that leg to the relay. */
 	pthread_mutex_lock(&s->lock);
-	err = media_flows_write(s);
-	if (err) {
-		s->dead = true;
-		flows_delete(s);
-		pthread_mutex_unlock(&s->lock);
-		pthread_mutex_destroy(&s->lock);
-		goto out_ports;
-	}
+	media_flows_write(s);
 	pthread_mutex_unlock(&s->lock);
 
 	rcu_read_lock();
@@ -554,7 +553,7 @@ media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_s
 	x->leg[MEDIA_RTP].remote = *remote;
 	x->leg[MEDIA_RTCP].remote = rtcp_r;
 	x->dir = dir;
-	err = media_flows_write(s);
+	media_flows_write(s);
 	if (log_enabled(LS_MEDIA, LL_DEBUG)) {
 		char r[XR_SA_STRLEN];
 

@@ -85,7 +85,9 @@ enum xr_latch	media_policy(void);
 bool	media_leg_dst(const struct media_leg *leg, union xr_sa *dst, bool *known);
 /*
  * Rewrite the four kernel flows of s from its current state (no-op without
- * fast path or once s is dead).  Needs s->lock.  0 or the first -errno.
+ * fast path or once s is dead).  A flow the kernel refuses is deleted, so
+ * the XDP path passes that leg up and the relay carries it; nothing stale
+ * is ever left.  Needs s->lock.  0 or the first -errno (logged).
  */
 int	media_flows_write(struct media_session *s);
 /* Relay thread, periodically: report or delete sessions silent too long. */
