@@ -63,9 +63,11 @@ void	media_stop(void);
  * Create a session relaying between the parties at a and b (RTP addresses;
  * RTCP is port + 1).  Allocates and binds both sides' port pairs, writes the
  * not-yet-latched kernel flows, starts relaying.  Flows the kernel table
- * refuses (full) are left out and those legs relayed in userspace (logged).  On error nothing is left
- * half-allocated: -EADDRINUSE/-ENOSPC for an exhausted port range (message in
- * the log), -EINVAL for bad addresses.
+ * refuses (full) are left out and those legs relayed in userspace (logged).
+ * On error nothing is left half-allocated: -ENOSPC for an exhausted port
+ * range (message in the log), -EINVAL for bad addresses (or no --media
+ * address of a party's family), another -errno from bind() (e.g.
+ * -EADDRNOTAVAIL: a --media address is not on this host).
  */
 int	media_session_create(const union xr_sa *a, const union xr_sa *b, uint64_t *id);
 /*

@@ -227,9 +227,9 @@ media_flows_write(struct media_session *s)
 		}
 	}
 	if (nfail)
-		log_ratelimited(LS_MEDIA, LL_WARN, "session %llu: %d of 4 kernel flows refused (%s): "
-				"relayed in userspace", (unsigned long long)s->id, nfail,
-				strerror(-err));
+		log_ratelimited(LS_MEDIA, LL_WARN,
+				"session %llu: %d of 4 kernel flows refused (%s): relayed in userspace",
+				(unsigned long long)s->id, nfail, strerror(-err));
 	return err;
 }
 
