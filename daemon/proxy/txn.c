@@ -67,8 +67,10 @@ struct txn {
 	char			 resp_to_tag[64]; /* server: To tag of the final sent */
 	char			 to_tag[24];	/* server: our tag for txn_reply() */
 	char			 branch[TXN_BRANCH_MAX]; /* client: our branch */
+	bool			 key_in_req;	/* key slices point into req: keep it */
+	char			 kbuf[96];	/* key strings, so req can go early */
 	size_t			 req_len;
-	char			 req[];		/* the request, as received or sent */
+	char			*req;		/* the request (NULL once not needed) */
 };
 
 static const struct txn_tu_ops	*tu;
@@ -114,6 +116,7 @@ txn_free(struct txn *t)
 	pthread_mutex_destroy(&t->lock);
 	free(t->req_msg);
 	free(t->resp);
+	free(t->req);
 	free(t);
 }
 
@@ -488,7 +491,7 @@ make_ack_locked(struct txn *t, const struct sip_msg *resp)
 	struct sip_err perr;
 	int n;
 
-	if (sip_msg_parse(&tls_msg, t->req, t->req_len, &perr) < 0)
+	if (!t->req || sip_msg_parse(&tls_msg, t->req, t->req_len, &perr) < 0)
 		return -EINVAL;
 	n = build_cancel_ack(&tls_msg, resp, tls_buf, sizeof(tls_buf));
 	if (n < 0)
@@ -506,6 +509,44 @@ make_ack_locked(struct txn *t, const struct sip_msg *resp)
 	return 0;
 }
 
+/*
+ * With t->lock held: free what the state no longer needs, so the many
+ * transactions waiting out Timer D/J/K/L/M (up to 64*T1) stay small.
+ *  - request copy: not after the last (re)send: client Completed/Accepted
+ *    (the ACK is already built), server once a final went out;
+ *  - last response: not in IST Accepted (2xx retransmissions come from the
+ *    TU) nor Confirmed (nothing is resent).
+ */
+static void
+shrink_locked(struct txn *t)
+{
+	bool drop_req = false, drop_resp = false;
+
+	switch (t->fsm.state) {
+	case TS_COMPLETED:
+		drop_req = true;
+		break;
+	case TS_ACCEPTED:
+		drop_req = true;
+		drop_resp = t->server;
+		break;
+	case TS_CONFIRMED:
+		drop_req = drop_resp = true;
+		break;
+	default:
+		break;
+	}
+	if (drop_req && t->req && !t->key_in_req) {
+		free(t->req);
+		t->req = NULL;
+	}
+	if (drop_resp && t->resp) {
+		free(t->resp);
+		t->resp = NULL;
+		t->resp_len = t->resp_cap = 0;
+	}
+}
+
 /* ---- running events ---------------------------------------------------- */
 
 /*
@@ -517,7 +558,7 @@ do_sends_locked(struct txn *t, struct txn_act *a, const struct sip_msg *msg, uin
 {
 	int err = 0;
 
-	if (a->flags & TA_SEND_REQ)
+	if ((a->flags & TA_SEND_REQ) && t->req)
 		err = sip_tp_send_track(&t->dest, t->req, t->req_len);
 	if (!err && (a->flags & TA_SEND_RESP) && t->resp_len)
 		err = t->dest_err ? t->dest_err : sip_tp_send(&t->dest, t->resp, t->resp_len);
@@ -541,6 +582,8 @@ do_sends_locked(struct txn *t, struct txn_act *a, const struct sip_msg *msg, uin
 	}
 	if (a->flags & TA_TERMINATE)
 		mark_dead_locked(t, a->why);
+	else
+		shrink_locked(t);
 }
 
 /* Without the lock: the TU side of a, then the owner's part. */
@@ -617,10 +660,15 @@ pick_owner(void)
 static struct txn *
 txn_alloc(const char *buf, size_t len)
 {
-	struct txn *t = calloc(1, sizeof(*t) + len);
+	struct txn *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
+	t->req = malloc(len);
+	if (!t->req) {
+		free(t);
+		return NULL;
+	}
 	memcpy(t->req, buf, len);
 	t->req_len = len;
 	atomic_init(&t->refs, 1);
@@ -630,6 +678,32 @@ txn_alloc(const char *buf, size_t len)
 	t->owner = pick_owner();
 	atomic_fetch_add(&ntxn, 1);
 	return t;
+}
+
+/*
+ * Move the key strings a RFC 3261 match needs (method, branch, sent-by host)
+ * into t->kbuf, so the request copy can be freed while the transaction
+ * waits out its last timer.  false when they do not fit.
+ */
+static bool
+key_inline(struct txn *t)
+{
+	struct sip_str *f[3] = { &t->key.method_str, &t->key.branch, &t->key.host };
+	size_t off = 0;
+
+	for (int i = 0; i < 3; i++)
+		off += (size_t)(f[i]->len > 0 ? f[i]->len : 0);
+	if (off > sizeof(t->kbuf))
+		return false;
+	off = 0;
+	for (int i = 0; i < 3; i++) {
+		if (!f[i]->s)
+			continue;
+		memcpy(t->kbuf + off, f[i]->s, (size_t)f[i]->len);
+		f[i]->s = t->kbuf + off;
+		off += (size_t)f[i]->len;
+	}
+	return true;
 }
 
 static struct sip_str
@@ -686,6 +760,7 @@ server_new(const struct sip_msg *m, const struct sip_src *src, const struct txn_
 	t->key.from_tag = rebase(k->from_tag, base, t->req);
 	t->key.call_id = rebase(k->call_id, base, t->req);
 	t->key.via = rebase(k->via, base, t->req);
+	t->key_in_req = !k->rfc3261 || !key_inline(t);
 	t->hash = txn_key_hash(&t->key);
 	t->dest_err = server_dest(m, src, &t->dest);
 	snprintf(t->to_tag, sizeof(t->to_tag), "%08" PRIx64 ".%lx",
@@ -753,6 +828,7 @@ txn_client_new(const struct sip_dest *d, const char *branch, const void *buf, si
 	t->key.method = mt;
 	t->key.method_str = sip_str_mk(t->req, method.len);
 	t->key.branch = sip_str_mk(t->branch, (int)blen);
+	t->key_in_req = !key_inline(t);
 	t->hash = txn_key_hash(&t->key);
 	txn_fsm_init(&t->fsm, mt == SIP_METHOD_INVITE ? TXN_ICT : TXN_NICT,
 		     t->dest.tp == SIP_TP_TCP, &tcfg);
@@ -789,16 +865,19 @@ out_free:
 static int
 start_cancel(struct txn *inv)
 {
+	struct sip_dest d;
 	struct sip_err perr;
 	struct txn *c;
-	int n;
+	int n = -EINVAL;
 
-	if (sip_msg_parse(&tls_msg, inv->req, inv->req_len, &perr) < 0)
-		return -EINVAL;
-	n = build_cancel_ack(&tls_msg, NULL, tls_buf, sizeof(tls_buf));
+	pthread_mutex_lock(&inv->lock);
+	if (inv->req && sip_msg_parse(&tls_msg, inv->req, inv->req_len, &perr) == 0)
+		n = build_cancel_ack(&tls_msg, NULL, tls_buf, sizeof(tls_buf));
+	d = inv->dest;
+	pthread_mutex_unlock(&inv->lock);
 	if (n < 0)
 		return n;
-	c = txn_client_new(&inv->dest, inv->branch, tls_buf, (size_t)n, NULL);
+	c = txn_client_new(&d, inv->branch, tls_buf, (size_t)n, NULL);
 	if (!c) {
 		log_ratelimited(LS_TX, LL_INFO, "CANCEL not sent: %s", strerror(errno));
 		return -errno;
@@ -834,7 +913,8 @@ txn_client_cancel(struct txn *ct)
  * Parse the request of server transaction st into m, over buf (cap bytes,
  * at least req_len + 96): with received/rport on its top Via when the
  * transport found them needed (RFC 3581 §4), so responses built from it
- * carry them back.  0 or -EINVAL.  st->req is immutable: no lock needed.
+ * carry them back.  0 or -EINVAL (also once the copy was dropped).
+ * Call with st->lock held.
  */
 static int
 req_view(const struct txn *st, struct sip_msg *m, char *buf, size_t cap)
@@ -843,7 +923,7 @@ req_view(const struct txn *st, struct sip_msg *m, char *buf, size_t cap)
 	struct sip_err perr;
 	int n = -EINVAL;
 
-	if (sip_msg_parse(m, st->req, st->req_len, &perr) < 0)
+	if (!st->req || sip_msg_parse(m, st->req, st->req_len, &perr) < 0)
 		return -EINVAL;
 	if (st->src.received[0] || st->src.rport) {
 		struct sip_str rcv = { NULL, 0 };
@@ -966,9 +1046,12 @@ txn_reply(struct txn *st, int code, const char *reason)
 	if (!st->server)
 		return -EINVAL;
 	/* a thread-local view: no 8 KB parse kept per transaction */
-	if (st->req_len + REQ_VIEW_EXTRA > sizeof(view) ||
-	    req_view(st, &tls_msg, view, sizeof(view)) < 0)
-		return -EINVAL;
+	pthread_mutex_lock(&st->lock);
+	n = st->req_len + REQ_VIEW_EXTRA > sizeof(view) ? -EINVAL :
+	    st->dead ? -ESRCH : req_view(st, &tls_msg, view, sizeof(view));
+	pthread_mutex_unlock(&st->lock);
+	if (n < 0)
+		return n;
 	tag = sip_str_mk(st->to_tag, (int)strlen(st->to_tag));
 	n = sip_build_response(out, sizeof(out), &tls_msg, code, reason,
 			       code > 100 ? &tag : NULL, NULL, NULL, NULL);
