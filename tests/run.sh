@@ -22,6 +22,7 @@ run_one() {	# name, command...
 	local name=$1; shift
 	[ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && return
 	local log=$logs/$name.log t0=$SECONDS rc
+	mkdir -p "$(dirname "$log")"
 	timeout --kill-after=10 "${TEST_TIMEOUT:-600}" "$@" >"$log" 2>&1
 	rc=$?
 	local dt=$((SECONDS - t0))
