@@ -3,7 +3,8 @@
 # bench/run.sh - the media benchmark (`make bench`): one testbed, three passes,
 # one report.  RTP from a live-frames generator crosses a relay host to an XDP
 # sink through (a) xrelayd --xdp, (b) xrelayd relaying in userspace, (c) plain
-# Linux routing (ip_forward=1), and the pps of each and the ratios are printed.
+# Linux routing (ip_forward=1), (d) a minimal XDP forwarder (rtpflood fwd: MAC
+# rewrite and redirect, no lookups), and the pps of each and the ratios are printed.
 # No pass/fail: it reports.  See bench/README.md for figures and knobs.
 #
 #   gen (g)                        relay (r)                         sink (s)
@@ -12,7 +13,7 @@
 #
 # Environment: FLOWS (sessions, default 100), DURATION (s per pass, default 10),
 # SIZE (RTP payload bytes, default 200), GEN_CPU (CPU of the generator, default 1),
-# PASSES (any of "xdp user plain", default all three), BPF_STATS=1 (turn on
+# PASSES (any of "xdp user plain xdpfwd", default all four), BPF_STATS=1 (turn on
 # kernel.bpf_stats_enabled during the XDP pass and print the relay program's
 # ns per packet; host-wide, restored after the pass, adds ~20-40 ns a run).
 set -u
@@ -22,7 +23,7 @@ FLOWS=${FLOWS:-100}
 DURATION=${DURATION:-10}
 SIZE=${SIZE:-200}
 GEN_CPU=${GEN_CPU:-1}
-PASSES=${PASSES:-xdp user plain}
+PASSES=${PASSES:-xdp user plain xdpfwd}
 G4=10.12.1.2 RG4=10.12.1.1 S4=10.12.2.2 RS4=10.12.2.1
 GPORT=5000 SPORT=6000
 RF=$XR_BUILD/rtpflood
@@ -53,6 +54,7 @@ xr_ns g ethtool -K eth0 gro on >/dev/null
 xr_ns g ping -c1 -W1 -q $RG4 >/dev/null || xr_die "gen cannot reach the relay"
 xr_ns s ping -c1 -W1 -q $RS4 >/dev/null || xr_die "sink cannot reach the relay"
 RMAC=$(ip -n "${XR_PFX}r" -br link show eth-g | awk '{print $3}')
+SMAC=$(ip -n "${XR_PFX}s" -br link show eth0 | awk '{print $3}')
 
 # field FILE KEY... : one value out of a JSON document.
 field() {
@@ -121,6 +123,25 @@ d = json.load(sys.stdin)
 print(d.get("run_time_ns", 0), d.get("run_cnt", 0))'
 }
 
+# measure_xdp NAME GEN-ARGS... : measure, and with BPF_STATS=1 also print the
+# ns per packet of the XDP program on the relay's eth-g during the pass.
+measure_xdp() {
+	local t0 n0 t1 n1 was
+	if [ "${BPF_STATS:-0}" != 1 ]; then
+		measure "$@"
+		return
+	fi
+	was=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	read -r t0 n0 < <(prog_stats)
+	measure "$@"
+	read -r t1 n1 < <(prog_stats)
+	sysctl -qw kernel.bpf_stats_enabled="$was"
+	[ "$n1" -gt "$n0" ] && xr_log "$1: relay XDP program $(((t1 - t0) / (n1 - n0))) ns" \
+		"per packet over $((n1 - n0)) runs (bpf_stats)"
+	return 0
+}
+
 # counter NAME : a kernel counter of the running daemon (xrelayctl stats).
 counter() {
 	"$XR_BUILD/xrelayctl" -s "$XR_CTL" --json stats >"$XR_TMP/stats.json" 2>/dev/null &&
@@ -138,18 +159,7 @@ for pass in $PASSES; do
 		xr_daemon_start "${DAEMON_ARGS[@]}" --xdp eth-g --xdp eth-s
 		sessions
 		before=$(counter fwd_redirect)
-		if [ "${BPF_STATS:-0}" = 1 ]; then
-			stats_was=$(sysctl -n kernel.bpf_stats_enabled)
-			sysctl -qw kernel.bpf_stats_enabled=1
-			read -r t0 n0 < <(prog_stats)
-		fi
-		measure xdp --dst-file "$XR_TMP/dsts"
-		if [ "${BPF_STATS:-0}" = 1 ]; then
-			read -r t1 n1 < <(prog_stats)
-			sysctl -qw kernel.bpf_stats_enabled="$stats_was"
-			[ "$n1" -gt "$n0" ] && xr_log "relay XDP program: $(((t1 - t0) / (n1 - n0)))" \
-				"ns per packet over $((n1 - n0)) runs (bpf_stats)"
-		fi
+		measure_xdp xdp --dst-file "$XR_TMP/dsts"
 		after=$(counter fwd_redirect)
 		xr_log "kernel fwd_redirect: $before -> $after"
 		xr_daemon_stop || xr_log "xrelayd exit status $?"
@@ -168,8 +178,18 @@ for pass in $PASSES; do
 		measure plain --dst $S4:$SPORT --dst-step 0 --src-step 2
 		xr_ns r sysctl -qw net.ipv4.ip_forward=0
 		;;
+	xdpfwd)
+		xr_log "pass xdpfwd: rtpflood fwd on the relay (eth-g -> eth-s, no lookups)"
+		xr_bg r "$XR_TMP/xdpfwd.fwd.json" "$RF" fwd --dev eth-g --out eth-s \
+			--dst-mac "$SMAC" --ports $SPORT-$SPORT --duration $((DURATION + 30)) --json
+		fwd=$XR_LAST_PID
+		sleep 0.5
+		measure_xdp xdpfwd --dst $S4:$SPORT --dst-step 0 --src-step 2
+		kill -TERM "$fwd"
+		wait "$fwd" || xr_die "rtpflood fwd failed: $(cat "$XR_TMP/xdpfwd.fwd.json")"
+		;;
 	*)
-		xr_die "unknown pass $pass (xdp, user, plain)"
+		xr_die "unknown pass $pass (xdp, user, plain, xdpfwd)"
 		;;
 	esac
 done
@@ -180,7 +200,7 @@ python3 - "$XR_TMP" "$RESULTS" "$FLOWS" "$SIZE" "$DURATION" $PASSES <<'EOF'
 import json, os, sys
 tmp, out, flows, size, duration = sys.argv[1:6]
 names = {"xdp": "xrelayd --xdp (XDP)", "user": "xrelayd (userspace)",
-         "plain": "Linux routing (plain)"}
+         "plain": "Linux routing (plain)", "xdpfwd": "minimal XDP forwarder"}
 res = {}
 print()
 print("media benchmark: %s flows, %s-byte RTP payload, %s s per pass" % (flows, size, duration))
@@ -205,7 +225,10 @@ if "xdp" in res and "user" in res and res["user"]["relayed_pps"] > 0:
     print("  ratio XDP / userspace   %.1fx" % ratios["xdp_over_user"])
 if "xdp" in res and "plain" in res and res["plain"]["relayed_pps"] > 0:
     ratios["xdp_over_plain"] = res["xdp"]["relayed_pps"] / res["plain"]["relayed_pps"]
-    print("  ratio XDP / plain       %.2fx" % ratios["xdp_over_plain"])
+    print("  ratio XDP / plain       %.2fx (Linux routing)" % ratios["xdp_over_plain"])
+if "xdp" in res and "xdpfwd" in res and res["xdpfwd"]["relayed_pps"] > 0:
+    ratios["xdp_over_xdpfwd"] = res["xdp"]["relayed_pps"] / res["xdpfwd"]["relayed_pps"]
+    print("  ratio XDP / minimal XDP %.2fx" % ratios["xdp_over_xdpfwd"])
 json.dump({"flows": int(flows), "payload": int(size), "duration": int(duration),
            "passes": res, "ratios": ratios}, open(out, "w"), indent=2)
 print("  (JSON: %s)" % out)

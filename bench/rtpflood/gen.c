@@ -175,9 +175,8 @@ out:
 	return err;
 }
 
-/* MAC address of a local interface. */
-static int
-if_mac(const char *dev, uint8_t mac[6])
+int
+rf_if_mac(const char *dev, uint8_t mac[6])
 {
 	struct ifreq ifr;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
@@ -271,7 +270,7 @@ rf_gen_xdp(const struct rf_opts *o, struct rf_result *r)
 			goto out;
 		}
 	}
-	err = if_mac(o->dev, src_mac);
+	err = rf_if_mac(o->dev, src_mac);
 	if (err) {
 		fprintf(stderr, "rtpflood: MAC of %s: %s\n", o->dev, strerror(-err));
 		goto out;
@@ -315,6 +314,7 @@ rf_gen_xdp(const struct rf_opts *o, struct rf_result *r)
 	skel->rodata->tmpl_ip_len = (uint16_t)(len - sizeof(*eth));
 	skel->rodata->tmpl_udp_len = (uint16_t)(len - sizeof(*eth) - sizeof(*ip));
 	bpf_program__set_autoload(skel->progs.rf_sink, false);
+	bpf_program__set_autoload(skel->progs.rf_fwd, false);
 	err = rtpflood__load(skel);
 	if (err) {
 		fprintf(stderr, "rtpflood: cannot load the BPF object: %s\n", strerror(-err));

@@ -6,6 +6,8 @@
  *            the generator's interface), as xdp-trafficgen does.
  *   rf_sink  attached to the sink's interface: counts stamped RTP per flow,
  *            sequence range and one-way delay, then drops it.
+ *   rf_fwd   the benchmark's minimal XDP forwarder: UDP to the counted ports
+ *            gets fixed MACs and TTL-1 and is redirected, no lookups at all.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -69,6 +71,25 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } rf_foreign SEC(".maps");
+
+/* rf_fwd: the egress device (one entry, key 0) and the MACs it writes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} rf_tx SEC(".maps");
+
+const volatile __u8 fwd_dst_mac[ETH_ALEN] = { 0 };
+const volatile __u8 fwd_src_mac[ETH_ALEN] = { 0 };
+
+/* rf_fwd: frames forwarded (per CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rf_fwd_count SEC(".maps");
 
 /* Full IPv4 header checksum of a 20-byte header whose check field is 0. */
 static __always_inline __u16
@@ -211,6 +232,40 @@ rf_sink(struct xdp_md *ctx)
 	if (h)
 		*h += 1;
 	return XDP_DROP;
+}
+
+SEC("xdp")
+int
+rf_fwd(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+	__u32 key = 0, sum;
+	__u16 dport;
+	__u64 *c;
+
+	if ((void *)(udp + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) ||
+	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP || ip->ttl <= 1)
+		return XDP_PASS;
+	dport = bpf_ntohs(udp->dest);
+	if (dport < port_lo || dport > port_hi)
+		return XDP_PASS;
+#pragma unroll
+	for (int i = 0; i < ETH_ALEN; i++) {
+		eth->h_dest[i] = fwd_dst_mac[i];
+		eth->h_source[i] = fwd_src_mac[i];
+	}
+	/* TTL - 1 with the RFC 1624 incremental checksum update, as a router does. */
+	ip->ttl--;
+	sum = (__u32)ip->check + bpf_htons(0x0100);
+	ip->check = (__u16)(sum + (sum >> 16));
+	c = bpf_map_lookup_elem(&rf_fwd_count, &key);
+	if (c)
+		*c += 1;
+	return bpf_redirect_map(&rf_tx, 0, XDP_PASS);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -27,6 +27,7 @@ usage(FILE *out)
 "                     [--dev IFNAME] [--dst-mac MAC] [--json]\n"
 "       rtpflood sink [--mode udp|xdp] --bind ADDR:PORT | --dev IFNAME --ports LO-HI\n"
 "                     [--flows N] [--count N] [--duration SEC] [--batch N] [--json]\n"
+"       rtpflood fwd  --dev IN --out OUT --dst-mac MAC --ports LO-HI [--duration SEC]\n"
 "\n"
 "gen: sends RTP to --flows destinations (--dst, then +--dst-step ports each, or\n"
 "     one ADDR:PORT per line of --dst-file), each flow with its own SSRC and\n"
@@ -39,6 +40,8 @@ usage(FILE *out)
 "     first to the last packet, one-way delay percentiles (same host clock).\n"
 "     udp: recvmmsg on a socket bound to --bind.\n"
 "     xdp: an XDP program on --dev counts and drops UDP to ports LO-HI.\n"
+"fwd: the reference XDP forwarder: UDP to ports LO-HI arriving on --dev leaves\n"
+"     by --out to --dst-mac (MAC rewrite, TTL-1, DEVMAP redirect, no lookups).\n"
 "Every run ends after --duration seconds (default 10) or --count packets.\n");
 }
 
@@ -152,6 +155,11 @@ report(const struct rf_opts *o, const struct rf_result *r)
 	}
 	printf("rtpflood %s (%s): %u flows, %u-byte RTP payload\n", r->role, r->mode,
 	       r->nflows, o->size);
+	if (o->fwd) {
+		printf("  forwarded  %llu packets in %.3f s: %.0f pps\n",
+		       (unsigned long long)r->received, r->seconds, r->pps);
+		return;
+	}
 	if (!o->sink) {
 		printf("  sent       %llu packets in %.3f s: %.0f pps\n",
 		       (unsigned long long)r->sent, r->seconds, r->pps);
@@ -226,6 +234,7 @@ main(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'i' },
 		{ "dst-mac", required_argument, NULL, 'M' },
 		{ "ports", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -240,11 +249,13 @@ main(int argc, char **argv)
 	uint64_t v;
 	int c, err;
 
-	if (argc < 2 || (strcmp(argv[1], "gen") && strcmp(argv[1], "sink"))) {
+	if (argc < 2 || (strcmp(argv[1], "gen") && strcmp(argv[1], "sink") &&
+			 strcmp(argv[1], "fwd"))) {
 		usage(argc > 1 && !strcmp(argv[1], "--help") ? stdout : stderr);
 		return argc > 1 && !strcmp(argv[1], "--help") ? 0 : 2;
 	}
 	o.sink = !strcmp(argv[1], "sink");
+	o.fwd = !strcmp(argv[1], "fwd");
 	argc--;
 	argv++;
 	while ((c = getopt_long(argc, argv, "hjv", lopts, NULL)) != -1) {
@@ -300,6 +311,9 @@ main(int argc, char **argv)
 		case 'i':
 			snprintf(o.dev, sizeof(o.dev), "%s", optarg);
 			break;
+		case 'o':
+			snprintf(o.out, sizeof(o.out), "%s", optarg);
+			break;
 		case 'M':
 			err = parse_mac(optarg, o.dst_mac);
 			o.have_dst_mac = err == 0;
@@ -344,10 +358,12 @@ main(int argc, char **argv)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return 1;
-	r->role = o.sink ? "sink" : "gen";
-	r->mode = o.xdp ? "xdp" : "udp";
+	r->role = o.fwd ? "fwd" : o.sink ? "sink" : "gen";
+	r->mode = o.xdp || o.fwd ? "xdp" : "udp";
 	r->nflows = o.nflows;
-	if (o.sink)
+	if (o.fwd)
+		err = rf_fwd_xdp(&o, r);
+	else if (o.sink)
 		err = o.xdp ? rf_sink_xdp(&o, r) : rf_sink_udp(&o, r);
 	else
 		err = o.xdp ? rf_gen_xdp(&o, r) : rf_gen_udp(&o, r);

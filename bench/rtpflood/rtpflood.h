@@ -13,7 +13,7 @@
 #define RF_MAGIC		0x31465258u	/* "XRF1" in a little-endian load */
 #define RF_MAX_FLOWS		65536		/* flows of one run (map sizes) */
 #define RF_RTP_HDR		12		/* RTP fixed header, no CSRC */
-#define RF_HIST_BUCKETS		4096
+#define RF_HIST_BUCKETS		6144
 
 /*
  * Start of every RTP payload (host byte order: generator and sink run on one
@@ -49,17 +49,25 @@ struct rf_sink_flow {
 
 /*
  * Latency histogram bucket of a one-way delay in ns: 1 us buckets below
- * 2048 us, 64 us buckets up to ~131 ms, the last bucket for anything longer.
+ * 2048 us, 64 us buckets below 131072 us, 1 ms buckets up to ~2.2 s, the
+ * last bucket for anything longer (an overloaded userspace relay queues).
  */
+#define RF_HIST_B1		2048u			/* first bucket of the 64 us range */
+#define RF_HIST_US1		2048u
+#define RF_HIST_B2		(RF_HIST_B1 + 2016u)	/* first bucket of the 1 ms range */
+#define RF_HIST_US2		(RF_HIST_US1 + 2016u * 64u)
+
 static inline __u32
 rf_hist_bucket(__u64 delta_ns)
 {
-	__u64 us = delta_ns / 1000;
+	__u64 us = delta_ns / 1000, b;
 
-	if (us < 2048)
+	if (us < RF_HIST_US1)
 		return (__u32)us;
-	us = 2048 + (us - 2048) / 64;
-	return us < RF_HIST_BUCKETS - 1 ? (__u32)us : RF_HIST_BUCKETS - 1;
+	if (us < RF_HIST_US2)
+		return RF_HIST_B1 + (__u32)((us - RF_HIST_US1) / 64);
+	b = RF_HIST_B2 + (us - RF_HIST_US2) / 1024;
+	return b < RF_HIST_BUCKETS - 1 ? (__u32)b : RF_HIST_BUCKETS - 1;
 }
 
 #ifndef __bpf__
@@ -70,15 +78,19 @@ rf_hist_bucket(__u64 delta_ns)
 static inline double
 rf_hist_us(uint32_t b)
 {
-	return b < 2048 ? (double)b : 2048.0 + (double)(b - 2048) * 64.0;
+	if (b < RF_HIST_B1)
+		return (double)b;
+	if (b < RF_HIST_B2)
+		return RF_HIST_US1 + (double)(b - RF_HIST_B1) * 64.0;
+	return RF_HIST_US2 + (double)(b - RF_HIST_B2) * 1024.0;
 }
 
 /* The run's results, filled by gen.c / sink.c, printed by rtpflood.c. */
 struct rf_result {
-	const char	*role;		/* "gen" or "sink" */
+	const char	*role;		/* "gen", "sink" or "fwd" */
 	const char	*mode;		/* "udp" or "xdp" */
 	uint64_t	sent;		/* gen: packets handed to the kernel */
-	uint64_t	received;	/* sink: stamped packets received */
+	uint64_t	received;	/* sink: stamped packets received; fwd: forwarded */
 	uint64_t	lost;		/* sink: gaps in the per-flow sequence numbers */
 	uint64_t	bytes;		/* RTP bytes sent/received */
 	uint64_t	foreign;	/* sink: packets without our stamp */
@@ -91,7 +103,9 @@ struct rf_result {
 };
 
 struct rf_opts {
-	bool		sink;		/* role */
+	bool		sink;		/* role: sink */
+	bool		fwd;		/* role: minimal XDP forwarder */
+	char		out[16];	/* --out: fwd egress interface */
 	bool		xdp;		/* mode */
 	bool		json;
 	int		verbose;
@@ -118,6 +132,9 @@ int	rf_gen_udp(const struct rf_opts *o, struct rf_result *r);
 int	rf_gen_xdp(const struct rf_opts *o, struct rf_result *r);
 int	rf_sink_udp(const struct rf_opts *o, struct rf_result *r);
 int	rf_sink_xdp(const struct rf_opts *o, struct rf_result *r);
+int	rf_fwd_xdp(const struct rf_opts *o, struct rf_result *r);
+/* MAC address of a local interface; 0 or -errno. */
+int	rf_if_mac(const char *dev, uint8_t mac[6]);
 
 /* Destinations of the flows from --dst/--dst-step/--flows or --dst-file. */
 struct sockaddr_storage;

@@ -226,6 +226,7 @@ rf_sink_xdp(const struct rf_opts *o, struct rf_result *r)
 	skel->rodata->port_lo = (uint16_t)lo;
 	skel->rodata->port_hi = (uint16_t)hi;
 	bpf_program__set_autoload(skel->progs.rf_gen, false);
+	bpf_program__set_autoload(skel->progs.rf_fwd, false);
 	err = rtpflood__load(skel);
 	if (err) {
 		fprintf(stderr, "rtpflood: cannot load the BPF object: %s\n", strerror(-err));
