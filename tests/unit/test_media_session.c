@@ -367,6 +367,37 @@ test_relay_both_ways(void **state)
 	parties_close(&p);
 }
 
+/* Sizes: a full-MTU payload and a jumbo one go through whole; larger is never cut. */
+static void
+test_sizes(void **state)
+{
+	static unsigned char big[12000], buf[16384];
+	size_t sizes[] = { 1, 1472, 8952 };
+	struct parties p;
+	union xr_sa la, lb, f;
+	uint64_t id;
+
+	start();
+	parties_open(&p);
+	assert_int_equal(media_session_create(&p.sa, &p.sb, &id), 0);
+	la = local_of(id, MEDIA_A, false);
+	lb = local_of(id, MEDIA_B, false);
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (unsigned char)(i * 7 + 3);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		send_to(p.a, big, sizes[i], &la);
+		assert_int_equal(recv_wait(p.b, buf, sizeof(buf), &f, NULL, 2000), (int)sizes[i]);
+		assert_memory_equal(buf, big, sizes[i]);
+		assert_true(xr_sa_eq(&f, &lb));
+	}
+	/* Over RELAY_MTU (9216): dropped and counted, not forwarded truncated. */
+	send_to(p.a, big, sizeof(big), &la);
+	expect_nothing(p.b, 300);
+	assert_int_equal(wait_num(id, "A", "rtp", "dropped_other", 1), 1);
+	assert_int_equal(flow_num(id, "A", "rtp", "packets"), 3);
+	parties_close(&p);
+}
+
 static void
 test_wrong_source_dropped(void **state)
 {
@@ -1057,6 +1088,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_relay_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_source_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_remote, setup, teardown),
