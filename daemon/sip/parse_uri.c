@@ -216,6 +216,15 @@ uri_params(struct sip_uri *u)
 	int pos = 0, rc;
 
 	while ((rc = sip_param_next(u->params, &pos, &n, &v)) == 1) {
+		char buf[16];
+
+		/* ";%6C%72" is ";lr" (RFC 4475 esc01): compare names unescaped */
+		if (memchr(n.s, '%', (size_t)n.len) && n.len < (int)sizeof(buf)) {
+			int len = sip_unescape(n, buf, sizeof(buf));
+
+			if (len > 0)
+				n = sip_str_mk(buf, len);
+		}
 		if (sip_str_caseeq_cstr(n, "transport"))
 			u->transport = v;
 		else if (sip_str_caseeq_cstr(n, "maddr"))
@@ -409,26 +418,34 @@ dec_eq(struct sip_str a, struct sip_str b, bool icase)
 	}
 }
 
-/* Parameter `name` of b, decoded-equal to v (case-insensitive). */
+/*
+ * Find parameter `name` in params, names compared unescaped and
+ * case-insensitively; true when found with a value decoded-equal to v.
+ */
 static bool
 param_matches(struct sip_str params, struct sip_str name, struct sip_str v, bool *found)
 {
-	struct sip_str v2;
-	char nbuf[64];
+	struct sip_str n2, v2;
+	int pos = 0;
 
 	*found = false;
-	if (name.len >= (int)sizeof(nbuf))
-		return false;
-	sip_str_cpy(nbuf, sizeof(nbuf), name);
-	if (sip_param_get(params, nbuf, &v2) != 1)
-		return false;
-	*found = true;
-	return dec_eq(v, v2, true);
+	while (sip_param_next(params, &pos, &n2, &v2) == 1) {
+		if (!dec_eq(name, n2, true))
+			continue;
+		*found = true;
+		return dec_eq(v, v2, true);
+	}
+	return false;
 }
 
 static bool
 must_match_param(struct sip_str n)
 {
+	char buf[16];
+	int len = n.len < (int)sizeof(buf) ? sip_unescape(n, buf, sizeof(buf)) : -1;
+
+	if (len > 0)
+		n = sip_str_mk(buf, len);
 	/*
 	 * §19.1.4 names user, ttl, method and maddr; its own examples also
 	 * treat sip:bob@biloxi.com and sip:bob@biloxi.com;transport=udp as

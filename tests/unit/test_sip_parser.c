@@ -206,6 +206,10 @@ check_esc01(void)
 	assert_int_equal(sip_uri_aor(&u, buf, sizeof(buf)), 24);
 	assert_string_equal(buf, "caller@host5.example.net");
 	assert_slice(u.params, ";%6C%72;n%61me=v%61lue%25%34%31");
+	assert_true(u.lr);		/* %6C%72 is lr */
+	assert_int_equal(sip_uri_parse(SIP_STR("sip:caller@host5.example.net;lr;name=value%2541"),
+				       &u2), 0);
+	assert_true(sip_uri_eq(&u, &u2));
 	assert_int_equal(M.body.len, 150);
 }
 
@@ -1015,6 +1019,8 @@ test_uri_compare(void **state)
 		  "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com" },
 		{ "sip:alice@atlanta.com?subject=project%20x&priority=urgent",
 		  "sip:alice@atlanta.com?priority=urgent&subject=project%20x" },
+		{ "sip:a@h;%6C%72", "sip:a@h;lr" },
+		{ "sip:a@h;M%61ddr=X", "sip:a@h;maddr=x" },
 	};
 	static const char *const ne[][2] = {
 		{ "SIP:ALICE@AtLanTa.CoM;Transport=udp", "sip:alice@AtLanTa.CoM;Transport=UDP" },
@@ -1027,6 +1033,8 @@ test_uri_compare(void **state)
 		{ "sip:a@h;maddr=x", "sip:a@h" },
 		{ "sip:a@h;user=phone", "sip:a@h;user=ip" },
 		{ "sip:a:pw@h", "sip:a@h" },
+		{ "sip:a@h;%6Daddr=x", "sip:a@h" },
+		{ "sip:a@h;x=1", "sip:a@h;X=2" },
 	};
 	struct sip_uri a, b;
 	size_t k;
