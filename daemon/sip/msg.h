@@ -159,8 +159,10 @@ struct sip_uri {
 	int		 port;		/* 0 when absent */
 	struct sip_str	 params;	/* ";a=b;lr" including the first ';', or empty */
 	struct sip_str	 headers;	/* after '?', without it; absent when none */
-	/* well-known parameters (names matched unescaped: ";%6C%72" is lr),
-	 * values still escaped; absent when not given */
+	/*
+	 * Well-known parameters (names matched unescaped: ";%6C%72" is lr),
+	 * values still escaped; absent when not given.
+	 */
 	struct sip_str	 transport;
 	struct sip_str	 maddr;
 	struct sip_str	 user_param;	/* ;user=phone */
