@@ -229,7 +229,7 @@ fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
 			fp_warnx("cannot reuse pinned map %s: %s", path, strerror(-err));
 			return err;
 		}
-		/* Already pinned: tell libbpf so fp_close() can unpin it. */
+		/* So bpf_map__is_pinned()/pin_path() tell the truth about it. */
 		bpf_map__set_pin_path(map, path);
 	}
 
