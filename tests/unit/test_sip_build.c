@@ -478,6 +478,59 @@ test_response_pop_via(void **state)
 	assert_slice(RES.via1.branch, "z9hG4bKf");
 }
 
+/* Less common edits: no Record-Route yet, Route push, empty values, no headers. */
+static void
+test_edit_misc(void **state)
+{
+	struct sip_edit e;
+	struct sip_iter it = { 0 };
+	struct sip_nameaddr na;
+	struct sip_uri u;
+	int n;
+
+	(void)state;
+	parse_in("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		 "Subject:\r\nCSeq: 1 OPTIONS\r\n\r\n");
+	sip_edit_init(&e, &REQ);
+	/* replace the top Via line in place: the insert goes before the deletion */
+	assert_int_equal(sip_edit_del_hdr(&e, REQ.first[SIP_HDR_VIA]), 0);
+	assert_int_equal(sip_edit_push_via(&e, SIP_STR("SIP/2.0/TCP n;branch=z9hG4bK2")), 0);
+	assert_int_equal(sip_edit_push_rr(&e, SIP_STR("<sip:rr1;lr>")), 0);
+	assert_int_equal(sip_edit_push_route(&e, SIP_STR("<sip:strict.example.com>")), 0);
+	assert_int_equal(sip_edit_set_hdr(&e, REQ.first[SIP_HDR_SUBJECT], SIP_STR("now set")), 0);
+	assert_int_equal(sip_edit_push_rr(&e, SIP_STR("")), -EINVAL);
+	n = sip_edit_build(&e, out, sizeof(out));
+	assert_int_equal(n, -EINVAL);		/* the failed call is sticky */
+	sip_edit_init(&e, &REQ);
+	assert_int_equal(sip_edit_del_hdr(&e, REQ.first[SIP_HDR_VIA]), 0);
+	assert_int_equal(sip_edit_push_via(&e, SIP_STR("SIP/2.0/TCP n;branch=z9hG4bK2")), 0);
+	assert_int_equal(sip_edit_push_rr(&e, SIP_STR("<sip:rr1;lr>")), 0);
+	assert_int_equal(sip_edit_push_route(&e, SIP_STR("<sip:strict.example.com>")), 0);
+	assert_int_equal(sip_edit_set_hdr(&e, REQ.first[SIP_HDR_SUBJECT], SIP_STR("now set")), 0);
+	n = sip_edit_build(&e, out, sizeof(out));
+	parse_out(n);
+	assert_int_equal(RES.nvia, 1);
+	assert_slice(RES.via1.branch, "z9hG4bK2");
+	assert_int_equal(sip_msg_route_next(&RES, SIP_HDR_RECORD_ROUTE, &it, &na, &u), 1);
+	assert_slice(u.host, "rr1");
+	memset(&it, 0, sizeof(it));
+	assert_int_equal(sip_msg_route_next(&RES, SIP_HDR_ROUTE, &it, &na, &u), 1);
+	assert_slice(u.host, "strict.example.com");
+	assert_slice(sip_msg_hdr(&RES, SIP_HDR_SUBJECT)->value, "now set");
+
+	/* a request with no header at all still takes edits */
+	parse_in("OPTIONS sip:a@b SIP/2.0\r\n\r\n");
+	sip_edit_init(&e, &REQ);
+	assert_int_equal(sip_edit_via_received(&e, SIP_STR("1.2.3.4"), 0), -ENOENT);
+	sip_edit_init(&e, &REQ);
+	assert_int_equal(sip_edit_push_via(&e, SIP_STR("SIP/2.0/UDP n;branch=z9hG4bK3")), 0);
+	assert_int_equal(sip_edit_dec_maxfwd(&e), 0);
+	n = sip_edit_build(&e, out, sizeof(out));
+	parse_out(n);
+	assert_int_equal(RES.nvia, 1);
+	assert_int_equal(RES.max_forwards, 69);
+}
+
 int
 main(void)
 {
@@ -490,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_forward_compact_and_absent),
 		cmocka_unit_test(test_forward_errors),
 		cmocka_unit_test(test_response_pop_via),
+		cmocka_unit_test(test_edit_misc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
