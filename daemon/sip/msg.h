@@ -268,7 +268,8 @@ int	sip_via_parse(struct sip_str s, struct sip_via *v);
 /* About 8 KB: keep one per worker or per transaction, not on small stacks. */
 struct sip_msg {
 	const char	*buf;		/* the caller's buffer */
-	int		 len;		/* bytes of this message (ends at Content-Length) */
+	int		 len;		/* bytes from buf (leading CRLFs included) to the
+					 * end of the body (Content-Length) */
 	int		 trailing;	/* bytes after it in the datagram, ignored */
 	bool		 is_request;
 
@@ -286,7 +287,7 @@ struct sip_msg {
 	int16_t		 first[SIP_HDR__NUM];	/* index of the first of a type, -1 */
 	uint8_t		 count[SIP_HDR__NUM];	/* header lines of a type (saturates) */
 	struct sip_str	 body;		/* exactly Content-Length bytes, or the rest */
-	int		 hdr_end;	/* offset of the empty line ending the headers */
+	int		 hdr_end;	/* offset just after the empty line: the body's */
 
 	/* validated by sip_msg_parse(), ready to use */
 	struct sip_uri	 ruri_u;	/* parsed Request-URI (scheme OTHER: opaque only) */
@@ -305,13 +306,16 @@ struct sip_msg {
 /*
  * Parse one message of len bytes at buf (a datagram, or one frame cut by
  * sip_frame_length()).  Leading CRLFs are skipped (RFC 3261 §7.5); lines may
- * end in CRLF or a bare LF.  On success returns 0.  On error returns
+ * end in CRLF or a bare LF; a datagram that ends right after its last
+ * header line (empty line lost, RFC 4475 baddn) is accepted with an empty
+ * body.  On success returns 0.  On error returns
  * -EMSGSIZE (413), -EPROTONOSUPPORT (505) or -EBADMSG (400) and fills err;
  * m is then only good for sip_build_response() when err->can_reply.
  *
  * Validated eagerly (so a proxy never forwards garbage, RFC 4475 §3.1.2):
  * start line (single SP separators, no trailing LWS, 3-digit status, SIP/2.0),
- * the Request-URI when sip/sips (no <>, no LWS, no headers), every Via
+ * the Request-URI (sip/sips fully, no <>, no LWS, no headers; any other
+ * scheme as "scheme:" + printable characters, for the proxy's 416), every Via
  * value, From, To, Call-ID, CSeq (number < 2^31, method equal to the
  * request's), Max-Forwards (0..255), Content-Length (body shorter -> error;
  * longer -> the rest is ignored as §18.3 says for datagrams; the rest is
