@@ -228,7 +228,8 @@ media_flows_write(struct media_session *s)
 	}
 	if (nfail)
 		log_ratelimited(LS_MEDIA, LL_WARN,
-				"session %llu: %d of 4 kernel flows refused (%s): relayed in userspace",
+				"session %llu: %d of 4 kernel flows refused (%s): "
+				"relayed in userspace",
 				(unsigned long long)s->id, nfail, strerror(-err));
 	return err;
 }
@@ -275,7 +276,7 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 		if (!M.pools[i]) {
 			err = -errno;
 			logs(LS_MEDIA, LL_WARN, "bad port range %u-%u for %s", cfg->port_lo,
-				  cfg->port_hi, xr_sa_ipstr(&M.addrs[i], ip, sizeof(ip)));
+			     cfg->port_hi, xr_sa_ipstr(&M.addrs[i], ip, sizeof(ip)));
 			goto out_pools;
 		}
 		M.npools = i + 1;
@@ -377,7 +378,7 @@ pick_pool(const union xr_sa *party)
 	i = route_pick(M.addrs, M.npools, party);
 	if (i < 0 || M.addrs[i].sa.sa_family != party->sa.sa_family) {
 		logs(LS_MEDIA, LL_WARN, "no --media address of the family of %s",
-			  xr_sa_str(party, a, sizeof(a)));
+		     xr_sa_str(party, a, sizeof(a)));
 		return -EINVAL;
 	}
 	return i;
@@ -768,7 +769,7 @@ media_timeout_check(void)
 			cb(expired[i], arg);
 		} else {
 			logs(LS_MEDIA, LL_INFO, "session %llu: no media for %d s, deleted",
-				 (unsigned long long)expired[i], M.cfg->media_timeout);
+			     (unsigned long long)expired[i], M.cfg->media_timeout);
 			media_session_delete(expired[i]);
 		}
 	}
