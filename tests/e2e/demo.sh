@@ -19,6 +19,11 @@ ctl()  { show xrelayctl "$@" 2>&1 | sed 's/^/    /'; }
 # xrelayctl, shown as the operator would type it.
 xrelayctl() { xr_ctl "$@"; }
 DEMO_FAIL=0
+# rx_summary FILE : "N from ADDR:PORT, payloads intact: true" for rtp.py's output.
+rx_summary() {
+	jpy '"%d packets from %s, payloads intact: %s" % (d["received"], ",".join(sorted(d["sources"])),
+		str(sum(s["bad_payload"] for s in d["sources"].values()) == 0).lower())' <"$1"
+}
 bad() { echo "!! $*"; DEMO_FAIL=1; }
 
 ml_need
@@ -71,9 +76,9 @@ sip_act() {
 	XR_PIDS+=("$uac")
 	local i sess=
 	for i in $(seq 1 30); do
-		sess=$(xr_ctl --json media list 2>/dev/null | jq -c '.[0] // empty')
-		[ -n "$sess" ] && [ "$(jq -r .b.remote <<<"$sess")" != "null" ] &&
-			[ "$(jq -r .b.remote <<<"$sess" | cut -d: -f2)" != 0 ] && break
+		sess=$(xr_ctl --json media list 2>/dev/null | jpy 'd[0] if d else ""')
+		[ -n "$sess" ] && [ "$(jpy 'd["b"]["remote"]' <<<"$sess")" != "null" ] &&
+			[ "$(jpy 'd["b"]["remote"]' <<<"$sess" | sed 's/.*://')" != 0 ] && break
 		sess=
 		sleep 0.1
 	done
@@ -93,7 +98,7 @@ sip_act() {
 	fi
 	ctl calls
 	local ra rb
-	ra=$(jq -r .a.relay <<<"$sess"); rb=$(jq -r .b.relay <<<"$sess")
+	ra=$(jpy 'd["a"]["relay"]' <<<"$sess"); rb=$(jpy 'd["b"]["relay"]' <<<"$sess")
 	echo "    the SDPs xrelayd rewrote: a sends to $ra, b sends to $rb"
 	say "RTP both ways during the call: a $A4:4100 -> $ra, b $B4:5100 -> $rb (100 pps, 4 s)"
 	ml_rtp a "$XR_TMP/call.a.json" --bind "$A4:4100" --to "$ra" --count 400 --rate 100 --expect 400
@@ -102,9 +107,11 @@ sip_act() {
 	ctl flows
 	ml_wait
 	ctl flows
-	echo "    a received $(jq -r .received "$XR_TMP/call.a.json") packets from $(jq -r '.sources | keys | join(",")' "$XR_TMP/call.a.json"), b received $(jq -r .received "$XR_TMP/call.b.json") from $(jq -r '.sources | keys | join(",")' "$XR_TMP/call.b.json")"
-	[ "$(jq -r .received "$XR_TMP/call.a.json")" = 400 ] || bad "a did not get all 400"
-	[ "$(jq -r .received "$XR_TMP/call.b.json")" = 400 ] || bad "b did not get all 400"
+	for side in a b; do
+		f=$XR_TMP/call.$side.json
+		echo "    $side received $(rx_summary "$f") (400 sent)"
+		[ "$(jpy 'd["received"]' <"$f")" = 400 ] || bad "$side did not get all 400"
+	done
 	wait "$uac"; local rc=$?
 	sipp_bg_stop "$uas"
 	if [ $rc -eq 0 ]; then
@@ -124,8 +131,8 @@ fi
 # ---- act 2: the media API --------------------------------------------------------
 say "Act 2: a media session made by hand (no SIP)"
 ctl media create "$A4:4000" "$B4:5000"
-sess=$(xr_ctl --json media list | jq -c --arg a "$A4:4000" '[.[] | select(.a.remote == $a)][0]')
-sid=$(jq -r .id <<<"$sess"); ra=$(jq -r .a.relay <<<"$sess"); rb=$(jq -r .b.relay <<<"$sess")
+sess=$(xr_ctl --json media list | jpy '[x for x in d if x["a"]["remote"] == a][0]' a="$A4:4000")
+ra=$(jpy 'd["a"]["relay"]' <<<"$sess"); rb=$(jpy 'd["b"]["relay"]' <<<"$sess")
 say "RTP both ways for 5 s (100 pps): a -> $ra, b -> $rb; the daemon is paused for 2 s of it"
 ml_rtp a "$XR_TMP/demo.a.json" --bind "$A4:4000" --to "$ra" --count 500 --rate 100 --expect 500
 ml_rtp b "$XR_TMP/demo.b.json" --bind "$B4:5000" --to "$rb" --count 500 --rate 100 --expect 500
@@ -142,8 +149,8 @@ ml_wait
 ctl flows
 for side in a b; do
 	f=$XR_TMP/demo.$side.json
-	echo "    $side received $(jq -r .received "$f") of 500 from $(jq -r '.sources | keys | join(",")' "$f"), payloads intact: $(jq -r '[.sources[] | .bad_payload] | add == 0' "$f")"
-	[ "$(jq -r .received "$f")" = 500 ] || bad "$side did not get all 500"
+	echo "    $side received $(rx_summary "$f") (500 sent)"
+	[ "$(jpy 'd["received"]' <"$f")" = 500 ] || bad "$side did not get all 500"
 done
 
 say "A third host (m) sends 50 packets to a's relay port: refused (RTP Bleed)"
@@ -157,7 +164,7 @@ say "Metrics (Prometheus), the XDP part"
 xr_ctl metrics | grep -E '^xrelay_xdp_(fwd_redirect|pass_not_latched|pass_wrong_source)' | sed 's/^/    /'
 
 say "Delete every session: no flow left in the kernel"
-for id in $(xr_ctl --json media list | jq -r '.[].id'); do ctl media delete "$id"; done
+for id in $(xr_ctl --json media list | jpy '" ".join(str(x["id"]) for x in d)'); do ctl media delete "$id"; done
 ctl flows
 echo "    bpftool map dump pinned $XR_PIN/xr_flows: $(ml_map_count) entries"
 

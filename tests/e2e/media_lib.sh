@@ -18,7 +18,6 @@ ML_JOBS=()
 ml_need() {
 	xr_need_root
 	command -v python3 >/dev/null || xr_skip "python3 missing"
-	command -v jq >/dev/null || xr_skip "jq missing"
 	command -v nsenter >/dev/null || xr_skip "nsenter (util-linux) missing"
 	[ -x "$XR_BUILD/xrelayd" ] && [ -x "$XR_BUILD/xrelayctl" ] ||
 		xr_skip "build xrelayd and xrelayctl first (make)"
@@ -37,6 +36,21 @@ ml_topology() {
 		xr_ns $h ethtool -K eth0 tx off >/dev/null 2>&1 ||
 			xr_die "ethtool -K eth0 tx off in $h"
 	done
+}
+
+# jpy EXPR [NAME=VALUE...] : the Python expression EXPR over d, the JSON
+# document on stdin (NAMEs are bound to their string VALUEs); strings are
+# printed bare, anything else as compact JSON (like jq -r -c; no jq needed).
+# Exits non-zero, printing nothing, when the input is not JSON or EXPR fails.
+jpy() {
+	python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+env = {"d": d}
+env.update(a.split("=", 1) for a in sys.argv[2:])
+v = eval(sys.argv[1], env)
+print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
+' "$@"
 }
 
 # ml_daemon_start ARGS... : xrelayd -f in host r (network namespace only),
@@ -62,9 +76,9 @@ ml_daemon_start() {
 ml_create() {
 	local out
 	out=$(xr_ctl --json media create "$1" "$2") || return 1
-	ML_SID=$(jq -r .id <<<"$out")
-	ML_RA=$(jq -r .a.relay <<<"$out")
-	ML_RB=$(jq -r .b.relay <<<"$out")
+	ML_SID=$(jpy 'd["id"]' <<<"$out")
+	ML_RA=$(jpy 'd["a"]["relay"]' <<<"$out")
+	ML_RB=$(jpy 'd["b"]["relay"]' <<<"$out")
 	xr_log "session $ML_SID: a $1 -> $ML_RA, b $2 -> $ML_RB"
 }
 
@@ -92,16 +106,16 @@ ml_wait() {
 ml_check_rx() {
 	local desc=$1 f=$2 from=$3 want=$4 peer=$5
 	if [ "$want" -eq 0 ]; then
-		xr_eq "$desc: nothing received" "$(jq -r .received "$f")" 0
+		xr_eq "$desc: nothing received" "$(jpy 'd["received"]' <"$f")" 0
 		return
 	fi
-	xr_eq "$desc: only from $from" "$(jq -c '.sources | keys' "$f")" "[\"$from\"]"
-	xr_eq "$desc: packets" "$(jq -r --arg s "$from" '.sources[$s].packets' "$f")" "$want"
+	xr_eq "$desc: only from $from" "$(jpy 'sorted(d["sources"])' <"$f")" "[\"$from\"]"
+	xr_eq "$desc: packets" "$(jpy 'd["sources"][s]["packets"]' s="$from" <"$f")" "$want"
 	xr_eq "$desc: none missing, duplicated or damaged" \
-		"$(jq -r --arg s "$from" '.sources[$s] | "\(.missing)/\(.dups)/\(.bad_payload)"' "$f")" \
+		"$(jpy '"{missing}/{dups}/{bad_payload}".format(**d["sources"][s])' s="$from" <"$f")" \
 		"0/0/0"
-	xr_eq "$desc: exact payloads" "$(jq -r --arg s "$from" '.sources[$s].sha256' "$f")" \
-		"$(jq -r .sent_sha256 "$peer")"
+	xr_eq "$desc: exact payloads" "$(jpy 'd["sources"][s]["sha256"]' s="$from" <"$f")" \
+		"$(jpy 'd["sent_sha256"]' <"$peer")"
 }
 
 # ml_exchange LABEL A_BIND A_TO B_BIND B_TO COUNT EXPECT [rtp.py args] :
@@ -115,27 +129,28 @@ ml_exchange() {
 	ml_rtp a "$fa" --bind "$abind" --to "$ato" --count "$count" --rate 500 "${exp[@]}" "$@"
 	ml_rtp b "$fb" --bind "$bbind" --to "$bto" --count "$count" --rate 500 "${exp[@]}" "$@"
 	ml_wait
-	xr_eq "$label: a sent" "$(jq -r .sent "$fa" 2>/dev/null)" "$count"
-	xr_eq "$label: b sent" "$(jq -r .sent "$fb" 2>/dev/null)" "$count"
+	xr_eq "$label: a sent" "$(jpy 'd["sent"]' <"$fa" 2>/dev/null)" "$count"
+	xr_eq "$label: b sent" "$(jpy 'd["sent"]' <"$fb" 2>/dev/null)" "$count"
 	ml_check_rx "$label: a<-relay" "$fa" "$ato" "$want" "$fb"
 	ml_check_rx "$label: b<-relay" "$fb" "$bto" "$want" "$fa"
 }
 
-# ml_flow SID SIDE LEG JQ : a field of one flow row (SIDE A|B, LEG rtp|rtcp).
+# ml_flow SID SIDE LEG EXPR : EXPR (Python, over r) of one flow row
+# (SIDE A|B, LEG rtp|rtcp) of `xrelayctl --json flows`.
 ml_flow() {
-	xr_ctl --json flows | jq -r --argjson id "$1" --arg side "$2" --arg leg "$3" \
-		"[.[] | select(.session == \$id and .side == \$side and .leg == \$leg)][0] | $4"
+	xr_ctl --json flows | jpy "[$4 for r in d if r['session'] == int(i) and
+		r['side'] == s and r['leg'] == l][0]" i="$1" s="$2" l="$3"
 }
-ml_kpkts() { ml_flow "$1" "$2" "$3" '.kernel.packets // 0'; }
-ml_upkts() { ml_flow "$1" "$2" "$3" '.userspace.packets // 0'; }
-ml_udrop_src() { ml_flow "$1" "$2" "$3" '.userspace.dropped_wrong_source // 0'; }
+ml_kpkts() { ml_flow "$1" "$2" "$3" '(r["kernel"] or {}).get("packets", 0)'; }
+ml_upkts() { ml_flow "$1" "$2" "$3" '(r["userspace"] or {}).get("packets", 0)'; }
+ml_udrop_src() { ml_flow "$1" "$2" "$3" '(r["userspace"] or {}).get("dropped_wrong_source", 0)'; }
 
 # ml_counter NAME : a kernel counter from `stats` (0 without the fast path).
-ml_counter() { xr_ctl --json stats | jq -r --arg n "$1" '.kernel[$n] // 0'; }
+ml_counter() { xr_ctl --json stats | jpy '(d.get("kernel") or {}).get(n, 0)' n="$1"; }
 
-ml_nflows() { xr_ctl --json flows | jq length; }
+ml_nflows() { xr_ctl --json flows | jpy 'len(d)'; }
 # Entries in the pinned kernel flow map, read with bpftool.
-ml_map_count() { bpftool -j map dump pinned "$XR_PIN/xr_flows" 2>/dev/null | jq length; }
+ml_map_count() { bpftool -j map dump pinned "$XR_PIN/xr_flows" 2>/dev/null | jpy 'len(d)'; }
 # Interfaces of host r with an XDP program attached.
 ml_xdp_ifaces() { xr_ns r ip -o link show | grep -c ' xdp\(generic\|drv\|offload\)\? '; }
 
@@ -163,12 +178,12 @@ ml_scenarios() {
 	if [ "$mode" = xdp ]; then
 		ml_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}"
 		xr_eq "status: XDP on eth-a, eth-b, eth-m" \
-			"$(xr_ctl --json status | jq -c '[.xdp[] | select(.mode != "userspace") | .ifname]')" \
+			"$(xr_ctl --json status | jpy '[x["ifname"] for x in d["xdp"] if x["mode"] != "userspace"]')" \
 			'["eth-a","eth-b","eth-m"]'
 		xr_eq "ip link: three interfaces carry XDP" "$(ml_xdp_ifaces)" 3
 	else
 		ml_daemon_start "${ML_MEDIA_ARGS[@]}"
-		xr_eq "status: no kernel path" "$(xr_ctl --json status | jq .kernel_path)" false
+		xr_eq "status: no kernel path" "$(xr_ctl --json status | jpy 'd["kernel_path"]')" false
 		xr_eq "ip link: no XDP anywhere" "$(ml_xdp_ifaces)" 0
 	fi
 
@@ -181,8 +196,8 @@ ml_scenarios() {
 	ml_exchange rtcp4 "$A4:4001" "$(ml_rtcp "$ra")" "$B4:5001" "$(ml_rtcp "$rb")" 50 50 --rtcp
 	ml_check_accounting "v4" "$sid" rtp 200 "$mode"
 	ml_check_accounting "v4" "$sid" rtcp 50 "$mode"
-	xr_eq "flows: side A rtp latched to a" "$(ml_flow "$sid" A rtp .source)" "$A4:4000"
-	xr_eq "flows: side B rtcp latched to b" "$(ml_flow "$sid" B rtcp .source)" "$B4:5001"
+	xr_eq "flows: side A rtp latched to a" "$(ml_flow "$sid" A rtp 'r["source"]')" "$A4:4000"
+	xr_eq "flows: side B rtcp latched to b" "$(ml_flow "$sid" B rtcp 'r["source"]')" "$B4:5001"
 
 	# ---- the daemon paused: the kernel path carries on, userspace stops.
 	k0=$(ml_kpkts "$sid" A rtp)
@@ -208,10 +223,10 @@ ml_scenarios() {
 	ml_rtp m "$XR_TMP/bleed.m1.json" --bind "$M4:4000" --to "$ra" --count 50 --rate 500
 	ml_rtp m "$XR_TMP/bleed.m2.json" --bind "$M4:5000" --to "$rb" --count 50 --rate 500
 	ml_wait
-	xr_eq "RTP Bleed: a got nothing" "$(jq -r .received "$XR_TMP/bleed.a.json")" 0
-	xr_eq "RTP Bleed: b got nothing" "$(jq -r .received "$XR_TMP/bleed.b.json")" 0
+	xr_eq "RTP Bleed: a got nothing" "$(jpy 'd["received"]' <"$XR_TMP/bleed.a.json")" 0
+	xr_eq "RTP Bleed: b got nothing" "$(jpy 'd["received"]' <"$XR_TMP/bleed.b.json")" 0
 	xr_eq "RTP Bleed: m got nothing back" \
-		"$(( $(jq -r .received "$XR_TMP/bleed.m1.json") + $(jq -r .received "$XR_TMP/bleed.m2.json") ))" 0
+		"$(( $(jpy 'd["received"]' <"$XR_TMP/bleed.m1.json") + $(jpy 'd["received"]' <"$XR_TMP/bleed.m2.json") ))" 0
 	xr_eq "RTP Bleed: the daemon dropped m's 100 as wrong source" \
 		"$(( $(ml_udrop_src "$sid" A rtp) + $(ml_udrop_src "$sid" B rtp) - d0 ))" 100
 	xr_eq "RTP Bleed: nothing relayed in userspace meanwhile" \

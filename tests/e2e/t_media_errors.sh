@@ -41,7 +41,7 @@ ml_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}" --ports 30000-30003
 
 # ---- the port range: one pair per session side, two pairs per address.
 pairs_in_use() {	# ADDR
-	xr_ctl --json stats | jq -r --arg a "$1" '.media.ports[] | select(.address == $a) | .pairs_in_use'
+	xr_ctl --json stats | jpy '[p["pairs_in_use"] for p in d["media"]["ports"] if p["address"] == a][0]' a="$1"
 }
 xr_ok "session 1 fits" ml_create "$A4:4000" "$B4:5000"; s1=$ML_SID
 xr_ok "session 2 fits" ml_create "$A4:4002" "$B4:5002"; s2=$ML_SID
@@ -55,7 +55,7 @@ xr_eq "nothing half-allocated: no pair in use on $RM4" "$(pairs_in_use "$RM4")" 
 xr_eq "nothing half-allocated: 2 pairs in use on $RA4" "$(pairs_in_use "$RA4")" 2
 xr_eq "flows: two sessions x 4" "$(ml_nflows)" 8
 xr_eq "kernel map: two sessions x 4" "$(ml_map_count)" 8
-xr_eq "media list: two sessions" "$(xr_ctl --json media list | jq length)" 2
+xr_eq "media list: two sessions" "$(xr_ctl --json media list | jpy 'len(d)')" 2
 xr_ok "delete session 1" xr_ctl media delete "$s1"
 xr_ok "after a delete, create works again" ml_create "$A4:4004" "$B4:5004"; s3=$ML_SID
 xr_eq "kernel map: still two sessions x 4" "$(ml_map_count)" 8
@@ -80,7 +80,7 @@ xr_eq "bad requests changed nothing" "$(ml_map_count)" 8
 
 # ---- every read-only command answers one JSON document; metrics is valid
 # Prometheus text (every sample's family announced once by # HELP and # TYPE).
-json_doc() { local out; out=$(xr_ctl --json "$@") && jq -e . <<<"$out" >/dev/null; }
+json_doc() { local out; out=$(xr_ctl --json "$@") && jpy 'True' <<<"$out" >/dev/null; }
 human() { local out; out=$(xr_ctl "$@") && [ -n "$out" ]; }
 for c in status flows stats "media list" metrics; do
 	# shellcheck disable=SC2086
@@ -144,7 +144,7 @@ xr_ok "SIGTERM: the control socket is gone" test ! -e "$XR_CTL"
 # ---- an interface XDP cannot attach to is relayed in userspace (fallback).
 ml_daemon_start --xdp eth-a --xdp eth-b --xdp nosuch0 "${ML_MEDIA_ARGS[@]}"
 xr_eq "fallback: modes per interface" \
-	"$(xr_ctl --json status | jq -c '[.xdp[] | "\(.ifname)=\(.mode != "userspace")"]')" \
+	"$(xr_ctl --json status | jpy '["%s=%s" % (x["ifname"], str(x["mode"] != "userspace").lower()) for x in d["xdp"]]')" \
 	'["eth-a=true","eth-b=true","nosuch0=false"]'
 xr_ok "fallback: logged" grep -q "nosuch0: XDP attach failed" "$XR_TMP/xrelayd.log"
 xr_ok "fallback: media still works" ml_create "$A4:4000" "$B4:5000"
