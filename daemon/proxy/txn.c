@@ -725,6 +725,14 @@ server_dest(const struct sip_msg *m, const struct sip_src *src, struct sip_dest 
 		.tp = v->proto == SIP_PROTO_TCP ? SIP_TP_TCP : SIP_TP_UDP,
 	};
 
+	/*
+	 * OUR implementation: the transport the request really came on wins
+	 * over the Via's sent-protocol (a "SIP/2.0/UDP" Via over TCP, as in
+	 * several RFC 4475 messages, is answered on the connection).
+	 */
+	if (src->sock >= 0)
+		vr.tp = src->tp;
+
 	if (src->received[0]) {
 		vr.received = src->received;
 		vr.receivedlen = strlen(src->received);

@@ -454,6 +454,22 @@ tcp_register(void **state)
 	close(fd);
 }
 
+/* A "SIP/2.0/UDP" Via on a request that came over TCP: answered on the connection. */
+static void
+tcp_via_says_udp(void **state)
+{
+	char req[1024], resp[8192];
+	int fd;
+
+	(void)state;
+	fd = tcp_client();
+	reg(req, sizeof(req), "UDP", "t1u", "tcp1u@test", "");
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	assert_int_equal(tcp_read_responses(fd, resp, sizeof(resp), 1, 2000), 1);
+	assert_non_null(strstr(resp, "Call-ID: tcp1u@test"));
+	close(fd);
+}
+
 /* Two messages in one write, with CRLF keep-alives around them. */
 static void
 tcp_two_in_one(void **state)
@@ -912,6 +928,7 @@ main(void)
 		cmocka_unit_test(udp_no_received),
 		cmocka_unit_test(udp_malformed),
 		cmocka_unit_test(tcp_register),
+		cmocka_unit_test(tcp_via_says_udp),
 		cmocka_unit_test(tcp_two_in_one),
 		cmocka_unit_test(tcp_split),
 		cmocka_unit_test(tcp_idle),
