@@ -112,6 +112,18 @@ xr_eq "metrics: XDP counters present" \
 	"$(xr_ctl metrics | grep -c '^xrelay_xdp_.*_packets_total ')" \
 	"$(grep -c '^XR_CNT(' "$XR_ROOT/include/xrelay/counters.def")"
 
+# ---- 20 clients at once are all served.
+pids=()
+for i in $(seq 1 20); do
+	xr_ctl --json flows >"$XR_TMP/par.$i" 2>&1 &
+	pids+=($!)
+done
+nok=0
+for i in $(seq 1 20); do
+	wait "${pids[$((i - 1))]}" && [ "$(jpy 'len(d)' <"$XR_TMP/par.$i")" = 8 ] && nok=$((nok + 1))
+done
+xr_eq "20 concurrent xrelayctl clients all answered" "$nok" 20
+
 # ---- a second daemon on the same control socket refuses to start.
 nsenter --net="/run/netns/${XR_PFX}r" -- "$XR_BUILD/xrelayd" -f --ctl "$XR_CTL" \
 	--pin-dir "$XR_PIN-second" --media "$RA4" --ports 31000-31001 >"$XR_TMP/second.log" 2>&1
