@@ -774,6 +774,7 @@ server_new(const struct sip_msg *m, const struct sip_src *src, const struct txn_
 	snprintf(t->to_tag, sizeof(t->to_tag), "%08" PRIx64 ".%lx",
 		 seed & 0xffffffffu, atomic_fetch_add(&seq, 1));
 	txn_fsm_init(&t->fsm, invite ? TXN_IST : TXN_NIST, src->tp == SIP_TP_TCP, &tcfg);
+	txn_fsm_server_start(&t->fsm, sip_now_ms());
 	other = insert(t);
 	if (other || !t->in_table) {
 		*existing = other;

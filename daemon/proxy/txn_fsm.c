@@ -86,6 +86,17 @@ txn_fsm_init(struct txn_fsm *f, enum txn_kind kind, bool reliable,
 	}
 }
 
+void
+txn_fsm_server_start(struct txn_fsm *f, uint64_t now)
+{
+	uint32_t g = 2 * 64 * f->tc.t1;
+
+	if (f->kind == TXN_IST)
+		g += f->tc.timer_c;
+	if (f->kind == TXN_IST || f->kind == TXN_NIST)
+		tm_set(f, TM_GUARD, now, g);
+}
+
 uint64_t
 txn_fsm_next(const struct txn_fsm *f)
 {
@@ -342,6 +353,9 @@ ist_timer(struct txn_fsm *f, enum txn_timer t, uint64_t now, struct txn_act *a)
 	case TM_L:
 		terminate(f, a, TXN_DONE);
 		break;
+	case TM_GUARD:
+		terminate(f, a, TXN_TIMEOUT);
+		break;
 	default:
 		break;
 	}
@@ -371,6 +385,7 @@ ist_event(struct txn_fsm *f, enum txn_event ev, int code, uint64_t now, struct t
 		f->last_code = code;
 		if (code < 200)
 			return 0;
+		tm_stop(f, TM_GUARD);
 		if (code < 300) {
 			f->state = TS_ACCEPTED;
 			tm_set(f, TM_L, now, 64 * tc->t1);
@@ -429,6 +444,7 @@ nist_event(struct txn_fsm *f, enum txn_event ev, int code, uint64_t now, struct 
 			return 0;
 		}
 		f->state = TS_COMPLETED;
+		tm_stop(f, TM_GUARD);
 		if (f->reliable)
 			terminate(f, a, TXN_DONE);
 		else
@@ -455,6 +471,8 @@ fsm_timer(struct txn_fsm *f, enum txn_timer t, uint64_t now, struct txn_act *a)
 	case TXN_NIST:
 		if (t == TM_J)
 			terminate(f, a, TXN_DONE);
+		else if (t == TM_GUARD)
+			terminate(f, a, TXN_TIMEOUT);
 		return 0;
 	}
 	return 0;
@@ -510,7 +528,7 @@ const char *
 txn_timer_name(enum txn_timer t)
 {
 	static const char *const n[TM__MAX] = {
-		"A", "B", "C", "D", "E", "F", "K", "G", "H", "I", "J", "L", "M",
+		"A", "B", "C", "D", "E", "F", "K", "G", "H", "I", "J", "L", "M", "guard",
 	};
 	return (unsigned)t < TM__MAX ? n[t] : "?";
 }

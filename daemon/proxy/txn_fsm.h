@@ -38,6 +38,7 @@ enum txn_timer {
 	TM_G, TM_H, TM_I,		/* IST */
 	TM_J,				/* NIST */
 	TM_L, TM_M,			/* RFC 6026: IST / ICT Accepted */
+	TM_GUARD,			/* ours: a server transaction the TU never answers */
 	TM__MAX,
 };
 
@@ -102,6 +103,15 @@ void		txn_fsm_init(struct txn_fsm *f, enum txn_kind kind, bool reliable,
  */
 int		txn_fsm_event(struct txn_fsm *f, enum txn_event ev, int code, uint64_t now,
 			      struct txn_act *act);
+/*
+ * Server transactions: arm the guard that ends a transaction whose TU never
+ * sends a final response (OUR addition, not in RFC 3261: a TU bug or a lost
+ * request must not hold memory forever).  NIST: 2 * 64*T1; IST: Timer C +
+ * 2 * 64*T1, past the time a proxy answers at the latest (§16.8).  The
+ * guard stops at the first final response; firing it terminates with
+ * TXN_TIMEOUT.
+ */
+void		txn_fsm_server_start(struct txn_fsm *f, uint64_t now);
 /* The earliest running timer's expiry (absolute ms), or 0 when none runs. */
 uint64_t	txn_fsm_next(const struct txn_fsm *f);
 

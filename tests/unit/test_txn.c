@@ -537,6 +537,37 @@ nist_tcp(void **state)
 	assert_int_equal(f.state, TS_TERMINATED);
 }
 
+/* Ours: a request the TU never answers ends after the guard (2*64*T1, + C for INVITE). */
+static void
+server_guard(void **state)
+{
+	struct txn_fsm f;
+	struct fire fr[4];
+
+	(void)state;
+	txn_fsm_init(&f, TXN_NIST, false, &tc);
+	txn_fsm_server_start(&f, T0);
+	assert_int_equal(ev(&f, TE_RX_REQ, 0, T0 + 10).flags, 0);
+	assert_int_equal(run_timers(&f, fr, 4, UINT64_MAX), 1);
+	assert_int_equal(fr[0].at, T0 + 64000);
+	assert_int_equal(fr[0].flags, TA_TERMINATE);
+	assert_int_equal(fr[0].why, TXN_TIMEOUT);
+
+	txn_fsm_init(&f, TXN_IST, true, &tc);
+	txn_fsm_server_start(&f, T0);
+	ev(&f, TE_TU_RESP, 100, T0 + 1);
+	assert_int_equal(run_timers(&f, fr, 4, UINT64_MAX), 1);
+	assert_int_equal(fr[0].at, T0 + 180000 + 64000);
+	assert_int_equal(fr[0].why, TXN_TIMEOUT);
+
+	/* a final stops it: only J remains */
+	txn_fsm_init(&f, TXN_NIST, false, &tc);
+	txn_fsm_server_start(&f, T0);
+	ev(&f, TE_TU_RESP, 200, T0 + 5);
+	assert_int_equal(f.due[TM_GUARD], 0);
+	assert_int_equal(txn_fsm_next(&f), T0 + 5 + 32000);
+}
+
 /* ---- matching -------------------------------------------------------------- */
 
 static struct sip_msg pm[4];
@@ -733,6 +764,7 @@ main(void)
 		cmocka_unit_test(ist_accepted),
 		cmocka_unit_test(nist_udp),
 		cmocka_unit_test(nist_tcp),
+		cmocka_unit_test(server_guard),
 		cmocka_unit_test(match_3261),
 		cmocka_unit_test(match_client),
 		cmocka_unit_test(match_2543),
