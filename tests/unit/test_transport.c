@@ -565,6 +565,112 @@ tcp_max_conns(void **state)
 		close(fds[i]);
 }
 
+/* ---- the Via rules as functions ------------------------------------------- */
+
+static struct sip_via_route
+vroute(const char *host, int hport, const char *received, int rport, const char *maddr,
+       enum sip_tp tp)
+{
+	return (struct sip_via_route){
+		.host = host, .hostlen = strlen(host), .port = hport,
+		.received = received, .receivedlen = received ? strlen(received) : 0,
+		.rport = rport, .maddr = maddr, .maddrlen = maddr ? strlen(maddr) : 0, .tp = tp,
+	};
+}
+
+static void
+assert_dest(const struct sip_dest *d, const char *want)
+{
+	char s[XR_SA_STRLEN];
+
+	assert_string_equal(xr_sa_str(&d->addr, s, sizeof(s)), want);
+}
+
+/* §18.2.2 + RFC 3581 §4 */
+static void
+response_dest_rules(void **state)
+{
+	struct sip_src udp = { .tp = SIP_TP_UDP, .sock = 0 };
+	struct sip_via_route v;
+	struct sip_dest d;
+
+	(void)state;
+	/* sent-by, default port */
+	v = vroute("192.0.2.1", 0, NULL, 0, NULL, SIP_TP_UDP);
+	assert_int_equal(sip_tp_response_dest(&v, &udp, &d), 0);
+	assert_dest(&d, "192.0.2.1:5060");
+	assert_int_equal(d.tp, SIP_TP_UDP);
+	/* sent-by with port */
+	v = vroute("192.0.2.1", 5080, NULL, 0, NULL, SIP_TP_UDP);
+	assert_int_equal(sip_tp_response_dest(&v, &udp, &d), 0);
+	assert_dest(&d, "192.0.2.1:5080");
+	/* received wins over the host, port kept */
+	v = vroute("pc.example.com", 5080, "198.51.100.7", 0, NULL, SIP_TP_UDP);
+	assert_int_equal(sip_tp_response_dest(&v, &udp, &d), 0);
+	assert_dest(&d, "198.51.100.7:5080");
+	/* rport wins over the port */
+	v = vroute("pc.example.com", 5080, "198.51.100.7", 40001, NULL, SIP_TP_UDP);
+	assert_int_equal(sip_tp_response_dest(&v, &udp, &d), 0);
+	assert_dest(&d, "198.51.100.7:40001");
+	/* maddr */
+	v = vroute("192.0.2.1", 5070, "198.51.100.7", 0, "203.0.113.9", SIP_TP_UDP);
+	assert_int_equal(sip_tp_response_dest(&v, &udp, &d), 0);
+	assert_dest(&d, "203.0.113.9:5070");
+	/* IPv6 sent-by in brackets */
+	v = vroute("[2001:db8::1]", 0, NULL, 0, NULL, SIP_TP_UDP);
+	assert_int_equal(sip_tp_response_dest(&v, &udp, &d), 0);
+	assert_dest(&d, "[2001:db8::1]:5060");
+	/* a name and no received: no DNS here */
+	v = vroute("pc.example.com", 0, NULL, 0, NULL, SIP_TP_UDP);
+	assert_int_equal(sip_tp_response_dest(&v, &udp, &d), -EHOSTUNREACH);
+	/* TCP with no live connection: received and port, over TCP */
+	v = vroute("pc.example.com", 5062, "198.51.100.7", 0, NULL, SIP_TP_TCP);
+	assert_int_equal(sip_tp_response_dest(&v, NULL, &d), 0);
+	assert_dest(&d, "198.51.100.7:5062");
+	assert_int_equal(d.tp, SIP_TP_TCP);
+	assert_int_equal(d.conn_id, 0);
+}
+
+/* RFC 3581 §4, §18.2.1: received only when sent-by differs from the source. */
+static void
+via_nat_rules(void **state)
+{
+	struct sip_src src = { .tp = SIP_TP_UDP };
+
+	(void)state;
+	assert_int_equal(xr_sa_parse(&src.peer, "198.51.100.7:40001", -1), 0);
+	sip_tp_via_nat(&src, "192.0.2.1", 9, false);
+	assert_string_equal(src.received, "198.51.100.7");
+	assert_int_equal(src.rport, 0);
+	sip_tp_via_nat(&src, "198.51.100.7", 12, true);
+	assert_string_equal(src.received, "");
+	assert_int_equal(src.rport, 40001);
+	sip_tp_via_nat(&src, "pc.example.com", 14, true);
+	assert_string_equal(src.received, "198.51.100.7");
+	assert_int_equal(xr_sa_parse(&src.peer, "[2001:db8::7]:5060", -1), 0);
+	sip_tp_via_nat(&src, "[2001:db8::7]", 13, false);
+	assert_string_equal(src.received, "");
+	sip_tp_via_nat(&src, "[2001:db8::8]", 13, false);
+	assert_string_equal(src.received, "2001:db8::7");
+}
+
+/* Source selection: the --sip address of the destination's family, and its port. */
+static void
+pick_local(void **state)
+{
+	struct sip_dest d = { .sock = -1, .tp = SIP_TP_UDP };
+	union xr_sa local;
+
+	(void)state;
+	assert_int_equal(xr_sa_parse(&d.addr, "127.0.0.1:5099", -1), 0);
+	assert_int_equal(sip_tp_pick(&d, &local), 0);
+	assert_int_equal(d.sock, 0);
+	assert_int_equal(xr_sa_port(&local), port);
+	d.sock = -1;
+	assert_int_equal(xr_sa_parse(&d.addr, "[::1]:5099", -1), 0);
+	assert_int_equal(sip_tp_pick(&d, &local), -EAFNOSUPPORT);	/* no v6 --sip */
+}
+
 /* ---- client transactions at run time ---------------------------------------- */
 
 /* A UDP "UAS" the client transactions talk to. */
@@ -933,6 +1039,9 @@ main(void)
 		cmocka_unit_test(tcp_split),
 		cmocka_unit_test(tcp_idle),
 		cmocka_unit_test(tcp_max_conns),
+		cmocka_unit_test(response_dest_rules),
+		cmocka_unit_test(via_nat_rules),
+		cmocka_unit_test(pick_local),
 		cmocka_unit_test(client_nict_retransmit),
 		cmocka_unit_test(client_nict_timeout),
 		cmocka_unit_test(client_ict_ack),
