@@ -129,7 +129,7 @@ nsenter --net="/run/netns/${XR_PFX}r" -- "$XR_BUILD/xrelayd" -f --ctl "$XR_CTL" 
 	--pin-dir "$XR_PIN-second" --media "$RA4" --ports 31000-31001 >"$XR_TMP/second.log" 2>&1
 xr_eq "second daemon on the same socket exits 1" "$?" 1
 xr_ok "second daemon says why" grep -q "cannot listen on $XR_CTL" "$XR_TMP/second.log"
-xr_ok "the first daemon still answers" xr_ctl status >/dev/null
+xr_ok "the first daemon still answers" human status
 
 # ---- kill -9: the program goes with the daemon, the pinned map stays ...
 kill -KILL "$XR_DAEMON_PID"; wait "$XR_DAEMON_PID" 2>/dev/null; XR_DAEMON_PID=
@@ -161,6 +161,16 @@ xr_eq "fallback: modes per interface" \
 xr_ok "fallback: logged" grep -q "nosuch0: XDP attach failed" "$XR_TMP/xrelayd.log"
 xr_ok "fallback: media still works" ml_create "$A4:4000" "$B4:5000"
 ml_exchange fallback "$A4:4000" "$ML_RA" "$B4:5000" "$ML_RB" 50 50
-xr_ok "SIGTERM after fallback: exits 0" xr_daemon_stop
+kill -HUP "$XR_DAEMON_PID"
+sleep 0.3
+xr_ok "SIGHUP: logged, the daemon carries on" grep -q "SIGHUP ignored" "$XR_TMP/xrelayd.log"
+xr_ok "SIGHUP: still answering" human status
+kill -INT "$XR_DAEMON_PID"
+rc=1
+for i in $(seq 1 50); do kill -0 "$XR_DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$XR_DAEMON_PID"; rc=$?; XR_DAEMON_PID=
+xr_eq "SIGINT: exits 0" "$rc" 0
+xr_eq "SIGINT: no XDP left" "$(ml_xdp_ifaces)" 0
+xr_ok "SIGINT: the control socket is gone" test ! -e "$XR_CTL"
 
 xr_done
