@@ -49,6 +49,12 @@ static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static struct ctl_client *clients;
 static int nclients;
 
+/* Logging under the "ctl" subsystem; ctl_warn appends strerror(errno). */
+#define ctl_warnx(...)	logs(LS_CTL, LL_WARN, __VA_ARGS__)
+#define ctl_info(...)	logs(LS_CTL, LL_INFO, __VA_ARGS__)
+#define ctl_warn(fmt, ...) \
+	logs(LS_CTL, LL_WARN, fmt ": %s", ##__VA_ARGS__, strerror(errno))
+
 /* ---- command table ---------------------------------------------------------- */
 
 int
@@ -271,7 +277,7 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			len--;
 		if (len) {
 			if (client_queue(c, ctl_dispatch(c->in + start, len)) < 0) {
-				log_warnx("ctl: client reply too large or out of memory: closing");
+				ctl_warnx("client reply too large or out of memory: closing");
 				client_free(c);
 				return;
 			}
@@ -300,7 +306,7 @@ listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			log_warn("ctl: accept");
+			ctl_warn("accept");
 		return;
 	}
 	if (nclients >= CTL_MAX_CLIENTS) {
@@ -310,7 +316,7 @@ listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 			/* it is going away anyway */
 		}
 		close(fd);
-		log_ratelimited(LS_CTL, LL_WARN, "ctl: %d clients connected, refusing one",
+		log_ratelimited(LS_CTL, LL_WARN, "%d clients connected, refusing one",
 				nclients);
 		return;
 	}
@@ -371,7 +377,7 @@ remove_stale(const struct sockaddr_un *sun)
 	if (lstat(sun->sun_path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode)) {
-		log_warnx("ctl: %s exists and is not a socket", sun->sun_path);
+		ctl_warnx("%s exists and is not a socket", sun->sun_path);
 		return -EEXIST;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -380,12 +386,12 @@ remove_stale(const struct sockaddr_un *sun)
 	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
 	close(fd);
 	if (rc == 0) {
-		log_warnx("ctl: %s: another daemon is listening there", sun->sun_path);
+		ctl_warnx("%s: another daemon is listening there", sun->sun_path);
 		return -EADDRINUSE;
 	}
 	if (unlink(sun->sun_path) < 0 && errno != ENOENT)
 		return -errno;
-	log_info("ctl: removed stale socket %s", sun->sun_path);
+	ctl_info("removed stale socket %s", sun->sun_path);
 	return 0;
 }
 
@@ -401,7 +407,7 @@ ctl_start(struct ev_loop *loop, const char *path)
 	rc = mkdir_parents(path);
 	if (rc < 0) {
 		errno = -rc;
-		log_warn("ctl: cannot create the directory of %s", path);
+		ctl_warn("cannot create the directory of %s", path);
 		return rc;
 	}
 	rc = remove_stale(&sun);
@@ -412,12 +418,12 @@ ctl_start(struct ev_loop *loop, const char *path)
 		return -errno;
 	if (bind(listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		rc = -errno;
-		log_warn("ctl: bind %s", path);
+		ctl_warn("bind %s", path);
 		goto out_close;
 	}
 	if (chmod(path, 0660) < 0 || listen(listen_fd, 16) < 0) {
 		rc = -errno;
-		log_warn("ctl: %s", path);
+		ctl_warn("%s", path);
 		unlink(path);
 		goto out_close;
 	}
@@ -425,7 +431,7 @@ ctl_start(struct ev_loop *loop, const char *path)
 	ctl_loop = loop;
 	ev_io_init(&listen_w, listen_cb, listen_fd, EV_READ);
 	ev_io_start(loop, &listen_w);
-	log_info("ctl: listening on %s", path);
+	ctl_info("listening on %s", path);
 	return 0;
 
 out_close:
@@ -445,6 +451,6 @@ ctl_stop(void)
 	close(listen_fd);
 	listen_fd = -1;
 	if (sock_path[0] && unlink(sock_path) < 0 && errno != ENOENT)
-		log_warn("ctl: unlink %s", sock_path);
+		ctl_warn("unlink %s", sock_path);
 	sock_path[0] = '\0';
 }
