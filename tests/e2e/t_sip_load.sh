@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# t_sip_load.sh - call load through xrelayd: a SIPp UAC in the caller host
+# makes XR_SIP_LOAD_CALLS (1000) simple calls (INVITE/100/180/200/ACK/BYE/200,
+# XR_SIP_LOAD_HOLD_MS (1000) ms each) at XR_SIP_LOAD_RATE (100) calls/s to a
+# SIPp UAS registered as bob@example.com; every call must succeed (SIPp exit
+# 0, FailedCall 0).  With XR_SIP_LOAD_RATES="200 400 ..." it then tries each
+# rate in turn (XR_SIP_LOAD_SECS, default 10 s of calls each) and reports the
+# highest one with 0 failed calls: that part is a measurement, not a check.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sip_lib.sh"
+
+CALLS=${XR_SIP_LOAD_CALLS:-1000}
+RATE=${XR_SIP_LOAD_RATE:-100}
+HOLD=${XR_SIP_LOAD_HOLD_MS:-1000}
+SECS=${XR_SIP_LOAD_SECS:-10}
+TP=${XR_SIP_LOAD_TP:-u1}
+
+sip_setup
+ulimit -n 65536 2>/dev/null || true
+sip_register bob "$TP"
+xr_ok "REGISTER bob" [ $? -eq 0 ]
+
+# run_load NAME RATE CALLS : one SIPp run; prints successful/failed counts.
+run_load() {
+	local name=$1 rate=$2 calls=$3 uas rc t0 secs
+	secs=$((calls / rate + HOLD / 1000 + 40))
+	sip_uas "uas-$name" uas.xml "$TP" -m "$calls" -max_socket 4096 -l 100000
+	uas=$SIPP_BG_PID
+	t0=$(date +%s.%N)
+	sip_uac "$name" uac.xml "$TP" "$secs" -s bob -m "$calls" -r "$rate" -d "$HOLD" \
+		-l $((rate * (HOLD / 1000 + 2) + 100)) -max_socket 4096
+	rc=$?
+	LOAD_SECS=$(echo "$(date +%s.%N) - $t0" | bc)
+	sipp_bg_stop "$uas"
+	LOAD_OK=$(sipp_stat "$name" 'SuccessfulCall(C)')
+	LOAD_FAIL=$(sipp_stat "$name" 'FailedCall(C)')
+	LOAD_RETRANS=$(sipp_stat "$name" 'Retransmissions(C)')
+	xr_log "$name: $calls calls at $rate/s over $TP: ${LOAD_OK:-?} ok, ${LOAD_FAIL:-?} failed," \
+		"${LOAD_RETRANS:-?} retransmissions, sipp exit $rc, ${LOAD_SECS}s," \
+		"xrelayd VmRSS $(awk '/^VmRSS/ { print $2 }' /proc/$XR_DAEMON_PID/status) kB"
+	return $rc
+}
+
+run_load load "$RATE" "$CALLS"
+xr_eq "$CALLS calls at $RATE/s: sipp exit status" "$?" 0
+xr_eq "$CALLS calls at $RATE/s: successful" "$LOAD_OK" "$CALLS"
+xr_eq "$CALLS calls at $RATE/s: failed" "$LOAD_FAIL" 0
+xr_ok "no call left in the dialog table" sip_calls_empty
+
+best=$RATE
+for r in ${XR_SIP_LOAD_RATES:-}; do
+	run_load "load-$r" "$r" $((r * SECS)) && [ "$LOAD_FAIL" = 0 ] && \
+		[ "$LOAD_OK" = $((r * SECS)) ] && best=$r
+done
+[ -n "${XR_SIP_LOAD_RATES:-}" ] && xr_log "highest rate with 0 failed calls: $best calls/s"
+xr_ok "xrelayd still running" kill -0 "$XR_DAEMON_PID"
+xr_ok "xrelayd stops cleanly" xr_daemon_stop
+xr_done
