@@ -366,16 +366,25 @@ media_stop(void)
 	M.inited = false;
 }
 
-/* Index of the relay address facing party (route), or -EINVAL when none has its family. */
+/*
+ * Index of the relay address facing party (route_pick(): the one the route
+ * to it leaves from), or -EINVAL when no --media address has its family.
+ */
 static int
 pick_pool(const union xr_sa *party)
 {
 	char a[XR_SA_STRLEN];
-	int i;
+	int i, n = 0, only = -1;
 
 	if (party->sa.sa_family != AF_INET && party->sa.sa_family != AF_INET6)
 		return -EINVAL;
-	i = route_pick(M.addrs, M.npools, party);
+	for (i = 0; i < M.npools; i++)
+		if (M.addrs[i].sa.sa_family == party->sa.sa_family) {
+			n++;
+			only = i;
+		}
+	/* One candidate of the family: no route lookup needed (saves four syscalls). */
+	i = n == 1 ? only : route_pick(M.addrs, M.npools, party);
 	if (i < 0 || M.addrs[i].sa.sa_family != party->sa.sa_family) {
 		logs(LS_MEDIA, LL_WARN, "no --media address of the family of %s",
 		     xr_sa_str(party, a, sizeof(a)));
