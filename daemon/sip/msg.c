@@ -426,8 +426,9 @@ int
 sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, struct sip_err *err)
 {
 	const char *p, *end, *lf;
+	struct sip_err first_err;
 	struct sip_str line;
-	int rc, vrc, t, avail;
+	int rc, vrc = 0, t, avail;
 
 	memset(m, 0, offsetof(struct sip_msg, hdrs));
 	memset(&m->nhdrs, 0, sizeof(*m) - offsetof(struct sip_msg, nhdrs));
@@ -454,9 +455,16 @@ sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, struct sip_err *er
 	line = sip_str_mk(p, lf - p);
 	if (line.len > 0 && line.s[line.len - 1] == '\r')
 		line.len--;
+	/*
+	 * A request line that names its method but is broken further on (bad
+	 * Request-URI, extra SP, wrong version) is still answered: split the
+	 * headers first so the 400/505 can carry Via, From, To, Call-ID, CSeq.
+	 */
 	vrc = sip_parse_start_line(m, line, err);
-	if (vrc && vrc != -EPROTONOSUPPORT)
+	if (vrc && !(m->is_request && m->method_str.len > 0))
 		return vrc;
+	if (vrc)
+		first_err = *err;
 	p = lf + 1;
 
 	for (;;) {
@@ -490,7 +498,6 @@ sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, struct sip_err *er
 	}
 	m->hdr_end = (int)(p - buf);	/* just after the empty line */
 	if (vrc) {
-		sip_set_err(err, SIP_E_VERSION, "Version Not Supported", -1);
 		rc = vrc;
 		goto out_fail;
 	}
@@ -514,6 +521,10 @@ sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, struct sip_err *er
 	return 0;
 
 out_fail:
+	if (vrc) {		/* the start line's error comes first */
+		*err = first_err;
+		rc = vrc;
+	}
 	err->can_reply = can_reply(m);
 	return rc;
 }

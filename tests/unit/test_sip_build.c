@@ -207,6 +207,11 @@ test_response_to_rejected(void **state)
 		{ "mismatch02", 400, true },
 		{ "multi01", 400, false },
 		{ "mcl01", 400, true },
+		{ "ltgtruri", 400, true },	/* start line broken, headers fine */
+		{ "lwsruri", 400, true },
+		{ "lwsstart", 400, true },
+		{ "trws", 400, true },
+		{ "escruri", 400, true },
 	};
 	size_t k;
 
