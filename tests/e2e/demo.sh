@@ -13,8 +13,10 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/media_lib.sh"
 
-say()  { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+B='' D='' N=''
+if [ -t 1 ]; then B=$'\033[1m' D=$'\033[2m' N=$'\033[0m'; fi
+say()  { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
+show() { printf '%s$ %s%s\n' "$D" "$*" "$N"; "$@"; }
 ctl()  { show xrelayctl "$@" 2>&1 | sed 's/^/    /'; }
 # xrelayctl, shown as the operator would type it.
 xrelayctl() { xr_ctl "$@"; }
