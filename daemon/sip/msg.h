@@ -46,10 +46,11 @@ enum sip_errkind {
  * What went wrong.  reason is a static string fit for a response's reason
  * phrase ("Bad Content-Length", "Duplicate CSeq Header", ...); code is the
  * status to answer with (400, 413, 505); hdr the index in m->hdrs of the
- * offending header or -1.  can_reply: the message is a request whose
- * headers were split far enough (start line and a Via; not an ACK) for
- * sip_build_response() to answer it; headers missing or broken are then
- * left out of the response.
+ * offending header or -1.  can_reply: the message is a request (not an
+ * ACK) whose method was read and whose header lines were split, with a Via
+ * among them, so sip_build_response() can answer it even though the
+ * request line (RFC 4475 lwsstart, escruri...) or a header is broken;
+ * headers that are missing are left out of the response.
  */
 struct sip_err {
 	enum sip_errkind kind;
