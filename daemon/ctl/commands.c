@@ -35,11 +35,14 @@ uptime_s(void)
 	       (double)(now.tv_nsec - started.tv_nsec) / 1e9;
 }
 
+/* "addr:port", or null for an address not known yet (family 0). */
 static json_t *
 sa_json(const union xr_sa *sa)
 {
 	char buf[XR_SA_STRLEN];
 
+	if (sa->sa.sa_family != AF_INET && sa->sa.sa_family != AF_INET6)
+		return json_null();
 	return json_string(xr_sa_str(sa, buf, sizeof(buf)));
 }
 
