@@ -578,7 +578,8 @@ main(int argc, char **argv)
 	int opt, nwords = 0;
 
 	/* "+": options only before the command, so IDs may start with '-'. */
-	while ((opt = getopt_long(argc, argv, "+s:jh", lopts, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:s:jh", lopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			path = optarg;
@@ -589,17 +590,18 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case ':':
+			die(2, "%s: needs an argument", argv[optind - 1]);
 		default:
-			usage(stderr);
-			return 2;
+			if (optopt)
+				die(2, "-%c: unknown option (see --help)", optopt);
+			die(2, "%s: unknown option (see --help)", argv[optind - 1]);
 		}
 	}
 	argv += optind;
 	argc -= optind;
-	if (argc < 1) {
-		usage(stderr);
-		return 2;
-	}
+	if (argc < 1)
+		die(2, "no command (see --help)");
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		const struct ctl_cmd *k = &commands[i];
 		int w = k->words[1] ? 2 : 1;
