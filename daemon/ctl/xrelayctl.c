@@ -37,6 +37,7 @@ struct ctl_cmd {
 	args_fn		 args;		/* request "args" from the operands, or NULL */
 	print_fn	 print;		/* human output */
 	const char	*help;
+	bool		 sip;		/* served by the SIP side, only with --sip */
 };
 
 static const char *prog = "xrelayctl";
@@ -443,15 +444,16 @@ args_media_create(char **argv)
 static const struct ctl_cmd commands[] = {
 	{ { "status" }, 0, "", "status", NULL, print_status,
 	  "daemon version, uptime, XDP interfaces, addresses" },
-	{ { "calls" }, 0, "", "calls", NULL, print_generic, "calls in progress" },
-	{ { "call", "show" }, 1, "ID", "call.show", args_id, print_generic, "one call in detail" },
+	{ { "calls" }, 0, "", "calls", NULL, print_generic, "calls in progress", true },
+	{ { "call", "show" }, 1, "ID", "call.show", args_id, print_generic, "one call in detail",
+	  true },
 	{ { "call", "kill" }, 1, "ID", "call.kill", args_id, print_generic,
-	  "end a call (BYE both ways)" },
+	  "end a call (BYE both ways)", true },
 	{ { "flows" }, 0, "", "flows", NULL, print_flows,
 	  "media flows: latching, kernel and userspace counters" },
-	{ { "regs" }, 0, "", "regs", NULL, print_generic, "registered contacts" },
+	{ { "regs" }, 0, "", "regs", NULL, print_generic, "registered contacts", true },
 	{ { "proxy", "stats" }, 0, "", "proxy.stats", NULL, print_generic,
-	  "proxy and registrar counters" },
+	  "proxy and registrar counters", true },
 	{ { "stats" }, 0, "", "stats", NULL, print_stats, "XDP counters and media statistics" },
 	{ { "metrics" }, 0, "", "metrics", NULL, print_raw, "Prometheus text format" },
 	{ { "media", "create" }, 2, "ADDR:PORT ADDR:PORT", "media.create", args_media_create,
@@ -624,7 +626,13 @@ main(int argc, char **argv)
 	resp = exchange(path, c->cmd, c->args ? c->args(argv + nwords) : NULL);
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		json_t *e = json_object_get(resp, "error");
-		die(1, "%s", json_is_string(e) ? json_string_value(e) : "request failed");
+		const char *msg = json_is_string(e) ? json_string_value(e) : "request failed";
+
+		/* The SIP side registers its commands only when it runs. */
+		if (strncmp(msg, "unknown command", 15) == 0)
+			die(1, "%s: not served by this xrelayd%s", c->cmd,
+			    c->sip ? " (SIP commands need xrelayd --sip)" : "");
+		die(1, "%s", msg);
 	}
 	result = json_object_get(resp, "result");
 	if (json) {
