@@ -443,25 +443,26 @@ args_media_create(char **argv)
 
 static const struct ctl_cmd commands[] = {
 	{ { "status" }, 0, "", "status", NULL, print_status,
-	  "daemon version, uptime, XDP interfaces, addresses" },
+	  "daemon version, uptime, XDP interfaces, addresses", false },
 	{ { "calls" }, 0, "", "calls", NULL, print_generic, "calls in progress", true },
 	{ { "call", "show" }, 1, "ID", "call.show", args_id, print_generic, "one call in detail",
 	  true },
 	{ { "call", "kill" }, 1, "ID", "call.kill", args_id, print_generic,
 	  "end a call (BYE both ways)", true },
 	{ { "flows" }, 0, "", "flows", NULL, print_flows,
-	  "media flows: latching, kernel and userspace counters" },
+	  "media flows: latching, kernel and userspace counters", false },
 	{ { "regs" }, 0, "", "regs", NULL, print_generic, "registered contacts", true },
 	{ { "proxy", "stats" }, 0, "", "proxy.stats", NULL, print_generic,
 	  "proxy and registrar counters", true },
-	{ { "stats" }, 0, "", "stats", NULL, print_stats, "XDP counters and media statistics" },
-	{ { "metrics" }, 0, "", "metrics", NULL, print_raw, "Prometheus text format" },
+	{ { "stats" }, 0, "", "stats", NULL, print_stats,
+	  "XDP counters and media statistics", false },
+	{ { "metrics" }, 0, "", "metrics", NULL, print_raw, "Prometheus text format", false },
 	{ { "media", "create" }, 2, "ADDR:PORT ADDR:PORT", "media.create", args_media_create,
-	  print_session, "relay media between two endpoints" },
+	  print_session, "relay media between two endpoints", false },
 	{ { "media", "delete" }, 1, "ID", "media.delete", args_id, print_deleted,
-	  "delete a media session" },
+	  "delete a media session", false },
 	{ { "media", "list" }, 0, "", "media.list", NULL, print_media_list,
-	  "media sessions" },
+	  "media sessions", false },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 
