@@ -6,6 +6,8 @@
  * all down again.  Owns the worker array and the bound-address list.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +54,42 @@ worker_free(struct sip_worker *w)
 }
 
 /*
+ * SO_REUSEPORT would let a second xrelayd (or anything else of ours) bind
+ * the same address and silently take half the traffic.  Before the group
+ * binds, probe each --sip address with plain sockets (no SO_REUSEPORT):
+ * they fail with EADDRINUSE when anyone holds the port.  A port of 0 gets
+ * the one the kernel picks for the UDP probe.
+ */
+static int
+probe_addr(int i)
+{
+	char s[XR_SA_STRLEN];
+	int types[2] = { SOCK_DGRAM, SOCK_STREAM }, err = 0;
+
+	for (int k = 0; k < 2 && !err; k++) {
+		union xr_sa got;
+		socklen_t sl = sizeof(got);
+		int fd = socket(sip_addrs[i].sa.sa_family, types[k] | SOCK_CLOEXEC, 0), on = 1;
+
+		if (fd < 0)
+			return -errno;
+		if (sip_addrs[i].sa.sa_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+		if (bind(fd, &sip_addrs[i].sa, xr_sa_len(&sip_addrs[i])) < 0) {
+			err = -errno;
+			log_warnx("sip: %s/%s: %s (another xrelayd?)",
+				  xr_sa_str(&sip_addrs[i], s, sizeof(s)), k ? "tcp" : "udp",
+				  strerror(errno));
+		} else if (xr_sa_port(&sip_addrs[i]) == 0 &&
+			   getsockname(fd, &got.sa, &sl) == 0) {
+			xr_sa_set_port(&sip_addrs[i], xr_sa_port(&got));
+		}
+		close(fd);
+	}
+	return err;
+}
+
+/*
  * Worker 0 binds first: a --sip port of 0 becomes the port the kernel chose
  * for its UDP socket, and every other socket (TCP, other workers) binds the
  * same one.
@@ -69,6 +107,8 @@ worker_setup(struct sip_worker *w, int id)
 	if (!w->loop)
 		return -ENOMEM;
 	err = tp_worker_init(w);
+	for (int i = 0; i < sip_naddrs && !err && id == 0; i++)
+		err = probe_addr(i);
 	for (int i = 0; i < sip_naddrs && !err; i++) {
 		err = tp_udp_open(w, i);
 		if (!err)
