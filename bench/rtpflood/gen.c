@@ -234,7 +234,7 @@ rf_gen_xdp(const struct rf_opts *o, struct rf_result *r)
 	struct sockaddr_storage *dsts = NULL;
 	struct rtpflood *skel = NULL;
 	struct xdp_md ctx = { 0 };
-	uint8_t *frame = NULL, src_mac[6], dst_mac[6];
+	uint8_t *buf = NULL, *frame, src_mac[6], dst_mac[6];
 	struct ethhdr *eth;
 	struct iphdr *ip;
 	struct udphdr *udp;
@@ -256,9 +256,11 @@ rf_gen_xdp(const struct rf_opts *o, struct rf_result *r)
 		return -EINVAL;
 	}
 	dsts = calloc(o->nflows, sizeof(*dsts));
-	frame = calloc(1, len);
+	/* 2 bytes ahead of the frame put the IP header on a 4-byte boundary. */
+	buf = calloc(1, len + 2);
+	frame = buf + 2;
 	err = -ENOMEM;
-	if (!dsts || !frame)
+	if (!dsts || !buf)
 		goto out;
 	err = rf_flow_dsts(o, dsts, o->nflows);
 	if (err)
@@ -385,6 +387,6 @@ rf_gen_xdp(const struct rf_opts *o, struct rf_result *r)
 out:
 	rtpflood__destroy(skel);
 	free(dsts);
-	free(frame);
+	free(buf);
 	return err;
 }
