@@ -271,9 +271,12 @@ static const char *
 hdrs_end(const struct sip_msg *m)
 {
 	const struct sip_hdr *h;
+	int blank;
 
-	if (m->nhdrs == 0)
-		return m->buf + m->hdr_end - (m->hdr_end >= 2 && m->buf[m->hdr_end - 2] == '\r' ? 2 : 1);
+	if (m->nhdrs == 0) {
+		blank = m->hdr_end >= 2 && m->buf[m->hdr_end - 2] == '\r' ? 2 : 1;
+		return m->buf + m->hdr_end - blank;
+	}
 	h = &m->hdrs[m->nhdrs - 1];
 	return h->raw.s + h->raw.len;
 }

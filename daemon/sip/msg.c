@@ -475,7 +475,8 @@ sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, struct sip_err *er
 
 			if (sip_split_header(p, end, true, &tmp, &p) == 0)
 				break;
-			rc = sip_set_err(err, SIP_E_TOO_MANY_HDRS, "Too Many Headers (max 128)", -1);
+			rc = sip_set_err(err, SIP_E_TOO_MANY_HDRS, "Too Many Headers (max 128)",
+					 -1);
 			goto out_fail;
 		}
 		h = &m->hdrs[m->nhdrs];

@@ -223,7 +223,7 @@ int	sip_param_get(struct sip_str p, const char *name, struct sip_str *value);
 
 struct sip_nameaddr {
 	struct sip_str	 value;		/* the whole element */
-	struct sip_str	 display;	/* without quotes (still \-escaped); absent when none */
+	struct sip_str	 display;	/* unquoted, still \-escaped; absent when none */
 	struct sip_str	 uri;		/* the URI text, without <> */
 	struct sip_str	 params;	/* header params ";tag=..;expires=.." */
 	struct sip_str	 tag;		/* ;tag= value, absent when none */
@@ -397,7 +397,8 @@ struct sip_contact {
 	int		 hdr;		/* index in m->hdrs */
 };
 /* 1 with *c, 0 at the end, -EINVAL on a bad value (bad q, bad URI...). */
-int	sip_msg_contact_next(const struct sip_msg *m, struct sip_iter *it, struct sip_contact *c);
+int	sip_msg_contact_next(const struct sip_msg *m, struct sip_iter *it,
+			     struct sip_contact *c);
 
 /*
  * Route / Record-Route entries (t = SIP_HDR_ROUTE or SIP_HDR_RECORD_ROUTE):

@@ -115,7 +115,8 @@ sip_method_from_str(struct sip_str s)
 	size_t k;
 
 	for (k = 1; k < sizeof(method_tab) / sizeof(method_tab[0]); k++)
-		if ((size_t)s.len == strlen(method_tab[k]) && memcmp(s.s, method_tab[k], s.len) == 0)
+		if ((size_t)s.len == strlen(method_tab[k]) &&
+		    memcmp(s.s, method_tab[k], (size_t)s.len) == 0)
 			return (enum sip_method)k;
 	return SIP_METHOD_UNKNOWN;
 }

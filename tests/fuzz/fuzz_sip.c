@@ -54,11 +54,12 @@ check_bounds(const struct sip_msg *m, size_t size)
 	int i;
 
 	for (i = 0; i < m->nhdrs; i++) {
-		in_buf(m, size, m->hdrs[i].raw);
-		in_buf(m, size, m->hdrs[i].name);
-		in_buf(m, size, m->hdrs[i].value);
-		if (m->hdrs[i].value.s < m->hdrs[i].raw.s ||
-		    m->hdrs[i].value.s + m->hdrs[i].value.len > m->hdrs[i].raw.s + m->hdrs[i].raw.len)
+		const struct sip_hdr *h = &m->hdrs[i];
+
+		in_buf(m, size, h->raw);
+		in_buf(m, size, h->name);
+		in_buf(m, size, h->value);
+		if (h->value.s < h->raw.s || h->value.s + h->value.len > h->raw.s + h->raw.len)
 			abort();
 	}
 	in_buf(m, size, m->body);
