@@ -6,7 +6,8 @@
 # SIPp UAS registered as bob@example.com; every call must succeed (SIPp exit
 # 0, FailedCall 0).  With XR_SIP_LOAD_RATES="200 400 ..." it then tries each
 # rate in turn (XR_SIP_LOAD_SECS, default 10 s of calls each) and reports the
-# highest one with 0 failed calls: that part is a measurement, not a check.
+# highest one with 0 failed calls: that part is a measurement, not a check
+# (XR_SIP_LOAD_GAP seconds of rest before each, XR_SIP_LOAD_TP=t1 for TCP).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 
@@ -50,6 +51,7 @@ xr_ok "no call left in the dialog table" sip_calls_empty
 
 best=$RATE
 for r in ${XR_SIP_LOAD_RATES:-}; do
+	sleep "${XR_SIP_LOAD_GAP:-0}"	# e.g. 40: the previous run's transactions end first
 	run_load "load-$r" "$r" $((r * SECS)) && [ "$LOAD_FAIL" = 0 ] && \
 		[ "$LOAD_OK" = $((r * SECS)) ] && best=$r
 done
