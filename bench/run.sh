@@ -161,7 +161,12 @@ for pass in $PASSES; do
 		before=$(counter fwd_redirect)
 		measure_xdp xdp --dst-file "$XR_TMP/dsts"
 		after=$(counter fwd_redirect)
-		xr_log "kernel fwd_redirect: $before -> $after"
+		xr_log "kernel fwd_redirect: $before -> $after; other kernel counters:" \
+			"$(python3 -c '
+import json, sys
+k = json.load(open(sys.argv[1])).get("kernel", {})
+print(" ".join("%s=%s" % (n, v) for n, v in k.items() if v and n != "fwd_redirect") or "none")
+' "$XR_TMP/stats.json" 2>/dev/null)"
 		xr_daemon_stop || xr_log "xrelayd exit status $?"
 		;;
 	user)
