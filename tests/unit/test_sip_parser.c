@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1348,6 +1349,75 @@ test_data_fields(void **state)
 	assert_slice(M.call_id, "v6@2001:db8::1");
 }
 
+/*
+ * No hidden shared state: threads parsing the whole corpus at once get
+ * exactly what one thread gets (each with its own struct sip_msg).
+ */
+#define NTHREADS	4
+struct tref {
+	char	*buf;
+	size_t	 len;
+	int	 rc, nvia, nhdrs, body;
+	uint32_t cseq;
+};
+static struct tref tref[NCASES];
+
+static void *
+parse_worker(void *arg)
+{
+	struct sip_msg *m = malloc(sizeof(*m));
+	long bad = 0;
+	int round, i;
+
+	(void)arg;
+	for (round = 0; round < 200 && m; round++) {
+		for (i = 0; i < NCASES; i++) {
+			struct sip_err err;
+			int rc = sip_msg_parse(m, tref[i].buf, tref[i].len, &err);
+
+			if (rc != tref[i].rc || (rc == 0 && (m->nvia != tref[i].nvia ||
+			    m->nhdrs != tref[i].nhdrs || m->body.len != tref[i].body ||
+			    m->cseq != tref[i].cseq)))
+				bad++;
+		}
+	}
+	free(m);
+	return (void *)bad;
+}
+
+static void
+test_threads(void **state)
+{
+	pthread_t th[NTHREADS];
+	int i;
+
+	(void)state;
+	for (i = 0; i < NCASES; i++) {
+		struct sip_err err;
+		size_t n = load(cases[i].name);
+
+		tref[i].buf = malloc(n);
+		assert_non_null(tref[i].buf);
+		memcpy(tref[i].buf, msgbuf, n);
+		tref[i].len = n;
+		tref[i].rc = sip_msg_parse(&M, tref[i].buf, n, &err);
+		tref[i].nvia = M.nvia;
+		tref[i].nhdrs = M.nhdrs;
+		tref[i].body = M.body.len;
+		tref[i].cseq = M.cseq;
+	}
+	for (i = 0; i < NTHREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, parse_worker, NULL), 0);
+	for (i = 0; i < NTHREADS; i++) {
+		void *bad;
+
+		assert_int_equal(pthread_join(th[i], &bad), 0);
+		assert_int_equal((long)bad, 0);
+	}
+	for (i = 0; i < NCASES; i++)
+		free(tref[i].buf);
+}
+
 int
 main(void)
 {
@@ -1373,6 +1443,7 @@ main(void)
 		cmocka_unit_test(test_bad_header_lines),
 		cmocka_unit_test(test_data_dir),
 		cmocka_unit_test(test_data_fields),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
