@@ -364,7 +364,14 @@ test_attach_detach(void **state)
 	assert_int_equal(fp_attach(&f, "xr-a2", XR_XDP_AUTO), 0);
 	assert_int_equal(fp_attach(&f, "xr-nonexistent", XR_XDP_AUTO), -ENODEV);
 	assert_int_equal(fp_attach(&f, "xr-a0", XR_XDP_AUTO), -EEXIST);
+	/* a bridge has no native XDP: native fails, auto falls back to generic */
+	sh("ip link add xr-ab type bridge && ip link set xr-ab up");
+	assert_true(fp_attach(&f, "xr-ab", XR_XDP_NATIVE) < 0);
 	assert_int_equal(f.nlinks, 3);
+	assert_int_equal(fp_attach(&f, "xr-ab", XR_XDP_AUTO), 0);
+	assert_int_equal(f.nlinks, 4);
+	assert_int_equal(f.links[3].xdp_flags, XDP_FLAGS_SKB_MODE);
+	assert_int_equal(xdp_mode_of(ifidx("xr-ab"), NULL), XDP_ATTACHED_SKB);
 	assert_int_equal(f.links[0].xdp_flags, XDP_FLAGS_DRV_MODE);
 	assert_int_equal(f.links[1].xdp_flags, XDP_FLAGS_SKB_MODE);
 	assert_int_equal(f.links[2].xdp_flags, XDP_FLAGS_DRV_MODE);
@@ -382,7 +389,8 @@ test_attach_detach(void **state)
 	assert_int_equal(xdp_mode_of(i0, NULL), XDP_ATTACHED_NONE);
 	assert_int_equal(xdp_mode_of(i1, NULL), XDP_ATTACHED_NONE);
 	assert_int_equal(xdp_mode_of(i2, NULL), XDP_ATTACHED_NONE);
-	sh("ip link del xr-a0 && ip link del xr-a2");
+	assert_int_equal(xdp_mode_of(ifidx("xr-ab"), NULL), XDP_ATTACHED_NONE);
+	sh("ip link del xr-a0 && ip link del xr-a2 && ip link del xr-ab");
 }
 
 /* Run the loop without blocking until pred holds; at most ~3 s. */
