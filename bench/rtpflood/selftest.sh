@@ -61,7 +61,8 @@ run --bind 10.13.0.2:6000 --flows 7 --count 7000 -- --dst 10.13.0.2:6000 --dst-s
 check "udp -> udp: 7000 sent" 'g["sent"] == 7000'
 check "udp -> udp: 7000 received, 7 flows, no loss" \
 	's["received"] == 7000 and s["flows_seen"] == 7 and s["lost"] == 0'
-check "udp -> udp: latency measured" 's["latency_us"]["n"] == 7000 and s["latency_us"]["p99"] < 100000'
+check "udp -> udp: latency measured" \
+	's["latency_us"]["n"] == 7000 and s["latency_us"]["p99"] < 100000'
 
 # Loss is seen as sequence gaps: a token bucket at 10 Mbit/s on the
 # generator's side drops most of 50 kpps of 254-byte frames, in bursts.

@@ -45,7 +45,8 @@
 /* This module's log lines, under the "fastpath" subsystem; fp_warn adds errno. */
 #define fp_info(...)		slog(LS_FASTPATH, LL_INFO, __VA_ARGS__)
 #define fp_warnx(...)		slog(LS_FASTPATH, LL_WARN, __VA_ARGS__)
-#define fp_warn(fmt, ...)	slog(LS_FASTPATH, LL_WARN, fmt ": %s", ##__VA_ARGS__, strerror(errno))
+#define fp_warn(fmt, ...)	\
+	slog(LS_FASTPATH, LL_WARN, fmt ": %s", ##__VA_ARGS__, strerror(errno))
 
 /* libbpf's messages, one level lower than libbpf rates them (xdp-tools). */
 static int
@@ -213,8 +214,8 @@ fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
 		    info.value_size != bpf_map__value_size(map) ||
 		    info.max_entries != bpf_map__max_entries(map) ||
 		    info.map_flags != bpf_map__map_flags(map)) {
-			fp_warnx("pinned map %s is %s (key %u, value %u bytes, %u entries) of ABI %u, "
-				 "this xrelayd is ABI %u and wants %s (key %u, value %u bytes, "
+			fp_warnx("pinned map %s is %s (key %u, value %u bytes, %u entries) "
+				 "of ABI %u, this xrelayd is ABI %u and wants %s (key %u, value %u bytes, "
 				 "%u entries): stop the old daemon and remove the directory",
 				 path, fp_map_type_str(info.type), info.key_size, info.value_size,
 				 info.max_entries, have_abi ? have.version : 0, want.version,

@@ -25,7 +25,8 @@
 /* This module's log lines, under the "fastpath" subsystem; fp_warn adds errno. */
 #define fp_info(...)		slog(LS_FASTPATH, LL_INFO, __VA_ARGS__)
 #define fp_warnx(...)		slog(LS_FASTPATH, LL_WARN, __VA_ARGS__)
-#define fp_warn(fmt, ...)	slog(LS_FASTPATH, LL_WARN, fmt ": %s", ##__VA_ARGS__, strerror(errno))
+#define fp_warn(fmt, ...)	\
+	slog(LS_FASTPATH, LL_WARN, fmt ": %s", ##__VA_ARGS__, strerror(errno))
 
 /* What one RTM_NEWLINK/RTM_DELLINK says about a link. */
 struct nl_link {
