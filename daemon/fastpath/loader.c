@@ -215,8 +215,9 @@ fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
 		    info.max_entries != bpf_map__max_entries(map) ||
 		    info.map_flags != bpf_map__map_flags(map)) {
 			fp_warnx("pinned map %s is %s (key %u, value %u bytes, %u entries) "
-				 "of ABI %u, this xrelayd is ABI %u and wants %s (key %u, value %u bytes, "
-				 "%u entries): stop the old daemon and remove the directory",
+				 "of ABI %u, this xrelayd is ABI %u and wants %s (key %u, "
+				 "value %u bytes, %u entries): "
+				 "stop the old daemon and remove the directory",
 				 path, fp_map_type_str(info.type), info.key_size, info.value_size,
 				 info.max_entries, have_abi ? have.version : 0, want.version,
 				 fp_map_type_str(bpf_map__type(map)), bpf_map__key_size(map),
