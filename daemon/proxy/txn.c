@@ -1125,6 +1125,8 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 			tu->stray_response(m, src);
 		return;
 	}
+	if (m->is_request)
+		k.tp = (uint8_t)src->tp;
 	if (!m->is_request) {
 		t = lookup(&k);
 		if (!t) {

@@ -127,6 +127,7 @@ struct txn_key {
 	bool		 server;	/* server or client transaction */
 	bool		 rfc3261;	/* branch starts with z9hG4bK and has more (§8.1.1.7) */
 	bool		 is_ack;	/* the message is an ACK (method below is INVITE) */
+	uint8_t		 tp;		/* server: enum sip_tp it came over (ours, below) */
 	int		 method;	/* enum sip_method; ACK mapped to INVITE */
 	struct sip_str	 method_str;	/* the method as written (unknown methods) */
 	struct sip_str	 branch;	/* top Via branch */
@@ -149,7 +150,9 @@ int		txn_key_from_msg(struct txn_key *k, const struct sip_msg *m, bool server);
 unsigned long	txn_key_hash(const struct txn_key *k);
 /*
  * Does message key in match the transaction whose key is t (§17.1.3,
- * §17.2.3)?  resp_to_tag is the To tag of the final response the server
+ * §17.2.3)?  OUR addition for servers: the transport must match too (the
+ * caller sets tp): a request over UDP is never a retransmission of one
+ * that came over TCP, even with the same branch (RFC 4475 reuses them).  resp_to_tag is the To tag of the final response the server
  * transaction sent (an RFC 2543 ACK must carry it), absent if none.
  */
 bool		txn_key_match(const struct txn_key *t, struct sip_str resp_to_tag,

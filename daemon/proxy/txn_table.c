@@ -122,6 +122,8 @@ txn_key_match(const struct txn_key *t, struct sip_str resp_to_tag, const struct 
 		return false;
 	if (!method_eq(t, in))
 		return false;
+	if (t->tp != in->tp)
+		return false;
 	if (!t->server)		/* §17.1.3: branch + CSeq method */
 		return sip_str_eq(t->branch, in->branch);
 	if (t->rfc3261) {	/* §17.2.3: branch, sent-by, method */

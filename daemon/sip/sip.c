@@ -57,7 +57,8 @@ worker_free(struct sip_worker *w)
  * SO_REUSEPORT would let a second xrelayd (or anything else of ours) bind
  * the same address and silently take half the traffic.  Before the group
  * binds, probe each --sip address with plain sockets (no SO_REUSEPORT):
- * they fail with EADDRINUSE when anyone holds the port.  A port of 0 gets
+ * they fail with EADDRINUSE when anyone holds the port (TCP: a listener;
+ * SO_REUSEADDR lets connections in TIME_WAIT pass).  A port of 0 gets
  * the one the kernel picks for the UDP probe.
  */
 static int
@@ -75,6 +76,9 @@ probe_addr(int i)
 			return -errno;
 		if (sip_addrs[i].sa.sa_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+		/* TCP: connections in TIME_WAIT are no owner; a listener is */
+		if (types[k] == SOCK_STREAM)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (bind(fd, &sip_addrs[i].sa, xr_sa_len(&sip_addrs[i])) < 0) {
 			err = -errno;
 			log_warnx("sip: %s/%s: %s (another xrelayd?)",

@@ -119,24 +119,31 @@ sip_tp_response_dest(const struct sip_via_route *v, const struct sip_src *src,
 	d->sock = src && src->sock >= 0 ? src->sock : -1;
 	d->tp = v->tp;
 	if (v->tp == SIP_TP_TCP) {
-		/* §18.2.2: the connection the request came on, if still there */
+		/*
+		 * §18.2.2: the connection the request came on while it is
+		 * open (d->conn_id, tried first by the sender); d->addr is
+		 * where to open a new one when it is gone: received (or
+		 * sent-by) and the Via port, never the peer's ephemeral port.
+		 */
 		d->conn_id = src ? src->conn_id : 0;
-		if (src && src->tp == SIP_TP_TCP) {
-			d->addr = src->peer;
-			if (sip_tp_conn_alive(d->conn_id))
-				return 0;
-		}
 	} else if (v->maddr && v->maddrlen) {
 		/* maddr: send there (only unicast literals are supported) */
 		return ip_slice(&d->addr, v->maddr, v->maddrlen, port);
 	}
-	/* RFC 3581 §4: received + rport when the client asked for rport */
-	if (v->rport)
+	/*
+	 * RFC 3581 §4: received + rport when the client asked for rport (over
+	 * UDP: a TCP rport is the old connection's port, useless for a new one)
+	 */
+	if (v->rport && v->tp == SIP_TP_UDP)
 		port = v->rport;
 	if (v->received && v->receivedlen)
 		err = ip_slice(&d->addr, v->received, v->receivedlen, port);
 	else
 		err = ip_slice(&d->addr, v->host, v->hostlen, port);
+	if (err && d->conn_id && src) {
+		d->addr = src->peer;	/* a name: the connection is all we have */
+		err = 0;
+	}
 	return err;
 }
 

@@ -629,6 +629,10 @@ match_3261(void **state)
 	assert_false(txn_key_match(&t, none, &k));
 	k = key(1, INV("z9hG4bKabc", "192.0.2.1", "INVITE", "INVITE"), true);
 	assert_false(txn_key_match(&t, none, &k));
+	/* ours: the same request over another transport is another transaction */
+	k = key(1, INV("z9hG4bKabc", "192.0.2.1:5060", "INVITE", "INVITE"), true);
+	k.tp = 1;
+	assert_false(txn_key_match(&t, none, &k));
 	/* a server key never matches a client key */
 	k = key(1, INV("z9hG4bKabc", "192.0.2.1:5060", "INVITE", "INVITE"), false);
 	assert_false(txn_key_match(&t, none, &k));
