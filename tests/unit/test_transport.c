@@ -152,6 +152,19 @@ nrequests(void)
 	return n;
 }
 
+/* Is ::1 usable here (IPv6 may be off in a container)? */
+static bool
+have_v6(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 static int
 setup(void **state)
 {
@@ -164,6 +177,8 @@ setup(void **state)
 	sa = &cfg.sip[0];
 	assert_int_equal(xr_sa_parse(sa, "127.0.0.1:0", -1), 0);
 	cfg.nsip = 1;
+	if (xr_sa_parse(&cfg.sip[1], "[::1]:0", -1) == 0 && have_v6())
+		cfg.nsip = 2;
 	cfg.workers = 2;
 	cfg.tcp_idle = 1;
 	cfg.tcp_max_conns = 16;
@@ -307,6 +322,43 @@ udp_register(void **state)
 	assert_memory_equal(resp, "SIP/2.0 200 ", 12);
 	assert_non_null(strstr(resp, "Call-ID: udp1@test"));
 	assert_non_null(strstr(resp, ";tag="));		/* our To tag */
+	close(fd);
+}
+
+/* The same over IPv6 (skipped when ::1 is unusable): v6 socket, v6 Via. */
+static void
+udp_register_v6(void **state)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in6 me = a;
+	socklen_t sl = sizeof(me);
+	union xr_sa bound;
+	char req[1024], resp[4096];
+	int fd;
+
+	(void)state;
+	if (cfg.nsip < 2)
+		skip();
+	assert_int_equal(sip_tp_bound(1, &bound), 0);
+	a.sin6_port = htons(xr_sa_port(&bound));
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&me, &sl), 0);
+	snprintf(req, sizeof(req),
+		 "OPTIONS sip:example.com SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP [::1]:%u;branch=z9hG4bKv6a\r\n"
+		 "From: <sip:alice@example.com>;tag=a1\r\n"
+		 "To: <sip:example.com>\r\n"
+		 "Call-ID: v6@test\r\n"
+		 "CSeq: 1 OPTIONS\r\n"
+		 "Content-Length: 0\r\n\r\n", ntohs(me.sin6_port));
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 2000) > 0);
+	assert_memory_equal(resp, "SIP/2.0 200 ", 12);
+	pthread_mutex_lock(&seen_lock);
+	assert_int_equal(seen_src.local.sa.sa_family, AF_INET6);
+	assert_string_equal(seen_src.received, "");
+	pthread_mutex_unlock(&seen_lock);
 	close(fd);
 }
 
@@ -668,7 +720,13 @@ pick_local(void **state)
 	assert_int_equal(xr_sa_port(&local), port);
 	d.sock = -1;
 	assert_int_equal(xr_sa_parse(&d.addr, "[::1]:5099", -1), 0);
-	assert_int_equal(sip_tp_pick(&d, &local), -EAFNOSUPPORT);	/* no v6 --sip */
+	if (cfg.nsip < 2) {
+		assert_int_equal(sip_tp_pick(&d, &local), -EAFNOSUPPORT);	/* no v6 --sip */
+	} else {
+		assert_int_equal(sip_tp_pick(&d, &local), 0);
+		assert_int_equal(d.sock, 1);
+		assert_int_equal(local.sa.sa_family, AF_INET6);
+	}
 }
 
 /* ---- client transactions at run time ---------------------------------------- */
@@ -1029,6 +1087,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(udp_register),
+		cmocka_unit_test(udp_register_v6),
 		cmocka_unit_test(udp_retransmission),
 		cmocka_unit_test(udp_rport_received),
 		cmocka_unit_test(udp_no_received),
