@@ -31,6 +31,13 @@ RESULTS=$XR_BUILD/bench/results.json
 
 xr_need_root
 [ -x "$RF" ] || xr_die "$RF missing: run make"
+# Private copies: a `make` elsewhere in the tree must not swap a binary mid-run.
+mkdir -p "$XR_TMP/bin"
+for b in xrelayd xrelayctl rtpflood; do
+	cp "$XR_BUILD/$b" "$XR_TMP/bin/" || xr_die "$XR_BUILD/$b missing: run make"
+done
+XR_BUILD=$XR_TMP/bin
+RF=$XR_BUILD/rtpflood
 command -v python3 >/dev/null || xr_die "python3 missing (make deps)"
 [ "$GEN_CPU" -lt "$(nproc)" ] 2>/dev/null || GEN_CPU=0
 
