@@ -253,7 +253,10 @@ for name in sorted(expect):
             else:
                 udp[0].sendto(a, (relay, rport))
     if sock:
-        time.sleep(0.05)
+        # Let the relay read our ACK before the close, or its INVITE server
+        # transaction waits for Timer H and takes the UDP copy that follows
+        # for a retransmission.
+        time.sleep(0.3 if data.startswith(b'INVITE') else 0.05)
         sock.close()
 print('# %s pass: %d failed' % (mode, fails))
 sys.exit(1 if fails else 0)
