@@ -52,6 +52,7 @@ struct txn {
 	bool			 in_table;	/* under lock */
 	bool			 dead;		/* terminated (under lock) */
 	bool			 owner_done;	/* the owner processed the death */
+	int			 cb_busy;	/* TU callbacks running (gone() waits) */
 	bool			 internal;	/* a CANCEL we generated: no TU */
 	bool			 server;
 	enum txn_reason		 why;		/* why it died */
@@ -336,7 +337,12 @@ owner_sync(struct txn *t)
 			ev_timer_stop(t->owner->loop, &t->timer);
 			t->armed_due = 0;
 		}
-		if (!t->owner_done) {
+		/*
+		 * A TU callback for t may still run on another worker (its
+		 * response arrived there just before t died): gone() must
+		 * come after it; the last one to finish calls us again.
+		 */
+		if (!t->owner_done && t->cb_busy == 0) {
 			t->owner_done = true;
 			drop = true;
 			gone = !t->internal;
@@ -586,7 +592,12 @@ do_sends_locked(struct txn *t, struct txn_act *a, const struct sip_msg *msg, uin
 		shrink_locked(t);
 }
 
-/* Without the lock: the TU side of a, then the owner's part. */
+#define TA_TU_ANY	(TA_TU_RESP | TA_TU_FAIL | TA_TU_ACK)
+
+/*
+ * Without the lock: the TU side of a, then the owner's part.  When a has
+ * TU callbacks, the caller counted them in t->cb_busy under the lock.
+ */
 static void
 after_event(struct txn *t, const struct txn_act *a, const struct sip_msg *msg,
 	    const struct sip_src *src, bool may_callback)
@@ -598,10 +609,19 @@ after_event(struct txn *t, const struct txn_act *a, const struct sip_msg *msg,
 	if (!t->internal && tu) {
 		if ((a->flags & TA_TU_RESP) && msg && tu->response)
 			tu->response(t, ctx, msg, src);
-		if ((a->flags & TA_TU_FAIL) && tu->failure)
+		if ((a->flags & TA_TU_FAIL) && tu->failure) {
+			tx_debug("txn %.*s %.*s: failure %d (%d), conn %llu",
+				 SIP_STR_FMT(t->key.method_str), SIP_STR_FMT(t->key.branch),
+				 a->code, (int)a->why, (unsigned long long)t->dest.conn_id);
 			tu->failure(t, ctx, a->code, a->why);
+		}
 		if ((a->flags & TA_TU_ACK) && msg && tu->ack)
 			tu->ack(msg, src);
+	}
+	if (a->flags & TA_TU_ANY) {
+		pthread_mutex_lock(&t->lock);
+		t->cb_busy--;
+		pthread_mutex_unlock(&t->lock);
 	}
 	sync_owner(t, may_callback);
 }
@@ -625,6 +645,8 @@ run_event(struct txn *t, enum txn_event ev, int code, const struct sip_msg *msg,
 		return err;
 	}
 	do_sends_locked(t, &a, msg, now);
+	if (a.flags & TA_TU_ANY)
+		t->cb_busy++;
 	pthread_mutex_unlock(&t->lock);
 	after_event(t, &a, msg, src, may_callback);
 	return 0;
@@ -858,6 +880,8 @@ txn_client_new(const struct sip_dest *d, const char *branch, const void *buf, si
 	pthread_mutex_unlock(&t->lock);
 	sync_owner(t, false);
 	if (err) {
+		tx_debug("txn %.*s: first send failed: %s", SIP_STR_FMT(t->key.branch),
+			 strerror(-err));
 		errno = -err;
 		return NULL;
 	}
@@ -1039,6 +1063,7 @@ sent:
 	do_sends_locked(st, &a, NULL, now);
 	if (!err && (a.flags & TA_TERMINATE) && a.why == TXN_TRANSPORT)
 		err = -EPIPE;
+	a.flags &= ~TA_TU_ANY;	/* a server has none */
 	pthread_mutex_unlock(&st->lock);
 	after_event(st, &a, NULL, NULL, false);
 	return err;
@@ -1206,8 +1231,11 @@ txn_conn_closed(uint64_t conn_id)
 		pthread_mutex_lock(&t->lock);
 		waiting = !t->dead && !t->fsm.tu_final && t->dest.conn_id == conn_id;
 		pthread_mutex_unlock(&t->lock);
-		if (waiting)
+		if (waiting) {
+			tx_debug("txn %.*s: connection %llu closed under it",
+				 SIP_STR_FMT(t->key.branch), (unsigned long long)conn_id);
 			run_event(t, TE_TP_ERR, 0, NULL, NULL, true);
+		}
 		txn_unref(t);
 	}
 }
