@@ -14,7 +14,14 @@
  *
  * Lifetime: a struct txn * handed to the TU stays valid until its gone()
  * callback has returned; txn_ref()/txn_unref() keep it longer (calls on a
- * terminated transaction then return -ESRCH).
+ * terminated transaction then return -ESRCH).  gone() comes after every
+ * other callback for that transaction has returned, on the worker that owns
+ * it, never from inside a call the TU made into this API.  Two callbacks
+ * for one transaction may run at once on two workers (a 180 and a 200
+ * arriving together): the TU keeps its own per-call lock and must accept a
+ * provisional after a final.
+ *
+ * Threads: call this API from SIP workers or other RCU-registered threads.
  */
 #ifndef XR_PROXY_TXN_H
 #define XR_PROXY_TXN_H
