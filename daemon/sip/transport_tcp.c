@@ -509,7 +509,7 @@ conn_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 /* A new connection object for fd, in both tables; referenced once (base). */
 static struct tcp_conn *
 conn_new(int fd, struct sip_worker *owner, int sock, const union xr_sa *peer,
-	 const union xr_sa *local)
+	 const union xr_sa *local, bool connecting)
 {
 	struct tcp_conn *c = calloc(1, sizeof(*c));
 	int on = 1;
@@ -526,6 +526,7 @@ conn_new(int fd, struct sip_worker *owner, int sock, const union xr_sa *peer,
 	c->local = *local;
 	atomic_init(&c->last_active, sip_now_ms());
 	pthread_mutex_init(&c->wlock, NULL);
+	c->connecting = connecting;	/* before anyone can find it */
 	c->in_tables = true;
 	rcu_read_lock();
 	cds_lfht_add(by_id, (unsigned long)c->id, &c->by_id);
@@ -563,7 +564,7 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			close(fd);
 			continue;
 		}
-		c = conn_new(fd, w, idx, &peer, &sip_addrs[idx]);
+		c = conn_new(fd, w, idx, &peer, &sip_addrs[idx], false);
 		if (!c) {
 			close(fd);
 			continue;
@@ -601,7 +602,7 @@ tp_tcp_listen(struct sip_worker *w, int i)
 
 /* A new outgoing connection to d->addr, connect() under way; referenced. */
 static struct tcp_conn *
-conn_connect(const struct sip_dest *d, int *errp)
+conn_connect(struct sip_dest *d, int *errp)
 {
 	struct sip_dest dd = *d;
 	union xr_sa local, bindto;
@@ -631,14 +632,18 @@ conn_connect(const struct sip_dest *d, int *errp)
 	owner = sip_worker_self();
 	if (!owner)
 		owner = sip_worker_get((int)(atomic_fetch_add(&rr, 1) % (unsigned)sip_nworkers()));
-	c = conn_new(fd, owner, dd.sock, &dd.addr, &local);
+	c = conn_new(fd, owner, dd.sock, &dd.addr, &local, true);
 	if (!c) {
 		close(fd);
 		err = -ENOMEM;
 		goto fail;
 	}
-	c->connecting = true;
 	atomic_fetch_add(&c->refs, 1);	/* the caller's */
+	/*
+	 * Tell the caller (a transaction's dest) the id before the owner can
+	 * see a refusal: its close then finds the transaction waiting on it.
+	 */
+	__atomic_store_n(&d->conn_id, c->id, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&c->wlock);
 	if (owner == sip_worker_self()) {
 		pthread_mutex_unlock(&c->wlock);
@@ -726,7 +731,8 @@ tp_tcp_send(struct sip_dest *d, const void *buf, size_t len)
 		TP_INC(tx_errors);
 		return err ? err : -ENOTCONN;
 	}
-	d->conn_id = c->id;	/* the caller may follow this connection */
+	/* the caller may follow this connection */
+	__atomic_store_n(&d->conn_id, c->id, __ATOMIC_RELEASE);
 	err = conn_write(c, buf, len);
 	conn_unref(c);
 	if (err)
