@@ -63,6 +63,15 @@ sipp_bg_stop() {
 	return 0
 }
 
+# sipp_reap PID [SECONDS] : wait (5 s by default) for a background SIPp to end
+# by itself and return its exit status; one still running is killed (137).
+sipp_reap() {
+	local p=$1 n=$((${2:-5} * 10)) i
+	for i in $(seq 1 $n); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+}
+
 # sip_register USER TRANSPORT(u1|t1) : USER@example.com registers the callee's
 # SIPp address (b, port SIP_UAS_PORT) through the relay's callee side.
 sip_register() {

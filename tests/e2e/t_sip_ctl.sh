@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# t_sip_ctl.sh - the proxy's control commands on a live call: `calls` lists
+# it (confirmed), `call show ID` details it, `call kill ID` sends a BYE each
+# way (both SIPp ends must receive it and answer 200, or their scenario
+# fails) and the call leaves the table; `regs` lists the binding; errors
+# (unknown id) exit non-zero.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sip_lib.sh"
+
+sip_setup
+sip_register bob u1
+xr_ok "REGISTER bob" [ $? -eq 0 ]
+xr_ok "regs (table) shows bob" grep -q "bob@example.com" <<<"$(xr_ctl regs)"
+
+sip_uas uas-k uas_killed.xml u1 -m 1
+uas=$SIPP_BG_PID
+sipp_bg a uac-k -sf "$SIP_SCEN/uac_killed.xml" -i $A4 -p $SIP_UAC_PORT -t u1 \
+	-rsa $RA4:5060 -s bob -m 1 $RA4:5060
+uac=$SIPP_BG_PID
+
+id=
+for _ in $(seq 1 50); do
+	id=$(xr_ctl_json calls | python3 -c 'import json,sys
+c=[x for x in json.load(sys.stdin)["calls"] if x["state"] == "confirmed"]
+print(c[0]["id"] if c else "")')
+	[ -n "$id" ] && break
+	sleep 0.1
+done
+xr_ok "calls lists the answered call" [ -n "$id" ]
+show=$(xr_ctl_json call show "$id")
+xr_ok "call show: callee contact and both tags" python3 -c 'import json,sys
+d=json.loads(sys.argv[1]); assert d["callee_contact"].startswith("sip:bob@10.11.2.2")
+assert d["from_tag"] and d["to_tag"] and d["state"] == "confirmed"' "$show"
+xr_ok "call kill" xr_ctl call kill "$id"
+sipp_reap "$uac"; xr_eq "the caller got the BYE and answered it (sipp exit)" "$?" 0
+sipp_reap "$uas"; xr_eq "the callee got the BYE and answered it (sipp exit)" "$?" 0
+xr_ok "the call left the table" sip_calls_empty
+fails() { ! "$@" >/dev/null 2>&1; }
+xr_ok "call show of an unknown id fails" fails xr_ctl call show 999999
+xr_ok "call kill of an unknown id fails" fails xr_ctl call kill 999999
+xr_ok "xrelayd stops cleanly" xr_daemon_stop
+xr_done

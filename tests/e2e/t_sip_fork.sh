@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# t_sip_fork.sh - parallel forking (RFC 3261 §16.5, §16.7): bob@example.com
+# registers two contacts (two SIPp UASs in the callee host, ports 5060 and
+# 5062); a call to bob reaches both; one answers 200, the other only sent 100
+# and must be CANCELled by the proxy (§16.7 step 10) and its 487 absorbed.
+# Then the same with a static --route carol=URI,URI.  Each SIPp's exit status
+# (0 = its whole scenario ran) decides.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sip_lib.sh"
+
+sip_setup --route "carol=sip:carol@$B4:5060,sip:carol@$B4:5062"
+
+sip_register bob u1
+xr_ok "REGISTER bob at :5060" [ $? -eq 0 ]
+sipp_fg b reg-bob-5062 15 -sf "$SIP_SCEN/reg.xml" -s bob -i $B4 -p 5062 -t u1 -m 1 $RB4:5060
+xr_ok "REGISTER bob at :5062" [ $? -eq 0 ]
+xr_eq "bob has two bindings" \
+	"$(xr_ctl_json regs | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["regs"] if r["aor"] == "bob@example.com"))')" 2
+
+# fork NAME USER : one call to USER; the 5060 UAS wins, the 5062 one loses.
+fork() {
+	local win lose rc
+	sip_uas "win-$1" uas.xml u1 -m 1
+	win=$SIPP_BG_PID
+	sipp_bg b "lose-$1" -sf "$SIP_SCEN/uas_fork_lose.xml" -i $B4 -p 5062 -t u1 -m 1
+	lose=$SIPP_BG_PID
+	sip_uac "uac-$1" uac.xml u1 20 -s "$2" -m 1 -d 200
+	xr_eq "$1: the caller's call succeeds" "$?" 0
+	# The loser's scenario ends by itself once CANCEL, 487 and ACK are through.
+	sipp_reap "$lose"; rc=$?
+	xr_eq "$1: the other branch was CANCELled, 487 and ACK (sipp exit)" "$rc" 0
+	sipp_reap "$win"; rc=$?
+	xr_eq "$1: the winning callee saw the whole call (sipp exit)" "$rc" 0
+	sipp_bg_stop "$win"; sipp_bg_stop "$lose"
+}
+fork registered bob
+fork static carol
+xr_ok "no call left in the dialog table" sip_calls_empty
+xr_ok "xrelayd stops cleanly" xr_daemon_stop
+xr_done
