@@ -5,12 +5,13 @@
 # call gives 200 + 487 (§16.10); an unregistered user 404 (§16.5);
 # Max-Forwards 0 gives 483, except an OPTIONS for the proxy itself, 200
 # (§16.3); a callee that never answers gives 408 once the branch's Timer B
-# (64*T1 = 32 s) fires (§16.7 step 6).  SIPp's exit status (0 = every call
+# (64*T1 = 32 s) fires (§16.7 step 6); a request that loops back gets 482
+# (§16.3 step 4).  SIPp's exit status (0 = every call
 # went as its scenario says) decides; the dialog table must end up empty.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 
-sip_setup
+sip_setup --route "loop=sip:loop@$RA4:5060"
 sip_register bob u1
 xr_ok "REGISTER bob" [ $? -eq 0 ]
 
@@ -36,6 +37,11 @@ xr_eq "Max-Forwards 0: 483 (sipp exit)" "$?" 0
 
 sip_uac opt0 options0.xml u1 20 -m 1
 xr_eq "OPTIONS for the proxy with Max-Forwards 0: 200 (sipp exit)" "$?" 0
+
+# A static route that points back at the proxy: the request spirals once
+# (new Request-URI), then comes back unchanged and is a loop.
+sip_uac uac-482 uac_482.xml u1 20 -s loop -m 1
+xr_eq "a request looping through the proxy: 482 (sipp exit)" "$?" 0
 
 xr_ok "no call left in the dialog table" sip_calls_empty
 
