@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # t_sip_call.sh - a SIPp callee registers bob@example.com, a SIPp caller calls
 # it through xrelayd: INVITE/100/180/200/ACK/BYE/200 over UDP, then over TCP
-# (one connection for all calls, and one per call).  SIPp's own verdict (exit
+# (one connection for all calls, and one per call), and once as a strict
+# router upstream would send it.  SIPp's own verdict (exit
 # 0 = every call succeeded) and its counters decide; the registrar's `regs`
 # and the dialog table (`calls`, empty after the BYEs) are checked too.
 . "$(dirname "$0")/lib.sh"
@@ -16,8 +17,10 @@ xr_ok "REGISTER bob over UDP: 200 with the binding" [ $? -eq 0 ]
 regs=$(xr_ctl_json regs)
 xr_ok "regs lists bob's UDP contact" grep -q "sip:bob@$B4:5060;transport=UDP" <<<"$regs"
 
-sip_uas uas-udp uas.xml u1 -m 10
+sip_uas uas-udp uas.xml u1 -m 11
 uas=$SIPP_BG_PID
+sip_uac uac-strict uac_strict.xml u1 20 -s bob -m 1 -d 100
+xr_eq "a call whose Request-URI is the proxy (strict router upstream, §16.4)" "$?" 0
 sip_uac uac-udp uac.xml u1 30 -s bob -m 10 -r 10 -d 100
 xr_eq "10 calls over UDP: sipp exit status" "$?" 0
 xr_eq "10 calls over UDP: successful calls" "$(sipp_stat uac-udp 'SuccessfulCall(C)')" 10
