@@ -818,9 +818,9 @@ first_token(const char *buf, size_t len)
 	return sip_str_mk(buf, (int)i);
 }
 
-struct txn *
-txn_client_new(const struct sip_dest *d, const char *branch, const void *buf, size_t len,
-	       void *ctx)
+static struct txn *
+client_new(const struct sip_dest *d, const char *branch, const void *buf, size_t len,
+	   void *ctx, bool internal)
 {
 	struct sip_str method = first_token(buf, len);
 	size_t blen = branch ? strlen(branch) : 0;
@@ -845,6 +845,7 @@ txn_client_new(const struct sip_dest *d, const char *branch, const void *buf, si
 		return NULL;
 	}
 	t->ctx = ctx;
+	t->internal = internal;	/* before anyone can see it */
 	t->dest = *d;
 	if (t->dest.sock < 0) {
 		union xr_sa local;
@@ -894,6 +895,13 @@ out_free:
 	return NULL;
 }
 
+struct txn *
+txn_client_new(const struct sip_dest *d, const char *branch, const void *buf, size_t len,
+	       void *ctx)
+{
+	return client_new(d, branch, buf, len, ctx, false);
+}
+
 /* Build and start the CANCEL for INVITE client transaction inv (§9.1). */
 static int
 start_cancel(struct txn *inv)
@@ -910,14 +918,11 @@ start_cancel(struct txn *inv)
 	pthread_mutex_unlock(&inv->lock);
 	if (n < 0)
 		return n;
-	c = txn_client_new(&d, inv->branch, tls_buf, (size_t)n, NULL);
+	c = client_new(&d, inv->branch, tls_buf, (size_t)n, NULL, true);
 	if (!c) {
 		log_ratelimited(LS_TX, LL_INFO, "CANCEL not sent: %s", strerror(errno));
 		return -errno;
 	}
-	pthread_mutex_lock(&c->lock);
-	c->internal = true;
-	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
 

@@ -149,7 +149,11 @@ size_t	txn_branch_new(char *buf, size_t len);
  * and Timer C for INVITE).  ctx is given back in response()/failure()/gone().
  * Returns the transaction, or NULL with errno set (ENOMEM, EINVAL: no
  * method/CSeq in buf, or a send error: the transaction is then not created
- * and no callback is made).
+ * and no callback is made).  Callbacks for it may run on other workers
+ * before this returns (identify it by ctx).  Called on a SIP worker, the
+ * transaction belongs to that worker and gone() cannot come before the
+ * caller returns to its loop; from another thread it may, so keep
+ * nothing but ctx there.
  */
 struct txn *txn_client_new(const struct sip_dest *d, const char *branch,
 			   const void *buf, size_t len, void *ctx);
