@@ -303,8 +303,13 @@ xr_ok "xrelayd survived pass 2" kill -0 "$XR_DAEMON_PID"
 xr_ok "a normal call after pass 2" normal_call p2
 rss2=$(rss_kb)
 xr_log "VmRSS after pass 1: $rss1 kB, after pass 2: $rss2 kB"
-xr_ok "VmRSS grew by less than $RSS_BOUND kB over the second pass" \
-	[ $((rss2 - rss1)) -lt "$RSS_BOUND" ]
+case $XR_BUILD in
+*-san)	# ASan's quarantine keeps freed memory: RSS says nothing there; its leak
+	# check at exit (xr_daemon_stop's status) is the memory check instead.
+	xr_log "sanitizer build: RSS bound not checked" ;;
+*)	xr_ok "VmRSS grew by less than $RSS_BOUND kB over the second pass" \
+		[ $((rss2 - rss1)) -lt "$RSS_BOUND" ] ;;
+esac
 xr_ok "bob's binding survived the torture" grep -q "sip:bob@$B4" <<<"$(xr_ctl_json regs)"
 xr_ok "xrelayd stops cleanly" xr_daemon_stop
 xr_done
