@@ -158,6 +158,48 @@ sip_tp_bound(int i, union xr_sa *out)
 
 /* ---- source selection and sending --------------------------------------- */
 
+/*
+ * route_pick() costs four system calls; remember its answer per
+ * destination address for a few seconds, per thread (no locks).
+ */
+#define PICK_CACHE	64
+#define PICK_TTL_MS	5000
+struct pick_ent {
+	union xr_sa	 dst;		/* port 0 */
+	int		 idx;
+	uint64_t	 until;		/* ms */
+};
+static __thread struct pick_ent pick_cache[PICK_CACHE];
+
+static int
+pick_cached(const union xr_sa *cands, int n, const union xr_sa *dst)
+{
+	union xr_sa key = *dst;
+	struct pick_ent *e;
+	uint64_t now = sip_now_ms();
+	unsigned h = 0;
+	const unsigned char *p;
+	size_t len;
+
+	xr_sa_set_port(&key, 0);
+	if (key.sa.sa_family == AF_INET) {
+		p = (const unsigned char *)&key.sin.sin_addr;
+		len = 4;
+	} else {
+		p = (const unsigned char *)&key.sin6.sin6_addr;
+		len = 16;
+	}
+	for (size_t i = 0; i < len; i++)
+		h = h * 31 + p[i];
+	e = &pick_cache[h % PICK_CACHE];
+	if (e->until > now && xr_sa_ip_eq(&e->dst, &key) && e->idx < n)
+		return e->idx;
+	e->dst = key;
+	e->idx = route_pick(cands, n, dst);
+	e->until = now + PICK_TTL_MS;
+	return e->idx;
+}
+
 int
 sip_tp_pick(struct sip_dest *d, union xr_sa *local)
 {
@@ -178,7 +220,7 @@ sip_tp_pick(struct sip_dest *d, union xr_sa *local)
 		if (nfam == 0)
 			return -EAFNOSUPPORT;
 		/* mhomed: ask the routing table only when there is a choice */
-		idx = map[nfam == 1 ? 0 : route_pick(cands, nfam, &d->addr)];
+		idx = map[nfam == 1 ? 0 : pick_cached(cands, nfam, &d->addr)];
 	}
 	d->sock = idx;
 	if (local) {
