@@ -22,24 +22,30 @@ ulimit -n 65536 2>/dev/null || true
 sip_register bob "$TP"
 xr_ok "REGISTER bob" [ $? -eq 0 ]
 
+# xrelayd's user+system CPU time so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$XR_DAEMON_PID/stat"; }
+
 # run_load NAME RATE CALLS : one SIPp run; prints successful/failed counts.
 run_load() {
-	local name=$1 rate=$2 calls=$3 uas rc t0 secs
+	local name=$1 rate=$2 calls=$3 uas rc t0 secs cpu0 cpu1
 	secs=$((calls / rate + HOLD / 1000 + 40))
 	sip_uas "uas-$name" uas.xml "$TP" -m "$calls" -max_socket 4096 -l 100000
 	uas=$SIPP_BG_PID
 	t0=$(date +%s.%N)
+	cpu0=$(cpu_ticks)
 	sip_uac "$name" uac.xml "$TP" "$secs" -s bob -m "$calls" -r "$rate" -d "$HOLD" \
 		-l $((rate * (HOLD / 1000 + 2) + 100)) -max_socket 4096
 	rc=$?
 	LOAD_SECS=$(echo "$(date +%s.%N) - $t0" | bc)
+	cpu1=$(cpu_ticks)
 	sipp_bg_stop "$uas"
 	LOAD_OK=$(sipp_stat "$name" 'SuccessfulCall(C)')
 	LOAD_FAIL=$(sipp_stat "$name" 'FailedCall(C)')
 	LOAD_RETRANS=$(sipp_stat "$name" 'Retransmissions(C)')
 	xr_log "$name: $calls calls at $rate/s over $TP: ${LOAD_OK:-?} ok, ${LOAD_FAIL:-?} failed," \
 		"${LOAD_RETRANS:-?} retransmissions, sipp exit $rc, ${LOAD_SECS}s," \
-		"xrelayd VmRSS $(awk '/^VmRSS/ { print $2 }' /proc/$XR_DAEMON_PID/status) kB"
+		"xrelayd VmRSS $(awk '/^VmRSS/ { print $2 }' /proc/$XR_DAEMON_PID/status) kB," \
+		"xrelayd CPU $(( (cpu1 - cpu0) * 1000000 / $(getconf CLK_TCK) / calls )) us/call"
 	return $rc
 }
 
