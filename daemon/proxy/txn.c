@@ -82,6 +82,9 @@ static atomic_ulong		 seq;		/* branch and tag uniqueness */
 static uint64_t			 seed;		/* per-process random part */
 
 static __thread struct sip_msg	 tls_msg;	/* scratch parse (CANCEL/ACK/stateless) */
+/* The request being handed to the TU on this thread (txn_reply() skips a parse). */
+static __thread struct txn	*cur_st;
+static __thread const struct sip_msg *cur_msg;
 static __thread char		 tls_buf[TXN_BUILD_MAX];
 
 static void	owner_job(struct sip_job *job);
@@ -1082,17 +1085,24 @@ txn_reply(struct txn *st, int code, const char *reason)
 	char out[TXN_BUILD_MAX];
 	int n;
 
+	const struct sip_msg *req = &tls_msg;
+
 	if (!st->server)
 		return -EINVAL;
-	/* a thread-local view: no 8 KB parse kept per transaction */
-	pthread_mutex_lock(&st->lock);
-	n = st->req_len + REQ_VIEW_EXTRA > sizeof(view) ? -EINVAL :
-	    st->dead ? -ESRCH : req_view(st, &tls_msg, view, sizeof(view));
-	pthread_mutex_unlock(&st->lock);
-	if (n < 0)
-		return n;
+	if (st == cur_st && !st->src.received[0] && !st->src.rport) {
+		/* inside request(): the message as parsed is the request */
+		req = cur_msg;
+	} else {
+		/* a thread-local view: no 8 KB parse kept per transaction */
+		pthread_mutex_lock(&st->lock);
+		n = st->req_len + REQ_VIEW_EXTRA > sizeof(view) ? -EINVAL :
+		    st->dead ? -ESRCH : req_view(st, &tls_msg, view, sizeof(view));
+		pthread_mutex_unlock(&st->lock);
+		if (n < 0)
+			return n;
+	}
 	tag = sip_str_mk(st->to_tag, (int)strlen(st->to_tag));
-	n = sip_build_response(out, sizeof(out), &tls_msg, code, reason,
+	n = sip_build_response(out, sizeof(out), req, code, reason,
 			       code > 100 ? &tag : NULL, NULL, NULL, NULL);
 	if (n < 0)
 		return n;
@@ -1199,8 +1209,13 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 		ik.method_str = SIP_STR("INVITE");
 		inv = lookup(&ik);
 	}
-	if (tu && tu->request)
+	if (tu && tu->request) {
+		cur_st = t;
+		cur_msg = m;
 		tu->request(t, inv, m, src);
+		cur_st = NULL;
+		cur_msg = NULL;
+	}
 	if (inv)
 		txn_unref(inv);
 	sync_owner(t, true);
