@@ -4,12 +4,14 @@
 # registers two contacts (two SIPp UASs in the callee host, ports 5060 and
 # 5062); a call to bob reaches both; one answers 200, the other only sent 100
 # and must be CANCELled by the proxy (§16.7 step 10) and its 487 absorbed.
-# Then the same with a static --route carol=URI,URI.  Each SIPp's exit status
+# Then the same with a static --route carol=URI,URI, and the choice of the
+# best final response when no branch answers 2xx.  Each SIPp's exit status
 # (0 = its whole scenario ran) decides.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 
-sip_setup --route "carol=sip:carol@$B4:5060,sip:carol@$B4:5062"
+sip_setup --route "carol=sip:carol@$B4:5060,sip:carol@$B4:5062" \
+	--route "dave=sip:dave@$B4:5060,sip:dave@$B4:5062" --route "erin=sip:erin@$B4:5060"
 
 sip_register bob u1
 xr_ok "REGISTER bob at :5060" [ $? -eq 0 ]
@@ -36,6 +38,22 @@ fork() {
 }
 fork registered bob
 fork static carol
+
+# Best response (§16.7 step 6): 486 on one branch and 603 on the other: 603;
+# a lone 503 goes upstream as 500.
+sip_uas busy uas_486.xml u1 -m 1
+b1=$SIPP_BG_PID
+sipp_bg b decline -sf "$SIP_SCEN/uas_603.xml" -i $B4 -p 5062 -t u1 -m 1
+b2=$SIPP_BG_PID
+sip_uac uac-603 uac_603.xml u1 20 -s dave -m 1
+xr_eq "486 + 603 from two branches: the caller gets 603 (sipp exit)" "$?" 0
+sipp_reap "$b1"; xr_eq "the 486 branch was ACKed (sipp exit)" "$?" 0
+sipp_reap "$b2"; xr_eq "the 603 branch was ACKed (sipp exit)" "$?" 0
+sip_uas unavail uas_503.xml u1 -m 1
+b1=$SIPP_BG_PID
+sip_uac uac-500 uac_500.xml u1 20 -s erin -m 1
+xr_eq "a lone 503 reaches the caller as 500 (sipp exit)" "$?" 0
+sipp_reap "$b1"; xr_eq "the 503 branch was ACKed (sipp exit)" "$?" 0
 xr_ok "no call left in the dialog table" sip_calls_empty
 xr_ok "xrelayd stops cleanly" xr_daemon_stop
 xr_done
