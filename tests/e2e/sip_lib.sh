@@ -9,7 +9,7 @@
 #
 # Source lib.sh first.
 
-SIP_SCEN=$XR_ROOT/tests/e2e/sipp
+SIP_SCEN=${SIP_SCEN:-$XR_ROOT/tests/e2e/sipp}
 SIP_UAC_PORT=5070	# the caller's SIPp
 SIP_UAS_PORT=5060	# the callee's SIPp (and the port in its Contact)
 

@@ -26,7 +26,8 @@ xr_eq "10 calls over UDP: sipp exit status" "$?" 0
 xr_eq "10 calls over UDP: successful calls" "$(sipp_stat uac-udp 'SuccessfulCall(C)')" 10
 xr_eq "10 calls over UDP: failed calls" "$(sipp_stat uac-udp 'FailedCall(C)')" 0
 xr_ok "no call left in the dialog table" sip_calls_empty
-sipp_bg_stop "$uas"
+sipp_reap "$uas"
+xr_eq "the callee saw every call as its scenario says: Via, doubled Record-Route (sipp exit)" "$?" 0
 
 # ---- TCP: re-register over TCP (the UDP binding removed with "*" first)
 sip_unregister bob u1
@@ -46,7 +47,8 @@ sip_uac uac-tn uac.xml tn 30 -max_socket 100 -s bob -m 10 -r 10 -d 100
 xr_eq "10 calls over TCP, a connection per call (-t tn): sipp exit status" "$?" 0
 xr_eq "10 calls over TCP (tn): successful calls" "$(sipp_stat uac-tn 'SuccessfulCall(C)')" 10
 xr_ok "no call left in the dialog table" sip_calls_empty
-sipp_bg_stop "$uas"
+sipp_reap "$uas"
+xr_eq "the callee saw every call as its scenario says: Via, doubled Record-Route (sipp exit)" "$?" 0
 
 xr_ok "xrelayd still running" kill -0 "$XR_DAEMON_PID"
 xr_ok "xrelayd stops cleanly" xr_daemon_stop
