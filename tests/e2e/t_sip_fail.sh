@@ -20,14 +20,16 @@ uas=$SIPP_BG_PID
 sip_uac uac-486 uac_486.xml u1 20 -s bob -m 3 -r 5
 xr_eq "busy callee: 3 calls end in 486 (sipp exit)" "$?" 0
 xr_eq "busy callee: successful scenarios" "$(sipp_stat uac-486 'SuccessfulCall(C)')" 3
-sipp_bg_stop "$uas"
+sipp_reap "$uas"
+xr_eq "busy callee: the proxy ACKed each 486 (sipp exit)" "$?" 0
 
 sip_uas uas-cancel uas_cancel.xml u1 -m 3
 uas=$SIPP_BG_PID
 sip_uac uac-cancel uac_cancel.xml u1 20 -s bob -m 3 -r 5
 xr_eq "CANCEL while ringing: 200 then 487 (sipp exit)" "$?" 0
 xr_eq "CANCEL: successful scenarios" "$(sipp_stat uac-cancel 'SuccessfulCall(C)')" 3
-sipp_bg_stop "$uas"
+sipp_reap "$uas"
+xr_eq "CANCEL: the callee got CANCEL, answered 200 + 487, got the ACK (sipp exit)" "$?" 0
 
 sip_uac uac-404 uac_404.xml u1 20 -s nobody -m 2 -r 5
 xr_eq "unregistered user: 404 (sipp exit)" "$?" 0
