@@ -575,6 +575,39 @@ tcp_split(void **state)
 	close(fd);
 }
 
+/* A message that never ends within SIP_MAX_MSG: the stream is closed, counted. */
+static void
+tcp_oversize(void **state)
+{
+	static char junk[33 + 64 * 255];
+	struct sip_tp_stats st0, st1;
+	char buf[256];
+	int fd, n = -1;
+
+	(void)state;
+	sip_tp_stats(&st0);
+	fd = tcp_client();
+	memcpy(junk, "OPTIONS sip:example.com SIP/2.0\r\n", 33);
+	/* valid header lines "X-Pad: XXX...", never the empty line */
+	for (size_t i = 33; i + 64 <= sizeof(junk); i += 64) {
+		memset(junk + i, 'X', 64);
+		memcpy(junk + i, "X-Pad: ", 7);
+		junk[i + 62] = '\r';
+		junk[i + 63] = '\n';
+	}
+	if (write(fd, junk, 33) < 0)
+		fail();
+	for (int i = 0; i < 6; i++)
+		if (write(fd, junk + 33, sizeof(junk) - 33) < 0)
+			break;
+	for (int i = 0; i < 20 && n != 0; i++)
+		n = recv_wait(fd, buf, sizeof(buf), 100);
+	assert_int_equal(n, 0);
+	sip_tp_stats(&st1);
+	assert_true(st1.tcp_oversize > st0.tcp_oversize);
+	close(fd);
+}
+
 /* --tcp-idle 1: a silent connection is closed after about a second. */
 static void
 tcp_idle(void **state)
@@ -1096,6 +1129,7 @@ main(void)
 		cmocka_unit_test(tcp_via_says_udp),
 		cmocka_unit_test(tcp_two_in_one),
 		cmocka_unit_test(tcp_split),
+		cmocka_unit_test(tcp_oversize),
 		cmocka_unit_test(tcp_idle),
 		cmocka_unit_test(tcp_max_conns),
 		cmocka_unit_test(response_dest_rules),
