@@ -110,7 +110,8 @@ txn_init(void)
 		return 0;
 	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = (uint64_t)sip_now_ms() * 2654435761u;
-	table = cds_lfht_new(4096, 4096, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	/* 64 k buckets up front (512 kB): a load ramp does not wait on resizes */
+	table = cds_lfht_new(65536, 65536, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	return table ? 0 : -ENOMEM;
 }
 
