@@ -136,7 +136,7 @@ reparse(const char *buf, int n, int nhdrs_in)
 		return;
 	if (sip_msg_parse(&r, buf, (size_t)n, &err) == 0)
 		return;
-	if (err.kind == SIP_E_TOO_MANY_HDRS && nhdrs_in + 4 > SIP_MAX_HEADERS)
+	if (err.kind == SIP_E_TOO_MANY_HDRS && nhdrs_in + 8 > SIP_MAX_HEADERS)
 		return;
 	abort();
 }
@@ -144,8 +144,9 @@ reparse(const char *buf, int n, int nhdrs_in)
 static void
 build_forward(const struct sip_msg *m)
 {
+	struct sip_str ctype = SIP_STR("application/sdp");
 	struct sip_edit e;
-	int n;
+	int i, n;
 
 	sip_edit_init(&e, m);
 	if (m->is_request) {
@@ -157,7 +158,19 @@ build_forward(const struct sip_msg *m)
 		(void)sip_edit_push_rr(&e, SIP_STR("<sip:198.51.100.1;lr>"));
 		if (m->max_forwards != 0)
 			(void)sip_edit_dec_maxfwd(&e);
-		(void)sip_edit_body(&e, SIP_STR("v=0\r\n"), NULL);
+		(void)sip_edit_body(&e, SIP_STR("v=0\r\n"), &ctype);
+		(void)sip_edit_push_route(&e, SIP_STR("<sip:strict.example.com>"));
+		(void)sip_edit_add_hdr(&e, SIP_STR("X-Fz"), SIP_STR("1"));
+		for (i = 0; i < m->nhdrs; i++) {
+			/* unknown headers can go or change without breaking anything */
+			if (m->hdrs[i].type != SIP_HDR_OTHER)
+				continue;
+			if (i & 1)
+				(void)sip_edit_del_hdr(&e, i);
+			else
+				(void)sip_edit_set_hdr(&e, i, SIP_STR("changed"));
+			break;
+		}
 	} else if (m->nvia > 1) {
 		(void)sip_edit_pop_via(&e);
 	}
