@@ -185,6 +185,10 @@ bench: deps
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+# What each harness links: the parser objects only, built with its sanitizers.
+FUZZ_LIB_SRCS_fuzz_sip := daemon/sip/msg.c daemon/sip/parse_hdr.c daemon/sip/parse_nameaddr.c \
+			  daemon/sip/parse_scalar.c daemon/sip/parse_start.c daemon/sip/parse_uri.c \
+			  daemon/sip/parse_via.c daemon/sip/build.c
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)

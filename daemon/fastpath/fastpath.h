@@ -21,7 +21,7 @@
 
 #define FP_MAX_LINKS	XR_MAX_ADDRS
 
-struct xrelay_bpf;
+struct xrelay;		/* build/xrelay.skel.h (bpftool gen skeleton ... name xrelay) */
 
 struct fp_link {
 	int		ifindex;
@@ -31,7 +31,7 @@ struct fp_link {
 };
 
 struct fp {
-	struct xrelay_bpf *skel;	/* NULL when the maps were opened some other way (tests) */
+	struct xrelay	*skel;	/* NULL when the maps were opened some other way (tests) */
 	int		flows_fd;	/* xr_flows */
 	int		stats_fd;	/* xr_flow_stats */
 	int		counters_fd;	/* xr_counters */

@@ -26,17 +26,6 @@
 #pragma GCC diagnostic ignored "-Wcast-qual"
 #include "xrelay.skel.h"
 #pragma GCC diagnostic pop
-#ifndef __XRELAY_BPF_SKEL_H__
-/*
- * `bpftool gen skeleton ... name xrelay` (the Makefile names skeletons after
- * their object) gives struct xrelay and xrelay__*(); fastpath.h speaks of
- * struct xrelay_bpf.  Map one onto the other before fastpath.h is read.
- */
-#define xrelay_bpf		xrelay
-#define xrelay_bpf__open	xrelay__open
-#define xrelay_bpf__load	xrelay__load
-#define xrelay_bpf__destroy	xrelay__destroy
-#endif
 
 #include "common/log.h"
 #include "fastpath/fastpath.h"
@@ -158,7 +147,7 @@ fp_pinned_abi(const char *pin_dir, struct xr_abi *abi)
  * Returns 0, -EPROTO after one log line on any mismatch, or -errno.
  */
 static int
-fp_prepare_pins(struct xrelay_bpf *skel, const char *pin_dir)
+fp_prepare_pins(struct xrelay *skel, const char *pin_dir)
 {
 	struct xr_abi want, have;
 	bool have_abi = false;
@@ -311,7 +300,7 @@ fp_reset(struct fp *fp)
 int
 fp_open(struct fp *fp, const char *pin_dir)
 {
-	struct xrelay_bpf *skel;
+	struct xrelay *skel;
 	struct bpf_program *prog;
 	struct xr_abi abi;
 	__u32 key = 0;
@@ -320,7 +309,7 @@ fp_open(struct fp *fp, const char *pin_dir)
 	fp_reset(fp);
 	libbpf_set_print(fp_libbpf_print);
 
-	skel = xrelay_bpf__open();
+	skel = xrelay__open();
 	if (!skel) {
 		err = -errno;
 		fp_warnx("cannot open the BPF object: %s", strerror(-err));
@@ -357,7 +346,7 @@ fp_open(struct fp *fp, const char *pin_dir)
 			bpf_map__set_pin_path(map, NULL);
 	}
 
-	err = xrelay_bpf__load(skel);
+	err = xrelay__load(skel);
 	if (err) {
 		fp_warnx("cannot load the XDP program: %s", strerror(-err));
 		goto out_destroy;
@@ -405,7 +394,7 @@ fp_open(struct fp *fp, const char *pin_dir)
 out_reset:
 	fp_reset(fp);
 out_destroy:
-	xrelay_bpf__destroy(skel);
+	xrelay__destroy(skel);
 	return err;
 }
 
@@ -532,6 +521,6 @@ fp_close(struct fp *fp, bool unpin)
 	if (unpin)
 		fp_unpin(fp);
 	if (fp->skel)
-		xrelay_bpf__destroy(fp->skel);
+		xrelay__destroy(fp->skel);
 	fp_reset(fp);
 }

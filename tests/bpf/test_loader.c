@@ -30,9 +30,6 @@
 #pragma GCC diagnostic ignored "-Wcast-qual"
 #include "xrelay.skel.h"
 #pragma GCC diagnostic pop
-#ifndef __XRELAY_BPF_SKEL_H__
-#define xrelay_bpf	xrelay		/* see loader.c: the Makefile's skeleton name */
-#endif
 
 #include "common/log.h"
 #include "fastpath/fastpath.h"

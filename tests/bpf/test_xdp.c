@@ -442,7 +442,7 @@ tskel_load(struct tskel *t, __u32 fib_ifindex)
 	}
 	memset(&t->fp, 0, sizeof(t->fp));
 	t->skel = s;
-	t->fp.skel = NULL;	/* struct xrelay here; fastpath.h's handle is the loader's */
+	t->fp.skel = NULL;	/* maps filled in by hand below, as the loader would */
 	t->fp.flows_fd = bpf_map__fd(s->maps.xr_flows);
 	t->fp.stats_fd = bpf_map__fd(s->maps.xr_flow_stats);
 	t->fp.counters_fd = bpf_map__fd(s->maps.xr_counters);

@@ -29,7 +29,7 @@ rx_summary() {
 bad() { echo "!! $*"; DEMO_FAIL=1; }
 
 ml_need
-ml_topology
+xr_topology
 cat <<EOF
 
   caller (a)              relay (r): xrelayd            callee (b)
@@ -49,7 +49,7 @@ say "Start xrelayd on r with the XDP fast path on eth-a, eth-b, eth-m"
 args=("${ML_XDP_ARGS[@]}" --media "$RA4" --media "$RB4" --media "$RM4")
 [ $sip = 1 ] && args+=(--sip "$RA4:5060" --sip "$RB4:5060" --domain example.com)
 echo "    xrelayd -f ${args[*]}"
-ml_daemon_start "${args[@]}"
+xr_daemon_start "${args[@]}"
 ctl status
 
 # ---- act 1: a SIP call through the relay ---------------------------------------

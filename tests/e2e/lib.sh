@@ -66,8 +66,10 @@ xr_need_root() {
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf 2>/dev/null || true
 }
 
-# xr_ns NAME CMD... : run CMD inside host NAME.
-xr_ns() { local n=$1; shift; ip netns exec "${XR_PFX}$n" "$@"; }
+# xr_ns NAME CMD... : run CMD inside host NAME.  Only the network namespace
+# is entered (not `ip netns exec`, which remounts /sys without bpffs): maps
+# the daemon pins stay on the host's /sys/fs/bpf, visible and removable.
+xr_ns() { local n=$1; shift; nsenter --net="/run/netns/${XR_PFX}$n" "$@"; }
 
 # xr_ns_add NAME : a new host with lo up.
 xr_ns_add() {
@@ -117,8 +119,13 @@ xr_topology() {
 	xr_ns m ip -6 route add default via $RM6
 	xr_ns r sysctl -qw net.ipv4.ip_forward=0
 	xr_ns r sysctl -qw net.ipv6.conf.all.forwarding=0
+	# TX checksum offload off at the hosts: a veth hands a locally sent UDP
+	# packet on with a partial checksum (CHECKSUM_PARTIAL); once XDP redirects
+	# the frame the "to be completed" metadata is gone and the receiver drops
+	# it (UdpInCsumErrors).  A real wire carries full checksums.
 	for h in a b m; do
 		xr_ns $h ethtool -K eth0 gro on >/dev/null 2>&1 || true
+		xr_ns $h ethtool -K eth0 tx off >/dev/null 2>&1 || xr_die "ethtool -K eth0 tx off in $h"
 	done
 	# Neighbours resolved up front so the first packets do not race ARP/ND.
 	xr_ns a ping -c1 -W1 -q $RA4 >/dev/null 2>&1 || true
@@ -129,17 +136,17 @@ xr_topology() {
 	xr_ns m ping -6 -c1 -W1 -q $RM6 >/dev/null 2>&1 || true
 }
 
-# xr_bg NS LOGFILE CMD... : start CMD in host NS in the background; its PID is
-# recorded (killed by the trap) and left in XR_LAST_PID.
+# xr_bg NS LOGFILE CMD... : start CMD in host NS in the background, appending
+# to LOGFILE; its PID is recorded (killed by the trap) and left in XR_LAST_PID.
 xr_bg() {
 	local ns=$1 log=$2; shift 2
-	ip netns exec "${XR_PFX}$ns" "$@" >"$log" 2>&1 &
+	nsenter --net="/run/netns/${XR_PFX}$ns" -- "$@" >>"$log" 2>&1 &
 	XR_LAST_PID=$!
 	XR_PIDS+=("$XR_LAST_PID")
 }
 
 # xr_daemon_start ARGS... : xrelayd in the relay host, foreground logging to
-# $XR_TMP/xrelayd.log, its own control socket and pin directory; waits until
+# (appending to) $XR_TMP/xrelayd.log, its own control socket and pin directory; waits until
 # the control socket answers (10 s at most).
 xr_daemon_start() {
 	xr_bg r "$XR_TMP/xrelayd.log" "$XR_BUILD/xrelayd" -f --ctl "$XR_CTL" \

@@ -23,21 +23,6 @@ ml_need() {
 		xr_skip "build xrelayd and xrelayctl first (make)"
 }
 
-# ml_topology : lib.sh's four hosts, with TX checksum offload off on a, b
-# and m.  A veth hands a locally sent UDP packet on with a partial checksum
-# (CHECKSUM_PARTIAL: only the pseudo-header sum is in the packet); XDP sees
-# those raw bytes, and once it redirects the frame the metadata saying "to be
-# completed" is gone, so the receiver drops it as UdpInCsumErrors.  A real
-# wire carries full checksums, which is what this makes the senders write.
-ml_topology() {
-	xr_topology
-	local h
-	for h in a b m; do
-		xr_ns $h ethtool -K eth0 tx off >/dev/null 2>&1 ||
-			xr_die "ethtool -K eth0 tx off in $h"
-	done
-}
-
 # jpy EXPR [NAME=VALUE...] : the Python expression EXPR over d, the JSON
 # document on stdin (NAMEs are bound to their string VALUEs); strings are
 # printed bare, anything else as compact JSON (like jq -r -c; no jq needed).
@@ -51,24 +36,6 @@ env.update(a.split("=", 1) for a in sys.argv[2:])
 v = eval(sys.argv[1], env)
 print(v if isinstance(v, str) else json.dumps(v, separators=(",", ":")))
 ' "$@"
-}
-
-# ml_daemon_start ARGS... : xrelayd -f in host r (network namespace only),
-# this test's control socket and pin directory; waits for the socket (10 s).
-ml_daemon_start() {
-	nsenter --net="/run/netns/${XR_PFX}r" -- "$XR_BUILD/xrelayd" -f --ctl "$XR_CTL" \
-		--pin-dir "$XR_PIN" "$@" >>"$XR_TMP/xrelayd.log" 2>&1 &
-	XR_DAEMON_PID=$!
-	XR_PIDS+=("$XR_DAEMON_PID")
-	local i
-	for i in $(seq 1 100); do
-		if ! kill -0 "$XR_DAEMON_PID" 2>/dev/null; then
-			cat "$XR_TMP/xrelayd.log"; xr_die "xrelayd exited at start"
-		fi
-		[ -S "$XR_CTL" ] && xr_ctl status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	cat "$XR_TMP/xrelayd.log"; xr_die "xrelayd control socket did not come up"
 }
 
 # ml_create A B : media create; sets ML_SID, ML_RA (side A's relay ADDR:PORT,
@@ -176,13 +143,13 @@ ml_check_accounting() {
 ml_scenarios() {
 	local mode=$1 k0 u0 w0 d0
 	if [ "$mode" = xdp ]; then
-		ml_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}"
+		xr_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}"
 		xr_eq "status: XDP on eth-a, eth-b, eth-m" \
 			"$(xr_ctl --json status | jpy '[x["ifname"] for x in d["xdp"] if x["mode"] != "userspace"]')" \
 			'["eth-a","eth-b","eth-m"]'
 		xr_eq "ip link: three interfaces carry XDP" "$(ml_xdp_ifaces)" 3
 	else
-		ml_daemon_start "${ML_MEDIA_ARGS[@]}"
+		xr_daemon_start "${ML_MEDIA_ARGS[@]}"
 		xr_eq "status: no kernel path" "$(xr_ctl --json status | jpy 'd["kernel_path"]')" false
 		xr_eq "ip link: no XDP anywhere" "$(ml_xdp_ifaces)" 0
 	fi

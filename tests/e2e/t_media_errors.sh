@@ -36,8 +36,8 @@ expect_fail "xrelayctl without a daemon" 1 \
 	"xrelayctl: cannot connect to $XR_TMP/nope.sock: No such file or directory" \
 	"$XR_BUILD/xrelayctl" -s "$XR_TMP/nope.sock" status
 
-ml_topology
-ml_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}" --ports 30000-30003
+xr_topology
+xr_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}" --ports 30000-30003
 
 # ---- the port range: one pair per session side, two pairs per address.
 pairs_in_use() {	# ADDR
@@ -137,7 +137,7 @@ xr_eq "kill -9: XDP gone with the daemon's links" "$(ml_xdp_ifaces)" 0
 xr_eq "kill -9: the pinned flow map still holds 8 flows" "$(ml_map_count)" 8
 xr_ok "kill -9: the control socket file is left behind" test -S "$XR_CTL"
 # ... and a restart on the same pin directory forwards nothing it does not know.
-ml_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}" --ports 30000-30003
+xr_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}" --ports 30000-30003
 xr_eq "restart: the kernel map is empty" "$(ml_map_count)" 0
 xr_eq "restart: no flows" "$(ml_nflows)" 0
 xr_ok "restart: the leftover flows were flushed (log)" \
@@ -154,7 +154,7 @@ xr_ok "SIGTERM: the pin directory is gone" test ! -e "$XR_PIN"
 xr_ok "SIGTERM: the control socket is gone" test ! -e "$XR_CTL"
 
 # ---- an interface XDP cannot attach to is relayed in userspace (fallback).
-ml_daemon_start --xdp eth-a --xdp eth-b --xdp nosuch0 "${ML_MEDIA_ARGS[@]}"
+xr_daemon_start --xdp eth-a --xdp eth-b --xdp nosuch0 "${ML_MEDIA_ARGS[@]}"
 xr_eq "fallback: modes per interface" \
 	"$(xr_ctl --json status | jpy '["%s=%s" % (x["ifname"], str(x["mode"] != "userspace").lower()) for x in d["xdp"]]')" \
 	'["eth-a=true","eth-b=true","nosuch0=false"]'

@@ -8,6 +8,6 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/media_lib.sh"
 
 ml_need
-ml_topology
+xr_topology
 ml_scenarios user
 xr_done

@@ -11,6 +11,6 @@ source "$(dirname "$0")/media_lib.sh"
 
 ml_need
 command -v bpftool >/dev/null || xr_skip "bpftool missing"
-ml_topology
+xr_topology
 ml_scenarios xdp
 xr_done
