@@ -603,6 +603,18 @@ static const struct opt opts[] = {
 	{ "default-expires", 0, required_argument, true, "SEC",
 	  "registration time when the REGISTER gives none (default 3600)",
 	  p_int, d_int, OFF(default_expires), 1, 604800 },
+	{ "sip-t1", 0, required_argument, true, "MS",
+	  "SIP timer T1, the round-trip estimate retransmissions start from (default 500)",
+	  p_int, d_int, OFF(sip_t1), 1, 60000 },
+	{ "sip-t2", 0, required_argument, true, "MS",
+	  "SIP timer T2, the longest retransmission interval, >= T1 (default 4000)",
+	  p_int, d_int, OFF(sip_t2), 1, 600000 },
+	{ "sip-t4", 0, required_argument, true, "MS",
+	  "SIP timer T4, how long a message may stay in the network (default 5000)",
+	  p_int, d_int, OFF(sip_t4), 1, 600000 },
+	{ "timer-c", 0, required_argument, true, "SEC",
+	  "proxy INVITE timer C, RFC 3261 wants > 180 (default 180)",
+	  p_int, d_int, OFF(timer_c), 1, 86400 },
 	{ "foreground", 'f', no_argument, true, NULL,
 	  "stay in the foreground, log to stderr",
 	  p_bool, d_bool, OFF(foreground), 0, 0 },
@@ -649,6 +661,10 @@ config_defaults(struct xr_config *cfg)
 	cfg->min_expires = 60;
 	cfg->max_expires = 3600;
 	cfg->default_expires = 3600;
+	cfg->sip_t1 = 500;
+	cfg->sip_t2 = 4000;
+	cfg->sip_t4 = 5000;
+	cfg->timer_c = 180;
 }
 
 void
@@ -833,6 +849,11 @@ config_validate(const struct xr_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "--default-expires %d is outside --min-expires %d .. "
 			 "--max-expires %d", cfg->default_expires, cfg->min_expires,
 			 cfg->max_expires);
+		return -EINVAL;
+	}
+	if (cfg->sip_t2 < cfg->sip_t1) {
+		snprintf(err, errlen, "--sip-t2 %d is below --sip-t1 %d", cfg->sip_t2,
+			 cfg->sip_t1);
 		return -EINVAL;
 	}
 	if (cfg->nxdp == 0 && cfg->xdp_mode != XR_XDP_AUTO) {

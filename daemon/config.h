@@ -60,6 +60,10 @@ struct xr_config {
 	int		 min_expires;		/* --min-expires SEC (default 60) */
 	int		 max_expires;		/* --max-expires SEC (default 3600) */
 	int		 default_expires;	/* --default-expires SEC (default 3600) */
+	int		 sip_t1;		/* --sip-t1 MS, RFC 3261 T1 (default 500) */
+	int		 sip_t2;		/* --sip-t2 MS, T2 (default 4000) */
+	int		 sip_t4;		/* --sip-t4 MS, T4 (default 5000) */
+	int		 timer_c;		/* --timer-c SEC, proxy INVITE timer (default 180) */
 	bool		 foreground;		/* -f */
 	int		 verbose;		/* -v, repeatable */
 	bool		 check_only;		/* -n: check the config, print it, exit */

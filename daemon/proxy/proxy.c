@@ -1520,6 +1520,10 @@ proxy_init(const struct xr_config *cfg)
 	if (rc < 0)
 		goto out_loc;
 	txn_set_tu(&px_tu_ops);
+	txn_set_timers(&(struct txn_timer_cfg){
+		.t1 = (uint32_t)cfg->sip_t1, .t2 = (uint32_t)cfg->sip_t2,
+		.t4 = (uint32_t)cfg->sip_t4, .timer_c = (uint32_t)cfg->timer_c * 1000,
+	});
 	if (ctl_register("regs", ctl_regs, "registered contacts") < 0 ||
 	    ctl_register("calls", ctl_calls, "calls in progress") < 0 ||
 	    ctl_register("call.show", ctl_call_show, "one call in detail") < 0 ||
@@ -1536,9 +1540,10 @@ proxy_init(const struct xr_config *cfg)
 	if (rc < 0)
 		goto out_dlg;
 	px_sweeper_up = true;
-	log_info("proxy: %d domain(s), %d static route(s), expires %d..%d (default %d)",
+	log_info("proxy: %d domain(s), %d static route(s), expires %d..%d (default %d), "
+		 "T1 %d T2 %d T4 %d ms, timer C %d s",
 		 cfg->ndomains, cfg->nroutes, cfg->min_expires, cfg->max_expires,
-		 cfg->default_expires);
+		 cfg->default_expires, cfg->sip_t1, cfg->sip_t2, cfg->sip_t4, cfg->timer_c);
 	return 0;
 
 out_dlg:

@@ -196,6 +196,8 @@ test_args_errors(void **state)
 		{ "--sip", "10.0.0.1:99999", "xrelayd: --sip 10.0.0.1:99999: not an ADDR:PORT\n" },
 		{ "--xdp-mode", "fast", "xrelayd: --xdp-mode fast: expected native, generic or auto\n" },
 		{ "--media-timeout", "-1", "xrelayd: --media-timeout -1: must be between 0 and 86400\n" },
+		{ "--sip-t1", "0", "xrelayd: --sip-t1 0: must be between 1 and 60000\n" },
+		{ "--timer-c", "0", "xrelayd: --timer-c 0: must be between 1 and 86400\n" },
 		{ "--route", "alice", "xrelayd: --route alice: expected AOR=URI[,URI]\n" },
 		{ "--xdp", "a/b", "xrelayd: --xdp a/b: not an interface name\n" },
 		{ "--bogus", NULL, "xrelayd: --bogus: unknown option (see --help)\n" },
