@@ -620,7 +620,10 @@ media_session_delete(uint64_t id)
 
 /* ---- queries ------------------------------------------------------------ */
 
-/* Latest packet on leg, either path (CLOCK_MONOTONIC ns, 0: none). */
+/*
+ * Latest packet on leg, either path (CLOCK_MONOTONIC ns, 0: none).  The
+ * kernel's stamp is CLOCK_MONOTONIC_COARSE, same origin, at most a tick early.
+ */
 static uint64_t
 leg_last_ns(struct media_leg *leg, bool ask_kernel)
 {
@@ -711,6 +714,13 @@ media_set_timeout_cb(void (*cb)(uint64_t id, void *arg), void *arg)
 	pthread_mutex_unlock(&M.cb_lock);
 }
 
+/* Whether t (0: never) is less than limit ns before now, on t's own clock. */
+static bool
+recent(uint64_t now, uint64_t t, uint64_t limit)
+{
+	return t && (t >= now || now - t < limit);
+}
+
 /*
  * Relay thread.  A session is silent when no leg has seen an accepted packet
  * (userspace) or a forwarded one (kernel) for media_timeout seconds, counted
@@ -721,7 +731,7 @@ media_set_timeout_cb(void (*cb)(uint64_t id, void *arg), void *arg)
 void
 media_timeout_check(void)
 {
-	uint64_t now = media_now_ns(), limit, expired[64];
+	uint64_t now = media_now_ns(), know = media_kernel_now_ns(), limit, expired[64];
 	struct cds_lfht_iter it;
 	struct media_session *s;
 	void (*cb)(uint64_t, void *);
@@ -733,21 +743,19 @@ media_timeout_check(void)
 	limit = (uint64_t)M.cfg->media_timeout * 1000000000ull;
 	rcu_read_lock();
 	for_each_session(it, s) {
-		uint64_t last = s->created_ns;
-		bool alive = false;
+		bool alive;
 
 		if (s->timeout_reported)
 			continue;
+		/* Userspace times against CLOCK_MONOTONIC, kernel ones against the coarse clock. */
+		alive = recent(now, s->created_ns, limit);
 		for (int sd = 0; sd < 2 && !alive; sd++)
 			for (int l = 0; l < 2 && !alive; l++) {
 				struct media_leg *leg = &s->side[sd].leg[l];
-				uint64_t t = __atomic_load_n(&leg->st.last_ns, __ATOMIC_RELAXED);
 
-				if (leg->k_last_ns > t)
-					t = leg->k_last_ns;
-				if (t > last)
-					last = t;
-				alive = last >= now || now - last < limit;
+				alive = recent(now, __atomic_load_n(&leg->st.last_ns,
+								    __ATOMIC_RELAXED), limit) ||
+					recent(know, leg->k_last_ns, limit);
 			}
 		for (int sd = 0; sd < 2 && !alive && M.fp; sd++)
 			for (int l = 0; l < 2 && !alive; l++) {
@@ -757,8 +765,7 @@ media_timeout_check(void)
 				if (fp_flow_stats(M.fp, &leg->key, &ks) == 0 &&
 				    ks.last_seen_ns > leg->k_last_ns)
 					leg->k_last_ns = ks.last_seen_ns;
-				alive = leg->k_last_ns &&
-					(leg->k_last_ns >= now || now - leg->k_last_ns < limit);
+				alive = recent(know, leg->k_last_ns, limit);
 			}
 		if (alive)
 			continue;
@@ -825,10 +832,12 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 	json_t *kern = json_null();
 	struct xr_flow_stats ks;
 
+	/* The kernel stamps with CLOCK_MONOTONIC_COARSE: its age on that clock. */
 	if (M.fp && fp_flow_stats(M.fp, &leg->key, &ks) == 0)
 		kern = json_pack("{s:I, s:I, s:I}", "packets", (json_int_t)ks.packets,
 				 "bytes", (json_int_t)ks.bytes,
-				 "last_seen_ms_ago", ms_ago(now, ks.last_seen_ns));
+				 "last_seen_ms_ago", ms_ago(media_kernel_now_ns(),
+							    ks.last_seen_ns));
 	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:{s:I, s:I,"
 			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "session", (json_int_t)s->id,

@@ -48,7 +48,8 @@ struct media_leg {
 	struct cds_lfht_node	 local_node;	/* in the by-local-address table */
 	ev_io			 io;		/* relay thread's watcher; data = this leg */
 	struct media_leg_stats	 st;
-	uint64_t		 k_last_ns;	/* kernel last_seen_ns seen by the timeout check */
+	uint64_t		 k_last_ns;	/* kernel last_seen_ns seen by the timeout check
+						 * (CLOCK_MONOTONIC_COARSE) */
 };
 
 struct media_side {
@@ -92,7 +93,13 @@ bool	media_leg_dst(const struct media_leg *leg, union xr_sa *dst, bool *known);
 int	media_flows_write(struct media_session *s);
 /* Relay thread, periodically: report or delete sessions silent too long. */
 void	media_timeout_check(void);
-/* CLOCK_MONOTONIC in ns. */
+/* CLOCK_MONOTONIC in ns: the userspace relay's times (media_leg_stats.last_ns). */
 uint64_t media_now_ns(void);
+/*
+ * CLOCK_MONOTONIC_COARSE in ns: the clock of the kernel's xr_flow_stats.last_seen_ns
+ * (bpf_ktime_get_coarse_ns()).  Kernel times are compared with this one only; it
+ * runs up to a tick behind CLOCK_MONOTONIC, from the same origin.
+ */
+uint64_t media_kernel_now_ns(void);
 
 #endif /* XR_MEDIA_SESSION_INTERNAL_H */

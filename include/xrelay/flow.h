@@ -58,7 +58,8 @@ struct xr_flow {
 struct xr_flow_stats {
 	__u64	packets;	/* packets forwarded by XDP */
 	__u64	bytes;		/* UDP payload bytes forwarded by XDP */
-	__u64	last_seen_ns;	/* bpf_ktime_get_ns() (CLOCK_MONOTONIC) of the last one */
+	__u64	last_seen_ns;	/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE, one-tick
+				 * resolution) of the last one; compare with that clock */
 };
 
 /* Value of xr_vlans, keyed by a VLAN device's ifindex (__u32). */

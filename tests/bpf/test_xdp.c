@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -643,7 +644,15 @@ test_row(void **state)
 		} else {
 			assert_int_equal(st1.packets, st0.packets + 1);
 			assert_int_equal(st1.bytes, st0.bytes + r->out.payload);
-			assert_true(st1.last_seen_ns > st0.last_seen_ns);
+			/* Stamped with the coarse clock: never ahead of it, and fresh. */
+			struct timespec ts;
+			uint64_t cnow;
+
+			clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+			cnow = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+			assert_true(st1.last_seen_ns >= st0.last_seen_ns);
+			assert_true(st1.last_seen_ns <= cnow);
+			assert_true(st1.last_seen_ns + 1000000000ull > cnow);
 		}
 	}
 }

@@ -898,7 +898,7 @@ fake_kernel_stats(struct fp *fp, const union xr_sa *local, uint64_t packets)
 	struct timespec ts;
 
 	assert_true((size_t)fp->ncpus * slot <= sizeof(buf));
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);	/* bpf_ktime_get_coarse_ns() */
 	st.last_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	memcpy(buf, &st, sizeof(st));
 	fp_key_make(&k, local);
