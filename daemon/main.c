@@ -133,6 +133,9 @@ start_fastpath(struct ev_loop *loop)
 	int rc, attached = 0;
 
 	rc = fp_open(&fp, cfg.pin_dir);
+	/* Another live daemon's maps: running beside it would fight over them. */
+	if (rc == -EBUSY)
+		die("--pin-dir %s: in use by another running xrelayd", cfg.pin_dir);
 	if (rc < 0) {
 		logs(LS_MAIN, LL_WARN, "XDP fast path unavailable (%s): relaying all media in "
 		     "userspace", strerror(-rc));

@@ -41,6 +41,7 @@ struct fp {
 	int		prog_fd;	/* the XDP program */
 	int		ncpus;		/* libbpf_num_possible_cpus() */
 	char		pin_dir[256];	/* "" when not pinned */
+	int		lock_fd;	/* pin_dir opened and flock()ed: one daemon per directory */
 	struct fp_link	links[FP_MAX_LINKS];
 	int		nlinks;
 };
@@ -51,7 +52,11 @@ struct fp {
  * ABI matches (refusing with a clear message when it does not), pinning them
  * otherwise (pin_dir NULL or "": no pinning, for tests).  Flushes any flow
  * left by an earlier daemon: a restart forwards nothing it does not know.
- * Returns 0 or -errno.
+ * The pin directory is held with an exclusive flock() for as long as fp is
+ * open (released by fp_close() or the process's death, kill -9 included):
+ * -EBUSY, with a log line, when another live daemon holds it, whose flows
+ * are then left alone.  Forwarding on lo is enabled only once the program
+ * has loaded.  Returns 0 or -errno.
  */
 int	fp_open(struct fp *fp, const char *pin_dir);
 /* Attach the program to ifname in mode; 0 or -errno (logged). */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -71,22 +72,32 @@ fp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
  * the only device that needs it.  Edge hosts keep ip_forward=0 and, with
  * forwarding on lo alone, still route nothing between real interfaces.
  */
+static const char *const fp_lo_fwd_paths[] = {
+	"/proc/sys/net/ipv4/conf/lo/forwarding",
+	"/proc/sys/net/ipv6/conf/lo/forwarding",
+};
+#define FP_LO_FWD_N	(sizeof(fp_lo_fwd_paths) / sizeof(fp_lo_fwd_paths[0]))
+
+/*
+ * Write "1" to each of lo's forwarding knobs, keeping what each said before
+ * in prev ('0', '1', or 0 when unreadable) for fp_restore_lo_forwarding().
+ */
 static int
-fp_enable_lo_forwarding(void)
+fp_enable_lo_forwarding(char prev[FP_LO_FWD_N])
 {
-	static const char *const paths[] = {
-		"/proc/sys/net/ipv4/conf/lo/forwarding",
-		"/proc/sys/net/ipv6/conf/lo/forwarding",
-	};
 	static bool logged;
 	int err = 0;
 
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		int fd = open(paths[i], O_WRONLY | O_CLOEXEC);
+	for (size_t i = 0; i < FP_LO_FWD_N; i++) {
+		int fd = open(fp_lo_fwd_paths[i], O_RDWR | O_CLOEXEC);
+		char c = 0;
 
-		if (fd < 0 || write(fd, "1\n", 2) != 2) {
+		prev[i] = 0;
+		if (fd >= 0 && pread(fd, &c, 1, 0) == 1)
+			prev[i] = c;
+		if (fd < 0 || pwrite(fd, "1\n", 2, 0) != 2) {
 			err = -errno;
-			fp_warn("cannot enable forwarding (%s)", paths[i]);
+			fp_warn("cannot enable forwarding (%s)", fp_lo_fwd_paths[i]);
 		}
 		if (fd >= 0)
 			close(fd);
@@ -96,6 +107,55 @@ fp_enable_lo_forwarding(void)
 			"other interfaces keep their setting");
 		logged = true;
 	}
+	return err;
+}
+
+/* Put back what fp_enable_lo_forwarding() found, when start-up fails after it. */
+static void
+fp_restore_lo_forwarding(const char prev[FP_LO_FWD_N])
+{
+	for (size_t i = 0; i < FP_LO_FWD_N; i++) {
+		char v[2] = { prev[i], '\n' };
+		int fd;
+
+		if (prev[i] != '0')	/* was on, or unknown: leave it */
+			continue;
+		fd = open(fp_lo_fwd_paths[i], O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, v, 2) != 2)
+			fp_warn("cannot restore %s", fp_lo_fwd_paths[i]);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/*
+ * Take the pin directory for this daemon: an exclusive, non-blocking flock()
+ * on the directory itself (bpffs holds no regular files, but any directory
+ * can be flock()ed).  The lock goes with the open file description, so it
+ * survives the daemon's fork into the background and dies with the process
+ * whatever kills it.  Returns the locked fd, -EBUSY when another process
+ * holds it (logged), or -errno.
+ */
+static int
+fp_lock_pin_dir(const char *pin_dir)
+{
+	int fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0) {
+		err = -errno;
+		fp_warn("cannot open %s", pin_dir);
+		return err;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	if (err == -EBUSY)
+		fp_warnx("pin directory %s is in use by another running xrelayd: "
+			 "stop it, or give this one its own --pin-dir", pin_dir);
+	else
+		fp_warn("cannot lock %s", pin_dir);
+	close(fd);
 	return err;
 }
 
@@ -295,6 +355,7 @@ fp_reset(struct fp *fp)
 	memset(fp, 0, sizeof(*fp));
 	fp->flows_fd = fp->stats_fd = fp->counters_fd = -1;
 	fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
+	fp->lock_fd = -1;
 }
 
 int
@@ -302,9 +363,10 @@ fp_open(struct fp *fp, const char *pin_dir)
 {
 	struct xrelay *skel;
 	struct bpf_program *prog;
+	char lo_prev[FP_LO_FWD_N];
 	struct xr_abi abi;
 	__u32 key = 0;
-	int err, n;
+	int err, n, lock_fd = -1;
 
 	fp_reset(fp);
 	libbpf_set_print(fp_libbpf_print);
@@ -316,9 +378,6 @@ fp_open(struct fp *fp, const char *pin_dir)
 		return err;
 	}
 	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
-	/* Not fatal: the program then passes everything up (pass_fib_disabled). */
-	if (fp_enable_lo_forwarding())
-		fp_warnx("without forwarding on lo every packet goes to the userspace relay");
 
 	if (pin_dir && *pin_dir) {
 		if (strlen(pin_dir) >= sizeof(fp->pin_dir)) {
@@ -334,9 +393,15 @@ fp_open(struct fp *fp, const char *pin_dir)
 			fp_warnx("cannot create %s: %s", pin_dir, strerror(-err));
 			goto out_destroy;
 		}
+		/* Before anything is read or flushed: a live owner's flows stay. */
+		lock_fd = fp_lock_pin_dir(pin_dir);
+		if (lock_fd < 0) {
+			err = lock_fd;
+			goto out_destroy;
+		}
 		err = fp_prepare_pins(skel, pin_dir);
 		if (err)
-			goto out_destroy;
+			goto out_unlock;
 		strcpy(fp->pin_dir, pin_dir);
 	} else {
 		struct bpf_map *map;
@@ -349,16 +414,23 @@ fp_open(struct fp *fp, const char *pin_dir)
 	err = xrelay__load(skel);
 	if (err) {
 		fp_warnx("cannot load the XDP program: %s", strerror(-err));
-		goto out_destroy;
+		goto out_unlock;
 	}
 
 	prog = bpf_object__next_program(skel->obj, NULL);
 	if (!prog) {
 		err = -ENOENT;
 		fp_warnx("the BPF object has no program");
-		goto out_destroy;
+		goto out_unlock;
 	}
+	/*
+	 * Only now that there is a program to use it.  Not fatal: the program
+	 * then passes everything up (pass_fib_disabled).
+	 */
+	if (fp_enable_lo_forwarding(lo_prev))
+		fp_warnx("without forwarding on lo every packet goes to the userspace relay");
 	fp->skel = skel;
+	fp->lock_fd = lock_fd;
 	fp->prog_fd = bpf_program__fd(prog);
 	fp->flows_fd = bpf_map__fd(skel->maps.xr_flows);
 	fp->stats_fd = bpf_map__fd(skel->maps.xr_flow_stats);
@@ -392,7 +464,11 @@ fp_open(struct fp *fp, const char *pin_dir)
 	return 0;
 
 out_reset:
+	fp_restore_lo_forwarding(lo_prev);
 	fp_reset(fp);
+out_unlock:
+	if (lock_fd >= 0)
+		close(lock_fd);
 out_destroy:
 	xrelay__destroy(skel);
 	return err;
@@ -522,5 +598,7 @@ fp_close(struct fp *fp, bool unpin)
 		fp_unpin(fp);
 	if (fp->skel)
 		xrelay__destroy(fp->skel);
+	if (fp->lock_fd >= 0)
+		close(fp->lock_fd);	/* the next daemon may take the directory */
 	fp_reset(fp);
 }

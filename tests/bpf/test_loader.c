@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -197,10 +198,21 @@ test_open_pins(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
+static void
+write_int_file(const char *path, int v)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "%d\n", v);
+	assert_int_equal(fclose(f), 0);
+}
+
 /*
- * A second fp_open on the same directory reuses the pinned maps (same map
- * ids, writes through one fd visible through the other) and flushes the flows
- * an earlier instance left; fp_close flushes; unpin removes the directory.
+ * A daemon killed with -9 (a child that exits without fp_close) leaves its
+ * pinned maps and flows; the next fp_open on the directory reuses the same
+ * maps (same ids) and flushes those flows; fp_close flushes; unpin removes
+ * the directory.
  */
 static void
 test_reuse_and_flush(void **state)
@@ -208,22 +220,47 @@ test_reuse_and_flush(void **state)
 	struct fp a, b;
 	struct xr_flow_key k;
 	struct xr_flow v;
+	__u32 child_flows_id = 0;
 	char path[256];
-	int fd;
+	int fd, pfd[2], st;
+	pid_t pid;
 
-	assert_int_equal(fp_open(&a, pin_dir), 0);
-	put_test_flow(a.flows_fd, 30000);
-	put_test_flow(a.flows_fd, 30002);
-	assert_int_equal(map_count(a.flows_fd), 2);
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		__u32 id;
+
+		close(pfd[0]);
+		if (fp_open(&a, pin_dir))
+			_exit(1);
+		put_test_flow(a.flows_fd, 30000);
+		put_test_flow(a.flows_fd, 30002);
+		id = map_id(a.flows_fd);
+		if (write(pfd[1], &id, sizeof(id)) != sizeof(id))
+			_exit(1);
+		_exit(0);	/* no fp_close: as kill -9 would */
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &child_flows_id, sizeof(child_flows_id)),
+			 sizeof(child_flows_id));
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	/* the dead daemon's lock went with it; its flows are still there */
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, XR_MAP_FLOWS);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(map_count(fd), 2);
+	close(fd);
 
 	assert_int_equal(fp_open(&b, pin_dir), 0);
-	assert_int_equal(map_id(a.flows_fd), map_id(b.flows_fd));
-	assert_int_equal(map_id(a.tx_ports_fd), map_id(b.tx_ports_fd));
-	assert_int_equal(map_id(a.abi_fd), map_id(b.abi_fd));
-	/* the second open flushed what the first left */
-	assert_int_equal(map_count(a.flows_fd), 0);
+	assert_int_equal(map_id(b.flows_fd), child_flows_id);
+	/* the open flushed what the dead one left */
+	assert_int_equal(map_count(b.flows_fd), 0);
 
-	put_test_flow(a.flows_fd, 30004);
+	put_test_flow(b.flows_fd, 30004);
 	memset(&k, 0, sizeof(k));
 	k.addr[10] = k.addr[11] = 0xff;
 	k.addr[12] = 192;
@@ -231,18 +268,56 @@ test_reuse_and_flush(void **state)
 	k.addr[15] = 1;
 	k.port = htons(30004);
 	k.family = XR_FAM_IPV4;
-	assert_int_equal(bpf_map_lookup_elem(b.flows_fd, &k, &v), 0);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
 	assert_int_equal(v.session_id, 30004);
 
-	fp_close(&a, false);
+	fp_close(&b, false);
 	/* fp_close flushes too: nothing forwards that no daemon knows */
-	assert_int_equal(map_count(b.flows_fd), 0);
+	assert_int_equal(map_count(fd), 0);
+	close(fd);
+	assert_int_equal(fp_open(&b, pin_dir), 0);
 	put_test_flow(b.flows_fd, 30006);
 	fp_close(&b, true);
 
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, XR_MAP_FLOWS);
 	fd = bpf_obj_get(path);
 	assert_true(fd < 0);
+	assert_int_equal(access(pin_dir, F_OK), -1);
+}
+
+/*
+ * A second daemon on a pin directory a live one holds is refused with
+ * -EBUSY and flushes nothing; once the first closes, it may open.  The same
+ * from another process (the lock is an flock on the directory).
+ */
+static void
+test_pin_dir_locked(void **state)
+{
+	struct fp a, b;
+	int st;
+	pid_t pid;
+
+	assert_int_equal(fp_open(&a, pin_dir), 0);
+	put_test_flow(a.flows_fd, 30000);
+	put_test_flow(a.flows_fd, 30002);
+
+	assert_int_equal(fp_open(&b, pin_dir), -EBUSY);
+	assert_int_equal(map_count(a.flows_fd), 2);
+	assert_int_equal(b.lock_fd, -1);
+	assert_true(b.skel == NULL && b.flows_fd < 0);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fp_open(&b, pin_dir) == -EBUSY ? 0 : 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(map_count(a.flows_fd), 2);
+
+	fp_close(&a, false);
+	assert_int_equal(fp_open(&b, pin_dir), 0);
+	fp_close(&b, true);
 	assert_int_equal(access(pin_dir, F_OK), -1);
 }
 
@@ -262,7 +337,12 @@ test_abi_mismatch_shape(void **state)
 	assert_int_equal(bpf_obj_pin(fd, path), 0);
 	close(fd);
 
+	/* a refused open turns nothing on: lo forwarding is set only after a load */
+	write_int_file("/proc/sys/net/ipv4/conf/lo/forwarding", 0);
+	write_int_file("/proc/sys/net/ipv6/conf/lo/forwarding", 0);
 	assert_int_equal(fp_open(&f, pin_dir2), -EPROTO);
+	assert_int_equal(read_int_file("/proc/sys/net/ipv4/conf/lo/forwarding"), 0);
+	assert_int_equal(read_int_file("/proc/sys/net/ipv6/conf/lo/forwarding"), 0);
 	/* nothing was pinned next to the bad map, the bad map is untouched */
 	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_ABI);
 	assert_int_equal(access(path, F_OK), -1);
@@ -546,6 +626,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_pins),
 		cmocka_unit_test(test_reuse_and_flush),
+		cmocka_unit_test(test_pin_dir_locked),
 		cmocka_unit_test(test_abi_mismatch_shape),
 		cmocka_unit_test(test_abi_mismatch_version),
 		cmocka_unit_test(test_attach_detach),

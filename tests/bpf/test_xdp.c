@@ -451,6 +451,7 @@ tskel_load(struct tskel *t, __u32 fib_ifindex)
 	t->fp.vlans_fd = bpf_map__fd(s->maps.xr_vlans);
 	t->fp.abi_fd = bpf_map__fd(s->maps.xr_abi);
 	t->fp.prog_fd = bpf_program__fd(s->progs.xr_xdp_rx);
+	t->fp.lock_fd = -1;
 	t->fp.ncpus = libbpf_num_possible_cpus();
 	return t->fp.ncpus > 0 ? 0 : -EINVAL;
 }

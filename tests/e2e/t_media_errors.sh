@@ -3,7 +3,7 @@
 # t_media_errors.sh - the media API and the daemon's life cycle when things go
 # wrong: configuration errors (-n), an exhausted port range (nothing
 # half-allocated, usable again after a delete), bad addresses, unknown ids,
-# a second daemon on the same socket, an interface XDP cannot attach to (the
+# a second daemon on the same socket or pin directory, an interface XDP cannot attach to (the
 # userspace fallback), kill -9 and a restart on the same pin directory (no
 # stale flows), and SIGTERM (XDP detached, pins and socket removed).
 source "$(dirname "$0")/lib.sh"
@@ -130,6 +130,18 @@ nsenter --net="/run/netns/${XR_PFX}r" -- "$XR_BUILD/xrelayd" -f --ctl "$XR_CTL" 
 xr_eq "second daemon on the same socket exits 1" "$?" 1
 xr_ok "second daemon says why" grep -q "cannot listen on $XR_CTL" "$XR_TMP/second.log"
 xr_ok "the first daemon still answers" human status
+
+# ---- a second daemon on the same pin directory (another socket) refuses to
+# start and leaves the first one's flows alone.
+nsenter --net="/run/netns/${XR_PFX}r" -- "$XR_BUILD/xrelayd" -f --ctl "$XR_TMP/second.sock" \
+	--pin-dir "$XR_PIN" --xdp eth-a --media "$RA4" --ports 31000-31001 \
+	>"$XR_TMP/second-pin.log" 2>&1
+xr_eq "second daemon on the same pin directory exits 1" "$?" 1
+xr_ok "second daemon says the pin directory is in use" \
+	grep -q "pin-dir $XR_PIN: in use by another running xrelayd" "$XR_TMP/second-pin.log"
+xr_eq "second daemon flushed nothing: still 8 kernel flows" "$(ml_map_count)" 8
+xr_eq "the first daemon still has its 8 flows" "$(ml_nflows)" 8
+xr_ok "second daemon left no socket" test ! -e "$XR_TMP/second.sock"
 
 # ---- kill -9: the program goes with the daemon, the pinned map stays ...
 kill -KILL "$XR_DAEMON_PID"; wait "$XR_DAEMON_PID" 2>/dev/null; XR_DAEMON_PID=

@@ -858,6 +858,7 @@ fp_maps_open(struct fp *fp, unsigned max_flows)
 	}
 	fp->ncpus = libbpf_num_possible_cpus();
 	fp->counters_fd = fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
+	fp->lock_fd = -1;
 	return 0;
 }
 
