@@ -87,7 +87,7 @@ xr_parse_eth(void *data, void *data_end, struct xr_pkt *p, __be16 *proto)
 }
 
 /*
- * IPv4: version 4, IHL >= 5 (options are skipped, and kept), tot_len within
+ * IPv4: version 4, IHL >= 5 (options skipped; dropped on the way out), tot_len within
  * the frame (trailing Ethernet padding allowed), not a fragment, UDP.
  */
 static __always_inline int

@@ -3,7 +3,8 @@
  * xrelay.bpf.c - the XDP entry of the RTP fast path (SEC("xdp") xr_xdp_rx).
  * Parses a frame (parse.h), looks the relay address and port up in xr_flows,
  * checks the latched source, finds the next hop with bpf_fib_lookup, rewrites
- * addresses, ports, TTL, MACs and the VLAN tag, and sends the frame on
+ * addresses, ports, TTL, MACs and the VLAN tag (and drops IPv4 options, as the
+ * userspace relay's socket does), and sends the frame on
  * (XDP_TX or a DEVMAP redirect).  Everything else is XDP_PASS, untouched.
  */
 #include <linux/bpf.h>
@@ -361,6 +362,70 @@ xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	return 0;
 }
 
+/*
+ * Drop the options of an IPv4 packet, as the userspace relay's socket does
+ * (what it sends carries none): the frame's first bytes (Ethernet, the tag,
+ * the fixed IPv4 header) move forward over the options, the head shrinks by
+ * their length, and the header gets IHL 5, the shorter tot_len and its
+ * checksum computed afresh (20 bytes; the options leave no delta to apply).
+ * The UDP header and payload stay where they are; the UDP checksum does not
+ * cover options.  Runs after every decision, so it cannot fail on a frame
+ * the parsers accepted; p's offsets and l3_len are updated.  0 or -1.
+ */
+static __always_inline int
+xr_strip_ipv4_options(struct xdp_md *ctx, struct xr_pkt *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 optlen = p->l4_off - p->l3_off - sizeof(struct iphdr);
+	__u8 l2[XR_L3_MAX];
+	struct iphdr ip, *nip;
+	__u16 *w = (__u16 *)&ip;
+	__u32 sum = 0;
+
+	if (optlen == 0)
+		return 0;
+	if (optlen > 40)
+		return -1;
+	if (p->tagged) {
+		if (data + XR_L3_MAX + sizeof(ip) > data_end)
+			return -1;
+		__builtin_memcpy(l2, data, XR_L3_MAX);
+		__builtin_memcpy(&ip, data + XR_L3_MAX, sizeof(ip));
+	} else {
+		if (data + ETH_HLEN + sizeof(ip) > data_end)
+			return -1;
+		__builtin_memcpy(l2, data, ETH_HLEN);
+		__builtin_memcpy(&ip, data + ETH_HLEN, sizeof(ip));
+	}
+	if (bpf_xdp_adjust_head(ctx, (int)optlen))
+		return -1;
+	ip.ihl = 5;
+	ip.tot_len = bpf_htons(bpf_ntohs(ip.tot_len) - optlen);
+	ip.check = 0;
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(ip) / 2); i++)
+		sum += w[i];
+	ip.check = (__u16)~xr_csum_fold(sum);
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	if (p->tagged) {
+		if (data + XR_L3_MAX + sizeof(ip) > data_end)
+			return -1;
+		__builtin_memcpy(data, l2, XR_L3_MAX);
+		nip = data + XR_L3_MAX;
+	} else {
+		if (data + ETH_HLEN + sizeof(ip) > data_end)
+			return -1;
+		__builtin_memcpy(data, l2, ETH_HLEN);
+		nip = data + ETH_HLEN;
+	}
+	__builtin_memcpy(nip, &ip, sizeof(ip));
+	p->l4_off -= optlen;
+	p->l3_len -= optlen;
+	return 0;
+}
+
 /* Every step of the pipeline; returns the enum xr_cnt outcome of the frame. */
 static __always_inline int
 xr_process(struct xdp_md *ctx)
@@ -399,6 +464,8 @@ xr_process(struct xdp_md *ctx)
 		return rc;
 
 	/* From here on the frame is written. */
+	if (p.family == XR_FAM_IPV4 && xr_strip_ipv4_options(ctx, &p) < 0)
+		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
 	l3 = xr_write_l2(ctx, &p, &fib, &eg);
 	if (l3 < 0)
 		return XR_CNT_pass_no_tx_port;	/* no headroom for the tag: frame untouched */

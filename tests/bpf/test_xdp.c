@@ -226,9 +226,24 @@ static struct row rows[] = {
 	{ .name = "IPv4 UDP checksum 0 stays 0", FLOW_V4, .flags = LF, .ingress = "va0",
 	  .in = { FRAME_V4, .csum_zero = true }, .retval = XDP_REDIRECT,
 	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4, .csum_zero = true } },
-	{ .name = "IPv4 options kept", FLOW_V4, .flags = LF, .ingress = "va0",
-	  .in = { FRAME_V4, .ip_opt_len = 8 }, .retval = XDP_REDIRECT,
-	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4, .ip_opt_len = 8 } },
+	/* The userspace relay's socket sends no options: neither does XDP. */
+	{ .name = "IPv4 options dropped, as the userspace relay does", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .ip_opt_len = 8 }, .retval = XDP_REDIRECT,
+	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4 } },
+	{ .name = "IPv4 40 bytes of options dropped, odd payload", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .ip_opt_len = 40, .payload = 33 },
+	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4, .payload = 33 } },
+	{ .name = "IPv4 options dropped, VLAN tag popped", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .nvlan = 1, .tci = { 0x2123 }, .ip_opt_len = 12 },
+	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4 } },
+	{ .name = "IPv4 options dropped, VLAN tag kept (XDP_TX)", .local = "10.2.0.1:30004",
+	  .peer = "10.2.0.2:4002", .src = "10.2.0.1:30006", .dst = "10.2.0.3:5004", .ttl = 64,
+	  .flags = LF, .ingress = "vb0",
+	  .in = { .from = "10.2.0.2:4002", .to = "10.2.0.1:30004", IN_B, .nvlan = 1,
+		  .tci = { 0xa064 }, .ip_opt_len = 4, .payload = 100 },
+	  .retval = XDP_TX, .cnt = XR_CNT_fwd_tx,
+	  .out = { .from = "10.2.0.1:30006", .to = "10.2.0.3:5004", .dmac = MAC_B3,
+		   .smac = MAC_VB0, .nvlan = 1, .tci = { 0xa064 }, .ttl = 64, .payload = 100 } },
 	{ .name = "short frame, Ethernet padding carried", FLOW_V4, .flags = LF,
 	  .ingress = "va0", .in = { FRAME_V4, .payload = 4, .pad_to = 60 },
 	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
@@ -983,6 +998,7 @@ rnd_specs(struct pkt_spec *in, struct pkt_spec *out, uint8_t *payload, int v6)
 	in->payload = payload;
 
 	*out = *in;
+	out->ip_opt_len = 0;	/* dropped, as the userspace relay does */
 	pkt_mac(out->dmac, MAC_B2);
 	pkt_mac(out->smac, MAC_VB0);
 	/* The relay's own address: unicast (a multicast source fails the fib lookup). */
