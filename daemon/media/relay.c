@@ -195,6 +195,7 @@ relay_batch(struct media_leg *leg)
 	bool latched_now = false, have_dst, known;
 	union xr_sa dst, latched_src;
 	int out_fd, out_fam, tos;
+	enum latch_verdict v;
 
 	n = recvmmsg(leg->fd, B.in, RELAY_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0) {
@@ -218,21 +219,20 @@ relay_batch(struct media_leg *leg)
 		unsigned len = B.in[i].msg_len;
 
 		rx_b += len;
-		switch (media_latch(policy, &leg->remote, &leg->latched, &B.src[i])) {
-		case LATCH_DROP:
+		v = media_latch(policy, &leg->remote, &leg->latched, &B.src[i]);
+		if (v == LATCH_DROP) {
 			drop_src++;
 			continue;
-		case LATCH_LATCH:
-			leg->latched = B.src[i];
-			latched_src = B.src[i];
-			latched_now = true;
-			break;
-		case LATCH_ACCEPT:
-			break;
 		}
+		/* Not relayed (over RELAY_MTU), so it latches nothing either. */
 		if (B.in[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			drop_other++;
 			continue;
+		}
+		if (v == LATCH_LATCH) {
+			leg->latched = B.src[i];
+			latched_src = B.src[i];
+			latched_now = true;
 		}
 		if (!have_dst) {
 			drop_nodst++;

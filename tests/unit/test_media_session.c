@@ -435,6 +435,39 @@ test_wrong_source_dropped(void **state)
 	parties_close(&p);
 }
 
+/*
+ * A datagram too big to relay (over RELAY_MTU) latches nothing, even under
+ * --latch any: the first packet that is relayed does.
+ */
+static void
+test_oversized_does_not_latch(void **state)
+{
+	static unsigned char big[12000];
+	struct parties p;
+	struct media_session_info si;
+	union xr_sa la, lb;
+	uint64_t id;
+
+	cfg.latch = XR_LATCH_ANY;
+	start();
+	parties_open(&p);
+	assert_int_equal(media_session_create(&p.sa, &p.sb, &id), 0);
+	la = local_of(id, MEDIA_A, false);
+	lb = local_of(id, MEDIA_B, false);
+	memset(big, 0x5a, sizeof(big));
+	send_to(p.c, big, sizeof(big), &la);
+	assert_int_equal(wait_num(id, "A", "rtp", "dropped_other", 1), 1);
+	assert_int_equal(media_session_info(id, &si), 0);
+	assert_int_equal(si.side[MEDIA_A].latched_rtp.sa.sa_family, 0);
+	send_str(p.a, "first relayed", &la);
+	expect_str(p.b, "first relayed", &lb);
+	assert_int_equal(media_session_info(id, &si), 0);
+	assert_true(xr_sa_eq(&si.side[MEDIA_A].latched_rtp, &p.sa));
+	send_str(p.c, "late", &la);
+	expect_nothing(p.b, 200);
+	parties_close(&p);
+}
+
 static void
 test_delete(void **state)
 {
@@ -1100,6 +1133,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_relay_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_source_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversized_does_not_latch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_remote, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rtcp_attribute, setup, teardown),
