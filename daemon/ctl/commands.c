@@ -24,6 +24,22 @@
 static const struct xr_config *ccfg;
 static struct fp *cfp;
 static struct timespec started;		/* CLOCK_MONOTONIC at init */
+static json_t *(*sip_stats_fn)(void);	/* ctl_set_sip_stats() */
+
+void
+ctl_set_sip_stats(json_t *(*fn)(void))
+{
+	__atomic_store_n(&sip_stats_fn, fn, __ATOMIC_RELEASE);
+}
+
+/* The SIP side's statistics (a new object), or NULL without SIP. */
+static json_t *
+sip_stats_json(void)
+{
+	json_t *(*fn)(void) = __atomic_load_n(&sip_stats_fn, __ATOMIC_ACQUIRE);
+
+	return fn ? fn() : NULL;
+}
 
 static double
 uptime_s(void)
@@ -152,7 +168,7 @@ kernel_counters_json(char *err, size_t errlen, int *rc)
 static int
 cmd_stats(json_t *args, json_t **result, char *err, size_t errlen)
 {
-	json_t *kernel, *media;
+	json_t *kernel, *media, *sip;
 	int rc;
 
 	kernel = kernel_counters_json(err, errlen, &rc);
@@ -163,6 +179,9 @@ cmd_stats(json_t *args, json_t **result, char *err, size_t errlen)
 			    "media", media ? media : json_object());
 	if (kernel)
 		json_object_set_new(*result, "kernel", kernel);
+	sip = sip_stats_json();
+	if (sip)
+		json_object_set_new(*result, "sip", sip);
 	return 0;
 }
 
@@ -262,6 +281,75 @@ metrics_ports(FILE *f, json_t *ports)
 	}
 }
 
+/* The SIP side's numbers (ctl_set_sip_stats()), one family each. */
+static void
+metrics_sip(FILE *f, json_t *sip)
+{
+	static const struct {
+		const char *sub, *key, *name, *type, *help;
+	} fields[] = {
+		{ "transport", "rx_msgs", "xrelay_sip_rx_messages_total", "counter",
+		  "SIP messages received and handed to the transaction layer" },
+		{ "transport", "rx_bad", "xrelay_sip_rx_bad_total", "counter",
+		  "SIP messages received that failed to parse (answered 400/505 or dropped)" },
+		{ "transport", "rx_bad_dropped", "xrelay_sip_rx_bad_dropped_total", "counter",
+		  "unparseable SIP messages dropped without an answer" },
+		{ "transport", "tx_msgs", "xrelay_sip_tx_messages_total", "counter",
+		  "SIP messages sent" },
+		{ "transport", "tx_errors", "xrelay_sip_tx_errors_total", "counter",
+		  "SIP messages that could not be sent" },
+		{ "transport", "tcp_accepted", "xrelay_sip_tcp_accepted_total", "counter",
+		  "SIP TCP connections accepted" },
+		{ "transport", "tcp_refused", "xrelay_sip_tcp_refused_total", "counter",
+		  "SIP TCP connections refused: over --tcp-max" },
+		{ "transport", "tcp_idle_closed", "xrelay_sip_tcp_idle_closed_total", "counter",
+		  "SIP TCP connections closed after --tcp-idle" },
+		{ "transport", "tcp_oversize", "xrelay_sip_tcp_oversize_total", "counter",
+		  "SIP TCP connections closed for a message over the size limit" },
+		{ "transport", "tcp_conns", "xrelay_sip_tcp_connections", "gauge",
+		  "SIP TCP connections open" },
+		{ NULL, "transactions", "xrelay_sip_transactions", "gauge",
+		  "SIP transactions in flight (server and client)" },
+		{ NULL, "aors", "xrelay_sip_registered_aors", "gauge",
+		  "addresses of record with at least one live binding" },
+		{ NULL, "bindings", "xrelay_sip_registered_bindings", "gauge",
+		  "registered contacts (bindings) alive" },
+		{ NULL, "dialogs", "xrelay_sip_dialogs", "gauge",
+		  "dialogs (calls) in the table, early and confirmed" },
+		{ NULL, "requests", "xrelay_sip_proxy_requests_total", "counter",
+		  "requests handed to the proxy core" },
+		{ NULL, "forwarded", "xrelay_sip_proxy_forwarded_total", "counter",
+		  "requests forwarded to a next hop" },
+		{ NULL, "local_replies", "xrelay_sip_proxy_local_replies_total", "counter",
+		  "final responses the proxy generated itself" },
+		{ NULL, "registers", "xrelay_sip_registers_total", "counter",
+		  "REGISTER requests processed by the registrar" },
+		{ NULL, "acks_forwarded", "xrelay_sip_proxy_acks_forwarded_total", "counter",
+		  "ACKs for 2xx forwarded" },
+		{ NULL, "stray_2xx_forwarded", "xrelay_sip_proxy_stray_2xx_forwarded_total",
+		  "counter", "2xx responses forwarded with no transaction (RFC 3261 16.7)" },
+		{ NULL, "cancels", "xrelay_sip_proxy_cancels_total", "counter",
+		  "CANCEL requests processed" },
+		{ NULL, "loops", "xrelay_sip_proxy_loops_total", "counter",
+		  "requests refused with 482 Loop Detected" },
+		{ NULL, "kills", "xrelay_sip_calls_killed_total", "counter",
+		  "calls ended by xrelayctl call kill" },
+	};
+
+	if (!json_is_object(sip))
+		return;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		json_t *o = fields[i].sub ? json_object_get(sip, fields[i].sub) : sip;
+		json_t *v = json_object_get(o, fields[i].key);
+
+		if (!json_is_integer(v))
+			continue;
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", fields[i].name,
+			fields[i].help, fields[i].name, fields[i].type, fields[i].name,
+			(long long)json_integer_value(v));
+	}
+}
+
 static int
 cmd_metrics(json_t *args, json_t **result, char *err, size_t errlen)
 {
@@ -300,6 +388,9 @@ cmd_metrics(json_t *args, json_t **result, char *err, size_t errlen)
 		metrics_media(f, "xrelay_media", media);
 		metrics_ports(f, json_object_get(media, "ports"));
 	}
+	json_decref(media);
+	media = sip_stats_json();
+	metrics_sip(f, media);
 	json_decref(media);
 	if (fclose(f) != 0) {
 		free(text);
@@ -536,7 +627,7 @@ ctl_commands_init(const struct xr_config *cfg, struct fp *fp)
 	} core[] = {
 		{ "status", cmd_status, "version, uptime, XDP interfaces, media and SIP addresses" },
 		{ "flows", cmd_flows, "every media flow with kernel and userspace counters" },
-		{ "stats", cmd_stats, "XDP counters by reason and media statistics" },
+		{ "stats", cmd_stats, "XDP counters by reason, media and SIP statistics" },
 		{ "metrics", cmd_metrics, "the statistics in Prometheus text format" },
 		{ "media.create", cmd_media_create, "{a, b}: relay between ADDR:PORT a and b" },
 		{ "media.delete", cmd_media_delete, "{id}: delete a media session" },

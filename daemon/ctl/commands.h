@@ -7,6 +7,8 @@
 #ifndef XR_CTL_COMMANDS_H
 #define XR_CTL_COMMANDS_H
 
+#include <jansson.h>
+
 #include "config.h"
 
 #define XRELAY_VERSION	"0.1.0"
@@ -18,5 +20,16 @@ struct fp;
  * the control socket.  0 or -errno.
  */
 int	ctl_commands_init(const struct xr_config *cfg, struct fp *fp);
+
+/*
+ * The SIP side's statistics for `stats` (under "sip") and `metrics`
+ * (xrelay_sip_*): fn returns a new object, called on the control thread, or
+ * NULL without SIP.  Keys read by metrics: "transport" {rx_msgs, rx_bad,
+ * rx_bad_dropped, tx_msgs, tx_errors, tcp_accepted, tcp_refused,
+ * tcp_idle_closed, tcp_oversize, tcp_conns}, transactions, aors, bindings,
+ * dialogs, requests, forwarded, local_replies, registers, acks_forwarded,
+ * stray_2xx_forwarded, cancels, loops, kills.  proxy_init() sets it.
+ */
+void	ctl_set_sip_stats(json_t *(*fn)(void));
 
 #endif /* XR_CTL_COMMANDS_H */

@@ -346,6 +346,7 @@ static void
 print_stats(json_t *r)
 {
 	json_t *k = json_object_get(r, "kernel"), *media = json_object_get(r, "media");
+	json_t *sip = json_object_get(r, "sip");
 
 	printf("sessions %lld\n", (long long)json_integer_value(json_object_get(r, "sessions")));
 	if (json_is_object(k)) {
@@ -360,6 +361,10 @@ print_stats(json_t *r)
 	if (json_is_object(media) && json_object_size(media)) {
 		printf("\nuserspace relay:\n");
 		print_object(media, 2);
+	}
+	if (json_is_object(sip)) {
+		printf("\nSIP:\n");
+		print_object(sip, 2);
 	}
 }
 

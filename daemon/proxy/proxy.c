@@ -38,6 +38,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "config.h"
+#include "ctl/commands.h"
 #include "ctl/ctl.h"
 #include "proxy/dialog.h"
 #include "proxy/location.h"
@@ -46,6 +47,7 @@
 #include "proxy/txn.h"
 #include "sip/build.h"
 #include "sip/msg.h"
+#include "sip/transport.h"
 
 #define px_debug(...)	slog(LS_PROXY, LL_DEBUG, __VA_ARGS__)
 
@@ -1446,14 +1448,38 @@ ctl_call_kill(json_t *args, json_t **result, char *err, size_t errlen)
 	return rc;
 }
 
-static int
-ctl_proxy_stats(json_t *args, json_t **result, char *err, size_t errlen)
+/*
+ * The SIP side's numbers for `xrelayctl stats` and `metrics` (the hook of
+ * ctl_set_sip_stats()) and for proxy.stats: transport counters, transactions
+ * in flight, registrations, dialogs and the proxy's own counters.
+ */
+static json_t *
+px_stats_json(void)
 {
+	struct sip_tp_stats tp;
 	uint64_t now = loc_now_ms();
 	int naors, nb;
 
+	sip_tp_stats(&tp);
 	loc_count(now, &naors, &nb);
-	*result = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+			 " s:I, s:I, s:I, s:I,"
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"transport",
+		"rx_msgs", (json_int_t)tp.rx_msgs,
+		"rx_bad", (json_int_t)tp.rx_bad,
+		"rx_bad_dropped", (json_int_t)tp.rx_bad_dropped,
+		"tx_msgs", (json_int_t)tp.tx_msgs,
+		"tx_errors", (json_int_t)tp.tx_errors,
+		"tcp_accepted", (json_int_t)tp.tcp_accepted,
+		"tcp_refused", (json_int_t)tp.tcp_refused,
+		"tcp_idle_closed", (json_int_t)tp.tcp_idle_closed,
+		"tcp_oversize", (json_int_t)tp.tcp_oversize,
+		"tcp_conns", (json_int_t)tp.tcp_conns,
+		"transactions", (json_int_t)txn_count(),
+		"aors", (json_int_t)naors,
+		"bindings", (json_int_t)nb,
+		"dialogs", (json_int_t)dlg_count(),
 		"requests", (json_int_t)px_stats.requests,
 		"forwarded", (json_int_t)px_stats.forwarded,
 		"local_replies", (json_int_t)px_stats.local_replies,
@@ -1462,10 +1488,17 @@ ctl_proxy_stats(json_t *args, json_t **result, char *err, size_t errlen)
 		"stray_2xx_forwarded", (json_int_t)px_stats.stray_fwd,
 		"cancels", (json_int_t)px_stats.cancels,
 		"loops", (json_int_t)px_stats.loops,
-		"kills", (json_int_t)px_stats.kills,
-		"aors", (json_int_t)naors,
-		"bindings", (json_int_t)nb,
-		"dialogs", (json_int_t)dlg_count());
+		"kills", (json_int_t)px_stats.kills);
+}
+
+static int
+ctl_proxy_stats(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	*result = px_stats_json();
+	if (!*result) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -1530,6 +1563,7 @@ proxy_init(const struct xr_config *cfg)
 	    ctl_register("call.kill", ctl_call_kill, "end a call (BYE both ways)") < 0 ||
 	    ctl_register("proxy.stats", ctl_proxy_stats, "proxy and registrar counters") < 0)
 		log_warnx("proxy: cannot register every control command");
+	ctl_set_sip_stats(px_stats_json);
 
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1556,6 +1590,7 @@ out_loc:
 void
 proxy_fini(void)
 {
+	ctl_set_sip_stats(NULL);
 	if (px_sweeper_up) {
 		pthread_mutex_lock(&px_stop_lock);
 		px_stopping = true;

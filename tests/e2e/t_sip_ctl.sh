@@ -3,7 +3,8 @@
 # t_sip_ctl.sh - the proxy's control commands on a live call: `calls` lists
 # it (confirmed), `call show ID` details it, `call kill ID` sends a BYE each
 # way (both SIPp ends must receive it and answer 200, or their scenario
-# fails) and the call leaves the table; `regs` lists the binding; errors
+# fails) and the call leaves the table; `regs` lists the binding; `stats`
+# and `metrics` count the binding, the dialog and the SIP traffic; errors
 # (unknown id) exit non-zero.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
@@ -28,6 +29,20 @@ print(c[0]["id"] if c else "")')
 	sleep 0.1
 done
 xr_ok "calls lists the answered call" [ -n "$id" ]
+xr_ok "stats: one binding, one dialog, SIP messages in and out" python3 -c 'import json,sys
+s=json.loads(sys.argv[1])["sip"]; t=s["transport"]
+assert s["bindings"] == 1 and s["aors"] == 1 and s["dialogs"] == 1, s
+assert t["rx_msgs"] >= 4 and t["tx_msgs"] >= 4 and t["tx_errors"] == 0, t
+assert s["transactions"] >= 0 and s["registers"] == 1 and s["forwarded"] >= 1, s' \
+	"$(xr_ctl_json stats)"
+metrics=$(xr_ctl metrics)
+xr_ok "metrics: xrelay_sip_registered_bindings 1" grep -qx "xrelay_sip_registered_bindings 1" <<<"$metrics"
+xr_ok "metrics: xrelay_sip_dialogs 1" grep -qx "xrelay_sip_dialogs 1" <<<"$metrics"
+xr_ok "metrics: xrelay_sip_transactions is a gauge" \
+	grep -qx "# TYPE xrelay_sip_transactions gauge" <<<"$metrics"
+xr_ok "metrics: xrelay_sip_rx_messages_total counts" \
+	grep -q "^xrelay_sip_rx_messages_total [1-9]" <<<"$metrics"
+xr_ok "stats (table) has a SIP part" grep -q "^SIP:" <<<"$(xr_ctl stats)"
 show=$(xr_ctl_json call show "$id")
 xr_ok "call show: callee contact and both tags" python3 -c 'import json,sys
 d=json.loads(sys.argv[1]); assert d["callee_contact"].startswith("sip:bob@10.11.2.2")
@@ -36,6 +51,9 @@ xr_ok "call kill" xr_ctl call kill "$id"
 sipp_reap "$uac"; xr_eq "the caller got the BYE and answered it (sipp exit)" "$?" 0
 sipp_reap "$uas"; xr_eq "the callee got the BYE and answered it (sipp exit)" "$?" 0
 xr_ok "the call left the table" sip_calls_empty
+xr_ok "stats: no dialog left, the binding still there" python3 -c 'import json,sys
+s=json.loads(sys.argv[1])["sip"]; assert s["dialogs"] == 0 and s["bindings"] == 1, s' \
+	"$(xr_ctl_json stats)"
 fails() { ! "$@" >/dev/null 2>&1; }
 xr_ok "call show of an unknown id fails" fails xr_ctl call show 999999
 xr_ok "call kill of an unknown id fails" fails xr_ctl call kill 999999

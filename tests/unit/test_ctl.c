@@ -226,6 +226,30 @@ test_media_session_api(void **state)
 	json_decref(s3);
 }
 
+/* Every sample line's family was announced by # HELP and # TYPE, exactly once. */
+static void
+check_families(const char *t)
+{
+	char *copy = strdup(t), *save = NULL;
+
+	for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		char fam[256], typ[300], help[300];
+
+		if (ln[0] == '#')
+			continue;
+		assert_int_equal(sscanf(ln, "%255[a-zA-Z0-9_]", fam), 1);
+		snprintf(typ, sizeof(typ), "# TYPE %s ", fam);
+		snprintf(help, sizeof(help), "# HELP %s ", fam);
+		const char *first = strstr(t, typ);
+		if (!first)
+			fail_msg("no # TYPE for %s", fam);
+		assert_null(strstr(first + 1, typ));
+		if (!strstr(t, help))
+			fail_msg("no # HELP for %s", fam);
+	}
+	free(copy);
+}
+
 static void
 test_metrics(void **state)
 {
@@ -238,24 +262,70 @@ test_metrics(void **state)
 	assert_non_null(strstr(t, "# TYPE xrelay_media_sessions gauge\n"));
 	assert_non_null(strstr(t, "\nxrelay_media_sessions 0\n"));
 	assert_non_null(strstr(t, "xrelay_info{version=\"" XRELAY_VERSION "\""));
-	/* No kernel counters without the fast path. */
+	/* No kernel counters without the fast path, no SIP part without SIP. */
 	assert_null(strstr(t, "xrelay_xdp_fwd_redirect"));
-	/* Every sample line's family was announced by # TYPE, exactly once. */
-	char *copy = strdup(t), *save = NULL;
-	for (char *ln = strtok_r(copy, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-		char fam[256], typ[300];
-
-		if (ln[0] == '#')
-			continue;
-		assert_int_equal(sscanf(ln, "%255[a-zA-Z0-9_]", fam), 1);
-		snprintf(typ, sizeof(typ), "# TYPE %s ", fam);
-		const char *first = strstr(t, typ);
-		if (!first)
-			fail_msg("no # TYPE for %s", fam);
-		assert_null(strstr(first + 1, typ));
-	}
-	free(copy);
+	assert_null(strstr(t, "xrelay_sip_"));
+	check_families(t);
 	json_decref(m);
+}
+
+/* What proxy_init() hands to ctl_set_sip_stats(), with known numbers. */
+static json_t *
+fake_sip_stats(void)
+{
+	return json_pack("{s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i},"
+			 " s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
+			 "transport", "rx_msgs", 11, "rx_bad", 3, "rx_bad_dropped", 1,
+			 "tx_msgs", 12, "tx_errors", 0, "tcp_accepted", 4, "tcp_refused", 0,
+			 "tcp_idle_closed", 1, "tcp_oversize", 0, "tcp_conns", 2,
+			 "transactions", 5, "aors", 2, "bindings", 3, "dialogs", 1,
+			 "requests", 9, "forwarded", 6, "local_replies", 3, "registers", 2,
+			 "acks_forwarded", 1, "stray_2xx_forwarded", 0, "cancels", 1,
+			 "loops", 0, "kills", 0);
+}
+
+static void
+test_sip_stats(void **state)
+{
+	static const char *const want[] = {
+		"# TYPE xrelay_sip_rx_messages_total counter\nxrelay_sip_rx_messages_total 11\n",
+		"# TYPE xrelay_sip_rx_bad_total counter\nxrelay_sip_rx_bad_total 3\n",
+		"# TYPE xrelay_sip_rx_bad_dropped_total counter\nxrelay_sip_rx_bad_dropped_total 1\n",
+		"# TYPE xrelay_sip_tx_messages_total counter\nxrelay_sip_tx_messages_total 12\n",
+		"# TYPE xrelay_sip_tcp_connections gauge\nxrelay_sip_tcp_connections 2\n",
+		"# TYPE xrelay_sip_transactions gauge\nxrelay_sip_transactions 5\n",
+		"# TYPE xrelay_sip_registered_aors gauge\nxrelay_sip_registered_aors 2\n",
+		"# TYPE xrelay_sip_registered_bindings gauge\nxrelay_sip_registered_bindings 3\n",
+		"# TYPE xrelay_sip_dialogs gauge\nxrelay_sip_dialogs 1\n",
+		"# TYPE xrelay_sip_proxy_forwarded_total counter\nxrelay_sip_proxy_forwarded_total 6\n",
+		"# HELP xrelay_sip_transactions ",
+	};
+	json_t *st, *m, *sip;
+	const char *t;
+
+	ctl_set_sip_stats(fake_sip_stats);
+	st = expect_ok("{\"cmd\": \"stats\"}");
+	sip = json_object_get(st, "sip");
+	assert_true(json_is_object(sip));
+	assert_int_equal(json_integer_value(json_object_get(sip, "transactions")), 5);
+	assert_int_equal(json_integer_value(json_object_get(sip, "dialogs")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(sip, "transport"),
+							    "rx_msgs")), 11);
+	json_decref(st);
+
+	m = expect_ok("{\"cmd\": \"metrics\"}");
+	t = json_string_value(m);
+	assert_non_null(t);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (!strstr(t, want[i]))
+			fail_msg("metrics lack '%s'", want[i]);
+	check_families(t);
+	json_decref(m);
+
+	ctl_set_sip_stats(NULL);
+	st = expect_ok("{\"cmd\": \"stats\"}");
+	assert_null(json_object_get(st, "sip"));
+	json_decref(st);
 }
 
 /* ---- the socket ------------------------------------------------------------- */
@@ -492,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_media_args),
 		cmocka_unit_test(test_media_session_api),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_sip_stats),
 		cmocka_unit_test(test_socket),
 	};
 
