@@ -298,13 +298,18 @@ xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct bpf_fib_loo
 	return l3;
 }
 
-/* Rewrite addresses, ports and TTL of the IPv4/UDP packet at l3/l4, checksums incrementally. */
+/*
+ * Rewrite addresses, ports, TTL and tot_len (the IP packet ends with the UDP
+ * datagram) of the IPv4/UDP packet at l3/l4, checksums incrementally.
+ */
 static __always_inline int
-xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow *f)
+xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow *f,
+	      __u16 tot_len)
 {
 	struct iphdr *ip = data + l3;
 	struct udphdr *udp;
 	__u32 d_addr, d_ip, d_udp, s, d;
+	__be16 new_tot = bpf_htons(tot_len);
 	__u16 old;
 
 	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
@@ -321,6 +326,8 @@ xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	old = *(__u16 *)&ip->ttl;	/* the word (ttl, protocol) */
 	ip->ttl = f->ttl;
 	d_ip = xr_csum_delta16(d_addr, old, *(__u16 *)&ip->ttl);
+	d_ip = xr_csum_delta16(d_ip, ip->tot_len, new_tot);
+	ip->tot_len = new_tot;
 	ip->check = xr_csum_apply(ip->check, d_ip);
 
 	d_udp = xr_csum_delta16(d_addr, udp->source, f->src_port);
@@ -338,7 +345,8 @@ xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
  * relay's own socket would have in the userspace path.
  */
 static __always_inline int
-xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow *f)
+xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow *f,
+	      __u16 payload_len)
 {
 	struct ipv6hdr *ip6 = data + l3;
 	struct udphdr *udp;
@@ -356,6 +364,7 @@ xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	__builtin_memcpy(&ip6->saddr, f->src_addr, 16);
 	__builtin_memcpy(&ip6->daddr, f->dst_addr, 16);
 	ip6->hop_limit = f->ttl;
+	ip6->payload_len = bpf_htons(payload_len);	/* not in the pseudo-header: UDP's length is */
 	udp->source = f->src_port;
 	udp->dest = f->dst_port;
 	udp->check = xr_csum_apply_udp(udp->check, d_udp, 0);
@@ -439,7 +448,7 @@ xr_process(struct xdp_md *ctx)
 	struct xr_flow f;
 	struct xr_pkt p;
 	int rc, l3;
-	__u32 l4;
+	__u32 l4, want, have;
 
 	__builtin_memset(&p, 0, sizeof(p));
 	rc = xr_parse(data, data_end, &p);
@@ -472,12 +481,23 @@ xr_process(struct xdp_md *ctx)
 	l4 = l3 + (p.l4_off - p.l3_off);
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
+	/*
+	 * The IP packet ends with the UDP datagram, and the frame with the IP
+	 * packet: bytes after udp->len (inside the IP packet, or Ethernet
+	 * padding and trailers) are dropped, as the userspace relay, which
+	 * sends udp->len - 8 bytes of payload, drops them.
+	 */
+	want = (p.l4_off - p.l3_off) + p.udp_len;
 	if (p.family == XR_FAM_IPV4)
-		rc = xr_write_ipv4(data, data_end, l3, l4, &f);
+		rc = xr_write_ipv4(data, data_end, l3, l4, &f, (__u16)want);
 	else
-		rc = xr_write_ipv6(data, data_end, l3, l4, &f);
+		rc = xr_write_ipv6(data, data_end, l3, l4, &f, p.udp_len);
 	if (rc < 0)
 		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
+	want += l3;
+	have = (__u32)(ctx->data_end - ctx->data);
+	if (have > want && bpf_xdp_adjust_tail(ctx, -(int)(have - want)))
+		return XR_CNT_pass_truncated;	/* cannot happen: the frame only shrinks */
 
 	xr_flow_account(&key, p.udp_len - sizeof(struct udphdr));
 	return eg.verdict;

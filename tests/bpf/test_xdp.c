@@ -188,6 +188,38 @@ mut_ihl_short(uint8_t *b, size_t *len)
 	b[14] = 0x44;			/* IHL 4 */
 }
 
+/* 24 bytes after the UDP datagram, inside the IPv4 packet (tot_len and checksum follow). */
+static void
+mut_ip_trailer(uint8_t *b, size_t *len)
+{
+	uint16_t tot = (uint16_t)(b[16] << 8 | b[17]) + 24;
+	uint32_t sum = 0;
+
+	memset(b + *len, 0xee, 24);
+	*len += 24;
+	b[16] = (uint8_t)(tot >> 8);
+	b[17] = (uint8_t)tot;
+	b[24] = b[25] = 0;
+	for (int i = 14; i < 34; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	b[24] = (uint8_t)(~sum >> 8);
+	b[25] = (uint8_t)~sum;
+}
+
+/* The same in IPv6 (payload_len follows; no header checksum). */
+static void
+mut_v6_trailer(uint8_t *b, size_t *len)
+{
+	uint16_t plen = (uint16_t)(b[18] << 8 | b[19]) + 24;
+
+	memset(b + *len, 0xee, 24);
+	*len += 24;
+	b[18] = (uint8_t)(plen >> 8);
+	b[19] = (uint8_t)plen;
+}
+
 static void
 mut_v6_hbh(uint8_t *b, size_t *len)
 {
@@ -244,10 +276,22 @@ static struct row rows[] = {
 	  .retval = XDP_TX, .cnt = XR_CNT_fwd_tx,
 	  .out = { .from = "10.2.0.1:30006", .to = "10.2.0.3:5004", .dmac = MAC_B3,
 		   .smac = MAC_VB0, .nvlan = 1, .tci = { 0xa064 }, .ttl = 64, .payload = 100 } },
-	{ .name = "short frame, Ethernet padding carried", FLOW_V4, .flags = LF,
+	/* What the userspace relay would send: the datagram, no trailing bytes. */
+	{ .name = "short frame, Ethernet padding dropped", FLOW_V4, .flags = LF,
 	  .ingress = "va0", .in = { FRAME_V4, .payload = 4, .pad_to = 60 },
 	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
-	  .out = { OUT_V4, .payload = 4, .pad_to = 60 } },
+	  .out = { OUT_V4, .payload = 4 } },
+	{ .name = "bytes after the UDP datagram in the IPv4 packet dropped", FLOW_V4,
+	  .flags = LF, .ingress = "va0", .in = { FRAME_V4, .payload = 100 },
+	  .mutate = mut_ip_trailer, .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { OUT_V4, .payload = 100 } },
+	{ .name = "bytes after the UDP datagram in the IPv6 packet dropped", FLOW_V6,
+	  .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .ttl = 7,
+		  .payload = 100 },
+	  .mutate = mut_v6_trailer, .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { .from = "[fd02::1]:30002", .to = "[fd02::2]:5000", .dmac = MAC_B2,
+		   .smac = MAC_VB0, .ttl = 63, .payload = 100 } },
 	{ .name = "TTL 1 in, flow TTL 255 out", FLOW_V4, .ttl = 255, .flags = LF,
 	  .ingress = "va0", .in = { FRAME_V4, .ttl = 1 }, .retval = XDP_REDIRECT,
 	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4, .ttl = 255 } },
