@@ -364,6 +364,14 @@ xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	__builtin_memcpy(&ip6->saddr, f->src_addr, 16);
 	__builtin_memcpy(&ip6->daddr, f->dst_addr, 16);
 	ip6->hop_limit = f->ttl;
+	/*
+	 * Flow label 0, traffic class kept: the relay's sockets send no label
+	 * (IPV6_AUTOFLOWLABEL off in daemon/media/ports.c), and the sender's
+	 * label belongs to its own flow, not to the relay's.
+	 */
+	ip6->flow_lbl[0] &= 0xf0;
+	ip6->flow_lbl[1] = 0;
+	ip6->flow_lbl[2] = 0;
 	ip6->payload_len = bpf_htons(payload_len);	/* not in the pseudo-header: UDP's length is */
 	udp->source = f->src_port;
 	udp->dest = f->dst_port;

@@ -91,14 +91,18 @@ pool_next_free(const struct port_pool *p, int from, int to)
 static int
 bind_udp(const union xr_sa *sa)
 {
-	int one = 1, ttl = MEDIA_TTL, fd, err;
+	int one = 1, zero = 0, ttl = MEDIA_TTL, fd, err;
 
 	fd = socket(sa->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* The TOS / traffic class of each packet read is carried over (relay.c). */
+	/*
+	 * The TOS / traffic class of each packet read is carried over (relay.c).
+	 * IPv6 goes out with flow label 0, as the XDP path rewrites it.
+	 */
 	if (sa->sa.sa_family == AF_INET6) {
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, &zero, sizeof(zero)) < 0 ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl)) < 0 ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof(one)) < 0)
 			goto out_close;

@@ -107,7 +107,9 @@ pkt_build(uint8_t *buf, size_t cap, const struct pkt_spec *s)
 		sa = s->src.sin6.sin6_addr.s6_addr;
 		da = s->dst.sin6.sin6_addr.s6_addr;
 		buf[l3] = (uint8_t)(0x60 | s->tos >> 4);
-		buf[l3 + 1] = (uint8_t)(s->tos << 4);
+		buf[l3 + 1] = (uint8_t)(s->tos << 4 | ((s->flowlabel >> 16) & 0x0f));
+		buf[l3 + 2] = (uint8_t)(s->flowlabel >> 8);
+		buf[l3 + 3] = (uint8_t)s->flowlabel;
 		put16(buf + l3 + 4, (uint16_t)(iphl - 40 + l4len));
 		buf[l3 + 6] = s->v6_frag ? 44 : proto;
 		buf[l3 + 7] = s->ttl ? s->ttl : 64;

@@ -29,6 +29,7 @@ struct pkt_spec {
 	union xr_sa	dst;		/* destination address and port */
 	uint8_t		ttl;		/* TTL / hop limit (0: 64) */
 	uint8_t		tos;		/* IPv4 TOS / IPv6 traffic class */
+	uint32_t	flowlabel;	/* IPv6 flow label (20 bits) */
 	uint8_t		proto;		/* L4 protocol (0: UDP) */
 	uint16_t	ip_id;		/* IPv4 identification */
 	uint16_t	frag_off;	/* IPv4 frag_off field as sent (flags|offset), host order */

@@ -106,6 +106,7 @@ struct frame {
 	uint8_t		proto;
 	uint16_t	frag_off;
 	int		ip_opt_len;
+	uint32_t	flowlabel;
 	bool		v6_frag;
 	bool		csum_zero;
 	size_t		payload;
@@ -252,6 +253,14 @@ static struct row rows[] = {
 	{ .name = "hit IPv6 (redirect)", FLOW_V6, .flags = LF, .ingress = "va0",
 	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .ttl = 7,
 		  .payload = 160 },
+	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { .from = "[fd02::1]:30002", .to = "[fd02::2]:5000", .dmac = MAC_B2,
+		   .smac = MAC_VB0, .ttl = 63, .payload = 160 } },
+	/* The userspace relay's sockets send flow label 0 (IPV6_AUTOFLOWLABEL off). */
+	{ .name = "IPv6 flow label cleared, traffic class kept", FLOW_V6, .flags = LF,
+	  .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .ttl = 7,
+		  .flowlabel = 0xabcde, .payload = 160 },
 	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
 	  .out = { .from = "[fd02::1]:30002", .to = "[fd02::2]:5000", .dmac = MAC_B2,
 		   .smac = MAC_VB0, .ttl = 63, .payload = 160 } },
@@ -540,6 +549,7 @@ spec_from_frame(struct pkt_spec *s, const struct frame *f)
 	s->proto = f->proto;
 	s->frag_off = f->frag_off;
 	s->ip_opt_len = f->ip_opt_len;
+	s->flowlabel = f->flowlabel;
 	s->v6_frag = f->v6_frag;
 	s->udp_csum_zero = f->csum_zero;
 	s->payload_len = f->payload;
@@ -1041,8 +1051,10 @@ rnd_specs(struct pkt_spec *in, struct pkt_spec *out, uint8_t *payload, int v6)
 		payload[i] = (uint8_t)rnd();
 	in->payload = payload;
 
+	in->flowlabel = v6 ? (uint32_t)rnd() & 0xfffff : 0;
 	*out = *in;
 	out->ip_opt_len = 0;	/* dropped, as the userspace relay does */
+	out->flowlabel = 0;	/* cleared, as the userspace relay sends it */
 	pkt_mac(out->dmac, MAC_B2);
 	pkt_mac(out->smac, MAC_VB0);
 	/* The relay's own address: unicast (a multicast source fails the fib lookup). */
