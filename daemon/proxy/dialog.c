@@ -332,6 +332,14 @@ dlg_note_cseq(struct dlg *d, bool from_caller, uint32_t cseq)
 	pthread_mutex_unlock(&d->lock);
 }
 
+void
+dlg_info_of(struct dlg *d, struct dlg_info *out)
+{
+	pthread_mutex_lock(&d->lock);
+	*out = d->info;
+	pthread_mutex_unlock(&d->lock);
+}
+
 int
 dlg_get(uint64_t id, struct dlg_info *out)
 {

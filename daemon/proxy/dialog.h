@@ -83,6 +83,8 @@ void	dlg_note_cseq(struct dlg *d, bool from_caller, uint32_t cseq);
 /* End the record (BYE, failure, call kill): terminated and out of the table. */
 void	dlg_end(struct dlg *d);
 
+/* Copy the record d (consistent, under its lock). */
+void	dlg_info_of(struct dlg *d, struct dlg_info *out);
 /* Copy one record; 0 or -ENOENT. */
 int	dlg_get(uint64_t id, struct dlg_info *out);
 /* Call fn with a copy of every live record (RCU read side; fn must not block). */

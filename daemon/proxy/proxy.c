@@ -1015,6 +1015,44 @@ px_dialog_creating(const struct sip_msg *m)
 	}
 }
 
+/*
+ * An in-dialog request (or ACK for a 2xx) whose Request-URI names us and
+ * that has no Route left: a UA that ignored our Record-Route (SIPp's
+ * built-in scenarios send ACK and BYE to sip:service@proxy) still means the
+ * other party of the dialog.  Its remote target (the Contact we saw from
+ * it), and the TCP connection it used, from the dialog record; false when
+ * no dialog matches.
+ */
+static bool
+px_dialog_target(const struct sip_msg *m, char *uri, size_t cap, uint64_t *conn_id)
+{
+	struct dlg_info *di;
+	const char *contact;
+	const struct sip_dest *dest;
+	bool from_caller, ok = false;
+	struct dlg *d;
+
+	if (m->to.tag.len <= 0)
+		return false;
+	d = dlg_find(m->call_id, m->from.tag, m->to.tag, &from_caller);
+	if (!d)
+		return false;
+	di = malloc(sizeof(*di));
+	if (di) {
+		dlg_info_of(d, di);
+		contact = from_caller ? di->callee_contact : di->caller_contact;
+		dest = from_caller ? &di->callee_dest : &di->caller_dest;
+		if (contact[0] && strlen(contact) < cap) {
+			memcpy(uri, contact, strlen(contact) + 1);
+			*conn_id = dest->tp == SIP_TP_TCP ? dest->conn_id : 0;
+			ok = true;
+		}
+		free(di);
+	}
+	dlg_put(d);
+	return ok;
+}
+
 static void
 px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	      const struct sip_src *src)
@@ -1081,6 +1119,11 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 		goto out;
 	}
 
+	/* A dialog's request sent to us with no Route left: to the other party. */
+	if (in_dialog && ruri_ours && p->skip == p->nr &&
+	    px_dialog_target(m, tg[0].uri, sizeof(tg[0].uri), &tg[0].conn_id))
+		n = 1;
+
 	/* In-dialog requests: the dialog record learns CSeqs, a BYE ends it. */
 	if (in_dialog) {
 		d = dlg_find(m->call_id, m->from.tag, m->to.tag, &from_caller);
@@ -1093,7 +1136,9 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	}
 
 	/* §16.5 target set. */
-	if (p->skip < p->nr || !ruri_ours) {
+	if (n > 0) {
+		/* the dialog's remote target, found above */
+	} else if (p->skip < p->nr || !ruri_ours) {
 		/* A Route left to follow, or not our domain: the Request-URI itself. */
 		n = 0;
 		if (!ruri_ours && p->skip == p->nr && !in_dialog &&
@@ -1220,9 +1265,20 @@ px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 		goto out;
 	ruri_ours = reg_domain_is_ours(&px_reg, p->ruri_u.host) ||
 		    px_host_is_our_addr(p->ruri_u.host);
-	/* An ACK for our own non-2xx reply that outlived its transaction: absorb. */
-	if (ruri_ours && p->skip == p->nr)
+	if (ruri_ours && p->skip == p->nr) {
+		char uri[DLG_HDR_MAX];
+		uint64_t conn_id = 0;
+
+		/*
+		 * Sent to us with no Route: an ACK for a 2xx of a dialog goes to
+		 * the other party; one for our own non-2xx reply that outlived its
+		 * transaction is absorbed.
+		 */
+		if (px_dialog_target(m, uri, sizeof(uri), &conn_id) &&
+		    px_forward(m, src, p, sip_str_mk(uri, (int)strlen(uri)), conn_id, NULL) == 0)
+			PX_INC(acks_fwd);
 		goto out;
+	}
 	if (px_forward(m, src, p, (struct sip_str){ 0 }, 0, NULL) == 0)
 		PX_INC(acks_fwd);
 out:
