@@ -102,6 +102,52 @@ ml_exchange() {
 	ml_check_rx "$label: b<-relay" "$fb" "$bto" "$want" "$fa"
 }
 
+# ml_ipopt_rx NS BIND N OUT : receive up to N datagrams on BIND (2 s without
+# one ends it); OUT gets JSON: received, how many carried IPv4 options, the
+# TTLs seen and the payloads' SHA-256.
+ml_ipopt_rx() {
+	xr_ns "$1" python3 -c '
+import hashlib, json, socket, sys
+h, p = sys.argv[1].rsplit(":", 1)
+IP_TTL, IP_OPTIONS, IP_RECVOPTS, IP_RECVTTL = 2, 4, 6, 12   # linux/in.h
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, IP_RECVOPTS, 1)
+s.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+s.bind((h, int(p))); s.settimeout(2)
+n, opts, ttls, sha = 0, 0, set(), hashlib.sha256()
+while n < int(sys.argv[2]):
+    try:
+        data, anc, _, _ = s.recvmsg(2048, 256)
+    except socket.timeout:
+        break
+    n += 1; sha.update(data)
+    for lvl, typ, val in anc:
+        if lvl == socket.IPPROTO_IP and typ in (IP_OPTIONS, IP_RECVOPTS) and len(val):
+            opts += 1
+        if lvl == socket.IPPROTO_IP and typ == IP_TTL:
+            ttls.add(int.from_bytes(val[:4], sys.byteorder))
+print(json.dumps({"received": n, "with_options": opts, "ttls": sorted(ttls),
+                  "sha256": sha.hexdigest()}))
+' "$2" "$3" >"$4" 2>"$4.err" &
+	ML_JOBS+=($!)
+}
+
+# ml_ipopt_tx NS BIND TO N : N datagrams from BIND to TO, each with IPv4
+# options (NOP, NOP, NOP, EOL); prints the payloads' SHA-256.
+ml_ipopt_tx() {
+	xr_ns "$1" python3 -c '
+import hashlib, socket, sys, time
+h, p = sys.argv[1].rsplit(":", 1); th, tp = sys.argv[2].rsplit(":", 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 4, b"\x01\x01\x01\x00")   # IP_OPTIONS
+s.bind((h, int(p))); sha = hashlib.sha256()
+for i in range(int(sys.argv[3])):
+    d = b"\x80\x00" + i.to_bytes(2, "big") + bytes((i * 7 + j) & 0xff for j in range(160))
+    s.sendto(d, (th, int(tp))); sha.update(d); time.sleep(0.002)
+print(sha.hexdigest())
+' "$2" "$3" "$4"
+}
+
 # ml_flow SID SIDE LEG EXPR : EXPR (Python, over r) of one flow row
 # (SIDE A|B, LEG rtp|rtcp) of `xrelayctl --json flows`.
 ml_flow() {
@@ -179,6 +225,23 @@ ml_scenarios() {
 	if [ "$mode" = xdp ]; then
 		xr_eq "SIGSTOP: the kernel counted the 100 a sent" \
 			"$(( $(ml_kpkts "$sid" A rtp) - k0 ))" 100
+	fi
+
+	# ---- IPv4 options: the relayed packets carry none on either path (the
+	# relay's socket sends none, XDP drops them), TTL 64, exact payloads.
+	k0=$(ml_kpkts "$sid" A rtp)
+	ml_ipopt_rx b "$B4:5000" 40 "$XR_TMP/ipopt.b.json"
+	sleep 0.3
+	local osha
+	osha=$(ml_ipopt_tx a "$A4:4000" "$ra" 40)
+	ml_wait
+	xr_eq "IP options: b got the 40 exact payloads" \
+		"$(jpy '"%d %s" % (d["received"], d["sha256"])' <"$XR_TMP/ipopt.b.json")" "40 $osha"
+	xr_eq "IP options: none arrived with options, TTL 64" \
+		"$(jpy '"%d %s" % (d["with_options"], d["ttls"])' <"$XR_TMP/ipopt.b.json")" "0 [64]"
+	if [ "$mode" = xdp ]; then
+		xr_eq "IP options: the kernel relayed all 40" \
+			"$(( $(ml_kpkts "$sid" A rtp) - k0 ))" 40
 	fi
 
 	# ---- mallory (m) sends to both relay ports: nobody gets it, it is counted.
