@@ -4,8 +4,9 @@
 # `xrelayctl media create`, RTP and RTCP both ways over IPv4 and IPv6, exact
 # payloads from the relay's own address and port, kernel counters accounting
 # for all but the latching packet, forwarding that survives SIGSTOP of the
-# daemon, RTP Bleed from a third host counted and dropped, nothing left in the
-# kernel map after `media delete`.
+# daemon, IPv4 options dropped as the userspace relay drops them, RTP Bleed
+# from a third host counted and dropped, nothing left in the kernel map after
+# `media delete`.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/media_lib.sh"
 
