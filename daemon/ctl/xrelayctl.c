@@ -512,13 +512,12 @@ ctl_connect(const char *path)
 
 /* Send one request line, read one reply line; the parsed reply. */
 static json_t *
-exchange(const char *path, const char *cmd, json_t *args)
+exchange(int fd, const char *path, const char *cmd, json_t *args)
 {
 	json_t *req = json_pack("{s:s}", "cmd", cmd), *resp;
 	json_error_t jerr;
 	char *line, *buf = NULL;
 	size_t len = 0, cap = 0;
-	int fd;
 
 	if (args)
 		json_object_set_new(req, "args", args);
@@ -526,7 +525,6 @@ exchange(const char *path, const char *cmd, json_t *args)
 	json_decref(req);
 	if (!line)
 		die(1, "out of memory");
-	fd = ctl_connect(path);
 	size_t n = strlen(line), off = 0;
 	line[n] = '\0';
 	while (off < n) {
@@ -629,7 +627,9 @@ main(int argc, char **argv)
 		die(2, "usage: %s %s%s%s %s", prog, c->words[0], c->words[1] ? " " : "",
 		    c->words[1] ? c->words[1] : "", c->usage);
 
-	resp = exchange(path, c->cmd, c->args ? c->args(argv + nwords) : NULL);
+	/* Connect before anything is allocated: a failed connect exits at once. */
+	int fd = ctl_connect(path);
+	resp = exchange(fd, path, c->cmd, c->args ? c->args(argv + nwords) : NULL);
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		json_t *e = json_object_get(resp, "error");
 		const char *msg = json_is_string(e) ? json_string_value(e) : "request failed";
