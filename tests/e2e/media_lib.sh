@@ -300,3 +300,106 @@ ml_scenarios() {
 
 	xr_ok "SIGTERM: xrelayd exits 0" xr_daemon_stop
 }
+
+# ml_forge NS IFACE DSTMAC TO KIND COUNT [SRC [SSRC]] : COUNT hand-made IPv4
+# frames of KIND from host NS, written with an AF_PACKET socket on IFACE to
+# DSTMAC (the relay's interface) for TO (ADDR:PORT), with any source SRC
+# (ADDR:PORT; default the host's own address on IFACE, port 7000).  A raw IP
+# socket (IP_HDRINCL) would have the kernel fill in tot_len and the header
+# checksum, so the frames are built whole here.  KIND:
+#   rtp        a well-formed RTP packet (SSRC, 160 zero bytes): spoofing
+#   iphdr      the frame ends 12 bytes into the IPv4 header
+#   totlen     IPv4 tot_len 100 bytes past the end of the frame
+#   udplen     UDP length 400 bytes past the end of the IP packet
+#   udpshort   UDP length 4 (less than its own header)
+#   frag       a whole datagram in two fragments (two frames each)
+#   fragfirst  only the first fragment (never completed)
+# Prints the number of frames written.
+ml_forge() {
+	xr_ns "$1" python3 -c '
+import socket, struct, sys
+ifc, dmac, to, kind, n = sys.argv[1:6]
+src = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] else ""
+ssrc = int(sys.argv[7], 0) if len(sys.argv) > 7 else 0x5bad0000
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifc, 0))
+smac = s.getsockname()[4]
+if not src:
+    t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    t.setsockopt(socket.SOL_SOCKET, 25, ifc.encode())     # SO_BINDTODEVICE
+    t.connect((to.rsplit(":", 1)[0], 9)); src = t.getsockname()[0] + ":7000"
+sh, sp = src.rsplit(":", 1); th, tp = to.rsplit(":", 1)
+sa, da = socket.inet_aton(sh), socket.inet_aton(th)
+eth = bytes.fromhex(dmac.replace(":", "")) + smac + b"\x08\x00"
+
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    c = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while c >> 16: c = (c & 0xffff) + (c >> 16)
+    return ~c & 0xffff
+
+def ip(body, ident, frag=0, totlen=None):
+    tl = totlen if totlen is not None else 20 + len(body)
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tl, ident, frag, 64, 17, 0, sa, da)
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + body
+
+def udp(data, ulen=None):
+    ul = 8 + len(data)
+    c = csum(sa + da + struct.pack("!BBH", 0, 17, ul) +
+             struct.pack("!HHHH", int(sp), int(tp), ul, 0) + data) or 0xffff
+    return struct.pack("!HHHH", int(sp), int(tp), ulen if ulen is not None else ul, c) + data
+
+sent = 0
+for i in range(int(n)):
+    rtp = struct.pack("!BBHII", 0x80, 0, (5000 + i) & 0xffff, i * 160, ssrc) + bytes(160)
+    ident = 0x4000 + i
+    if kind == "rtp":
+        frames = [ip(udp(rtp), ident)]
+    elif kind == "iphdr":
+        frames = [ip(udp(rtp), ident)[:12]]
+    elif kind == "totlen":
+        frames = [ip(udp(rtp), ident, totlen=20 + 8 + len(rtp) + 100)]
+    elif kind == "udplen":
+        frames = [ip(udp(rtp, ulen=8 + len(rtp) + 400), ident)]
+    elif kind == "udpshort":
+        frames = [ip(udp(rtp, ulen=4), ident)]
+    elif kind in ("frag", "fragfirst"):
+        d = udp(rtp)                      # 180 bytes: 96 + 84
+        frames = [ip(d[:96], ident, 0x2000)]
+        if kind == "frag":
+            frames.append(ip(d[96:], ident, 96 // 8))
+    else:
+        sys.exit("ml_forge: unknown kind " + kind)
+    for f in frames:
+        s.send(eth + f); sent += 1
+print(sent)
+' "${@:2}"
+}
+
+# ml_sink NS BIND OUT : rtp.py receiving only on BIND (2 s of silence ends it).
+ml_sink() { ml_rtp "$1" "$3" --bind "$2" --wait 2; }
+
+# ml_mac NS IFACE : the MAC address of IFACE in host NS.
+ml_mac() { ip -n "${XR_PFX}$1" -j link show "$2" | jpy 'd[0]["address"]'; }
+
+# ml_udp NS BIND TO SIZE COUNT [SSRC] : COUNT plain UDP datagrams of SIZE
+# bytes from BIND to TO, back to back (SIZE >= 12: RTP with SSRC, zeros after
+# the header; smaller: zero bytes); prints how many the socket took.
+ml_udp() {
+	xr_ns "$1" python3 -c '
+import socket, struct, sys
+h, p = sys.argv[1].rsplit(":", 1); th, tp = sys.argv[2].rsplit(":", 1)
+size, n = int(sys.argv[3]), int(sys.argv[4])
+ssrc = int(sys.argv[5], 0) if len(sys.argv) > 5 else 0x5bad0000
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((h, int(p))); ok = 0
+for i in range(n):
+    d = bytes(size) if size < 12 else \
+        struct.pack("!BBHII", 0x80, 0, i & 0xffff, i * 160, ssrc) + bytes(size - 12)
+    try:
+        s.sendto(d, (th, int(tp))); ok += 1
+    except OSError:
+        pass
+print(ok)
+' "${@:2}"
+}
