@@ -946,6 +946,7 @@ txn_client_cancel(struct txn *ct)
 		return err;
 	if (a.flags & TA_SEND_CANCEL)
 		start_cancel(ct);
+	sync_owner(ct, false);	/* Timer C may have been brought forward (§9.1) */
 	return 0;
 }
 

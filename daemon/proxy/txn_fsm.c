@@ -14,7 +14,9 @@
  * Timer D is max(32 s, 64*T1).  A 100 is absorbed (never to the TU, §16.7
  * step 5) and does not reset Timer C (§16.8 names 101-199).  When Timer C
  * fires after a provisional, the CANCEL goes out, the TU gets its 408, and
- * the transaction keeps waiting for the 487 for at most 64*T1 more.
+ * the transaction keeps waiting for the 487 for at most 64*T1 more.  The
+ * same bound holds for a CANCEL the TU asks for (§9.1: no final 64*T1 after
+ * the CANCEL, the branch counts as cancelled): Timer C is brought forward.
  */
 #include <errno.h>
 #include <string.h>
@@ -29,6 +31,14 @@ static void
 tm_set(struct txn_fsm *f, enum txn_timer t, uint64_t now, uint32_t ms)
 {
 	f->due[t] = now + ms;
+}
+
+/* Timer t fires at now + ms at the latest (brought forward, never pushed back). */
+static void
+tm_cap(struct txn_fsm *f, enum txn_timer t, uint64_t now, uint32_t ms)
+{
+	if (!f->due[t] || f->due[t] > now + ms)
+		f->due[t] = now + ms;
 }
 
 static void
@@ -174,6 +184,7 @@ ict_resp(struct txn_fsm *f, int code, uint64_t now, struct txn_act *a)
 				f->cancel_pending = false;
 				f->cancelled = true;
 				a->flags |= TA_SEND_CANCEL;
+				tm_cap(f, TM_C, now, 64 * tc->t1);	/* §9.1 */
 			}
 		} else if (code < 300) {
 			f->state = TS_ACCEPTED;
@@ -243,6 +254,7 @@ ict_event(struct txn_fsm *f, enum txn_event ev, int code, uint64_t now, struct t
 		} else {
 			f->cancelled = true;
 			a->flags |= TA_SEND_CANCEL;
+			tm_cap(f, TM_C, now, 64 * tc->t1);	/* §9.1 */
 		}
 		return 0;
 	case TE_TP_ERR:

@@ -250,6 +250,38 @@ ict_timer_c_no_487(void **state)
 	assert_int_equal(f.state, TS_TERMINATED);
 }
 
+/*
+ * §9.1: a CANCEL the TU sent and no final for the INVITE: the branch is
+ * given up 64*T1 after the CANCEL, not when Timer C (180 s) would fire.
+ */
+static void
+ict_cancel_no_final(void **state)
+{
+	struct txn_fsm f;
+	struct txn_act a;
+	struct fire fr[4];
+
+	(void)state;
+	txn_fsm_init(&f, TXN_ICT, false, &tc);
+	ev(&f, TE_START, 0, T0);
+	ev(&f, TE_RX_RESP, 180, T0 + 5);
+	a = ev(&f, TE_CANCEL, 0, T0 + 10);
+	assert_int_equal(a.flags, TA_SEND_CANCEL);
+	assert_int_equal(f.due[TM_C], T0 + 10 + 32000);
+	assert_int_equal(run_timers(&f, fr, 4, UINT64_MAX), 1);
+	assert_int_equal(fr[0].at, T0 + 10 + 32000);
+	assert_int_equal(fr[0].flags, TA_TERMINATE);
+	assert_int_equal(f.state, TS_TERMINATED);
+
+	/* a CANCEL pending until the 100: the bound starts when it goes out */
+	txn_fsm_init(&f, TXN_ICT, false, &tc);
+	ev(&f, TE_START, 0, T0);
+	ev(&f, TE_CANCEL, 0, T0 + 1);
+	a = ev(&f, TE_RX_RESP, 100, T0 + 20);
+	assert_int_equal(a.flags, TA_SEND_CANCEL);
+	assert_int_equal(f.due[TM_C], T0 + 20 + 32000);
+}
+
 /* §9.1: CANCEL waits for a provisional; too late after a final. */
 static void
 ict_cancel_rules(void **state)
@@ -758,6 +790,7 @@ main(void)
 		cmocka_unit_test(ict_timer_c_no_provisional),
 		cmocka_unit_test(ict_timer_c_no_487),
 		cmocka_unit_test(ict_cancel_rules),
+		cmocka_unit_test(ict_cancel_no_final),
 		cmocka_unit_test(ict_transport_error),
 		cmocka_unit_test(nict_udp_timeout),
 		cmocka_unit_test(nict_proceeding_completed),
