@@ -149,7 +149,9 @@ px_call_new(struct txn *st, bool invite)
 
 /* ---- who we are ------------------------------------------------------------ */
 
-/* Is host:port (port 0 = 5060) one of our --sip sockets? */
+/*
+ * Is host one of our --sip addresses, on port (0 = 5060; -1 = any port)?
+ */
 static bool
 px_is_our_hostport(struct sip_str host, int port)
 {
@@ -165,7 +167,8 @@ px_is_our_hostport(struct sip_str host, int port)
 	if (port == 0)
 		port = SIP_DEFAULT_PORT;
 	for (i = 0; i < px_cfg->nsip; i++)
-		if (xr_sa_ip_eq(&sa, &px_cfg->sip[i]) && xr_sa_port(&px_cfg->sip[i]) == port)
+		if (xr_sa_ip_eq(&sa, &px_cfg->sip[i]) &&
+		    (port < 0 || xr_sa_port(&px_cfg->sip[i]) == port))
 			return true;
 	return false;
 }
@@ -181,23 +184,11 @@ px_uri_is_ours(const struct sip_uri *u)
 	return px_is_our_hostport(u->host, u->port);
 }
 
-/* A host we answer for: a --domain, or one of our addresses (any port). */
+/* One of our --sip addresses, on any port. */
 static bool
 px_host_is_our_addr(struct sip_str host)
 {
-	char buf[INET6_ADDRSTRLEN + 3];
-	union xr_sa sa;
-	int i;
-
-	if (host.len <= 0 || host.len >= (int)sizeof(buf))
-		return false;
-	sip_str_cpy(buf, sizeof(buf), host);
-	if (xr_sa_parse_ip(&sa, buf) < 0)
-		return false;
-	for (i = 0; i < px_cfg->nsip; i++)
-		if (xr_sa_ip_eq(&sa, &px_cfg->sip[i]))
-			return true;
-	return false;
+	return px_is_our_hostport(host, -1);
 }
 
 /* A To tag for responses we generate: the same for every retransmission. */

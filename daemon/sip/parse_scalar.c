@@ -8,32 +8,17 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 
 #include "sip/msg.h"
 #include "sip/parse_int.h"
 
-int
-sip_parse_uint(struct sip_str s, int *v)
-{
-	long long x = 0;
-	int i;
-
-	s = sip_trim(s);
-	if (s.len < 1)
-		return -EINVAL;
-	for (i = 0; i < s.len; i++) {
-		if (!sip_is_digit(s.s[i]))
-			return -EINVAL;
-		x = x * 10 + (s.s[i] - '0');
-		if (x > INT_MAX)
-			return -EINVAL;
-	}
-	*v = (int)x;
-	return 0;
-}
-
-int
-sip_parse_delta(struct sip_str s, int *v)
+/*
+ * Digits only (after trimming LWS) into *v.  Past INT_MAX: -EINVAL, or with
+ * saturate the value INT_MAX (delta-seconds, RFC 3261 §25.1 and §20.19).
+ */
+static int
+parse_digits(struct sip_str s, int *v, bool saturate)
 {
 	long long x = 0;
 	int i;
@@ -46,9 +31,23 @@ sip_parse_delta(struct sip_str s, int *v)
 			return -EINVAL;
 		if (x <= INT_MAX)
 			x = x * 10 + (s.s[i] - '0');
+		if (x > INT_MAX && !saturate)
+			return -EINVAL;
 	}
 	*v = x > INT_MAX ? INT_MAX : (int)x;
 	return 0;
+}
+
+int
+sip_parse_uint(struct sip_str s, int *v)
+{
+	return parse_digits(s, v, false);
+}
+
+int
+sip_parse_delta(struct sip_str s, int *v)
+{
+	return parse_digits(s, v, true);
 }
 
 int
