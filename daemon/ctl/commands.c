@@ -350,8 +350,13 @@ metrics_sip(FILE *f, json_t *sip)
 	}
 }
 
-static int
-cmd_metrics(json_t *args, json_t **result, char *err, size_t errlen)
+/*
+ * The whole exposition (text format 0.0.4), malloc'd; NULL with errno set.
+ * Safe from any thread that may read the fast-path maps and media's RCU
+ * tables (the HTTP /metrics endpoint calls it from its own).
+ */
+char *
+ctl_metrics_text(void)
 {
 	uint64_t c[XR_CNT__MAX];
 	char *text = NULL;
@@ -360,10 +365,8 @@ cmd_metrics(json_t *args, json_t **result, char *err, size_t errlen)
 	FILE *f;
 
 	f = open_memstream(&text, &len);
-	if (!f) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	if (!f)
+		return NULL;
 	fprintf(f, "# HELP xrelay_info xrelayd build and ABI\n# TYPE xrelay_info gauge\n"
 		"xrelay_info{version=\"%s\",abi=\"%d\"} 1\n", XRELAY_VERSION, XR_ABI_VERSION);
 	fprintf(f, "# HELP xrelay_uptime_seconds seconds since xrelayd started\n"
@@ -394,10 +397,22 @@ cmd_metrics(json_t *args, json_t **result, char *err, size_t errlen)
 	json_decref(media);
 	if (fclose(f) != 0) {
 		free(text);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return text;
+}
+
+static int
+cmd_metrics(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	char *text = ctl_metrics_text();
+
+	if (!text) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	*result = json_stringn(text, len);
+	*result = json_string(text);
 	free(text);
 	return *result ? 0 : -ENOMEM;
 }

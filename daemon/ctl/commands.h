@@ -32,4 +32,12 @@ int	ctl_commands_init(const struct xr_config *cfg, struct fp *fp);
  */
 void	ctl_set_sip_stats(json_t *(*fn)(void));
 
+/*
+ * Every metric in the Prometheus text exposition format (0.0.4), as the
+ * `metrics` command returns it: a malloc'd string the caller frees, or NULL
+ * with errno set.  Callable from any thread registered with RCU; it reads
+ * the counters with no lock the control loop holds.
+ */
+char	*ctl_metrics_text(void);
+
 #endif /* XR_CTL_COMMANDS_H */
