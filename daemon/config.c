@@ -199,6 +199,14 @@ d_string(const struct xr_config *cfg, const struct opt *o, FILE *out)
 	fprintf(out, "%s = %s\n", o->name, CFIELD(cfg, o, char));
 }
 
+/* A string option with no default: no line while it is unset. */
+static void
+d_optstring(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	if (*CFIELD(cfg, o, char))
+		d_string(cfg, o, out);
+}
+
 static int
 p_sip(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
 {
@@ -570,6 +578,9 @@ static const struct opt opts[] = {
 	{ "ctl", 0, required_argument, true, "PATH",
 	  "control socket (default " DEFAULT_CTL_PATH ")",
 	  p_string, d_string, OFF(ctl_path), 0, sizeof(((struct xr_config *)0)->ctl_path) },
+	{ "ctl-group", 0, required_argument, true, "NAME",
+	  "members of this group may use the control socket (default: root and our uid)",
+	  p_string, d_optstring, OFF(ctl_group), 0, sizeof(((struct xr_config *)0)->ctl_group) },
 	{ "pin-dir", 0, required_argument, true, "DIR",
 	  "where the BPF maps are pinned (default " DEFAULT_PIN_DIR ")",
 	  p_string, d_string, OFF(pin_dir), 0, sizeof(((struct xr_config *)0)->pin_dir) },

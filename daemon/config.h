@@ -47,6 +47,7 @@ struct xr_config {
 	int		 nxdp;
 	enum xr_xdp_mode xdp_mode;		/* --xdp-mode (default auto) */
 	char		 ctl_path[108];		/* --ctl (default /run/xrelay/xrelay.sock) */
+	char		 ctl_group[64];		/* --ctl-group NAME: may use the socket (default none) */
 	char		 pin_dir[256];		/* --pin-dir (default /sys/fs/bpf/xrelay) */
 	char		*domains[XR_MAX_DOMAINS]; /* --domain NAME */
 	int		 ndomains;
