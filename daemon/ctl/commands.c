@@ -653,6 +653,9 @@ ctl_commands_init(const struct xr_config *cfg, struct fp *fp)
 	ccfg = cfg;
 	cfp = fp;
 	clock_gettime(CLOCK_MONOTONIC, &started);
+	rc = ctl_set_group(cfg->ctl_group);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++) {
 		rc = ctl_register(core[i].name, core[i].fn, core[i].help);
 		if (rc < 0 && rc != -EEXIST)

@@ -2,10 +2,18 @@
 /*
  * ctl.h - the control socket: a unix stream socket speaking JSON lines.
  *
- * Protocol (one JSON object per line, both ways):
- *   request   {"cmd": "media.create", "args": {...}}
- *   response  {"ok": true, "result": <any>}
- *           | {"ok": false, "error": "one-line reason"}
+ * Protocol version 1 (one JSON object per line, both ways; README "The
+ * control protocol"):
+ *   request   {"v": 1, "cmd": "media.create", "args": {...}, "id": <any scalar>}
+ *             "v" absent means 1; "args" and "id" are optional
+ *   response  {"v": 1, "ok": true, "result": <any>}
+ *           | {"v": 1, "ok": false, "code": "ENOENT", "error": "one-line reason"}
+ *             and "id" copied from the request when it had one.
+ * "code" is the errno name of what failed: EBADMSG (not JSON), EINVAL (bad
+ * request or arguments), EPROTONOSUPPORT (another "v"), ENOSYS (unknown
+ * command), EMSGSIZE (line over 64 KiB: the connection closes), EPERM (peer
+ * not allowed: closes), EUSERS (too many clients: closes), or whatever a
+ * command returned (ENOENT, EBUSY, ...).
  * Modules register their commands with ctl_register() before ctl_start();
  * handlers run on the main loop's thread and must only take RCU read locks
  * or short mutexes.
@@ -25,11 +33,24 @@ struct ev_loop;
  */
 typedef int (*ctl_fn)(json_t *args, json_t **result, char *err, size_t errlen);
 
+#define CTL_PROTO_VERSION	1
+#define CTL_MAX_LINE		(64 * 1024)	/* longest request line */
+#define CTL_MAX_CLIENTS		64		/* connections served at once */
+
 int	ctl_register(const char *name, ctl_fn fn, const char *help);
+/*
+ * Let members of group name (primary or supplementary) use the socket, and
+ * give the socket file that group; NULL or "" for none (root and the
+ * daemon's uid only).  Call before ctl_start().  0, or -ENOENT (no such
+ * group, logged) or -errno.
+ */
+int	ctl_set_group(const char *name);
 /* Listen on path (mode 0660, parent directory created); 0 or -errno. */
 int	ctl_start(struct ev_loop *loop, const char *path);
 void	ctl_stop(void);
 /* Run one request line through the command table (tests use it directly). */
 json_t	*ctl_dispatch(const char *line, size_t len);
+/* The name of a positive errno ("ENOENT"), as replies carry it in "code". */
+const char *ctl_errcode(int err);
 
 #endif /* XR_CTL_H */

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * server.c - the control socket (ctl.h): a unix stream socket on the main
- * libev loop speaking JSON lines, and the command table behind it.
- * Owns the listening socket, the clients and their buffers; the commands
- * themselves live in their modules (core ones in ctl/commands.c).
+ * libev loop speaking versioned JSON lines, and the command table behind it.
+ * Owns the listening socket, who may connect (SO_PEERCRED), the clients and
+ * their bounded buffers; the commands themselves live in their modules (core
+ * ones in ctl/commands.c).  Nothing here blocks: a client that stops reading
+ * is paused, then dropped, while every other client and the loop go on.
  */
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,9 +23,11 @@
 #include "ctl/ctl.h"
 
 #define CTL_MAX_CMDS	64
-#define CTL_MAX_CLIENTS	32
-#define CTL_MAX_LINE	(64 * 1024)	/* a request line longer than this closes the client */
-#define CTL_MAX_OUT	(64 * 1024 * 1024) /* unread replies beyond this close the client */
+#define CTL_OUT_HIGH	(256 * 1024)	/* unread replies beyond this: stop reading requests */
+#define CTL_MAX_OUT	(64 * 1024 * 1024) /* one reply larger than this closes the client */
+#define CTL_STALL_S	30.0		/* no write progress this long with replies queued: drop */
+#define CTL_IDLE_S	600.0		/* nothing asked or owed this long: drop */
+#define CTL_SWEEP_S	5.0		/* how often stalled and idle clients are looked for */
 
 struct ctl_cmd {
 	char	*name;
@@ -37,6 +43,8 @@ struct ctl_client {
 	char		*out;		/* replies not yet written */
 	size_t		 outlen, outoff;
 	bool		 closing;	/* close once out is written */
+	bool		 paused;	/* reading stopped until out drains (CTL_OUT_HIGH) */
+	ev_tstamp	 active;	/* last request read or reply byte written */
 	struct ctl_client *next;
 };
 
@@ -48,6 +56,9 @@ static int listen_fd = -1;
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static struct ctl_client *clients;
 static int nclients;
+static ev_timer sweep_w;
+static gid_t ctl_gid;			/* --ctl-group, when ctl_gid_set */
+static bool ctl_gid_set;
 
 /* Logging under the "ctl" subsystem; ctl_warn appends strerror(errno). */
 #define ctl_warnx(...)	logs(LS_CTL, LL_WARN, __VA_ARGS__)
@@ -77,11 +88,20 @@ ctl_register(const char *name, ctl_fn fn, const char *help)
 	return 0;
 }
 
-static json_t *
-reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *
+ctl_errcode(int err)
+{
+	const char *name = err > 0 ? strerrorname_np(err) : NULL;
+
+	return name ? name : "EIO";
+}
 
 static json_t *
-reply_error(const char *fmt, ...)
+reply_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* {"v":1, "ok":false, "code":"E...", "error":"..."}; err is a positive errno. */
+static json_t *
+reply_error(int err, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -89,7 +109,11 @@ reply_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	for (char *p = msg; *p; p++)	/* one line, whatever a handler wrote */
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	return json_pack("{s:i, s:b, s:s, s:s}", "v", CTL_PROTO_VERSION, "ok", 0,
+			 "code", ctl_errcode(err), "error", msg);
 }
 
 /* "help": the command table itself, so clients can discover commands. */
@@ -104,39 +128,49 @@ help_result(void)
 	return a;
 }
 
-json_t *
-ctl_dispatch(const char *line, size_t len)
+/*
+ * The request's "v": absent means 1; anything but a supported version is
+ * refused before the command runs, so a newer client learns at once.
+ */
+static json_t *
+check_version(json_t *req)
 {
-	json_error_t jerr;
-	json_t *req, *cmdv, *args, *result = NULL, *resp;
+	json_t *v = json_object_get(req, "v");
+
+	if (!v)
+		return NULL;
+	if (!json_is_integer(v))
+		return reply_error(EINVAL, "bad request: \"v\" must be an integer");
+	if (json_integer_value(v) != CTL_PROTO_VERSION)
+		return reply_error(EPROTONOSUPPORT, "protocol version %lld not supported "
+				   "(this xrelayd speaks %d)", (long long)json_integer_value(v),
+				   CTL_PROTO_VERSION);
+	return NULL;
+}
+
+/* Run one request; the reply without "id" (ctl_dispatch() copies it). */
+static json_t *
+dispatch(json_t *req)
+{
+	json_t *cmdv, *args, *result = NULL, *resp;
 	const char *cmd;
 	char err[512] = "";
 	int rc;
 
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!req)
-		return reply_error("bad JSON: %s", jerr.text);
-	if (!json_is_object(req)) {
-		json_decref(req);
-		return reply_error("bad request: expected a JSON object");
-	}
+	if ((resp = check_version(req)))
+		return resp;
 	cmdv = json_object_get(req, "cmd");
-	if (!json_is_string(cmdv)) {
-		json_decref(req);
-		return reply_error("bad request: \"cmd\" must be a string");
-	}
+	if (!json_is_string(cmdv))
+		return reply_error(EINVAL, "bad request: \"cmd\" must be a string");
 	cmd = json_string_value(cmdv);
 	args = json_object_get(req, "args");
 	if (args && json_is_null(args))
 		args = NULL;
-	if (args && !json_is_object(args)) {
-		resp = reply_error("%s: \"args\" must be an object", cmd);
-		goto out;
-	}
-	if (strcmp(cmd, "help") == 0) {
-		resp = json_pack("{s:b, s:o}", "ok", 1, "result", help_result());
-		goto out;
-	}
+	if (args && !json_is_object(args))
+		return reply_error(EINVAL, "%s: \"args\" must be an object", cmd);
+	if (strcmp(cmd, "help") == 0)
+		return json_pack("{s:i, s:b, s:o}", "v", CTL_PROTO_VERSION, "ok", 1,
+				 "result", help_result());
 	for (int i = 0; i < ncmds; i++) {
 		if (strcmp(cmds[i].name, cmd) != 0)
 			continue;
@@ -145,15 +179,31 @@ ctl_dispatch(const char *line, size_t len)
 			json_decref(result);
 			if (!err[0])
 				snprintf(err, sizeof(err), "%s", strerror(-rc));
-			resp = reply_error("%s", err);
-		} else {
-			resp = json_pack("{s:b, s:o}", "ok", 1, "result",
-					 result ? result : json_null());
+			return reply_error(-rc, "%s", err);
 		}
-		goto out;
+		return json_pack("{s:i, s:b, s:o}", "v", CTL_PROTO_VERSION, "ok", 1,
+				 "result", result ? result : json_null());
 	}
-	resp = reply_error("unknown command '%s' (try 'help')", cmd);
-out:
+	return reply_error(ENOSYS, "unknown command '%s' (try 'help')", cmd);
+}
+
+json_t *
+ctl_dispatch(const char *line, size_t len)
+{
+	json_error_t jerr;
+	json_t *req, *resp, *id;
+
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req)
+		return reply_error(EBADMSG, "bad JSON: %s", jerr.text);
+	if (!json_is_object(req)) {
+		json_decref(req);
+		return reply_error(EINVAL, "bad request: expected a JSON object");
+	}
+	resp = dispatch(req);
+	id = json_object_get(req, "id");
+	if (resp && id && !json_is_object(id) && !json_is_array(id))
+		json_object_set(resp, "id", id);
 	json_decref(req);
 	return resp;
 }
@@ -180,38 +230,17 @@ client_free(struct ctl_client *c)
 	free(c);
 }
 
-/* Write what we can; close when done and closing; 0, or -1 when c was freed. */
-static int
-client_flush(struct ctl_client *c)
+static size_t
+client_pending(const struct ctl_client *c)
 {
-	while (c->outoff < c->outlen) {
-		ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				break;
-			client_free(c);
-			return -1;
-		}
-		c->outoff += (size_t)n;
-	}
-	if (c->outoff == c->outlen) {
-		c->outoff = c->outlen = 0;
-		ev_io_stop(ctl_loop, &c->wio);
-		if (c->closing) {
-			client_free(c);
-			return -1;
-		}
-	} else {
-		ev_io_start(ctl_loop, &c->wio);
-	}
-	return 0;
+	return c->outlen - c->outoff;
 }
 
+/* Queue one reply line (consumes resp); 0, -ENOBUFS over CTL_MAX_OUT, -ENOMEM. */
 static int
 client_queue(struct ctl_client *c, json_t *resp)
 {
-	char *s = json_dumps(resp, JSON_COMPACT);
+	char *s = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
 	size_t n;
 	char *nb;
 
@@ -219,9 +248,14 @@ client_queue(struct ctl_client *c, json_t *resp)
 	if (!s)
 		return -ENOMEM;
 	n = strlen(s);
-	if (c->outlen - c->outoff + n + 1 > CTL_MAX_OUT) {
+	if (client_pending(c) + n + 1 > CTL_MAX_OUT) {
 		free(s);
 		return -ENOBUFS;
+	}
+	if (c->outoff) {	/* reclaim what was written */
+		memmove(c->out, c->out + c->outoff, client_pending(c));
+		c->outlen -= c->outoff;
+		c->outoff = 0;
 	}
 	nb = realloc(c->out, c->outlen + n + 1);
 	if (!nb) {
@@ -236,6 +270,103 @@ client_queue(struct ctl_client *c, json_t *resp)
 	return 0;
 }
 
+/*
+ * Answer every complete line in c->in while the unread replies stay under
+ * CTL_OUT_HIGH; past it, stop reading (c->paused) until they drain, so a
+ * client that writes requests and never reads costs one reply of memory and
+ * then blocks in its own send().  A line over CTL_MAX_LINE, complete or
+ * not, gets an EMSGSIZE error and the client is closed after it.  0, or -1
+ * when c had to be freed.
+ */
+static int
+client_process(struct ctl_client *c)
+{
+	size_t start = 0, i;
+
+	c->paused = false;
+	for (i = 0; i < c->inlen && !c->closing; i++) {
+		if (c->in[i] != '\n')
+			continue;
+		size_t len = i - start;
+
+		if (len > CTL_MAX_LINE) {
+			c->closing = true;
+			if (client_queue(c, reply_error(EMSGSIZE, "request line longer than "
+							"%d bytes", CTL_MAX_LINE)) < 0)
+				goto out_free;
+			break;
+		}
+		if (len && c->in[start + len - 1] == '\r')
+			len--;
+		if (len && client_queue(c, ctl_dispatch(c->in + start, len)) < 0) {
+			log_ratelimited(LS_CTL, LL_WARN, "control client reply over %d bytes or "
+					"out of memory: closing", CTL_MAX_OUT);
+			goto out_free;
+		}
+		start = i + 1;
+		if (client_pending(c) > CTL_OUT_HIGH) {
+			c->paused = memchr(c->in + start, '\n', c->inlen - start) != NULL;
+			break;
+		}
+	}
+	if (start) {
+		memmove(c->in, c->in + start, c->inlen - start);
+		c->inlen -= start;
+	}
+	if (!c->closing && !c->paused && c->inlen > CTL_MAX_LINE) {
+		c->closing = true;
+		if (client_queue(c, reply_error(EMSGSIZE, "request line longer than %d bytes",
+						CTL_MAX_LINE)) < 0)
+			goto out_free;
+	}
+	if (c->closing || c->paused)
+		ev_io_stop(ctl_loop, &c->rio);
+	else
+		ev_io_start(ctl_loop, &c->rio);
+	return 0;
+
+out_free:
+	client_free(c);
+	return -1;
+}
+
+/*
+ * Write what the socket takes now.  Drained: resume a paused client (its
+ * buffered requests) or finish a closing one.  0, or -1 when c was freed.
+ */
+static int
+client_flush(struct ctl_client *c)
+{
+	for (;;) {
+		while (c->outoff < c->outlen) {
+			ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+					 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					break;
+				client_free(c);
+				return -1;
+			}
+			c->outoff += (size_t)n;
+			c->active = ev_now(ctl_loop);
+		}
+		if (c->outoff < c->outlen) {
+			ev_io_start(ctl_loop, &c->wio);
+			return 0;
+		}
+		c->outoff = c->outlen = 0;
+		ev_io_stop(ctl_loop, &c->wio);
+		if (c->closing) {
+			client_free(c);
+			return -1;
+		}
+		if (!c->paused)
+			return 0;
+		if (client_process(c) < 0)
+			return -1;
+	}
+}
+
 static void
 client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -248,7 +379,7 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct ctl_client *c = w->data;
 	char buf[8192];
 	ssize_t n;
-	size_t start = 0;
+	char *nb;
 
 	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -260,7 +391,7 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_flush(c);
 		return;
 	}
-	char *nb = realloc(c->in, c->inlen + (size_t)n);
+	nb = realloc(c->in, c->inlen + (size_t)n);
 	if (!nb) {
 		client_free(c);
 		return;
@@ -268,39 +399,125 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	c->in = nb;
 	memcpy(c->in + c->inlen, buf, (size_t)n);
 	c->inlen += (size_t)n;
-
-	for (size_t i = 0; i < c->inlen; i++) {
-		if (c->in[i] != '\n')
-			continue;
-		size_t len = i - start;
-		if (len && c->in[start + len - 1] == '\r')
-			len--;
-		if (len) {
-			if (client_queue(c, ctl_dispatch(c->in + start, len)) < 0) {
-				ctl_warnx("client reply too large or out of memory: closing");
-				client_free(c);
-				return;
-			}
-		}
-		start = i + 1;
-	}
-	if (start) {
-		memmove(c->in, c->in + start, c->inlen - start);
-		c->inlen -= start;
-	}
-	if (c->inlen > CTL_MAX_LINE) {
-		client_queue(c, reply_error("request line longer than %d bytes",
-					    CTL_MAX_LINE));
-		ev_io_stop(loop, &c->rio);
-		c->closing = true;
-	}
+	c->active = ev_now(loop);
+	if (client_process(c) < 0)
+		return;
 	client_flush(c);
+}
+
+/*
+ * Drop clients that stopped reading their replies (CTL_STALL_S without a
+ * byte written) or that hold a slot doing nothing (CTL_IDLE_S).
+ */
+static void
+sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_tstamp now = ev_now(loop);
+	struct ctl_client *c, *next;
+
+	for (c = clients; c; c = next) {
+		next = c->next;
+		if (client_pending(c) && now - c->active > CTL_STALL_S) {
+			log_ratelimited(LS_CTL, LL_WARN, "control client has not read its "
+					"replies for %.0f s: closing", CTL_STALL_S);
+			client_free(c);
+		} else if (!client_pending(c) && now - c->active > CTL_IDLE_S) {
+			ctl_info("control client idle for %.0f s: closing", CTL_IDLE_S);
+			client_free(c);
+		}
+	}
+}
+
+/* Is gid among the peer's supplementary groups (SO_PEERGROUPS, else NSS)? */
+static bool
+peer_in_group(int fd, const struct ucred *uc, gid_t gid)
+{
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
+	bool found = false;
+	int n;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+		if (errno != ERANGE)
+			goto nss;
+		groups = malloc(len);
+		if (!groups || getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0) {
+			free(groups);
+			return false;
+		}
+	}
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		found |= groups[i] == gid;
+	if (groups != small)
+		free(groups);
+	return found;
+
+nss:
+	/* Kernels before 4.13: the groups the user database gives the uid. */
+	{
+		struct passwd *pw = getpwuid(uc->uid);
+
+		n = (int)(sizeof(small) / sizeof(small[0]));
+		if (!pw || getgrouplist(pw->pw_name, uc->gid, small, &n) < 0)
+			return false;
+		for (int i = 0; i < n; i++)
+			found |= small[i] == gid;
+	}
+	return found;
+}
+
+/*
+ * Who may talk to the daemon: root, the daemon's own uid, and members of
+ * --ctl-group (primary or supplementary).  The socket file is 0660 too,
+ * but its permissions are not the check: a socket passed on, or a file
+ * whose mode someone changed, still meets this one.  0, or -EPERM with a
+ * one-line reason in why.
+ */
+static int
+peer_allowed(int fd, char *why, size_t len)
+{
+	struct ucred uc;
+	socklen_t sl = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &sl) < 0) {
+		snprintf(why, len, "cannot read the peer's credentials: %s", strerror(errno));
+		return -EPERM;
+	}
+	if (uc.uid == 0 || uc.uid == geteuid())
+		return 0;
+	if (ctl_gid_set && (uc.gid == ctl_gid || peer_in_group(fd, &uc, ctl_gid)))
+		return 0;
+	snprintf(why, len, "uid %u (pid %d) may not use the control socket: root, uid %u%s",
+		 (unsigned)uc.uid, (int)uc.pid, (unsigned)geteuid(),
+		 ctl_gid_set ? " and the --ctl-group only" : " only (no --ctl-group)");
+	return -EPERM;
+}
+
+/* A refusal before the client exists: one error line, best effort, then close. */
+static void
+refuse(int fd, int err, const char *why)
+{
+	json_t *r = reply_error(err, "%s", why);
+	char *s = r ? json_dumps(r, JSON_COMPACT) : NULL;
+
+	json_decref(r);
+	if (s) {
+		size_t n = strlen(s);
+
+		s[n] = '\n';	/* json_dumps' NUL: the line ends here */
+		if (send(fd, s, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* it is going away anyway */
+		}
+		free(s);
+	}
+	close(fd);
 }
 
 static void
 listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_client *c;
+	char why[256];
 	int fd;
 
 	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -309,15 +526,15 @@ listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 			ctl_warn("accept");
 		return;
 	}
+	if (peer_allowed(fd, why, sizeof(why)) < 0) {
+		log_ratelimited(LS_CTL, LL_WARN, "refused a control client: %s", why);
+		refuse(fd, EPERM, why);
+		return;
+	}
 	if (nclients >= CTL_MAX_CLIENTS) {
-		static const char busy[] = "{\"ok\":false,\"error\":\"too many control clients\"}\n";
-
-		if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-			/* it is going away anyway */
-		}
-		close(fd);
 		log_ratelimited(LS_CTL, LL_WARN, "%d clients connected, refusing one",
 				nclients);
+		refuse(fd, EUSERS, "too many control clients");
 		return;
 	}
 	c = calloc(1, sizeof(*c));
@@ -326,6 +543,7 @@ listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	c->fd = fd;
+	c->active = ev_now(loop);
 	ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;
@@ -396,6 +614,27 @@ remove_stale(const struct sockaddr_un *sun)
 }
 
 int
+ctl_set_group(const char *name)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	int rc;
+
+	if (!name || !*name) {
+		ctl_gid_set = false;
+		return 0;
+	}
+	rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	if (!res) {
+		ctl_warnx("--ctl-group %s: %s", name, rc ? strerror(rc) : "no such group");
+		return rc ? -rc : -ENOENT;
+	}
+	ctl_gid = gr.gr_gid;
+	ctl_gid_set = true;
+	return 0;
+}
+
+int
 ctl_start(struct ev_loop *loop, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -421,7 +660,8 @@ ctl_start(struct ev_loop *loop, const char *path)
 		ctl_warn("bind %s", path);
 		goto out_close;
 	}
-	if (chmod(path, 0660) < 0 || listen(listen_fd, 16) < 0) {
+	if ((ctl_gid_set && chown(path, (uid_t)-1, ctl_gid) < 0) || chmod(path, 0660) < 0 ||
+	    listen(listen_fd, 64) < 0) {
 		rc = -errno;
 		ctl_warn("%s", path);
 		unlink(path);
@@ -431,6 +671,8 @@ ctl_start(struct ev_loop *loop, const char *path)
 	ctl_loop = loop;
 	ev_io_init(&listen_w, listen_cb, listen_fd, EV_READ);
 	ev_io_start(loop, &listen_w);
+	ev_timer_init(&sweep_w, sweep_cb, CTL_SWEEP_S, CTL_SWEEP_S);
+	ev_timer_start(loop, &sweep_w);
 	ctl_info("listening on %s", path);
 	return 0;
 
@@ -447,6 +689,7 @@ ctl_stop(void)
 		return;
 	while (clients)
 		client_free(clients);
+	ev_timer_stop(ctl_loop, &sweep_w);
 	ev_io_stop(ctl_loop, &listen_w);
 	close(listen_fd);
 	listen_fd = -1;

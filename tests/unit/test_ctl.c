@@ -4,11 +4,14 @@
  * (ctl/commands.c): ctl_dispatch() on bad input, the command table, the media
  * session API on loopback (real sockets, no XDP), and the socket itself
  * driven from a client thread: requests split over reads, several per
- * write, an over-long line, a stale socket file, a live one.
+ * write, an over-long line, a stale socket file, a live one; protocol
+ * version 1 (codes, "v", "id"), a client that never reads beside one that
+ * does, and SO_PEERCRED (other uids refused, --ctl-group members let in).
  */
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <urcu.h>
@@ -87,6 +91,14 @@ cmd_fail(json_t *args, json_t **result, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/* A handler that fails with an errno that has no name and a two-line reason. */
+static int
+cmd_multiline(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "two\nlines");
+	return -100000;
+}
+
 static void
 test_dispatch_bad_input(void **state)
 {
@@ -133,6 +145,69 @@ test_dispatch_table(void **state)
 			fail_msg("help lacks %s", want[i]);
 	}
 	json_decref(r);
+}
+
+/* Dispatch and expect an error reply with exactly this "code". */
+static void
+expect_code(const char *line, const char *code)
+{
+	json_t *r = dispatch(line);
+
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	assert_int_equal(json_integer_value(json_object_get(r, "v")), CTL_PROTO_VERSION);
+	if (!json_is_string(json_object_get(r, "code")) ||
+	    strcmp(json_string_value(json_object_get(r, "code")), code) != 0)
+		fail_msg("%s: code %s, want %s", line,
+			 json_string_value(json_object_get(r, "code")), code);
+	assert_true(json_is_string(json_object_get(r, "error")));
+	json_decref(r);
+}
+
+/* Version 1: "v" in every reply, "v" in requests checked, codes, "id" echoed. */
+static void
+test_protocol(void **state)
+{
+	json_t *r;
+
+	r = dispatch("{\"cmd\": \"echo\"}");
+	assert_int_equal(json_integer_value(json_object_get(r, "v")), 1);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_null(json_object_get(r, "code"));
+	assert_null(json_object_get(r, "id"));
+	json_decref(r);
+	r = dispatch("{\"v\": 1, \"cmd\": \"echo\", \"args\": {\"a\": 2}, \"id\": \"q7\"}");
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "q7");
+	json_decref(r);
+	r = dispatch("{\"v\": 9, \"cmd\": \"echo\", \"id\": 12}");
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 12);
+	json_decref(r);
+
+	expect_code("{\"v\": 2, \"cmd\": \"echo\"}", "EPROTONOSUPPORT");
+	expect_code("{\"v\": 0, \"cmd\": \"status\"}", "EPROTONOSUPPORT");
+	expect_code("{\"v\": \"1\", \"cmd\": \"echo\"}", "EINVAL");
+	expect_code("{\"v\": 1.0, \"cmd\": \"echo\"}", "EINVAL");
+	expect_code("{\"cmd\": ", "EBADMSG");
+	expect_code("\xff\xfe", "EBADMSG");
+	expect_code("[1]", "EINVAL");
+	expect_code("{\"args\": {}}", "EINVAL");
+	expect_code("{\"cmd\": \"echo\", \"args\": 3}", "EINVAL");
+	expect_code("{\"cmd\": \"nope\"}", "ENOSYS");
+	expect_code("{\"cmd\": \"fail\"}", "EINVAL");
+	expect_code("{\"cmd\": \"fail\", \"args\": {\"quiet\": true}}", "EPERM");
+	expect_code("{\"cmd\": \"media.delete\", \"args\": {\"id\": 123456}}", "ENOENT");
+	expect_code("{\"cmd\": \"multiline\"}", "EIO");
+
+	/* A handler's reason is kept on one line. */
+	r = dispatch("{\"cmd\": \"multiline\"}");
+	assert_null(strchr(json_string_value(json_object_get(r, "error")), '\n'));
+	assert_string_equal(json_string_value(json_object_get(r, "error")), "two lines");
+	json_decref(r);
+
+	assert_string_equal(ctl_errcode(ENOENT), "ENOENT");
+	assert_string_equal(ctl_errcode(EMSGSIZE), "EMSGSIZE");
+	assert_string_equal(ctl_errcode(0), "EIO");
+	assert_string_equal(ctl_errcode(100000), "EIO");
 }
 
 static void
@@ -335,6 +410,7 @@ struct client_ctx {
 	char		 replies[4][512];
 	int		 nreplies;
 	char		 long_reply[512];
+	bool		 long_closed;
 	ev_async	*done;
 	struct ev_loop	*loop;
 };
@@ -400,6 +476,8 @@ client_thread(void *arg)
 		free(big);
 		if (read_line(fd, cx->long_reply, sizeof(cx->long_reply)) < 0)
 			cx->long_reply[0] = '\0';
+		char c;
+		cx->long_closed = recv(fd, &c, 1, 0) == 0;	/* and the daemon closed */
 		close(fd);
 	}
 	ev_async_send(cx->loop, cx->done);
@@ -462,28 +540,32 @@ test_socket(void **state)
 	pthread_join(th, NULL);
 
 	assert_int_equal(cx.nreplies, 3);
-	assert_string_equal(cx.replies[0], "{\"ok\":true,\"result\":{\"n\":1}}");
-	assert_string_equal(cx.replies[1], "{\"ok\":true,\"result\":{\"n\":2}}");
+	assert_string_equal(cx.replies[0], "{\"v\":1,\"ok\":true,\"result\":{\"n\":1}}");
+	assert_string_equal(cx.replies[1], "{\"v\":1,\"ok\":true,\"result\":{\"n\":2}}");
 	assert_non_null(strstr(cx.replies[2], "\"ok\":false"));
 	assert_non_null(strstr(cx.replies[2], "unknown command 'nope'"));
+	assert_non_null(strstr(cx.replies[2], "\"code\":\"ENOSYS\""));
 	assert_non_null(strstr(cx.long_reply, "request line longer than"));
+	assert_non_null(strstr(cx.long_reply, "\"code\":\"EMSGSIZE\""));
+	assert_true(cx.long_closed);
 
-	/* The client cap: 32 connections are served, the 33rd is told why and closed. */
-	int many[33];
+	/* The client cap: CTL_MAX_CLIENTS are served, one more is told why and closed. */
+	int many[CTL_MAX_CLIENTS + 1];
 	char busy[256];
-	for (int i = 0; i < 33; i++) {
+	for (int i = 0; i <= CTL_MAX_CLIENTS; i++) {
 		many[i] = client_connect(path);
 		assert_true(many[i] >= 0);
 		ev_run(loop, EVRUN_NOWAIT);	/* accept it */
 	}
-	assert_int_equal(read_line(many[32], busy, sizeof(busy)), 0);
-	assert_string_equal(busy, "{\"ok\":false,\"error\":\"too many control clients\"}");
+	assert_int_equal(read_line(many[CTL_MAX_CLIENTS], busy, sizeof(busy)), 0);
+	assert_string_equal(busy, "{\"v\":1,\"ok\":false,\"code\":\"EUSERS\","
+			    "\"error\":\"too many control clients\"}");
 	(void)!write(many[0], "{\"cmd\":\"echo\"}\n", 15);
 	for (int i = 0; i < 5; i++)
 		ev_run(loop, EVRUN_NOWAIT);
 	assert_int_equal(read_line(many[0], busy, sizeof(busy)), 0);
-	assert_string_equal(busy, "{\"ok\":true,\"result\":null}");
-	for (int i = 0; i < 33; i++)
+	assert_string_equal(busy, "{\"v\":1,\"ok\":true,\"result\":null}");
+	for (int i = 0; i <= CTL_MAX_CLIENTS; i++)
 		close(many[i]);
 	for (int i = 0; i < 5; i++)
 		ev_run(loop, EVRUN_NOWAIT);	/* notice the closes */
@@ -524,6 +606,257 @@ test_socket(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* ---- a client that never reads, and one that does -------------------------- */
+
+#define SLOW_REQS	2000
+
+struct slow_ctx {
+	char		 path[108];
+	int		 fd;		/* the slow client */
+	bool		 blocked;	/* its send() hit EAGAIN: the daemon stopped reading */
+	int		 sent;
+	int		 replies_ok;	/* replies read back, in order */
+	char		 other[256];	/* the other client's reply, while the slow one is stuck */
+	ev_async	*done;
+	struct ev_loop	*loop;
+};
+
+static void *
+slow_reader(void *arg)
+{
+	struct slow_ctx *sx = arg;
+	static char line[4096];
+
+	for (int i = 0; i < SLOW_REQS; i++) {
+		char want[32];
+
+		if (read_line(sx->fd, line, sizeof(line)) < 0)
+			break;
+		snprintf(want, sizeof(want), "{\"n\":%d,", i);
+		if (!strstr(line, want))
+			break;
+		sx->replies_ok++;
+	}
+	return NULL;
+}
+
+static void *
+slow_client(void *arg)
+{
+	struct slow_ctx *sx = arg;
+	char req[1200], pad[1001];
+	pthread_t rd;
+	bool reading = false;
+
+	memset(pad, 'p', 1000);
+	pad[1000] = '\0';
+	sx->fd = client_connect(sx->path);
+	if (sx->fd < 0)
+		goto out;
+	fcntl(sx->fd, F_SETFL, O_NONBLOCK);
+	for (int i = 0; i < SLOW_REQS; i++) {
+		int n = snprintf(req, sizeof(req), "{\"cmd\":\"echo\",\"args\":{\"n\":%d,\"p\":\"%s\"}}\n",
+				 i, pad), off = 0;
+
+		for (int tries = 0; off < n && tries < 2000; ) {
+			ssize_t w = send(sx->fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
+
+			if (w > 0) {
+				off += (int)w;
+				continue;
+			}
+			if (errno != EAGAIN)
+				goto out;
+			if (!sx->blocked) {
+				/* Stuck: another client must still be served... */
+				int fd = client_connect(sx->path);
+
+				sx->blocked = true;
+				if (fd >= 0) {
+					(void)!write(fd, "{\"cmd\":\"echo\",\"args\":{\"x\":1}}\n", 30);
+					if (read_line(fd, sx->other, sizeof(sx->other)) < 0)
+						sx->other[0] = '\0';
+					close(fd);
+				}
+				/* ...then start reading: every reply comes, in order. */
+				fcntl(sx->fd, F_SETFL, 0);
+				reading = pthread_create(&rd, NULL, slow_reader, sx) == 0;
+				fcntl(sx->fd, F_SETFL, O_NONBLOCK);
+			}
+			tries++;
+			usleep(5000);
+		}
+		if (off < n)
+			break;
+		sx->sent++;
+	}
+	if (!reading)
+		reading = pthread_create(&rd, NULL, slow_reader, sx) == 0;
+	if (reading)
+		pthread_join(rd, NULL);
+	close(sx->fd);
+out:
+	ev_async_send(sx->loop, sx->done);
+	return NULL;
+}
+
+static void
+test_slow_client(void **state)
+{
+	char dir[] = "/tmp/xr-test-ctl-XXXXXX";
+	struct slow_ctx sx = { 0 };
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	ev_async done;
+	ev_timer guard;
+	pthread_t th;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sx.path, sizeof(sx.path), "%s/ctl.sock", dir);
+	assert_int_equal(ctl_start(loop, sx.path), 0);
+	sx.loop = loop;
+	sx.done = &done;
+	ev_async_init(&done, on_done);
+	ev_async_start(loop, &done);
+	ev_timer_init(&guard, on_timeout, 30.0, 0);
+	ev_timer_start(loop, &guard);
+	assert_int_equal(pthread_create(&th, NULL, slow_client, &sx), 0);
+	ev_run(loop, 0);
+	pthread_join(th, NULL);
+	ctl_stop();
+	rmdir(dir);
+	ev_loop_destroy(loop);
+
+	assert_true(sx.blocked);
+	assert_string_equal(sx.other, "{\"v\":1,\"ok\":true,\"result\":{\"x\":1}}");
+	assert_int_equal(sx.sent, SLOW_REQS);
+	assert_int_equal(sx.replies_ok, SLOW_REQS);
+}
+
+/* ---- who may connect (SO_PEERCRED) ------------------------------------------- */
+
+struct cred_run {
+	struct ev_loop	*loop;
+	ev_io		 io;
+	ev_timer	 guard;
+};
+
+static void
+on_pipe(struct ev_loop *loop, ev_io *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/*
+ * In a child with uid, gid and supplementary groups (ngroups of them),
+ * connect to path and ask "echo"; out gets the reply line, or
+ * "connect: <errno name>".  The parent runs the daemon's loop meanwhile.
+ */
+static void
+as_user(struct ev_loop *loop, const char *path, uid_t uid, gid_t gid, const gid_t *groups,
+	int ngroups, char *out, size_t outlen)
+{
+	struct cred_run cr = { .loop = loop };
+	int p[2];
+	pid_t pid;
+	ssize_t n;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char line[512];
+		int fd;
+
+		close(p[0]);
+		if (setgroups((size_t)ngroups, groups) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+			_exit(3);
+		fd = client_connect(path);
+		if (fd < 0) {
+			dprintf(p[1], "connect: %s", strerrorname_np(errno));
+			_exit(0);
+		}
+		/* A refused client may find the socket closed before it writes. */
+		(void)!send(fd, "{\"cmd\":\"echo\"}\n", 15, MSG_NOSIGNAL);
+		if (read_line(fd, line, sizeof(line)) < 0)
+			snprintf(line, sizeof(line), "no reply");
+		else if (strstr(line, "\"ok\":false") &&
+			 recv(fd, line + strlen(line), 1, 0) != 0)
+			strcat(line, " (still open)");
+		dprintf(p[1], "%s", line);
+		_exit(0);
+	}
+	close(p[1]);
+	ev_io_init(&cr.io, on_pipe, p[0], EV_READ);
+	ev_io_start(loop, &cr.io);
+	ev_timer_init(&cr.guard, on_timeout, 10.0, 0);
+	ev_timer_start(loop, &cr.guard);
+	ev_run(loop, 0);
+	ev_io_stop(loop, &cr.io);
+	ev_timer_stop(loop, &cr.guard);
+	waitpid(pid, NULL, 0);	/* the pipe is complete once the child exited */
+	n = read(p[0], out, outlen - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(p[0]);
+}
+
+static void
+test_peercred(void **state)
+{
+	char dir[] = "/tmp/xr-test-ctl-XXXXXX", path[108], out[512];
+	struct ev_loop *loop;
+	struct group *gr;
+	struct stat st;
+	gid_t g, nog = 65534;
+
+	if (geteuid() != 0)
+		skip();	/* changing uid needs root */
+	gr = getgrgid(1);
+	assert_non_null(gr);
+	g = gr->gr_gid;
+	loop = ev_loop_new(EVFLAG_AUTO);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/ctl.sock", dir);
+
+	assert_int_equal(ctl_set_group("no-such-group-xr"), -ENOENT);
+	assert_int_equal(ctl_set_group(NULL), 0);
+	assert_int_equal(ctl_start(loop, path), 0);
+	/* The file's mode keeps others out before any credential check... */
+	as_user(loop, path, 65534, nog, NULL, 0, out, sizeof(out));
+	assert_string_equal(out, "connect: EACCES");
+	/* ...and with the mode opened up, SO_PEERCRED still refuses them. */
+	assert_int_equal(chmod(path, 0666), 0);
+	as_user(loop, path, 65534, nog, NULL, 0, out, sizeof(out));
+	if (!strstr(out, "\"ok\":false,\"code\":\"EPERM\""))
+		fail_msg("refused: %s", out);
+	assert_non_null(strstr(out, "uid 65534"));
+	assert_null(strstr(out, "still open"));
+	ctl_stop();
+
+	assert_int_equal(ctl_set_group(gr->gr_name), 0);
+	assert_int_equal(ctl_start(loop, path), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_gid, g);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	/* Supplementary member: allowed, through the socket file's group too. */
+	as_user(loop, path, 65534, nog, &g, 1, out, sizeof(out));
+	assert_string_equal(out, "{\"v\":1,\"ok\":true,\"result\":null}");
+	/* Primary member. */
+	as_user(loop, path, 65534, g, NULL, 0, out, sizeof(out));
+	assert_string_equal(out, "{\"v\":1,\"ok\":true,\"result\":null}");
+	/* Not a member. */
+	assert_int_equal(chmod(path, 0666), 0);
+	as_user(loop, path, 65534, nog, NULL, 0, out, sizeof(out));
+	assert_non_null(strstr(out, "\"code\":\"EPERM\""));
+	/* Root is always let in. */
+	as_user(loop, path, 0, 0, NULL, 0, out, sizeof(out));
+	assert_string_equal(out, "{\"v\":1,\"ok\":true,\"result\":null}");
+	ctl_stop();
+	assert_int_equal(ctl_set_group(NULL), 0);
+	assert_int_equal(rmdir(dir), 0);
+	ev_loop_destroy(loop);
+}
+
 static int
 setup(void **state)
 {
@@ -540,7 +873,8 @@ setup(void **state)
 	if (ctl_commands_init(&cfg, NULL) < 0)
 		return -1;
 	if (ctl_register("echo", cmd_echo, "echo the args") < 0 ||
-	    ctl_register("fail", cmd_fail, "always fails") < 0)
+	    ctl_register("fail", cmd_fail, "always fails") < 0 ||
+	    ctl_register("multiline", cmd_multiline, "fails oddly") < 0)
 		return -1;
 	return 0;
 }
@@ -559,11 +893,14 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dispatch_bad_input),
 		cmocka_unit_test(test_dispatch_table),
+		cmocka_unit_test(test_protocol),
 		cmocka_unit_test(test_media_args),
 		cmocka_unit_test(test_media_session_api),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_sip_stats),
 		cmocka_unit_test(test_socket),
+		cmocka_unit_test(test_slow_client),
+		cmocka_unit_test(test_peercred),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
