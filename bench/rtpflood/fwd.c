@@ -70,6 +70,8 @@ rf_fwd_xdp(const struct rf_opts *o, struct rf_result *r)
 	memcpy((void *)skel->rodata->fwd_src_mac, src_mac, 6);
 	bpf_program__set_autoload(skel->progs.rf_gen, false);
 	bpf_program__set_autoload(skel->progs.rf_sink, false);
+	bpf_map__set_max_entries(skel->maps.rf_flows, 1);
+	bpf_map__set_max_entries(skel->maps.rf_sink_flows, 1);
 	err = rtpflood__load(skel);
 	if (err) {
 		fprintf(stderr, "rtpflood: cannot load the BPF object: %s\n", strerror(-err));

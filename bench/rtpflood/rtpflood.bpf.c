@@ -20,8 +20,11 @@
 
 #include "rtpflood.h"
 
-/* Flows the generator cycles through (set by the loader). */
+/* Flows the generator cycles through (set by the loader): this instance's
+ * slice, stamped flow_base .. flow_base + nflows - 1 (one slice per thread). */
 const volatile __u32 nflows = 1;
+const volatile __u32 flow_base = 0;
+const volatile __u8 rtp_pt = 0;		/* RTP payload type (0 = PCMU) */
 /* UDP destination ports, host order, the sink counts (set by the loader). */
 const volatile __u16 port_lo = 0;
 const volatile __u16 port_hi = 65535;
@@ -40,6 +43,10 @@ const volatile __u16 tmpl_udp_len = 0;	/* UDP length, host order */
 /* Frames generated so far: picks the flow.  One generator thread, no atomics. */
 __u64 gen_counter = 0;
 
+/*
+ * Map sizes below are the most a run may ask for; the loader shrinks each
+ * table to the run's --flows (bpf_map__set_max_entries) before loading.
+ */
 /* Generator flow table, index 0 .. nflows-1. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -63,6 +70,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } rf_hist SEC(".maps");
+
+/* Sink: stamped packets counted in all (per CPU): what --count polls. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} rf_sink_total SEC(".maps");
 
 /* Sink: UDP to a counted port without a valid stamp, per CPU. */
 struct {
@@ -153,12 +168,12 @@ rf_gen(struct xdp_md *ctx)
 	udp->check = 0;		/* optional in IPv4: spares a checksum over the payload */
 
 	rtp[0] = 0x80;		/* V=2 */
-	rtp[1] = 0;		/* PT 0 (PCMU) */
+	rtp[1] = rtp_pt & 0x7f;	/* M=0, PT */
 	*(__be16 *)(rtp + 2) = bpf_htons((__u16)seq);
 	*(__be32 *)(rtp + 4) = bpf_htonl(seq * 160);	/* 20 ms at 8 kHz per packet */
-	*(__be32 *)(rtp + 8) = bpf_htonl(0x52460000u + idx);	/* SSRC */
+	*(__be32 *)(rtp + 8) = bpf_htonl(0x52460000u + flow_base + idx);	/* SSRC */
 	st->magic = RF_MAGIC;
-	st->flow = idx;
+	st->flow = flow_base + idx;
 	st->seq = seq;
 	st->pad = 0;
 	st->sent_ns = bpf_ktime_get_ns();
@@ -204,34 +219,43 @@ rf_sink(struct xdp_md *ctx)
 		return XDP_PASS;
 
 	st = (void *)(udp + 1) + RF_RTP_HDR;
-	if ((void *)(st + 1) > end || st->magic != RF_MAGIC || st->flow >= RF_MAX_FLOWS) {
-		fc = bpf_map_lookup_elem(&rf_foreign, &key);
-		if (fc)
-			*fc += 1;
-		return XDP_PASS;
-	}
+	/* RTP version 2 and our stamp, else not one of ours */
+	if ((void *)(st + 1) > end || (*((__u8 *)(udp + 1)) & 0xc0) != 0x80 ||
+	    st->magic != RF_MAGIC)
+		goto foreign;
 	idx = st->flow;
-	now = bpf_ktime_get_ns();
 	sf = bpf_map_lookup_elem(&rf_sink_flows, &idx);
-	if (sf) {
-		if (sf->packets == 0) {
+	if (!sf)		/* a flow index beyond --flows */
+		goto foreign;
+	now = bpf_ktime_get_ns();
+	if (sf->packets == 0) {
+		sf->seq_min = st->seq;
+		sf->seq_max = st->seq;
+		sf->first_ns = now;
+	} else if (st->seq > sf->seq_max) {
+		sf->seq_max = st->seq;
+	} else {
+		/* older than one seen before it (or a duplicate): reordered */
+		sf->reordered++;
+		if (st->seq < sf->seq_min)
 			sf->seq_min = st->seq;
-			sf->seq_max = st->seq;
-			sf->first_ns = now;
-		} else if (st->seq < sf->seq_min) {
-			sf->seq_min = st->seq;
-		} else if (st->seq > sf->seq_max) {
-			sf->seq_max = st->seq;
-		}
-		sf->packets++;
-		sf->bytes += bpf_ntohs(udp->len) - sizeof(*udp);
-		sf->last_ns = now;
 	}
+	sf->packets++;
+	sf->bytes += bpf_ntohs(udp->len) - sizeof(*udp);
+	sf->last_ns = now;
+	fc = bpf_map_lookup_elem(&rf_sink_total, &key);
+	if (fc)
+		*fc += 1;
 	b = rf_hist_bucket(now > st->sent_ns ? now - st->sent_ns : 0);
 	h = bpf_map_lookup_elem(&rf_hist, &b);
 	if (h)
 		*h += 1;
 	return XDP_DROP;
+foreign:
+	fc = bpf_map_lookup_elem(&rf_foreign, &key);
+	if (fc)
+		*fc += 1;
+	return XDP_PASS;
 }
 
 SEC("xdp")

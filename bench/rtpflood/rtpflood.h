@@ -11,7 +11,8 @@
 #include <linux/types.h>
 
 #define RF_MAGIC		0x31465258u	/* "XRF1" in a little-endian load */
-#define RF_MAX_FLOWS		65536		/* flows of one run (map sizes) */
+#define RF_MAX_FLOWS		(1u << 21)	/* --flows at most (maps sized per run) */
+#define RF_MAX_THREADS		64		/* --threads at most */
 #define RF_RTP_HDR		12		/* RTP fixed header, no CSRC */
 #define RF_HIST_BUCKETS		6144
 
@@ -45,6 +46,7 @@ struct rf_sink_flow {
 	__u32	seq_max;	/* highest seq seen */
 	__u64	first_ns;	/* CLOCK_MONOTONIC of the first packet */
 	__u64	last_ns;	/* CLOCK_MONOTONIC of the last packet */
+	__u64	reordered;	/* arrived with a seq below the highest seen before */
 };
 
 /*
@@ -94,10 +96,13 @@ struct rf_result {
 	uint64_t	lost;		/* sink: gaps in the per-flow sequence numbers */
 	uint64_t	bytes;		/* RTP bytes sent/received */
 	uint64_t	foreign;	/* sink: packets without our stamp */
+	uint64_t	reordered;	/* sink: packets older than one seen before them */
 	uint32_t	flows_seen;	/* sink: flows with at least one packet */
 	uint32_t	nflows;
 	double		seconds;	/* gen: send time; sink: first to last packet */
 	double		pps;
+	double		bps;		/* RTP (UDP payload) bits per second */
+	struct rf_sink_flow *per_flow;	/* sink: nflows merged counters (--per-flow) */
 	uint64_t	hist[RF_HIST_BUCKETS];	/* sink: one-way delay histogram */
 	uint64_t	hist_n;
 };
@@ -117,7 +122,12 @@ struct rf_opts {
 	int		src_step;	/* port step between flows' sources (xdp gen) */
 	uint32_t	nflows;		/* --flows */
 	uint32_t	size;		/* --size: RTP payload bytes */
-	uint64_t	rate;		/* --rate pps, 0 = as fast as possible */
+	uint64_t	rate;		/* --rate pps in all, 0 = as fast as possible */
+	uint64_t	flow_rate;	/* --flow-rate pps per flow (sets rate) */
+	uint32_t	threads;	/* --threads: generator threads, flows split */
+	uint8_t		pt;		/* --pt: RTP payload type */
+	bool		per_flow;	/* --per-flow: sink reports every flow */
+	uint32_t	reorder;	/* --reorder K: udp gen swaps every K-th packet (tests) */
 	uint64_t	count;		/* --count packets, 0 = until --duration */
 	double		duration;	/* --duration seconds (always bounded) */
 	uint32_t	batch;		/* --batch: sendmmsg/recvmmsg or live-frames batch */
@@ -135,6 +145,15 @@ int	rf_sink_xdp(const struct rf_opts *o, struct rf_result *r);
 int	rf_fwd_xdp(const struct rf_opts *o, struct rf_result *r);
 /* MAC address of a local interface; 0 or -errno. */
 int	rf_if_mac(const char *dev, uint8_t mac[6]);
+
+/* One flow's expected and lost packets from its merged counters. */
+static inline uint64_t
+rf_flow_lost(const struct rf_sink_flow *f)
+{
+	uint64_t expect = (uint64_t)(f->seq_max - f->seq_min) + 1;
+
+	return f->packets && expect > f->packets ? expect - f->packets : 0;
+}
 
 /* Destinations of the flows from --dst/--dst-step/--flows or --dst-file. */
 struct sockaddr_storage;

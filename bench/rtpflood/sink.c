@@ -26,7 +26,7 @@
 #include "rtpflood.skel.h"
 #pragma GCC diagnostic pop
 
-/* Totals over per-flow counters: received, lost, seconds from first to last. */
+/* Totals over per-flow counters: received, lost, reordered, seconds from first to last. */
 static void
 sink_totals(const struct rf_sink_flow *fl, uint32_t n, struct rf_result *r)
 {
@@ -34,16 +34,14 @@ sink_totals(const struct rf_sink_flow *fl, uint32_t n, struct rf_result *r)
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct rf_sink_flow *f = &fl[i];
-		uint64_t expect;
 
 		if (!f->packets)
 			continue;
 		r->flows_seen++;
 		r->received += f->packets;
 		r->bytes += f->bytes;
-		expect = (uint64_t)(f->seq_max - f->seq_min) + 1;
-		if (expect > f->packets)
-			r->lost += expect - f->packets;
+		r->lost += rf_flow_lost(f);
+		r->reordered += f->reordered;
 		if (f->first_ns < first)
 			first = f->first_ns;
 		if (f->last_ns > last)
@@ -52,6 +50,28 @@ sink_totals(const struct rf_sink_flow *fl, uint32_t n, struct rf_result *r)
 	r->seconds = last > first ? (double)(last - first) / 1e9 : 0;
 	/* n packets span n-1 intervals */
 	r->pps = r->seconds > 0 ? (double)(r->received - 1) / r->seconds : 0;
+	r->bps = r->seconds > 0 && r->received ?
+		 (double)r->bytes * 8.0 * (double)(r->received - 1) / (double)r->received /
+		 r->seconds : 0;
+}
+
+/* One stamped packet into its flow's counters (udp sink; rf_sink does the same). */
+static void
+flow_count(struct rf_sink_flow *f, const struct rf_stamp *st, uint32_t len, uint64_t now)
+{
+	if (!f->packets) {
+		f->seq_min = f->seq_max = st->seq;
+		f->first_ns = now;
+	} else if (st->seq > f->seq_max) {
+		f->seq_max = st->seq;
+	} else {
+		f->reordered++;
+		if (st->seq < f->seq_min)
+			f->seq_min = st->seq;
+	}
+	f->packets++;
+	f->bytes += len;
+	f->last_ns = now;
 }
 
 int
@@ -66,7 +86,7 @@ rf_sink_udp(const struct rf_opts *o, struct rf_result *r)
 	int fd = -1, err = -ENOMEM, rcvbuf = 32 << 20;
 	double deadline;
 
-	fl = calloc(RF_MAX_FLOWS, sizeof(*fl));
+	fl = calloc(o->nflows, sizeof(*fl));
 	msgs = calloc(o->batch, sizeof(*msgs));
 	iov = calloc(o->batch, sizeof(*iov));
 	bufs = calloc(o->batch, len);
@@ -125,29 +145,23 @@ rf_sink_udp(const struct rf_opts *o, struct rf_result *r)
 				continue;
 			}
 			memcpy(&st, p + RF_RTP_HDR, sizeof(st));
-			if (st.magic != RF_MAGIC || st.flow >= RF_MAX_FLOWS) {
+			if ((p[0] & 0xc0) != 0x80 || st.magic != RF_MAGIC || st.flow >= o->nflows) {
 				r->foreign++;
 				continue;
 			}
 			f = &fl[st.flow];
-			if (!f->packets) {
-				f->seq_min = f->seq_max = st.seq;
-				f->first_ns = now;
-			} else if (st.seq < f->seq_min) {
-				f->seq_min = st.seq;
-			} else if (st.seq > f->seq_max) {
-				f->seq_max = st.seq;
-			}
-			f->packets++;
-			f->bytes += msgs[i].msg_len;
-			f->last_ns = now;
+			flow_count(f, &st, msgs[i].msg_len, now);
 			r->hist[rf_hist_bucket(now > st.sent_ns ? now - st.sent_ns : 0)]++;
 			r->hist_n++;
 			r->received++;
 		}
 	}
 	r->received = 0;	/* recounted from the flows */
-	sink_totals(fl, RF_MAX_FLOWS, r);
+	sink_totals(fl, o->nflows, r);
+	if (o->per_flow) {
+		r->per_flow = fl;
+		fl = NULL;
+	}
 	err = 0;
 out:
 	if (fd >= 0)
@@ -165,19 +179,89 @@ libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-/* Sum the per-CPU stamped-packet counters of flows 0..n-1. */
+/* Stamped packets counted so far (rf_sink_total over the CPUs). */
 static uint64_t
-xdp_received(int fd, uint32_t n, int ncpus, struct rf_sink_flow *pc)
+xdp_received(int fd, int ncpus, uint64_t *pc)
 {
+	uint32_t key = 0;
 	uint64_t sum = 0;
 
-	for (uint32_t i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &i, pc))
-			continue;
-		for (int c = 0; c < ncpus; c++)
-			sum += pc[c].packets;
-	}
+	if (bpf_map_lookup_elem(fd, &key, pc))
+		return 0;
+	for (int c = 0; c < ncpus; c++)
+		sum += pc[c];
 	return sum;
+}
+
+/* Merge the per-CPU counters of one flow into f: sums, sequence and time ranges. */
+static void
+flow_merge(struct rf_sink_flow *f, const struct rf_sink_flow *pc, int ncpus)
+{
+	for (int c = 0; c < ncpus; c++) {
+		const struct rf_sink_flow *p = &pc[c];
+
+		if (!p->packets)
+			continue;
+		if (!f->packets || p->seq_min < f->seq_min)
+			f->seq_min = p->seq_min;
+		if (!f->packets || p->seq_max > f->seq_max)
+			f->seq_max = p->seq_max;
+		if (!f->packets || p->first_ns < f->first_ns)
+			f->first_ns = p->first_ns;
+		if (p->last_ns > f->last_ns)
+			f->last_ns = p->last_ns;
+		f->packets += p->packets;
+		f->bytes += p->bytes;
+		f->reordered += p->reordered;
+	}
+}
+
+/*
+ * Read the per-CPU flow table into fl (merged), in batches of up to 4096
+ * keys (a million flows in a few hundred syscalls), one lookup at a time
+ * where the kernel has no batch operation for the map.
+ */
+static int
+xdp_read_flows(int fd, uint32_t n, int ncpus, struct rf_sink_flow *fl)
+{
+	const uint32_t chunk = 4096;
+	struct rf_sink_flow *vals = calloc((size_t)chunk * (size_t)ncpus, sizeof(*vals));
+	uint32_t *keys = calloc(chunk, sizeof(*keys)), in = 0, out = 0, done = 0;
+	bool first = true, batch = true;
+	int err = 0;
+
+	if (!vals || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (batch && done < n) {
+		uint32_t count = chunk;
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, &bo);
+		if (err && errno != ENOENT) {
+			batch = false;	/* fall back to single lookups from done on */
+			break;
+		}
+		for (uint32_t i = 0; i < count; i++)
+			if (keys[i] < n)
+				flow_merge(&fl[keys[i]], &vals[(size_t)i * (size_t)ncpus], ncpus);
+		done += count;
+		first = false;
+		in = out;
+		if (err)	/* ENOENT: the last batch */
+			break;
+	}
+	err = 0;
+	if (!batch) {
+		for (uint32_t i = done; i < n; i++)
+			if (!bpf_map_lookup_elem(fd, &i, vals))
+				flow_merge(&fl[i], vals, ncpus);
+	}
+out:
+	free(vals);
+	free(keys);
+	return err;
 }
 
 int
@@ -185,7 +269,7 @@ rf_sink_xdp(const struct rf_opts *o, struct rf_result *r)
 {
 	struct rtpflood *skel = NULL;
 	struct bpf_link *link = NULL;
-	struct rf_sink_flow *pc = NULL, *fl = NULL;
+	struct rf_sink_flow *fl = NULL;
 	uint64_t *hc = NULL;
 	int ifindex, ncpus, err, flows_fd;
 	uint32_t lo = o->port_lo, hi = o->port_hi, key = 0;
@@ -210,11 +294,10 @@ rf_sink_xdp(const struct rf_opts *o, struct rf_result *r)
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0)
 		return -EINVAL;
-	pc = calloc((size_t)ncpus, sizeof(*pc));
 	hc = calloc((size_t)ncpus, sizeof(*hc));
 	fl = calloc(o->nflows, sizeof(*fl));
 	err = -ENOMEM;
-	if (!pc || !hc || !fl)
+	if (!hc || !fl)
 		goto out;
 
 	skel = rtpflood__open();
@@ -227,6 +310,8 @@ rf_sink_xdp(const struct rf_opts *o, struct rf_result *r)
 	skel->rodata->port_hi = (uint16_t)hi;
 	bpf_program__set_autoload(skel->progs.rf_gen, false);
 	bpf_program__set_autoload(skel->progs.rf_fwd, false);
+	bpf_map__set_max_entries(skel->maps.rf_sink_flows, o->nflows);
+	bpf_map__set_max_entries(skel->maps.rf_flows, 1);
 	err = rtpflood__load(skel);
 	if (err) {
 		fprintf(stderr, "rtpflood: cannot load the BPF object: %s\n", strerror(-err));
@@ -246,36 +331,21 @@ rf_sink_xdp(const struct rf_opts *o, struct rf_result *r)
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
-		if (o->count && xdp_received(flows_fd, o->nflows, ncpus, pc) >= o->count)
+		if (o->count && xdp_received(bpf_map__fd(skel->maps.rf_sink_total), ncpus, hc) >=
+				o->count)
 			break;
 	}
 	bpf_link__destroy(link);
 	link = NULL;
 
-	/* Merge the per-CPU counters: sums, sequence range, time range. */
-	for (uint32_t i = 0; i < o->nflows; i++) {
-		struct rf_sink_flow *f = &fl[i];
-
-		if (bpf_map_lookup_elem(flows_fd, &i, pc))
-			continue;
-		for (int c = 0; c < ncpus; c++) {
-			const struct rf_sink_flow *p = &pc[c];
-
-			if (!p->packets)
-				continue;
-			if (!f->packets || p->seq_min < f->seq_min)
-				f->seq_min = p->seq_min;
-			if (!f->packets || p->seq_max > f->seq_max)
-				f->seq_max = p->seq_max;
-			if (!f->packets || p->first_ns < f->first_ns)
-				f->first_ns = p->first_ns;
-			if (p->last_ns > f->last_ns)
-				f->last_ns = p->last_ns;
-			f->packets += p->packets;
-			f->bytes += p->bytes;
-		}
-	}
+	err = xdp_read_flows(flows_fd, o->nflows, ncpus, fl);
+	if (err)
+		goto out;
 	sink_totals(fl, o->nflows, r);
+	if (o->per_flow) {
+		r->per_flow = fl;
+		fl = NULL;
+	}
 	for (uint32_t b = 0; b < RF_HIST_BUCKETS; b++) {
 		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.rf_hist), &b, hc))
 			continue;
@@ -290,7 +360,6 @@ rf_sink_xdp(const struct rf_opts *o, struct rf_result *r)
 out:
 	bpf_link__destroy(link);
 	rtpflood__destroy(skel);
-	free(pc);
 	free(hc);
 	free(fl);
 	return err;
