@@ -23,6 +23,7 @@
 #include "fastpath/fastpath.h"
 #include "media/media.h"
 #include "proxy/proxy.h"
+#include "proxy/registrar_ctl.h"
 #include "sip/sip.h"
 
 static struct xr_config cfg;
@@ -247,6 +248,8 @@ main(int argc, char **argv)
 		rc = proxy_init(&cfg);	/* registers regs, calls, call.show, call.kill */
 		if (rc < 0)
 			die("proxy: %s", strerror(-rc));
+		if ((rc = registrar_ctl_init()) < 0)	/* reg.del */
+			die("registrar: %s", strerror(-rc));
 		proxy_up = true;
 	}
 	rc = ctl_start(loop, cfg.ctl_path);

@@ -357,6 +357,35 @@ loc_walk(uint64_t now_ms, loc_walk_fn fn, void *arg)
 }
 
 int
+loc_remove_aor(const char *aor, uint64_t now_ms)
+{
+	struct loc_set *set;
+	struct loc_aor *a;
+	int i, live = 0;
+
+	if (strlen(aor) >= LOC_AOR_MAX)
+		return -ENAMETOOLONG;
+	if (!loc_ht)
+		return -ENOENT;
+	pthread_mutex_lock(&loc_wlock);
+	rcu_read_lock();
+	a = loc_find(aor, loc_hash(aor));
+	if (a) {
+		set = rcu_dereference(a->set);
+		for (i = 0; i < set->n; i++)
+			live += set->b[i].expires_ms > now_ms;
+		/* Readers holding the node still see its set until the grace period. */
+		if (cds_lfht_del(loc_ht, &a->node) == 0)
+			call_rcu(&a->rcu, loc_aor_free_rcu);
+		else
+			live = 0;
+	}
+	rcu_read_unlock();
+	pthread_mutex_unlock(&loc_wlock);
+	return live ? live : -ENOENT;
+}
+
+int
 loc_expire(uint64_t now_ms)
 {
 	struct loc_set *set, *nset;

@@ -96,6 +96,14 @@ int	loc_lookup(const char *aor, uint64_t now_ms, struct loc_binding *out, int ma
 typedef void (*loc_walk_fn)(const char *aor, const struct loc_binding *b, int n, void *arg);
 int	loc_walk(uint64_t now_ms, loc_walk_fn fn, void *arg);
 
+/*
+ * Remove aor and every binding it has (the operator's `xrelayctl reg del`),
+ * whatever their Call-ID and CSeq.  Returns the live bindings removed (at
+ * now_ms), -ENOENT when aor has none, -ENAMETOOLONG.  Takes the writer
+ * mutex and the RCU read lock itself; the thread must be RCU-registered.
+ */
+int	loc_remove_aor(const char *aor, uint64_t now_ms);
+
 /* Drop every binding expired at now_ms and AORs left empty; returns bindings dropped. */
 int	loc_expire(uint64_t now_ms);
 
