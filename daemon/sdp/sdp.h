@@ -97,7 +97,7 @@ int	sdp_rewrite(const char *in, size_t len, const struct sdp *p,
  * multipart/alternative, multipart/related) with a boundary parameter -> the
  * content of the first part whose Content-Type is application/sdp (the part
  * headers excluded, the CRLF before the next delimiter excluded).
- * On success *off/*slen give the SDP's position in body.  0, -ENOENT (no SDP
+ * On success *off and *slen give the SDP's position in body.  0, -ENOENT (no SDP
  * part, or another content type), -EINVAL (a malformed multipart body).
  */
 int	sdp_locate(struct sip_str ctype, const char *body, size_t len, size_t *off, size_t *slen);
