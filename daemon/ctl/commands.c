@@ -18,6 +18,7 @@
 #include "ctl/ctl.h"
 #include "fastpath/fastpath.h"
 #include "media/media.h"
+#include "sip/stats.h"
 #include "xrelay/counters.h"
 #include "xrelay/flow.h"
 
@@ -182,6 +183,11 @@ cmd_stats(json_t *args, json_t **result, char *err, size_t errlen)
 	sip = sip_stats_json();
 	if (sip)
 		json_object_set_new(*result, "sip", sip);
+	if (ccfg->nsip) {
+		sip = sip_msg_stats_json();
+		if (sip)
+			json_object_set_new(*result, "sip_messages", sip);
+	}
 	return 0;
 }
 
@@ -281,13 +287,39 @@ metrics_ports(FILE *f, json_t *ports)
 	}
 }
 
+struct sip_field {
+	const char *sub, *key, *name, *type, *help;
+};
+
+static bool
+sip_field_known(const struct sip_field *fields, size_t n, const char *sub, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fields[i].key, key) == 0 &&
+		    (sub ? fields[i].sub && strcmp(fields[i].sub, sub) == 0 : !fields[i].sub))
+			return true;
+	return false;
+}
+
+/* xrelay_sip_[SUB_]KEY_total for a number of the SIP side no table names. */
+static void
+metric_sip_extra(FILE *f, const char *sub, const char *key, json_t *v)
+{
+	char name[256], full[300];
+
+	metric_name(name, sizeof(name), "xrelay_sip", sub ? sub : key);
+	if (sub)
+		metric_name(name + strlen(name), sizeof(name) - strlen(name), "", key);
+	snprintf(full, sizeof(full), "%s%s", name, ends_with(name, "_total") ? "" : "_total");
+	fprintf(f, "# HELP %s SIP: %s%s%s\n# TYPE %s counter\n%s %lld\n", full, sub ? sub : "",
+		sub ? "." : "", key, full, full, (long long)json_integer_value(v));
+}
+
 /* The SIP side's numbers (ctl_set_sip_stats()), one family each. */
 static void
 metrics_sip(FILE *f, json_t *sip)
 {
-	static const struct {
-		const char *sub, *key, *name, *type, *help;
-	} fields[] = {
+	static const struct sip_field fields[] = {
 		{ "transport", "rx_msgs", "xrelay_sip_rx_messages_total", "counter",
 		  "SIP messages received and handed to the transaction layer" },
 		{ "transport", "rx_bad", "xrelay_sip_rx_bad_total", "counter",
@@ -336,17 +368,35 @@ metrics_sip(FILE *f, json_t *sip)
 		  "calls ended by xrelayctl call kill" },
 	};
 
+	const char *key, *skey;
+	json_t *v, *sv;
+
 	if (!json_is_object(sip))
 		return;
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		json_t *o = fields[i].sub ? json_object_get(sip, fields[i].sub) : sip;
-		json_t *v = json_object_get(o, fields[i].key);
 
+		v = json_object_get(o, fields[i].key);
 		if (!json_is_integer(v))
 			continue;
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", fields[i].name,
 			fields[i].help, fields[i].name, fields[i].type, fields[i].name,
 			(long long)json_integer_value(v));
+	}
+	/*
+	 * Numbers the table does not know yet (the proxy grows): the SIP side's
+	 * gauges are all in the table, so the rest are counters.
+	 */
+	json_object_foreach(sip, key, v) {
+		if (json_is_integer(v) && !sip_field_known(fields, sizeof(fields) /
+							   sizeof(fields[0]), NULL, key))
+			metric_sip_extra(f, NULL, key, v);
+		if (!json_is_object(v))
+			continue;
+		json_object_foreach(v, skey, sv)
+			if (json_is_integer(sv) && !sip_field_known(fields, sizeof(fields) /
+								    sizeof(fields[0]), key, skey))
+				metric_sip_extra(f, key, skey, sv);
 	}
 }
 
@@ -395,6 +445,8 @@ ctl_metrics_text(void)
 	media = sip_stats_json();
 	metrics_sip(f, media);
 	json_decref(media);
+	if (ccfg && ccfg->nsip)
+		sip_msg_stats_metrics(f);
 	if (fclose(f) != 0) {
 		free(text);
 		errno = ENOMEM;

@@ -20,6 +20,7 @@
 #include "proxy/txn.h"
 #include "sip/build.h"
 #include "sip/msg.h"
+#include "sip/stats.h"
 #include "sip/worker.h"
 
 #define UDP_BATCH	16	/* datagrams per recvmmsg() */
@@ -272,9 +273,14 @@ tp_udp_send(const struct sip_dest *d, const void *buf, size_t len)
 int
 sip_tp_send_track(struct sip_dest *d, const void *buf, size_t len)
 {
+	int rc;
+
 	if (len == 0 || len > SIP_MAX_MSG)
 		return -EMSGSIZE;
-	return d->tp == SIP_TP_TCP ? tp_tcp_send(d, buf, len) : tp_udp_send(d, buf, len);
+	rc = d->tp == SIP_TP_TCP ? tp_tcp_send(d, buf, len) : tp_udp_send(d, buf, len);
+	if (rc == 0)
+		sip_stats_tx(buf, len);
+	return rc;
 }
 
 int
@@ -336,6 +342,7 @@ tp_input(struct sip_worker *w, const char *buf, size_t len, struct sip_src *src)
 		sip_tp_via_nat(src, m->via1.host.s, (size_t)m->via1.host.len,
 			       m->via1.rport && m->via1.rport_val == 0);
 	TP_INC(rx_msgs);
+	sip_stats_rx(m);
 	txn_input(m, src);
 	return true;
 }
