@@ -1,0 +1,242 @@
+# SPDX-License-Identifier: GPL-2.0
+# tests/e2e/call_lib.sh - what the anchored-call tests (t_call_*.sh) and the
+# demo share, on top of lib.sh, sip_lib.sh and media_lib.sh (sourced here):
+# xrelayd as proxy + registrar + media anchor with XDP on all three relay
+# interfaces, SIPp endpoints whose SDP names the port rtp.py then binds
+# (-key rtp_port N; strict latching wants RTP from exactly that port), the
+# call's media read back from `xrelayctl call show`, the SDP each SIPp
+# received read from its message trace, RTP pushed through the call, and the
+# "nothing left behind" check.  Source lib.sh first.
+#
+#   caller a 10.11.1.2 --- 10.11.1.1 xrelayd 10.11.2.1 --- 10.11.2.2 callee b
+#                                    10.11.3.1 --- 10.11.3.2 second callee (m)
+
+. "$XR_ROOT/tests/e2e/sip_lib.sh"
+. "$XR_ROOT/tests/e2e/media_lib.sh"
+
+CL_SCEN=$SIP_SCEN
+# Where each host's SIPp listens, and the relay address that faces it.
+declare -A CL_IP=([a]=$A4 [b]=$B4 [m]=$M4)
+declare -A CL_RELAY=([a]=$RA4 [b]=$RB4 [m]=$RM4)
+
+# cl_setup [xrelayd args...] : root, sipp, python3, bpftool; the topology;
+# xrelayd serving example.com on all three sides, media anchored on them,
+# XDP on eth-a, eth-b and eth-m (a media timeout long enough not to
+# interfere unless the test sets its own).
+cl_setup() {
+	ml_need
+	command -v sipp >/dev/null || xr_skip "sipp (sip-tester) missing"
+	command -v bpftool >/dev/null || xr_skip "bpftool missing"
+	sip_setup --sip "$RM4:5060" --media "$RM4" "${ML_XDP_ARGS[@]}" "$@"
+}
+
+# cl_xdp_check : the three relay interfaces carry XDP (not the userspace fallback).
+cl_xdp_check() {
+	xr_eq "status: XDP on eth-a, eth-b, eth-m" \
+		"$(xr_ctl --json status | jpy '[x["ifname"] for x in d["xdp"] if x["mode"] != "userspace"]')" \
+		'["eth-a","eth-b","eth-m"]'
+}
+
+# cl_register USER HOST : USER@example.com registers HOST's SIPp (port 5060)
+# through the relay address that faces HOST.
+cl_register() {
+	sipp_fg "$2" "reg-$1-$2" 15 -sf "$CL_SCEN/reg.xml" -s "$1" -i "${CL_IP[$2]}" -p 5060 \
+		-t u1 -m 1 "${CL_RELAY[$2]}:5060"
+}
+
+# cl_sipp HOST NAME SECONDS SIPP-ARGS... : a SIPp in HOST in the background,
+# bounded by -timeout and timeout(1), its SIP messages traced to
+# $XR_TMP/NAME.msg (cl_sdp reads them); PID in CL_PID.  Reap with cl_reap.
+cl_sipp() {
+	local host=$1 name=$2 secs=$3; shift 3
+	xr_bg "$host" "$XR_TMP/$name.out" timeout -k 3 $((secs + 5)) sipp -nostdin \
+		-timeout "${secs}s" -timeout_error -trace_err -error_file "$XR_TMP/$name.err" \
+		-trace_msg -message_file "$XR_TMP/$name.msg" \
+		-trace_stat -stf "$XR_TMP/$name.csv" -cp $((8000 + RANDOM % 1500)) "$@"
+	CL_PID=$XR_LAST_PID
+}
+
+# cl_uas NAME SCENARIO HOST RTP_PORT [sipp args] : a callee SIPp in HOST
+# (b or m) on port 5060, its SDP offering RTP_PORT; 40 s at most.
+cl_uas() {
+	local name=$1 scen=$2 host=$3 port=$4; shift 4
+	cl_sipp "$host" "$name" "${CL_UAS_SECS:-40}" -sf "$CL_SCEN/$scen" -i "${CL_IP[$host]}" \
+		-p 5060 -t u1 -key rtp_port "$port" -m 1 "$@"
+	sleep 0.3	# bound before the INVITE comes
+}
+
+# cl_uac NAME SCENARIO USER RTP_PORT [sipp args] : the caller SIPp in a
+# calling USER@example.com through the relay, its SDP offering RTP_PORT.
+cl_uac() {
+	local name=$1 scen=$2 user=$3 port=$4; shift 4
+	cl_sipp a "$name" "${CL_UAC_SECS:-40}" -sf "$CL_SCEN/$scen" -i "$A4" -p 5070 -t u1 \
+		-rsa "$RA4:5060" -s "$user" -key rtp_port "$port" -m 1 "$@" "$RA4:5060"
+}
+
+# cl_reap NAME PID [SECONDS] : wait for a background SIPp (20 s by default)
+# and check it exited 0 (every call of its scenario completed); on failure
+# its error trace is shown.
+cl_reap() {
+	local name=$1 pid=$2 rc
+	sipp_reap "$pid" "${3:-20}"; rc=$?
+	xr_eq "$name: SIPp ran its whole scenario (exit status)" "$rc" 0
+	if [ "$rc" -ne 0 ]; then
+		tail -n 15 "$XR_TMP/$name.err" 2>/dev/null | sed 's/^/#   /'
+		tail -n 4 "$XR_TMP/$name.out" 2>/dev/null | sed 's/^/#   /'
+	fi
+}
+
+# cl_calls : the `calls --json` array (an array, or {"calls": [...]}).
+cl_calls() {
+	xr_ctl --json calls 2>/dev/null | jpy 'd["calls"] if isinstance(d, dict) else d'
+}
+
+# cl_wait_call STATE [N] [SECONDS] : wait (5 s) until N (1) calls are listed,
+# all in STATE; prints the ids, oldest first.  Returns 1 on time-out.
+cl_wait_call() {
+	local want=$1 n=${2:-1} secs=${3:-5} i ids
+	for i in $(seq 1 $((secs * 10))); do
+		ids=$(cl_calls | jpy '" ".join(str(c["id"]) for c in sorted(d, key=lambda c: c["id"])
+			if c["state"] == s) if len(d) == int(n) and all(c["state"] == s for c in d) else ""' \
+			s="$want" n="$n" 2>/dev/null)
+		[ -n "$ids" ] && { echo "$ids"; return 0; }
+		sleep 0.1
+	done
+	xr_log "calls: $(cl_calls 2>&1 | head -c 600)"
+	return 1
+}
+
+# cl_show ID : `call show ID --json`.
+cl_show() { xr_ctl --json call show "$1"; }
+
+# cl_m ID EXPR [NAME=VALUE...] : EXPR (Python) over m, the first media stream
+# of call ID (d is the whole call show document).
+cl_m() {
+	local id=$1 e=$2; shift 2
+	cl_show "$id" 2>/dev/null | jpy "(lambda m: $e)((d.get('media') or [{}])[0])" "$@"
+}
+
+# cl_wait_media ID [SECONDS] : wait (5 s) until the call's first stream knows
+# both parties (the answer went through); sets CL_SID (media session), CL_AR
+# (caller's relay ADDR:PORT: where a sends), CL_BR (callee's).  1 on time-out.
+cl_wait_media() {
+	local id=$1 secs=${2:-5} i v
+	CL_SID= CL_AR= CL_BR=
+	for i in $(seq 1 $((secs * 10))); do
+		v=$(cl_m "$id" '"%s %s %s" % (m["session"], m["caller"]["relay"], m["callee"]["relay"])
+			if m.get("caller", {}).get("remote") and m.get("callee", {}).get("remote") else ""' \
+			2>/dev/null)
+		if [ -n "$v" ]; then
+			read -r CL_SID CL_AR CL_BR <<<"$v"
+			return 0
+		fi
+		sleep 0.1
+	done
+	xr_log "call show $id: $(cl_show "$id" 2>&1 | head -c 1500)"
+	return 1
+}
+
+# cl_wait_m ID EXPR [SECONDS] : wait (5 s) until EXPR (over m, as cl_m) is True.
+cl_wait_m() {
+	local id=$1 e=$2 secs=${3:-5} i
+	for i in $(seq 1 $((secs * 10))); do
+		[ "$(cl_m "$id" "bool($e)" 2>/dev/null)" = True ] && return 0
+		sleep 0.1
+	done
+	xr_log "waited for [$e] on call $id: $(cl_show "$id" 2>&1 | jpy 'd.get("media")' 2>&1 | head -c 1500)"
+	return 1
+}
+
+# cl_sdp NAME DIR [FIRST-LINE-REGEX] : the SDPs in SIPp NAME's message trace,
+# DIR "received" or "sent", of the messages whose start line matches the
+# regex; one line each: "<start line>|<c= addr>|<m= port>|<m= formats>|
+# <a=rtcp value or ->|<direction attribute or ->".
+cl_sdp() {
+	python3 - "$XR_TMP/$1.msg" "$2" "${3:-.}" <<'EOF'
+import re, sys
+path, want, rx = sys.argv[1:4]
+text = open(path, errors="replace").read() if __import__("os").path.exists(path) else ""
+for blk in re.split(r"\n-{20,}[^\n]*\n", "\n" + text):
+    lines = blk.replace("\r", "").split("\n")
+    if not lines or want not in lines[0]:
+        continue
+    body = [l.strip() for l in lines[1:]]
+    while body and not body[0]:
+        body.pop(0)
+    if not body or not re.search(rx, body[0]):
+        continue
+    if "v=0" not in body:
+        continue
+    sdp = body[body.index("v=0"):]
+    c = [l[2:].split()[-1] for l in sdp if l.startswith("c=")]
+    m = [l[2:].split() for l in sdp if l.startswith("m=")]
+    rtcp = [l[7:] for l in sdp if l.startswith("a=rtcp:")]
+    dirs = [l[2:] for l in sdp if l[2:] in ("sendrecv", "sendonly", "recvonly", "inactive")]
+    print("%s|%s|%s|%s|%s|%s" % (body[0], c[-1] if c else "-", m[0][1] if m else "-",
+          " ".join(m[0][3:]) if m else "-", rtcp[0] if rtcp else "-", dirs[-1] if dirs else "-"))
+EOF
+}
+
+# cl_sdp_check DESC NAME DIR REGEX ADDR PORT : the first SDP NAME got (DIR
+# received) in a message whose start line matches REGEX points at ADDR:PORT
+# (c= and m=) with a=rtcp PORT+1.
+cl_sdp_check() {
+	local desc=$1 l
+	l=$(cl_sdp "$2" "$3" "$4" | head -n 1)
+	xr_eq "$desc: c= and m= point at the relay ($5:$6)" "$(cut -d'|' -f2,3 <<<"$l")" "$5|$6"
+	xr_eq "$desc: a=rtcp is the relay's RTCP port" "$(cut -d'|' -f5 <<<"$l" | cut -d' ' -f1)" \
+		"$(($6 + 1))"
+}
+
+# cl_rtp LABEL A_BIND A_TO B_BIND B_TO COUNT WANT_A WANT_B [rtp.py args] :
+# caller and callee send COUNT packets each at once; a must receive WANT_A
+# (COUNT or 0) from A_TO, b WANT_B from B_TO, exact payloads.
+cl_rtp() {
+	local label=$1 abind=$2 ato=$3 bbind=$4 bto=$5 count=$6 wa=$7 wb=$8; shift 8
+	local fa="$XR_TMP/$label.a.json" fb="$XR_TMP/$label.b.json" ea=(--wait 0.6) eb=(--wait 0.6)
+	[ "$wa" -gt 0 ] && ea=(--expect "$wa" --wait 1)
+	[ "$wb" -gt 0 ] && eb=(--expect "$wb" --wait 1)
+	ml_rtp a "$fa" --bind "$abind" --to "$ato" --count "$count" --rate 500 "${ea[@]}" "$@"
+	ml_rtp b "$fb" --bind "$bbind" --to "$bto" --count "$count" --rate 500 "${eb[@]}" "$@"
+	ml_wait
+	ml_check_rx "$label: caller <- relay" "$fa" "$ato" "$wa" "$fb"
+	ml_check_rx "$label: callee <- relay" "$fb" "$bto" "$wb" "$fa"
+}
+
+# cl_sink HOST BIND OUT : rtp.py only receiving on BIND (0.8 s of silence after
+# 0.3 s ends it), in the background (ml_wait).
+cl_sink() { ml_rtp "$1" "$3" --bind "$2" --wait "${CL_SINK_WAIT:-0.8}"; }
+# cl_rx FILE : packets rtp.py received.
+cl_rx() { jpy 'd["received"]' <"$1"; }
+
+# cl_side_of SID ADDR:PORT : the flows side ("A" or "B") whose local RTP address is ADDR:PORT.
+cl_side_of() {
+	xr_ctl --json flows | jpy '[r["side"] for r in d if r["session"] == int(i) and r["leg"] == "rtp"
+		and r["local"] == l][0]' i="$1" l="$2"
+}
+
+# cl_kernel_only DESC SID N : each side's RTP leg of session SID relayed N
+# packets, all but the latching ones (at most 5) in the kernel.
+cl_kernel_only() { ml_check_accounting "$1" "$2" rtp "$3" xdp; }
+
+# cl_ports_in_use : relay port pairs in use, over every --media address.
+cl_ports_in_use() {
+	xr_ctl --json stats | jpy 'sum(p["pairs_in_use"] for p in d["media"]["ports"])'
+}
+
+# cl_check_clean DESC : nothing left behind: no call, no media session, no
+# flow row, an empty kernel flow map, every port pair free.
+cl_check_clean() {
+	local i n=
+	for i in $(seq 1 30); do
+		n=$(cl_calls | jpy 'len(d)' 2>/dev/null)
+		[ "$n" = 0 ] && [ "$(xr_ctl --json status | jpy 'd["sessions"]')" = 0 ] && break
+		sleep 0.1
+	done
+	xr_eq "$1: no call listed" "$n" 0
+	xr_eq "$1: status shows 0 media sessions" "$(xr_ctl --json status | jpy 'd["sessions"]')" 0
+	xr_eq "$1: media list empty" "$(xr_ctl --json media list | jpy 'len(d)')" 0
+	xr_eq "$1: flows empty" "$(ml_nflows)" 0
+	xr_eq "$1: kernel flow map empty (bpftool)" "$(ml_map_count)" 0
+	xr_eq "$1: every port pair free" "$(cl_ports_in_use)" 0
+}

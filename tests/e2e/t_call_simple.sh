@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# t_call_simple.sh - seed flow 1 with its media anchored (DESIGN.md "simple"):
+# a SIPp caller in a calls bob, a SIPp callee in b answers; xrelayd rewrites
+# both SDPs (the caller's to its caller-side address 10.11.1.1, the callee's
+# to 10.11.2.1: multi-homing), RTP both ways from the ports the SDPs name
+# arrives exactly at the other party, from the relay port that party sends
+# to, relayed by XDP but for the latching packets (`flows`, `stats`
+# fwd_redirect), `call show` accounts for it; the call ends by the caller's
+# BYE, then a second one by the callee's BYE, and after each nothing is left:
+# no call, no session, no flow, an empty kernel map, every port free, and
+# RTP to the old relay ports reaches nobody.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/call_lib.sh"
+
+cl_setup
+cl_xdp_check
+cl_register bob b
+xr_ok "REGISTER bob from b" [ $? -eq 0 ]
+
+N=200
+# call NAME WHO : one call, hung up by WHO (caller or callee).
+call() {
+	local name=$1 who=$2 uas uac id= sid= ar= br= fwd0
+	if [ "$who" = caller ]; then
+		cl_uas "$name-uas" call_uas.xml b 5100; uas=$CL_PID
+		cl_uac "$name-uac" call_uac.xml bob 4100 -d 6000; uac=$CL_PID
+	else
+		cl_uas "$name-uas" call_uas_bye.xml b 5100 -d 6000; uas=$CL_PID
+		cl_uac "$name-uac" call_uac_wait.xml bob 4100; uac=$CL_PID
+	fi
+	id=$(cl_wait_call confirmed)
+	xr_ok "$name: the call is confirmed in \`calls\`" [ -n "$id" ]
+	if [ -n "$id" ] && cl_wait_media "$id"; then
+		sid=$CL_SID ar=$CL_AR br=$CL_BR
+		xr_log "$name: call $id, media session $sid: a sends to $ar, b sends to $br"
+		xr_eq "$name: caller's relay address faces a (multi-homing)" "$(ml_host "$ar")" "$RA4"
+		xr_eq "$name: callee's relay address faces b (multi-homing)" "$(ml_host "$br")" "$RB4"
+		xr_eq "$name: call show: caller's SDP address" \
+			"$(cl_m "$id" 'm["caller"]["remote"]')" "$A4:4100"
+		xr_eq "$name: call show: callee's SDP address" \
+			"$(cl_m "$id" 'm["callee"]["remote"]')" "$B4:5100"
+		xr_eq "$name: call show: one audio stream" \
+			"$(cl_show "$id" | jpy '[m["type"] for m in d["media"]]')" '["audio"]'
+		fwd0=$(ml_counter fwd_redirect)
+		cl_rtp "$name" "$A4:4100" "$ar" "$B4:5100" "$br" $N $N $N
+		cl_kernel_only "$name" "$sid" $N
+		xr_ge "$name: stats fwd_redirect rose by both directions but the latching packets" \
+			"$(( $(ml_counter fwd_redirect) - fwd0 ))" $((2 * N - 10))
+		xr_eq "$name: call show: caller's path is the kernel" \
+			"$(cl_m "$id" 'm["caller"]["path"]')" kernel
+		xr_eq "$name: call show: callee's path is the kernel" \
+			"$(cl_m "$id" 'm["callee"]["path"]')" kernel
+		xr_eq "$name: call show: packets from the caller, from the callee" \
+			"$(cl_m "$id" '"%d %d" % (m["caller"]["packets"], m["callee"]["packets"])')" "$N $N"
+		xr_eq "$name: call show: kernel + userspace packets add up" \
+			"$(cl_m "$id" '"%d %d" % (m["caller"]["kernel_packets"] + m["caller"]["userspace_packets"],
+				m["callee"]["kernel_packets"] + m["callee"]["userspace_packets"])')" "$N $N"
+		xr_ok "$name: call show: both parties latched" \
+			[ "$(cl_m "$id" 'm["caller"]["latched"] and m["callee"]["latched"]')" = True ]
+	else
+		xr_ok "$name: the call's media is anchored (call show lists both parties)" false
+	fi
+	cl_reap "$name-uac" "$uac" 20
+	cl_reap "$name-uas" "$uas" 10
+	# What each SIPp was told: the relay, never the other party.
+	if [ -n "$ar" ]; then
+		cl_sdp_check "$name: the 200 the caller got" "$name-uac" received '^SIP/2.0 200' \
+			"$RA4" "$(ml_port "$ar")"
+		cl_sdp_check "$name: the INVITE the callee got" "$name-uas" received '^INVITE' \
+			"$RB4" "$(ml_port "$br")"
+	else
+		xr_eq "$name: the 200 the caller got names the relay (c=)" \
+			"$(cl_sdp "$name-uac" received '^SIP/2.0 200' | cut -d'|' -f2)" "$RA4"
+		xr_eq "$name: the INVITE the callee got names the relay (c=)" \
+			"$(cl_sdp "$name-uas" received '^INVITE' | cut -d'|' -f2)" "$RB4"
+	fi
+	cl_check_clean "$name: after the $who's BYE"
+	if [ -n "$ar" ]; then
+		cl_rtp "$name-after" "$A4:4100" "$ar" "$B4:5100" "$br" 30 0 0
+	fi
+}
+call bye-caller caller
+call bye-callee callee
+
+xr_ok "xrelayd still running" kill -0 "$XR_DAEMON_PID"
+xr_ok "xrelayd stops cleanly" xr_daemon_stop
+xr_done
