@@ -131,6 +131,8 @@ int	media_session_by_local(const union xr_sa *local, uint64_t *id,
  */
 struct json_t	*media_flows_json(void);
 struct json_t	*media_stats_json(void);
+/* The four rows of one session, as in media_flows_json(); NULL if no such session. */
+struct json_t	*media_session_flows_json(uint64_t id);
 
 /*
  * Sessions whose media has been silent for --media-timeout seconds (both
@@ -140,6 +142,12 @@ struct json_t	*media_stats_json(void);
  * that creates or deletes sessions.  Without a cb such sessions are deleted
  * (and logged).  The SIP side ends the call.
  */
+/*
+ * Restart a session's silence clock (counted from now, reported again when
+ * it runs out): a call that was ringing without early media is answered.
+ * 0 or -ENOENT.
+ */
+int	media_session_touch(uint64_t id);
 void	media_set_timeout_cb(void (*cb)(uint64_t id, void *arg), void *arg);
 
 #endif /* XR_MEDIA_H */

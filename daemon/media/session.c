@@ -745,10 +745,10 @@ media_timeout_check(void)
 	for_each_session(it, s) {
 		bool alive;
 
-		if (s->timeout_reported)
+		if (__atomic_load_n(&s->timeout_reported, __ATOMIC_ACQUIRE))
 			continue;
 		/* Userspace times against CLOCK_MONOTONIC, kernel ones against the coarse clock. */
-		alive = recent(now, s->created_ns, limit);
+		alive = recent(now, __atomic_load_n(&s->created_ns, __ATOMIC_RELAXED), limit);
 		for (int sd = 0; sd < 2 && !alive; sd++)
 			for (int l = 0; l < 2 && !alive; l++) {
 				struct media_leg *leg = &s->side[sd].leg[l];
@@ -769,7 +769,7 @@ media_timeout_check(void)
 			}
 		if (alive)
 			continue;
-		s->timeout_reported = true;
+		__atomic_store_n(&s->timeout_reported, true, __ATOMIC_RELEASE);
 		expired[n++] = s->id;
 		if (n == (int)(sizeof(expired) / sizeof(expired[0])))
 			break;	/* the rest on the next tick */
@@ -930,6 +930,43 @@ media_flows_json(void)
 	rcu_read_unlock();
 	free(v);
 	return rows;
+}
+
+json_t *
+media_session_flows_json(uint64_t id)
+{
+	struct media_session *s;
+	json_t *rows = NULL;
+
+	if (!M.by_id)
+		return NULL;
+	rcu_read_lock();
+	s = session_find(id);
+	if (s) {
+		rows = json_array();
+		if (rows)
+			session_rows(rows, s, media_now_ns());
+	}
+	rcu_read_unlock();
+	return rows;
+}
+
+int
+media_session_touch(uint64_t id)
+{
+	struct media_session *s;
+	int rc = -ENOENT;
+
+	rcu_read_lock();
+	s = session_find(id);
+	if (s) {
+		/* Read by the relay thread without a lock: plain atomic stores. */
+		__atomic_store_n(&s->created_ns, media_now_ns(), __ATOMIC_RELAXED);
+		__atomic_store_n(&s->timeout_reported, false, __ATOMIC_RELEASE);
+		rc = 0;
+	}
+	rcu_read_unlock();
+	return rc;
 }
 
 json_t *

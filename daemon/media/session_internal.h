@@ -66,7 +66,7 @@ struct media_session {
 	struct cds_lfht_node	 id_node;	/* in the by-id table */
 	pthread_mutex_t		 lock;		/* remotes, latches, dir, dead, kernel flows */
 	bool			 dead;		/* deleted: no more flow writes; lock */
-	bool			 timeout_reported; /* relay thread only */
+	bool			 timeout_reported; /* atomic: relay thread, media_session_touch() */
 	uint64_t		 created_ms;	/* CLOCK_REALTIME */
 	uint64_t		 created_ns;	/* CLOCK_MONOTONIC */
 	struct media_side	 side[2];

@@ -5,9 +5,11 @@
  * records are freed with call_rcu() once unlinked and unreferenced.
  *
  * Deviation: one record per INVITE, not one per early dialog of a forked
- * call (§12.1: each 2xx/1xx To tag makes its own dialog).  The record keeps
- * the tag of the first 2xx; other forks' 2xx still pass through the proxy,
- * but `call kill` only ends the first.
+ * call (§12.1: each 2xx/1xx To tag makes its own dialog).  Until a 2xx the
+ * record matches any To tag; then it keeps the first 2xx's.  Another fork's
+ * late 2xx still passes through the proxy (its SDP rewritten to the call's
+ * ports), and the caller's ACK and BYE for it are routed, but they match no
+ * record, so they neither end the call nor touch its media.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +21,7 @@
 #include <urcu.h>
 #include <urcu/rculfhash.h>
 
+#include "proxy/call_media.h"
 #include "proxy/dialog.h"
 
 struct dlg {
@@ -29,6 +32,7 @@ struct dlg {
 	bool			linked;		/* under lock */
 	pthread_mutex_t		lock;		/* guards info */
 	struct dlg_info		info;
+	struct cm		*cm;		/* the call's media (own lock) */
 };
 
 static struct cds_lfht	*dlg_ht;
@@ -101,6 +105,7 @@ dlg_free_rcu(struct rcu_head *h)
 {
 	struct dlg *d = caa_container_of(h, struct dlg, rcu);
 
+	cm_free(d->cm);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -129,6 +134,8 @@ dlg_unlink(struct dlg *d)
 	rcu_read_lock();
 	cds_lfht_del(dlg_ht, &d->node);
 	rcu_read_unlock();
+	/* Ending a call removes its kernel entries and ports in the same step. */
+	cm_end(d->cm);
 	__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
 	dlg_put(d);
 }
@@ -200,9 +207,17 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src)
 		return NULL;
 	}
 	pthread_mutex_init(&d->lock, NULL);
+	d->cm = cm_new(0);
+	if (!d->cm) {
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+		errno = ENOMEM;
+		return NULL;
+	}
 	d->refs = 2;		/* the table's and the caller's */
 	d->linked = true;
 	d->info.id = __atomic_fetch_add(&dlg_next_id, 1, __ATOMIC_RELAXED);
+	cm_set_id(d->cm, d->info.id);
 	d->info.state = DLG_INIT;
 	sip_str_cpy(d->info.callid, sizeof(d->info.callid), m->call_id);
 	sip_str_cpy(d->info.from_tag, sizeof(d->info.from_tag), m->from.tag);
@@ -232,6 +247,7 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src)
 	ret = cds_lfht_add_unique(dlg_ht, d->hash, dlg_match, &k, &d->node);
 	rcu_read_unlock();
 	if (ret != &d->node) {
+		cm_free(d->cm);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 		errno = EEXIST;
@@ -285,6 +301,21 @@ dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip_src 
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Is tag (the callee's, from a request) this dialog's?  Absent: any. */
+static bool
+dlg_tag_ok(struct dlg *d, struct sip_str tag)
+{
+	bool ok;
+
+	if (!sip_str_present(tag))
+		return true;
+	pthread_mutex_lock(&d->lock);
+	ok = d->info.state != DLG_CONFIRMED ||
+	     sip_str_eq(tag, sip_str_mk(d->info.to_tag, (int)strlen(d->info.to_tag)));
+	pthread_mutex_unlock(&d->lock);
+	return ok;
+}
+
 struct dlg *
 dlg_find(struct sip_str callid, struct sip_str from_tag, struct sip_str to_tag,
 	 bool *from_caller)
@@ -309,6 +340,10 @@ dlg_find(struct sip_str callid, struct sip_str from_tag, struct sip_str to_tag,
 		if (!n)
 			continue;
 		d = caa_container_of(n, struct dlg, node);
+		if (!dlg_tag_ok(d, pass == 0 ? to_tag : from_tag)) {
+			d = NULL;
+			continue;
+		}
 		if (__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
 			/* Lost a race with the last put: it is being freed. */
 			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
@@ -319,6 +354,79 @@ dlg_find(struct sip_str callid, struct sip_str from_tag, struct sip_str to_tag,
 	}
 	rcu_read_unlock();
 	return d;
+}
+
+struct dlg *
+dlg_find_media(uint64_t sid, int *all_silent)
+{
+	struct cds_lfht_iter it;
+	struct dlg *d, *found = NULL;
+	int r;
+
+	if (!dlg_ht)
+		return NULL;
+	rcu_read_lock();
+	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
+		r = cm_silent(d->cm, sid);
+		if (r < 0)
+			continue;
+		if (__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
+			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+			break;
+		}
+		*all_silent = r;
+		found = d;
+		break;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+struct cm *
+dlg_cm(struct dlg *d)
+{
+	return d ? d->cm : NULL;
+}
+
+void
+dlg_branch_target(struct dlg *d, int idx, struct sip_str uri)
+{
+	if (!d || idx < 0 || idx >= DLG_MAX_BRANCHES)
+		return;
+	pthread_mutex_lock(&d->lock);
+	sip_str_cpy(d->info.br[idx].uri, sizeof(d->info.br[idx].uri), uri);
+	if (idx >= d->info.nbranches)
+		d->info.nbranches = idx + 1;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+dlg_branch_status(struct dlg *d, int idx, int code, struct sip_str to_tag)
+{
+	struct dlg_branch *b;
+
+	if (!d || idx < 0 || idx >= DLG_MAX_BRANCHES)
+		return;
+	pthread_mutex_lock(&d->lock);
+	b = &d->info.br[idx];
+	/* A final status stays (a 487 after our CANCEL, not the 180 before it). */
+	if (b->code < 200 || code >= 200)
+		b->code = code;
+	if (!b->to_tag[0] && to_tag.len > 0 && to_tag.len < DLG_TAG_MAX)
+		sip_str_cpy(b->to_tag, sizeof(b->to_tag), to_tag);
+	if (idx >= d->info.nbranches)
+		d->info.nbranches = idx + 1;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void
+dlg_branch_cancelled(struct dlg *d, int idx)
+{
+	if (!d || idx < 0 || idx >= DLG_MAX_BRANCHES)
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->info.br[idx].cancelled = true;
+	pthread_mutex_unlock(&d->lock);
 }
 
 void
@@ -341,7 +449,7 @@ dlg_info_of(struct dlg *d, struct dlg_info *out)
 }
 
 int
-dlg_get(uint64_t id, struct dlg_info *out)
+dlg_get(uint64_t id, struct dlg_info *out, struct dlg **ref)
 {
 	struct cds_lfht_iter it;
 	struct dlg *d;
@@ -353,9 +461,15 @@ dlg_get(uint64_t id, struct dlg_info *out)
 	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
 		if (d->info.id != id)
 			continue;
+		if (ref && __atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
+			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+			break;	/* being freed */
+		}
 		pthread_mutex_lock(&d->lock);
 		*out = d->info;
 		pthread_mutex_unlock(&d->lock);
+		if (ref)
+			*ref = d;
 		rc = 0;
 		break;
 	}
@@ -364,7 +478,7 @@ dlg_get(uint64_t id, struct dlg_info *out)
 }
 
 int
-dlg_walk(void (*fn)(const struct dlg_info *di, void *arg), void *arg)
+dlg_walk(void (*fn)(const struct dlg_info *di, struct dlg *d, void *arg), void *arg)
 {
 	struct cds_lfht_iter it;
 	struct dlg_info *copy;
@@ -381,7 +495,7 @@ dlg_walk(void (*fn)(const struct dlg_info *di, void *arg), void *arg)
 		pthread_mutex_lock(&d->lock);
 		*copy = d->info;
 		pthread_mutex_unlock(&d->lock);
-		fn(copy, arg);
+		fn(copy, d, arg);
 		n++;
 	}
 	rcu_read_unlock();

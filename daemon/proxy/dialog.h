@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dialog.h - the proxy's minimal dialog records (RFC 3261 §12 as seen by a
+ * dialog.h - the proxy's call records (RFC 3261 §12 as seen by a
  * record-routing proxy): one per INVITE it forwards outside a dialog, keyed
  * by Call-ID + From tag, with state early/confirmed/terminated, the parties,
- * and what `xrelayctl call kill` needs to send a BYE each way.  A cds_lfht
- * read under RCU; each record has its own mutex and a reference count.
- * Owns no transaction and sends nothing (proxy.c does).
+ * the forked branches, the call's media anchoring (call_media.h) and what a
+ * BYE each way needs (`call kill`, media timeout).  A cds_lfht read under
+ * RCU; each record has its own mutex and a reference count.  Owns no
+ * transaction and sends nothing (proxy.c does).
  */
 #ifndef XR_DIALOG_H
 #define XR_DIALOG_H
@@ -21,6 +22,16 @@ enum dlg_state { DLG_INIT, DLG_EARLY, DLG_CONFIRMED, DLG_TERMINATED };
 #define DLG_TAG_MAX	128
 #define DLG_HDR_MAX	512
 #define DLG_ROUTES_MAX	1024
+
+#define DLG_MAX_BRANCHES	8	/* branches remembered for `call show` */
+
+/* One forked branch of the dialog's INVITE, as `call show` lists it. */
+struct dlg_branch {
+	char		uri[256];		/* the target (Request-URI sent) */
+	char		to_tag[DLG_TAG_MAX];	/* the branch's tag (first 1xx/2xx), "" none */
+	int		code;			/* last status, 0: none yet */
+	bool		cancelled;		/* we sent CANCEL */
+};
 
 /* A consistent copy of one dialog, for ctl and for building a BYE. */
 struct dlg_info {
@@ -45,9 +56,12 @@ struct dlg_info {
 	uint64_t	answered;		/* CLOCK_REALTIME seconds, 0: not yet */
 	uint64_t	created_mono_ms;	/* CLOCK_MONOTONIC ms (sweeps) */
 	int		last_code;		/* last response status seen */
+	int		nbranches;
+	struct dlg_branch br[DLG_MAX_BRANCHES];
 };
 
 struct dlg;
+struct cm;
 
 int	dlg_init(void);
 void	dlg_fini(void);
@@ -74,21 +88,43 @@ void	dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip
 /*
  * An in-dialog request by Call-ID and tags (either direction).  Returns
  * the record with a reference (dlg_put() it) and sets *from_caller, or NULL.
+ * Once the dialog is confirmed, the callee's tag must be the winning 2xx's:
+ * a request in another forked branch's dialog (a late 2xx the caller ACKs
+ * and BYEs) is not this record's.  An absent to_tag matches any (ctl).
  * RCU-registered thread.
  */
 struct dlg *dlg_find(struct sip_str callid, struct sip_str from_tag, struct sip_str to_tag,
 		     bool *from_caller);
+/*
+ * The record whose call owns media session sid (the media timeout); with
+ * a reference, *all_silent from cm_silent(): 1 when every stream of the
+ * call is now silent.  NULL if none.
+ */
+struct dlg *dlg_find_media(uint64_t sid, int *all_silent);
+/* The call's media anchoring (call_media.h); lives as long as d. */
+struct cm *dlg_cm(struct dlg *d);
+/* Branch idx (0..) of the INVITE went to uri / answered code with to_tag / was cancelled. */
+void	dlg_branch_target(struct dlg *d, int idx, struct sip_str uri);
+void	dlg_branch_status(struct dlg *d, int idx, int code, struct sip_str to_tag);
+void	dlg_branch_cancelled(struct dlg *d, int idx);
 /* Note a request's CSeq in the dialog (for the CSeq of our own BYEs). */
 void	dlg_note_cseq(struct dlg *d, bool from_caller, uint32_t cseq);
-/* End the record (BYE, failure, call kill): terminated and out of the table. */
+/*
+ * End the record (BYE, failure, call kill, media timeout): terminated, out
+ * of the table, its media sessions deleted (kernel entries, ports) before
+ * this returns.
+ */
 void	dlg_end(struct dlg *d);
 
 /* Copy the record d (consistent, under its lock). */
 void	dlg_info_of(struct dlg *d, struct dlg_info *out);
-/* Copy one record; 0 or -ENOENT. */
-int	dlg_get(uint64_t id, struct dlg_info *out);
-/* Call fn with a copy of every live record (RCU read side; fn must not block). */
-int	dlg_walk(void (*fn)(const struct dlg_info *di, void *arg), void *arg);
+/* Copy one record; 0 or -ENOENT.  With ref, *ref gets the record with a reference. */
+int	dlg_get(uint64_t id, struct dlg_info *out, struct dlg **ref);
+/*
+ * Call fn with a copy of every live record and the record itself (RCU read
+ * side: d is valid during the call; fn must not block).
+ */
+int	dlg_walk(void (*fn)(const struct dlg_info *di, struct dlg *d, void *arg), void *arg);
 /* Drop records still not confirmed max_age_ms after creation; returns how many. */
 int	dlg_sweep(uint64_t now_mono_ms, uint64_t max_age_ms);
 /* Live records. */

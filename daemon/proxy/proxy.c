@@ -40,6 +40,8 @@
 #include "config.h"
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
+#include "media/media.h"
+#include "proxy/call_media.h"
 #include "proxy/dialog.h"
 #include "proxy/location.h"
 #include "proxy/proxy.h"
@@ -63,7 +65,7 @@ static struct reg_cfg		 px_reg;
 /* Counters for `xrelayctl stats` (relaxed atomics). */
 static struct {
 	uint64_t	requests, forwarded, local_replies, registers, acks_fwd,
-			stray_fwd, cancels, loops, kills;
+			stray_fwd, cancels, loops, kills, sdp_errors, media_timeouts;
 } px_stats;
 #define PX_INC(f)	__atomic_add_fetch(&px_stats.f, 1, __ATOMIC_RELAXED)
 
@@ -100,13 +102,18 @@ struct px_call {
 	bool		 cancel_requested;
 	int		 nbranches;
 	struct px_branch br[PX_MAX_BRANCHES];
-	struct dlg	*dlg;		/* initial INVITE: its dialog record */
+	struct dlg	*dlg;		/* the call record (initial INVITE, or in-dialog) */
+	bool		 initial;	/* dlg was created by this INVITE */
+	bool		 from_caller;	/* in-dialog: the request came from the caller */
+	bool		 sdp;		/* the request's body went through the call's media */
+	union xr_sa	 up_addr;	/* where the request came from (responses go back) */
 };
 
 /* Context of the BYEs `call kill` sends: their responses are dropped. */
 static struct { enum px_kind kind; } px_kill_ctx = { PX_KILL };
 
 static __thread char px_buf[PX_BUF];
+static __thread char px_body[SIP_MAX_MSG_SIZE + 4096];	/* a rewritten SDP body */
 
 static void
 px_call_get(struct px_call *c)
@@ -467,12 +474,13 @@ px_rr_value(char *buf, size_t cap, const union xr_sa *local, enum sip_tp tp)
  * is set (stateful) or statelessly (ACK for a 2xx: st NULL, branch derived
  * from the incoming one).  target is the new Request-URI (absent: keep the
  * one after §16.4); hint_conn is a TCP connection the target registered
- * over (0: none).  Returns 0, or a status code for this branch (503: no
+ * over (0: none); body, when given, replaces the body (rewritten SDP).  Returns 0, or a status code for this branch (503: no
  * route / send failure, 400: the edits failed, 416: unsupported URI).
  */
 static int
 px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_plan *p,
-	   struct sip_str target, uint64_t hint_conn, struct px_branch *br)
+	   struct sip_str target, uint64_t hint_conn, const struct sip_str *body,
+	   struct px_branch *br)
 {
 	struct px_fwd *f;
 	struct sip_uri tu, hop;
@@ -540,6 +548,8 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	}
 	/* Step 3: Max-Forwards. */
 	sip_edit_dec_maxfwd(&f->e);
+	if (body)
+		sip_edit_body(&f->e, *body, NULL);
 	/* Step 4: Record-Route, doubled when the request changes socket. */
 	if (p->record_route) {
 		px_rr_value(f->rr1, sizeof(f->rr1), &local, d.tp);
@@ -652,6 +662,7 @@ px_cancel_pending(struct px_call *c)
 		if (b->final || b->cancelled || !b->ct)
 			continue;
 		b->cancelled = true;
+		dlg_branch_cancelled(c->initial ? c->dlg : NULL, i);
 		txn_client_cancel(b->ct);
 	}
 }
@@ -695,7 +706,14 @@ px_maybe_finish(struct px_call *c)
 			txn_reply(c->st, b->code, NULL);
 	}
 	if (c->dlg && !c->got_2xx) {
-		dlg_end(c->dlg);
+		int code = best < 0 ? 408 : c->br[best].code;
+
+		if (c->initial)
+			dlg_end(c->dlg);	/* a failed INVITE ends the call */
+		else if (code == 481 || code == 408)
+			dlg_end(c->dlg);	/* RFC 5057: the dialog is gone */
+		else if (c->sdp)
+			cm_offer_failed(dlg_cm(c->dlg), c->from_caller);
 	}
 	for (i = 0; i < c->nbranches; i++) {
 		free(c->br[i].resp);
@@ -703,15 +721,47 @@ px_maybe_finish(struct px_call *c)
 	}
 }
 
-/* Remove our Via from response msg into px_buf; length or -errno. */
+/* Remove our Via from response msg (and give it body, if set) into px_buf; length or -errno. */
 static int
-px_strip_via(const struct sip_msg *msg)
+px_strip_via(const struct sip_msg *msg, const struct sip_str *body)
 {
 	struct sip_edit e;
 
 	sip_edit_init(&e, msg);
 	sip_edit_pop_via(&e);
+	if (body)
+		sip_edit_body(&e, *body, NULL);
 	return sip_edit_build(&e, px_buf, sizeof(px_buf));
+}
+
+/*
+ * The SDP of response msg (to c's request) through the call's media: the
+ * kernel entries change before the response goes upstream.  Sets *body to
+ * the rewritten body, or leaves it NULL (no SDP, or it could not be
+ * anchored: forwarded as it came, and logged).  Call locked.
+ */
+static void
+px_response_sdp(struct px_call *c, const struct sip_msg *msg, struct sip_str *store,
+		struct sip_str **body)
+{
+	char err[160];
+	size_t blen;
+	int rc;
+
+	*body = NULL;
+	if (!c->dlg || msg->body.len <= 0 || msg->status <= 100 || msg->status >= 300)
+		return;
+	/* After a 2xx: a retransmission, or another fork's answer: same ports. */
+	rc = cm_body(dlg_cm(c->dlg), msg, !c->from_caller, msg->status >= 200, c->got_2xx,
+		     &c->up_addr, px_body, sizeof(px_body), &blen, err, sizeof(err));
+	if (rc == 1) {
+		*store = sip_str_mk(px_body, (int)blen);
+		*body = store;
+	} else if (rc < 0) {
+		PX_INC(sdp_errors);
+		log_ratelimited(LS_PROXY, LL_WARN, "proxy: SDP in a %d for Call-ID %.*s not "
+				"anchored: %s", msg->status, SIP_STR_FMT(msg->call_id), err);
+	}
 }
 
 static void
@@ -719,24 +769,30 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 	       const struct sip_src *src)
 {
 	struct px_branch *b = ctx;
+	struct sip_str store, *body;
 	struct px_call *c;
 	int n, code = msg->status;
 
 	if (!b || b->kind != PX_BRANCH)
 		return;		/* a `call kill` BYE: nothing to do */
 	c = b->call;
-	n = px_strip_via(msg);
-	if (n < 0) {
-		log_ratelimited(LS_PROXY, LL_WARN, "proxy: cannot strip our Via: %s",
-				strerror(-n));
-		return;
-	}
 	px_call_get(c);
 	pthread_mutex_lock(&c->lock);
 	if (!b->ct)
 		b->ct = ct;
-	if (c->dlg && msg->cseq_method == SIP_METHOD_INVITE)
+	body = NULL;
+	if (code >= 200 || !c->final_sent)
+		px_response_sdp(c, msg, &store, &body);
+	n = px_strip_via(msg, body);
+	if (n < 0) {
+		log_ratelimited(LS_PROXY, LL_WARN, "proxy: cannot strip our Via: %s",
+				strerror(-n));
+		goto out;
+	}
+	if (c->initial && msg->cseq_method == SIP_METHOD_INVITE) {
 		dlg_on_response(c->dlg, msg, src, px_uri_is_ours);
+		dlg_branch_status(c->dlg, (int)(b - c->br), code, msg->to.tag);
+	}
 	if (code < 200) {
 		b->got_prov = true;
 		if (!c->final_sent && c->st)
@@ -744,6 +800,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		/* A CANCEL asked for before this branch had answered anything. */
 		if (c->cancel_requested && !b->cancelled) {
 			b->cancelled = true;
+			dlg_branch_cancelled(c->initial ? c->dlg : NULL, (int)(b - c->br));
 			txn_client_cancel(ct);
 		}
 	} else if (code < 300) {
@@ -759,6 +816,8 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		c->final_sent = true;
 		if (!c->got_2xx) {
 			c->got_2xx = true;
+			if (c->initial)
+				cm_touch(dlg_cm(c->dlg));	/* answered: silence counts from now */
 			px_cancel_pending(c);
 		}
 	} else if (!b->final) {
@@ -773,6 +832,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 			px_cancel_pending(c);	/* §16.7 step 5: 6xx ends the search */
 		px_maybe_finish(c);
 	}
+out:
 	pthread_mutex_unlock(&c->lock);
 	px_call_put(c);
 }
@@ -796,6 +856,8 @@ px_on_failure(struct txn *ct, void *ctx, int code, enum txn_reason why)
 	if (!b->final) {
 		b->final = true;
 		b->code = code;
+		if (c->initial)
+			dlg_branch_status(c->dlg, (int)(b - c->br), code, (struct sip_str){ 0 });
 		px_maybe_finish(c);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -844,12 +906,27 @@ px_on_gone(struct txn *t, void *ctx, enum txn_reason why)
 static void
 px_on_stray_response(const struct sip_msg *msg, const struct sip_src *src)
 {
+	struct sip_str store, *body = NULL;
+	char err[160];
+	struct dlg *d;
+	size_t blen;
+	bool fc;
 	int n;
 
 	if (msg->status < 200 || msg->status >= 300 || msg->cseq_method != SIP_METHOD_INVITE ||
 	    msg->nvia < 2 || !px_is_our_hostport(msg->via1.host, msg->via1.port))
 		return;
-	n = px_strip_via(msg);
+	/* A retransmitted 2xx carries the SDP it carried: the same ports again. */
+	d = msg->body.len > 0 ? dlg_find(msg->call_id, msg->from.tag, msg->to.tag, &fc) : NULL;
+	if (d) {
+		if (cm_body(dlg_cm(d), msg, !fc, true, true, NULL, px_body, sizeof(px_body),
+			    &blen, err, sizeof(err)) == 1) {
+			store = sip_str_mk(px_body, (int)blen);
+			body = &store;
+		}
+		dlg_put(d);
+	}
+	n = px_strip_via(msg, body);
 	if (n > 0 && txn_forward_response(px_buf, (size_t)n) == 0)
 		PX_INC(stray_fwd);
 }
@@ -1044,6 +1121,71 @@ px_dialog_target(const struct sip_msg *m, char *uri, size_t cap, uint64_t *conn_
 	return ok;
 }
 
+/*
+ * Where a request for target goes first (§16.6 step 7: the next Route
+ * left, else the target): the receiving party's address as far as we can
+ * tell, which picks the relay address its SDP will name.  0 or -errno.
+ */
+static int
+px_hop_addr(const struct px_plan *p, const char *target, union xr_sa *addr)
+{
+	struct sip_uri tu, hop;
+	struct sip_dest d;
+	int rc;
+
+	if (p->skip < p->nr) {
+		hop = p->r[p->skip].uri;
+	} else {
+		if (sip_uri_parse(sip_str_mk(target, (int)strlen(target)), &tu) < 0)
+			return -EINVAL;
+		hop = tu;
+	}
+	rc = px_resolve(&hop, &d);
+	if (rc == 0)
+		*addr = d.addr;
+	return rc;
+}
+
+/*
+ * The SDP of request m through the call's media (offer, or the answer in
+ * an ACK/PRACK); *body set to the rewritten body when 1 is returned.  When
+ * it cannot be anchored the request is refused here (488 with a Warning;
+ * 503 when the port range is exhausted), a new call record is ended, and
+ * -errno returned.  Call locked.
+ */
+static int
+px_request_sdp(struct px_call *c, struct txn *st, const struct sip_msg *m,
+	       const struct px_plan *p, const char *target, struct sip_str *body)
+{
+	char err[160], warn[240];
+	union xr_sa hint;
+	bool have_hint;
+	size_t blen;
+	int rc, code;
+
+	have_hint = px_hop_addr(p, target, &hint) == 0;
+	rc = cm_body(dlg_cm(c->dlg), m, c->from_caller, true, false, have_hint ? &hint : NULL,
+		     px_body, sizeof(px_body), &blen, err, sizeof(err));
+	if (rc == 1)
+		*body = sip_str_mk(px_body, (int)blen);
+	if (rc >= 0) {
+		c->sdp = rc == 1;
+		return rc;
+	}
+	PX_INC(sdp_errors);
+	for (char *q = err; *q; q++)
+		if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
+			*q = '\'';
+	snprintf(warn, sizeof(warn), "Warning: 399 xrelay \"%s\"\r\n", err);
+	code = rc == -ENOSPC ? 503 : rc == -ENOMEM ? 500 : 488;
+	log_ratelimited(LS_PROXY, LL_WARN, "proxy: %.*s for Call-ID %.*s refused with %d: %s",
+			SIP_STR_FMT(m->method_str), SIP_STR_FMT(m->call_id), code, err);
+	px_reply(st, m, code, NULL, warn);
+	if (c->initial)
+		dlg_end(c->dlg);
+	return rc;
+}
+
 static void
 px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	      const struct sip_src *src)
@@ -1053,10 +1195,11 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	struct px_plan *p = NULL;
 	struct px_call *c = NULL;
 	char aor[LOC_AOR_MAX];
-	bool ruri_ours, in_dialog, from_caller;
+	bool ruri_ours, in_dialog, from_caller = true;
+	struct sip_str body, *body_p = NULL;
 	int i, n = 0, rc;
 	uint64_t lh = 0;
-	struct dlg *d;
+	struct dlg *d = NULL;
 
 	PX_INC(requests);
 	if (m->method == SIP_METHOD_CANCEL) {
@@ -1115,14 +1258,19 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	    px_dialog_target(m, tg[0].uri, sizeof(tg[0].uri), &tg[0].conn_id))
 		n = 1;
 
-	/* In-dialog requests: the dialog record learns CSeqs, a BYE ends it. */
+	/*
+	 * In-dialog requests: the call record learns CSeqs, a BYE ends it (and
+	 * its media) at once; others keep it for their SDP and responses.
+	 */
 	if (in_dialog) {
 		d = dlg_find(m->call_id, m->from.tag, m->to.tag, &from_caller);
 		if (d) {
 			dlg_note_cseq(d, from_caller, m->cseq);
-			if (m->method == SIP_METHOD_BYE)
+			if (m->method == SIP_METHOD_BYE) {
 				dlg_end(d);
-			dlg_put(d);
+				dlg_put(d);
+				d = NULL;
+			}
 		}
 	}
 
@@ -1199,17 +1347,37 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 		txn_set_ctx(st, c);
 	}
 	pthread_mutex_lock(&c->lock);
-	if (m->method == SIP_METHOD_INVITE && !in_dialog && !c->cancel_requested)
+	c->up_addr = src->peer;
+	c->from_caller = from_caller;
+	if (d) {
+		c->dlg = d;		/* the reference moves to the call context */
+		d = NULL;
+	} else if (m->method == SIP_METHOD_INVITE && !in_dialog && !c->cancel_requested) {
 		c->dlg = dlg_create(m, src);
+		c->initial = c->dlg != NULL;
+	}
+	/* The SDP: media anchored (kernel entries for new streams) before forking. */
+	if (c->dlg && m->body.len > 0 && m->method != SIP_METHOD_BYE) {
+		rc = px_request_sdp(c, st, m, p, tg[0].uri, &body);
+		if (rc < 0) {
+			pthread_mutex_unlock(&c->lock);
+			goto out;
+		}
+		if (rc == 1)
+			body_p = &body;
+	}
 	for (i = 0; i < n && !c->cancel_requested; i++) {
 		struct px_branch *b = &c->br[c->nbranches];
 
 		b->kind = PX_BRANCH;
 		b->call = c;
 		px_call_get(c);		/* the branch's, dropped in gone() */
+		if (c->initial)
+			dlg_branch_target(c->dlg, c->nbranches,
+					  sip_str_mk(tg[i].uri, (int)strlen(tg[i].uri)));
 		c->nbranches++;
 		rc = px_forward(m, src, p, sip_str_mk(tg[i].uri, (int)strlen(tg[i].uri)),
-				tg[i].conn_id, b);
+				tg[i].conn_id, body_p, b);
 		if (rc) {
 			b->final = true;
 			b->code = rc;
@@ -1220,6 +1388,7 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	px_maybe_finish(c);
 	pthread_mutex_unlock(&c->lock);
 out:
+	dlg_put(d);
 	free(p);
 	free(tg);
 	free(lb);
@@ -1239,9 +1408,13 @@ out:
 static void
 px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 {
+	struct sip_str store, *body = NULL;
 	struct px_plan *p;
 	struct sip_err err;
-	bool ruri_ours;
+	bool ruri_ours, fc;
+	char why[160];
+	struct dlg *d;
+	size_t blen;
 
 	if (sip_msg_check_request(m, &err) < 0 || m->max_forwards == 0 ||
 	    (m->ruri_u.scheme != SIP_SCHEME_SIP && m->ruri_u.scheme != SIP_SCHEME_SIPS))
@@ -1249,6 +1422,22 @@ px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return;
+	/* The answer of a delayed-offer call rides in the ACK (RFC 3264 §4). */
+	d = m->body.len > 0 ? dlg_find(m->call_id, m->from.tag, m->to.tag, &fc) : NULL;
+	if (d) {
+		int rc = cm_body(dlg_cm(d), m, fc, true, false, NULL, px_body, sizeof(px_body),
+				 &blen, why, sizeof(why));
+
+		if (rc == 1) {
+			store = sip_str_mk(px_body, (int)blen);
+			body = &store;
+		} else if (rc < 0) {
+			PX_INC(sdp_errors);
+			log_ratelimited(LS_PROXY, LL_WARN, "proxy: SDP in an ACK for Call-ID "
+					"%.*s not anchored: %s", SIP_STR_FMT(m->call_id), why);
+		}
+		dlg_put(d);
+	}
 	if (px_plan_routes(m, p) != 0)
 		goto out;
 	p->loophash = px_loop_hash(m);
@@ -1266,11 +1455,12 @@ px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 		 * transaction is absorbed.
 		 */
 		if (px_dialog_target(m, uri, sizeof(uri), &conn_id) &&
-		    px_forward(m, src, p, sip_str_mk(uri, (int)strlen(uri)), conn_id, NULL) == 0)
+		    px_forward(m, src, p, sip_str_mk(uri, (int)strlen(uri)), conn_id, body,
+			       NULL) == 0)
 			PX_INC(acks_fwd);
 		goto out;
 	}
-	if (px_forward(m, src, p, (struct sip_str){ 0 }, 0, NULL) == 0)
+	if (px_forward(m, src, p, (struct sip_str){ 0 }, 0, body, NULL) == 0)
 		PX_INC(acks_fwd);
 out:
 	free(p);
@@ -1290,7 +1480,7 @@ static const struct txn_tu_ops px_tu_ops = {
 static int
 px_send_bye(const char *ruri, const char *routes, const struct sip_dest *dest0,
 	    const char *from, const char *to, const char *totag, const char *callid,
-	    uint32_t cseq)
+	    uint32_t cseq, const char *why)
 {
 	char branch[TXN_BRANCH_MAX], a[XR_SA_STRLEN];
 	struct sip_dest d = *dest0;
@@ -1316,11 +1506,11 @@ px_send_bye(const char *ruri, const char *routes, const struct sip_dest *dest0,
 		     "To: %s%s%s\r\n"
 		     "Call-ID: %s\r\n"
 		     "CSeq: %u BYE\r\n"
-		     "Reason: SIP;cause=200;text=\"Call killed by operator\"\r\n"
+		     "Reason: SIP;cause=200;text=\"%s\"\r\n"
 		     "Content-Length: 0\r\n\r\n",
 		     ruri, d.tp == SIP_TP_TCP ? "TCP" : "UDP", xr_sa_str(&local, a, sizeof(a)),
 		     branch, routes, from, to, totag ? ";tag=" : "", totag ? totag : "",
-		     callid, cseq);
+		     callid, cseq, why);
 	if (n <= 0 || n >= 8192) {
 		free(buf);
 		return -ENOSPC;
@@ -1328,6 +1518,100 @@ px_send_bye(const char *ruri, const char *routes, const struct sip_dest *dest0,
 	t = txn_client_new(&d, branch, buf, (size_t)n, &px_kill_ctx);
 	free(buf);
 	return t ? 0 : -errno;
+}
+
+/*
+ * End a confirmed call from the middle: a BYE to each party along the
+ * dialog's route set (we speak as the caller towards the callee and the
+ * other way round), then the record and its media.  r1, r2: the BYEs' results.
+ */
+static void
+px_end_call(const struct dlg_info *di, const char *why, int *r1, int *r2)
+{
+	char totag[DLG_HDR_MAX + DLG_TAG_MAX + 8];
+	struct dlg *d;
+	bool fc;
+
+	*r1 = px_send_bye(di->callee_contact, di->callee_routes, &di->callee_dest,
+			  di->from_hdr, di->to_hdr, di->to_tag, di->callid,
+			  di->cseq_caller + 1, why);
+	snprintf(totag, sizeof(totag), "%s;tag=%s", di->to_hdr, di->to_tag);
+	*r2 = px_send_bye(di->caller_contact, di->caller_routes, &di->caller_dest,
+			  totag, di->from_hdr, NULL, di->callid, di->cseq_callee + 1, why);
+	d = dlg_find(sip_str_mk(di->callid, (int)strlen(di->callid)),
+		     sip_str_mk(di->from_tag, (int)strlen(di->from_tag)),
+		     (struct sip_str){ 0 }, &fc);
+	if (d) {
+		dlg_end(d);
+		dlg_put(d);
+	}
+}
+
+/* ---- media timeout ------------------------------------------------------------ */
+
+/*
+ * Sessions the media timeout reported, queued by the relay thread (which
+ * must not wait for the proxy) and handled by the sweep thread.
+ */
+static pthread_mutex_t	px_stop_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	px_stop_cond;
+static uint64_t		*px_silent;	/* under px_stop_lock */
+static size_t		 px_nsilent, px_silent_cap;
+
+static void
+px_media_timeout(uint64_t sid, void *arg)
+{
+	pthread_mutex_lock(&px_stop_lock);
+	if (px_nsilent == px_silent_cap) {
+		size_t cap = px_silent_cap ? 2 * px_silent_cap : 64;
+		uint64_t *v = realloc(px_silent, cap * sizeof(*v));
+
+		if (v) {
+			px_silent = v;
+			px_silent_cap = cap;
+		}
+	}
+	if (px_nsilent < px_silent_cap)
+		px_silent[px_nsilent++] = sid;
+	else
+		media_session_delete(sid);	/* no memory: at least free the ports */
+	pthread_cond_signal(&px_stop_cond);
+	pthread_mutex_unlock(&px_stop_lock);
+}
+
+/*
+ * Session sid is silent: when every stream of its call is, a confirmed call
+ * ends with a BYE each way; a call still ringing starts counting again (Timer
+ * C watches it); a session no call owns (`media create`) is deleted.
+ */
+static void
+px_silent_session(uint64_t sid)
+{
+	struct dlg_info *di;
+	struct dlg *d;
+	int all = 0, r1, r2;
+
+	d = dlg_find_media(sid, &all);
+	if (!d) {
+		logs(LS_MEDIA, LL_INFO, "session %" PRIu64 ": no media for %d s, deleted", sid,
+		     px_cfg->media_timeout);
+		media_session_delete(sid);
+		return;
+	}
+	di = malloc(sizeof(*di));
+	if (all == 1 && di) {
+		dlg_info_of(d, di);
+		if (di->state == DLG_CONFIRMED) {
+			PX_INC(media_timeouts);
+			logs(LS_PROXY, LL_INFO, "call %" PRIu64 " (Call-ID %s): no media for %d s, "
+			     "BYE to both parties", di->id, di->callid, px_cfg->media_timeout);
+			px_end_call(di, "Media timeout", &r1, &r2);
+		} else {
+			cm_touch(dlg_cm(d));
+		}
+	}
+	free(di);
+	dlg_put(d);
 }
 
 /* ---- control commands --------------------------------------------------------- */
@@ -1369,19 +1653,42 @@ ctl_regs(json_t *args, json_t **result, char *err, size_t errlen)
 	return 0;
 }
 
+static const char *
+px_branch_state(const struct dlg_branch *b)
+{
+	if (b->code == 0)
+		return "calling";
+	if (b->code < 200)
+		return b->code == 100 ? "trying" : "ringing";
+	if (b->code < 300)
+		return "answered";
+	if (b->cancelled && b->code == 487)
+		return "cancelled";
+	return b->code == 408 ? "timeout" : "failed";
+}
+
+/*
+ * A call for `calls` (full: false) and `call show` (full: true): the
+ * parties, the dialog, its branches, and each media stream with its relay
+ * ports and what went through the kernel and userspace paths.
+ */
 static json_t *
-dlg_json(const struct dlg_info *di, bool full)
+dlg_json(const struct dlg_info *di, struct dlg *d, bool full)
 {
 	time_t now = time(NULL);
-	json_t *o = json_object();
+	json_t *o = json_object(), *br;
 	char a[XR_SA_STRLEN];
+	int i;
 
 	json_object_set_new(o, "id", json_integer((json_int_t)di->id));
 	json_object_set_new(o, "state", json_string(dlg_state_name(di->state)));
-	json_object_set_new(o, "from", json_string(di->caller_uri));
-	json_object_set_new(o, "to", json_string(di->callee_uri));
-	json_object_set_new(o, "call_id", json_string(di->callid));
+	json_object_set_new(o, "callid", json_string(di->callid));
+	json_object_set_new(o, "caller", json_string(di->caller_uri));
+	json_object_set_new(o, "callee", json_string(di->callee_uri));
+	json_object_set_new(o, "created", json_integer((json_int_t)di->created));
+	json_object_set_new(o, "answered", json_integer((json_int_t)di->answered));
 	json_object_set_new(o, "age", json_integer((json_int_t)(now - (time_t)di->created)));
+	json_object_set_new(o, "streams", json_integer(cm_streams(dlg_cm(d))));
 	if (!full)
 		return o;
 	json_object_set_new(o, "from_tag", json_string(di->from_tag));
@@ -1392,18 +1699,26 @@ dlg_json(const struct dlg_info *di, bool full)
 			    xr_sa_str(&di->caller_dest.addr, a, sizeof(a)) : "-"));
 	json_object_set_new(o, "callee_addr", json_string(di->callee_dest.addr.sa.sa_family ?
 			    xr_sa_str(&di->callee_dest.addr, a, sizeof(a)) : "-"));
-	json_object_set_new(o, "created", json_integer((json_int_t)di->created));
-	json_object_set_new(o, "answered", json_integer((json_int_t)di->answered));
 	json_object_set_new(o, "last_code", json_integer(di->last_code));
 	json_object_set_new(o, "cseq_caller", json_integer(di->cseq_caller));
 	json_object_set_new(o, "cseq_callee", json_integer(di->cseq_callee));
+	br = json_array();
+	for (i = 0; i < di->nbranches; i++) {
+		const struct dlg_branch *b = &di->br[i];
+
+		json_array_append_new(br, json_pack("{s:s, s:s, s:i, s:o}",
+			"uri", b->uri, "state", px_branch_state(b), "code", b->code,
+			"to_tag", b->to_tag[0] ? json_string(b->to_tag) : json_null()));
+	}
+	json_object_set_new(o, "branches", br);
+	json_object_set_new(o, "media", cm_json(dlg_cm(d)));
 	return o;
 }
 
 static void
-calls_cb(const struct dlg_info *di, void *arg)
+calls_cb(const struct dlg_info *di, struct dlg *d, void *arg)
 {
-	json_array_append_new(arg, dlg_json(di, false));
+	json_array_append_new(arg, dlg_json(di, d, false));
 }
 
 static int
@@ -1433,18 +1748,20 @@ static int
 ctl_call_show(json_t *args, json_t **result, char *err, size_t errlen)
 {
 	struct dlg_info *di = malloc(sizeof(*di));
+	struct dlg *d = NULL;
 	uint64_t id;
 	int rc;
 
 	if (!di)
 		return -ENOMEM;
 	rc = ctl_id(args, &id, err, errlen);
-	if (rc == 0 && dlg_get(id, di) < 0) {
+	if (rc == 0 && dlg_get(id, di, &d) < 0) {
 		snprintf(err, errlen, "no call %" PRIu64, id);
 		rc = -ENOENT;
 	}
 	if (rc == 0)
-		*result = dlg_json(di, true);
+		*result = dlg_json(di, d, true);
+	dlg_put(d);
 	free(di);
 	return rc;
 }
@@ -1453,16 +1770,13 @@ static int
 ctl_call_kill(json_t *args, json_t **result, char *err, size_t errlen)
 {
 	struct dlg_info *di = malloc(sizeof(*di));
-	struct dlg *d;
-	bool fc;
 	uint64_t id;
 	int rc, r1 = -ENOENT, r2 = -ENOENT;
-	char totag[DLG_HDR_MAX + DLG_TAG_MAX + 8];
 
 	if (!di)
 		return -ENOMEM;
 	rc = ctl_id(args, &id, err, errlen);
-	if (rc == 0 && dlg_get(id, di) < 0) {
+	if (rc == 0 && dlg_get(id, di, NULL) < 0) {
 		snprintf(err, errlen, "no call %" PRIu64, id);
 		rc = -ENOENT;
 	}
@@ -1472,21 +1786,7 @@ ctl_call_kill(json_t *args, json_t **result, char *err, size_t errlen)
 		rc = -EBUSY;
 	}
 	if (rc == 0) {
-		/* Towards the callee: we speak as the caller. */
-		r1 = px_send_bye(di->callee_contact, di->callee_routes, &di->callee_dest,
-				 di->from_hdr, di->to_hdr, di->to_tag, di->callid,
-				 di->cseq_caller + 1);
-		/* Towards the caller: as the callee. */
-		snprintf(totag, sizeof(totag), "%s;tag=%s", di->to_hdr, di->to_tag);
-		r2 = px_send_bye(di->caller_contact, di->caller_routes, &di->caller_dest,
-				 totag, di->from_hdr, NULL, di->callid, di->cseq_callee + 1);
-		d = dlg_find(sip_str_mk(di->callid, (int)strlen(di->callid)),
-			     sip_str_mk(di->from_tag, (int)strlen(di->from_tag)),
-			     (struct sip_str){ 0 }, &fc);
-		if (d) {
-			dlg_end(d);
-			dlg_put(d);
-		}
+		px_end_call(di, "Call killed by operator", &r1, &r2);
 		PX_INC(kills);
 		*result = json_pack("{s:I, s:b, s:b}", "id", (json_int_t)id,
 				    "bye_callee", r1 == 0, "bye_caller", r2 == 0);
@@ -1511,7 +1811,7 @@ px_stats_json(void)
 	loc_count(now, &naors, &nb);
 	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 			 " s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"transport",
 		"rx_msgs", (json_int_t)tp.rx_msgs,
 		"rx_bad", (json_int_t)tp.rx_bad,
@@ -1535,7 +1835,9 @@ px_stats_json(void)
 		"stray_2xx_forwarded", (json_int_t)px_stats.stray_fwd,
 		"cancels", (json_int_t)px_stats.cancels,
 		"loops", (json_int_t)px_stats.loops,
-		"kills", (json_int_t)px_stats.kills);
+		"kills", (json_int_t)px_stats.kills,
+		"sdp_errors", (json_int_t)px_stats.sdp_errors,
+		"media_timeouts", (json_int_t)px_stats.media_timeouts);
 }
 
 static int
@@ -1554,8 +1856,6 @@ ctl_proxy_stats(json_t *args, json_t **result, char *err, size_t errlen)
 static pthread_t	px_sweeper;
 static bool		px_sweeper_up;
 static bool		px_stopping;
-static pthread_mutex_t	px_stop_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	px_stop_cond;
 
 static void *
 px_sweep_main(void *arg)
@@ -1571,6 +1871,13 @@ px_sweep_main(void *arg)
 		pthread_cond_timedwait(&px_stop_cond, &px_stop_lock, &ts);
 		if (px_stopping)
 			break;
+		while (px_nsilent > 0) {
+			uint64_t sid = px_silent[--px_nsilent];
+
+			pthread_mutex_unlock(&px_stop_lock);
+			px_silent_session(sid);
+			pthread_mutex_lock(&px_stop_lock);
+		}
 		pthread_mutex_unlock(&px_stop_lock);
 		n = loc_expire(loc_now_ms());
 		if (n)
@@ -1611,6 +1918,7 @@ proxy_init(const struct xr_config *cfg)
 	    ctl_register("proxy.stats", ctl_proxy_stats, "proxy and registrar counters") < 0)
 		log_warnx("proxy: cannot register every control command");
 	ctl_set_sip_stats(px_stats_json);
+	media_set_timeout_cb(px_media_timeout, NULL);
 
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1638,6 +1946,7 @@ void
 proxy_fini(void)
 {
 	ctl_set_sip_stats(NULL);
+	media_set_timeout_cb(NULL, NULL);
 	if (px_sweeper_up) {
 		pthread_mutex_lock(&px_stop_lock);
 		px_stopping = true;
@@ -1648,4 +1957,7 @@ proxy_fini(void)
 	}
 	dlg_fini();
 	loc_fini();
+	free(px_silent);
+	px_silent = NULL;
+	px_nsilent = px_silent_cap = 0;
 }

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * call_media.h - one call's media anchoring (RFC 3264 offer/answer as a
+ * relay sees it): one media session per m= line, created when the line is
+ * first offered, completed and changed in place when the answer comes, and
+ * every SDP that passes between the parties rewritten to point at the relay.
+ * Owns the offer/answer state and the session ids; dialog.c holds one per
+ * call and proxy.c feeds it every body that crosses the proxy.
+ */
+#ifndef XR_CALL_MEDIA_H
+#define XR_CALL_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/addr.h"
+#include "sip/msg.h"
+
+struct cm;
+
+struct cm	*cm_new(uint64_t call_id);
+/* The call's id for log lines. */
+void		 cm_set_id(struct cm *cm, uint64_t call_id);
+/* Delete every media session of the call (kernel entries and ports go with them). */
+void		 cm_end(struct cm *cm);
+/* Free the memory (after cm_end()). */
+void		 cm_free(struct cm *cm);
+
+/*
+ * The body of message m, sent by one party of the call (from_caller) to
+ * the other.  The offer/answer state decides what it is: while the other
+ * party's offer is pending it is the answer (applied to the kernel entries
+ * before this returns; completes says it ends the exchange: a 2xx or an
+ * ACK, not a 1xx); otherwise it is an offer (new streams get their ports
+ * now, changes to existing ones wait for the answer).  replay only rewrites
+ * with the ports the call has (a retransmitted 2xx, a forked branch's 2xx
+ * after the winner's).  to_hint is the receiving party's signalling address:
+ * it picks the relay address of a new stream's receiving side.
+ * Returns 1 with the new body in out[0..*outlen) (same Content-Type),
+ * 0 when m carries no SDP or the call has ended (forward m as it is), or
+ * -errno with a one-line reason in err: -EINVAL (bad SDP or multipart
+ * body), -E2BIG, -EPROTO (an answer that does not fit the offer), -ENOSPC
+ * (no free port pair), -ENOMEM.
+ */
+int	cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes,
+		bool replay, const union xr_sa *to_hint, char *out, size_t cap, size_t *outlen,
+		char *err, size_t errlen);
+
+/*
+ * The request that carried from_caller's pending offer got a final non-2xx:
+ * the offer is void (RFC 3264 §8): streams it added are deleted, the rest
+ * keeps its state.
+ */
+void	cm_offer_failed(struct cm *cm, bool from_caller);
+
+/*
+ * Media session sid went silent (--media-timeout).  1 when every live stream
+ * of the call is silent now, 0 when some still has media, -ENOENT when sid
+ * is not this call's.
+ */
+int	cm_silent(struct cm *cm, uint64_t sid);
+/* Restart every stream's silence clock (the call was answered). */
+void	cm_touch(struct cm *cm);
+
+/* Streams with a media session. */
+int	cm_streams(struct cm *cm);
+/*
+ * The "media" array of `call show` (new reference): one object per m= line,
+ * {"index","type","session","rejected","caller":P|null,"callee":P|null} with
+ * P = {"relay","rtcp_relay","remote","direction","latched","path","packets",
+ * "bytes","kernel_packets","userspace_packets","last_seen_ms_ago"}.
+ */
+json_t	*cm_json(struct cm *cm);
+
+#endif /* XR_CALL_MEDIA_H */
