@@ -3,7 +3,9 @@
  * config.c - xrelayd's options: ONE table drives getopt_long, the config file
  * (inih, key = long option name, repeatable keys append) and --help, so the
  * three never drift apart.  Also the cross-field checks and the normalised
- * dump that `xrelayd -n` prints and config_load_file() reads back.
+ * dump that `xrelayd -n` prints and config_load_file() reads back, and the
+ * pieces of a SIGHUP reload: which options differ, which may change without
+ * a restart (a "take" function in the table), the RCU-published copy.
  * Owns struct xr_config's contents; the modules only read it.
  */
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <urcu.h>
 
 #include "config.h"
 
@@ -39,11 +42,16 @@ typedef int (*opt_parse_fn)(struct xr_config *cfg, const struct opt *o, const ch
 			    char *err, size_t errlen);
 /* Write the "key = value" lines of this option (none when it has no value). */
 typedef void (*opt_dump_fn)(const struct xr_config *cfg, const struct opt *o, FILE *out);
+/* Copy the option's value from src to dst (a reload); 0 or -ENOMEM. */
+typedef int (*opt_take_fn)(struct xr_config *dst, const struct xr_config *src,
+			   const struct opt *o);
 
 /*
  * One option.  name is the long option and the config-file key; shortopt is
  * 0 when there is none; file says whether the key is allowed in a file.
- * off locates the field in struct xr_config; lo/hi bound integers.
+ * off locates the field in struct xr_config; lo/hi bound integers.  take is
+ * set on the options a SIGHUP may change while running (README "Reload"):
+ * main.c applies each of them; every other option needs a restart.
  */
 struct opt {
 	const char	*name;
@@ -56,6 +64,7 @@ struct opt {
 	opt_dump_fn	 dump;
 	size_t		 off;
 	long		 lo, hi;
+	opt_take_fn	 take;
 };
 
 #define FIELD(cfg, o, type)	((type *)((char *)(cfg) + (o)->off))
@@ -550,6 +559,139 @@ d_route(const struct xr_config *cfg, const struct opt *o, FILE *out)
 	}
 }
 
+/*
+ * --log-level [SUBSYS=]LEVEL: one subsystem's level, or every subsystem's
+ * without SUBSYS; later settings override earlier ones.
+ */
+static int
+p_log_level(struct xr_config *cfg, const struct opt *o, const char *val, char *err,
+	    size_t errlen)
+{
+	const char *eq = strchr(val, '=');
+	char sub[32];
+	int s = -1, lvl;
+
+	if (eq) {
+		if ((size_t)(eq - val) >= sizeof(sub)) {
+			snprintf(err, errlen, "unknown subsystem (one of: %s)", log_subsys_list());
+			return -EINVAL;
+		}
+		memcpy(sub, val, (size_t)(eq - val));
+		sub[eq - val] = '\0';
+		s = log_subsys_parse(sub);
+		if (s < 0) {
+			snprintf(err, errlen, "unknown subsystem '%s' (one of: %s)", sub,
+				 log_subsys_list());
+			return -EINVAL;
+		}
+		val = eq + 1;
+	}
+	lvl = log_level_parse(val);
+	if (lvl < 0) {
+		snprintf(err, errlen, "unknown level '%s' (one of: %s)", val, log_level_list());
+		return -EINVAL;
+	}
+	for (int i = 0; i < LS__MAX; i++)
+		if (s < 0 || i == s)
+			cfg->log_levels[i] = lvl;
+	return 0;
+}
+
+static void
+d_log_level(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	for (int i = 0; i < LS__MAX; i++)
+		if (cfg->log_levels[i] >= 0)
+			fprintf(out, "%s = %s=%s\n", o->name, log_subsys_name((enum log_subsys)i),
+				log_level_name(cfg->log_levels[i]));
+}
+
+/* --metrics ADDR:PORT, v4 or v6, the port required. */
+static int
+p_metrics(struct xr_config *cfg, const struct opt *o, const char *val, char *err,
+	  size_t errlen)
+{
+	union xr_sa sa;
+
+	if (xr_sa_parse(&sa, val, -1) < 0 || xr_sa_port(&sa) == 0) {
+		snprintf(err, errlen, "not an ADDR:PORT");
+		return -EINVAL;
+	}
+	cfg->metrics = sa;
+	return 0;
+}
+
+static void
+d_metrics(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	char buf[XR_SA_STRLEN];
+
+	if (cfg->metrics.sa.sa_family)
+		fprintf(out, "%s = %s\n", o->name, xr_sa_str(&cfg->metrics, buf, sizeof(buf)));
+}
+
+/* ---- reload: take an option's value from another config ---------------------- */
+
+static int
+t_int(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	*FIELD(dst, o, int) = *CFIELD(src, o, int);
+	return 0;
+}
+
+static int
+t_latch(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	dst->latch = src->latch;
+	return 0;
+}
+
+static int
+t_log_level(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	memcpy(dst->log_levels, src->log_levels, sizeof(dst->log_levels));
+	return 0;
+}
+
+static int
+route_copy(struct xr_route *dst, const struct xr_route *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->aor = strdup(src->aor);
+	if (!dst->aor)
+		return -ENOMEM;
+	for (int i = 0; i < src->ntargets; i++) {
+		dst->targets[i] = strdup(src->targets[i]);
+		if (!dst->targets[i]) {
+			route_free(dst);
+			return -ENOMEM;
+		}
+		dst->ntargets++;
+	}
+	return 0;
+}
+
+/* All of src's routes or, on -ENOMEM, none of them (dst unchanged). */
+static int
+t_route(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	struct xr_route r[XR_MAX_ROUTES];
+	int i;
+
+	for (i = 0; i < src->nroutes; i++) {
+		if (route_copy(&r[i], &src->routes[i]) < 0) {
+			while (i-- > 0)
+				route_free(&r[i]);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < dst->nroutes; i++)
+		route_free(&dst->routes[i]);
+	memcpy(dst->routes, r, sizeof(r[0]) * (size_t)src->nroutes);
+	dst->nroutes = src->nroutes;
+	return 0;
+}
+
 /* ---- the table --------------------------------------------------------------- */
 
 /* Short options with no long counterpart handled by config_parse_args itself. */
@@ -562,87 +704,103 @@ d_route(const struct xr_config *cfg, const struct opt *o, FILE *out)
 static const struct opt opts[] = {
 	{ "sip", 0, required_argument, true, "ADDR:PORT",
 	  "listen for SIP on UDP and TCP (repeatable; v4 or v6)",
-	  p_sip, d_sip, 0, 0, 0 },
+	  p_sip, d_sip, 0, 0, 0, NULL },
 	{ "media", 0, required_argument, true, "ADDR",
 	  "relay address used in SDP and bound for media (repeatable)",
-	  p_media, d_media, 0, 0, 0 },
+	  p_media, d_media, 0, 0, 0, NULL },
 	{ "ports", 0, required_argument, true, "LO-HI",
 	  "media port range, LO even, HI odd (default 30000-39999)",
-	  p_ports, d_ports, 0, 0, 0 },
+	  p_ports, d_ports, 0, 0, 0, NULL },
 	{ "xdp", 0, required_argument, true, "IFNAME",
 	  "attach the fast path to this interface (repeatable)",
-	  p_xdp, d_xdp, 0, 0, 0 },
+	  p_xdp, d_xdp, 0, 0, 0, NULL },
 	{ "xdp-mode", 0, required_argument, true, "MODE",
 	  "native | generic | auto (default auto)",
-	  p_xdp_mode, d_xdp_mode, 0, 0, 0 },
+	  p_xdp_mode, d_xdp_mode, 0, 0, 0, NULL },
 	{ "ctl", 0, required_argument, true, "PATH",
 	  "control socket (default " DEFAULT_CTL_PATH ")",
-	  p_string, d_string, OFF(ctl_path), 0, sizeof(((struct xr_config *)0)->ctl_path) },
+	  p_string, d_string, OFF(ctl_path), 0, sizeof(((struct xr_config *)0)->ctl_path), NULL },
 	{ "ctl-group", 0, required_argument, true, "NAME",
 	  "members of this group may use the control socket (default: root and our uid)",
-	  p_string, d_optstring, OFF(ctl_group), 0, sizeof(((struct xr_config *)0)->ctl_group) },
+	  p_string, d_optstring, OFF(ctl_group), 0, sizeof(((struct xr_config *)0)->ctl_group), NULL },
 	{ "pin-dir", 0, required_argument, true, "DIR",
 	  "where the BPF maps are pinned (default " DEFAULT_PIN_DIR ")",
-	  p_string, d_string, OFF(pin_dir), 0, sizeof(((struct xr_config *)0)->pin_dir) },
+	  p_string, d_string, OFF(pin_dir), 0, sizeof(((struct xr_config *)0)->pin_dir), NULL },
 	{ "domain", 0, required_argument, true, "NAME",
 	  "a domain the registrar serves (repeatable)",
-	  p_domain, d_domain, 0, 0, 0 },
+	  p_domain, d_domain, 0, 0, 0, NULL },
 	{ "route", 0, required_argument, true, "AOR=URI[,URI]",
 	  "static targets for an address of record (forks to all; repeatable)",
-	  p_route, d_route, 0, 0, 0 },
+	  p_route, d_route, 0, 0, 0, t_route },
 	{ "media-timeout", 0, required_argument, true, "SEC",
 	  "end a call whose media stopped this long, 0 never (default 60)",
-	  p_int, d_int, OFF(media_timeout), 0, 86400 },
+	  p_int, d_int, OFF(media_timeout), 0, 86400, t_int },
 	{ "latch", 0, required_argument, true, "POLICY",
 	  "strict | address | any: which first packet latches a side (default strict)",
-	  p_latch, d_latch, 0, 0, 0 },
+	  p_latch, d_latch, 0, 0, 0, t_latch },
 	{ "workers", 0, required_argument, true, "N",
 	  "SIP worker threads, or auto: one per CPU (default auto)",
-	  p_workers, d_workers, OFF(workers), 1, 64 },
+	  p_workers, d_workers, OFF(workers), 1, 64, NULL },
 	{ "tcp-idle", 0, required_argument, true, "SEC",
 	  "close a SIP TCP connection idle this long (default 600)",
-	  p_int, d_int, OFF(tcp_idle), 1, 86400 },
+	  p_int, d_int, OFF(tcp_idle), 1, 86400, t_int },
 	{ "tcp-max", 0, required_argument, true, "N",
 	  "at most this many SIP TCP connections (default 4096)",
-	  p_int, d_int, OFF(tcp_max_conns), 1, 1000000 },
+	  p_int, d_int, OFF(tcp_max_conns), 1, 1000000, t_int },
 	{ "min-expires", 0, required_argument, true, "SEC",
 	  "shortest registration accepted, else 423 (default 60)",
-	  p_int, d_int, OFF(min_expires), 1, 604800 },
+	  p_int, d_int, OFF(min_expires), 1, 604800, t_int },
 	{ "max-expires", 0, required_argument, true, "SEC",
 	  "longest registration granted (default 3600)",
-	  p_int, d_int, OFF(max_expires), 1, 604800 },
+	  p_int, d_int, OFF(max_expires), 1, 604800, t_int },
 	{ "default-expires", 0, required_argument, true, "SEC",
 	  "registration time when the REGISTER gives none (default 3600)",
-	  p_int, d_int, OFF(default_expires), 1, 604800 },
+	  p_int, d_int, OFF(default_expires), 1, 604800, t_int },
 	{ "sip-t1", 0, required_argument, true, "MS",
 	  "SIP timer T1, the round-trip estimate retransmissions start from (default 500)",
-	  p_int, d_int, OFF(sip_t1), 1, 60000 },
+	  p_int, d_int, OFF(sip_t1), 1, 60000, NULL },
 	{ "sip-t2", 0, required_argument, true, "MS",
 	  "SIP timer T2, the longest retransmission interval, >= T1 (default 4000)",
-	  p_int, d_int, OFF(sip_t2), 1, 600000 },
+	  p_int, d_int, OFF(sip_t2), 1, 600000, NULL },
 	{ "sip-t4", 0, required_argument, true, "MS",
 	  "SIP timer T4, how long a message may stay in the network (default 5000)",
-	  p_int, d_int, OFF(sip_t4), 1, 600000 },
+	  p_int, d_int, OFF(sip_t4), 1, 600000, NULL },
 	{ "timer-c", 0, required_argument, true, "SEC",
 	  "proxy INVITE timer C, RFC 3261 wants > 180 (default 180)",
-	  p_int, d_int, OFF(timer_c), 1, 86400 },
+	  p_int, d_int, OFF(timer_c), 1, 86400, NULL },
+	{ "metrics", 0, required_argument, true, "ADDR:PORT",
+	  "serve Prometheus metrics over HTTP at http://ADDR:PORT/metrics (v4 or v6)",
+	  p_metrics, d_metrics, 0, 0, 0, NULL },
+	{ "log-level", 0, required_argument, true, "[SUBSYS=]LEVEL",
+	  "error | warning | info | debug, for one subsystem (main, sip, tx, proxy, media, "
+	  "fastpath, ctl) or all (repeatable)",
+	  p_log_level, d_log_level, 0, 0, 0, t_log_level },
 	{ "foreground", 'f', no_argument, true, NULL,
 	  "stay in the foreground, log to stderr",
-	  p_bool, d_bool, OFF(foreground), 0, 0 },
+	  p_bool, d_bool, OFF(foreground), 0, 0, NULL },
 	{ "verbose", 'v', no_argument, true, NULL,
 	  "more logging (repeatable; in a file: verbose = N)",
-	  p_verbose, d_int, OFF(verbose), 0, 3 },
+	  p_verbose, d_int, OFF(verbose), 0, 3, t_int },
 	{ "config", OPT_CONFIG, required_argument, false, "FILE",
 	  "read options from FILE (key = value, keys are the long names)",
-	  NULL, NULL, 0, 0, 0 },
+	  NULL, NULL, 0, 0, 0, NULL },
 	{ "check", OPT_CHECK, no_argument, false, NULL,
 	  "check the configuration, print it normalised, exit 0 or 1",
-	  p_bool, NULL, OFF(check_only), 0, 0 },
+	  p_bool, NULL, OFF(check_only), 0, 0, NULL },
 	{ "help", OPT_HELP, no_argument, false, NULL,
 	  "this help",
-	  p_bool, NULL, OFF(help), 0, 0 },
+	  p_bool, NULL, OFF(help), 0, 0, NULL },
 };
 #define NOPTS	(sizeof(opts) / sizeof(opts[0]))
+_Static_assert(NOPTS <= XR_MAX_OPTS, "raise XR_MAX_OPTS in config.h");
+
+/* Record that option o was just set from file index fidx (-2: command line). */
+static void
+set_origin(struct xr_config *cfg, const struct opt *o, int fidx, int line)
+{
+	cfg->origin[o - opts].file = fidx;
+	cfg->origin[o - opts].line = line;
+}
 
 static const struct opt *
 opt_by_name(const char *name)
@@ -676,6 +834,10 @@ config_defaults(struct xr_config *cfg)
 	cfg->sip_t2 = 4000;
 	cfg->sip_t4 = 5000;
 	cfg->timer_c = 180;
+	for (int i = 0; i < LS__MAX; i++)
+		cfg->log_levels[i] = -1;
+	for (int i = 0; i < XR_MAX_OPTS; i++)
+		cfg->origin[i].file = -1;
 }
 
 void
@@ -687,11 +849,15 @@ config_free(struct xr_config *cfg)
 	for (int i = 0; i < cfg->nroutes; i++)
 		route_free(&cfg->routes[i]);
 	cfg->nroutes = 0;
+	for (int i = 0; i < cfg->nfiles; i++)
+		free(cfg->files[i]);
+	cfg->nfiles = 0;
 }
 
 struct file_ctx {
 	struct xr_config *cfg;
 	const char	*path;
+	int		 fidx;		/* path's index in cfg->files[], -1 if not kept */
 	FILE		*f;
 	int		 line;		/* line last read */
 	bool		 failed;	/* one error reported: stop reporting */
@@ -745,6 +911,7 @@ file_handler(void *user, const char *section, const char *name, const char *valu
 			value, err);
 		goto fail;
 	}
+	set_origin(fc->cfg, o, fc->fidx, fc->line);
 	return 1;
 fail:
 	fc->failed = true;
@@ -754,8 +921,17 @@ fail:
 int
 config_load_file(struct xr_config *cfg, const char *path)
 {
-	struct file_ctx fc = { .cfg = cfg, .path = path };
+	struct file_ctx fc = { .cfg = cfg, .path = path, .fidx = -1 };
 	int rc;
+
+	for (int i = 0; i < cfg->nfiles; i++)
+		if (strcmp(cfg->files[i], path) == 0)
+			fc.fidx = i;
+	if (fc.fidx < 0 && cfg->nfiles < XR_MAX_FILES) {
+		cfg->files[cfg->nfiles] = strdup(path);
+		if (cfg->files[cfg->nfiles])
+			fc.fidx = cfg->nfiles++;
+	}
 
 	fc.f = fopen(path, "r");
 	if (!fc.f) {
@@ -833,6 +1009,7 @@ config_parse_args(struct xr_config *cfg, int argc, char **argv)
 				optarg ? optarg : "", err);
 			return -EINVAL;
 		}
+		set_origin(cfg, o, -2, 0);
 		if (o->shortopt == OPT_HELP)
 			return 0;
 	}
@@ -843,50 +1020,133 @@ config_parse_args(struct xr_config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The option's values as the dump writes them: every value joined by ", "
+ * (last: only the last one), "" when it has none.  malloc'd; NULL on ENOMEM.
+ */
+static char *
+opt_values(const struct xr_config *cfg, const struct opt *o, bool last)
+{
+	char *raw = NULL, *out = NULL, *line, *save = NULL;
+	const char *lastv = "";
+	size_t rlen = 0, olen = 0, klen = strlen(o->name) + 3;	/* "key = " */
+	bool first = true;
+	FILE *r, *w;
+	int rc;
+
+	r = open_memstream(&raw, &rlen);
+	if (!r)
+		return NULL;
+	if (o->dump)
+		o->dump(cfg, o, r);
+	if (fclose(r) != 0)
+		return NULL;
+	w = open_memstream(&out, &olen);
+	if (!w) {
+		free(raw);
+		return NULL;
+	}
+	for (line = strtok_r(raw, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *v = strlen(line) >= klen ? line + klen : line;
+
+		if (!last)
+			fprintf(w, "%s%s", first ? "" : ", ", v);
+		first = false;
+		lastv = v;
+	}
+	if (last)
+		fputs(lastv, w);
+	rc = fclose(w);
+	free(raw);
+	if (rc != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * Where option name got its (last) value, for an error message:
+ *   where: "f.conf:3: key = value" | "--key value" | "key = value (the default)"
+ *   ref:   "key = value (f.conf:3)" | "--key value" | "key = value (the default)"
+ */
+static const char *
+opt_loc(const struct xr_config *cfg, const char *name, bool ref, char *buf, size_t len)
+{
+	const struct opt *o = opt_by_name(name);
+	const struct xr_origin *org = &cfg->origin[o - opts];
+	char *v = opt_values(cfg, o, true);
+	const char *val = v ? v : "?";
+
+	if (org->file >= 0 && org->file < cfg->nfiles && !ref)
+		snprintf(buf, len, "%s:%d: %s = %s", cfg->files[org->file], org->line, name, val);
+	else if (org->file >= 0 && org->file < cfg->nfiles)
+		snprintf(buf, len, "%s = %s (%s:%d)", name, val, cfg->files[org->file],
+			 org->line);
+	else if (org->file == -2)
+		snprintf(buf, len, "--%s %s", name, val);
+	else
+		snprintf(buf, len, "%s = %s (the default)", name, val);
+	free(v);
+	return buf;
+}
+
+#define WHERE(name)	opt_loc(cfg, (name), false, w1, sizeof(w1))
+#define REF(name)	opt_loc(cfg, (name), true, w2, sizeof(w2))
+
 int
 config_validate(const struct xr_config *cfg, char *err, size_t errlen)
 {
+	char w1[192], w2[192];
+
 	if (cfg->nmedia == 0) {
-		snprintf(err, errlen, "--media: at least one relay address is needed");
+		if (cfg->nfiles)
+			snprintf(err, errlen, "%s: media: at least one relay address is needed "
+				 "(media = ADDR)", cfg->files[cfg->nfiles - 1]);
+		else
+			snprintf(err, errlen, "--media: at least one relay address is needed");
 		return -EINVAL;
 	}
 	if (cfg->min_expires > cfg->max_expires) {
-		snprintf(err, errlen, "--min-expires %d is above --max-expires %d",
-			 cfg->min_expires, cfg->max_expires);
+		snprintf(err, errlen, "%s: above %s", WHERE("min-expires"), REF("max-expires"));
 		return -EINVAL;
 	}
-	if (cfg->default_expires < cfg->min_expires ||
-	    cfg->default_expires > cfg->max_expires) {
-		snprintf(err, errlen, "--default-expires %d is outside --min-expires %d .. "
-			 "--max-expires %d", cfg->default_expires, cfg->min_expires,
-			 cfg->max_expires);
+	if (cfg->default_expires < cfg->min_expires) {
+		snprintf(err, errlen, "%s: below %s", WHERE("default-expires"),
+			 REF("min-expires"));
+		return -EINVAL;
+	}
+	if (cfg->default_expires > cfg->max_expires) {
+		snprintf(err, errlen, "%s: above %s", WHERE("default-expires"),
+			 REF("max-expires"));
 		return -EINVAL;
 	}
 	if (cfg->sip_t2 < cfg->sip_t1) {
-		snprintf(err, errlen, "--sip-t2 %d is below --sip-t1 %d", cfg->sip_t2,
-			 cfg->sip_t1);
+		snprintf(err, errlen, "%s: below %s", WHERE("sip-t2"), REF("sip-t1"));
 		return -EINVAL;
 	}
 	if (cfg->nxdp == 0 && cfg->xdp_mode != XR_XDP_AUTO) {
-		snprintf(err, errlen, "--xdp-mode %s without any --xdp interface",
-			 xdp_mode_names[cfg->xdp_mode]);
+		snprintf(err, errlen, "%s: no xdp interface to apply it to", WHERE("xdp-mode"));
 		return -EINVAL;
 	}
 	if ((cfg->ndomains || cfg->nroutes) && cfg->nsip == 0) {
-		snprintf(err, errlen, "--%s given without any --sip listener",
-			 cfg->ndomains ? "domain" : "route");
+		snprintf(err, errlen, "%s: no sip listener to serve it",
+			 WHERE(cfg->ndomains ? "domain" : "route"));
 		return -EINVAL;
 	}
 	if (cfg->ctl_path[0] != '/') {
-		snprintf(err, errlen, "--ctl %s: must be an absolute path", cfg->ctl_path);
+		snprintf(err, errlen, "%s: must be an absolute path", WHERE("ctl"));
 		return -EINVAL;
 	}
 	if (cfg->pin_dir[0] != '/') {
-		snprintf(err, errlen, "--pin-dir %s: must be an absolute path", cfg->pin_dir);
+		snprintf(err, errlen, "%s: must be an absolute path", WHERE("pin-dir"));
 		return -EINVAL;
 	}
 	return 0;
 }
+
+#undef WHERE
+#undef REF
 
 void
 config_dump(const struct xr_config *cfg, FILE *out)
@@ -914,5 +1174,156 @@ config_usage(FILE *out)
 		if (o->metavar && n > 0 && (size_t)n < sizeof(lhs))
 			snprintf(lhs + n, sizeof(lhs) - (size_t)n, " %s", o->metavar);
 		fprintf(out, "  %-30s %s\n", lhs, o->help);
+	}
+}
+
+int
+config_log_level(const struct xr_config *cfg, enum log_subsys s)
+{
+	if ((unsigned int)s < LS__MAX && cfg->log_levels[s] >= 0)
+		return cfg->log_levels[s];
+	return cfg->verbose > 0 ? LL_DEBUG : LL_INFO;
+}
+
+int
+config_copy(struct xr_config *dst, const struct xr_config *src)
+{
+	*dst = *src;
+	dst->ndomains = dst->nroutes = dst->nfiles = 0;
+	for (int i = 0; i < src->ndomains; i++) {
+		dst->domains[i] = strdup(src->domains[i]);
+		if (!dst->domains[i])
+			goto nomem;
+		dst->ndomains++;
+	}
+	for (int i = 0; i < src->nroutes; i++) {
+		if (route_copy(&dst->routes[i], &src->routes[i]) < 0)
+			goto nomem;
+		dst->nroutes++;
+	}
+	for (int i = 0; i < src->nfiles; i++) {
+		dst->files[i] = strdup(src->files[i]);
+		if (!dst->files[i])
+			goto nomem;
+		dst->nfiles++;
+	}
+	return 0;
+nomem:
+	config_free(dst);
+	return -ENOMEM;
+}
+
+int
+config_diff(const struct xr_config *a, const struct xr_config *b, struct xr_change *ch,
+	    int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		char *va, *vb;
+
+		if (!o->dump)
+			continue;
+		va = opt_values(a, o, false);
+		vb = opt_values(b, o, false);
+		if (!va || !vb) {
+			free(va);
+			free(vb);
+			config_changes_free(ch, n < max ? n : max);
+			return -ENOMEM;
+		}
+		if (strcmp(va, vb) == 0) {
+			free(va);
+			free(vb);
+			continue;
+		}
+		if (n < max) {
+			ch[n].key = o->name;
+			ch[n].from = va;
+			ch[n].to = vb;
+			ch[n].live = o->take != NULL;
+		} else {
+			free(va);
+			free(vb);
+		}
+		n++;
+	}
+	return n;
+}
+
+void
+config_changes_free(struct xr_change *ch, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(ch[i].from);
+		free(ch[i].to);
+		ch[i].from = ch[i].to = NULL;
+	}
+}
+
+int
+config_take(struct xr_config *dst, const struct xr_config *src, const char *key)
+{
+	const struct opt *o = opt_by_name(key);
+	int rc;
+
+	if (!o)
+		return -ENOENT;
+	if (!o->take)
+		return -EPERM;
+	rc = o->take(dst, src, o);
+	if (rc == 0) {
+		/* The origin's file index is src's; keep it only if dst has that file. */
+		const struct xr_origin *org = &src->origin[o - opts];
+		int f = -1;
+
+		for (int i = 0; org->file >= 0 && i < dst->nfiles; i++)
+			if (org->file < src->nfiles && strcmp(dst->files[i], src->files[org->file]) == 0)
+				f = i;
+		dst->origin[o - opts].file = org->file >= 0 ? f : org->file;
+		dst->origin[o - opts].line = org->line;
+	}
+	return rc;
+}
+
+/* The published copy; written by config_publish() only (one publisher). */
+static struct xr_config *live_cfg;
+
+int
+config_publish(const struct xr_config *cfg)
+{
+	struct xr_config *n = malloc(sizeof(*n)), *old;
+
+	if (!n)
+		return -ENOMEM;
+	if (config_copy(n, cfg) < 0) {
+		free(n);
+		return -ENOMEM;
+	}
+	old = rcu_xchg_pointer(&live_cfg, n);
+	if (old) {
+		synchronize_rcu();
+		config_free(old);
+		free(old);
+	}
+	return 0;
+}
+
+const struct xr_config *
+config_live(void)
+{
+	return rcu_dereference(live_cfg);
+}
+
+void
+config_unpublish(void)
+{
+	struct xr_config *old = rcu_xchg_pointer(&live_cfg, NULL);
+
+	if (old) {
+		synchronize_rcu();
+		config_free(old);
+		free(old);
 	}
 }

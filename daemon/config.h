@@ -3,7 +3,10 @@
  * config.h - xrelayd's configuration: one struct filled from the command line
  * and from a config file (-c FILE, inih), driven by one options table in
  * config.c so option names, config keys and --help never drift apart.
- * Read-only after start-up; every module gets a const pointer.
+ * Modules get a const pointer to main.c's copy at start-up.  A SIGHUP reload
+ * (main.c) changes only the options that can change safely: ints and enums
+ * in place with relaxed atomic stores (read them with XR_CFG_LOAD), anything
+ * with pointers (routes) only through the RCU-published config_live().
  */
 #ifndef XR_CONFIG_H
 #define XR_CONFIG_H
@@ -14,11 +17,20 @@
 #include <stdio.h>
 
 #include "common/addr.h"
+#include "common/log.h"
 
 #define XR_MAX_ADDRS	16	/* --sip, --media, --xdp entries */
 #define XR_MAX_DOMAINS	32	/* --domain entries */
 #define XR_MAX_ROUTES	64	/* --route entries */
 #define XR_MAX_TARGETS	16	/* URIs in one --route */
+#define XR_MAX_FILES	8	/* config files named in errors (-c given this often) */
+#define XR_MAX_OPTS	48	/* rows of the options table (checked in config.c) */
+
+/*
+ * Read an int or enum field that a reload may change in place (media_timeout,
+ * tcp_idle, tcp_max_conns, latch, verbose) from any thread.
+ */
+#define XR_CFG_LOAD(field)	__atomic_load_n(&(field), __ATOMIC_RELAXED)
 
 enum xr_xdp_mode { XR_XDP_AUTO, XR_XDP_NATIVE, XR_XDP_GENERIC };
 
@@ -35,6 +47,12 @@ struct xr_route {
 	char	*aor;				/* "user@domain" or "user" */
 	char	*targets[XR_MAX_TARGETS];	/* SIP URIs forked to in parallel */
 	int	 ntargets;
+};
+
+/* Where an option got its value, for error messages. */
+struct xr_origin {
+	int		 file;	/* -1 default, -2 command line, else index in files[] */
+	int		 line;	/* line in that file */
 };
 
 struct xr_config {
@@ -65,10 +83,15 @@ struct xr_config {
 	int		 sip_t2;		/* --sip-t2 MS, T2 (default 4000) */
 	int		 sip_t4;		/* --sip-t4 MS, T4 (default 5000) */
 	int		 timer_c;		/* --timer-c SEC, proxy INVITE timer (default 180) */
+	int		 log_levels[LS__MAX];	/* --log-level [SUBSYS=]LEVEL; -1: from verbose */
+	union xr_sa	 metrics;		/* --metrics ADDR:PORT (HTTP /metrics); family 0: off */
 	bool		 foreground;		/* -f */
 	int		 verbose;		/* -v, repeatable */
 	bool		 check_only;		/* -n: check the config, print it, exit */
 	bool		 help;			/* -h: print config_usage() and exit */
+	char		*files[XR_MAX_FILES];	/* config files read, for origin[] */
+	int		 nfiles;
+	struct xr_origin origin[XR_MAX_OPTS];	/* per options-table row: last setting */
 };
 
 /* Defaults for every field. */
@@ -81,12 +104,58 @@ void	config_defaults(struct xr_config *cfg);
 int	config_parse_args(struct xr_config *cfg, int argc, char **argv);
 /* Read one config file (key = value, keys are the long option names). */
 int	config_load_file(struct xr_config *cfg, const char *path);
-/* Check cross-field rules (range even-aligned, at least one --media, ...). */
+/*
+ * Check cross-field rules (at least one --media, expires and timer order, ...).
+ * The reason names the file, line and key of the option at fault when it
+ * came from a file ("f.conf:3: sip-t2 = 500: below sip-t1 = 1000 (f.conf:2)"),
+ * else the option ("--sip-t2 500: ...").
+ */
 int	config_validate(const struct xr_config *cfg, char *err, size_t errlen);
 /* Normalised dump, one "key = value" per line, that config_load_file reads back. */
 void	config_dump(const struct xr_config *cfg, FILE *out);
 void	config_free(struct xr_config *cfg);
 void	config_usage(FILE *out);
+/* Deep copy (dst is overwritten, not freed first).  0 or -ENOMEM (dst left empty). */
+int	config_copy(struct xr_config *dst, const struct xr_config *src);
+/* A subsystem's log level: its --log-level, else debug with -v, else info. */
+int	config_log_level(const struct xr_config *cfg, enum log_subsys s);
+
+/* ---- reload ---------------------------------------------------------------- */
+
+/* One option whose value differs between two configurations. */
+struct xr_change {
+	const char	*key;		/* option name (static) */
+	char		*from, *to;	/* values as config_dump writes them, "a, b" when
+					 * repeated, "" when unset; malloc'd */
+	bool		 live;		/* can change without a restart (config_take) */
+};
+
+/*
+ * The options whose values differ between a and b, in table order, up to max
+ * of them in ch[].  Returns how many differ (may exceed max), or -ENOMEM.
+ * Free with config_changes_free(ch, min(returned, max)).
+ */
+int	config_diff(const struct xr_config *a, const struct xr_config *b,
+		    struct xr_change *ch, int max);
+void	config_changes_free(struct xr_change *ch, int n);
+/*
+ * Copy option key's value from src into dst (deep).  -EPERM when the option
+ * cannot change without a restart, -ENOENT when there is no such option,
+ * -ENOMEM (dst unchanged).
+ */
+int	config_take(struct xr_config *dst, const struct xr_config *src, const char *key);
+
+/*
+ * The running configuration, RCU-published: config_publish() deep-copies cfg,
+ * makes the copy what config_live() returns, and frees the one it replaces
+ * after a grace period (call from an RCU-registered thread, outside any
+ * read-side section; one publisher: main.c).  0 or -ENOMEM.
+ * config_live() must be called and its result used under rcu_read_lock();
+ * NULL before the first publish.  config_unpublish() frees it at exit.
+ */
+int	config_publish(const struct xr_config *cfg);
+const struct xr_config *config_live(void);
+void	config_unpublish(void);
 /* Where the one-line errors of the functions above go (NULL: stderr); for tests. */
 void	config_set_errout(FILE *f);
 

@@ -2,8 +2,9 @@
 /*
  * main.c - xrelayd: parse the configuration, start the parts in order (fast
  * path, media, control socket, SIP), run the main libev loop, and take it
- * all down again on SIGTERM/SIGINT so nothing is left in the kernel.
- * Owns start-up order, signals and daemonising; no protocol logic.
+ * all down again on SIGTERM/SIGINT so nothing is left in the kernel; on
+ * SIGHUP re-read the configuration and apply what can change while running.
+ * Owns start-up order, signals, reload and daemonising; no protocol logic.
  */
 #include <errno.h>
 #include <ev.h>
@@ -20,6 +21,8 @@
 #include "config.h"
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
+#include "ctl/http.h"
+#include "ctl/log_cmd.h"
 #include "fastpath/fastpath.h"
 #include "media/media.h"
 #include "proxy/proxy.h"
@@ -28,8 +31,13 @@
 
 static struct xr_config cfg;
 static struct fp fp;
-static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up;
+static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up, http_up;
 static int ready_fd = -1;	/* daemonised: the parent waits for one byte here */
+/* A reload parses the same command line again, from the directory it was given in. */
+static int saved_argc;
+static char **saved_argv;
+static int start_dir_fd = -1;
+static int boot_media_timeout;	/* the relay's timeout tick exists only if this was > 0 */
 
 static void
 on_stop(struct ev_loop *loop, ev_signal *w, int revents)
@@ -38,10 +46,150 @@ on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* One line of a reload's report; from/to as config_dump writes them. */
+static void
+reload_line(const struct xr_change *c, const char *verdict)
+{
+	log_info("reload: %s: %s -> %s%s", c->key, *c->from ? c->from : "(none)",
+		 *c->to ? c->to : "(none)", verdict);
+}
+
+/*
+ * Values that modules read through their pointer to cfg are updated in
+ * place, one relaxed atomic store each (readers: XR_CFG_LOAD).  Routes and
+ * the registrar's expires live only in the RCU-published copy.
+ */
+static void
+reload_apply(const struct xr_config *old, const struct xr_config *eff)
+{
+	for (int s = 0; s < LS__MAX; s++) {
+		int was = config_log_level(old, (enum log_subsys)s);
+		int now = config_log_level(eff, (enum log_subsys)s);
+
+		if (was != now)
+			log_set_level((enum log_subsys)s, now);
+	}
+	__atomic_store_n(&cfg.verbose, eff->verbose, __ATOMIC_RELAXED);
+	__atomic_store_n(&cfg.media_timeout, eff->media_timeout, __ATOMIC_RELAXED);
+	__atomic_store_n(&cfg.tcp_idle, eff->tcp_idle, __ATOMIC_RELAXED);
+	__atomic_store_n(&cfg.tcp_max_conns, eff->tcp_max_conns, __ATOMIC_RELAXED);
+	__atomic_store_n(&cfg.latch, eff->latch, __ATOMIC_RELAXED);
+	__atomic_store_n(&cfg.min_expires, eff->min_expires, __ATOMIC_RELAXED);
+	__atomic_store_n(&cfg.max_expires, eff->max_expires, __ATOMIC_RELAXED);
+	__atomic_store_n(&cfg.default_expires, eff->default_expires, __ATOMIC_RELAXED);
+	memcpy(cfg.log_levels, eff->log_levels, sizeof(cfg.log_levels));
+}
+
+/*
+ * SIGHUP: parse the command line again (so -c FILE is read again at its
+ * place), compare with what is running, take every changed option that may
+ * change live, name every one that needs a restart, publish.  Any error
+ * leaves the running configuration as it was.
+ */
+#define RELOAD_MAX_CHANGES	64
+
+static void
+reload(void)
+{
+	struct xr_change ch[RELOAD_MAX_CHANGES];
+	struct xr_config next, eff;
+	char err[512], *msg = NULL;
+	size_t msglen = 0;
+	int n, nch, rc, applied = 0, ignored = 0;
+	FILE *m;
+
+	config_defaults(&next);
+	m = open_memstream(&msg, &msglen);
+	if (!m) {
+		log_warn("reload: nothing changed");
+		return;
+	}
+	config_set_errout(m);
+	if (start_dir_fd >= 0 && fchdir(start_dir_fd) < 0)
+		log_warn("reload: cannot return to the start directory");
+	rc = config_parse_args(&next, saved_argc, saved_argv);
+	if (!cfg.foreground && chdir("/") < 0)
+		log_warn("reload: chdir /");
+	config_set_errout(NULL);
+	fclose(m);
+	if (rc == 0 && config_validate(&next, err, sizeof(err)) < 0)
+		rc = -EINVAL;
+	else if (rc < 0)
+		snprintf(err, sizeof(err), "%s", msg && strncmp(msg, "xrelayd: ", 9) == 0 ?
+			 msg + 9 : (msg ? msg : "?"));
+	free(msg);
+	if (rc < 0) {
+		err[strcspn(err, "\n")] = '\0';
+		log_warnx("reload: %s: running configuration unchanged", err);
+		config_free(&next);
+		return;
+	}
+	if (next.workers == 0) {	/* "auto", resolved as at start-up */
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		next.workers = ncpu > 0 ? (int)ncpu : 1;
+	}
+
+	/* Only this thread publishes, so the live copy cannot go away under us. */
+	rcu_read_lock();
+	rc = config_copy(&eff, config_live());
+	rcu_read_unlock();
+	if (rc < 0) {
+		log_warnx("reload: out of memory: running configuration unchanged");
+		config_free(&next);
+		return;
+	}
+	n = config_diff(&eff, &next, ch, RELOAD_MAX_CHANGES);
+	nch = n < 0 ? 0 : n > RELOAD_MAX_CHANGES ? RELOAD_MAX_CHANGES : n;
+	for (int i = 0; i < nch; i++) {
+		if (!ch[i].live || (strcmp(ch[i].key, "media-timeout") == 0 &&
+				    boot_media_timeout == 0 && next.media_timeout > 0))
+			continue;
+		if (config_take(&eff, &next, ch[i].key) < 0) {
+			n = -ENOMEM;
+			break;
+		}
+	}
+	if (n >= 0 && config_validate(&eff, err, sizeof(err)) < 0) {
+		/* next is valid as a whole: what it keeps from the running one is not */
+		log_warnx("reload: with the options that need a restart kept: %s: running "
+			  "configuration unchanged", err);
+		goto out;
+	}
+	if (n < 0 || config_publish(&eff) < 0) {
+		log_warnx("reload: out of memory: running configuration unchanged");
+		goto out;
+	}
+	rcu_read_lock();
+	reload_apply(&cfg, config_live());
+	rcu_read_unlock();
+	for (int i = 0; i < nch; i++) {
+		if (!ch[i].live) {
+			reload_line(&ch[i], ": ignored, needs a restart");
+			ignored++;
+		} else if (strcmp(ch[i].key, "media-timeout") == 0 && boot_media_timeout == 0 &&
+			   next.media_timeout > 0) {
+			reload_line(&ch[i], ": ignored, needs a restart (media timeout was off "
+				    "at start)");
+			ignored++;
+		} else {
+			reload_line(&ch[i], "");
+			applied++;
+		}
+	}
+	if (n > nch)
+		log_warnx("reload: %d more change(s) not listed", n - nch);
+	log_info("reload: %d change(s) applied, %d ignored", applied, ignored);
+out:
+	config_changes_free(ch, nch);
+	config_free(&eff);
+	config_free(&next);
+}
+
 static void
 on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	log_info("SIGHUP ignored: restart xrelayd to apply a new configuration");
+	log_info("SIGHUP: reloading the configuration");
+	reload();
 }
 
 /*
@@ -165,6 +313,9 @@ start_fastpath(struct ev_loop *loop)
 static void
 shutdown_all(void)
 {
+	if (http_up)
+		http_metrics_stop();
+	http_up = false;
 	if (sip_up)
 		sip_stop();
 	sip_up = false;
@@ -213,12 +364,20 @@ main(int argc, char **argv)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		cfg.workers = n > 0 ? (int)n : 1;
 	}
+	saved_argc = argc;
+	saved_argv = argv;
+	start_dir_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	boot_media_timeout = cfg.media_timeout;
 
 	if (!cfg.foreground)
 		daemonise();
-	log_init(cfg.foreground, cfg.verbose > 0 ? LL_DEBUG : LL_INFO, "xrelayd");
+	log_init(cfg.foreground, LL_INFO, "xrelayd");
+	for (int s = 0; s < LS__MAX; s++)
+		log_set_level((enum log_subsys)s, config_log_level(&cfg, (enum log_subsys)s));
 	signal(SIGPIPE, SIG_IGN);
 	rcu_register_thread();
+	if (config_publish(&cfg) < 0)
+		die("out of memory");
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (!loop)
 		die("cannot create the event loop");
@@ -242,6 +401,8 @@ main(int argc, char **argv)
 	media_up = true;
 
 	rc = ctl_commands_init(&cfg, fp_up ? &fp : NULL);
+	if (rc == 0)
+		rc = log_cmd_init();
 	if (rc < 0)
 		die("ctl: cannot register the commands: %s", strerror(-rc));
 	if (cfg.nsip) {
@@ -256,6 +417,15 @@ main(int argc, char **argv)
 	if (rc < 0)
 		die("ctl: cannot listen on %s: %s", cfg.ctl_path, strerror(-rc));
 	ctl_up = true;
+	if (cfg.metrics.sa.sa_family) {
+		char buf[XR_SA_STRLEN];
+
+		rc = http_metrics_start(&cfg.metrics);
+		if (rc < 0)
+			die("--metrics %s: %s", xr_sa_str(&cfg.metrics, buf, sizeof(buf)),
+			    strerror(-rc));
+		http_up = true;
+	}
 	if (cfg.nsip) {
 		rc = sip_start(&cfg, loop);
 		if (rc < 0)
@@ -271,7 +441,10 @@ main(int argc, char **argv)
 
 	shutdown_all();
 	ev_loop_destroy(loop);
+	config_unpublish();
 	rcu_unregister_thread();
+	if (start_dir_fd >= 0)
+		close(start_dir_fd);
 	config_free(&cfg);
 	log_info("stopped");
 	return 0;

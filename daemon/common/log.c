@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * log.c - formatting and output of the daemon's log lines (see log.h).
- * Owns the per-subsystem levels; nothing else.
+ * Owns the per-subsystem levels, their names, and the rate limiter's
+ * bookkeeping; nothing else.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,9 +15,14 @@
 #include "common/log.h"
 
 static bool log_fg = true;
+/* Written by the main thread (reload) and the control thread, read by all. */
 static int log_levels[LS__MAX] = { [0 ... LS__MAX - 1] = LL_INFO };
 static const char *const subsys_names[LS__MAX] = {
 	"main", "sip", "tx", "proxy", "media", "fastpath", "ctl",
+};
+/* Indexed by syslog priority; NULL where xrelay has no level. */
+static const char *const level_names[8] = {
+	[LL_ERR] = "error", [LL_WARN] = "warning", [LL_INFO] = "info", [LL_DEBUG] = "debug",
 };
 
 void
@@ -24,7 +30,7 @@ log_init(bool foreground, int level, const char *ident)
 {
 	log_fg = foreground;
 	for (int i = 0; i < LS__MAX; i++)
-		log_levels[i] = level;
+		__atomic_store_n(&log_levels[i], level, __ATOMIC_RELAXED);
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -32,20 +38,86 @@ log_init(bool foreground, int level, const char *ident)
 void
 log_set_level(enum log_subsys s, int level)
 {
-	if (s < LS__MAX)
-		log_levels[s] = level;
+	if ((unsigned int)s < LS__MAX)
+		__atomic_store_n(&log_levels[s], level, __ATOMIC_RELAXED);
 }
 
 int
 log_get_level(enum log_subsys s)
 {
-	return s < LS__MAX ? log_levels[s] : LL_INFO;
+	return (unsigned int)s < LS__MAX ? __atomic_load_n(&log_levels[s], __ATOMIC_RELAXED)
+					 : LL_INFO;
 }
 
 bool
 log_enabled(enum log_subsys s, int level)
 {
-	return s < LS__MAX && level <= log_levels[s];
+	return (unsigned int)s < LS__MAX &&
+	       level <= __atomic_load_n(&log_levels[s], __ATOMIC_RELAXED);
+}
+
+const char *
+log_subsys_name(enum log_subsys s)
+{
+	return (unsigned int)s < LS__MAX ? subsys_names[s] : NULL;
+}
+
+const char *
+log_level_name(int level)
+{
+	return level >= 0 && level < 8 && level_names[level] ? level_names[level] : "?";
+}
+
+int
+log_subsys_parse(const char *name)
+{
+	for (int i = 0; i < LS__MAX; i++)
+		if (strcmp(name, subsys_names[i]) == 0)
+			return i;
+	return -EINVAL;
+}
+
+int
+log_level_parse(const char *name)
+{
+	for (int i = 0; i < 8; i++)
+		if (level_names[i] && strcmp(name, level_names[i]) == 0)
+			return i;
+	return -EINVAL;
+}
+
+const char *
+log_subsys_list(void)
+{
+	return "main, sip, tx, proxy, media, fastpath, ctl";
+}
+
+const char *
+log_level_list(void)
+{
+	return "error, warning, info, debug";
+}
+
+bool
+log_rl_pass(struct log_rl *rl, enum log_subsys s, int level, const char *fmt)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	if (ts.tv_sec != rl->sec) {
+		if (rl->suppressed)
+			logs(s, level, "rate limit: %lu more like \"%.60s\" suppressed",
+			     rl->suppressed, fmt);
+		rl->sec = ts.tv_sec;
+		rl->n = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->n < LOG_RL_BURST) {
+		rl->n++;
+		return true;
+	}
+	rl->suppressed++;
+	return false;
 }
 
 static void
@@ -53,6 +125,7 @@ log_out(enum log_subsys s, int level, const char *msg)
 {
 	static const char *const lvl[8] = { "emerg", "alert", "crit", "error",
 					    "warn", "notice", "info", "debug" };
+
 	if (!log_fg) {
 		syslog(level, "%s: %s", subsys_names[s], msg);
 		return;
