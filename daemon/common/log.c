@@ -15,6 +15,7 @@
 #include "common/log.h"
 
 static bool log_fg = true;
+static int log_fd = STDERR_FILENO;
 /* Written by the main thread (reload) and the control thread, read by all. */
 static int log_levels[LS__MAX] = { [0 ... LS__MAX - 1] = LL_INFO };
 static const char *const subsys_names[LS__MAX] = {
@@ -33,6 +34,12 @@ log_init(bool foreground, int level, const char *ident)
 		__atomic_store_n(&log_levels[i], level, __ATOMIC_RELAXED);
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_set_fd(int fd)
+{
+	log_fd = fd;
 }
 
 void
@@ -141,7 +148,7 @@ log_out(enum log_subsys s, int level, const char *msg)
 	if (n > (int)sizeof(line) - 1)
 		n = sizeof(line) - 1;
 	/* One write per line so threads do not interleave. */
-	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+	if (write(log_fd, line, (size_t)n) < 0) {
 		/* nothing sensible to do */
 	}
 }

@@ -17,6 +17,8 @@ enum log_subsys { LS_MAIN, LS_SIP, LS_TX, LS_PROXY, LS_MEDIA, LS_FASTPATH, LS_CT
 enum log_level { LL_ERR = 3, LL_WARN = 4, LL_INFO = 6, LL_DEBUG = 7 };
 
 void	log_init(bool foreground, int level, const char *ident);
+/* Where foreground lines go (default STDERR_FILENO); for tests. */
+void	log_set_fd(int fd);
 /* Levels are read and written with relaxed atomics: any thread, any time. */
 void	log_set_level(enum log_subsys s, int level);
 int	log_get_level(enum log_subsys s);

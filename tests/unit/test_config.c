@@ -4,7 +4,8 @@
  * regress): every tests/data/config/N.in is loaded and validated, and the
  * normalised dump, or the exact one-line error, must equal N.ok.  A valid
  * dump must parse again to the same dump (round trip).  Command-line cases
- * are below.  XR_UPDATE_GOLDEN=1 rewrites the .ok files.
+ * are below, then the pieces of a SIGHUP reload: config_diff, config_take,
+ * the RCU-published copy.  XR_UPDATE_GOLDEN=1 rewrites the .ok files.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <urcu.h>
 
 #include <cmocka.h>
 
@@ -287,6 +289,212 @@ test_usage_covers_dump(void **state)
 	free(dump);
 }
 
+/* A temp config file holding body; the path in tmp (caller unlinks). */
+static void
+write_tmp(char *tmp, const char *body)
+{
+	int fd = mkstemp(tmp);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+	close(fd);
+}
+
+/* Cross-field errors name the file, line and key, or the option given on the command line. */
+static void
+test_validate_origin(void **state)
+{
+	char tmp[] = "/tmp/xr-test-config-XXXXXX", want[512], err[256], *perr = NULL;
+	struct xr_config cfg;
+
+	write_tmp(tmp, "media = 10.0.0.1\n# a comment\nmin-expires = 600\n");
+	assert_int_equal(parse_argv(&cfg, &perr, "-c", tmp, "--max-expires", "300", NULL), 0);
+	free(perr);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: min-expires = 600: above --max-expires 300", tmp);
+	assert_string_equal(err, want);
+	config_free(&cfg);
+
+	/* The command line after -c overrides the file's line, and is named. */
+	assert_int_equal(parse_argv(&cfg, &perr, "-c", tmp, "--min-expires", "7000", NULL), 0);
+	free(perr);
+	assert_int_equal(config_validate(&cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--min-expires 7000: above max-expires = 3600 (the default)");
+	config_free(&cfg);
+	unlink(tmp);
+}
+
+static void
+test_log_level(void **state)
+{
+	struct xr_config cfg;
+	char *err = NULL;
+
+	assert_int_equal(parse_argv(&cfg, &err, "--media", "10.0.0.1", NULL), 0);
+	free(err);
+	for (int s = 0; s < LS__MAX; s++)
+		assert_int_equal(config_log_level(&cfg, (enum log_subsys)s), LL_INFO);
+	config_free(&cfg);
+
+	/* -v is the default for every subsystem; --log-level overrides it, later wins. */
+	assert_int_equal(parse_argv(&cfg, &err, "-v", "--log-level", "sip=warning",
+				    "--log-level", "media=error", "--log-level", "media=info",
+				    NULL), 0);
+	free(err);
+	assert_int_equal(config_log_level(&cfg, LS_MAIN), LL_DEBUG);
+	assert_int_equal(config_log_level(&cfg, LS_SIP), LL_WARN);
+	assert_int_equal(config_log_level(&cfg, LS_MEDIA), LL_INFO);
+	config_free(&cfg);
+
+	assert_int_equal(parse_argv(&cfg, &err, "--log-level", "error", NULL), 0);
+	free(err);
+	for (int s = 0; s < LS__MAX; s++)
+		assert_int_equal(config_log_level(&cfg, (enum log_subsys)s), LL_ERR);
+	config_free(&cfg);
+
+	assert_int_equal(parse_argv(&cfg, &err, "--log-level", "sip=", NULL), -EINVAL);
+	assert_string_equal(err, "xrelayd: --log-level sip=: unknown level '' (one of: error, "
+			    "warning, info, debug)\n");
+	free(err);
+	config_free(&cfg);
+}
+
+static void
+load_body(struct xr_config *cfg, const char *body)
+{
+	char tmp[] = "/tmp/xr-test-config-XXXXXX", err[256];
+
+	write_tmp(tmp, body);
+	config_defaults(cfg);
+	assert_int_equal(config_load_file(cfg, tmp), 0);
+	assert_int_equal(config_validate(cfg, err, sizeof(err)), 0);
+	unlink(tmp);
+}
+
+static char *
+dump_str(const struct xr_config *cfg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	config_dump(cfg, m);
+	fclose(m);
+	return buf;
+}
+
+/*
+ * What a reload sees: the changed options in table order, their old and new
+ * values, which may change live; config_take copies exactly those.
+ */
+static void
+test_diff_take(void **state)
+{
+	static const char before[] =
+		"sip = 10.0.0.1:5060\nmedia = 10.0.0.1\nxdp = eth0\n"
+		"route = alice=sip:alice@10.0.0.2\nmedia-timeout = 60\ntcp-max = 100\n";
+	static const char after[] =
+		"sip = 10.0.0.1:5060\nmedia = 10.0.0.1\nxdp = eth0\nxdp = eth1\n"
+		"route = alice=sip:alice@10.0.0.3\nroute = bob=sip:bob@10.0.0.4,sip:bob@10.0.0.5\n"
+		"media-timeout = 30\ntcp-max = 100\nlog-level = sip=debug\nlatch = any\n";
+	static const struct {
+		const char *key, *from, *to;
+		bool live;
+	} want[] = {
+		{ "xdp", "eth0", "eth0, eth1", false },
+		{ "route", "alice=sip:alice@10.0.0.2",
+		  "alice=sip:alice@10.0.0.3, bob=sip:bob@10.0.0.4,sip:bob@10.0.0.5", true },
+		{ "media-timeout", "60", "30", true },
+		{ "latch", "strict", "any", true },
+		{ "log-level", "", "sip=debug", true },
+	};
+	struct xr_config a, b;
+	struct xr_change ch[8];
+	char *da, *db;
+	int n;
+
+	load_body(&a, before);
+	load_body(&b, after);
+	assert_int_equal(config_diff(&a, &a, ch, 8), 0);
+	n = config_diff(&a, &b, ch, 8);
+	assert_int_equal(n, (int)(sizeof(want) / sizeof(want[0])));
+	for (int i = 0; i < n; i++) {
+		assert_string_equal(ch[i].key, want[i].key);
+		assert_string_equal(ch[i].from, want[i].from);
+		assert_string_equal(ch[i].to, want[i].to);
+		assert_int_equal(ch[i].live, want[i].live);
+		assert_int_equal(config_take(&a, &b, ch[i].key), want[i].live ? 0 : -EPERM);
+	}
+	config_changes_free(ch, n);
+	assert_int_equal(config_take(&a, &b, "no-such-option"), -ENOENT);
+
+	/* Only what needs a restart still differs; the routes are a deep copy. */
+	config_free(&b);
+	load_body(&b, after);
+	n = config_diff(&a, &b, ch, 8);
+	assert_int_equal(n, 1);
+	assert_string_equal(ch[0].key, "xdp");
+	config_changes_free(ch, n);
+	config_free(&b);
+	assert_int_equal(a.nroutes, 2);
+	assert_string_equal(a.routes[1].targets[1], "sip:bob@10.0.0.5");
+
+	/* A copy dumps the same and owns its strings. */
+	assert_int_equal(config_copy(&b, &a), 0);
+	da = dump_str(&a);
+	config_free(&a);
+	db = dump_str(&b);
+	assert_string_equal(da, db);
+	free(da);
+	free(db);
+	config_free(&b);
+
+	/* More changes than room: the count is still right. */
+	load_body(&a, before);
+	load_body(&b, after);
+	assert_int_equal(config_diff(&a, &b, ch, 2), 5);
+	config_changes_free(ch, 2);
+	config_free(&a);
+	config_free(&b);
+}
+
+/* config_live() follows config_publish(); readers hold the RCU read lock. */
+static void
+test_publish(void **state)
+{
+	struct xr_config a, b;
+	const struct xr_config *l;
+
+	rcu_register_thread();
+	load_body(&a, "sip = 10.0.0.1:5060\nmedia = 10.0.0.1\nroute = a=sip:a@10.0.0.2\n");
+	load_body(&b, "sip = 10.0.0.1:5060\nmedia = 10.0.0.1\nroute = b=sip:b@10.0.0.3\n");
+	rcu_read_lock();
+	assert_null(config_live());
+	rcu_read_unlock();
+
+	assert_int_equal(config_publish(&a), 0);
+	config_free(&a);		/* the published copy is its own */
+	rcu_read_lock();
+	l = config_live();
+	assert_non_null(l);
+	assert_string_equal(l->routes[0].aor, "a");
+	rcu_read_unlock();
+
+	assert_int_equal(config_publish(&b), 0);
+	rcu_read_lock();
+	l = config_live();
+	assert_string_equal(l->routes[0].aor, "b");
+	assert_string_equal(l->routes[0].targets[0], "sip:b@10.0.0.3");
+	rcu_read_unlock();
+	config_free(&b);
+
+	config_unpublish();
+	rcu_read_lock();
+	assert_null(config_live());
+	rcu_read_unlock();
+	rcu_unregister_thread();
+}
+
 int
 main(void)
 {
@@ -295,6 +503,10 @@ main(void)
 		cmocka_unit_test(test_args_errors),
 		cmocka_unit_test(test_args_order),
 		cmocka_unit_test(test_usage_covers_dump),
+		cmocka_unit_test(test_validate_origin),
+		cmocka_unit_test(test_log_level),
+		cmocka_unit_test(test_diff_take),
+		cmocka_unit_test(test_publish),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
