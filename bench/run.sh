@@ -1,45 +1,102 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# bench/run.sh - the media benchmark (`make bench`): one testbed, three passes,
-# one report.  RTP from a live-frames generator crosses a relay host to an XDP
-# sink through (a) xrelayd --xdp, (b) xrelayd relaying in userspace, (c) plain
-# Linux routing (ip_forward=1), (d) a minimal XDP forwarder (rtpflood fwd: MAC
-# rewrite and redirect, no lookups), and the pps of each and the ratios are printed.
-# No pass/fail: it reports.  See bench/README.md for figures and knobs.
+# bench/run.sh - the media benchmark (`make bench`): one testbed, every case,
+# several rounds each, medians in one table.  RTP from a live-frames generator
+# crosses a relay host to an XDP sink through
+#   xdp     xrelayd --xdp (the kernel path)
+#   user    the same daemon without --xdp (its userspace relay)
+#   limit   the host's XDP limit: rtpflood fwd, a minimal XDP forwarder (fixed
+#           MAC rewrite, TTL-1, redirect; no lookup)
+#   plain   Linux routing (ip_forward=1), not in the default set
+#   rtpengine  rtpengine-daemon in userspace, sessions over its ng protocol
+#           (added by PEERS=1; the package is installed with apt-get then)
+# for each FLOWS (concurrent relayed sessions, one RTP flow each) and PAYLOADS
+# (UDP payload bytes: 12-byte RTP header + RTP payload; G.711 20 ms is 172).
+# No pass/fail: it reports.  See bench/README.md for the figures and knobs.
 #
 #   gen (g)                        relay (r)                         sink (s)
 #   eth0 10.12.1.2 ------- eth-g 10.12.1.1   eth-s 10.12.2.1 ------- eth0 10.12.2.2
-#   rtpflood gen --mode xdp        xrelayd / ip_forward=1            rtpflood sink --mode xdp
+#   rtpflood gen --mode xdp        xrelayd / rtpflood fwd / ...      rtpflood sink --mode xdp
 #
-# Environment: FLOWS (sessions, default 100), DURATION (s per pass, default 10),
-# SIZE (RTP payload bytes, default 200), GEN_CPU (CPU of the generator, default 1),
-# PASSES (any of "xdp user plain xdpfwd", default all four), BPF_STATS=1 (turn on
-# kernel.bpf_stats_enabled during the XDP pass and print the relay program's
-# ns per packet; host-wide, restored after the pass, adds ~20-40 ns a run).
+# Environment: FLOWS ("1 1000 32000 100000 1000000"), PAYLOADS ("172 64"),
+# ROUNDS (3), DURATION (s per round, 5), CASES ("xdp user limit"), PEERS=1
+# (adds rtpengine), GEN_CPU (1), RESULTS (JSON file, default
+# bench/results/media-<UTC time>.json), BPF_STATS=1 (the relay XDP program's
+# ns per packet from kernel.bpf_stats_enabled; costs ~20-40 ns a packet, so
+# the pps figures of such a run are lower), QUICK=1 (smoke: no warm-up pause).
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
-FLOWS=${FLOWS:-100}
-DURATION=${DURATION:-10}
-SIZE=${SIZE:-200}
+FLOWS=${FLOWS:-1 1000 32000 100000 1000000}
+PAYLOADS=${PAYLOADS:-172 64}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+CASES=${CASES:-xdp user limit}
+PEERS=${PEERS:-0}
 GEN_CPU=${GEN_CPU:-1}
-PASSES=${PASSES:-xdp user plain xdpfwd}
+STAMP=$(date -u +%Y%m%dT%H%MZ)
+RESULTS=${RESULTS:-$XR_ROOT/bench/results/media-$STAMP.json}
+[ "$PEERS" = 1 ] && case " $CASES " in *" rtpengine "*) ;; *) CASES="$CASES rtpengine" ;; esac
 G4=10.12.1.2 RG4=10.12.1.1 S4=10.12.2.2 RS4=10.12.2.1
 GPORT=5000 SPORT=6000
-RF=$XR_BUILD/rtpflood
-RESULTS=$XR_BUILD/bench/results.json
+PORT_LO=1024 PORT_HI=65535	# the relay's media ports: 32256 pairs per address
+NG=127.0.0.1:2223
 
 xr_need_root
-[ -x "$RF" ] || xr_die "$RF missing: run make"
+for b in xrelayd xrelayctl rtpflood; do
+	[ -x "$XR_BUILD/$b" ] || xr_die "$XR_BUILD/$b missing: run make"
+done
+command -v python3 >/dev/null || xr_die "python3 missing (make deps)"
 # Private copies: a `make` elsewhere in the tree must not swap a binary mid-run.
 mkdir -p "$XR_TMP/bin"
-for b in xrelayd xrelayctl rtpflood; do
-	cp "$XR_BUILD/$b" "$XR_TMP/bin/" || xr_die "$XR_BUILD/$b missing: run make"
-done
+for b in xrelayd xrelayctl rtpflood; do cp "$XR_BUILD/$b" "$XR_TMP/bin/"; done
 XR_BUILD=$XR_TMP/bin
 RF=$XR_BUILD/rtpflood
-command -v python3 >/dev/null || xr_die "python3 missing (make deps)"
 [ "$GEN_CPU" -lt "$(nproc)" ] 2>/dev/null || GEN_CPU=0
+# 4 sockets per session (RTP and RTCP on both sides): 32000 sessions need 128k.
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+for p in $PAYLOADS; do
+	[ "$p" -ge 36 ] && [ "$p" -le 1412 ] 2>/dev/null ||
+		xr_die "PAYLOADS: $p is not a UDP payload of 36-1412 bytes (RTP header + stamp)"
+done
+for f in $FLOWS; do
+	[ "$f" -ge 1 ] && [ "$f" -le 2000000 ] 2>/dev/null || xr_die "FLOWS: $f is not 1-2000000"
+done
+for c in $CASES; do
+	case $c in xdp|user|limit|plain|rtpengine) ;; *) xr_die "CASES: unknown case $c" ;; esac
+done
+
+# What xrelayd can hold: its kernel flow table has XR_FLOWS_MAX entries, 4 per
+# session (RTP and RTCP of each side); each side takes a port pair from the
+# pool of the one --media address the route to its party leaves from.
+XR_FLOWS_MAX=$(awk '/define XR_FLOWS_MAX/ { print $3 }' "$XR_ROOT/include/xrelay/maps.h")
+CAP_KERNEL=$((XR_FLOWS_MAX / 4))
+CAP_PORTS=$(((PORT_HI - PORT_LO + 1 - (PORT_LO & 1)) / 2))
+CAP_FDS=$(($(ulimit -n) / 4 - 64))
+
+# The most sessions every case can hold: when FLOWS asks for more, that many
+# (rounded down to a hundred) is measured too, so the scaling of each case
+# shows up to where it can go (MAXPOINT=0: not).
+CAP_ALL=$CAP_PORTS
+[ "$CAP_KERNEL" -lt "$CAP_ALL" ] && CAP_ALL=$CAP_KERNEL
+[ "$CAP_FDS" -lt "$CAP_ALL" ] && CAP_ALL=$CAP_FDS
+if [ "${MAXPOINT:-1}" = 1 ] && [ "$CAP_ALL" -ge 100 ]; then
+	for f in $FLOWS; do
+		if [ "$f" -gt "$CAP_ALL" ]; then
+			FLOWS=$(printf '%s\n' $FLOWS $((CAP_ALL / 100 * 100)) | sort -n | uniq | xargs)
+			break
+		fi
+	done
+fi
+
+if [ "$PEERS" = 1 ] && ! command -v rtpengine >/dev/null; then
+	xr_log "PEERS=1: installing rtpengine-daemon (apt-get)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		rtpengine-daemon >/dev/null 2>&1 ||
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends rtpengine-daemon >/dev/null 2>&1; } ||
+		xr_log "rtpengine-daemon does not install: the rtpengine case is skipped"
+fi
 
 # ---- testbed ----------------------------------------------------------------
 for h in g r s; do xr_ns_add $h; done
@@ -52,70 +109,31 @@ xr_addr s eth0 $S4/24
 xr_ns g ip route add default via $RG4
 xr_ns s ip route add default via $RS4
 xr_ns r sysctl -qw net.ipv4.ip_forward=0
-# Frames XDP sends into a veth need NAPI on the far end (DESIGN.md, Testbeds):
-# the relay's eth-g gets the generator's XDP_TX frames, the sink's eth0 the
-# relay's redirects (its own XDP program turns NAPI on too).
+# Frames XDP sends into a veth need NAPI on the far end (DESIGN.md, Testbeds).
 xr_ns r ethtool -K eth-g gro on >/dev/null
 xr_ns s ethtool -K eth0 gro on >/dev/null
 xr_ns g ethtool -K eth0 gro on >/dev/null
+# Full checksums from the warm-up's sockets (lib.sh: CHECKSUM_PARTIAL and XDP).
+xr_ns g ethtool -K eth0 tx off >/dev/null 2>&1
+xr_ns s ethtool -K eth0 tx off >/dev/null 2>&1
 xr_ns g ping -c1 -W1 -q $RG4 >/dev/null || xr_die "gen cannot reach the relay"
 xr_ns s ping -c1 -W1 -q $RS4 >/dev/null || xr_die "sink cannot reach the relay"
 RMAC=$(ip -n "${XR_PFX}r" -br link show eth-g | awk '{print $3}')
 SMAC=$(ip -n "${XR_PFX}s" -br link show eth0 | awk '{print $3}')
+: >"$XR_TMP/rounds.jsonl"
+: >"$XR_TMP/notes.jsonl"
 
-# field FILE KEY... : one value out of a JSON document.
-field() {
-	python3 - "$@" <<'EOF'
-import json, sys
-d = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    d = d[k]
-print(d)
-EOF
+# note CASE FLOWS TEXT : a case not measured (or a remark), into the report.
+note() {
+	xr_log "$1, $2 flows: $3"
+	python3 -c 'import json,sys; print(json.dumps({"case": sys.argv[1], "flows": int(sys.argv[2]), "note": sys.argv[3]}))' \
+		"$1" "$2" "$3" >>"$XR_TMP/notes.jsonl"
 }
 
-# measure NAME GEN-ARGS... : XDP sink on s/eth0 for the pass, generator pinned
-# to GEN_CPU for DURATION seconds; leaves $XR_TMP/NAME.{gen,sink}.json.
-measure() {
-	local name=$1; shift
-	xr_bg s "$XR_TMP/$name.sink.json" "$RF" sink --mode xdp --dev eth0 \
-		--ports $SPORT-$SPORT --flows "$FLOWS" --duration $((DURATION + 4)) --json
-	local sink=$XR_LAST_PID
-	sleep 1
-	xr_ns g taskset -c "$GEN_CPU" "$RF" gen --mode xdp --dev eth0 --dst-mac "$RMAC" \
-		--src $G4:$GPORT --flows "$FLOWS" --size "$SIZE" --duration "$DURATION" \
-		--json "$@" >"$XR_TMP/$name.gen.json" || xr_die "$name: generator failed"
-	wait "$sink" || xr_die "$name: sink failed: $(cat "$XR_TMP/$name.sink.json")"
-}
-
-# sessions : FLOWS media sessions gen:GPORT <-> sink:SPORT through the daemon
-# (`xrelayctl media create`; the control socket is a path, reachable from
-# here without entering the relay); the relay addresses side A must send to
-# go to $XR_TMP/dsts, then a slow warm-up lets every side A latch.
-sessions() {
-	local i
-	: >"$XR_TMP/sessions.json"
-	for i in $(seq 1 "$FLOWS"); do
-		"$XR_BUILD/xrelayctl" -s "$XR_CTL" --json media create $G4:$GPORT $S4:$SPORT \
-			>>"$XR_TMP/sessions.json" || xr_die "media create failed (session $i)"
-	done
-	python3 - "$XR_TMP/sessions.json" >"$XR_TMP/dsts" <<'EOF2' || xr_die "media create output"
-import json, sys
-text, dec, pos = open(sys.argv[1]).read(), json.JSONDecoder(), 0
-while True:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    if pos == len(text):
-        break
-    doc, pos = dec.raw_decode(text, pos)
-    print(doc["a"]["relay"])
-EOF2
-	[ "$(wc -l <"$XR_TMP/dsts")" -eq "$FLOWS" ] || xr_die "expected $FLOWS sessions"
-	xr_ns g "$RF" gen --mode udp --src $G4:$GPORT --dst-file "$XR_TMP/dsts" \
-		--flows "$FLOWS" --count $((FLOWS * 5)) --rate 20000 --duration 5 >/dev/null ||
-		xr_die "warm-up failed"
-	sleep 1
-}
+# busy_ticks : busy jiffies of all CPUs so far (user nice system irq softirq steal).
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# proc_ticks PID : utime + stime of a process (0 without one).
+proc_ticks() { [ -n "${1:-}" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # prog_stats : "run_time_ns run_cnt" of the XDP program on the relay's eth-g.
 prog_stats() {
@@ -130,119 +148,208 @@ d = json.load(sys.stdin)
 print(d.get("run_time_ns", 0), d.get("run_cnt", 0))'
 }
 
-# measure_xdp NAME GEN-ARGS... : measure, and with BPF_STATS=1 also print the
-# ns per packet of the XDP program on the relay's eth-g during the pass.
-measure_xdp() {
-	local t0 n0 t1 n1 was
-	if [ "${BPF_STATS:-0}" != 1 ]; then
-		measure "$@"
+# round CASE FLOWS PAYLOAD N RELAY-PID GEN-ARGS... : one measured round: the
+# XDP sink on s/eth0, the live-frames generator pinned to GEN_CPU for
+# DURATION seconds, CPU counted around it; one JSON line into rounds.jsonl.
+round() {
+	local c=$1 f=$2 p=$3 n=$4 rpid=$5 sink b0 b1 r0 r1 t0 n0 t1 n1 ns=0 was; shift 5
+	local tag="$c-$f-$p-$n"
+	xr_bg s "$XR_TMP/$tag.sink.json" "$RF" sink --mode xdp --dev eth0 \
+		--ports $SPORT-$SPORT --flows "$f" --duration $((DURATION + 60)) --json
+	sink=$XR_LAST_PID
+	# the sink is up when its program is on eth0 (a million flows take a moment)
+	for _ in $(seq 1 100); do
+		ip -n "${XR_PFX}s" -d link show eth0 | grep -q 'prog/xdp' && break
+		sleep 0.1
+	done
+	if [ "${BPF_STATS:-0}" = 1 ] && [ "$c" != user ]; then
+		was=$(sysctl -n kernel.bpf_stats_enabled)
+		sysctl -qw kernel.bpf_stats_enabled=1
+		read -r t0 n0 < <(prog_stats)
+	fi
+	b0=$(busy_ticks) r0=$(proc_ticks "$rpid")
+	xr_ns g taskset -c "$GEN_CPU" "$RF" gen --mode xdp --dev eth0 --dst-mac "$RMAC" \
+		--src $G4:$GPORT --flows "$f" --size $((p - 12)) --duration "$DURATION" \
+		--json "$@" >"$XR_TMP/$tag.gen.json" 2>"$XR_TMP/$tag.gen.err" ||
+		xr_die "$tag: generator failed: $(cat "$XR_TMP/$tag.gen.err")"
+	b1=$(busy_ticks) r1=$(proc_ticks "$rpid")
+	if [ "${BPF_STATS:-0}" = 1 ] && [ "$c" != user ]; then
+		read -r t1 n1 < <(prog_stats)
+		sysctl -qw kernel.bpf_stats_enabled="$was"
+		[ "$n1" -gt "$n0" ] && ns=$(((t1 - t0) / (n1 - n0)))
+	fi
+	sleep 0.3	# what is still queued arrives (the userspace relay's queues)
+	kill -TERM "$sink"
+	wait "$sink" || xr_die "$tag: sink failed: $(cat "$XR_TMP/$tag.sink.json")"
+	python3 - "$XR_TMP/$tag" "$c" "$f" "$p" "$n" $((b1 - b0)) $((r1 - r0)) \
+		"$(getconf CLK_TCK)" "$ns" >>"$XR_TMP/rounds.jsonl" <<'EOF' || xr_die "$tag: bad JSON"
+import json, sys
+tag, c, f, p, n, busy, relay, hz, ns = sys.argv[1:]
+g = json.load(open(tag + ".gen.json"))
+s = json.load(open(tag + ".sink.json"))
+hz = float(hz)
+rx = s["received"]
+print(json.dumps({
+    "case": c, "flows": int(f), "payload": int(p), "round": int(n),
+    "offered_pps": g["pps"], "pps": s["pps"], "sent": g["sent"], "received": rx,
+    "loss_pct": 100.0 * max(g["sent"] - rx, 0) / g["sent"] if g["sent"] else 0.0,
+    "seq_lost": s["lost"], "reordered": s["reordered"], "flows_seen": s["flows_seen"],
+    "lat_p50_us": s["latency_us"]["p50"], "lat_p99_us": s["latency_us"]["p99"],
+    "cpu_ms_per_mpkt": 1000.0 * int(busy) / hz / (rx / 1e6) if rx else None,
+    "relay_cpu_ms_per_mpkt": 1000.0 * int(relay) / hz / (rx / 1e6) if rx and int(relay) else None,
+    "xdp_ns_per_pkt": int(ns) or None,
+}))
+EOF
+	tail -n 1 "$XR_TMP/rounds.jsonl" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("# %(case)s %(flows)d flows %(payload)d B round %(round)d: %(pps).0f pps relayed of %(offered_pps).0f offered, loss %(loss_pct).2f %%, p50/p99 %(lat_p50_us).0f/%(lat_p99_us).0f us, %(flows_seen)d flows seen" % r)'
+}
+
+# rounds CASE FLOWS RELAY-PID GEN-ARGS... : ROUNDS rounds of each payload.
+rounds() {
+	local c=$1 f=$2 rpid=$3 p n; shift 3
+	for p in $PAYLOADS; do
+		for n in $(seq 1 "$ROUNDS"); do round "$c" "$f" "$p" "$n" "$rpid" "$@"; done
+	done
+}
+
+# warmup FLOWS : one packet per flow at 50 kpps so every side A latches (the
+# first packet of a flow goes through the daemon), then a second pass.
+warmup() {
+	local f=$1
+	xr_ns g "$RF" gen --mode udp --src $G4:$GPORT --dst-file "$XR_TMP/dsts" --flows "$f" \
+		--count $((f * 2)) --rate 50000 --duration $((f / 20000 + 10)) >/dev/null ||
+		xr_die "warm-up failed"
+	sleep 1
+}
+
+# xrelay_case CASE FLOWS : xrelayd with or without --xdp, FLOWS sessions, rounds.
+xrelay_case() {
+	local c=$1 f=$2 cap why out
+	cap=$CAP_PORTS why="$CAP_PORTS port pairs on the one --media address facing each side ($PORT_LO-$PORT_HI)"
+	if [ "$c" = xdp ] && [ "$CAP_KERNEL" -lt "$cap" ]; then
+		cap=$CAP_KERNEL
+		why="XR_FLOWS_MAX $XR_FLOWS_MAX kernel flow entries, 4 per session"
+	fi
+	if [ "$CAP_FDS" -lt "$cap" ]; then
+		cap=$CAP_FDS why="RLIMIT_NOFILE $(ulimit -n), 4 sockets per session"
+	fi
+	if [ "$f" -gt "$cap" ]; then
+		note "$c" "$f" "not measured: xrelayd holds at most $cap sessions here ($why)"
 		return
 	fi
-	was=$(sysctl -n kernel.bpf_stats_enabled)
-	sysctl -qw kernel.bpf_stats_enabled=1
-	read -r t0 n0 < <(prog_stats)
-	measure "$@"
-	read -r t1 n1 < <(prog_stats)
-	sysctl -qw kernel.bpf_stats_enabled="$was"
-	[ "$n1" -gt "$n0" ] && xr_log "$1: relay XDP program $(((t1 - t0) / (n1 - n0))) ns" \
-		"per packet over $((n1 - n0)) runs (bpf_stats)"
+	xr_log "case $c: xrelayd$([ "$c" = xdp ] && echo " --xdp eth-g --xdp eth-s"), $f sessions"
+	if [ "$c" = xdp ]; then
+		xr_daemon_start "${DAEMON_ARGS[@]}" --xdp eth-g --xdp eth-s
+	else
+		xr_daemon_start "${DAEMON_ARGS[@]}"
+	fi
+	out=$(python3 "$XR_ROOT/bench/sessions.py" xrelay "$XR_CTL" "$f" $G4:$GPORT $S4:$SPORT \
+		"$XR_TMP/dsts")
+	xr_log "sessions: $out"
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(json.dumps({"case": sys.argv[2], "flows": d["wanted"], "setup_s": d["seconds"], "created": d["created"], "error": d["error"]}))' \
+		"$out" "$c" >>"$XR_TMP/setup.jsonl"
+	if [ "$(wc -l <"$XR_TMP/dsts")" -ne "$f" ]; then
+		note "$c" "$f" "not measured: session setup failed: $out"
+		xr_daemon_stop
+		return
+	fi
+	warmup "$f"
+	rounds "$c" "$f" "$XR_DAEMON_PID" --dst-file "$XR_TMP/dsts"
+	if [ "$c" = xdp ]; then
+		xr_ctl --json stats >"$XR_TMP/stats.json" 2>/dev/null
+		xr_log "kernel counters: $(python3 -c '
+import json, sys
+k = json.load(open(sys.argv[1])).get("kernel", {})
+print(" ".join("%s=%s" % (n, v) for n, v in k.items() if v) or "none")' "$XR_TMP/stats.json" 2>/dev/null)"
+	fi
+	xr_daemon_stop || xr_log "xrelayd exit status $?"
+}
+
+# rtpengine_case FLOWS : rtpengine (userspace, no kernel module) in the relay.
+rtpengine_case() {
+	local f=$1 pid out i
+	if ! command -v rtpengine >/dev/null; then
+		note rtpengine "$f" "not measured: rtpengine-daemon is not installed"
+		return
+	fi
+	# RTP and RTCP on each side: 2 ports per interface per call, 4 sockets.
+	if [ "$f" -gt $(((PORT_HI - PORT_LO) / 2)) ] || [ "$f" -gt "$CAP_FDS" ]; then
+		note rtpengine "$f" "not measured: more calls than $PORT_LO-$PORT_HI (2 ports a call a side) or RLIMIT_NOFILE $(ulimit -n) (4 sockets a call) hold"
+		return
+	fi
+	xr_log "case rtpengine: rtpengine-daemon, $f calls over ng"
+	xr_bg r "$XR_TMP/rtpengine.log" rtpengine --foreground --log-stderr --table=-1 \
+		--interface=a/$RG4 --interface=b/$RS4 --listen-ng=$NG --port-min=$PORT_LO \
+		--port-max=$PORT_HI --timeout=600 --silent-timeout=600 --delete-delay=0 \
+		--pidfile="$XR_TMP/rtpengine.pid" --no-redis-required 2>/dev/null
+	pid=$XR_LAST_PID
+	for i in $(seq 1 50); do
+		xr_ns r python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(0.2); h,p=sys.argv[1].split(":"); s.sendto(b"x d7:command4:pinge",(h,int(p))); s.recv(100)' \
+			"$NG" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || { tail -5 "$XR_TMP/rtpengine.log"; xr_die "rtpengine exited"; }
+		sleep 0.2
+	done
+	out=$(xr_ns r python3 "$XR_ROOT/bench/sessions.py" rtpengine "$NG" "$f" $G4:$GPORT \
+		$S4:$SPORT "$XR_TMP/dsts")
+	xr_log "sessions: $out"
+	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(json.dumps({"case": "rtpengine", "flows": d["wanted"], "setup_s": d["seconds"], "created": d["created"], "error": d["error"]}))' \
+		"$out" >>"$XR_TMP/setup.jsonl"
+	if [ "$(wc -l <"$XR_TMP/dsts")" -eq "$f" ]; then
+		warmup "$f"
+		rounds rtpengine "$f" "$pid" --dst-file "$XR_TMP/dsts"
+	else
+		note rtpengine "$f" "not measured: session setup failed: $out"
+	fi
+	kill -TERM "$pid"
+	for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 	return 0
 }
 
-# counter NAME : a kernel counter of the running daemon (xrelayctl stats).
-counter() {
-	"$XR_BUILD/xrelayctl" -s "$XR_CTL" --json stats >"$XR_TMP/stats.json" 2>/dev/null &&
-		field "$XR_TMP/stats.json" kernel "$1" 2>/dev/null || echo "?"
-}
+DAEMON_ARGS=(--sip 127.0.0.1:5060 --media $RG4 --media $RS4 --media-timeout 0
+	--ports $PORT_LO-$PORT_HI)
+: >"$XR_TMP/setup.jsonl"
+xr_log "testbed up: flows [$FLOWS], payloads [$PAYLOADS] B, cases [$CASES], $ROUNDS" \
+	"rounds of ${DURATION}s, generator on CPU $GEN_CPU; xrelayd capacity: kernel" \
+	"$CAP_KERNEL sessions, ports $CAP_PORTS, fds $CAP_FDS"
 
-DAEMON_ARGS=(--sip 127.0.0.1:5060 --media $RG4 --media $RS4 --media-timeout 0)
-xr_log "testbed up: $FLOWS flows, $SIZE-byte RTP payload, ${DURATION}s per pass," \
-	"generator on CPU $GEN_CPU"
-
-for pass in $PASSES; do
-	case $pass in
-	xdp)
-		xr_log "pass xdp: xrelayd --xdp eth-g --xdp eth-s"
-		xr_daemon_start "${DAEMON_ARGS[@]}" --xdp eth-g --xdp eth-s
-		sessions
-		before=$(counter fwd_redirect)
-		measure_xdp xdp --dst-file "$XR_TMP/dsts"
-		after=$(counter fwd_redirect)
-		xr_log "kernel fwd_redirect: $before -> $after; other kernel counters:" \
-			"$(python3 -c '
-import json, sys
-k = json.load(open(sys.argv[1])).get("kernel", {})
-print(" ".join("%s=%s" % (n, v) for n, v in k.items() if v and n != "fwd_redirect") or "none")
-' "$XR_TMP/stats.json" 2>/dev/null)"
-		xr_daemon_stop || xr_log "xrelayd exit status $?"
-		;;
-	user)
-		xr_log "pass user: xrelayd (no --xdp)"
-		xr_daemon_start "${DAEMON_ARGS[@]}"
-		sessions
-		measure user --dst-file "$XR_TMP/dsts"
-		xr_daemon_stop || xr_log "xrelayd exit status $?"
-		;;
-	plain)
-		xr_log "pass plain: Linux routing, ip_forward=1 on the relay"
-		xr_ns r sysctl -qw net.ipv4.ip_forward=1
-		xr_ns r ping -c1 -W1 -q $S4 >/dev/null
-		measure plain --dst $S4:$SPORT --dst-step 0 --src-step 2
-		xr_ns r sysctl -qw net.ipv4.ip_forward=0
-		;;
-	xdpfwd)
-		xr_log "pass xdpfwd: rtpflood fwd on the relay (eth-g -> eth-s, no lookups)"
-		xr_bg r "$XR_TMP/xdpfwd.fwd.json" "$RF" fwd --dev eth-g --out eth-s \
-			--dst-mac "$SMAC" --ports $SPORT-$SPORT --duration $((DURATION + 30)) --json
-		fwd=$XR_LAST_PID
-		sleep 0.5
-		measure_xdp xdpfwd --dst $S4:$SPORT --dst-step 0 --src-step 2
-		kill -TERM "$fwd"
-		wait "$fwd" || xr_die "rtpflood fwd failed: $(cat "$XR_TMP/xdpfwd.fwd.json")"
-		;;
-	*)
-		xr_die "unknown pass $pass (xdp, user, plain, xdpfwd)"
-		;;
-	esac
+for f in $FLOWS; do
+	for c in $CASES; do
+		case $c in
+		xdp|user)
+			xrelay_case "$c" "$f"
+			;;
+		limit)
+			xr_log "case limit: rtpflood fwd on the relay (eth-g -> eth-s, no lookups), $f flows"
+			xr_bg r "$XR_TMP/limit.fwd.json" "$RF" fwd --dev eth-g --out eth-s \
+				--dst-mac "$SMAC" --ports $SPORT-$SPORT --duration 86400 --json
+			fwd=$XR_LAST_PID
+			sleep 0.5
+			rounds limit "$f" "" --dst $S4:$SPORT --dst-step 0
+			kill -TERM "$fwd"
+			wait "$fwd" || xr_die "rtpflood fwd failed: $(cat "$XR_TMP/limit.fwd.json")"
+			;;
+		plain)
+			xr_log "case plain: Linux routing, ip_forward=1 on the relay, $f flows"
+			xr_ns r sysctl -qw net.ipv4.ip_forward=1
+			xr_ns r ping -c1 -W1 -q $S4 >/dev/null
+			rounds plain "$f" "" --dst $S4:$SPORT --dst-step 0
+			xr_ns r sysctl -qw net.ipv4.ip_forward=0
+			;;
+		rtpengine)
+			rtpengine_case "$f"
+			;;
+		esac
+	done
 done
 
 # ---- report -------------------------------------------------------------------
 mkdir -p "$(dirname "$RESULTS")"
-python3 - "$XR_TMP" "$RESULTS" "$FLOWS" "$SIZE" "$DURATION" $PASSES <<'EOF'
-import json, os, sys
-tmp, out, flows, size, duration = sys.argv[1:6]
-names = {"xdp": "xrelayd --xdp (XDP)", "user": "xrelayd (userspace)",
-         "plain": "Linux routing (plain)", "xdpfwd": "minimal XDP forwarder"}
-res = {}
-print()
-print("media benchmark: %s flows, %s-byte RTP payload, %s s per pass" % (flows, size, duration))
-print("  %-24s %12s %12s %8s %18s" % ("pass", "offered pps", "relayed pps", "loss %",
-                                      "p50/p90/p99 us"))
-for p in sys.argv[6:]:
-    try:
-        g = json.load(open(os.path.join(tmp, p + ".gen.json")))
-        s = json.load(open(os.path.join(tmp, p + ".sink.json")))
-    except (OSError, ValueError):
-        continue
-    lost = max(g["sent"] - s["received"], 0)
-    loss = 100.0 * lost / g["sent"] if g["sent"] else 0.0
-    lat = s["latency_us"]
-    res[p] = {"offered_pps": g["pps"], "relayed_pps": s["pps"], "sent": g["sent"],
-              "received": s["received"], "loss_pct": loss, "latency_us": lat}
-    print("  %-24s %12.0f %12.0f %8.2f %18s" % (names.get(p, p), g["pps"], s["pps"], loss,
-          "%d/%d/%d" % (lat["p50"], lat["p90"], lat["p99"])))
-ratios = {}
-if "xdp" in res and "user" in res and res["user"]["relayed_pps"] > 0:
-    ratios["xdp_over_user"] = res["xdp"]["relayed_pps"] / res["user"]["relayed_pps"]
-    print("  ratio XDP / userspace   %.1fx" % ratios["xdp_over_user"])
-if "xdp" in res and "plain" in res and res["plain"]["relayed_pps"] > 0:
-    ratios["xdp_over_plain"] = res["xdp"]["relayed_pps"] / res["plain"]["relayed_pps"]
-    print("  ratio XDP / plain       %.2fx (Linux routing)" % ratios["xdp_over_plain"])
-if "xdp" in res and "xdpfwd" in res and res["xdpfwd"]["relayed_pps"] > 0:
-    ratios["xdp_over_xdpfwd"] = res["xdp"]["relayed_pps"] / res["xdpfwd"]["relayed_pps"]
-    print("  ratio XDP / minimal XDP %.2fx" % ratios["xdp_over_xdpfwd"])
-json.dump({"flows": int(flows), "payload": int(size), "duration": int(duration),
-           "passes": res, "ratios": ratios}, open(out, "w"), indent=2)
-print("  (JSON: %s)" % out)
-EOF
+python3 "$XR_ROOT/bench/report.py" media "$XR_TMP/rounds.jsonl" "$XR_TMP/notes.jsonl" \
+	"$XR_TMP/setup.jsonl" "$RESULTS" "flows=$FLOWS" "payloads=$PAYLOADS" "rounds=$ROUNDS" \
+	"duration=$DURATION" "gen_cpu=$GEN_CPU" "xr_flows_max=$XR_FLOWS_MAX" || xr_die "report failed"
+mkdir -p "$XR_ROOT/${OUT:-build}/bench" 2>/dev/null && cp "$RESULTS" "$XR_ROOT/${OUT:-build}/bench/results.json" 2>/dev/null
 exit 0

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+# bench/report.py - the tables and the JSON of the benchmarks from the rounds
+# the scripts recorded (one JSON object a line).  Medians over rounds.
+#   report.py media ROUNDS NOTES SETUP OUT.json KEY=VALUE...   (bench/run.sh)
+#   report.py sip   STEPS OUT.json KEY=VALUE...                (bench/sip.sh)
+# The JSON carries the machine (kernel, CPU, cores, git commit), the run's
+# parameters, every round and the medians, so a results file stands alone.
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+
+def machine():
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)),
+                                 "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    mem = 0
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20)
+    except (ValueError, OSError):
+        pass
+    return {"kernel": platform.release(), "cpu": cpu, "cores": os.cpu_count(),
+            "memory_mib": mem, "commit": commit,
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def load(path):
+    out = []
+    try:
+        for line in open(path):
+            line = line.strip()
+            if line:
+                out.append(json.loads(line))
+    except OSError:
+        pass
+    return out
+
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def params(argv):
+    return dict(a.split("=", 1) for a in argv)
+
+
+NAMES = {"xdp": "xrelayd --xdp", "user": "xrelayd userspace", "limit": "host limit (XDP fwd)",
+         "plain": "Linux routing", "rtpengine": "rtpengine (user)"}
+
+
+def fmt(v, f="%.0f", none="-"):
+    return none if v is None else f % v
+
+
+def media(argv):
+    rounds, notes, setup = load(argv[0]), load(argv[1]), load(argv[2])
+    out, par = argv[3], params(argv[4:])
+    groups = {}
+    for r in rounds:
+        groups.setdefault((r["case"], r["flows"], r["payload"]), []).append(r)
+    rows = []
+    for (c, f, p), rs in groups.items():
+        rows.append({
+            "case": c, "flows": f, "payload": p, "rounds": len(rs),
+            "pps": med([r["pps"] for r in rs]),
+            "offered_pps": med([r["offered_pps"] for r in rs]),
+            "loss_pct": med([r["loss_pct"] for r in rs]),
+            "lat_p50_us": med([r["lat_p50_us"] for r in rs]),
+            "lat_p99_us": med([r["lat_p99_us"] for r in rs]),
+            "cpu_ms_per_mpkt": med([r["cpu_ms_per_mpkt"] for r in rs]),
+            "relay_cpu_ms_per_mpkt": med([r.get("relay_cpu_ms_per_mpkt") for r in rs]),
+            "xdp_ns_per_pkt": med([r.get("xdp_ns_per_pkt") for r in rs]),
+            "pps_min": min(r["pps"] for r in rs), "pps_max": max(r["pps"] for r in rs),
+        })
+    by = {(r["case"], r["flows"], r["payload"]): r for r in rows}
+    for r in rows:
+        lim = by.get(("limit", r["flows"], r["payload"]))
+        usr = by.get(("user", r["flows"], r["payload"]))
+        r["ratio_to_limit"] = r["pps"] / lim["pps"] if lim and lim["pps"] else None
+        r["ratio_to_user"] = r["pps"] / usr["pps"] if usr and usr["pps"] else None
+    order = {c: i for i, c in enumerate(["xdp", "user", "rtpengine", "limit", "plain"])}
+    rows.sort(key=lambda r: (r["payload"] != 172, r["payload"], r["flows"],
+                             order.get(r["case"], 9)))
+
+    # Scaling: each case's pps at its most flows against its pps at its fewest.
+    scaling = []
+    for c in sorted({r["case"] for r in rows}, key=lambda c: order.get(c, 9)):
+        for p in sorted({r["payload"] for r in rows}):
+            rs = sorted((r for r in rows if r["case"] == c and r["payload"] == p),
+                        key=lambda r: r["flows"])
+            if len(rs) >= 2 and rs[0]["pps"]:
+                scaling.append({"case": c, "payload": p, "from_flows": rs[0]["flows"],
+                                "to_flows": rs[-1]["flows"],
+                                "pps_change_pct": 100.0 * (rs[-1]["pps"] / rs[0]["pps"] - 1)})
+
+    m = machine()
+    print()
+    print("media benchmark: %s rounds of %s s per case, medians; %s, %s cores, kernel %s, %s"
+          % (par.get("rounds"), par.get("duration"), m["cpu"], m["cores"], m["kernel"],
+             m["date"]))
+    hdr = ("%-7s %-4s %-21s %11s %8s %8s %7s %15s %11s"
+           % ("flows", "B", "case", "pps", "/limit", "/user", "loss%", "p50/p99us", "CPU ms/Mpkt"))
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        print("%-7d %-4d %-21s %11s %8s %8s %7s %15s %11s" % (
+            r["flows"], r["payload"], NAMES.get(r["case"], r["case"]), fmt(r["pps"]),
+            fmt(r["ratio_to_limit"], "%.2fx"), fmt(r["ratio_to_user"], "%.1fx"),
+            fmt(r["loss_pct"], "%.1f"),
+            "%s/%s" % (fmt(r["lat_p50_us"]), fmt(r["lat_p99_us"])),
+            fmt(r["cpu_ms_per_mpkt"], "%.0f")))
+    for s in scaling:
+        print("scaling %-21s %3d B: %d -> %d flows: %+.1f %% pps" % (
+            NAMES.get(s["case"], s["case"]), s["payload"], s["from_flows"], s["to_flows"],
+            s["pps_change_pct"]))
+    for s in load(argv[2]) if False else setup:
+        print("setup   %-21s %d sessions in %.2f s%s" % (
+            NAMES.get(s["case"], s["case"]), s["created"], s["setup_s"],
+            " (stopped: %s)" % s["error"] if s.get("error") else ""))
+    for n in notes:
+        print("note    %-21s %7d flows: %s" % (NAMES.get(n["case"], n["case"]), n["flows"],
+                                             n["note"]))
+    print("CPU ms/Mpkt: busy time of all CPUs during the rounds (generator, relay and sink,"
+          " and anything else running) per million packets relayed.")
+    doc = {"kind": "media", "machine": m, "params": par, "results": rows,
+           "scaling": scaling, "setup": setup, "notes": notes, "rounds": rounds}
+    with open(out, "w") as o:
+        json.dump(doc, o, indent=1)
+        o.write("\n")
+    print("JSON: %s" % out)
+
+
+def sip(argv):
+    steps, out, par = load(argv[0]), argv[1], params(argv[2:])
+    best = {}
+    for s in steps:
+        k = (s["proxy"], s["flow"])
+        b = best.setdefault(k, {"proxy": s["proxy"], "flow": s["flow"], "best_cps": 0,
+                                "best": None, "first_fail": None})
+        if s["ok"] and s["rate"] >= b["best_cps"]:
+            b["best_cps"] = s["rate"]
+            b["best"] = s
+        if not s["ok"] and (b["first_fail"] is None or s["rate"] < b["first_fail"]):
+            b["first_fail"] = s["rate"]
+    rows = sorted(best.values(), key=lambda b: (b["flow"], b["proxy"]))
+    for r in rows:
+        other = [x for x in rows if x["flow"] == r["flow"] and x["proxy"] != r["proxy"]]
+        r["ratio_to_peer"] = (r["best_cps"] / other[0]["best_cps"]
+                              if other and other[0]["best_cps"] else None)
+    m = machine()
+    print()
+    print("SIP benchmark: highest calls/s with 0 failed calls (%s s per step); %s, %s cores, "
+          "kernel %s, %s" % (par.get("secs"), m["cpu"], m["cores"], m["kernel"], m["date"]))
+    hdr = "%-9s %-9s %9s %9s %22s %12s %9s" % ("flow", "proxy", "calls/s", "1st fail",
+                                              "setup ms p50/p90/p99", "us CPU/call", "vs peer")
+    print(hdr)
+    print("-" * len(hdr))
+    for r in rows:
+        b = r["best"] or {}
+        print("%-9s %-9s %9d %9s %22s %12s %9s" % (
+            r["flow"], r["proxy"], r["best_cps"], fmt(r["first_fail"], "%d", "none"),
+            "%s/%s/%s" % (fmt(b.get("setup_p50_ms"), "%.1f"), fmt(b.get("setup_p90_ms"), "%.1f"),
+                          fmt(b.get("setup_p99_ms"), "%.1f")),
+            fmt(b.get("cpu_us_per_call"), "%.0f"), fmt(r["ratio_to_peer"], "%.2fx")))
+    print("setup: INVITE sent to 200 OK received at the caller (SIPp response time).")
+    doc = {"kind": "sip", "machine": m, "params": par, "results": rows, "steps": steps}
+    with open(out, "w") as o:
+        json.dump(doc, o, indent=1)
+        o.write("\n")
+    print("JSON: %s" % out)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in ("media", "sip"):
+        sys.exit("usage: report.py media|sip ...")
+    (media if sys.argv[1] == "media" else sip)(sys.argv[2:])
