@@ -5,6 +5,7 @@
  * Handlers run on the main loop's thread (ctl.h); they only read the config,
  * the fast-path maps (bpf syscalls) and media's RCU tables.
  */
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <stdio.h>
@@ -99,6 +100,69 @@ xdp_json(void)
 	return a;
 }
 
+/* The XDP program's id (as bpftool shows it), null without the fast path. */
+static json_t *
+prog_id_json(void)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (!cfp || cfp->prog_fd < 0 || bpf_obj_get_info_by_fd(cfp->prog_fd, &info, &len) < 0)
+		return json_null();
+	return json_integer(info.id);
+}
+
+/* An integer of the SIP side's statistics, or null (no SIP, or not reported). */
+static json_t *
+sip_count(json_t *sip, const char *key)
+{
+	json_t *v = json_object_get(sip, key);
+
+	return json_is_integer(v) ? json_incref(v) : json_null();
+}
+
+/* What runs now: calls, flows (latched ones apart), registrations, sessions. */
+static json_t *
+status_counts(void)
+{
+	json_t *sip = sip_stats_json(), *flows = media_flows_json(), *row;
+	int nflows = 0, nlatched = 0;
+	size_t i;
+
+	json_array_foreach(flows, i, row) {
+		nflows++;
+		nlatched += json_is_true(json_object_get(row, "latched"));
+	}
+	json_t *o = json_pack("{s:o, s:i, s:i, s:o, s:o, s:i}",
+			      "calls", sip_count(sip, "dialogs"),
+			      "flows", nflows, "flows_latched", nlatched,
+			      "registrations", sip_count(sip, "bindings"),
+			      "aors", sip_count(sip, "aors"),
+			      "sessions", media_session_count());
+
+	json_decref(sip);
+	json_decref(flows);
+	return o ? o : json_null();
+}
+
+/*
+ * Media packets relayed since start: by the kernel (the XDP forward
+ * counters; null without the fast path) and by the daemon.
+ */
+static json_t *
+status_packets(void)
+{
+	json_t *media = media_stats_json(), *kernel = json_null(), *user;
+	uint64_t c[XR_CNT__MAX];
+
+	if (cfp && fp_counters(cfp, c) == 0)
+		kernel = json_integer((json_int_t)(c[XR_CNT_fwd_redirect] + c[XR_CNT_fwd_tx]));
+	user = json_object_get(json_object_get(media, "userspace"), "forwarded_packets");
+	user = json_is_integer(user) ? json_incref(user) : json_integer(0);
+	json_decref(media);
+	return json_pack("{s:o, s:o}", "kernel", kernel, "userspace", user);
+}
+
 static int
 cmd_status(json_t *args, json_t **result, char *err, size_t errlen)
 {
@@ -131,6 +195,9 @@ cmd_status(json_t *args, json_t **result, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	json_object_set_new(*result, "prog_id", prog_id_json());
+	json_object_set_new(*result, "counts", status_counts());
+	json_object_set_new(*result, "packets", status_packets());
 	return 0;
 }
 

@@ -33,6 +33,8 @@
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
 #include "media/media.h"
+#include "sip/msg.h"
+#include "sip/stats.h"
 
 static struct xr_config cfg;
 
@@ -401,6 +403,80 @@ test_sip_stats(void **state)
 	st = expect_ok("{\"cmd\": \"stats\"}");
 	assert_null(json_object_get(st, "sip"));
 	json_decref(st);
+}
+
+/* SIP message counters (sip/stats.c) as `stats` and `metrics` show them. */
+static void
+test_sip_messages(void **state)
+{
+	static const char invite[] = "INVITE sip:b@example.com SIP/2.0\r\nVia: x\r\n\r\n";
+	static const char ok[] = "SIP/2.0 200 OK\r\n\r\n";
+	static const char busy[] = "SIP/2.0 486 Busy Here\r\n\r\n";
+	static const char odd[] = "FROB sip:b@example.com SIP/2.0\r\n\r\n";
+	struct sip_msg *m = calloc(1, sizeof(*m));
+	json_t *st, *sm, *mt;
+	const char *t;
+
+	assert_non_null(m);
+	sip_stats_reset();
+	sip_stats_tx(invite, sizeof(invite) - 1);
+	sip_stats_tx(invite, sizeof(invite) - 1);
+	sip_stats_tx(ok, sizeof(ok) - 1);
+	sip_stats_tx(busy, sizeof(busy) - 1);
+	sip_stats_tx(odd, sizeof(odd) - 1);
+	sip_stats_tx("SIP/2.0 99", 10);		/* too short to be a status line */
+	m->is_request = true;
+	m->method = SIP_METHOD_BYE;
+	sip_stats_rx(m);
+	m->is_request = false;
+	m->status = 180;
+	sip_stats_rx(m);
+	sip_stats_rx(m);
+	m->status = 700;			/* out of range: not counted */
+	sip_stats_rx(m);
+	free(m);
+
+	cfg.nsip = 1;	/* the SIP parts appear with --sip only */
+	st = expect_ok("{\"cmd\": \"stats\"}");
+	sm = json_object_get(st, "sip_messages");
+	assert_true(json_is_object(sm));
+	json_t *tx = json_object_get(sm, "tx"), *rx = json_object_get(sm, "rx");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(tx, "requests"),
+							    "INVITE")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(tx, "requests"),
+							    "BYE")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(tx, "requests"),
+							    "other")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(tx, "responses"),
+							    "200")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(tx, "responses"),
+							    "486")), 1);
+	assert_int_equal(json_object_size(json_object_get(tx, "responses")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(tx, "classes"),
+							    "2xx")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(tx, "classes"),
+							    "4xx")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(rx, "requests"),
+							    "BYE")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(rx, "responses"),
+							    "180")), 2);
+	assert_int_equal(json_object_size(json_object_get(rx, "responses")), 1);
+	json_decref(st);
+
+	mt = expect_ok("{\"cmd\": \"metrics\"}");
+	t = json_string_value(mt);
+	assert_non_null(strstr(t, "# TYPE xrelay_sip_requests_total counter\n"));
+	assert_non_null(strstr(t, "\nxrelay_sip_requests_total{direction=\"tx\",method=\"INVITE\"}"
+			       " 2\n"));
+	assert_non_null(strstr(t, "\nxrelay_sip_requests_total{direction=\"rx\",method=\"other\"}"
+			       " 0\n"));
+	assert_non_null(strstr(t, "\nxrelay_sip_responses_total{direction=\"rx\",code=\"180\"}"
+			       " 2\n"));
+	assert_null(strstr(t, "code=\"700\""));
+	check_families(t);
+	json_decref(mt);
+	cfg.nsip = 0;
+	sip_stats_reset();
 }
 
 /* ---- the socket ------------------------------------------------------------- */
@@ -898,6 +974,7 @@ main(void)
 		cmocka_unit_test(test_media_session_api),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_sip_stats),
+		cmocka_unit_test(test_sip_messages),
 		cmocka_unit_test(test_socket),
 		cmocka_unit_test(test_slow_client),
 		cmocka_unit_test(test_peercred),
