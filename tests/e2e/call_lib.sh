@@ -106,6 +106,18 @@ cl_wait_call() {
 	return 1
 }
 
+# cl_first_call [SECONDS] : wait (5 s) until some call is listed; prints the
+# lowest id.
+cl_first_call() {
+	local secs=${1:-5} i id
+	for i in $(seq 1 $((secs * 10))); do
+		id=$(cl_calls | jpy 'str(min(c["id"] for c in d)) if d else ""' 2>/dev/null)
+		[ -n "$id" ] && { echo "$id"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 # cl_show ID : `call show ID --json`.
 cl_show() { xr_ctl --json call show "$1"; }
 
@@ -136,11 +148,13 @@ cl_wait_media() {
 	return 1
 }
 
-# cl_wait_m ID EXPR [SECONDS] : wait (5 s) until EXPR (over m, as cl_m) is True.
+# cl_wait_m ID EXPR [SECONDS [NAME=VALUE...]] : wait (5 s) until EXPR (over
+# m, as cl_m) is True.
 cl_wait_m() {
 	local id=$1 e=$2 secs=${3:-5} i
+	shift 2; [ $# -gt 0 ] && shift
 	for i in $(seq 1 $((secs * 10))); do
-		[ "$(cl_m "$id" "bool($e)" 2>/dev/null)" = True ] && return 0
+		[ "$(cl_m "$id" "bool($e)" "$@" 2>/dev/null)" = true ] && return 0
 		sleep 0.1
 	done
 	xr_log "waited for [$e] on call $id: $(cl_show "$id" 2>&1 | jpy 'd.get("media")' 2>&1 | head -c 1500)"
@@ -196,11 +210,20 @@ cl_rtp() {
 	local fa="$XR_TMP/$label.a.json" fb="$XR_TMP/$label.b.json" ea=(--wait 0.6) eb=(--wait 0.6)
 	[ "$wa" -gt 0 ] && ea=(--expect "$wa" --wait 1)
 	[ "$wb" -gt 0 ] && eb=(--expect "$wb" --wait 1)
-	ml_rtp a "$fa" --bind "$abind" --to "$ato" --count "$count" --rate 500 "${ea[@]}" "$@"
-	ml_rtp b "$fb" --bind "$bbind" --to "$bto" --count "$count" --rate 500 "${eb[@]}" "$@"
+	ml_rtp a "$fa" --bind "$abind" --to "$ato" --count "$count" --rate 500 --delay 0.8 "${ea[@]}" "$@"
+	ml_rtp b "$fb" --bind "$bbind" --to "$bto" --count "$count" --rate 500 --delay 0.8 "${eb[@]}" "$@"
 	ml_wait
+	cl_rx_log "$label: caller" "$fa"; cl_rx_log "$label: callee" "$fb"
 	ml_check_rx "$label: caller <- relay" "$fa" "$ato" "$wa" "$fb"
 	ml_check_rx "$label: callee <- relay" "$fb" "$bto" "$wb" "$fa"
+}
+
+# cl_rx_log LABEL FILE : one comment line: what rtp.py sent and got, per source.
+cl_rx_log() {
+	xr_log "$1: $(jpy '"sent %d, got %d: " % (d["sent"], d["received"]) + ", ".join(
+		"%s %d (seq %s-%s, pt %s, ssrc %s)" % (k, v["packets"], v["first_seq"], v["last_seq"],
+		v["pts"], ",".join("%s:%d" % x for x in v["ssrc_packets"].items()))
+		for k, v in d["sources"].items())' <"$2" 2>&1)"
 }
 
 # cl_sink HOST BIND OUT : rtp.py only receiving on BIND (0.8 s of silence after

@@ -57,7 +57,7 @@ call() {
 			"$(cl_m "$id" '"%d %d" % (m["caller"]["kernel_packets"] + m["caller"]["userspace_packets"],
 				m["callee"]["kernel_packets"] + m["callee"]["userspace_packets"])')" "$N $N"
 		xr_ok "$name: call show: both parties latched" \
-			[ "$(cl_m "$id" 'm["caller"]["latched"] and m["callee"]["latched"]')" = True ]
+			[ "$(cl_m "$id" 'm["caller"]["latched"] and m["callee"]["latched"]')" = true ]
 	else
 		xr_ok "$name: the call's media is anchored (call show lists both parties)" false
 	fi
