@@ -102,8 +102,12 @@ classify(const char *s, size_t len, const char **bnd, size_t *blen)
 				break;
 			v1 = i++;
 		} else {
+			/* unquoted: a token, though '=', ':', '/', '?' are common */
 			v0 = i;
-			v1 = i = token(s, len, i);
+			while (i < len && s[i] > 0x20 && s[i] < 0x7f && s[i] != ';' &&
+			       s[i] != '"')
+				i++;
+			v1 = i;
 		}
 		if (span_caseeq(s + n0, n1 - n0, "boundary")) {
 			if (v1 > v0 && v1 - v0 <= MP_MAX_BOUNDARY && s[v1 - 1] != ' ') {

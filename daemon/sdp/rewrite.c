@@ -181,8 +181,12 @@ sdp_rewrite(const char *in, size_t len, const struct sdp *p,
 
 		if ((!more || is_m) && cur >= 0 && live[cur] && !saw_rtcp) {
 			/* close the media section: a=rtcp after its last line */
+			/*
+			 * The last line had no LF: end it.  A CR tail becomes
+			 * CRLF, not CR + eol_style: "x\r\r" must stay "x\r".
+			 */
 			if (!at_bol)
-				puts_(&w, eol_style);	/* instead of a CR-only tail */
+				puts_(&w, tail_len ? "\r\n" : eol_style);
 			tail_len = 0;
 			put_rtcp(&w, relay, xr_sa_port(&rw[cur].local), p->m[cur].rtcp_mux);
 			puts_(&w, eol_style);

@@ -5,6 +5,7 @@
  * Owns what counts as a line, a c= address, an m= port, a=rtcp (RFC 3605),
  * a=rtcp-mux (RFC 5761) and the direction rules (RFC 3264 §5.1, §8.4).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -165,6 +166,16 @@ parse_conn(const char *p, const char *end, union xr_sa *sa, char *why, size_t wh
 	ip[adl] = '\0';
 	if (xr_sa_parse_ip(sa, ip) < 0 || sa->sa.sa_family != fam)
 		goto bad_addr;
+	/*
+	 * An IP4 multicast c= without its TTL is malformed (RFC 4566 §5.7),
+	 * and with it has been refused above; a relay sends to no group.
+	 */
+	if (fam == AF_INET ? IN_MULTICAST(ntohl(sa->sin.sin_addr.s_addr))
+			   : IN6_IS_ADDR_MULTICAST(&sa->sin6.sin6_addr)) {
+		snprintf(why, whylen, "multicast address '%s' not supported",
+			 quote(q, sizeof(q), ad, adl));
+		return -EINVAL;
+	}
 	return 0;
 bad_addr:
 	snprintf(why, whylen, "bad %s address '%s'", fam == AF_INET ? "IP4" : "IP6",
@@ -274,7 +285,7 @@ sdp_parse(const char *buf, size_t len, struct sdp *out, char *err, size_t errlen
 	int ln = 0, n = 0, i, rc;
 
 	memset(out, 0, sizeof(*out));
-	seterr(err, errlen, "ok");
+	seterr(err, errlen, "%s", "");
 	if (len > SDP_MAX_LEN) {
 		seterr(err, errlen, "description of %zu bytes, more than %d", len, SDP_MAX_LEN);
 		return -E2BIG;

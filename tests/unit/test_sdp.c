@@ -348,6 +348,10 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown addrtype", HDR "c=IN IPX 10.0.0.1\n", -EINVAL, "address type 'IPX'" },
 	{ "c= missing address", HDR "c=IN IP4\n", -EINVAL, "expected" },
 	{ "c= trailing", HDR "c=IN IP4 10.0.0.1 extra\n", -EINVAL, "trailing 'extra'" },
+	{ "IP4 multicast", HDR "c=IN IP4 224.2.1.1\nm=audio 5000 RTP/AVP 0\n", -EINVAL,
+	  "multicast address '224.2.1.1' not supported" },
+	{ "IP6 multicast", HDR "m=audio 5000 RTP/AVP 0\nc=IN IP6 ff0e::101\n", -EINVAL,
+	  "c= line 6: multicast address" },
 	{ "two c= at session level", HDR "c=IN IP4 10.0.0.1\nc=IN IP4 10.0.0.2\n", -EINVAL,
 	  "second c=" },
 	{ "no c= for a live stream", HDR "m=audio 5000 RTP/AVP 0\n", -EINVAL,
@@ -558,6 +562,11 @@ static const struct rw_case rw_cases[] = {
 	  "v=0\nc=IN IP4 10.0.0.1\nm=audio 5000 RTP/AVP 0\na=rtcp:5001",
 	  { "192.0.2.1:30000" },
 	  "v=0\nc=IN IP4 192.0.2.1\nm=audio 30000 RTP/AVP 0\na=rtcp:30001 IN IP4 192.0.2.1" },
+	{ "last line ending in CR CR (no LF): stays a line ending in CR",
+	  "v=0\nc=IN IP4 10.0.0.1\nm=audio 5000 RTP/AVP 0\na=inactive\r\r",
+	  { "192.0.2.1:30000" },
+	  "v=0\nc=IN IP4 192.0.2.1\nm=audio 30000 RTP/AVP 0\na=inactive\r\r\n"
+	  "a=rtcp:30001 IN IP4 192.0.2.1\n" },
 	{ "relay rejects a stream (port 0): its a=rtcp goes, none added",
 	  "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5000 RTP/AVP 0\r\nm=image 5002 udptl t38\r\n"
 	  "a=rtcp:5003\r\n",
@@ -624,6 +633,15 @@ test_rewrite_exact(void **state)
 			assert_true(xr_sa_ip_eq(&q.m[k].rtcp, &rw[k].local));
 			assert_int_equal(xr_sa_port(&q.m[k].rtcp),
 					 q.m[k].rtcp_mux ? port : port + 1);
+		}
+		/* a fixpoint: the output rewrites to itself */
+		{
+			char again[4096];
+			int rc2 = sdp_rewrite(out, strlen(out), &q, rw, q.n_media, again,
+					      sizeof(again));
+
+			assert_int_equal(rc2, (int)strlen(out));
+			assert_memory_equal(again, out, rc2);
 		}
 	}
 }
@@ -772,6 +790,9 @@ static const struct mp_case mp_cases[] = {
 	  "v=0\r\n"
 	  "--inner--\r\n"
 	  "--outer--\r\n", 0, 0, "v=0" },
+	{ "unquoted boundary with '=' and ':'", "multipart/mixed;boundary=----=_Part_7:x;a=b",
+	  "------=_Part_7:x\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n"
+	  "------=_Part_7:x--", 0, 0, "v=0" },
 	{ "no SDP part", "multipart/mixed;boundary=b",
 	  "--b\r\nContent-Type: application/isup\r\n\r\nxx\r\n--b\r\n\r\nno headers\r\n--b--\r\n",
 	  0, -ENOENT, NULL },
