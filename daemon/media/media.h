@@ -148,6 +148,11 @@ struct json_t	*media_session_flows_json(uint64_t id);
  * 0 or -ENOENT.
  */
 int	media_session_touch(uint64_t id);
+/*
+ * The --media address a session side facing party would get (the one the
+ * route to party leaves by), port 0.  0, or -EINVAL (none of its family).
+ */
+int	media_relay_address(const union xr_sa *party, union xr_sa *out);
 void	media_set_timeout_cb(void (*cb)(uint64_t id, void *arg), void *arg);
 
 #endif /* XR_MEDIA_H */

@@ -952,6 +952,21 @@ media_session_flows_json(uint64_t id)
 }
 
 int
+media_relay_address(const union xr_sa *party, union xr_sa *out)
+{
+	int i;
+
+	if (!M.inited)
+		return -EINVAL;
+	i = pick_pool(party);
+	if (i < 0)
+		return i;
+	*out = M.addrs[i];
+	xr_sa_set_port(out, 0);
+	return 0;
+}
+
+int
 media_session_touch(uint64_t id)
 {
 	struct media_session *s;

@@ -7,9 +7,11 @@
  * calls are made under it (they never wait for the proxy).
  *
  * OUR choices where RFCs leave room:
- *  - A forked INVITE's branches share one session per line: the latest
- *    answer (early 183 or 2xx) sets the callee's side, so media follows the
- *    branch that answered last and the winner's 2xx takes it over for good.
+ *  - A forked INVITE's branches that leave by one interface share one
+ *    session per line (a group): the latest answer (early 183 or 2xx) sets
+ *    the callee's side, so media follows the branch that answered last;
+ *    branches leaving by other interfaces get groups of their own.  The
+ *    2xx that completes the exchange keeps its group; the others go.
  *  - An answer with another number of m= lines than the offer is refused
  *    (-EPROTO, RFC 3264 §6); the proxy forwards it as it came and logs it.
  *  - c=0.0.0.0 (hold, RFC 2543) keeps the party's previous address: the
@@ -28,6 +30,7 @@
 #include "sdp/sdp.h"
 
 #define cm_debug(...)	slog(LS_PROXY, LL_DEBUG, __VA_ARGS__)
+#define CM_MAX_GROUPS	4	/* relay addresses one forked offer can face */
 
 /* What one party's SDP said about one line. */
 struct cm_line {
@@ -43,7 +46,20 @@ struct cm_stream {
 	bool		a_is_caller;	/* side A of sid faces the caller */
 	bool		added;		/* created by the pending offer */
 	bool		silent;		/* reported by the media timeout */
-	char		type[16];	/* "audio", "video" */
+};
+
+/*
+ * The streams as seen through one relay address towards the receiver of
+ * the initial offer.  A forked INVITE whose branches leave by different
+ * interfaces gets one group per interface (multi-homing: each callee is
+ * offered the relay address that faces it); the first answer that
+ * completes the exchange keeps its group and deletes the others.  Later
+ * there is only group 0.
+ */
+struct cm_group {
+	bool		 live;
+	union xr_sa	 relay;		/* the receiving side's relay address (port 0) */
+	struct cm_stream st[SDP_MAX_MEDIA];
 };
 
 enum cm_state { CM_IDLE, CM_OFFER_CALLER, CM_OFFER_CALLEE };
@@ -54,10 +70,13 @@ struct cm {
 	bool		 ended;
 	enum cm_state	 state;
 	int		 nstreams;	/* m= lines known (offered at least once) */
-	struct cm_stream st[SDP_MAX_MEDIA];
+	char		 type[SDP_MAX_MEDIA][16];	/* "audio", "video" */
+	struct cm_group	 g[CM_MAX_GROUPS];
 	int		 noffer;	/* lines of the pending offer */
 	struct cm_line	 offer[SDP_MAX_MEDIA];
 };
+
+#define for_each_group(cm, gi)	for (gi = 0; gi < CM_MAX_GROUPS; gi++) if ((cm)->g[gi].live)
 
 struct cm *
 cm_new(uint64_t call_id)
@@ -77,20 +96,32 @@ cm_set_id(struct cm *cm, uint64_t call_id)
 	cm->call_id = call_id;
 }
 
+/* Delete the sessions of group gi and retire it. Locked. */
+static void
+cm_group_drop(struct cm *cm, int gi)
+{
+	struct cm_group *g = &cm->g[gi];
+	int i;
+
+	for (i = 0; i < SDP_MAX_MEDIA; i++) {
+		if (g->st[i].sid)
+			media_session_delete(g->st[i].sid);
+		g->st[i].sid = 0;
+	}
+	g->live = false;
+}
+
 void
 cm_end(struct cm *cm)
 {
-	int i;
+	int gi;
 
 	if (!cm)
 		return;
 	pthread_mutex_lock(&cm->lock);
 	cm->ended = true;
-	for (i = 0; i < cm->nstreams; i++) {
-		if (cm->st[i].sid)
-			media_session_delete(cm->st[i].sid);
-		cm->st[i].sid = 0;
-	}
+	for_each_group(cm, gi)
+		cm_group_drop(cm, gi);
 	pthread_mutex_unlock(&cm->lock);
 }
 
@@ -137,9 +168,8 @@ cm_apply(struct cm *cm, struct cm_stream *s, bool caller, const struct cm_line *
 	if (l->conn_null && media_session_info(s->sid, &mi) == 0) {
 		rtp = &mi.side[side].remote_rtp;
 		rtcp = NULL;
-		if (rtp->sa.sa_family == 0 || xr_sa_port(rtp) == 0) {
+		if (rtp->sa.sa_family == 0 || xr_sa_port(rtp) == 0)
 			rtp = &l->rtp;	/* nothing known yet: 0.0.0.0 means "none" */
-		}
 	}
 	rc = media_session_update_rtcp(s->sid, side, rtp, rtcp, l->dir);
 	if (rc < 0) {
@@ -152,26 +182,110 @@ cm_apply(struct cm *cm, struct cm_stream *s, bool caller, const struct cm_line *
 	return rc;
 }
 
-/* Delete the streams the pending offer created. Locked. */
+/* Delete the streams the pending offer created, and groups left empty. Locked. */
 static void
 cm_drop_added(struct cm *cm)
 {
-	int i;
+	int gi, i;
 
-	for (i = 0; i < cm->nstreams; i++) {
-		if (!cm->st[i].added)
-			continue;
-		cm->st[i].added = false;
-		if (cm->st[i].sid)
-			media_session_delete(cm->st[i].sid);
-		cm->st[i].sid = 0;
+	for_each_group(cm, gi) {
+		struct cm_group *g = &cm->g[gi];
+		bool any = false;
+
+		for (i = 0; i < SDP_MAX_MEDIA; i++) {
+			struct cm_stream *s = &g->st[i];
+
+			if (s->added) {
+				s->added = false;
+				if (s->sid)
+					media_session_delete(s->sid);
+				s->sid = 0;
+			}
+			any = any || s->sid;
+		}
+		if (!any && gi > 0)
+			g->live = false;
 	}
 }
 
-/* An offer from party `caller` (p parsed). Locked. */
+/*
+ * The group whose receiving side faces to_hint (group 0 when nothing tells);
+ * create it when allowed.  -1 when none can be had.  Locked.
+ */
+static int
+cm_group_for(struct cm *cm, const union xr_sa *to_hint, bool create)
+{
+	union xr_sa relay;
+	int gi, free_gi = -1;
+
+	memset(&relay, 0, sizeof(relay));
+	if (to_hint && media_relay_address(to_hint, &relay) < 0)
+		memset(&relay, 0, sizeof(relay));
+	if (!cm->g[0].live) {
+		if (!create)
+			return -1;
+		memset(&cm->g[0], 0, sizeof(cm->g[0]));
+		cm->g[0].live = true;
+		cm->g[0].relay = relay;
+		return 0;
+	}
+	if (relay.sa.sa_family == 0)
+		return 0;
+	for (gi = 0; gi < CM_MAX_GROUPS; gi++) {
+		if (!cm->g[gi].live) {
+			if (free_gi < 0)
+				free_gi = gi;
+			continue;
+		}
+		if (cm->g[gi].relay.sa.sa_family == 0 || xr_sa_ip_eq(&cm->g[gi].relay, &relay))
+			return gi;
+	}
+	if (!create || free_gi < 0)
+		return 0;	/* more interfaces than groups: share the first */
+	memset(&cm->g[free_gi], 0, sizeof(cm->g[free_gi]));
+	cm->g[free_gi].live = true;
+	cm->g[free_gi].relay = relay;
+	return free_gi;
+}
+
+/*
+ * Sessions for the pending offer's new lines in group gi (the offerer's
+ * side set at once); on failure the offer's additions are undone.  Locked.
+ */
+static int
+cm_group_fill(struct cm *cm, int gi, bool caller, const union xr_sa *to_hint,
+	      char *err, size_t errlen)
+{
+	struct cm_group *g = &cm->g[gi];
+	int i, rc;
+
+	for (i = 0; i < cm->noffer; i++) {
+		struct cm_stream *s = &g->st[i];
+
+		if (cm->offer[i].rejected || s->sid)
+			continue;
+		rc = media_session_create_half(&cm->offer[i].rtp, to_hint, &s->sid);
+		if (rc < 0) {
+			snprintf(err, errlen, "m= line %d: %s", i + 1,
+				 rc == -ENOSPC ? "no free media port pair" :
+				 rc == -EINVAL ? "no relay address for this address family" :
+				 strerror(-rc));
+			s->sid = 0;
+			cm_drop_added(cm);
+			return rc;
+		}
+		s->a_is_caller = caller;
+		s->added = true;
+		s->silent = false;
+		cm_apply(cm, s, caller, &cm->offer[i]);
+	}
+	return 0;
+}
+
+/* An offer from party `caller` (p parsed): *gi gets the group used. Locked. */
 static int
 cm_offer(struct cm *cm, const struct sdp *p, bool caller, const union xr_sa *to_hint,
-	 char *err, size_t errlen)
+	 int *gi, char *err, size_t errlen)
 {
 	int i, rc;
 
@@ -183,47 +297,33 @@ cm_offer(struct cm *cm, const struct sdp *p, bool caller, const union xr_sa *to_
 	/* A new offer replaces one still pending (glare, or an offer retried). */
 	cm_drop_added(cm);
 	for (i = 0; i < p->n_media; i++) {
-		const struct sdp_media *m = &p->m[i];
-		struct cm_stream *s = &cm->st[i];
-
-		cm_line_of(&cm->offer[i], m);
-		if (i >= cm->nstreams) {
-			memset(s, 0, sizeof(*s));
-			snprintf(s->type, sizeof(s->type), "%.*s", SIP_STR_FMT(m->type));
-		}
-		if (m->port == 0 || s->sid)
-			continue;
-		/* A new line: its ports now, the offerer's side set at once. */
-		rc = media_session_create_half(&m->rtp, to_hint, &s->sid);
-		if (rc < 0) {
-			snprintf(err, errlen, "m= line %d: %s", i + 1,
-				 rc == -ENOSPC ? "no free media port pair" :
-				 rc == -EINVAL ? "no relay address for this address family" :
-				 strerror(-rc));
-			s->sid = 0;
-			if (i > cm->nstreams)
-				cm->nstreams = i;	/* so the lines added so far are dropped */
-			cm_drop_added(cm);
-			return rc;
-		}
-		s->a_is_caller = caller;
-		s->added = true;
-		s->silent = false;
-		cm_apply(cm, s, caller, &cm->offer[i]);
+		cm_line_of(&cm->offer[i], &p->m[i]);
+		if (i >= cm->nstreams)
+			snprintf(cm->type[i], sizeof(cm->type[i]), "%.*s",
+				 SIP_STR_FMT(p->m[i].type));
 	}
+	cm->noffer = p->n_media;
+	*gi = cm_group_for(cm, to_hint, true);
+	if (*gi < 0) {
+		snprintf(err, errlen, "out of media groups");
+		return -ENOMEM;
+	}
+	rc = cm_group_fill(cm, *gi, caller, to_hint, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (p->n_media > cm->nstreams)
 		cm->nstreams = p->n_media;
-	cm->noffer = p->n_media;
 	cm->state = caller ? CM_OFFER_CALLER : CM_OFFER_CALLEE;
 	return 0;
 }
 
-/* The answer from party `caller` to the other's pending offer. Locked. */
+/* The answer from party `caller` to the other's pending offer, in group gi. Locked. */
 static int
-cm_answer(struct cm *cm, const struct sdp *p, bool caller, bool completes,
+cm_answer(struct cm *cm, const struct sdp *p, bool caller, bool completes, int gi,
 	  char *err, size_t errlen)
 {
-	int i;
+	struct cm_group *g = &cm->g[gi];
+	int i, gj;
 
 	if (p->n_media != cm->noffer) {
 		snprintf(err, errlen, "answer has %d m= lines, the offer had %d (RFC 3264 §6)",
@@ -231,7 +331,7 @@ cm_answer(struct cm *cm, const struct sdp *p, bool caller, bool completes,
 		return -EPROTO;
 	}
 	for (i = 0; i < p->n_media; i++) {
-		struct cm_stream *s = &cm->st[i];
+		struct cm_stream *s = &g->st[i];
 		struct cm_line a;
 
 		cm_line_of(&a, &p->m[i]);
@@ -249,16 +349,24 @@ cm_answer(struct cm *cm, const struct sdp *p, bool caller, bool completes,
 		cm_apply(cm, s, caller, &a);
 	}
 	if (completes) {
+		/* The answering group is the call's now: the others' media stops. */
+		for_each_group(cm, gj)
+			if (gj != gi)
+				cm_group_drop(cm, gj);
+		if (gi != 0) {
+			cm->g[0] = cm->g[gi];
+			cm->g[gi].live = false;
+		}
 		cm->state = CM_IDLE;
-		for (i = 0; i < cm->nstreams; i++)
-			cm->st[i].added = false;
+		for (i = 0; i < SDP_MAX_MEDIA; i++)
+			cm->g[0].st[i].added = false;
 	}
 	return 0;
 }
 
-/* Splice the rewritten SDP into the body. Locked. */
+/* Splice the SDP rewritten for group gi into the body. Locked. */
 static int
-cm_rewrite(struct cm *cm, const struct sip_msg *m, size_t off, size_t slen,
+cm_rewrite(struct cm *cm, int gi, const struct sip_msg *m, size_t off, size_t slen,
 	   const struct sdp *p, bool to_caller, char *out, size_t cap, size_t *outlen,
 	   char *err, size_t errlen)
 {
@@ -270,11 +378,11 @@ cm_rewrite(struct cm *cm, const struct sip_msg *m, size_t off, size_t slen,
 	memset(rw, 0, sizeof(rw));
 	for (i = 0; i < p->n_media; i++) {
 		struct media_session_info mi;
-		struct cm_stream *s = &cm->st[i];
+		struct cm_stream *s = &cm->g[gi].st[i];
 
 		if (p->m[i].port == 0)
 			continue;
-		if (i >= cm->nstreams || !s->sid ||
+		if (!cm->g[gi].live || i >= cm->nstreams || !s->sid ||
 		    media_session_info(s->sid, &mi) < 0) {
 			snprintf(err, errlen, "m= line %d has no media session", i + 1);
 			return -EPROTO;
@@ -302,13 +410,13 @@ cm_rewrite(struct cm *cm, const struct sip_msg *m, size_t off, size_t slen,
 
 int
 cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes,
-	bool replay, const union xr_sa *to_hint, char *out, size_t cap, size_t *outlen,
-	char *err, size_t errlen)
+	enum cm_mode mode, const union xr_sa *to_hint, int *group, char *out, size_t cap,
+	size_t *outlen, char *err, size_t errlen)
 {
 	const struct sip_hdr *ct;
 	struct sdp *p;
 	size_t off, slen;
-	int rc;
+	int rc, gi = group && *group >= 0 && *group < CM_MAX_GROUPS ? *group : 0;
 
 	err[0] = '\0';
 	if (!cm || m->body.len <= 0)
@@ -337,18 +445,43 @@ cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes
 		rc = 0;
 		goto unlock;
 	}
-	if (!replay) {
-		if (cm->state == (from_caller ? CM_OFFER_CALLEE : CM_OFFER_CALLER))
-			rc = cm_answer(cm, p, from_caller, completes, err, errlen);
-		else
-			rc = cm_offer(cm, p, from_caller, to_hint, err, errlen);
-		if (rc < 0)
-			goto unlock;
+	switch (mode) {
+	case CM_NEW:
+		if (cm->state == (from_caller ? CM_OFFER_CALLEE : CM_OFFER_CALLER)) {
+			if (!cm->g[gi].live)
+				gi = 0;
+			rc = cm_answer(cm, p, from_caller, completes, gi, err, errlen);
+			if (completes)
+				gi = 0;
+		} else {
+			rc = cm_offer(cm, p, from_caller, to_hint, &gi, err, errlen);
+		}
+		break;
+	case CM_BRANCH:
+		/* The pending offer again, for a branch that may leave by another interface. */
+		rc = -EPROTO;
+		snprintf(err, errlen, "no offer pending");
+		if (cm->state == (from_caller ? CM_OFFER_CALLER : CM_OFFER_CALLEE)) {
+			gi = cm_group_for(cm, to_hint, true);
+			rc = gi < 0 ? -ENOMEM : cm_group_fill(cm, gi, from_caller, to_hint, err,
+								errlen);
+		}
+		break;
+	case CM_REPLAY:
+		if (!cm->g[gi].live)
+			gi = 0;
+		rc = 0;
+		break;
 	}
-	rc = cm_rewrite(cm, m, off, slen, p, !from_caller, out, cap, outlen, err, errlen);
-	cm_debug("call %" PRIu64 ": %s SDP from the %s, %d line(s): %s", cm->call_id,
-		 replay ? "replayed" : cm->state == CM_IDLE ? "answer" : "offer/early answer",
-		 from_caller ? "caller" : "callee", p->n_media, rc == 1 ? "rewritten" : err);
+	if (rc < 0)
+		goto unlock;
+	if (group)
+		*group = gi;
+	rc = cm_rewrite(cm, gi, m, off, slen, p, !from_caller, out, cap, outlen, err, errlen);
+	cm_debug("call %" PRIu64 ": SDP (%s) from the %s, %d line(s), group %d: %s",
+		 cm->call_id, mode == CM_REPLAY ? "replayed" : mode == CM_BRANCH ? "offer, branch" :
+		 cm->state == CM_IDLE ? "answer" : "offer/early answer",
+		 from_caller ? "caller" : "callee", p->n_media, gi, rc == 1 ? "rewritten" : err);
 unlock:
 	pthread_mutex_unlock(&cm->lock);
 out:
@@ -372,21 +505,24 @@ cm_offer_failed(struct cm *cm, bool from_caller)
 int
 cm_silent(struct cm *cm, uint64_t sid)
 {
-	int i, rc = -ENOENT;
+	int gi, i, rc = -ENOENT;
 	bool all = true;
 
 	if (!cm || !sid)
 		return -ENOENT;
 	pthread_mutex_lock(&cm->lock);
-	for (i = 0; i < cm->nstreams; i++) {
-		if (!cm->st[i].sid)
-			continue;
-		if (cm->st[i].sid == sid) {
-			cm->st[i].silent = true;
-			rc = 0;
+	for_each_group(cm, gi)
+		for (i = 0; i < SDP_MAX_MEDIA; i++) {
+			struct cm_stream *s = &cm->g[gi].st[i];
+
+			if (!s->sid)
+				continue;
+			if (s->sid == sid) {
+				s->silent = true;
+				rc = 0;
+			}
+			all = all && s->silent;
 		}
-		all = all && cm->st[i].silent;
-	}
 	pthread_mutex_unlock(&cm->lock);
 	return rc < 0 ? rc : all ? 1 : 0;
 }
@@ -394,29 +530,33 @@ cm_silent(struct cm *cm, uint64_t sid)
 void
 cm_touch(struct cm *cm)
 {
-	int i;
+	int gi, i;
 
 	if (!cm)
 		return;
 	pthread_mutex_lock(&cm->lock);
-	for (i = 0; i < cm->nstreams; i++) {
-		cm->st[i].silent = false;
-		if (cm->st[i].sid)
-			media_session_touch(cm->st[i].sid);
-	}
+	for_each_group(cm, gi)
+		for (i = 0; i < SDP_MAX_MEDIA; i++) {
+			struct cm_stream *s = &cm->g[gi].st[i];
+
+			s->silent = false;
+			if (s->sid)
+				media_session_touch(s->sid);
+		}
 	pthread_mutex_unlock(&cm->lock);
 }
 
 int
 cm_streams(struct cm *cm)
 {
-	int i, n = 0;
+	int gi, i, n = 0;
 
 	if (!cm)
 		return 0;
 	pthread_mutex_lock(&cm->lock);
-	for (i = 0; i < cm->nstreams; i++)
-		n += cm->st[i].sid != 0;
+	for_each_group(cm, gi)
+		for (i = 0; i < SDP_MAX_MEDIA; i++)
+			n += cm->g[gi].st[i].sid != 0;
 	pthread_mutex_unlock(&cm->lock);
 	return n;
 }
@@ -496,35 +636,47 @@ party_json(const struct media_session_info *mi, enum media_side_id sd, json_t *r
 json_t *
 cm_json(struct cm *cm)
 {
+	struct cm_stream st[CM_MAX_GROUPS][SDP_MAX_MEDIA];
+	char type[SDP_MAX_MEDIA][16];
+	bool live[CM_MAX_GROUPS];
 	json_t *arr = json_array();
-	struct cm_stream st[SDP_MAX_MEDIA];
-	int i, n;
+	int gi, i, n;
 
 	if (!cm || !arr)
 		return arr;
 	pthread_mutex_lock(&cm->lock);
 	n = cm->nstreams;
-	memcpy(st, cm->st, sizeof(st));
+	for (gi = 0; gi < CM_MAX_GROUPS; gi++) {
+		live[gi] = cm->g[gi].live;
+		memcpy(st[gi], cm->g[gi].st, sizeof(st[gi]));
+	}
+	memcpy(type, cm->type, sizeof(type));
 	pthread_mutex_unlock(&cm->lock);
-	for (i = 0; i < n; i++) {
-		struct media_session_info mi;
-		json_t *o, *rows;
-		bool live = st[i].sid && media_session_info(st[i].sid, &mi) == 0;
-
-		o = json_pack("{s:i, s:s, s:I, s:b}", "index", i, "type", st[i].type,
-			      "session", (json_int_t)(live ? st[i].sid : 0), "rejected", !live);
-		if (!o)
+	for (gi = 0; gi < CM_MAX_GROUPS; gi++) {
+		if (!live[gi])
 			continue;
-		if (live) {
-			rows = media_session_flows_json(st[i].sid);
-			json_object_set_new(o, "caller", party_json(&mi, cm_side(&st[i], true), rows));
-			json_object_set_new(o, "callee", party_json(&mi, cm_side(&st[i], false), rows));
-			json_decref(rows);
-		} else {
-			json_object_set_new(o, "caller", json_null());
-			json_object_set_new(o, "callee", json_null());
+		for (i = 0; i < n; i++) {
+			struct media_session_info mi;
+			const struct cm_stream *s = &st[gi][i];
+			bool up = s->sid && media_session_info(s->sid, &mi) == 0;
+			json_t *o, *rows;
+
+			o = json_pack("{s:i, s:i, s:s, s:I, s:b}", "index", i, "group", gi,
+				      "type", type[i], "session", (json_int_t)(up ? s->sid : 0),
+				      "rejected", !up);
+			if (!o)
+				continue;
+			if (up) {
+				rows = media_session_flows_json(s->sid);
+				json_object_set_new(o, "caller", party_json(&mi, cm_side(s, true), rows));
+				json_object_set_new(o, "callee", party_json(&mi, cm_side(s, false), rows));
+				json_decref(rows);
+			} else {
+				json_object_set_new(o, "caller", json_null());
+				json_object_set_new(o, "callee", json_null());
+			}
+			json_array_append_new(arr, o);
 		}
-		json_array_append_new(arr, o);
 	}
 	return arr;
 }

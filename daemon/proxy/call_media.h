@@ -29,25 +29,32 @@ void		 cm_end(struct cm *cm);
 /* Free the memory (after cm_end()). */
 void		 cm_free(struct cm *cm);
 
+enum cm_mode {
+	CM_NEW,		/* a new message: an offer or an answer, as the state says */
+	CM_BRANCH,	/* the pending offer again, for another branch of a fork */
+	CM_REPLAY,	/* rewrite only (a retransmitted 2xx, a fork's late 2xx) */
+};
+
 /*
  * The body of message m, sent by one party of the call (from_caller) to
- * the other.  The offer/answer state decides what it is: while the other
- * party's offer is pending it is the answer (applied to the kernel entries
- * before this returns; completes says it ends the exchange: a 2xx or an
- * ACK, not a 1xx); otherwise it is an offer (new streams get their ports
- * now, changes to existing ones wait for the answer).  replay only rewrites
- * with the ports the call has (a retransmitted 2xx, a forked branch's 2xx
- * after the winner's).  to_hint is the receiving party's signalling address:
- * it picks the relay address of a new stream's receiving side.
- * Returns 1 with the new body in out[0..*outlen) (same Content-Type),
- * 0 when m carries no SDP or the call has ended (forward m as it is), or
- * -errno with a one-line reason in err: -EINVAL (bad SDP or multipart
- * body), -E2BIG, -EPROTO (an answer that does not fit the offer), -ENOSPC
- * (no free port pair), -ENOMEM.
+ * the other.  With CM_NEW the offer/answer state decides what it is: while
+ * the other party's offer is pending it is the answer (applied to the kernel
+ * entries before this returns; completes says it ends the exchange: a 2xx
+ * or an ACK, not a 1xx); otherwise it is an offer (new streams get their
+ * ports now, changes to existing ones wait for the answer).
+ * to_hint is the receiving party's signalling address: it picks the relay
+ * address of the receiving side (multi-homing).  *group: for an offer
+ * (CM_NEW, CM_BRANCH) set to the group of streams used (keep it with the
+ * branch); for an answer or a replay, pass the branch's group (-1 or NULL:
+ * the call's).  Returns 1 with the new body in out[0..*outlen) (same
+ * Content-Type), 0 when m carries no SDP or the call has ended (forward m
+ * as it is), or -errno with a one-line reason in err: -EINVAL (bad SDP or
+ * multipart body), -E2BIG, -EPROTO (an answer that does not fit the
+ * offer), -ENOSPC (no free port pair), -ENOMEM.
  */
 int	cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes,
-		bool replay, const union xr_sa *to_hint, char *out, size_t cap, size_t *outlen,
-		char *err, size_t errlen);
+		enum cm_mode mode, const union xr_sa *to_hint, int *group, char *out,
+		size_t cap, size_t *outlen, char *err, size_t errlen);
 
 /*
  * The request that carried from_caller's pending offer got a final non-2xx:
@@ -69,7 +76,7 @@ void	cm_touch(struct cm *cm);
 int	cm_streams(struct cm *cm);
 /*
  * The "media" array of `call show` (new reference): one object per m= line,
- * {"index","type","session","rejected","caller":P|null,"callee":P|null} with
+ * {"index","group","type","session","rejected","caller":P|null,"callee":P|null} with
  * P = {"relay","rtcp_relay","remote","direction","latched","path","packets",
  * "bytes","kernel_packets","userspace_packets","last_seen_ms_ago"}.
  */

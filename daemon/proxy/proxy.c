@@ -85,6 +85,7 @@ struct px_branch {
 	bool		 final;		/* a final came or the branch failed */
 	bool		 cancelled;	/* CANCEL sent */
 	int		 code;		/* final status (or generated 408/503) */
+	int		 group;		/* call_media group its offer went out in */
 	char		*resp;		/* the final response, our Via removed; NULL: generated */
 	size_t		 resp_len;
 };
@@ -741,8 +742,8 @@ px_strip_via(const struct sip_msg *msg, const struct sip_str *body)
  * anchored: forwarded as it came, and logged).  Call locked.
  */
 static void
-px_response_sdp(struct px_call *c, const struct sip_msg *msg, struct sip_str *store,
-		struct sip_str **body)
+px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *msg,
+		struct sip_str *store, struct sip_str **body)
 {
 	char err[160];
 	size_t blen;
@@ -752,8 +753,9 @@ px_response_sdp(struct px_call *c, const struct sip_msg *msg, struct sip_str *st
 	if (!c->dlg || msg->body.len <= 0 || msg->status <= 100 || msg->status >= 300)
 		return;
 	/* After a 2xx: a retransmission, or another fork's answer: same ports. */
-	rc = cm_body(dlg_cm(c->dlg), msg, !c->from_caller, msg->status >= 200, c->got_2xx,
-		     &c->up_addr, px_body, sizeof(px_body), &blen, err, sizeof(err));
+	rc = cm_body(dlg_cm(c->dlg), msg, !c->from_caller, msg->status >= 200,
+		     c->got_2xx ? CM_REPLAY : CM_NEW, &c->up_addr, &b->group, px_body,
+		     sizeof(px_body), &blen, err, sizeof(err));
 	if (rc == 1) {
 		*store = sip_str_mk(px_body, (int)blen);
 		*body = store;
@@ -782,7 +784,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		b->ct = ct;
 	body = NULL;
 	if (code >= 200 || !c->final_sent)
-		px_response_sdp(c, msg, &store, &body);
+		px_response_sdp(c, b, msg, &store, &body);
 	n = px_strip_via(msg, body);
 	if (n < 0) {
 		log_ratelimited(LS_PROXY, LL_WARN, "proxy: cannot strip our Via: %s",
@@ -919,8 +921,8 @@ px_on_stray_response(const struct sip_msg *msg, const struct sip_src *src)
 	/* A retransmitted 2xx carries the SDP it carried: the same ports again. */
 	d = msg->body.len > 0 ? dlg_find(msg->call_id, msg->from.tag, msg->to.tag, &fc) : NULL;
 	if (d) {
-		if (cm_body(dlg_cm(d), msg, !fc, true, true, NULL, px_body, sizeof(px_body),
-			    &blen, err, sizeof(err)) == 1) {
+		if (cm_body(dlg_cm(d), msg, !fc, true, CM_REPLAY, NULL, NULL, px_body,
+			    sizeof(px_body), &blen, err, sizeof(err)) == 1) {
 			store = sip_str_mk(px_body, (int)blen);
 			body = &store;
 		}
@@ -1147,15 +1149,19 @@ px_hop_addr(const struct px_plan *p, const char *target, union xr_sa *addr)
 }
 
 /*
- * The SDP of request m through the call's media (offer, or the answer in
- * an ACK/PRACK); *body set to the rewritten body when 1 is returned.  When
- * it cannot be anchored the request is refused here (488 with a Warning;
- * 503 when the port range is exhausted), a new call record is ended, and
- * -errno returned.  Call locked.
+ * The SDP of request m through the call's media, for branch b going to
+ * target (offer, or the answer in an ACK/PRACK); *body set to the rewritten
+ * body when 1 is returned.  The first branch (first) runs the offer/answer
+ * machine; the others of a fork get the same offer through the relay
+ * address that faces them.  When the first cannot be anchored the request
+ * is refused here (488 with a Warning; 503 when the port range is
+ * exhausted), a new call record is ended, and -errno returned; a later
+ * branch that cannot be anchored fails alone (503).  Call locked.
  */
 static int
-px_request_sdp(struct px_call *c, struct txn *st, const struct sip_msg *m,
-	       const struct px_plan *p, const char *target, struct sip_str *body)
+px_request_sdp(struct px_call *c, struct px_branch *b, bool first, struct txn *st,
+	       const struct sip_msg *m, const struct px_plan *p, const char *target,
+	       struct sip_str *body)
 {
 	char err[160], warn[240];
 	union xr_sa hint;
@@ -1164,22 +1170,27 @@ px_request_sdp(struct px_call *c, struct txn *st, const struct sip_msg *m,
 	int rc, code;
 
 	have_hint = px_hop_addr(p, target, &hint) == 0;
-	rc = cm_body(dlg_cm(c->dlg), m, c->from_caller, true, false, have_hint ? &hint : NULL,
-		     px_body, sizeof(px_body), &blen, err, sizeof(err));
+	rc = cm_body(dlg_cm(c->dlg), m, c->from_caller, true, first ? CM_NEW : CM_BRANCH,
+		     have_hint ? &hint : NULL, &b->group, px_body, sizeof(px_body), &blen,
+		     err, sizeof(err));
 	if (rc == 1)
 		*body = sip_str_mk(px_body, (int)blen);
 	if (rc >= 0) {
-		c->sdp = rc == 1;
+		if (first)
+			c->sdp = rc == 1;
 		return rc;
 	}
 	PX_INC(sdp_errors);
+	code = rc == -ENOSPC ? 503 : rc == -ENOMEM ? 500 : 488;
+	log_ratelimited(LS_PROXY, LL_WARN, "proxy: %.*s for Call-ID %.*s to %s refused with %d: "
+			"%s", SIP_STR_FMT(m->method_str), SIP_STR_FMT(m->call_id), target, code,
+			err);
+	if (!first)
+		return rc;
 	for (char *q = err; *q; q++)
 		if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
 			*q = '\'';
 	snprintf(warn, sizeof(warn), "Warning: 399 xrelay \"%s\"\r\n", err);
-	code = rc == -ENOSPC ? 503 : rc == -ENOMEM ? 500 : 488;
-	log_ratelimited(LS_PROXY, LL_WARN, "proxy: %.*s for Call-ID %.*s refused with %d: %s",
-			SIP_STR_FMT(m->method_str), SIP_STR_FMT(m->call_id), code, err);
 	px_reply(st, m, code, NULL, warn);
 	if (c->initial)
 		dlg_end(c->dlg);
@@ -1356,19 +1367,32 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 		c->dlg = dlg_create(m, src);
 		c->initial = c->dlg != NULL;
 	}
-	/* The SDP: media anchored (kernel entries for new streams) before forking. */
-	if (c->dlg && m->body.len > 0 && m->method != SIP_METHOD_BYE) {
-		rc = px_request_sdp(c, st, m, p, tg[0].uri, &body);
-		if (rc < 0) {
-			pthread_mutex_unlock(&c->lock);
-			goto out;
-		}
-		if (rc == 1)
-			body_p = &body;
-	}
 	for (i = 0; i < n && !c->cancel_requested; i++) {
 		struct px_branch *b = &c->br[c->nbranches];
 
+		/* The SDP: media anchored (kernel entries for new streams) first. */
+		b->group = -1;
+		body_p = NULL;
+		if (c->dlg && m->body.len > 0 && m->method != SIP_METHOD_BYE) {
+			rc = px_request_sdp(c, b, i == 0, st, m, p, tg[i].uri, &body);
+			if (rc < 0 && i == 0) {
+				c->forwarding = false;
+				c->final_sent = true;
+				pthread_mutex_unlock(&c->lock);
+				goto out;
+			}
+			if (rc == 1)
+				body_p = &body;
+			if (rc < 0) {
+				/* This branch alone cannot be anchored. */
+				b->kind = PX_BRANCH;
+				b->call = c;
+				b->final = true;
+				b->code = 503;
+				c->nbranches++;
+				continue;
+			}
+		}
 		b->kind = PX_BRANCH;
 		b->call = c;
 		px_call_get(c);		/* the branch's, dropped in gone() */
@@ -1425,8 +1449,8 @@ px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 	/* The answer of a delayed-offer call rides in the ACK (RFC 3264 §4). */
 	d = m->body.len > 0 ? dlg_find(m->call_id, m->from.tag, m->to.tag, &fc) : NULL;
 	if (d) {
-		int rc = cm_body(dlg_cm(d), m, fc, true, false, NULL, px_body, sizeof(px_body),
-				 &blen, why, sizeof(why));
+		int rc = cm_body(dlg_cm(d), m, fc, true, CM_NEW, NULL, NULL, px_body,
+				 sizeof(px_body), &blen, why, sizeof(why));
 
 		if (rc == 1) {
 			store = sip_str_mk(px_body, (int)blen);
