@@ -553,6 +553,75 @@ static const struct rw_case rw_cases[] = {
 	  "m=audio 32000 RTP/AVP 0\r\n"
 	  "a=rtcp:32001 IN IP4 192.0.2.1\r\n"
 	  "a=inactive\r\n" },
+	{ "linphone offer, v6 relay: session c= stays at session level, a=rtcp per section",
+	  "v=0\r\n"
+	  "o=alice 3005 1220 IN IP4 192.168.1.20\r\n"
+	  "s=Talk\r\n"
+	  "c=IN IP4 192.168.1.20\r\n"
+	  "t=0 0\r\n"
+	  "m=audio 7078 RTP/AVP 96 0 101\r\n"
+	  "a=rtpmap:96 opus/48000/2\r\n"
+	  "a=rtcp-fb:* trr-int 1000\r\n"
+	  "m=video 9078 RTP/AVP 96\r\n"
+	  "a=rtpmap:96 VP8/90000\r\n"
+	  "a=rtcp-fb:96 nack pli\r\n",
+	  { "[2001:db8:0:1::5]:34000", "[2001:db8:0:1::5]:34002" },
+	  "v=0\r\n"
+	  "o=alice 3005 1220 IN IP4 192.168.1.20\r\n"
+	  "s=Talk\r\n"
+	  "c=IN IP6 2001:db8:0:1::5\r\n"
+	  "t=0 0\r\n"
+	  "m=audio 34000 RTP/AVP 96 0 101\r\n"
+	  "a=rtpmap:96 opus/48000/2\r\n"
+	  "a=rtcp-fb:* trr-int 1000\r\n"
+	  "a=rtcp:34001 IN IP6 2001:db8:0:1::5\r\n"
+	  "m=video 34002 RTP/AVP 96\r\n"
+	  "a=rtpmap:96 VP8/90000\r\n"
+	  "a=rtcp-fb:96 nack pli\r\n"
+	  "a=rtcp:34003 IN IP6 2001:db8:0:1::5\r\n" },
+	{ "polycom: session and media c= both rewritten, one address for all streams",
+	  "v=0\r\n"
+	  "o=- 1700000000 1700000000 IN IP4 172.16.0.10\r\n"
+	  "s=Polycom IP Phone\r\n"
+	  "c=IN IP4 172.16.0.10\r\n"
+	  "t=0 0\r\n"
+	  "a=sendonly\r\n"
+	  "m=audio 2222 RTP/AVP 9 0 8 18 127\r\n"
+	  "c=IN IP4 172.16.0.11\r\n"
+	  "a=rtpmap:9 G722/8000\r\n"
+	  "m=video 2224 RTP/AVP 109 34\r\n"
+	  "a=inactive\r\n",
+	  { "203.0.113.7:30010", "203.0.113.99:30012" },
+	  "v=0\r\n"
+	  "o=- 1700000000 1700000000 IN IP4 172.16.0.10\r\n"
+	  "s=Polycom IP Phone\r\n"
+	  "c=IN IP4 203.0.113.7\r\n"
+	  "t=0 0\r\n"
+	  "a=sendonly\r\n"
+	  "m=audio 30010 RTP/AVP 9 0 8 18 127\r\n"
+	  "c=IN IP4 203.0.113.7\r\n"
+	  "a=rtpmap:9 G722/8000\r\n"
+	  "a=rtcp:30011 IN IP4 203.0.113.7\r\n"
+	  "m=video 30012 RTP/AVP 109 34\r\n"
+	  "a=inactive\r\n"
+	  "a=rtcp:30013 IN IP4 203.0.113.7\r\n" },
+	{ "IPv6 hold: c=IN IP6 :: stays with a v4 relay, port still the relay's",
+	  "v=0\r\n"
+	  "o=- 2 3 IN IP6 2001:db8::9\r\n"
+	  "s=-\r\n"
+	  "t=0 0\r\n"
+	  "m=audio 5004 RTP/AVP 0\r\n"
+	  "c=IN IP6 ::\r\n"
+	  "a=sendonly\r\n",
+	  { "192.0.2.1:30000" },
+	  "v=0\r\n"
+	  "o=- 2 3 IN IP6 2001:db8::9\r\n"
+	  "s=-\r\n"
+	  "t=0 0\r\n"
+	  "m=audio 30000 RTP/AVP 0\r\n"
+	  "c=IN IP6 ::\r\n"
+	  "a=sendonly\r\n"
+	  "a=rtcp:30001 IN IP4 192.0.2.1\r\n" },
 	{ "last line without LF gets one before the added a=rtcp",
 	  "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5000 RTP/AVP 0",
 	  { "192.0.2.1:30000" },
@@ -589,6 +658,17 @@ do_rewrite(const struct rw_case *c, char *out, size_t cap, struct sdp *p,
 	for (i = 0; i < p->n_media; i++)
 		rw[i].local = sa(c->relay[i]);
 	return sdp_rewrite(c->in, strlen(c->in), p, rw, p->n_media, out, cap);
+}
+
+static int
+first_live(const struct sdp *p, const struct sdp_rewrite_media *rw)
+{
+	int k;
+
+	for (k = 0; k < p->n_media; k++)
+		if (p->m[k].port && xr_sa_port(&rw[k].local))
+			return k;
+	return 0;
 }
 
 static void
@@ -628,9 +708,10 @@ test_rewrite_exact(void **state)
 			assert_int_equal(q.m[k].dir, p.m[k].dir);
 			if (!port || q.m[k].conn_null)
 				continue;
-			assert_true(xr_sa_eq(&q.m[k].rtp, &rw[k].local));
+			assert_true(xr_sa_ip_eq(&q.m[k].rtp, &rw[first_live(&p, rw)].local));
+			assert_int_equal(xr_sa_port(&q.m[k].rtp), port);
 			assert_true(q.m[k].has_rtcp_attr);
-			assert_true(xr_sa_ip_eq(&q.m[k].rtcp, &rw[k].local));
+			assert_true(xr_sa_ip_eq(&q.m[k].rtcp, &rw[first_live(&p, rw)].local));
 			assert_int_equal(xr_sa_port(&q.m[k].rtcp),
 					 q.m[k].rtcp_mux ? port : port + 1);
 		}
@@ -642,6 +723,60 @@ test_rewrite_exact(void **state)
 
 			assert_int_equal(rc2, (int)strlen(out));
 			assert_memory_equal(again, out, rc2);
+		}
+	}
+}
+
+/* Every description of the parser table, towards a v4 and a v6 relay. */
+static void
+test_rewrite_roundtrip(void **state)
+{
+	static const char *relays[] = { "198.51.100.20", "[2001:db8:ffff::20]" };
+	size_t i, r;
+	int k;
+
+	for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		const struct parse_case *c = &parse_cases[i];
+		const char *txt = c->keep_lf ? c->sdp : crlf(c->sdp);
+
+		for (r = 0; r < 2; r++) {
+			struct sdp_rewrite_media rw[SDP_MAX_MEDIA];
+			char out[4096], again[4096], ip[64];
+			struct sdp p, q;
+			int rc, rc2;
+
+			assert_int_equal(sdp_parse(txt, strlen(txt), &p, NULL, 0), 0);
+			memset(rw, 0, sizeof(rw));
+			for (k = 0; k < p.n_media; k++) {
+				snprintf(ip, sizeof(ip), "%s:%d", relays[r], 30000 + 2 * k);
+				rw[k].local = sa(ip);
+			}
+			rc = sdp_rewrite(txt, strlen(txt), &p, rw, p.n_media, out, sizeof(out));
+			assert_true(rc > 0);
+			if (sdp_parse(out, (size_t)rc, &q, NULL, 0))
+				fail_msg("%s: output does not parse:\n%.*s", c->name, rc, out);
+			assert_int_equal(q.n_media, p.n_media);
+			for (k = 0; k < q.n_media; k++) {
+				const struct sdp_media *a = &p.m[k], *b = &q.m[k];
+
+				assert_int_equal(b->port, a->port ? 30000 + 2 * k : 0);
+				assert_int_equal(b->dir, a->dir);
+				assert_int_equal(b->conn_null, a->conn_null);
+				assert_int_equal(b->rtcp_mux, a->rtcp_mux);
+				if (!a->port || a->conn_null)
+					continue;
+				assert_int_equal(b->rtp.sa.sa_family, rw[0].local.sa.sa_family);
+				assert_true(xr_sa_eq(&b->rtp, &rw[k].local));
+				assert_true(b->has_rtcp_attr);
+				assert_true(xr_sa_ip_eq(&b->rtcp, &rw[k].local));
+			}
+			/* nothing of the party's is left but o= and held c= */
+			for (k = 0; k < rc; k++)
+				assert_false(!strncmp(out + k, "a=candidate", 11) ||
+					     !strncmp(out + k, "a=ice-", 6));
+			rc2 = sdp_rewrite(out, (size_t)rc, &q, rw, q.n_media, again, sizeof(again));
+			assert_int_equal(rc2, rc);
+			assert_memory_equal(again, out, rc);
 		}
 	}
 }
@@ -870,6 +1005,7 @@ main(void)
 		cmocka_unit_test(test_parse_limits),
 		cmocka_unit_test(test_dir_name),
 		cmocka_unit_test(test_rewrite_exact),
+		cmocka_unit_test(test_rewrite_roundtrip),
 		cmocka_unit_test(test_rewrite_enospc),
 		cmocka_unit_test(test_rewrite_bad_args),
 		cmocka_unit_test(test_rewrite_all_rejected),
