@@ -282,7 +282,7 @@ sdp_parse(const char *buf, size_t len, struct sdp *out, char *err, size_t errlen
 	struct sdp_line l;
 	char why[128], q[48];
 	size_t pos = 0;
-	int ln = 0, n = 0, i, rc;
+	int ln = 0, n = 0, i, d, rc;
 
 	memset(out, 0, sizeof(*out));
 	seterr(err, errlen, "%s", "");
@@ -331,8 +331,9 @@ sdp_parse(const char *buf, size_t len, struct sdp *out, char *err, size_t errlen
 			lv->has_c = true;
 			break;
 		case 'a':
-			if (dir_attr(v, (size_t)(end - v)) >= 0) {
-				lv->dir = dir_attr(v, (size_t)(end - v));
+			d = dir_attr(v, (size_t)(end - v));
+			if (d >= 0) {
+				lv->dir = d;
 			} else if (tok_is(v, (size_t)(end - v), "rtcp-mux")) {
 				if (n)
 					rtcp_mux[n - 1] = true;

@@ -56,7 +56,8 @@ struct sdp {
 /*
  * Parse the description buf[0..len).  Lines end in CRLF or LF; v= must come
  * first; unknown lines are skipped; c= must be "IN IP4 a.b.c.d" or
- * "IN IP6 addr" (FQDNs and multicast TTL suffixes -> -EINVAL).  The slices
+ * "IN IP6 addr" (FQDNs and multicast TTL suffixes -> -EINVAL; sdp.c also
+ * refuses multicast addresses, which a relay does not serve).  The slices
  * in out point into buf.  0, or -EINVAL / -E2BIG with a one-line reason in
  * err (e.g. "m= line 2: bad port 'x'").
  */
@@ -67,6 +68,8 @@ struct sdp_rewrite_media {
 	/*
 	 * The relay's address and RTP port for this stream (RTCP: port + 1).
 	 * Ignored for a stream with port 0 in the input: it stays rejected.
+	 * (rewrite.c: a port of 0 here rejects the stream in the output too:
+	 * m= port 0, its a=rtcp dropped, none added.)
 	 */
 	union xr_sa	local;
 };
@@ -85,6 +88,9 @@ struct sdp_rewrite_media {
  *    a=remote-candidates, a=end-of-candidates, a=ice-*) are dropped;
  *  - everything else (o=, s=, t=, a=rtpmap, directions, a=rtcp-mux, ...)
  *    is copied unchanged; line endings are kept as they were.
+ *    (rewrite.c: a=rtcp at session level or in a rejected stream is
+ *    dropped; with every stream rejected, c= takes rw[0]'s address if it
+ *    has one, else stays; in and out must not overlap.)
  * n must equal p->n_media.  Returns the length written, or -ENOSPC when out
  * is too small, -EINVAL on a mismatch.
  */
