@@ -772,7 +772,7 @@ static const struct opt opts[] = {
 	  "serve Prometheus metrics over HTTP at http://ADDR:PORT/metrics (v4 or v6)",
 	  p_metrics, d_metrics, 0, 0, 0, NULL },
 	{ "log-level", 0, required_argument, true, "[SUBSYS=]LEVEL",
-	  "error | warning | info | debug, for one subsystem (main, sip, tx, proxy, media, "
+	  "error | warn | info | debug, for one subsystem (main, sip, tx, proxy, media, "
 	  "fastpath, ctl) or all (repeatable)",
 	  p_log_level, d_log_level, 0, 0, 0, t_log_level },
 	{ "foreground", 'f', no_argument, true, NULL,
@@ -1161,7 +1161,8 @@ config_usage(FILE *out)
 {
 	fprintf(out, "usage: xrelayd [options]\n\n"
 		"Every long option is also a key of the config file (-c FILE), written\n"
-		"`key = value`; repeatable options may be repeated there too.\n\n");
+		"`key = value`; repeatable options may be repeated there too.  Those marked\n"
+		"[reload] take a new value from the file on SIGHUP; the others need a restart.\n\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt *o = &opts[i];
 		char lhs[64];
@@ -1173,7 +1174,7 @@ config_usage(FILE *out)
 			n = snprintf(lhs, sizeof(lhs), "    --%s", o->name);
 		if (o->metavar && n > 0 && (size_t)n < sizeof(lhs))
 			snprintf(lhs + n, sizeof(lhs) - (size_t)n, " %s", o->metavar);
-		fprintf(out, "  %-30s %s\n", lhs, o->help);
+		fprintf(out, "  %-30s %s%s\n", lhs, o->help, o->take ? " [reload]" : "");
 	}
 }
 

@@ -10,10 +10,14 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <urcu.h>
 
@@ -39,10 +43,42 @@ static char **saved_argv;
 static int start_dir_fd = -1;
 static int boot_media_timeout;	/* the relay's timeout tick exists only if this was > 0 */
 
+/*
+ * systemd's notification protocol (sd_notify(3)) without libsystemd: one
+ * datagram to $NOTIFY_SOCKET, a path or "@abstract".  Type=notify in
+ * dist/xrelayd.service waits for READY=1.  Nothing happens without the
+ * variable; a failed send is not an error.
+ */
+static void
+notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t n;
+	int fd;
+
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	n = strlen(path);
+	if (n >= sizeof(sun.sun_path))
+		return;
+	memcpy(sun.sun_path, path, n);
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+		log_debug("sd_notify %s: %s", path, strerror(errno));
+	close(fd);
+}
+
 static void
 on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	log_info("signal %d: shutting down", w->signum);
+	notify("STOPPING=1");
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -188,8 +224,16 @@ out:
 static void
 on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
+	struct timespec ts;
+	char msg[64];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+	notify(msg);
 	log_info("SIGHUP: reloading the configuration");
 	reload();
+	notify("READY=1");
 }
 
 /*
@@ -437,6 +481,7 @@ main(int argc, char **argv)
 		 "listener(s), control %s", XRELAY_VERSION, (int)getpid(), cfg.nmedia,
 		 cfg.port_lo, cfg.port_hi, cfg.nsip, cfg.ctl_path);
 	ready();
+	notify("READY=1");
 	ev_run(loop, 0);
 
 	shutdown_all();

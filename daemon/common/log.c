@@ -23,7 +23,7 @@ static const char *const subsys_names[LS__MAX] = {
 };
 /* Indexed by syslog priority; NULL where xrelay has no level. */
 static const char *const level_names[8] = {
-	[LL_ERR] = "error", [LL_WARN] = "warning", [LL_INFO] = "info", [LL_DEBUG] = "debug",
+	[LL_ERR] = "error", [LL_WARN] = "warn", [LL_INFO] = "info", [LL_DEBUG] = "debug",
 };
 
 void
@@ -90,6 +90,8 @@ log_level_parse(const char *name)
 	for (int i = 0; i < 8; i++)
 		if (level_names[i] && strcmp(name, level_names[i]) == 0)
 			return i;
+	if (strcmp(name, "warning") == 0)	/* syslog's name for it */
+		return LL_WARN;
 	return -EINVAL;
 }
 
@@ -102,7 +104,7 @@ log_subsys_list(void)
 const char *
 log_level_list(void)
 {
-	return "error, warning, info, debug";
+	return "error, warn, info, debug";
 }
 
 bool

@@ -26,10 +26,10 @@ bool	log_enabled(enum log_subsys s, int level);
 
 /* Names as the config file, xrelayctl and the log lines write them. */
 const char *log_subsys_name(enum log_subsys s);		/* "sip"; NULL if out of range */
-const char *log_level_name(int level);			/* "error" "warning" "info" "debug" */
+const char *log_level_name(int level);			/* "error" "warn" "info" "debug" */
 int	log_subsys_parse(const char *name);		/* LS_x, or -EINVAL */
-int	log_level_parse(const char *name);		/* LL_x, or -EINVAL */
-/* "main, sip, ..." / "error, warning, info, debug", for error messages. */
+int	log_level_parse(const char *name);		/* LL_x ("warning" too), or -EINVAL */
+/* "main, sip, ..." / "error, warn, info, debug", for error messages. */
 const char *log_subsys_list(void);
 const char *log_level_list(void);
 

@@ -95,20 +95,20 @@ media-timeout = 120
 tcp-max = 200
 min-expires = 120
 log-level = sip=debug
-log-level = media=warning
+log-level = media=warn
 EOC
 xr_ok "SIGHUP: the reload finished" hup_wait 1
 xr_ok "the daemon is the same process" kill -0 "$pid"
-xr_eq "log.levels: sip debug, media warning, ctl kept at debug, the rest info" \
+xr_eq "log.levels: sip debug, media warn, ctl kept at debug, the rest info" \
 	"$(rpc log.levels)" \
-	'{"ctl":"debug","fastpath":"info","main":"info","media":"warning","proxy":"info","sip":"debug","tx":"info"}'
+	'{"ctl":"debug","fastpath":"info","main":"info","media":"warn","proxy":"info","sip":"debug","tx":"info"}'
 want_lines=(
 	"reload: ports: 30000-39999 -> 30000-30999: ignored, needs a restart"
 	"reload: route: alice=sip:alice@$B4:5060 -> alice=sip:alice@$B4:5070, bob=sip:bob@$B4:5060"
 	"reload: media-timeout: 60 -> 120"
 	"reload: tcp-max: 100 -> 200"
 	"reload: min-expires: 60 -> 120"
-	"reload: log-level: sip=info -> sip=debug, media=warning"
+	"reload: log-level: sip=info -> sip=debug, media=warn"
 	"reload: 5 change(s) applied, 1 ignored"
 )
 for l in "${want_lines[@]}"; do
@@ -133,11 +133,11 @@ xr_ok "the kernel carried the RTP after the reload too" \
 
 # ---- a broken file: nothing changes, the error names file, line and key.
 cp "$CONF" "$CONF.good"
-sed -i 's/^log-level = media=warning$/log-level = media=error\nmedia-timeout = abc/' "$CONF"
+sed -i 's/^log-level = media=warn$/log-level = media=error\nmedia-timeout = abc/' "$CONF"
 xr_ok "SIGHUP with a broken file: the reload gave up" hup_wait 2
 xr_eq "log: the error names file, line and key" \
 	"$(grep -cF "reload: $CONF:13: media-timeout = abc: not a number: running configuration unchanged" "$LOG")" 1
-xr_eq "log.levels unchanged" "$(rpc log.levels | jpy 'd["media"]')" warning
+xr_eq "log.levels unchanged" "$(rpc log.levels | jpy 'd["media"]')" warn
 xr_ok "the daemon still answers" xr_ctl status
 
 # ---- the same file again: nothing to apply, and the restart-only option is

@@ -337,7 +337,7 @@ test_log_level(void **state)
 	config_free(&cfg);
 
 	/* -v is the default for every subsystem; --log-level overrides it, later wins. */
-	assert_int_equal(parse_argv(&cfg, &err, "-v", "--log-level", "sip=warning",
+	assert_int_equal(parse_argv(&cfg, &err, "-v", "--log-level", "sip=warn",
 				    "--log-level", "media=error", "--log-level", "media=info",
 				    NULL), 0);
 	free(err);
@@ -354,7 +354,7 @@ test_log_level(void **state)
 
 	assert_int_equal(parse_argv(&cfg, &err, "--log-level", "sip=", NULL), -EINVAL);
 	assert_string_equal(err, "xrelayd: --log-level sip=: unknown level '' (one of: error, "
-			    "warning, info, debug)\n");
+			    "warn, info, debug)\n");
 	free(err);
 	config_free(&cfg);
 }

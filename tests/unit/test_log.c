@@ -91,6 +91,7 @@ test_names(void **state)
 		assert_int_equal(log_level_parse(log_level_name(lv[i])), lv[i]);
 		assert_non_null(strstr(log_level_list(), log_level_name(lv[i])));
 	}
+	assert_int_equal(log_level_parse("warning"), LL_WARN);	/* syslog's name */
 	assert_int_equal(log_level_parse("notice"), -EINVAL);
 }
 
@@ -220,13 +221,14 @@ test_ctl_commands(void **state)
 	r = dispatch_ok("{\"cmd\":\"log.level\",\"args\":{\"subsystem\":\"media\","
 			"\"level\":\"warning\"}}");
 	assert_string_equal(json_string_value(json_object_get(r, "previous")), "debug");
+	assert_string_equal(json_string_value(json_object_get(r, "level")), "warn");
 	json_decref(r);
 	assert_int_equal(log_get_level(LS_MEDIA), LL_WARN);
 
 	expect_error("{\"cmd\":\"log.level\",\"args\":{\"subsystem\":\"rtp\",\"level\":\"info\"}}",
 		     "unknown subsystem 'rtp' (one of: main, sip, tx, proxy, media, fastpath, ctl)");
 	expect_error("{\"cmd\":\"log.level\",\"args\":{\"subsystem\":\"sip\",\"level\":\"loud\"}}",
-		     "unknown level 'loud' (one of: error, warning, info, debug)");
+		     "unknown level 'loud' (one of: error, warn, info, debug)");
 	expect_error("{\"cmd\":\"log.level\",\"args\":{\"subsystem\":\"sip\"}}",
 		     "log.level needs \"subsystem\" and \"level\" (strings)");
 	expect_error("{\"cmd\":\"log.level\"}",
