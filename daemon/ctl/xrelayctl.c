@@ -146,7 +146,7 @@ print_object(json_t *o, int indent)
 			continue;
 		}
 		char *s = val_str(v);
-		printf("%*s%-*s %s\n", indent, "", 20 - indent > 0 ? 20 - indent : 0, key,
+		printf("%*s%-*s %s\n", indent, "", 24 - indent > 0 ? 24 - indent : 0, key,
 		       s ? s : "?");
 		free(s);
 	}
@@ -376,33 +376,49 @@ print_flows(json_t *r)
 	table_print(&t);
 }
 
-/* One direction's "requests"/"responses" side by side: NAME RX TX. */
+static void print_table_pref(json_t *rows, const char *const *pref, const char *none, int indent);
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * rx and tx counters side by side: NAME RX TX, rows in rx's key order then
+ * keys only tx has, or sorted (status codes); zero rows left out with
+ * skip_zero.
+ */
 static void
-print_rx_tx(const char *title, json_t *rx, json_t *tx, bool skip_zero)
+print_rx_tx(const char *title, json_t *rx, json_t *tx, bool skip_zero, bool sorted)
 {
 	struct table t = { .ncols = 3 };
+	const char *keys[1024], *key;
 	char *cells[3];
-	const char *key;
+	size_t n = 0;
 	json_t *v;
 
+	for (int pass = 0; pass < 2; pass++)
+		json_object_foreach(pass ? tx : rx, key, v)
+			if (n < 1024 && !(pass && json_object_get(rx, key)))
+				keys[n++] = key;
+	if (sorted)
+		qsort(keys, n, sizeof(keys[0]), cmp_str);
 	cells[0] = strdup(title);
 	cells[1] = strdup("RX");
 	cells[2] = strdup("TX");
 	table_add(&t, cells);
-	/* rx's keys, then keys only tx has */
-	for (int pass = 0; pass < 2; pass++) {
-		json_object_foreach(pass ? tx : rx, key, v) {
-			long long r = int_of(rx, key, 0), x = int_of(tx, key, 0);
+	for (size_t i = 0; i < n; i++) {
+		long long r = int_of(rx, keys[i], 0), x = int_of(tx, keys[i], 0);
 
-			if ((pass && json_object_get(rx, key)) || (skip_zero && !r && !x))
-				continue;
-			cells[0] = strdup(key);
-			if (asprintf(&cells[1], "%lld", r) < 0)
-				cells[1] = NULL;
-			if (asprintf(&cells[2], "%lld", x) < 0)
-				cells[2] = NULL;
-			table_add(&t, cells);
-		}
+		if (skip_zero && !r && !x)
+			continue;
+		cells[0] = strdup(keys[i]);
+		if (asprintf(&cells[1], "%lld", r) < 0)
+			cells[1] = NULL;
+		if (asprintf(&cells[2], "%lld", x) < 0)
+			cells[2] = NULL;
+		table_add(&t, cells);
 	}
 	if (t.nrows == 1) {
 		table_free(&t);
@@ -428,21 +444,31 @@ print_stats(json_t *r)
 		printf("\nkernel (XDP): off\n");
 	}
 	if (json_is_object(media) && json_object_size(media)) {
-		printf("\nuserspace relay:\n");
-		print_object(media, 2);
+		static const char *const ppref[] = { "address", "port_lo", "port_hi", "pairs",
+						     "pairs_in_use", "pairs_free", NULL };
+		json_t *m = json_copy(media);	/* shallow: ports printed apart */
+
+		json_object_del(m, "ports");
+		printf("\nmedia:\n");
+		print_object(m, 2);
+		json_decref(m);
+		if (json_is_array(json_object_get(media, "ports"))) {
+			printf("\nmedia port pools:\n");
+			print_table_pref(json_object_get(media, "ports"), ppref, "  (none)", 2);
+		}
 	}
 	if (json_is_object(sm)) {
 		json_t *rx = json_object_get(sm, "rx"), *tx = json_object_get(sm, "tx");
 
 		printf("\nSIP requests by method:\n");
 		print_rx_tx("METHOD", json_object_get(rx, "requests"),
-			    json_object_get(tx, "requests"), false);
+			    json_object_get(tx, "requests"), false, false);
 		printf("\nSIP responses by status:\n");
 		print_rx_tx("CODE", json_object_get(rx, "responses"),
-			    json_object_get(tx, "responses"), true);
+			    json_object_get(tx, "responses"), true, true);
 		printf("\nSIP responses by class:\n");
 		print_rx_tx("CLASS", json_object_get(rx, "classes"),
-			    json_object_get(tx, "classes"), false);
+			    json_object_get(tx, "classes"), false, false);
 	}
 	if (json_is_object(sip)) {
 		printf("\nSIP transport, transactions, dialogs, proxy:\n");
@@ -548,7 +574,7 @@ upper(char *s)
  * of the rows in the order first seen.  Arrays show as their length.
  */
 static void
-print_table_pref(json_t *rows, const char *const *pref, const char *none)
+print_table_pref(json_t *rows, const char *const *pref, const char *none, int indent)
 {
 	const char *cols[64];
 	struct table t = { 0 };
@@ -593,7 +619,7 @@ print_table_pref(json_t *rows, const char *const *pref, const char *none)
 		table_add(&t, cells);
 	}
 	free(cells);
-	table_print(&t);
+	table_print_indented(&t, indent);
 }
 
 /* The array a result carries: itself, or the one array of an object ({"calls": [...]}). */
@@ -614,7 +640,7 @@ print_calls(json_t *r)
 					    "callee", "to", "created", "answered", "streams",
 					    NULL };
 
-	print_table_pref(rows_of(r, "calls"), pref, "(no calls)");
+	print_table_pref(rows_of(r, "calls"), pref, "(no calls)", 0);
 }
 
 static void
@@ -623,7 +649,7 @@ print_regs(json_t *r)
 	static const char *const pref[] = { "aor", "contact", "expires", "q", "received",
 					    "transport", NULL };
 
-	print_table_pref(rows_of(r, "regs"), pref, "(no registrations)");
+	print_table_pref(rows_of(r, "regs"), pref, "(no registrations)", 0);
 }
 
 /* One side of a media stream as a table row (caller/callee). */
@@ -699,7 +725,7 @@ print_call(json_t *r)
 	}
 	if (json_is_array(json_object_get(r, "branches"))) {
 		printf("\nbranches:\n");
-		print_table_pref(json_object_get(r, "branches"), bpref, "  (none)");
+		print_table_pref(json_object_get(r, "branches"), bpref, "  (none)", 0);
 	}
 	if (!json_is_array(media))
 		return;
@@ -758,7 +784,7 @@ print_log_levels(json_t *r)
 	json_t *v;
 
 	if (json_is_array(r) || json_is_array(json_object_get(r, "levels"))) {
-		print_table_pref(rows_of(r, "levels"), pref, "(none)");
+		print_table_pref(rows_of(r, "levels"), pref, "(none)", 0);
 		return;
 	}
 	cells[0] = strdup("SUBSYSTEM");
