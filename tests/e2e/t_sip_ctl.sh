@@ -4,7 +4,8 @@
 # it (confirmed), `call show ID` details it, `call kill ID` sends a BYE each
 # way (both SIPp ends must receive it and answer 200, or their scenario
 # fails) and the call leaves the table; `regs` lists the binding; `stats`
-# and `metrics` count the binding, the dialog and the SIP traffic; errors
+# and `metrics` count the binding, the dialog and the SIP traffic (messages
+# by method and status code too); errors
 # (unknown id) exit non-zero.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
@@ -23,7 +24,8 @@ uac=$SIPP_BG_PID
 id=
 for _ in $(seq 1 50); do
 	id=$(xr_ctl_json calls | python3 -c 'import json,sys
-c=[x for x in json.load(sys.stdin)["calls"] if x["state"] == "confirmed"]
+d=json.load(sys.stdin); d=d["calls"] if isinstance(d, dict) else d
+c=[x for x in d if x["state"] == "confirmed"]
 print(c[0]["id"] if c else "")')
 	[ -n "$id" ] && break
 	sleep 0.1
@@ -42,12 +44,20 @@ xr_ok "metrics: xrelay_sip_transactions is a gauge" \
 	grep -qx "# TYPE xrelay_sip_transactions gauge" <<<"$metrics"
 xr_ok "metrics: xrelay_sip_rx_messages_total counts" \
 	grep -q "^xrelay_sip_rx_messages_total [1-9]" <<<"$metrics"
-xr_ok "stats (table) has a SIP part" grep -q "^SIP:" <<<"$(xr_ctl stats)"
+stats=$(xr_ctl stats)
+xr_ok "stats (table) has the SIP messages" grep -q "^SIP requests by method:" <<<"$stats"
+xr_ok "stats (table) has the SIP counters" grep -q "^SIP transport, transactions" <<<"$stats"
+xr_ok "stats: SIP messages by method and code" python3 -c 'import json,sys
+m=json.loads(sys.argv[1])["sip_messages"]
+assert m["rx"]["requests"]["REGISTER"] == 1 and m["rx"]["requests"]["INVITE"] == 1, m
+assert m["tx"]["requests"]["INVITE"] == 1 and m["tx"]["responses"]["200"] == 2, m' \
+	"$(xr_ctl_json stats)"
 show=$(xr_ctl_json call show "$id")
 xr_ok "call show: callee contact and both tags" python3 -c 'import json,sys
 d=json.loads(sys.argv[1]); assert d["callee_contact"].startswith("sip:bob@10.11.2.2")
 assert d["from_tag"] and d["to_tag"] and d["state"] == "confirmed"' "$show"
-xr_ok "call kill" xr_ctl call kill "$id"
+xr_ok "call kill" grep -q "^call $id ended: BYE to the callee sent, to the caller sent" \
+	<<<"$(xr_ctl call kill "$id")"
 sipp_reap "$uac"; xr_eq "the caller got the BYE and answered it (sipp exit)" "$?" 0
 sipp_reap "$uas"; xr_eq "the callee got the BYE and answered it (sipp exit)" "$?" 0
 xr_ok "the call left the table" sip_calls_empty
