@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_location.c - the location service (daemon/proxy/location.c) on a fake
- * clock: add, refresh, §10.3 Call-ID/CSeq ordering, remove, "*", expiry, q
- * ordering, limits, and RCU readers running while a writer changes bindings.
+ * clock: add, refresh, §10.3 Call-ID/CSeq ordering, remove, "*", the
+ * operator's removal of an AOR, expiry, q ordering, limits, and RCU readers
+ * running while a writer changes bindings.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -127,6 +128,36 @@ test_remove(void **state)
 	loc_count(T0, &na, &nb);
 	assert_int_equal(na, 0);
 	assert_int_equal(nb, 0);
+}
+
+/* loc_remove_aor(): the operator's removal, whatever Call-ID and CSeq. */
+static void
+test_remove_aor(void **state)
+{
+	struct loc_binding b[4];
+	struct loc_op add[2] = { op("sip:a@1.1.1.1", -1, 60), op("sip:b@2.2.2.2", -1, 10) };
+	struct loc_op other = op("sip:c@3.3.3.3", -1, 60);
+	char big[LOC_AOR_MAX + 1];
+	int na = -1, nb = -1;
+
+	assert_int_equal(loc_apply("u@x", "c", 5, add, 2, false, NULL, T0), 0);
+	assert_int_equal(loc_apply("v@x", "d", 1, &other, 1, false, NULL, T0), 0);
+	/* Only live bindings are counted: b@2.2.2.2 expired at T0 + 10 s. */
+	assert_int_equal(loc_remove_aor("u@x", T0 + 20000), 1);
+	assert_int_equal(loc_lookup("u@x", T0, b, 4), 0);
+	assert_int_equal(loc_remove_aor("u@x", T0), -ENOENT);
+	/* Another AOR is untouched, and the removed one can register again at once. */
+	assert_int_equal(loc_lookup("v@x", T0, b, 4), 1);
+	loc_count(T0, &na, &nb);
+	assert_int_equal(na, 1);
+	assert_int_equal(nb, 1);
+	assert_int_equal(loc_apply("u@x", "c", 1, add, 1, false, NULL, T0), 0);
+	assert_int_equal(loc_lookup("u@x", T0, b, 4), 1);
+	assert_int_equal(loc_remove_aor("U@x", T0), -ENOENT);	/* AORs are canonical */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(loc_remove_aor(big, T0), -ENAMETOOLONG);
+	assert_int_equal(loc_remove_aor("nobody@x", T0), -ENOENT);
 }
 
 static void
@@ -307,6 +338,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refresh_and_ordering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_aor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_q_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
