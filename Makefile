@@ -7,6 +7,7 @@
 #   make demo       deps + build + a self-contained demo in network namespaces
 #   make bench      deps + build + the media benchmark (XDP vs userspace vs plain)
 #   make fuzz       libFuzzer harnesses (clang), run for FUZZ_SECONDS each
+#   make install    binaries, man pages, systemd unit, example config (PREFIX, DESTDIR)
 #   make SAN=1 ...  the same with AddressSanitizer/UBSan (output in build-san/)
 #   make V=1        show the commands
 
@@ -82,11 +83,11 @@ ifneq ($(BENCH_SRCS),)
 PROGS += $(OUT)/rtpflood
 endif
 
-.PHONY: all deps test unit bpf-test e2e demo bench fuzz clean help check-deps
+.PHONY: all deps test unit bpf-test e2e demo bench fuzz clean help check-deps install
 all: $(PROGS) $(UNIT_BINS) $(BPFT_BINS) $(TEST_TOOLS)
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- BPF ------------------------------------------------------------------
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/xrelay/*) | $(OUT)/bpf
@@ -200,6 +201,36 @@ fuzz: deps
 	$(Q)for f in $(FUZZ_BINS); do mkdir -p build-fuzz/corpus-$$(basename $$f); \
 		$$f -max_total_time=$(FUZZ_SECONDS) build-fuzz/corpus-$$(basename $$f) \
 		tests/fuzz/seeds/$$(basename $$f) || exit 1; done
+
+# ---- install ----------------------------------------------------------------
+# The unit's paths follow SBINDIR and SYSCONFDIR; the example config becomes
+# the config only where none exists yet (an operator's file is never replaced).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/xrelay
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+INSTALL    ?= install
+
+install: $(PROGS)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/xrelay
+	$(Q)$(INSTALL) -m 0755 $(OUT)/xrelayd $(OUT)/xrelayctl $(DESTDIR)$(SBINDIR)/
+	$(Q)$(INSTALL) -m 0644 man/xrelayd.8 man/xrelayctl.8 $(DESTDIR)$(MANDIR)/man8/
+	$(Q)if [ -x $(OUT)/rtpflood ]; then \
+		$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 && \
+		$(INSTALL) -m 0755 $(OUT)/rtpflood $(DESTDIR)$(BINDIR)/ && \
+		$(INSTALL) -m 0644 man/rtpflood.1 $(DESTDIR)$(MANDIR)/man1/; fi
+	$(Q)sed -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/etc/xrelay|$(SYSCONFDIR)/xrelay|g' \
+		dist/xrelayd.service >$(DESTDIR)$(UNITDIR)/xrelayd.service.tmp && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/xrelayd.service.tmp && \
+		mv $(DESTDIR)$(UNITDIR)/xrelayd.service.tmp $(DESTDIR)$(UNITDIR)/xrelayd.service
+	$(Q)$(INSTALL) -m 0644 dist/xrelayd.conf $(DESTDIR)$(DOCDIR)/xrelayd.conf.example
+	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/xrelay/xrelayd.conf ] || \
+		$(INSTALL) -m 0640 dist/xrelayd.conf $(DESTDIR)$(SYSCONFDIR)/xrelay/xrelayd.conf
 
 clean:
 	rm -rf build build-san build-fuzz
