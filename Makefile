@@ -5,7 +5,7 @@
 #   make deps       install the Debian packages the build and the tests need
 #   make test       deps + build + every test (unit, bpf, e2e); ends in "N passed, N failed"
 #   make demo       deps + build + a self-contained demo in network namespaces
-#   make bench      deps + build + the media benchmark (XDP vs userspace vs plain)
+#   make bench      deps + build + media pps benchmark; make bench-sip: SIP calls/s
 #   make fuzz       libFuzzer harnesses (clang), run for FUZZ_SECONDS each
 #   make install    binaries, man pages, systemd unit, example config (PREFIX, DESTDIR)
 #   make SAN=1 ...  the same with AddressSanitizer/UBSan (output in build-san/)
@@ -83,7 +83,7 @@ ifneq ($(BENCH_SRCS),)
 PROGS += $(OUT)/rtpflood
 endif
 
-.PHONY: all deps test unit bpf-test e2e demo bench fuzz clean help check-deps install
+.PHONY: all deps test unit bpf-test e2e demo bench bench-sip fuzz clean help check-deps install
 all: $(PROGS) $(UNIT_BINS) $(BPFT_BINS) $(TEST_TOOLS)
 
 help:
@@ -179,9 +179,15 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/e2e/demo.sh
 
+# Knobs from the command line or the environment: FLOWS PAYLOADS ROUNDS DURATION
+# CASES PEERS=1 (bench/run.sh); SIP_FLOWS RATES SECS HOLD PEERS=1 (bench/sip.sh).
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run.sh
+
+bench-sip: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/sip.sh
 
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
