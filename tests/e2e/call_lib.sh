@@ -27,7 +27,16 @@ cl_setup() {
 	ml_need
 	command -v sipp >/dev/null || xr_skip "sipp (sip-tester) missing"
 	command -v bpftool >/dev/null || xr_skip "bpftool missing"
+	CL_ARGS=(--sip "$RA4:5060" --sip "$RB4:5060" --domain example.com --media "$RA4"
+		 --media "$RB4" --sip "$RM4:5060" --media "$RM4" "${ML_XDP_ARGS[@]}")
 	sip_setup --sip "$RM4:5060" --media "$RM4" "${ML_XDP_ARGS[@]}" "$@"
+}
+
+# cl_restart [xrelayd args...] : stop xrelayd (it must exit 0) and start it
+# again with cl_setup's arguments and these (registrations are gone).
+cl_restart() {
+	xr_ok "xrelayd stops cleanly" xr_daemon_stop
+	xr_daemon_start "${CL_ARGS[@]}" "$@"
 }
 
 # cl_xdp_check : the three relay interfaces carry XDP (not the userspace fallback).
@@ -237,6 +246,11 @@ cl_side_of() {
 	xr_ctl --json flows | jpy '[r["side"] for r in d if r["session"] == int(i) and r["leg"] == "rtp"
 		and r["local"] == l][0]' i="$1" l="$2"
 }
+
+# cl_kp SID SIDE / cl_up SID SIDE : kernel / userspace packets relayed from
+# SIDE's RTP leg of session SID (0 when there is no such row).
+cl_kp() { local v; v=$(ml_kpkts "$1" "$2" rtp 2>/dev/null); echo "${v:-0}"; }
+cl_up() { local v; v=$(ml_upkts "$1" "$2" rtp 2>/dev/null); echo "${v:-0}"; }
 
 # cl_kernel_only DESC SID N : each side's RTP leg of session SID relayed N
 # packets, all but the latching ones (at most 5) in the kernel.

@@ -55,8 +55,8 @@ if cl_wait_m "$id" 'm.get("callee") and m["callee"].get("remote") == r' 3 r="$B4
 	xr_eq "the winner's relay address faces b" "$(ml_host "$br")" "$RB4"
 	xr_eq "call show: one stream" "$(cl_show "$id" | jpy 'len(d["media"])')" 1
 	fwd0=$(ml_counter fwd_redirect)
-	ka0=$(ml_kpkts "$sid" A rtp); ua0=$(ml_upkts "$sid" A rtp)
-	kb0=$(ml_kpkts "$sid" B rtp); ub0=$(ml_upkts "$sid" B rtp)
+	ka0=$(cl_kp "$sid" A); ua0=$(cl_up "$sid" A)
+	kb0=$(cl_kp "$sid" B); ub0=$(cl_up "$sid" B)
 	# m keeps sending to the port it was given, from its SDP port, meanwhile.
 	ml_rtp m "$XR_TMP/late.m.json" --bind "$M4:6100" --to "$br" --count $N --rate 500 \
 		--ssrc $LOSE_SSRC --delay 0.8 --wait 1
@@ -70,8 +70,8 @@ if cl_wait_m "$id" 'm.get("callee") and m["callee"].get("remote") == r' 3 r="$B4
 		"$(cl_m "$id" 'm["caller"]["path"] + " " + m["callee"]["path"]')" "kernel kernel"
 	xr_eq "call show: the callee branch that won" \
 		"$(cl_show "$id" | jpy '[b["code"] for b in d["branches"] if b["state"] != "cancelled" and b["code"] == 200]')" "[200]"
-	ka=$(( $(ml_kpkts "$sid" A rtp) - ka0 )); ua=$(( $(ml_upkts "$sid" A rtp) - ua0 ))
-	kb=$(( $(ml_kpkts "$sid" B rtp) - kb0 )); ub=$(( $(ml_upkts "$sid" B rtp) - ub0 ))
+	ka=$(( $(cl_kp "$sid" A) - ka0 )); ua=$(( $(cl_up "$sid" A) - ua0 ))
+	kb=$(( $(cl_kp "$sid" B) - kb0 )); ub=$(( $(cl_up "$sid" B) - ub0 ))
 	xr_eq "the caller's $N packets relayed once each (kernel $ka + user $ua)" $((ka + ua)) $N
 	xr_eq "b's $N packets relayed once each, m's none (kernel $kb + user $ub)" $((kb + ub)) $N
 	xr_ok "userspace relayed at most the latching packets ($ua, $ub)" [ $((ua + ub)) -le 6 ]
