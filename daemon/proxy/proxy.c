@@ -10,9 +10,8 @@
  * dialog.c own their tables.
  *
  * OUR implementation, where it differs from §16:
- *  - §16.3 step 6 (Proxy-Authorization) and §16.7 step 7 (collecting
- *    WWW-/Proxy-Authenticate from several 401/407 branches): not done; the
- *    first 401/407 chosen is forwarded as it came.
+ *  - §16.3 step 6 (Proxy-Authorization): not done (no authentication of
+ *    our own); §16.7 step 7 is: challenges of 401/407 branches are merged.
  *  - §16.5: every target is forked in parallel (no sequential search by q).
  *  - §16.6 step 7 / §16.10: a CANCEL no INVITE server transaction matches
  *    gets 481 instead of being forwarded statelessly.
@@ -669,6 +668,48 @@ px_cancel_pending(struct px_call *c)
 }
 
 /*
+ * §16.7 step 7: a 401/407 chosen as the best response carries the
+ * WWW-Authenticate and Proxy-Authenticate values of every other 401/407
+ * branch too, so the caller can answer all challenges at once.  The merged
+ * response goes into px_buf; its length, or -errno (send the best as it is).
+ */
+static int
+px_merge_challenges(struct px_call *c, int best)
+{
+	struct sip_msg *bm = malloc(sizeof(*bm)), *om = malloc(sizeof(*om));
+	struct sip_edit *e = malloc(sizeof(*e));
+	struct sip_err err;
+	int i, h, added = 0, n = -ENOMEM;
+
+	if (!bm || !om || !e)
+		goto out;
+	n = -EINVAL;
+	if (sip_msg_parse(bm, c->br[best].resp, c->br[best].resp_len, &err) < 0)
+		goto out;
+	sip_edit_init(e, bm);
+	for (i = 0; i < c->nbranches; i++) {
+		const struct px_branch *b = &c->br[i];
+
+		if (i == best || !b->resp || (b->code != 401 && b->code != 407) ||
+		    sip_msg_parse(om, b->resp, b->resp_len, &err) < 0)
+			continue;
+		/* The values point into b->resp, which outlives the build. */
+		for (h = 0; h < om->nhdrs; h++)
+			if (om->hdrs[h].type == SIP_HDR_WWW_AUTHENTICATE ||
+			    om->hdrs[h].type == SIP_HDR_PROXY_AUTHENTICATE) {
+				sip_edit_add_hdr(e, om->hdrs[h].name, om->hdrs[h].value);
+				added++;
+			}
+	}
+	n = added ? sip_edit_build(e, px_buf, sizeof(px_buf)) : -ENOENT;
+out:
+	free(bm);
+	free(om);
+	free(e);
+	return n;
+}
+
+/*
  * Once every branch is final and nothing final went upstream, send the best
  * (§16.7 step 6): 408 when nothing answered, 500 instead of a 503, 487
  * after a CANCEL.  Call locked.
@@ -678,7 +719,7 @@ px_maybe_finish(struct px_call *c)
 {
 	const struct sip_msg *req;
 	struct px_branch *b;
-	int i, best;
+	int i, n, best;
 
 	if (c->final_sent || c->forwarding || !c->st)
 		return;
@@ -699,6 +740,9 @@ px_maybe_finish(struct px_call *c)
 			txn_reply(c->st, 487, NULL);
 		else if (b->code == 503)
 			txn_reply(c->st, 500, "Server Internal Error (Next Hop Unavailable)");
+		else if (b->resp && (b->code == 401 || b->code == 407) &&
+			 (n = px_merge_challenges(c, best)) > 0)
+			txn_respond(c->st, b->code, px_buf, (size_t)n);
 		else if (b->resp)
 			txn_respond(c->st, b->code, b->resp, b->resp_len);
 		else if (req)

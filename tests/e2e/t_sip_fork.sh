@@ -5,13 +5,15 @@
 # 5062); a call to bob reaches both; one answers 200, the other only sent 100
 # and must be CANCELled by the proxy (§16.7 step 10) and its 487 absorbed.
 # Then the same with a static --route carol=URI,URI, and the choice of the
-# best final response when no branch answers 2xx.  Each SIPp's exit status
+# best final response when no branch answers 2xx, with the challenges of
+# several 401 branches merged into the one sent upstream.  Each SIPp's exit status
 # (0 = its whole scenario ran) decides.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 
 sip_setup --route "carol=sip:carol@$B4:5060,sip:carol@$B4:5062" \
-	--route "dave=sip:dave@$B4:5060,sip:dave@$B4:5062" --route "erin=sip:erin@$B4:5060"
+	--route "dave=sip:dave@$B4:5060,sip:dave@$B4:5062" --route "erin=sip:erin@$B4:5060" \
+	--route "frank=sip:frank@$B4:5060,sip:frank@$B4:5062"
 
 sip_register bob u1
 xr_ok "REGISTER bob at :5060" [ $? -eq 0 ]
@@ -54,6 +56,16 @@ b1=$SIPP_BG_PID
 sip_uac uac-500 uac_500.xml u1 20 -s erin -m 1
 xr_eq "a lone 503 reaches the caller as 500 (sipp exit)" "$?" 0
 sipp_reap "$b1"; xr_eq "the 503 branch was ACKed (sipp exit)" "$?" 0
+# §16.7 step 7: two branches challenge (401, realms alpha and beta): the
+# caller gets one 401 with both WWW-Authenticate values.
+sip_uas auth-a uas_401.xml u1 -m 1 -key realm alpha
+b1=$SIPP_BG_PID
+sipp_bg b auth-b -sf "$SIP_SCEN/uas_401.xml" -i $B4 -p 5062 -t u1 -m 1 -key realm beta
+b2=$SIPP_BG_PID
+sip_uac uac-401 uac_401.xml u1 20 -s frank -m 1
+xr_eq "401 + 401 from two branches: one 401 with both challenges (sipp exit)" "$?" 0
+sipp_reap "$b1"; xr_eq "the alpha branch was ACKed (sipp exit)" "$?" 0
+sipp_reap "$b2"; xr_eq "the beta branch was ACKed (sipp exit)" "$?" 0
 xr_ok "no call left in the dialog table" sip_calls_empty
 xr_ok "xrelayd stops cleanly" xr_daemon_stop
 xr_done
