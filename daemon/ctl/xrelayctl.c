@@ -845,6 +845,7 @@ exchange(int fd, const char *cmd, json_t *args)
 	json_error_t jerr;
 	char *line, *buf = NULL;
 	size_t len = 0, cap = 0, n, off = 0;
+	int send_err = 0;
 
 	if (!req)
 		die(1, "out of memory");
@@ -861,24 +862,35 @@ exchange(int fd, const char *cmd, json_t *args)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
-			die(1, "%s: send: %s", sock_path, strerror(errno));
+		if (w < 0) {
+			/* A daemon that refuses us answers, then closes: read that answer. */
+			send_err = errno;
+			break;
+		}
 		off += (size_t)w;
 	}
 	free(line);
 	for (;;) {
 		if (len + 65536 > cap) {
+			char *nb;
+
 			cap = cap ? cap * 2 : 65536;
-			if (cap > REPLY_MAX)
-				die(1, "reply larger than %d bytes", REPLY_MAX);
-			buf = realloc(buf, cap);
-			if (!buf)
+			nb = cap > REPLY_MAX ? NULL : realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				if (cap > REPLY_MAX)
+					die(1, "reply larger than %d bytes", REPLY_MAX);
 				die(1, "out of memory");
+			}
+			buf = nb;
 		}
 		ssize_t r = recv(fd, buf + len, cap - len - 1, 0);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
+			free(buf);
+			if (send_err && !len)
+				die(1, "%s: send: %s", sock_path, strerror(send_err));
 			die(1, "%s: %s", sock_path, errno == EAGAIN ?
 			    "no reply from xrelayd (timeout)" : strerror(errno));
 		}
@@ -888,8 +900,12 @@ exchange(int fd, const char *cmd, json_t *args)
 		if (memchr(buf + len - (size_t)r, '\n', (size_t)r))
 			break;
 	}
-	if (len == 0)
+	if (len == 0) {
+		free(buf);
+		if (send_err)
+			die(1, "%s: send: %s", sock_path, strerror(send_err));
 		die(1, "%s: xrelayd closed the connection without a reply", sock_path);
+	}
 	resp = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &jerr);
 	free(buf);
 	if (!resp || !json_is_object(resp))
