@@ -487,6 +487,8 @@ struct client_ctx {
 	int		 nreplies;
 	char		 long_reply[512];
 	bool		 long_closed;
+	char		 long_reply2[512];
+	bool		 long_closed2;
 	ev_async	*done;
 	struct ev_loop	*loop;
 };
@@ -554,6 +556,22 @@ client_thread(void *arg)
 			cx->long_reply[0] = '\0';
 		char c;
 		cx->long_closed = recv(fd, &c, 1, 0) == 0;	/* and the daemon closed */
+		close(fd);
+	}
+	/* So does a complete line over the cap, even in one write with its newline. */
+	fd = client_connect(cx->path);
+	if (fd >= 0) {
+		size_t n = 70 * 1024;
+		char *big = malloc(n + 1);
+
+		memset(big, 'y', n);
+		big[n] = '\n';
+		(void)!write(fd, big, n + 1);
+		free(big);
+		if (read_line(fd, cx->long_reply2, sizeof(cx->long_reply2)) < 0)
+			cx->long_reply2[0] = '\0';
+		char c;
+		cx->long_closed2 = recv(fd, &c, 1, 0) == 0;
 		close(fd);
 	}
 	ev_async_send(cx->loop, cx->done);
@@ -624,6 +642,8 @@ test_socket(void **state)
 	assert_non_null(strstr(cx.long_reply, "request line longer than"));
 	assert_non_null(strstr(cx.long_reply, "\"code\":\"EMSGSIZE\""));
 	assert_true(cx.long_closed);
+	assert_non_null(strstr(cx.long_reply2, "\"code\":\"EMSGSIZE\""));
+	assert_true(cx.long_closed2);
 
 	/* The client cap: CTL_MAX_CLIENTS are served, one more is told why and closed. */
 	int many[CTL_MAX_CLIENTS + 1];
