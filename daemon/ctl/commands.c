@@ -495,6 +495,14 @@ ctl_metrics_text(void)
 		"# TYPE xrelay_xdp_attached gauge\nxrelay_xdp_attached %d\n",
 		cfp ? cfp->nlinks : 0);
 	if (cfp && fp_counters(cfp, c) == 0) {
+		/* One family by reason, to sum and rate over... */
+		fprintf(f, "# HELP xrelay_xdp_packets_total packets the XDP program handled, by "
+			"outcome (fwd_*: forwarded in the kernel, pass_*: passed to the stack, "
+			"and why)\n# TYPE xrelay_xdp_packets_total counter\n");
+		for (int i = 0; i < XR_CNT__MAX; i++)
+			fprintf(f, "xrelay_xdp_packets_total{reason=\"%s\"} %llu\n", xr_cnt_names[i],
+				(unsigned long long)c[i]);
+		/* ...and, as before, one family per reason with its own help. */
 		for (int i = 0; i < XR_CNT__MAX; i++) {
 			fprintf(f, "# HELP xrelay_xdp_%s_packets_total XDP: %s\n", xr_cnt_names[i],
 				xr_cnt_help[i]);

@@ -227,6 +227,18 @@ m = sys.argv[1]
 for n in names:
     assert "\n# TYPE xrelay_xdp_%s_packets_total counter\n" % n in m, n' \
 	"$metrics" "$XR_ROOT/include/xrelay/counters.def"
+xr_ok "metrics: the XDP outcomes as one family labelled by reason" python3 -c 'import sys
+names = [l.split("(")[1].split(",")[0].strip() for l in open(sys.argv[2]) if l.startswith("XR_CNT(")]
+got = {}
+for l in sys.argv[1].splitlines():
+    if l.startswith("xrelay_xdp_packets_total{"):
+        got[l.split("\"")[1]] = int(l.split()[-1])
+assert sorted(got) == sorted(names), got
+assert got["fwd_redirect"] > 4000, got
+for n in names:
+    own = [l for l in sys.argv[1].splitlines() if l.startswith("xrelay_xdp_%s_packets_total " % n)]
+    assert len(own) == 1 and int(own[0].split()[-1]) >= got[n], (n, own)' \
+	"$metrics" "$XR_ROOT/include/xrelay/counters.def"
 xr_ok "metrics: dialogs gauge" has "$metrics" "^xrelay_sip_dialogs 1$"
 jcheck "metrics --json: the same exposition as one JSON string" "$(xr_ctl --json metrics)" '
 assert isinstance(d, str) and d.startswith("# HELP xrelay_info ") and d.endswith("\n")
