@@ -73,7 +73,7 @@ struct cm {
 	char		 type[SDP_MAX_MEDIA][16];	/* "audio", "video" */
 	struct cm_group	 g[CM_MAX_GROUPS];
 	int		 noffer;	/* lines of the pending offer */
-	struct cm_line	 offer[SDP_MAX_MEDIA];
+	struct cm_line	*offer;		/* [SDP_MAX_MEDIA] while an offer is pending */
 };
 
 #define for_each_group(cm, gi)	for (gi = 0; gi < CM_MAX_GROUPS; gi++) if ((cm)->g[gi].live)
@@ -94,6 +94,16 @@ void
 cm_set_id(struct cm *cm, uint64_t call_id)
 {
 	cm->call_id = call_id;
+}
+
+/* No offer pending any more: its copy goes (most of a held call's memory). Locked. */
+static void
+cm_idle(struct cm *cm)
+{
+	cm->state = CM_IDLE;
+	free(cm->offer);
+	cm->offer = NULL;
+	cm->noffer = 0;
 }
 
 /* Delete the sessions of group gi and retire it. Locked. */
@@ -122,6 +132,7 @@ cm_end(struct cm *cm)
 	cm->ended = true;
 	for_each_group(cm, gi)
 		cm_group_drop(cm, gi);
+	cm_idle(cm);
 	pthread_mutex_unlock(&cm->lock);
 }
 
@@ -296,6 +307,13 @@ cm_offer(struct cm *cm, const struct sdp *p, bool caller, const union xr_sa *to_
 	}
 	/* A new offer replaces one still pending (glare, or an offer retried). */
 	cm_drop_added(cm);
+	if (!cm->offer) {
+		cm->offer = calloc(SDP_MAX_MEDIA, sizeof(*cm->offer));
+		if (!cm->offer) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
 	for (i = 0; i < p->n_media; i++) {
 		cm_line_of(&cm->offer[i], &p->m[i]);
 		if (i >= cm->nstreams)
@@ -357,7 +375,7 @@ cm_answer(struct cm *cm, const struct sdp *p, bool caller, bool completes, int g
 			cm->g[0] = cm->g[gi];
 			cm->g[gi].live = false;
 		}
-		cm->state = CM_IDLE;
+		cm_idle(cm);
 		for (i = 0; i < SDP_MAX_MEDIA; i++)
 			cm->g[0].st[i].added = false;
 	}
@@ -497,7 +515,7 @@ cm_offer_failed(struct cm *cm, bool from_caller)
 	pthread_mutex_lock(&cm->lock);
 	if (!cm->ended && cm->state == (from_caller ? CM_OFFER_CALLER : CM_OFFER_CALLEE)) {
 		cm_drop_added(cm);
-		cm->state = CM_IDLE;
+		cm_idle(cm);
 	}
 	pthread_mutex_unlock(&cm->lock);
 }
