@@ -180,10 +180,10 @@ sdp_rewrite(const char *in, size_t len, const struct sdp *p,
 		bool is_m = more && sl >= 2 && s[0] == 'm' && s[1] == '=';
 
 		if ((!more || is_m) && cur >= 0 && live[cur] && !saw_rtcp) {
-			/* close the media section: a=rtcp after its last line */
 			/*
-			 * The last line had no LF: end it.  A CR tail becomes
-			 * CRLF, not CR + eol_style: "x\r\r" must stay "x\r".
+			 * Close the media section: a=rtcp after its last line.
+			 * A last line without LF is ended first; a CR tail
+			 * becomes CRLF ("x\r\r" must still read "x\r").
 			 */
 			if (!at_bol)
 				puts_(&w, tail_len ? "\r\n" : eol_style);

@@ -250,6 +250,13 @@ static const struct parse_case parse_cases[] = {
 	    false, false, false, MEDIA_SENDRECV },
 	  { "image", 6004, 1, "udptl", "t38", "10.0.0.1:6004", "10.0.0.1:6005",
 	    false, false, false, MEDIA_SENDRECV } } },
+	{ "extra spaces between m= fields and after the formats",
+	  "v=0\n"
+	  "c=IN  IP4   10.0.0.1 \n"
+	  "m=audio  6000   RTP/AVP   0 8  \n",
+	  false, 1, {
+	  { "audio", 6000, 1, "RTP/AVP", "0 8", "10.0.0.1:6000", "10.0.0.1:6001",
+	    false, false, false, MEDIA_SENDRECV } } },
 	{ "no media at all",
 	  "v=0\n"
 	  "o=- 1 1 IN IP4 10.0.0.1\n"
@@ -329,6 +336,14 @@ static const struct bad_case bad_cases[] = {
 	{ "m= without proto", HDR "c=IN IP4 10.0.0.1\nm=audio 5000\n", -EINVAL,
 	  "no transport" },
 	{ "m= empty", HDR "c=IN IP4 10.0.0.1\nm=\n", -EINVAL, "no media type" },
+	{ "control byte in media type", HDR "c=IN IP4 10.0.0.1\nm=aud\x01io 5000 RTP/AVP 0\n",
+	  -EINVAL, "bad media type 'aud?io'" },
+	{ "m= without port", HDR "c=IN IP4 10.0.0.1\nm=audio\n", -EINVAL, "no port" },
+	{ "control byte in proto", HDR "c=IN IP4 10.0.0.1\nm=audio 5000 RTP/AVP\x7f 0\n",
+	  -EINVAL, "bad transport protocol 'RTP/AVP?'" },
+	{ "long token is cut in the reason", HDR "c=IN IP4 10.0.0.1\nm=audio "
+	  "123456789012345678901234567890123456789012345678901234567890 RTP/AVP 0\n", -EINVAL,
+	  "bad port '12345678901234567890123456789012...'" },
 	{ "FQDN in c=", HDR "c=IN IP4 pc33.atlanta.example.com\nm=audio 5000 RTP/AVP 0\n",
 	  -EINVAL, "c= line 5: bad IP4 address 'pc33.atlanta.example.com'" },
 	{ "multicast TTL", HDR "c=IN IP4 224.2.1.1/127\nm=audio 5000 RTP/AVP 0\n", -EINVAL,
@@ -443,6 +458,7 @@ test_dir_name(void **state)
 	assert_string_equal(sdp_dir_name(MEDIA_SENDONLY), "sendonly");
 	assert_string_equal(sdp_dir_name(MEDIA_RECVONLY), "recvonly");
 	assert_string_equal(sdp_dir_name(MEDIA_INACTIVE), "inactive");
+	assert_string_equal(sdp_dir_name((enum media_dir)42), "unknown");
 }
 
 /* ---- rewriter ------------------------------------------------------------ */
@@ -816,7 +832,7 @@ test_rewrite_bad_args(void **state)
 {
 	const char *in = crlf(HDR "c=IN IP4 10.0.0.1\nm=audio 5000 RTP/AVP 0\n"
 			      "m=video 5002 RTP/AVP 96\n");
-	struct sdp_rewrite_media rw[2];
+	struct sdp_rewrite_media rw[3];
 	char out[1024];
 	struct sdp p;
 
@@ -830,6 +846,19 @@ test_rewrite_bad_args(void **state)
 	memset(&rw[1].local, 0, sizeof(rw[1].local));
 	xr_sa_set_port(&rw[1].local, 30002);
 	assert_int_equal(sdp_rewrite(in, strlen(in), &p, rw, 2, out, sizeof(out)), -EINVAL);
+	/* p from another description: fewer m= lines than p has */
+	p.n_media = 3;
+	rw[2].local = sa("192.0.2.1:30004");
+	assert_int_equal(sdp_rewrite(in, strlen(in), &p, rw, 3, out, sizeof(out)), -EINVAL);
+	/* ... a c= that is no address */
+	{
+		const char *other = "v=0\r\nc=IN IP4 host.example\r\nm=audio 1 RTP/AVP 0\r\n"
+				    "m=audio 3 RTP/AVP 0\r\n";
+
+		p.n_media = 2;
+		assert_int_equal(sdp_rewrite(other, strlen(other), &p, rw, 2, out, sizeof(out)),
+				 -EINVAL);
+	}
 	/* p from another description: more m= lines than p has */
 	rw[1].local = sa("192.0.2.1:30002");
 	p.n_media = 1;
@@ -928,6 +957,26 @@ static const struct mp_case mp_cases[] = {
 	{ "unquoted boundary with '=' and ':'", "multipart/mixed;boundary=----=_Part_7:x;a=b",
 	  "------=_Part_7:x\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n"
 	  "------=_Part_7:x--", 0, 0, "v=0" },
+	{ "part header name with spaces before the colon", "multipart/mixed;boundary=b",
+	  "--b\r\nContent-Type  : application/sdp\r\n\r\nv=0\r\n--b--", 0, 0, "v=0" },
+	{ "four levels of multipart: not searched", "multipart/mixed;boundary=1",
+	  "--1\r\nContent-Type: multipart/mixed;boundary=2\r\n\r\n"
+	  "--2\r\nContent-Type: multipart/mixed;boundary=3\r\n\r\n"
+	  "--3\r\nContent-Type: multipart/mixed;boundary=4\r\n\r\n"
+	  "--4\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--4--\r\n"
+	  "--3--\r\n--2--\r\n--1--\r\n", 0, -ENOENT, NULL },
+	{ "three levels of multipart: found", "multipart/mixed;boundary=1",
+	  "--1\r\nContent-Type: multipart/mixed;boundary=2\r\n\r\n"
+	  "--2\r\nContent-Type: multipart/mixed;boundary=3\r\n\r\n"
+	  "--3\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--3--\r\n"
+	  "--2--\r\n--1--\r\n", 0, 0, "v=0" },
+	{ "malformed inner multipart", "multipart/mixed;boundary=1",
+	  "--1\r\nContent-Type: multipart/mixed;boundary=2\r\n\r\n"
+	  "--2\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--1--\r\n", 0, -EINVAL, NULL },
+	{ "type without subtype", "application", SDP_BODY, 0, -ENOENT, NULL },
+	{ "type with empty subtype", "application/", SDP_BODY, 0, -ENOENT, NULL },
+	{ "multipart/signed is not searched", "multipart/signed;boundary=b",
+	  "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--b--\r\n", 0, -ENOENT, NULL },
 	{ "no SDP part", "multipart/mixed;boundary=b",
 	  "--b\r\nContent-Type: application/isup\r\n\r\nxx\r\n--b\r\n\r\nno headers\r\n--b--\r\n",
 	  0, -ENOENT, NULL },
