@@ -1275,14 +1275,24 @@ config_take(struct xr_config *dst, const struct xr_config *src, const char *key)
 		return -EPERM;
 	rc = o->take(dst, src, o);
 	if (rc == 0) {
-		/* The origin's file index is src's; keep it only if dst has that file. */
+		/* The origin names a file by its index in src->files: find or add it in dst. */
 		const struct xr_origin *org = &src->origin[o - opts];
-		int f = -1;
+		int f = org->file;
 
-		for (int i = 0; org->file >= 0 && i < dst->nfiles; i++)
-			if (org->file < src->nfiles && strcmp(dst->files[i], src->files[org->file]) == 0)
-				f = i;
-		dst->origin[o - opts].file = org->file >= 0 ? f : org->file;
+		if (f >= 0 && f < src->nfiles) {
+			const char *path = src->files[f];
+
+			f = -1;
+			for (int i = 0; i < dst->nfiles; i++)
+				if (strcmp(dst->files[i], path) == 0)
+					f = i;
+			if (f < 0 && dst->nfiles < XR_MAX_FILES &&
+			    (dst->files[dst->nfiles] = strdup(path)))
+				f = dst->nfiles++;
+		} else if (f >= 0) {
+			f = -1;
+		}
+		dst->origin[o - opts].file = f;
 		dst->origin[o - opts].line = org->line;
 	}
 	return rc;

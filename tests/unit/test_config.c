@@ -458,6 +458,30 @@ test_diff_take(void **state)
 	config_free(&b);
 }
 
+/* A value taken on reload keeps naming the file and line it came from. */
+static void
+test_take_origin(void **state)
+{
+	char tmp[] = "/tmp/xr-test-config-XXXXXX", want[512], err[256], *perr = NULL;
+	struct xr_config a, b;
+
+	assert_int_equal(parse_argv(&a, &perr, "--media", "10.0.0.1", NULL), 0);
+	free(perr);
+	write_tmp(tmp, "media = 10.0.0.1\nmin-expires = 7200\n");
+	config_defaults(&b);
+	assert_int_equal(config_load_file(&b, tmp), 0);
+	assert_int_equal(config_take(&a, &b, "min-expires"), 0);
+	assert_int_equal(config_validate(&a, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "%s:2: min-expires = 7200: above max-expires = 3600 (the default)", tmp);
+	assert_string_equal(err, want);
+	config_free(&b);		/* a owns its copy of the path */
+	assert_int_equal(config_validate(&a, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, want);
+	config_free(&a);
+	unlink(tmp);
+}
+
 /* config_live() follows config_publish(); readers hold the RCU read lock. */
 static void
 test_publish(void **state)
@@ -506,6 +530,7 @@ main(void)
 		cmocka_unit_test(test_validate_origin),
 		cmocka_unit_test(test_log_level),
 		cmocka_unit_test(test_diff_take),
+		cmocka_unit_test(test_take_origin),
 		cmocka_unit_test(test_publish),
 	};
 
