@@ -272,11 +272,11 @@ client_queue(struct ctl_client *c, json_t *resp)
 
 /*
  * Answer every complete line in c->in while the unread replies stay under
- * CTL_OUT_HIGH; past it, stop reading (c->paused) until they drain, so a
- * client that writes requests and never reads costs one reply of memory and
- * then blocks in its own send().  A line over CTL_MAX_LINE, complete or
- * not, gets an EMSGSIZE error and the client is closed after it.  0, or -1
- * when c had to be freed.
+ * CTL_OUT_HIGH; past it, stop reading and answering (c->paused) until they
+ * drain, so a client that writes requests and never reads costs at most
+ * CTL_OUT_HIGH plus one reply of memory and then blocks in its own send().
+ * A line over CTL_MAX_LINE, complete or not, gets an EMSGSIZE error and the
+ * client is closed after it.  0, or -1 when c had to be freed.
  */
 static int
 client_process(struct ctl_client *c)
@@ -287,6 +287,8 @@ client_process(struct ctl_client *c)
 	for (i = 0; i < c->inlen && !c->closing; i++) {
 		if (c->in[i] != '\n')
 			continue;
+		if (client_pending(c) > CTL_OUT_HIGH)
+			break;
 		size_t len = i - start;
 
 		if (len > CTL_MAX_LINE) {
@@ -304,11 +306,8 @@ client_process(struct ctl_client *c)
 			goto out_free;
 		}
 		start = i + 1;
-		if (client_pending(c) > CTL_OUT_HIGH) {
-			c->paused = memchr(c->in + start, '\n', c->inlen - start) != NULL;
-			break;
-		}
 	}
+	c->paused = !c->closing && client_pending(c) > CTL_OUT_HIGH;
 	if (start) {
 		memmove(c->in, c->in + start, c->inlen - start);
 		c->inlen -= start;

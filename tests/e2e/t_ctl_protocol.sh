@@ -35,6 +35,12 @@ F = S.makefile("rb")
 def line():
     l = F.readline()
     return json.loads(l) if l else None
+def closed():
+    # EOF, or a reset: a unix socket closed with our bytes unread resets
+    try:
+        return F.readline() == b""
+    except ConnectionResetError:
+        return True
 def ask(req):
     S.sendall(req if isinstance(req, bytes) else json.dumps(req).encode() + b"\n")
     return line()
@@ -71,13 +77,13 @@ xr_ok "a request over 64 KiB without a newline: EMSGSIZE, then closed" ctl_py '
 S.sendall(b"{\"cmd\": \"" + b"x" * 70000)
 r = line()
 assert r["ok"] is False and r["code"] == "EMSGSIZE", r
-assert F.readline() == b"", "still open"'
+assert closed(), "still open"'
 
 xr_ok "a complete line over 64 KiB: EMSGSIZE, then closed" ctl_py '
 S.sendall(b"{\"cmd\": \"status\", \"pad\": \"" + b"y" * 70000 + b"\"}\n")
 r = line()
 assert r["ok"] is False and r["code"] == "EMSGSIZE", r
-assert F.readline() == b"", "still open"'
+assert closed(), "still open"'
 
 xr_ok "several requests in one write, answered in order" ctl_py '
 S.sendall(b"".join(json.dumps({"cmd": "status", "id": i}).encode() + b"\n" for i in range(50)))
@@ -139,7 +145,10 @@ import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1])
 f = s.makefile("rb"); r = json.loads(f.readline())
 assert r == {"v": 1, "ok": False, "code": "EPERM", "error": r["error"]}, r
-assert f.readline() == b""' "$XR_CTL"
+try:
+    assert f.readline() == b""
+except ConnectionResetError:
+    pass' "$XR_CTL"
 chmod 660 "$XR_CTL"
 out=$(as_user --reuid=$NOBODY --regid=$NOBODY --groups=$gid -- --json status 2>&1); rc=$?
 xr_eq "a supplementary member of --ctl-group is let in" "$rc" 0

@@ -526,6 +526,19 @@ read_line(int fd, char *buf, size_t len)
 	return -1;
 }
 
+/*
+ * Did the daemon close fd?  End of file, or ECONNRESET: a unix socket closed
+ * with bytes of ours still unread resets (after what it sent is read).
+ */
+static bool
+peer_closed(int fd)
+{
+	char c;
+	ssize_t n = recv(fd, &c, 1, 0);
+
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
 static void *
 client_thread(void *arg)
 {
@@ -554,8 +567,7 @@ client_thread(void *arg)
 		free(big);
 		if (read_line(fd, cx->long_reply, sizeof(cx->long_reply)) < 0)
 			cx->long_reply[0] = '\0';
-		char c;
-		cx->long_closed = recv(fd, &c, 1, 0) == 0;	/* and the daemon closed */
+		cx->long_closed = peer_closed(fd);	/* and the daemon closed */
 		close(fd);
 	}
 	/* So does a complete line over the cap, even in one write with its newline. */
@@ -570,8 +582,7 @@ client_thread(void *arg)
 		free(big);
 		if (read_line(fd, cx->long_reply2, sizeof(cx->long_reply2)) < 0)
 			cx->long_reply2[0] = '\0';
-		char c;
-		cx->long_closed2 = recv(fd, &c, 1, 0) == 0;
+		cx->long_closed2 = peer_closed(fd);
 		close(fd);
 	}
 	ev_async_send(cx->loop, cx->done);
@@ -875,8 +886,7 @@ as_user(struct ev_loop *loop, const char *path, uid_t uid, gid_t gid, const gid_
 		(void)!send(fd, "{\"cmd\":\"echo\"}\n", 15, MSG_NOSIGNAL);
 		if (read_line(fd, line, sizeof(line)) < 0)
 			snprintf(line, sizeof(line), "no reply");
-		else if (strstr(line, "\"ok\":false") &&
-			 recv(fd, line + strlen(line), 1, 0) != 0)
+		else if (strstr(line, "\"ok\":false") && !peer_closed(fd))
 			strcat(line, " (still open)");
 		dprintf(p[1], "%s", line);
 		_exit(0);
