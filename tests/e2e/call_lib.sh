@@ -55,10 +55,11 @@ cl_register() {
 
 # cl_sipp HOST NAME SECONDS SIPP-ARGS... : a SIPp in HOST in the background,
 # bounded by -timeout and timeout(1), its SIP messages traced to
-# $XR_TMP/NAME.msg (cl_sdp reads them); PID in CL_PID.  Reap with cl_reap.
+# $XR_TMP/NAME.msg (cl_sdp reads them), in directory CL_CWD if set; PID in
+# CL_PID.  Reap with cl_reap.
 cl_sipp() {
 	local host=$1 name=$2 secs=$3; shift 3
-	xr_bg "$host" "$XR_TMP/$name.out" timeout -k 3 $((secs + 5)) sipp -nostdin \
+	xr_bg "$host" "$XR_TMP/$name.out" env -C "${CL_CWD:-$PWD}" timeout -k 3 $((secs + 5)) sipp -nostdin \
 		-timeout "${secs}s" -timeout_error -trace_err -error_file "$XR_TMP/$name.err" \
 		-trace_msg -message_file "$XR_TMP/$name.msg" \
 		-trace_stat -stf "$XR_TMP/$name.csv" -cp $((8000 + RANDOM % 1500)) "$@"
@@ -276,4 +277,38 @@ cl_check_clean() {
 	xr_eq "$1: flows empty" "$(ml_nflows)" 0
 	xr_eq "$1: kernel flow map empty (bpftool)" "$(ml_map_count)" 0
 	xr_eq "$1: every port pair free" "$(cl_ports_in_use)" 0
+}
+
+# cl_ctl_batch : JSON lines on stdin ({"cmd":..., "args":...}) sent over one
+# connection to the control socket; the replies' "result"s, one JSON line
+# each (null for an error), on stdout.  For many `call show`s at once.
+cl_ctl_batch() {
+	python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    f.write(line.strip() + "\n"); f.flush()
+    r = json.loads(f.readline())
+    print(json.dumps(r.get("result") if r.get("ok") else None))
+' "$XR_CTL"
+}
+
+# cl_media_all OUT : for every call listed, the first stream as one line of
+# OUT: "<call id> <caller remote> <caller relay> <callee remote> <callee relay>".
+cl_media_all() {
+	cl_calls | python3 -c '
+import json, sys
+for c in json.load(sys.stdin):
+    print(json.dumps({"cmd": "call.show", "args": {"id": c["id"]}}))' | cl_ctl_batch |
+	python3 -c '
+import json, sys
+for line in sys.stdin:
+    d = json.loads(line)
+    if not d or not d.get("media"):
+        continue
+    m = d["media"][0]
+    print(d["id"], m["caller"]["remote"], m["caller"]["relay"], m["callee"]["remote"],
+          m["callee"]["relay"])' >"$1"
 }
