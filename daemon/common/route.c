@@ -2,32 +2,120 @@
 /*
  * route.c - source address selection by route lookup (see route.h).
  * connect() on a UDP socket sends nothing; it only runs the route lookup.
+ * Answers are cached per thread for a second.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/route.h"
 
+/*
+ * Per thread: one UDP socket per family, disconnected and connected again
+ * for each lookup (connect() on a UDP socket only runs the route lookup), and
+ * a small direct-mapped cache of answers kept ROUTE_CACHE_MS: a call asks
+ * about the same few parties several times, and a route change is seen
+ * within that time.  Measured: the throw-away socket per lookup (socket,
+ * connect, getsockname, close) was ~8 % of xrelayd's CPU per anchored call.
+ */
+#define ROUTE_CACHE_SLOTS	64
+#define ROUTE_CACHE_MS		1000
+
+struct route_slot {
+	union xr_sa	dst;		/* address only (port 0); family 0: empty */
+	union xr_sa	src;
+	uint64_t	expires_ms;
+};
+
+static __thread int			route_fd[2] = { -1, -1 };	/* v4, v6 */
+static __thread struct route_slot	route_cache[ROUTE_CACHE_SLOTS];
+
+static uint64_t
+route_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static unsigned int
+route_slot_of(const union xr_sa *a)
+{
+	const uint8_t *p;
+	size_t n;
+	uint32_t h = 2166136261u;
+
+	if (a->sa.sa_family == AF_INET6) {
+		p = a->sin6.sin6_addr.s6_addr;
+		n = 16;
+	} else {
+		p = (const uint8_t *)&a->sin.sin_addr;
+		n = 4;
+	}
+	while (n--)
+		h = (h ^ *p++) * 16777619u;
+	return h % ROUTE_CACHE_SLOTS;
+}
+
+static int
+route_lookup(const union xr_sa *dst, union xr_sa *src)
+{
+	union xr_sa d = *dst, s;
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	socklen_t sl = sizeof(s);
+	int *fd = &route_fd[d.sa.sa_family == AF_INET6];
+
+	xr_sa_set_port(&d, 9);	/* any port: only the route matters */
+	if (*fd < 0) {
+		*fd = socket(d.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (*fd < 0)
+			return -errno;
+	}
+	/*
+	 * The first connect() binds the socket to the source it picked; a
+	 * disconnect (AF_UNSPEC) resets an automatic bind, so each lookup
+	 * picks afresh.
+	 */
+	if (connect(*fd, &unspec, sizeof(unspec)) < 0 ||
+	    connect(*fd, &d.sa, xr_sa_len(&d)) < 0 || getsockname(*fd, &s.sa, &sl) < 0) {
+		int err = -errno;
+
+		/* A socket left in an odd state: start over next time. */
+		close(*fd);
+		*fd = -1;
+		return err;
+	}
+	xr_sa_set_port(&s, 0);
+	*src = s;
+	return 0;
+}
+
 int
 route_src_for(const union xr_sa *dst, union xr_sa *src)
 {
-	union xr_sa d = *dst, s;
-	socklen_t sl = sizeof(s);
-	int fd, err = 0;
+	struct route_slot *sl;
+	union xr_sa key = *dst;
+	uint64_t now;
+	int err;
 
-	if (xr_sa_port(&d) == 0)
-		xr_sa_set_port(&d, 9);	/* any port: only the route matters */
-	fd = socket(d.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, &d.sa, xr_sa_len(&d)) < 0 || getsockname(fd, &s.sa, &sl) < 0)
-		err = -errno;
-	close(fd);
+	if (dst->sa.sa_family != AF_INET && dst->sa.sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	xr_sa_set_port(&key, 0);
+	sl = &route_cache[route_slot_of(&key)];
+	now = route_now_ms();
+	if (sl->dst.sa.sa_family && now < sl->expires_ms && xr_sa_ip_eq(&sl->dst, &key)) {
+		*src = sl->src;
+		return 0;
+	}
+	err = route_lookup(&key, src);
 	if (err)
 		return err;
-	xr_sa_set_port(&s, 0);
-	*src = s;
+	sl->dst = key;
+	sl->src = *src;
+	sl->expires_ms = now + ROUTE_CACHE_MS;
 	return 0;
 }
 

@@ -9,7 +9,10 @@
 
 #include "common/addr.h"
 
-/* Source address the kernel would use towards dst (port 0); 0 or -errno. */
+/*
+ * Source address the kernel would use towards dst (port 0); 0 or -errno.
+ * Cached per thread for up to a second (a route change shows within it).
+ */
 int	route_src_for(const union xr_sa *dst, union xr_sa *src);
 /*
  * Pick from cands[0..n) the one the route to dst leaves from; failing that

