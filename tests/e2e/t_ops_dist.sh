@@ -70,6 +70,13 @@ done
 xr_ok "unit: bpffs ensured before start" grep -q '^ExecStartPre=+.*mount -t bpf bpf /sys/fs/bpf' "$UNIT"
 xr_ok "unit: the config is checked before start" \
 	grep -qx 'ExecStartPre=/usr/local/sbin/xrelayd -n -c /etc/xrelay/xrelayd.conf' "$UNIT"
+# The unit's command line with the example config stays in the foreground
+# (Type=notify watches that process), whatever the file says.
+start=$(sed -n 's|^ExecStart=/usr/local/sbin/xrelayd ||p' "$UNIT" | sed "s|/etc/xrelay/xrelayd.conf|$XR_TMP/fg.conf|")
+{ cat "$CONF"; echo "foreground = no"; } >"$XR_TMP/fg.conf"
+# shellcheck disable=SC2086
+xr_eq "unit's ExecStart with 'foreground = no' in the file: still foreground" \
+	"$("$XR_BUILD/xrelayd" -n $start | grep '^foreground')" "foreground = yes"
 
 # ---- sd_notify: a datagram socket standing in for systemd.
 NS=$XR_TMP/notify.sock
