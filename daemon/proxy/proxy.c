@@ -64,7 +64,7 @@ static struct reg_cfg		 px_reg;
 /* Counters for `xrelayctl stats` (relaxed atomics). */
 static struct {
 	uint64_t	requests, forwarded, local_replies, registers, acks_fwd,
-			stray_fwd, cancels, loops, kills, sdp_errors, media_timeouts;
+			stray_fwd, cancels, loops, kills, sdp_errors, media_timeouts, forks;
 } px_stats;
 #define PX_INC(f)	__atomic_add_fetch(&px_stats.f, 1, __ATOMIC_RELAXED)
 
@@ -1452,6 +1452,8 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 			px_call_put(c);	/* no transaction, no gone() */
 		}
 	}
+	if (n > 1)
+		PX_INC(forks);
 	c->forwarding = false;
 	px_maybe_finish(c);
 	pthread_mutex_unlock(&c->lock);
@@ -1879,7 +1881,7 @@ px_stats_json(void)
 	loc_count(now, &naors, &nb);
 	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 			 " s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"transport",
 		"rx_msgs", (json_int_t)tp.rx_msgs,
 		"rx_bad", (json_int_t)tp.rx_bad,
@@ -1905,7 +1907,8 @@ px_stats_json(void)
 		"loops", (json_int_t)px_stats.loops,
 		"kills", (json_int_t)px_stats.kills,
 		"sdp_errors", (json_int_t)px_stats.sdp_errors,
-		"media_timeouts", (json_int_t)px_stats.media_timeouts);
+		"media_timeouts", (json_int_t)px_stats.media_timeouts,
+		"forks", (json_int_t)px_stats.forks);
 }
 
 static int
