@@ -21,12 +21,12 @@ xr_ok "REGISTER bob from b" [ $? -eq 0 ]
 N=200
 # call NAME WHO : one call, hung up by WHO (caller or callee).
 call() {
-	local name=$1 who=$2 uas uac id= sid= ar= br= fwd0
+	local name=$1 who=$2 uas uac id= sid= ar= br= fwd0 cs
 	if [ "$who" = caller ]; then
 		cl_uas "$name-uas" call_uas.xml b 5100; uas=$CL_PID
-		cl_uac "$name-uac" call_uac.xml bob 4100 -d 6000; uac=$CL_PID
+		cl_uac "$name-uac" call_uac.xml bob 4100 -d 8000; uac=$CL_PID
 	else
-		cl_uas "$name-uas" call_uas_bye.xml b 5100 -d 6000; uas=$CL_PID
+		cl_uas "$name-uas" call_uas_bye.xml b 5100 -d 8000; uas=$CL_PID
 		cl_uac "$name-uac" call_uac_wait.xml bob 4100; uac=$CL_PID
 	fi
 	id=$(cl_wait_call confirmed)
@@ -44,20 +44,21 @@ call() {
 			"$(cl_show "$id" | jpy '[m["type"] for m in d["media"]]')" '["audio"]'
 		fwd0=$(ml_counter fwd_redirect)
 		cl_rtp "$name" "$A4:4100" "$ar" "$B4:5100" "$br" $N $N $N
+		# One `call show` while the call is up, then the counters.
+		cs=$(cl_show "$id")
+		m0() { jpy "(lambda m: $1)(d['media'][0])" <<<"$cs"; }
+		xr_eq "$name: call show: both paths are the kernel" \
+			"$(m0 'm["caller"]["path"] + " " + m["callee"]["path"]')" "kernel kernel"
+		xr_eq "$name: call show: packets from the caller, from the callee" \
+			"$(m0 '"%d %d" % (m["caller"]["packets"], m["callee"]["packets"])')" "$N $N"
+		xr_eq "$name: call show: kernel + userspace packets add up" \
+			"$(m0 '"%d %d" % (m["caller"]["kernel_packets"] + m["caller"]["userspace_packets"],
+				m["callee"]["kernel_packets"] + m["callee"]["userspace_packets"])')" "$N $N"
+		xr_eq "$name: call show: both parties latched" \
+			"$(m0 'm["caller"]["latched"] and m["callee"]["latched"]')" true
 		cl_kernel_only "$name" "$sid" $N
 		xr_ge "$name: stats fwd_redirect rose by both directions but the latching packets" \
 			"$(( $(ml_counter fwd_redirect) - fwd0 ))" $((2 * N - 10))
-		xr_eq "$name: call show: caller's path is the kernel" \
-			"$(cl_m "$id" 'm["caller"]["path"]')" kernel
-		xr_eq "$name: call show: callee's path is the kernel" \
-			"$(cl_m "$id" 'm["callee"]["path"]')" kernel
-		xr_eq "$name: call show: packets from the caller, from the callee" \
-			"$(cl_m "$id" '"%d %d" % (m["caller"]["packets"], m["callee"]["packets"])')" "$N $N"
-		xr_eq "$name: call show: kernel + userspace packets add up" \
-			"$(cl_m "$id" '"%d %d" % (m["caller"]["kernel_packets"] + m["caller"]["userspace_packets"],
-				m["callee"]["kernel_packets"] + m["callee"]["userspace_packets"])')" "$N $N"
-		xr_ok "$name: call show: both parties latched" \
-			[ "$(cl_m "$id" 'm["caller"]["latched"] and m["callee"]["latched"]')" = true ]
 	else
 		xr_ok "$name: the call's media is anchored (call show lists both parties)" false
 	fi
