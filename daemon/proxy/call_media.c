@@ -463,7 +463,12 @@ cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes
 		rc = 0;
 		goto unlock;
 	}
+	/* Only an answer can come now; anything else repeats what was said. */
+	if (mode == CM_ANSWER)
+		mode = cm->state == (from_caller ? CM_OFFER_CALLEE : CM_OFFER_CALLER) ?
+		       CM_NEW : CM_REPLAY;
 	switch (mode) {
+	case CM_ANSWER:		/* not reached */
 	case CM_NEW:
 		if (cm->state == (from_caller ? CM_OFFER_CALLEE : CM_OFFER_CALLER)) {
 			if (!cm->g[gi].live)

@@ -33,6 +33,8 @@ enum cm_mode {
 	CM_NEW,		/* a new message: an offer or an answer, as the state says */
 	CM_BRANCH,	/* the pending offer again, for another branch of a fork */
 	CM_REPLAY,	/* rewrite only (a retransmitted 2xx, a fork's late 2xx) */
+	CM_ANSWER,	/* the answer if the other party's offer is pending, else a
+			 * repeat (an ACK; a 2xx after a reliable 1xx answered) */
 };
 
 /*

@@ -106,6 +106,7 @@ struct px_call {
 	bool		 initial;	/* dlg was created by this INVITE */
 	bool		 from_caller;	/* in-dialog: the request came from the caller */
 	bool		 sdp;		/* the request's body went through the call's media */
+	bool		 resp_sdp;	/* a response's SDP went through it already */
 	union xr_sa	 up_addr;	/* where the request came from (responses go back) */
 };
 
@@ -789,6 +790,7 @@ static void
 px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *msg,
 		struct sip_str *store, struct sip_str **body)
 {
+	enum cm_mode mode;
 	char err[160];
 	size_t blen;
 	int rc;
@@ -796,10 +798,18 @@ px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *ms
 	*body = NULL;
 	if (!c->dlg || msg->body.len <= 0 || msg->status <= 100 || msg->status >= 300)
 		return;
-	/* After a 2xx: a retransmission, or another fork's answer: same ports. */
-	rc = cm_body(dlg_cm(c->dlg), msg, !c->from_caller, msg->status >= 200,
-		     c->got_2xx ? CM_REPLAY : CM_NEW, &c->up_addr, &b->group, px_body,
-		     sizeof(px_body), &blen, err, sizeof(err));
+	/*
+	 * RFC 3264/6337: a response to a request that offered can only answer
+	 * (or repeat the answer); one to a request without SDP offers, once.
+	 * After a 2xx: a retransmission, or another fork's answer: same ports.
+	 */
+	mode = c->got_2xx ? CM_REPLAY : c->sdp ? CM_ANSWER : c->resp_sdp ? CM_REPLAY : CM_NEW;
+	/* A reliable provisional (RFC 3262, RSeq) completes an exchange like a 2xx. */
+	rc = cm_body(dlg_cm(c->dlg), msg, !c->from_caller,
+		     msg->status >= 200 || sip_msg_hdr_by_name(msg, "RSeq") != NULL, mode,
+		     &c->up_addr, &b->group, px_body, sizeof(px_body), &blen, err, sizeof(err));
+	if (rc >= 0)
+		c->resp_sdp = true;
 	if (rc == 1) {
 		*store = sip_str_mk(px_body, (int)blen);
 		*body = store;
@@ -1495,7 +1505,7 @@ px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 	/* The answer of a delayed-offer call rides in the ACK (RFC 3264 §4). */
 	d = m->body.len > 0 ? dlg_find(m->call_id, m->from.tag, m->to.tag, &fc) : NULL;
 	if (d) {
-		int rc = cm_body(dlg_cm(d), m, fc, true, CM_NEW, NULL, NULL, px_body,
+		int rc = cm_body(dlg_cm(d), m, fc, true, CM_ANSWER, NULL, NULL, px_body,
 				 sizeof(px_body), &blen, why, sizeof(why));
 
 		if (rc == 1) {

@@ -561,6 +561,37 @@ test_exhausted(void **state)
 	assert_int_equal(pairs_in_use(), 0);
 }
 
+/*
+ * CM_ANSWER: an ACK (or a 2xx after a reliable 1xx) with SDP while nothing
+ * is pending repeats; it must not become an offer (else the callee's next
+ * offer would be taken for an answer and applied before the caller agreed).
+ */
+static void
+test_answer_mode(void **state)
+{
+	struct media_session_info mi;
+	char s1[512], s2[512];
+	uint64_t sid;
+	struct cm *cm = call_up(&sid);
+
+	assert_int_equal(cm_body(cm, req(2, "ACK", 1, sdp(s1, sizeof(s1), "127.0.0.10", P(30),
+			 "0", -1, NULL)), true, true, CM_ANSWER, NULL, NULL, out, sizeof(out),
+			 &outlen, err, sizeof(err)), 1);
+	assert_int_equal(cm_body(cm, req(0, "INVITE", 2, sdp(s2, sizeof(s2), "127.0.0.20",
+			 P(36), "0", -1, NULL)), false, true, CM_NEW, hint(), NULL, out,
+			 sizeof(out), &outlen, err, sizeof(err)), 1);
+	info(sid, &mi);
+	assert_int_equal(xr_sa_port(&mi.side[MEDIA_B].remote_rtp), P(32));	/* offer only */
+	/* The caller's answer arrives as a 200 to that re-INVITE: applied now. */
+	assert_int_equal(cm_body(cm, resp(1, 200, "INVITE", 2, sdp(s1, sizeof(s1), "127.0.0.10",
+			 P(30), "0", -1, NULL)), true, true, CM_ANSWER, NULL, NULL, out,
+			 sizeof(out), &outlen, err, sizeof(err)), 1);
+	info(sid, &mi);
+	assert_int_equal(xr_sa_port(&mi.side[MEDIA_B].remote_rtp), P(36));
+	cm_end(cm);
+	cm_free(cm);
+}
+
 /* The silence rule: the call is silent when all its streams are. */
 static void
 test_silence(void **state)
@@ -601,6 +632,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_sdp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_mode, setup, teardown),
 	};
 	int rc;
 
