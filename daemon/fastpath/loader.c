@@ -62,7 +62,9 @@ fp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	logs(LS_FASTPATH, lvl, "libbpf: %s", msg);
+	/* most of libbpf's messages name it already */
+	logs(LS_FASTPATH, lvl, "libbpf: %s",
+	     strncmp(msg, "libbpf: ", 8) == 0 ? msg + 8 : msg);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
 # bounding set (root's other capabilities gone, as under systemd) the XDP
 # fast path loads and attaches natively and --ctl-group works; without
 # CAP_BPF, CAP_PERFMON or CAP_NET_ADMIN the fast path is unavailable, and
-# without CAP_CHOWN --ctl-group cannot be applied.
+# without CAP_CHOWN --ctl-group cannot be applied.  libbpf's messages about
+# it reach the daemon's log (fastpath).
 source "$(dirname "$0")/lib.sh"
 
 xr_need_root
@@ -64,6 +65,11 @@ for c in CAP_BPF CAP_PERFMON CAP_NET_ADMIN; do
 	xr_ok "without $c: the fast path is unavailable" \
 		grep -qE 'XDP fast path unavailable|XDP attach failed' "$XR_TMP/no-$c.log"
 done
+# libbpf's own complaint goes through the daemon's log, under fastpath.
+xr_ok "without CAP_BPF: libbpf's message is logged under fastpath" \
+	grep -qE '^[0-9:.]+ info  fastpath libbpf: [a-z]' "$XR_TMP/no-CAP_BPF.log"
+xr_eq "libbpf's messages are prefixed once" \
+	"$(cat "$XR_TMP"/no-*.log | grep -c 'libbpf: libbpf:')" 0
 # shellcheck disable=SC2046
 run_caps no-chown $(without CAP_CHOWN) -- --ctl-group nogroup
 xr_ok "without CAP_CHOWN: --ctl-group cannot be applied (start-up fails)" \
