@@ -137,7 +137,7 @@ reload(void)
 	config_defaults(&next);
 	m = open_memstream(&msg, &msglen);
 	if (!m) {
-		log_warn("reload: nothing changed");
+		log_warn("reload: running configuration unchanged");
 		return;
 	}
 	config_set_errout(m);
