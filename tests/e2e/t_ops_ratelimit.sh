@@ -3,8 +3,8 @@
 # t_ops_ratelimit.sh - what a peer can trigger is logged rate-limited: 3000
 # malformed SIP datagrams in about a second, with the sip subsystem at debug,
 # give a handful of "bad message" lines (LOG_RL_BURST = 5 a second per call
-# site and worker thread), then one line counting exactly the ones dropped;
-# the daemon counts every message all the same.
+# site and worker thread), and lines counting exactly the ones dropped; the
+# daemon counts every message all the same.
 source "$(dirname "$0")/lib.sh"
 
 [ -x "$XR_BUILD/xrelayd" ] && [ -x "$XR_BUILD/xrelayctl" ] || xr_skip "build first (make)"
@@ -39,8 +39,16 @@ d = json.load(sys.stdin); print(d["sip"]["transport"]["rx_bad"])'; }
 t0=$(date +%s)
 send $N
 t1=$(date +%s)
-for _ in $(seq 1 50); do [ "$(rx_bad)" = "$N" ] && break; sleep 0.1; done
-xr_eq "the daemon counted every bad message" "$(rx_bad)" "$N"
+# What the daemon saw (a loaded host may drop a few datagrams): wait until
+# the count stands still.
+got=-1
+for _ in $(seq 1 50); do
+	sleep 0.2
+	now=$(rx_bad)
+	[ "$now" = "$got" ] && break
+	got=$now
+done
+xr_ok "the daemon counted (nearly) every bad message ($got of $N)" [ "$got" -ge $((N * 9 / 10)) ]
 secs=$((t1 - t0 + 1))
 lines=$(grep -c 'bad message from 127.0.0.1' "$LOG")
 xr_ok "at most 5 lines a second were written ($lines in about $secs s)" \
@@ -54,8 +62,8 @@ dropped=$(sed -n 's/.*rate limit: \([0-9]*\) more like "bad message from %s: %d 
 	  awk '{ s += $1 } END { print s + 0 }')
 # A window that saw more than 5 reports its excess before the next line the
 # site writes (mid-flood, or the one just sent for the last window).
-xr_eq "lines written + suppressed = messages (but the last one, written after)" \
-	"$((lines + dropped))" "$N"
+xr_eq "lines written + suppressed = messages seen (but the last one, written after)" \
+	"$((lines + dropped))" "$got"
 xr_eq "the suppression line comes before the new line" \
 	"$(grep -E 'rate limit:|bad message' "$LOG" | tail -n 2 | cut -c14- | sed 's/from 127.0.0.1:[0-9]*/from P/; s/: [0-9]* more/: N more/' | tr -s ' ' | cut -d' ' -f3-5)" \
 	"rate limit: N
