@@ -722,7 +722,8 @@ static const struct opt opts[] = {
 	  p_string, d_string, OFF(ctl_path), 0, sizeof(((struct xr_config *)0)->ctl_path), NULL },
 	{ "ctl-group", 0, required_argument, true, "NAME",
 	  "members of this group may use the control socket (default: root and our uid)",
-	  p_string, d_optstring, OFF(ctl_group), 0, sizeof(((struct xr_config *)0)->ctl_group), NULL },
+	  p_string, d_optstring, OFF(ctl_group), 0, sizeof(((struct xr_config *)0)->ctl_group),
+	  NULL },
 	{ "pin-dir", 0, required_argument, true, "DIR",
 	  "where the BPF maps are pinned (default " DEFAULT_PIN_DIR ")",
 	  p_string, d_string, OFF(pin_dir), 0, sizeof(((struct xr_config *)0)->pin_dir), NULL },
@@ -1162,7 +1163,8 @@ config_usage(FILE *out)
 	fprintf(out, "usage: xrelayd [options]\n\n"
 		"Every long option is also a key of the config file (-c FILE), written\n"
 		"`key = value`; repeatable options may be repeated there too.  Those marked\n"
-		"[reload] take a new value from the file on SIGHUP; the others need a restart.\n\n");
+		"[reload] take a new value from the file on SIGHUP; the others need a\n"
+		"restart.\n\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt *o = &opts[i];
 		char lhs[64];

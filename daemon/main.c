@@ -229,7 +229,8 @@ on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-		 (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+		 (unsigned long long)ts.tv_sec * 1000000ull +
+		 (unsigned long long)ts.tv_nsec / 1000);
 	notify(msg);
 	log_info("SIGHUP: reloading the configuration");
 	reload();

@@ -127,7 +127,8 @@ http_metrics_start(const union xr_sa *addr)
 				 MHD_OPTION_EXTERNAL_LOGGER, http_log, NULL,	/* first */
 				 MHD_OPTION_LISTEN_SOCKET, fd,
 				 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_LIMIT,
-				 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_LIMIT,
+				 MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				 (unsigned int)HTTP_PER_IP_LIMIT,
 				 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
 				 MHD_OPTION_END);
 	if (!httpd) {

@@ -226,7 +226,8 @@ test_ctl_commands(void **state)
 	assert_int_equal(log_get_level(LS_MEDIA), LL_WARN);
 
 	expect_error("{\"cmd\":\"log.level\",\"args\":{\"subsystem\":\"rtp\",\"level\":\"info\"}}",
-		     "unknown subsystem 'rtp' (one of: main, sip, tx, proxy, media, fastpath, ctl)");
+		     "unknown subsystem 'rtp' (one of: main, sip, tx, proxy, media, fastpath, "
+		     "ctl)");
 	expect_error("{\"cmd\":\"log.level\",\"args\":{\"subsystem\":\"sip\",\"level\":\"loud\"}}",
 		     "unknown level 'loud' (one of: error, warn, info, debug)");
 	expect_error("{\"cmd\":\"log.level\",\"args\":{\"subsystem\":\"sip\"}}",
