@@ -72,6 +72,12 @@ def fmt(v, f="%.0f", none="-"):
 def media(argv):
     rounds, notes, setup = load(argv[0]), load(argv[1]), load(argv[2])
     out, par = argv[3], params(argv[4:])
+    # Relayed pps: what reached the sink over the generator's sending time.
+    # (The sink's own first-to-last rate overstates a relay that stalls or
+    # drains a queue late; for a chain that keeps up the two are equal.)
+    for r in rounds:
+        r["sink_pps"] = r["pps"]
+        r["pps"] = (r["received"] * r["offered_pps"] / r["sent"]) if r["sent"] else 0.0
     groups = {}
     for r in rounds:
         groups.setdefault((r["case"], r["flows"], r["payload"]), []).append(r)
@@ -110,6 +116,18 @@ def media(argv):
                                 "to_flows": rs[-1]["flows"],
                                 "pps_change_pct": 100.0 * (rs[-1]["pps"] / rs[0]["pps"] - 1)})
 
+    # Session setup: one per case, flow count and round; the median time.
+    sg = {}
+    for x in setup:
+        sg.setdefault((x["case"], x["flows"]), []).append(x)
+    setup_med = []
+    for (c, f), xs in sorted(sg.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        t = med([x["setup_s"] for x in xs])
+        setup_med.append({"case": c, "flows": f, "rounds": len(xs),
+                          "created": min(x["created"] for x in xs), "setup_s": t,
+                          "per_s": f / t if t else None,
+                          "error": next((x["error"] for x in xs if x.get("error")), None)})
+
     m = machine()
     print()
     print("media benchmark: %s rounds of %s s per case, medians; %s, %s cores, kernel %s, %s"
@@ -119,28 +137,34 @@ def media(argv):
            % ("flows", "B", "case", "pps", "/limit", "/user", "loss%", "p50/p99us", "CPU ms/Mpkt"))
     print(hdr)
     print("-" * len(hdr))
+    ns = any(r["xdp_ns_per_pkt"] for r in rows)
     for r in rows:
-        print("%-7d %-4d %-21s %11s %8s %8s %7s %15s %11s" % (
+        print("%-7d %-4d %-21s %11s %8s %8s %7s %15s %11s%s" % (
             r["flows"], r["payload"], NAMES.get(r["case"], r["case"]), fmt(r["pps"]),
             fmt(r["ratio_to_limit"], "%.2fx"), fmt(r["ratio_to_user"], "%.1fx"),
             fmt(r["loss_pct"], "%.1f"),
             "%s/%s" % (fmt(r["lat_p50_us"]), fmt(r["lat_p99_us"])),
-            fmt(r["cpu_ms_per_mpkt"], "%.0f")))
+            fmt(r["cpu_ms_per_mpkt"], "%.0f"),
+            "  XDP prog %s ns/pkt" % fmt(r["xdp_ns_per_pkt"]) if ns and r["xdp_ns_per_pkt"] else ""))
     for s in scaling:
         print("scaling %-21s %3d B: %d -> %d flows: %+.1f %% pps" % (
             NAMES.get(s["case"], s["case"]), s["payload"], s["from_flows"], s["to_flows"],
             s["pps_change_pct"]))
-    for s in load(argv[2]) if False else setup:
-        print("setup   %-21s %d sessions in %.2f s%s" % (
+    for s in setup_med:
+        print("setup   %-21s %7d sessions in %.2f s (%s/s, median of %d)%s" % (
             NAMES.get(s["case"], s["case"]), s["created"], s["setup_s"],
+            fmt(s["per_s"]), s["rounds"],
             " (stopped: %s)" % s["error"] if s.get("error") else ""))
     for n in notes:
         print("note    %-21s %7d flows: %s" % (NAMES.get(n["case"], n["case"]), n["flows"],
                                              n["note"]))
+    print("pps: packets that reached the sink per second the generator sent; loss%: sent but"
+          " not received (a relay offered more than it can carry drops the rest).")
     print("CPU ms/Mpkt: busy time of all CPUs during the rounds (generator, relay and sink,"
           " and anything else running) per million packets relayed.")
     doc = {"kind": "media", "machine": m, "params": par, "results": rows,
-           "scaling": scaling, "setup": setup, "notes": notes, "rounds": rounds}
+           "scaling": scaling, "setup": setup_med, "setup_rounds": setup, "notes": notes,
+           "rounds": rounds}
     with open(out, "w") as o:
         json.dump(doc, o, indent=1)
         o.write("\n")

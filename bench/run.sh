@@ -18,16 +18,19 @@
 #   eth0 10.12.1.2 ------- eth-g 10.12.1.1   eth-s 10.12.2.1 ------- eth0 10.12.2.2
 #   rtpflood gen --mode xdp        xrelayd / rtpflood fwd / ...      rtpflood sink --mode xdp
 #
-# Environment: FLOWS ("1 1000 32000 100000 1000000"), PAYLOADS ("172 64"),
+# Environment: FLOWS ("1 1000 100000 1000000"), PAYLOADS ("172 64"),
 # ROUNDS (3), DURATION (s per round, 5), CASES ("xdp user limit"), PEERS=1
 # (adds rtpengine), GEN_CPU (1), RESULTS (JSON file, default
 # bench/results/media-<UTC time>.json), BPF_STATS=1 (the relay XDP program's
 # ns per packet from kernel.bpf_stats_enabled; costs ~20-40 ns a packet, so
-# the pps figures of such a run are lower), QUICK=1 (smoke: no warm-up pause).
+# the pps figures of such a run are lower), MAXPOINT=0 (no extra flow count at
+# xrelayd's capacity), KEEP=DIR (keep the rounds' JSON and the relays' logs),
+# PROFILE=1 (perf record, cpu-clock, of the generator's CPU during every XDP
+# round, the top symbols printed; it costs throughput, so not for the table).
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
-FLOWS=${FLOWS:-1 1000 32000 100000 1000000}
+FLOWS=${FLOWS:-1 1000 100000 1000000}
 PAYLOADS=${PAYLOADS:-172 64}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
@@ -125,6 +128,7 @@ SMAC=$(ip -n "${XR_PFX}s" -br link show eth0 | awk '{print $3}')
 
 # note CASE FLOWS TEXT : a case not measured (or a remark), into the report.
 note() {
+	grep -qF "\"case\": \"$1\", \"flows\": $2," "$XR_TMP/notes.jsonl" && return 0
 	xr_log "$1, $2 flows: $3"
 	python3 -c 'import json,sys; print(json.dumps({"case": sys.argv[1], "flows": int(sys.argv[2]), "note": sys.argv[3]}))' \
 		"$1" "$2" "$3" >>"$XR_TMP/notes.jsonl"
@@ -152,7 +156,7 @@ print(d.get("run_time_ns", 0), d.get("run_cnt", 0))'
 # XDP sink on s/eth0, the live-frames generator pinned to GEN_CPU for
 # DURATION seconds, CPU counted around it; one JSON line into rounds.jsonl.
 round() {
-	local c=$1 f=$2 p=$3 n=$4 rpid=$5 sink b0 b1 r0 r1 t0 n0 t1 n1 ns=0 was; shift 5
+	local c=$1 f=$2 p=$3 n=$4 rpid=$5 sink b0 b1 r0 r1 t0 n0 t1 n1 ns=0 was perfpid; shift 5
 	local tag="$c-$f-$p-$n"
 	xr_bg s "$XR_TMP/$tag.sink.json" "$RF" sink --mode xdp --dev eth0 \
 		--ports $SPORT-$SPORT --flows "$f" --duration $((DURATION + 60)) --json
@@ -167,6 +171,14 @@ round() {
 		sysctl -qw kernel.bpf_stats_enabled=1
 		read -r t0 n0 < <(prog_stats)
 	fi
+	perfpid=
+	if [ "${PROFILE:-0}" = 1 ] && [ "$c" != user ] && command -v perf >/dev/null; then
+		# software clock sampling (no PMU in a VM) of the generator's CPU,
+		# where the whole chain runs in softirq
+		perf record -q -e cpu-clock -F 4999 -a -C "$GEN_CPU" -g -o "$XR_TMP/$tag.perf" \
+			-- sleep "$DURATION" >/dev/null 2>&1 &
+		perfpid=$!
+	fi
 	b0=$(busy_ticks) r0=$(proc_ticks "$rpid")
 	xr_ns g taskset -c "$GEN_CPU" "$RF" gen --mode xdp --dev eth0 --dst-mac "$RMAC" \
 		--src $G4:$GPORT --flows "$f" --size $((p - 12)) --duration "$DURATION" \
@@ -177,6 +189,12 @@ round() {
 		read -r t1 n1 < <(prog_stats)
 		sysctl -qw kernel.bpf_stats_enabled="$was"
 		[ "$n1" -gt "$n0" ] && ns=$(((t1 - t0) / (n1 - n0)))
+	fi
+	if [ -n "$perfpid" ]; then
+		wait "$perfpid"
+		xr_log "$tag: perf (cpu-clock, CPU $GEN_CPU), symbols over 1 %:"
+		perf report -i "$XR_TMP/$tag.perf" --stdio --no-children --sort sym -g none \
+			--percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | head -40 | sed 's/^/#   /'
 	fi
 	sleep 0.3	# what is still queued arrives (the userspace relay's queues)
 	kill -TERM "$sink"
@@ -206,12 +224,10 @@ r = json.load(sys.stdin)
 print("# %(case)s %(flows)d flows %(payload)d B round %(round)d: %(pps).0f pps relayed of %(offered_pps).0f offered, loss %(loss_pct).2f %%, p50/p99 %(lat_p50_us).0f/%(lat_p99_us).0f us, %(flows_seen)d flows seen" % r)'
 }
 
-# rounds CASE FLOWS RELAY-PID GEN-ARGS... : ROUNDS rounds of each payload.
+# rounds CASE FLOWS RELAY-PID GEN-ARGS... : round $ROUND of each payload.
 rounds() {
-	local c=$1 f=$2 rpid=$3 p n; shift 3
-	for p in $PAYLOADS; do
-		for n in $(seq 1 "$ROUNDS"); do round "$c" "$f" "$p" "$n" "$rpid" "$@"; done
-	done
+	local c=$1 f=$2 rpid=$3 p; shift 3
+	for p in $PAYLOADS; do round "$c" "$f" "$p" "$ROUND" "$rpid" "$@"; done
 }
 
 # warmup FLOWS : one packet per flow at 50 kpps so every side A latches (the
@@ -316,7 +332,11 @@ xr_log "testbed up: flows [$FLOWS], payloads [$PAYLOADS] B, cases [$CASES], $ROU
 	"rounds of ${DURATION}s, generator on CPU $GEN_CPU; xrelayd capacity: kernel" \
 	"$CAP_KERNEL sessions, ports $CAP_PORTS, fds $CAP_FDS"
 
+# Rounds interleave the cases (round 1 of each case, then round 2 of each...)
+# so that a noisy stretch of a shared machine spreads over all of them; each
+# case starts afresh every round (daemon, sessions, warm-up).
 for f in $FLOWS; do
+	for ROUND in $(seq 1 "$ROUNDS"); do
 	for c in $CASES; do
 		case $c in
 		xdp|user)
@@ -344,9 +364,12 @@ for f in $FLOWS; do
 			;;
 		esac
 	done
+	done
 done
 
 # ---- report -------------------------------------------------------------------
+# KEEP=DIR: every round's generator and sink JSON and the relays' logs kept there.
+[ -n "${KEEP:-}" ] && mkdir -p "$KEEP" && cp -r "$XR_TMP"/. "$KEEP"/ 2>/dev/null
 mkdir -p "$(dirname "$RESULTS")"
 python3 "$XR_ROOT/bench/report.py" media "$XR_TMP/rounds.jsonl" "$XR_TMP/notes.jsonl" \
 	"$XR_TMP/setup.jsonl" "$RESULTS" "flows=$FLOWS" "payloads=$PAYLOADS" "rounds=$ROUNDS" \
