@@ -321,7 +321,12 @@ cm_offer(struct cm *cm, const struct sdp *p, bool caller, const union xr_sa *to_
 				 SIP_STR_FMT(p->m[i].type));
 	}
 	cm->noffer = p->n_media;
-	*gi = cm_group_for(cm, to_hint, true);
+	/*
+	 * The call's streams are group 0; other groups only ever hold other
+	 * branches of the initial offer (CM_BRANCH).  A re-offer goes the other
+	 * way through the same sessions.
+	 */
+	*gi = cm->g[0].live ? 0 : cm_group_for(cm, to_hint, true);
 	if (*gi < 0) {
 		snprintf(err, errlen, "out of media groups");
 		return -ENOMEM;
