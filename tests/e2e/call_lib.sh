@@ -174,7 +174,7 @@ cl_wait_m() {
 # cl_sdp NAME DIR [FIRST-LINE-REGEX] : the SDPs in SIPp NAME's message trace,
 # DIR "received" or "sent", of the messages whose start line matches the
 # regex; one line each: "<start line>|<c= addr>|<m= port>|<m= formats>|
-# <a=rtcp value or ->|<direction attribute or ->".
+# <a=rtcp value or ->|<direction attribute or ->|<every m= port, comma-separated>".
 cl_sdp() {
 	python3 - "$XR_TMP/$1.msg" "$2" "${3:-.}" <<'EOF'
 import re, sys
@@ -196,8 +196,9 @@ for blk in re.split(r"\n-{20,}[^\n]*\n", "\n" + text):
     m = [l[2:].split() for l in sdp if l.startswith("m=")]
     rtcp = [l[7:] for l in sdp if l.startswith("a=rtcp:")]
     dirs = [l[2:] for l in sdp if l[2:] in ("sendrecv", "sendonly", "recvonly", "inactive")]
-    print("%s|%s|%s|%s|%s|%s" % (body[0], c[-1] if c else "-", m[0][1] if m else "-",
-          " ".join(m[0][3:]) if m else "-", rtcp[0] if rtcp else "-", dirs[-1] if dirs else "-"))
+    print("%s|%s|%s|%s|%s|%s|%s" % (body[0], c[-1] if c else "-", m[0][1] if m else "-",
+          " ".join(m[0][3:]) if m else "-", rtcp[0] if rtcp else "-", dirs[-1] if dirs else "-",
+          ",".join(x[1] for x in m)))
 EOF
 }
 

@@ -9,7 +9,8 @@
 # fwd_redirect), `call show` accounts for it; the call ends by the caller's
 # BYE, then a second one by the callee's BYE, and after each nothing is left:
 # no call, no session, no flow, an empty kernel map, every port free, and
-# RTP to the old relay ports reaches nobody.
+# RTP to the old relay ports reaches nobody; RTCP goes through the relay's
+# RTCP ports; then a call with audio and video (a media session each).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
 
@@ -57,6 +58,8 @@ call() {
 		xr_eq "$name: call show: both parties latched" \
 			"$(m0 'm["caller"]["latched"] and m["callee"]["latched"]')" true
 		cl_kernel_only "$name" "$sid" $N
+		# RTCP to the relay's RTCP port (RTP port + 1, the a=rtcp it wrote).
+		cl_rtp "$name-rtcp" "$A4:4101" "$(ml_rtcp "$ar")" "$B4:5101" "$(ml_rtcp "$br")" 30 30 30 --rtcp
 		xr_ge "$name: stats fwd_redirect rose by both directions but the latching packets" \
 			"$(( $(ml_counter fwd_redirect) - fwd0 ))" $((2 * N - 10))
 	else
@@ -83,6 +86,35 @@ call() {
 }
 call bye-caller caller
 call bye-callee callee
+
+# ---- two streams (audio + video): one media session each, RTP on both.
+cl_uas av-uas call_uas_av.xml b 5100 -key rtp_port2 5200; uas=$CL_PID
+cl_uac av-uac call_uac_av.xml bob 4100 -key rtp_port2 4200 -d 8000; uac=$CL_PID
+id=$(cl_wait_call confirmed)
+xr_ok "av: the call is confirmed" [ -n "$id" ]
+if [ -n "$id" ] && cl_wait_media "$id"; then
+	cs=$(cl_show "$id")
+	xr_eq "av: call show: an audio and a video stream" \
+		"$(jpy '[m["type"] for m in d["media"]]' <<<"$cs")" '["audio","video"]'
+	xr_eq "av: two media sessions" "$(jpy 'len(set(m["session"] for m in d["media"]))' <<<"$cs")" 2
+	var=$(jpy 'd["media"][1]["caller"]["relay"]' <<<"$cs"); vbr=$(jpy 'd["media"][1]["callee"]["relay"]' <<<"$cs")
+	xr_eq "av: the video stream's parties" \
+		"$(jpy '(lambda m: m["caller"]["remote"] + " " + m["callee"]["remote"])(d["media"][1])' <<<"$cs")" \
+		"$A4:4200 $B4:5200"
+	cl_rtp av-audio "$A4:4100" "$CL_AR" "$B4:5100" "$CL_BR" $N $N $N
+	cl_rtp av-video "$A4:4200" "$var" "$B4:5200" "$vbr" $N $N $N --pt 96
+	vsid=$(jpy 'd["media"][1]["session"]' <<<"$cs")
+	cl_kernel_only "av-video" "$vsid" $N
+	xr_eq "av: the 200 the caller got: both m= lines at the relay's ports" \
+		"$(cl_sdp av-uac received '^SIP/2.0 200' | cut -d'|' -f7)" "$(ml_port "$CL_AR"),$(ml_port "$var")"
+	xr_eq "av: the INVITE the callee got: both m= lines at the relay's ports" \
+		"$(cl_sdp av-uas received '^INVITE' | cut -d'|' -f7)" "$(ml_port "$CL_BR"),$(ml_port "$vbr")"
+else
+	xr_ok "av: the call's media is anchored" false
+fi
+cl_reap av-uac "$uac" 20
+cl_reap av-uas "$uas" 10
+cl_check_clean "av: after the BYE"
 
 xr_ok "xrelayd still running" kill -0 "$XR_DAEMON_PID"
 xr_ok "xrelayd stops cleanly" xr_daemon_stop
