@@ -8,7 +8,8 @@
 #   late     a delayed-offer call (offer in the 200, answer in the ACK)
 #            carries RTP both ways, in the kernel, then BYE
 #   timeout  --media-timeout 3: a call whose RTP stops is ended by the relay
-#            with a BYE to each party (each SIPp answers it), not before
+#            with a BYE to each party (each SIPp answers it), not before;
+#            so is a call that never had any media
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
 
@@ -111,5 +112,22 @@ if [ -n "${t0:-}" ]; then
 		[ "$dt" -ge 2500 ] && [ "$dt" -le 7000 ]
 fi
 cl_check_clean "timeout"
+
+# ---- media timeout of a call that never had media: counted from the answer.
+cl_uas silent-uas call_uas.xml b 5100; uas=$CL_PID
+cl_uac silent-uac call_uac_wait.xml bob 4100; uac=$CL_PID
+if id=$(cl_wait_call confirmed); then
+	t0=$(date +%s%N)
+	cl_reap silent-uac "$uac" 12
+	dt=$(( ($(date +%s%N) - t0) / 1000000 ))
+	xr_log "silent: the BYE came ${dt} ms after the answer (--media-timeout 3)"
+	xr_ok "silent: a call with no media at all ended 2.5 to 7 s after the answer (${dt} ms)" \
+		[ "$dt" -ge 2500 ] && [ "$dt" -le 7000 ]
+else
+	xr_ok "silent: the call is confirmed" false
+	cl_reap silent-uac "$uac" 12
+fi
+cl_reap silent-uas "$uas" 5
+cl_check_clean "silent"
 xr_ok "xrelayd stops cleanly" xr_daemon_stop
 xr_done
