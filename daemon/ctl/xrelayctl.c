@@ -758,6 +758,13 @@ print_call_kill(json_t *r)
 {
 	char *id = val_str(json_object_get(r, "id"));
 
+	if (json_is_true(json_object_get(r, "cancelled"))) {
+		/* Not answered yet: the proxy CANCELled its branches. */
+		printf("call %s cancelled: CANCEL to every branch, 487 to the caller\n",
+		       id ? id : "?");
+		free(id);
+		return;
+	}
 	printf("call %s ended", id ? id : "?");
 	if (json_object_get(r, "bye_callee") || json_object_get(r, "bye_caller"))
 		printf(": BYE to the callee %s, to the caller %s",

@@ -33,6 +33,7 @@ struct dlg {
 	pthread_mutex_t		lock;		/* guards info */
 	struct dlg_info		info;
 	struct cm		*cm;		/* the call's media (own lock) */
+	void			*owner;		/* under lock: see dlg_set_owner() */
 };
 
 static struct cds_lfht	*dlg_ht;
@@ -427,6 +428,29 @@ dlg_branch_cancelled(struct dlg *d, int idx)
 	pthread_mutex_lock(&d->lock);
 	d->info.br[idx].cancelled = true;
 	pthread_mutex_unlock(&d->lock);
+}
+
+void
+dlg_set_owner(struct dlg *d, void *owner)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->lock);
+	d->owner = owner;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void *
+dlg_owner_get(struct dlg *d, void (*hold)(void *owner))
+{
+	void *o;
+
+	pthread_mutex_lock(&d->lock);
+	o = d->owner;
+	if (o)
+		hold(o);
+	pthread_mutex_unlock(&d->lock);
+	return o;
 }
 
 void

@@ -107,6 +107,14 @@ struct cm *dlg_cm(struct dlg *d);
 void	dlg_branch_target(struct dlg *d, int idx, struct sip_str uri);
 void	dlg_branch_status(struct dlg *d, int idx, int code, struct sip_str to_tag);
 void	dlg_branch_cancelled(struct dlg *d, int idx);
+/*
+ * The pending INVITE's response context (proxy.c's), for `call kill` on a
+ * call not answered yet: set while the INVITE is pending and cleared before
+ * that context can go away.  dlg_owner_get() returns it after calling
+ * hold(owner) under the record's lock (so it stays), or NULL.
+ */
+void	dlg_set_owner(struct dlg *d, void *owner);
+void	*dlg_owner_get(struct dlg *d, void (*hold)(void *owner));
 /* Note a request's CSeq in the dialog (for the CSeq of our own BYEs). */
 void	dlg_note_cseq(struct dlg *d, bool from_caller, uint32_t cseq);
 /*

@@ -945,6 +945,8 @@ px_on_gone(struct txn *t, void *ctx, enum txn_reason why)
 		break;
 	case PX_CALL:
 		c = ctx;
+		if (c->initial)
+			dlg_set_owner(c->dlg, NULL);	/* before c can go */
 		pthread_mutex_lock(&c->lock);
 		c->st = NULL;
 		/* Nothing can be sent upstream any more: stop the branches. */
@@ -1420,6 +1422,7 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	} else if (m->method == SIP_METHOD_INVITE && !in_dialog && !c->cancel_requested) {
 		c->dlg = dlg_create(m, src);
 		c->initial = c->dlg != NULL;
+		dlg_set_owner(c->dlg, c);	/* for `call kill` while it rings */
 	}
 	for (i = 0; i < n && !c->cancel_requested; i++) {
 		struct px_branch *b = &c->br[c->nbranches];
@@ -1846,31 +1849,70 @@ ctl_call_show(json_t *args, json_t **result, char *err, size_t errlen)
 	return rc;
 }
 
+static void
+px_call_hold(void *c)
+{
+	px_call_get(c);
+}
+
+/*
+ * `call kill` on a call not answered yet: as if the caller had CANCELled
+ * (§16.10): every branch is CANCELled and the caller gets 487.  0, or
+ * -EBUSY when it was answered meanwhile or its INVITE is gone.
+ */
+static int
+px_kill_pending(struct dlg *d)
+{
+	struct px_call *c = dlg_owner_get(d, px_call_hold);
+	int rc = -EBUSY;
+
+	if (!c)
+		return rc;
+	pthread_mutex_lock(&c->lock);
+	if (!c->final_sent && !c->got_2xx && c->st) {
+		c->cancel_requested = true;
+		px_cancel_pending(c);
+		px_maybe_finish(c);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	px_call_put(c);
+	return rc;
+}
+
 static int
 ctl_call_kill(json_t *args, json_t **result, char *err, size_t errlen)
 {
 	struct dlg_info *di = malloc(sizeof(*di));
+	struct dlg *d = NULL;
 	uint64_t id;
 	int rc, r1 = -ENOENT, r2 = -ENOENT;
 
 	if (!di)
 		return -ENOMEM;
 	rc = ctl_id(args, &id, err, errlen);
-	if (rc == 0 && dlg_get(id, di, NULL) < 0) {
+	if (rc == 0 && dlg_get(id, di, &d) < 0) {
 		snprintf(err, errlen, "no call %" PRIu64, id);
 		rc = -ENOENT;
 	}
 	if (rc == 0 && di->state != DLG_CONFIRMED) {
-		snprintf(err, errlen, "call %" PRIu64 " is %s, not confirmed", id,
-			 dlg_state_name(di->state));
-		rc = -EBUSY;
-	}
-	if (rc == 0) {
+		/* Ringing: CANCEL the branches, 487 to the caller. */
+		rc = px_kill_pending(d);
+		if (rc < 0) {
+			snprintf(err, errlen, "call %" PRIu64 " is %s and cannot be cancelled now",
+				 id, dlg_state_name(di->state));
+		} else {
+			PX_INC(kills);
+			*result = json_pack("{s:I, s:b, s:b, s:b}", "id", (json_int_t)id,
+					    "cancelled", 1, "bye_callee", 0, "bye_caller", 0);
+		}
+	} else if (rc == 0) {
 		px_end_call(di, "Call killed by operator", &r1, &r2);
 		PX_INC(kills);
-		*result = json_pack("{s:I, s:b, s:b}", "id", (json_int_t)id,
-				    "bye_callee", r1 == 0, "bye_caller", r2 == 0);
+		*result = json_pack("{s:I, s:b, s:b, s:b}", "id", (json_int_t)id,
+				    "cancelled", 0, "bye_callee", r1 == 0, "bye_caller", r2 == 0);
 	}
+	dlg_put(d);
 	free(di);
 	return rc;
 }

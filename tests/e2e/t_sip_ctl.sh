@@ -3,7 +3,8 @@
 # t_sip_ctl.sh - the proxy's control commands on a live call: `calls` lists
 # it (confirmed), `call show ID` details it, `call kill ID` sends a BYE each
 # way (both SIPp ends must receive it and answer 200, or their scenario
-# fails) and the call leaves the table; `regs` lists the binding; `stats`
+# fails) and the call leaves the table (a call still ringing is CANCELled
+# instead: 487 to the caller); `regs` lists the binding; `stats`
 # and `metrics` count the binding, the dialog and the SIP traffic (messages
 # by method and status code too); errors
 # (unknown id) exit non-zero.
@@ -64,6 +65,29 @@ xr_ok "the call left the table" sip_calls_empty
 xr_ok "stats: no dialog left, the binding still there" python3 -c 'import json,sys
 s=json.loads(sys.argv[1])["sip"]; assert s["dialogs"] == 0 and s["bindings"] == 1, s' \
 	"$(xr_ctl_json stats)"
+# A call still ringing: `call kill` CANCELs the callee and gives the caller 487.
+sip_uas uas-r uas_cancel.xml u1 -m 1
+uas=$SIPP_BG_PID
+sipp_bg a uac-r -sf "$SIP_SCEN/uac_wait_487.xml" -i $A4 -p $SIP_UAC_PORT -t u1 \
+	-rsa $RA4:5060 -s bob -m 1 $RA4:5060
+uac=$SIPP_BG_PID
+id=
+for _ in $(seq 1 50); do
+	id=$(xr_ctl_json calls | python3 -c 'import json,sys
+d=json.load(sys.stdin); d=d["calls"] if isinstance(d, dict) else d
+c=[x for x in d if x["state"] == "early"]
+print(c[0]["id"] if c else "")')
+	[ -n "$id" ] && break
+	sleep 0.1
+done
+xr_ok "a ringing call is listed early" [ -n "$id" ]
+xr_ok "call kill of a ringing call cancels it" \
+	grep -q "^call $id cancelled: CANCEL to every branch, 487 to the caller" \
+	<<<"$(xr_ctl call kill "$id")"
+sipp_reap "$uac"; xr_eq "the caller got 487 and ACKed it (sipp exit)" "$?" 0
+sipp_reap "$uas"; xr_eq "the callee got CANCEL, answered 200 and 487 (sipp exit)" "$?" 0
+xr_ok "the cancelled call left the table" sip_calls_empty
+
 fails() { ! "$@" >/dev/null 2>&1; }
 xr_ok "call show of an unknown id fails" fails xr_ctl call show 999999
 xr_ok "call kill of an unknown id fails" fails xr_ctl call kill 999999
