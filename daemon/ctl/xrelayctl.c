@@ -1034,9 +1034,10 @@ static const struct cmd commands[] = {
 	  "relay port latched, the path (kernel or userspace), packets and bytes in\n"
 	  "total and by path, and when the last packet was seen." },
 	{ { "call", "kill" }, "ID", 1, 1, "call.kill", args_id, print_call_kill, NULL, true,
-	  "end a call: BYE to both parties",
-	  "Sends a BYE to each party as the other one would and removes the call\n"
-	  "and its media.  Only a confirmed (answered) call can be killed." },
+	  "end a call: BYE to both parties (ringing: CANCEL, 487)",
+	  "An answered call: sends a BYE to each party as the other one would and\n"
+	  "removes the call and its media.  A call still ringing: CANCELs every\n"
+	  "branch and answers the caller 487, as if it had CANCELled." },
 	{ { "flows" }, "", 0, 0, "flows", NULL, print_flows, NULL, false,
 	  "media flows: latching, kernel and userspace counters",
 	  "Four rows per media session (side A and B, RTP and RTCP): the relay's\n"
