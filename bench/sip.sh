@@ -17,7 +17,7 @@
 #   caller a 10.11.1.2 --- 10.11.1.1 proxy 10.11.2.1 --- 10.11.2.2 callee(s) b
 #
 # Environment: SIP_FLOWS ("simple fork reinvite"), RATES (calls/s, ascending;
-# default "250 500 1000 1500 2000 3000 4000 5000 6000 8000"), SECS (5), HOLD
+# default "250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 8000"), SECS (5), HOLD
 # (ms, 1000), PEERS=1 (adds kamailio), PROXIES (instead: "xrelayd kamailio"),
 # RESULTS (default bench/results/sip-<UTC time>.json), GAP (s between steps, 2),
 # ALL_RATES=1 (go on after a failed step; default: stop the flow there),
@@ -26,7 +26,7 @@ set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
 SIP_FLOWS=${SIP_FLOWS:-simple fork reinvite}
-RATES=${RATES:-250 500 1000 1500 2000 3000 4000 5000 6000 8000}
+RATES=${RATES:-250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 8000}
 SECS=${SECS:-5}
 HOLD=${HOLD:-1000}
 GAP=${GAP:-2}
@@ -235,7 +235,11 @@ print("# %s %s %d calls/s: %s ok, %s failed, %s retransmissions, setup p50/p99 %
     f(r["setup_p50_ms"]), f(r["setup_p99_ms"]), f(r["cpu_us_per_call"]),
     "" if r["ok"] else "  <- FAILED"))'
 	if ! tail -n 1 "$XR_TMP/steps.jsonl" | grep -q '"ok": true'; then
-		tail -n 3 "$XR_TMP/$name/err.log" 2>/dev/null | sed 's/^/#   /'
+		# what SIPp said, counted by kind (its error trace runs lines together)
+		grep -aoE "Aborting call on [a-zA-Z ]+|Dead call|timed out after|Continuing call on unexpected message" \
+			"$XR_TMP/$name/err.log" 2>/dev/null | sort | uniq -c | sed 's/^ */#   /'
+		[ "$proxy" = xrelayd ] && grep -aiE "too many open files|EMFILE|no free port" \
+			"$XR_TMP/xrelayd.log" 2>/dev/null | tail -n 2 | sed 's/^/#   xrelayd: /'
 		return 1
 	fi
 	return 0
