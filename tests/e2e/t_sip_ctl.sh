@@ -16,21 +16,27 @@ sip_register bob u1
 xr_ok "REGISTER bob" [ $? -eq 0 ]
 xr_ok "regs (table) shows bob" grep -q "bob@example.com" <<<"$(xr_ctl regs)"
 
-sip_uas uas-k uas_killed.xml u1 -m 1
-uas=$SIPP_BG_PID
-sipp_bg a uac-k -sf "$SIP_SCEN/uac_killed.xml" -i $A4 -p $SIP_UAC_PORT -t u1 \
-	-rsa $RA4:5060 -s bob -m 1 $RA4:5060
-uac=$SIPP_BG_PID
-
-id=
-for _ in $(seq 1 50); do
-	id=$(xr_ctl_json calls | python3 -c 'import json,sys
+# call_in STATE UAS-SCEN UAC-SCEN NAME : a call from a to bob through its
+# scenarios; sets uas, uac (SIPp PIDs) and id (the call's, once listed in
+# STATE within 5 s; empty if not).
+call_in() {
+	sip_uas "uas-$4" "$2" u1 -m 1
+	uas=$SIPP_BG_PID
+	sipp_bg a "uac-$4" -sf "$SIP_SCEN/$3" -i $A4 -p $SIP_UAC_PORT -t u1 \
+		-rsa $RA4:5060 -s bob -m 1 $RA4:5060
+	uac=$SIPP_BG_PID
+	id=
+	for _ in $(seq 1 50); do
+		id=$(xr_ctl_json calls | python3 -c 'import json,sys
 d=json.load(sys.stdin); d=d["calls"] if isinstance(d, dict) else d
-c=[x for x in d if x["state"] == "confirmed"]
-print(c[0]["id"] if c else "")')
-	[ -n "$id" ] && break
-	sleep 0.1
-done
+c=[x for x in d if x["state"] == sys.argv[1]]
+print(c[0]["id"] if c else "")' "$1")
+		[ -n "$id" ] && break
+		sleep 0.1
+	done
+}
+
+call_in confirmed uas_killed.xml uac_killed.xml k
 xr_ok "calls lists the answered call" [ -n "$id" ]
 xr_ok "stats: one binding, one dialog, SIP messages in and out" python3 -c 'import json,sys
 s=json.loads(sys.argv[1])["sip"]; t=s["transport"]
@@ -66,20 +72,7 @@ xr_ok "stats: no dialog left, the binding still there" python3 -c 'import json,s
 s=json.loads(sys.argv[1])["sip"]; assert s["dialogs"] == 0 and s["bindings"] == 1, s' \
 	"$(xr_ctl_json stats)"
 # A call still ringing: `call kill` CANCELs the callee and gives the caller 487.
-sip_uas uas-r uas_cancel.xml u1 -m 1
-uas=$SIPP_BG_PID
-sipp_bg a uac-r -sf "$SIP_SCEN/uac_wait_487.xml" -i $A4 -p $SIP_UAC_PORT -t u1 \
-	-rsa $RA4:5060 -s bob -m 1 $RA4:5060
-uac=$SIPP_BG_PID
-id=
-for _ in $(seq 1 50); do
-	id=$(xr_ctl_json calls | python3 -c 'import json,sys
-d=json.load(sys.stdin); d=d["calls"] if isinstance(d, dict) else d
-c=[x for x in d if x["state"] == "early"]
-print(c[0]["id"] if c else "")')
-	[ -n "$id" ] && break
-	sleep 0.1
-done
+call_in early uas_cancel.xml uac_wait_487.xml r
 xr_ok "a ringing call is listed early" [ -n "$id" ]
 xr_ok "call kill of a ringing call cancels it" \
 	grep -q "^call $id cancelled: CANCEL to every branch, 487 to the caller" \
