@@ -11,52 +11,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/wbuf.h"
 #include "sdp/sdp.h"
-
-/* Output cursor: writes nothing past cap, remembers that something did not fit. */
-struct sdp_wbuf {
-	char	*p;
-	size_t	 cap;
-	size_t	 n;
-	bool	 full;
-};
-
-static void
-put(struct sdp_wbuf *w, const char *s, size_t len)
-{
-	if (!len)
-		return;
-	if (w->full || len > w->cap - w->n) {
-		w->full = true;
-		return;
-	}
-	memcpy(w->p + w->n, s, len);
-	w->n += len;
-}
-
-static void
-puts_(struct sdp_wbuf *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-static void
-put_u16(struct sdp_wbuf *w, uint16_t v)
-{
-	char b[8];
-	int n = snprintf(b, sizeof(b), "%u", v);
-
-	put(w, b, (size_t)n);
-}
 
 /* "IN IP4 <relay>" / "IN IP6 <relay>" */
 static void
-put_conn(struct sdp_wbuf *w, const union xr_sa *relay)
+put_conn(struct wbuf *w, const union xr_sa *relay)
 {
 	char ip[INET6_ADDRSTRLEN];
 
-	puts_(w, relay->sa.sa_family == AF_INET6 ? "IN IP6 " : "IN IP4 ");
-	puts_(w, xr_sa_ipstr(relay, ip, sizeof(ip)));
+	wbuf_cstr(w, relay->sa.sa_family == AF_INET6 ? "IN IP6 " : "IN IP4 ");
+	wbuf_cstr(w, xr_sa_ipstr(relay, ip, sizeof(ip)));
 }
 
 /*
@@ -123,11 +88,11 @@ is_ice(const char *v, size_t vl)
 }
 
 static void
-put_rtcp(struct sdp_wbuf *w, const union xr_sa *relay, uint16_t port, bool mux)
+put_rtcp(struct wbuf *w, const union xr_sa *relay, uint16_t port, bool mux)
 {
-	puts_(w, "a=rtcp:");
-	put_u16(w, mux ? port : (uint16_t)(port + 1));
-	puts_(w, " ");
+	wbuf_cstr(w, "a=rtcp:");
+	wbuf_long(w, mux ? port : (uint16_t)(port + 1));
+	wbuf_cstr(w, " ");
 	put_conn(w, relay);
 }
 
@@ -142,7 +107,7 @@ int
 sdp_rewrite(const char *in, size_t len, const struct sdp *p,
 	    const struct sdp_rewrite_media *rw, int n, char *out, size_t cap)
 {
-	struct sdp_wbuf w = { .p = out, .cap = cap };
+	struct wbuf w = { .p = out, .cap = cap };
 	const union xr_sa *relay = NULL;
 	bool live[SDP_MAX_MEDIA], saw_rtcp = false, at_bol = true;
 	const char *eol_style = "\r\n", *s, *tail = NULL;
@@ -186,10 +151,10 @@ sdp_rewrite(const char *in, size_t len, const struct sdp *p,
 			 * becomes CRLF ("x\r\r" must still read "x\r").
 			 */
 			if (!at_bol)
-				puts_(&w, tail_len ? "\r\n" : eol_style);
+				wbuf_cstr(&w, tail_len ? "\r\n" : eol_style);
 			tail_len = 0;
 			put_rtcp(&w, relay, xr_sa_port(&rw[cur].local), p->m[cur].rtcp_mux);
-			puts_(&w, eol_style);
+			wbuf_cstr(&w, eol_style);
 			at_bol = true;
 		}
 		if (!more)
@@ -204,23 +169,23 @@ sdp_rewrite(const char *in, size_t len, const struct sdp *p,
 				q++;
 			while (q < e && *q != ' ')	/* media type */
 				q++;
-			put(&w, s, (size_t)(q - s));
-			puts_(&w, " ");
-			put_u16(&w, live[cur] ? xr_sa_port(&rw[cur].local) : 0);
+			wbuf_put(&w, s, (size_t)(q - s));
+			wbuf_cstr(&w, " ");
+			wbuf_long(&w, live[cur] ? xr_sa_port(&rw[cur].local) : 0);
 			while (q < e && *q == ' ')
 				q++;
 			while (q < e && *q != ' ')	/* port[/n] */
 				q++;
-			put(&w, q, (size_t)(e - q));
+			wbuf_put(&w, q, (size_t)(e - q));
 		} else if (sl >= 2 && s[0] == 'c' && s[1] == '=') {
 			bool null;
 
 			if (conn_is_null(s + 2, sl - 2, &null) < 0)
 				return -EINVAL;
 			if (null || !relay) {
-				put(&w, s, sl);
+				wbuf_put(&w, s, sl);
 			} else {
-				puts_(&w, "c=");
+				wbuf_cstr(&w, "c=");
 				put_conn(&w, relay);
 			}
 		} else if (sl >= 7 && !memcmp(s, "a=rtcp:", 7)) {
@@ -231,18 +196,18 @@ sdp_rewrite(const char *in, size_t len, const struct sdp *p,
 		} else if (sl >= 2 && s[0] == 'a' && s[1] == '=' && is_ice(s + 2, sl - 2)) {
 			continue;
 		} else {
-			put(&w, s, sl);
+			wbuf_put(&w, s, sl);
 		}
 		at_bol = el && s[sl + el - 1] == '\n';
 		if (at_bol) {
-			put(&w, s + sl, el);
+			wbuf_put(&w, s + sl, el);
 		} else {
 			/* the last line, not ended by LF: its tail waits for the end */
 			tail = s + sl;
 			tail_len = el;
 		}
 	}
-	put(&w, tail, tail_len);
+	wbuf_put(&w, tail, tail_len);
 	if (cur + 1 != n)
 		return -EINVAL;
 	if (w.full)

@@ -10,48 +10,16 @@
 #include <stdlib.h>
 
 #include "sip/build.h"
+#include "common/wbuf.h"
 #include "sip/parse_int.h"
 
 /* ---- output buffer ----------------------------------------------------- */
-
-struct wbuf {
-	char	*p;
-	size_t	 cap;
-	size_t	 n;
-	bool	 ovf;
-};
-
-static void
-w_put(struct wbuf *w, const char *s, size_t n)
-{
-	if (w->ovf || n > w->cap - w->n) {
-		w->ovf = true;
-		return;
-	}
-	memcpy(w->p + w->n, s, n);
-	w->n += n;
-}
 
 static void
 w_str(struct wbuf *w, struct sip_str s)
 {
 	if (s.len > 0)
-		w_put(w, s.s, (size_t)s.len);
-}
-
-static void
-w_cstr(struct wbuf *w, const char *s)
-{
-	w_put(w, s, strlen(s));
-}
-
-static void
-w_int(struct wbuf *w, long v)
-{
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%ld", v);
-
-	w_put(w, b, (size_t)n);
+		wbuf_put(w, s.s, (size_t)s.len);
 }
 
 /* A header line copied verbatim, with its line end normalised to CRLF. */
@@ -63,7 +31,7 @@ w_line(struct wbuf *w, const struct sip_hdr *h)
 	while (r.len > 0 && (r.s[r.len - 1] == '\n' || r.s[r.len - 1] == '\r'))
 		r.len--;
 	w_str(w, r);
-	w_put(w, "\r\n", 2);
+	wbuf_put(w, "\r\n", 2);
 }
 
 const char *
@@ -149,11 +117,11 @@ sip_build_response(char *out, size_t cap, const struct sip_msg *req, int code,
 		return -EINVAL;
 	if (to_tag && to_tag->s && !sip_str_is_token(*to_tag))
 		return -EINVAL;
-	w_cstr(&w, "SIP/2.0 ");
-	w_int(&w, code);
-	w_put(&w, " ", 1);
-	w_cstr(&w, reason);
-	w_put(&w, "\r\n", 2);
+	wbuf_cstr(&w, "SIP/2.0 ");
+	wbuf_long(&w, code);
+	wbuf_put(&w, " ", 1);
+	wbuf_cstr(&w, reason);
+	wbuf_put(&w, "\r\n", 2);
 
 	/* Via lines in order, then the dialog-identifying headers (§8.2.6.2) */
 	for (i = 0; i < req->nhdrs; i++)
@@ -176,10 +144,10 @@ sip_build_response(char *out, size_t cap, const struct sip_msg *req, int code,
 		case SIP_HDR_TO:
 			if (to_tag && to_tag->s && code != 100 &&
 			    sip_nameaddr_parse(h->value, &na) == 0 && !sip_str_present(na.tag)) {
-				w_put(&w, h->raw.s, (size_t)(h->value.s + h->value.len - h->raw.s));
-				w_cstr(&w, ";tag=");
+				wbuf_put(&w, h->raw.s, (size_t)(h->value.s + h->value.len - h->raw.s));
+				wbuf_cstr(&w, ";tag=");
 				w_str(&w, *to_tag);
-				w_put(&w, "\r\n", 2);
+				wbuf_put(&w, "\r\n", 2);
 			} else {
 				w_line(&w, h);
 			}
@@ -191,16 +159,16 @@ sip_build_response(char *out, size_t cap, const struct sip_msg *req, int code,
 	if (extra)
 		w_str(&w, *extra);
 	if (body && body->len > 0) {
-		w_cstr(&w, "Content-Type: ");
+		wbuf_cstr(&w, "Content-Type: ");
 		w_str(&w, *ctype);
-		w_put(&w, "\r\n", 2);
+		wbuf_put(&w, "\r\n", 2);
 	}
-	w_cstr(&w, "Content-Length: ");
-	w_int(&w, body ? body->len : 0);
-	w_put(&w, "\r\n\r\n", 4);
+	wbuf_cstr(&w, "Content-Length: ");
+	wbuf_long(&w, body ? body->len : 0);
+	wbuf_put(&w, "\r\n\r\n", 4);
 	if (body)
 		w_str(&w, *body);
-	if (w.ovf)
+	if (w.full)
 		return -ENOSPC;
 	return (int)w.n;
 }
@@ -522,18 +490,18 @@ sip_edit_build(const struct sip_edit *e, char *out, size_t cap)
 	for (i = 0; i < e->nops; i++) {
 		if (ops[i].off < cur || ops[i].off + ops[i].del > end)
 			return -EINVAL;
-		w_put(&w, m->buf + cur, (size_t)(ops[i].off - cur));
+		wbuf_put(&w, m->buf + cur, (size_t)(ops[i].off - cur));
 		if (ops[i].body && noblank) {
-			w_put(&w, "\r\n", 2);
+			wbuf_put(&w, "\r\n", 2);
 			noblank = false;
 		}
 		w_str(&w, ops[i].ins);
 		cur = ops[i].off + ops[i].del;
 	}
-	w_put(&w, m->buf + cur, (size_t)(end - cur));
+	wbuf_put(&w, m->buf + cur, (size_t)(end - cur));
 	if (noblank)
-		w_put(&w, "\r\n", 2);
-	if (w.ovf)
+		wbuf_put(&w, "\r\n", 2);
+	if (w.full)
 		return -ENOSPC;
 	return (int)w.n;
 }
