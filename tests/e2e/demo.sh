@@ -71,13 +71,16 @@ cl_uac alice call_uac_demo.xml bob 4100 -key rtp_port2 4102; alice=$CL_PID
 sleep 1
 ctl calls
 id=$(cl_first_call) || bad "no call listed"
-[ -n "$id" ] && ctl call show "$id" | grep -E 'state|branch|uri|ringing|code' | head -12
+if [ -n "$id" ]; then
+	echo "    two branches ring; each has its own relay port pair towards its phone:"
+	ctl call show "$id" | sed -n '1,2p; /branches:/,$p'
+fi
 
 ar= br=
 if [ -n "$id" ] && cl_wait_call confirmed 1 6 >/dev/null && cl_wait_media "$id" 3; then
 	ar=$CL_AR br=$CL_BR sid=$CL_SID
 	say "The desk phone answered; the softphone got CANCEL and answered 487"
-	ctl calls
+	ctl call show "$id" | sed -n '1,2p; /branches:/,$p'
 	echo "    the SDP alice got says: send to $(cl_sdp alice received '^SIP/2.0 200' | cut -d'|' -f2,3 | tr '|' :)"
 	echo "    the SDP the desk phone got says: send to $(cl_sdp desk received '^INVITE' | head -n1 | cut -d'|' -f2,3 | tr '|' :)"
 	echo "    so alice sends to $ar and bob to $br: the relay is in the middle"
