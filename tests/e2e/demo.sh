@@ -107,6 +107,8 @@ if [ -n "$id" ] && cl_wait_call confirmed 1 6 >/dev/null && cl_wait_media "$id" 
 	expect_rx "$XR_TMP/call.m.json" 0 - "bob's softphone (cancelled)"
 	ctl flows
 	ctl stats | grep -E 'fwd_redirect|pass_not_latched|pass_wrong_source|sessions' | head -6
+	echo "    fwd_redirect: alice's and bob's packets, forwarded by XDP; the softphone's 100"
+	echo "    stray packets came from no negotiated address: passed to the daemon and dropped"
 
 	say "alice re-INVITEs: her media moves to port 4102 and PCMA; the relay ports stay"
 	if cl_wait_m "$id" 'm["caller"]["remote"] == r' 5 r="$A4:4102"; then
