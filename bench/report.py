@@ -4,6 +4,7 @@
 # the scripts recorded (one JSON object a line).  Medians over rounds.
 #   report.py media ROUNDS NOTES SETUP OUT.json KEY=VALUE...   (bench/run.sh)
 #   report.py sip   STEPS OUT.json KEY=VALUE...                (bench/sip.sh)
+#   report.py markdown RESULTS.json...   markdown tables of saved results (README)
 # The JSON carries the machine (kernel, CPU, cores, git commit), the run's
 # parameters, every round and the medians, so a results file stands alone.
 import json
@@ -211,7 +212,48 @@ def sip(argv):
     print("JSON: %s" % out)
 
 
+def markdown(argv):
+    """Markdown tables of saved results (the README's Performance section)."""
+    for path in argv:
+        d = json.load(open(path))
+        m = d["machine"]
+        print("<!-- %s: %s, %s cores, %s MiB, kernel %s, commit %s, %s -->" % (
+            os.path.basename(path), m["cpu"], m["cores"], m["memory_mib"], m["kernel"],
+            m["commit"], m["date"]))
+        if d["kind"] == "media":
+            print("| flows | payload | case | pps | / limit | / userspace | loss | "
+                  "p50 / p99 latency | CPU per Mpkt |")
+            print("|------:|--------:|------|----:|--------:|------------:|-----:|"
+                  "------------------:|-------------:|")
+            for r in d["results"]:
+                lat = (r["lat_p50_us"], r["lat_p99_us"])
+                latf = ("%.0f / %.0f us" % lat if lat[1] < 10000 else
+                        "%.0f / %.0f ms" % (lat[0] / 1000, lat[1] / 1000))
+                print("| %s | %d B | %s | %s | %s | %s | %s %% | %s | %s ms |" % (
+                    "{:,}".format(r["flows"]), r["payload"], NAMES.get(r["case"], r["case"]),
+                    "{:,.0f}".format(r["pps"]), fmt(r["ratio_to_limit"], "%.2fx"),
+                    fmt(r["ratio_to_user"], "%.1fx"), fmt(r["loss_pct"], "%.1f"), latf,
+                    fmt(r["cpu_ms_per_mpkt"], "%.0f")))
+            for n in d["notes"]:
+                print("\n- %s, %s flows: %s" % (NAMES.get(n["case"], n["case"]),
+                                               "{:,}".format(n["flows"]), n["note"]))
+        else:
+            print("| flow | proxy | calls/s, 0 failed | first failed step | "
+                  "setup p50 / p90 / p99 | CPU per call | vs peer |")
+            print("|------|-------|------------------:|------------------:|"
+                  "----------------------:|-------------:|--------:|")
+            for r in d["results"]:
+                b = r["best"] or {}
+                print("| %s | %s | %s | %s | %s / %s / %s ms | %s us | %s |" % (
+                    r["flow"], r["proxy"], "{:,}".format(r["best_cps"]),
+                    fmt(r["first_fail"], "%d", "none"), fmt(b.get("setup_p50_ms")),
+                    fmt(b.get("setup_p90_ms")), fmt(b.get("setup_p99_ms")),
+                    fmt(b.get("cpu_us_per_call")), fmt(r["ratio_to_peer"], "%.2fx")))
+        print()
+
+
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in ("media", "sip"):
-        sys.exit("usage: report.py media|sip ...")
-    (media if sys.argv[1] == "media" else sip)(sys.argv[2:])
+    kinds = {"media": media, "sip": sip, "markdown": markdown}
+    if len(sys.argv) < 2 or sys.argv[1] not in kinds:
+        sys.exit("usage: report.py media|sip|markdown ...")
+    kinds[sys.argv[1]](sys.argv[2:])
