@@ -177,7 +177,8 @@ cl_wait_m() {
 # <a=rtcp value or ->|<direction attribute or ->|<every m= port, comma-separated>".
 cl_sdp() {
 	python3 - "$XR_TMP/$1.msg" "$2" "${3:-.}" <<'EOF'
-import re, sys
+import re, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # | head is fine
 path, want, rx = sys.argv[1:4]
 text = open(path, errors="replace").read() if __import__("os").path.exists(path) else ""
 for blk in re.split(r"\n-{20,}[^\n]*\n", "\n" + text):

@@ -13,6 +13,8 @@
 #       RTP towards b is not forwarded
 #   P6  b resumes: both ways
 #   P7  a's UPDATE (RFC 3311) moves a to port 4104: RTP follows, 4102 gets nothing
+#   P8  a's re-INVITE to port 4106 is refused (488): the offer is void, RTP
+#       stays on 4104, 4106 gets nothing (RFC 3264 section 8)
 # Every SDP each SIPp received names its relay address and the one relay port
 # that side had from the start; after the BYE nothing is left behind.
 . "$(dirname "$0")/lib.sh"
@@ -24,9 +26,10 @@ cl_register bob b
 xr_ok "REGISTER bob from b" [ $? -eq 0 ]
 
 N=100
-HOLD=4000	# ms each phase lasts (SIPp -d)
+HOLD=3500	# ms each phase lasts (SIPp -d)
 cl_uas uas call_uas_reinv.xml b 5100 -key rtp_port2 5102 -d $HOLD; uas=$CL_PID
-cl_uac uac call_uac_reinv.xml bob 4100 -key rtp_port2 4102 -key rtp_port3 4104 -d $HOLD
+cl_uac uac call_uac_reinv.xml bob 4100 -key rtp_port2 4102 -key rtp_port3 4104 \
+	-key rtp_port4 4106 -d $HOLD
 uac=$CL_PID
 
 # phase NAME COND ABIND BBIND WANT_A WANT_B OLD_HOST OLD_BIND [rtp.py args] :
@@ -75,9 +78,17 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 		"$A4:4102" "$B4:5102" $N $N - - --pt 8
 	phase P7 'm["caller"]["remote"] == "'$A4':4104"' "$A4:4104" "$B4:5102" $N $N \
 		a "$A4:4102" --pt 8
-	# P1-P7 forwarded 12 N packets; the latching ones (a few a phase) went through userspace.
+	# P8: the caller's CSeq 6 re-INVITE, refused; nothing in the call may change.
+	for _ in $(seq 1 60); do
+		[ "$(cl_show "$id" 2>/dev/null | jpy 'd.get("cseq_caller", 0) >= 6')" = true ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+	phase P8 'm["caller"]["remote"] == "'$A4':4104"' "$A4:4104" "$B4:5102" $N $N \
+		a "$A4:4106" --pt 8
+	# P1-P8 forwarded 14 N packets; the latching ones (a few a phase) went through userspace.
 	xr_ge "stats fwd_redirect: the re-negotiated media went through the kernel" \
-		"$(( $(ml_counter fwd_redirect) - fwd0 ))" $((12 * N - 40))
+		"$(( $(ml_counter fwd_redirect) - fwd0 ))" $((14 * N - 45))
 else
 	xr_ok "the call's media is anchored (call show lists both parties)" false
 fi
@@ -89,8 +100,8 @@ cl_reap uas "$uas" 10
 xr_log "SDP the caller got: $(cl_sdp uac received . | tr '\n' ';')"
 xr_log "SDP the callee got: $(cl_sdp uas received . | tr '\n' ';')"
 xr_eq "the caller got 8 SDPs (200, 2 re-INVITEs, 5 answers)" "$(cl_sdp uac received . | wc -l)" 8
-xr_eq "the callee got 8 SDPs (INVITE, 3 re-INVITEs, UPDATE, 3 answers)" \
-	"$(cl_sdp uas received . | wc -l)" 8
+xr_eq "the callee got 9 SDPs (INVITE, 4 re-INVITEs, UPDATE, 3 answers)" \
+	"$(cl_sdp uas received . | wc -l)" 9
 xr_eq "every c= the caller got is the relay's on eth-a (the callee's hold keeps 0.0.0.0)" \
 	"$(cl_sdp uac received . | cut -d'|' -f2 | sort -u | tr '\n' ' ')" "0.0.0.0 $RA4 "
 xr_eq "c=0.0.0.0 came only with the callee's hold" \
