@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# t_call_hostile.sh - anchored calls (xrelayd with XDP) fed bad input: each
+# gets a clear answer and nothing is lost or leaked.
+#   malformed offers   m= with a bad port, c= with an FQDN, multicast or
+#                      IPv6 (no IPv6 relay address here), no c= at all, 17
+#                      m= lines, a multipart body with no close delimiter:
+#                      488 with "Warning: 399 xrelay" naming the problem,
+#                      the callee never sees the INVITE, no call, session or
+#                      port left
+#   multipart          multipart/mixed (SDP + ISUP): the callee gets the SDP
+#                      part rewritten and the ISUP part byte for byte, a
+#                      right Content-Length; RTP flows
+#   no ports left      --ports with 2 pairs per address: the third call gets
+#                      503 with a Warning, the two calls up keep their RTP,
+#                      after one hangs up a new call works
+#   malformed answer   a 200 whose SDP has an FQDN: forwarded as it came,
+#                      counted in stats sip.sdp_errors, nothing left after BYE
+#   a third host       m sprays RTP and garbage at a call's relay ports,
+#                      before and after latching: it reaches nobody, is
+#                      counted as wrong source, the call's RTP is untouched
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/call_lib.sh"
+
+cl_setup --ports 30000-30003	# 2 port pairs per relay address
+cl_xdp_check
+xr_eq "stats: 2 port pairs on each relay address" \
+	"$(xr_ctl --json stats | jpy 'sorted(set(p["pairs"] for p in d["media"]["ports"]))')" "[2]"
+
+# hs_register USER PORT : USER@example.com registers b's SIPp on B4:PORT.
+hs_register() {
+	sipp_fg b "reg-$1" 15 -sf "$CL_SCEN/reg.xml" -s "$1" -i "$B4" -p "$2" -t u1 -m 1 \
+		"$RB4:5060"
+}
+# hs_uas NAME SCENARIO SIP_PORT RTP_PORT [sipp args] : a callee SIPp in b.
+hs_uas() {
+	local name=$1 scen=$2 sp=$3 rp=$4; shift 4
+	cl_sipp b "$name" 40 -sf "$CL_SCEN/$scen" -i "$B4" -p "$sp" -t u1 -key rtp_port "$rp" \
+		-m 1 "$@"
+	sleep 0.3
+}
+# hs_uac NAME SCENARIO USER SIP_PORT RTP_PORT [sipp args] : a caller SIPp in
+# a (background, cl_reap it).
+hs_uac() {
+	local name=$1 scen=$2 user=$3 sp=$4 rp=$5; shift 5
+	cl_sipp a "$name" 40 -sf "$CL_SCEN/$scen" -i "$A4" -p "$sp" -t u1 -rsa "$RA4:5060" \
+		-s "$user" -key rtp_port "$rp" -m 1 "$@" "$RA4:5060"
+}
+# hs_uac_fg NAME SCENARIO SIP_PORT [sipp args] : a caller SIPp in a calling
+# bob, run to its end (15 s at most), its messages traced to NAME.msg;
+# returns SIPp's exit status.
+hs_uac_fg() {
+	local name=$1 scen=$2 sp=$3; shift 3
+	sipp_fg a "$name" 15 -sf "$CL_SCEN/$scen" -i "$A4" -p "$sp" -t u1 -rsa "$RA4:5060" \
+		-s bob -m 1 -trace_msg -message_file "$XR_TMP/$name.msg" "$@" "$RA4:5060"
+}
+# hs_msg NAME DIR REGEX : the raw bytes of the first message SIPp NAME
+# traced as DIR (sent|received) whose start line matches REGEX.
+hs_msg() {
+	python3 - "$XR_TMP/$1.msg" "$2" "$3" <<'EOF'
+import os, re, sys
+path, want, rx = sys.argv[1:4]
+data = open(path, "rb").read() if os.path.exists(path) else b""
+# "UDP message sent (370 bytes):" / "UDP message received [238] bytes :"
+for h in re.finditer(rb"(?:UDP|TCP) message (sent|received) (?:\((\d+) bytes\)|\[(\d+)\] bytes ?):\n\n",
+                     data):
+    msg = data[h.end():h.end() + int(h.group(2) or h.group(3))]
+    if h.group(1).decode() == want and re.search(rx.encode(), msg.split(b"\n", 1)[0]):
+        sys.stdout.buffer.write(msg)
+        break
+EOF
+}
+# hs_hdr NAME DIR REGEX HEADER : that message's HEADER value(s), one a line.
+hs_hdr() {
+	hs_msg "$1" "$2" "$3" | python3 -c '
+import sys
+head = sys.stdin.buffer.read().split(b"\r\n\r\n", 1)[0].decode("latin-1")
+for l in head.split("\r\n")[1:]:
+    n, _, v = l.partition(":")
+    if n.strip().lower() == sys.argv[1].lower():
+        print(v.strip())' "$4"
+}
+hs_sdp_errors() { xr_ctl --json stats | jpy 'd["sip"]["sdp_errors"]'; }
+hs_tx_invites() { xr_ctl --json stats | jpy 'd["sip_messages"]["tx"]["requests"]["INVITE"]'; }
+# hs_pairs ADDR : port pairs in use on relay address ADDR.
+hs_pairs() {
+	xr_ctl --json stats | jpy '[p["pairs_in_use"] for p in d["media"]["ports"] if p["address"] == a][0]' a="$1"
+}
+
+hs_register bob 5060
+xr_ok "REGISTER bob from $B4:5060" [ $? -eq 0 ]
+hs_register carol 5062
+xr_ok "REGISTER carol from $B4:5062" [ $? -eq 0 ]
+
+xr_log "---- malformed offers (t=${SECONDS}s)"
+# ---- malformed offers: 488 + Warning from the proxy, nothing reaches bob.
+# A callee SIPp waits as bob all along: it must never see an INVITE.
+hs_uas trap call_uas.xml 5060 5100; trap_pid=$CL_PID
+inv0=$(hs_tx_invites)
+# bad LABEL WARNING-SUBSTRING SCENARIO [sipp args] : one offer that cannot
+# be anchored: 488 with a Warning naming it, counted, nothing left.
+bad() {
+	local label=$1 want=$2 scen=$3 e0 w; shift 3
+	e0=$(hs_sdp_errors)
+	hs_uac_fg "bad-$label" "$scen" 5070 "$@"
+	xr_eq "$label: 488 with a Warning: 399 xrelay (SIPp exit status)" "$?" 0
+	w=$(hs_hdr "bad-$label" received '^SIP/2.0 488' Warning)
+	xr_log "$label: $(hs_msg "bad-$label" received '^SIP/2.0 [2-6]' | head -n 1 | tr -d '\r'): Warning: $w"
+	xr_ok "$label: the Warning names the problem ($want)" \
+		grep -qF "399 xrelay \"" <<<"$w" && grep -qF -- "$want" <<<"$w"
+	xr_eq "$label: stats sip.sdp_errors counted it" "$(( $(hs_sdp_errors) - e0 ))" 1
+	cl_check_clean "$label: after the 488"
+}
+# badsdp LABEL WARNING-SUBSTRING SDP_C SDP_M : hostile_uac_488.xml with these lines.
+badsdp() { bad "$1" "$2" hostile_uac_488.xml -key sdp_c "$3" -key sdp_m "$4"; }
+badsdp port "bad port 'notaport'" "c=IN IP4 $A4" "m=audio notaport RTP/AVP 0"
+badsdp fqdn "bad IP4 address 'pc33.example.com'" "c=IN IP4 pc33.example.com" "m=audio 4100 RTP/AVP 0"
+badsdp no-c "no c=" "i=no connection line anywhere" "m=audio 4100 RTP/AVP 0"
+m17=$(for i in $(seq 0 16); do printf 'm=audio %d RTP/AVP 0\r\n' $((4100 + 2 * i)); done)
+badsdp 17m "more than 16 media" "c=IN IP4 $A4" "${m17%$'\r'}"
+badsdp multicast "multicast" "c=IN IP4 224.2.1.1" "m=audio 4100 RTP/AVP 0"
+# This relay has no IPv6 media address: an IPv6 offer cannot be anchored.
+badsdp ipv6 "no relay address" "c=IN IP6 $A6" "m=audio 4100 RTP/AVP 0"
+bad multipart-cut "malformed multipart" hostile_uac_488_multipart.xml -key rtp_port 4100
+xr_eq "the proxy sent no INVITE on (stats tx INVITE)" "$(( $(hs_tx_invites) - inv0 ))" 0
+sipp_bg_stop "$trap_pid"
+xr_eq "bob's SIPp never saw an INVITE" \
+	"$(grep -c '^INVITE ' "$XR_TMP/trap.msg" 2>/dev/null || true)" 0
+xr_ok "xrelayd still running after the malformed offers" kill -0 "$XR_DAEMON_PID"
+
+xr_log "---- multipart/mixed (t=${SECONDS}s)"
+# ---- multipart/mixed: the SDP part rewritten, the ISUP part untouched.
+hs_uas mp-uas call_uas.xml 5060 5100; uas=$CL_PID
+hs_uac mp-uac hostile_uac_multipart.xml bob 5070 4100 -d 4000; uac=$CL_PID
+id=$(cl_wait_call confirmed)
+xr_ok "multipart: the call is confirmed" [ -n "$id" ]
+ar= br=
+if [ -n "$id" ] && cl_wait_media "$id"; then
+	ar=$CL_AR br=$CL_BR
+	xr_log "multipart: call $id: a sends to $ar, b sends to $br"
+	xr_eq "multipart: call show: the caller's SDP address (from the SDP part)" \
+		"$(cl_m "$id" 'm["caller"]["remote"]')" "$A4:4100"
+	ml_rtp a "$XR_TMP/mp-rtp.a.json" --bind "$A4:4100" --to "$ar" --count 100 --rate 500 \
+		--delay 0.8 --wait 0.6
+	ml_rtp b "$XR_TMP/mp-rtp.b.json" --bind "$B4:5100" --expect 100 --wait 1.5
+	ml_wait
+	ml_check_rx "multipart: callee <- relay" "$XR_TMP/mp-rtp.b.json" "$br" 100 "$XR_TMP/mp-rtp.a.json"
+else
+	xr_ok "multipart: the call's media is anchored" false
+fi
+cl_reap mp-uac "$uac" 15
+cl_reap mp-uas "$uas" 10
+hs_msg mp-uac sent '^INVITE' >"$XR_TMP/mp.sent"
+hs_msg mp-uas received '^INVITE' >"$XR_TMP/mp.rcvd"
+# What the callee got, against what the caller sent: one line per fact.
+python3 - "$XR_TMP/mp.sent" "$XR_TMP/mp.rcvd" >"$XR_TMP/mp.facts" <<'EOF'
+import re, sys
+def split(path):
+    m = open(path, "rb").read()
+    head, _, body = m.partition(b"\r\n\r\n")
+    hdrs = {}
+    for l in head.split(b"\r\n")[1:]:
+        n, _, v = l.partition(b":")
+        hdrs[n.strip().lower().decode()] = v.strip().decode("latin-1")
+    return hdrs, body
+def parts(ctype, body):
+    b = re.search(r'boundary="?([^";]+)"?', ctype).group(1).encode()
+    d = b"--" + b
+    # RFC 2046: a delimiter is CRLF--boundary at the start of a line; the
+    # CRLF before it belongs to the delimiter.
+    segs = re.split(rb"(?:^|\r\n)" + re.escape(d) + rb"(?=--|[ \t]*\r\n)", body)
+    out = {}
+    for s in segs[1:]:
+        if s.startswith(b"--"):
+            break
+        s = s[s.index(b"\r\n") + 2:]
+        ph, _, pb = s.partition(b"\r\n\r\n")
+        ct = [l.split(b":", 1)[1].strip().decode() for l in ph.split(b"\r\n")
+              if l.lower().startswith(b"content-type:")][0]
+        out[ct.split(";")[0].lower()] = (ph, pb)
+    return out
+sh, sb = split(sys.argv[1])
+rh, rb = split(sys.argv[2])
+print("ctype %s" % rh.get("content-type"))
+print("clen %s" % (rh.get("content-length") == str(len(rb))))
+print("clen_detail %s/%d" % (rh.get("content-length"), len(rb)))
+sp, rp = parts(sh["content-type"], sb), parts(rh["content-type"], rb)
+print("parts %s" % ",".join(sorted(rp)))
+print("isup_same %s" % (sp.get("application/isup") == rp.get("application/isup")))
+print("isup_len %d" % len(rp.get("application/isup", (b"", b""))[1]))
+sdp = rp.get("application/sdp", (b"", b""))[1].decode("latin-1")
+for l in sdp.split("\r\n"):
+    if l.startswith(("c=", "m=", "a=rtcp")):
+        print("sdp %s" % l)
+print("epilogue_same %s" % (sb[sb.rindex(b"--xrelay-unique-boundary-1--"):] ==
+                            rb[rb.rindex(b"--xrelay-unique-boundary-1--"):]))
+EOF
+fact() { sed -n "s/^$1 //p" "$XR_TMP/mp.facts" | paste -sd'|'; }
+xr_log "multipart: $(paste -sd';' "$XR_TMP/mp.facts")"
+xr_eq "multipart: the callee got multipart/mixed with the same boundary" "$(fact ctype)" \
+	"multipart/mixed;boundary=xrelay-unique-boundary-1"
+xr_eq "multipart: Content-Length is the body's length ($(fact clen_detail))" "$(fact clen)" True
+xr_eq "multipart: both parts arrived" "$(fact parts)" "application/isup,application/sdp"
+xr_eq "multipart: the ISUP part (headers and $(fact isup_len) bytes) is byte-identical" \
+	"$(fact isup_same)" True
+xr_eq "multipart: the closing delimiter and after are unchanged" "$(fact epilogue_same)" True
+if [ -n "$br" ]; then
+	bp=$(ml_port "$br")
+	xr_eq "multipart: the SDP part names the relay facing b (c=, m=, a=rtcp)" "$(fact sdp)" \
+		"c=IN IP4 $RB4|m=audio $bp RTP/AVP 0 8|a=rtcp:$((bp + 1)) IN IP4 $RB4"
+fi
+cl_check_clean "multipart: after the BYE"
+
+xr_log "---- the port range exhausted (t=${SECONDS}s)"
+# ---- the port range exhausted: 2 calls hold both pairs of 10.11.1.1 and
+# 10.11.2.1; the third INVITE gets 503, the two calls keep their RTP.
+hs_uas ex1-uas call_uas.xml 5060 5100; uas1=$CL_PID
+hs_uas ex2-uas call_uas.xml 5062 5200; uas2=$CL_PID
+hs_uac ex1-uac call_uac.xml bob 5070 4100 -d 7000; uac1=$CL_PID
+cl_wait_call confirmed 1 >/dev/null
+hs_uac ex2-uac call_uac.xml carol 5072 4200 -d 14000; uac2=$CL_PID
+ids=$(cl_wait_call confirmed 2)
+xr_ok "exhaust: two calls confirmed ($ids)" [ -n "$ids" ]
+read -r id1 id2 <<<"$ids"
+ar1= ar2=
+if [ -n "$id2" ] && cl_wait_media "$id1" && ar1=$CL_AR br1=$CL_BR && cl_wait_media "$id2"; then
+	ar2=$CL_AR br2=$CL_BR
+fi
+xr_eq "exhaust: 10.11.1.1 and 10.11.2.1 have every pair in use" \
+	"$(hs_pairs "$RA4") $(hs_pairs "$RB4")" "2 2"
+e0=$(hs_sdp_errors)
+hs_uac_fg ex3 hostile_uac_503.xml 5074 -key rtp_port 4300
+xr_eq "exhaust: the third INVITE gets 503 with a Warning: 399 xrelay (SIPp exit status)" "$?" 0
+w=$(hs_hdr ex3 received '^SIP/2.0 503' Warning)
+xr_log "exhaust: 503 Warning: $w"
+xr_ok "exhaust: the Warning says no port is free" grep -qi "port" <<<"$w"
+xr_eq "exhaust: still two calls, every pair still in use" \
+	"$(cl_calls | jpy 'len(d)') $(hs_pairs "$RA4") $(hs_pairs "$RB4")" "2 2 2"
+if [ -n "$ar2" ]; then
+	# Both calls' RTP at once, both ways: started together, waited for together.
+	ml_rtp a "$XR_TMP/ex-c2.a.json" --bind "$A4:4200" --to "$ar2" --count 100 --rate 500 \
+		--delay 0.8 --expect 100 --wait 1
+	ml_rtp b "$XR_TMP/ex-c2.b.json" --bind "$B4:5200" --to "$br2" --count 100 --rate 500 \
+		--delay 0.8 --expect 100 --wait 1
+	cl_rtp ex-c1 "$A4:4100" "$ar1" "$B4:5100" "$br1" 100 100 100
+	ml_check_rx "exhaust: call 2: caller <- relay" "$XR_TMP/ex-c2.a.json" "$ar2" 100 "$XR_TMP/ex-c2.b.json"
+	ml_check_rx "exhaust: call 2: callee <- relay" "$XR_TMP/ex-c2.b.json" "$br2" 100 "$XR_TMP/ex-c2.a.json"
+else
+	xr_ok "exhaust: both calls' media is anchored" false
+fi
+cl_reap ex1-uac "$uac1" 15
+cl_reap ex1-uas "$uas1" 10
+xr_eq "exhaust: bob's SIPp saw one INVITE (not the refused one)" \
+	"$(grep -c '^INVITE ' "$XR_TMP/ex1-uas.msg" 2>/dev/null || true)" 1
+i=0; while [ "$(hs_pairs "$RA4")" != 1 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+xr_eq "exhaust: after call 1's BYE one pair is free on each side" \
+	"$(hs_pairs "$RA4") $(hs_pairs "$RB4")" "1 1"
+hs_uas ex4-uas call_uas.xml 5060 5100; uas4=$CL_PID
+hs_uac ex4-uac call_uac.xml bob 5074 4300 -d 3000; uac4=$CL_PID
+ids=$(cl_wait_call confirmed 2)
+id4=$(awk '{print $2}' <<<"$ids")
+xr_ok "exhaust: a new call is confirmed after the hang-up ($ids)" [ -n "$id4" ] && [ "$id4" != "$id2" ]
+if [ -n "$id4" ] && cl_wait_media "$id4"; then
+	ml_rtp a "$XR_TMP/ex-c2b.a.json" --bind "$A4:4200" --to "$ar2" --count 100 --rate 500 \
+		--delay 0.8 --wait 0.6
+	ml_rtp b "$XR_TMP/ex-c2b.b.json" --bind "$B4:5200" --expect 100 --wait 1.5
+	cl_rtp ex-c4 "$A4:4300" "$CL_AR" "$B4:5100" "$CL_BR" 100 100 100
+	ml_check_rx "exhaust: call 2 still: callee <- relay" "$XR_TMP/ex-c2b.b.json" "$br2" 100 \
+		"$XR_TMP/ex-c2b.a.json"
+else
+	xr_ok "exhaust: the new call's media is anchored" false
+fi
+cl_reap ex4-uac "$uac4" 15
+cl_reap ex4-uas "$uas4" 10
+cl_reap ex2-uac "$uac2" 15
+cl_reap ex2-uas "$uas2" 10
+cl_check_clean "exhaust: after every BYE"
+
+xr_log "---- a malformed answer (t=${SECONDS}s)"
+# ---- a malformed answer: the 200 is forwarded as it came and counted.
+e0=$(hs_sdp_errors)
+hs_uas ba-uas hostile_uas_badsdp.xml 5060 5100; uas=$CL_PID
+hs_uac ba-uac call_uac.xml bob 5070 4100 -d 1000; uac=$CL_PID
+cl_reap ba-uac "$uac" 15
+cl_reap ba-uas "$uas" 10
+xr_ok "bad answer: the caller got the 200 (its scenario went on to ACK and BYE)" \
+	grep -q '^SIP/2.0 200' "$XR_TMP/ba-uac.msg"
+xr_eq "bad answer: the caller's 200 carries the callee's SDP as it came (c=)" \
+	"$(hs_msg ba-uac received '^SIP/2.0 200' | tr -d '\r' | grep '^c=')" "c=IN IP4 pc33.example.com"
+xr_eq "bad answer: stats sip.sdp_errors counted it" "$(( $(hs_sdp_errors) - e0 ))" 1
+cl_check_clean "bad answer: after the BYE"
+
+xr_log "---- a third host (m) (t=${SECONDS}s)"
+# ---- a third host (m) at a call's relay ports.
+hs_uas m-uas call_uas.xml 5060 5100; uas=$CL_PID
+hs_uac m-uac call_uac.xml bob 5070 4100 -d 12000; uac=$CL_PID
+id=$(cl_wait_call confirmed)
+xr_ok "mallory: the call is confirmed" [ -n "$id" ]
+if [ -n "$id" ] && cl_wait_media "$id"; then
+	sid=$CL_SID ar=$CL_AR br=$CL_BR
+	sa=$(cl_side_of "$sid" "$ar") sb=$(cl_side_of "$sid" "$br")
+	# Before anyone latched: m sends RTP to both RTP ports, from the port the
+	# other party's SDP named and from another; under strict latching none
+	# may latch.
+	w0=$(ml_counter pass_wrong_source) n0=$(ml_counter pass_not_latched)
+	cl_sink a "$A4:4100" "$XR_TMP/m-pre.a.json"
+	cl_sink b "$B4:5100" "$XR_TMP/m-pre.b.json"
+	ml_rtp m "$XR_TMP/m-pre.m1.json" --bind "$M4:4100" --to "$ar" --count 20 --rate 500 --wait 1
+	ml_rtp m "$XR_TMP/m-pre.m2.json" --bind "$M4:5100" --to "$br" --count 20 --rate 500 --wait 1
+	ml_wait
+	xr_eq "mallory before latching: a and b got nothing, m got nothing back" \
+		"$(cl_rx "$XR_TMP/m-pre.a.json") $(cl_rx "$XR_TMP/m-pre.b.json") $(cl_rx "$XR_TMP/m-pre.m1.json") $(cl_rx "$XR_TMP/m-pre.m2.json")" \
+		"0 0 0 0"
+	xr_eq "mallory before latching: neither RTP port latched" \
+		"$(ml_flow "$sid" "$sa" rtp 'r["latched"]') $(ml_flow "$sid" "$sb" rtp 'r["latched"]')" "false false"
+	xr_log "mallory before latching: kernel pass_not_latched +$(( $(ml_counter pass_not_latched) - n0 )), pass_wrong_source +$(( $(ml_counter pass_wrong_source) - w0 ))"
+	# During the call's RTP: m sprays RTP at both RTP ports, garbage
+	# datagrams at both, RTP at both RTCP ports.
+	d0=$(( $(ml_udrop_src "$sid" "$sa" rtp) + $(ml_udrop_src "$sid" "$sb" rtp) ))
+	w0=$(ml_counter pass_wrong_source)
+	# (a and b send 400 each from 0.8 s to 1.6 s, latching at once; m from 1 s
+	# to 1.5 s.)
+	ml_rtp m "$XR_TMP/m.m1.json" --bind "$M4:4100" --to "$ar" --count 200 --rate 400 --delay 1 --wait 1
+	ml_rtp m "$XR_TMP/m.m2.json" --bind "$M4:5100" --to "$br" --count 200 --rate 400 --delay 1 --wait 1
+	ml_rtp m "$XR_TMP/m.m3.json" --bind "$M4:4101" --to "$(ml_rtcp "$ar")" --count 20 --rate 100 --wait 1 --rtcp
+	cl_rtp mallory "$A4:4100" "$ar" "$B4:5100" "$br" 400 400 400
+	cl_kernel_only "mallory: the call's RTP" "$sid" 400
+	g1=$(ml_udp m "$M4:6000" "$ar" 3 30) g2=$(ml_udp m "$M4:6002" "$br" 1400 30)
+	g3=$(ml_udp m "$M4:6004" "$ar" 0 10)
+	xr_eq "mallory: m's garbage left its socket (3-, 1400- and 0-byte datagrams)" "$g1 $g2 $g3" "30 30 10"
+	sleep 0.3
+	xr_eq "mallory: m got nothing back" \
+		"$(cl_rx "$XR_TMP/m.m1.json") $(cl_rx "$XR_TMP/m.m2.json") $(cl_rx "$XR_TMP/m.m3.json")" "0 0 0"
+	xr_eq "mallory: the RTP ports stay latched to a and b" \
+		"$(ml_flow "$sid" "$sa" rtp 'r["source"]') $(ml_flow "$sid" "$sb" rtp 'r["source"]')" \
+		"$A4:4100 $B4:5100"
+	sent=$(( $(jpy 'd["sent"]' <"$XR_TMP/m.m1.json") + $(jpy 'd["sent"]' <"$XR_TMP/m.m2.json") + g1 + g2 + g3 ))
+	xr_eq "mallory: the daemon dropped all of m's $sent datagrams to the RTP ports as wrong source" \
+		"$(( $(ml_udrop_src "$sid" "$sa" rtp) + $(ml_udrop_src "$sid" "$sb" rtp) - d0 ))" "$sent"
+	xr_ge "mallory: XDP passed them up as pass_wrong_source" \
+		"$(( $(ml_counter pass_wrong_source) - w0 ))" "$sent"
+	xr_eq "mallory: the RTCP port facing a did not latch to m" \
+		"$(ml_flow "$sid" "$sa" rtcp 'r["source"] if r["latched"] else "unlatched"')" "unlatched"
+	cl_rtp mallory-rtcp "$A4:4101" "$(ml_rtcp "$ar")" "$B4:5101" "$(ml_rtcp "$br")" 20 20 20 --rtcp
+else
+	xr_ok "mallory: the call's media is anchored" false
+fi
+cl_reap m-uac "$uac" 15
+cl_reap m-uas "$uas" 10
+cl_check_clean "mallory: after the BYE"
+
+xr_log "---- end (t=${SECONDS}s)"
+xr_ok "xrelayd still running" kill -0 "$XR_DAEMON_PID"
+xr_ok "xrelayd stops cleanly" xr_daemon_stop
+xr_done
