@@ -74,8 +74,9 @@ PROXY_PID=
 proxy_start() {
 	case $1 in
 	xrelayd)
+		# the widest port range: a held call takes a pair on each side
 		xr_daemon_start --sip $RA4:5060 --sip $RB4:5060 --domain example.com \
-			--media $RA4 --media $RB4 --media-timeout 0
+			--media $RA4 --media $RB4 --media-timeout 0 --ports 1024-65535
 		PROXY_PID=$XR_DAEMON_PID
 		;;
 	kamailio)
@@ -83,7 +84,7 @@ proxy_start() {
 		sed "s/XR_LISTEN_A/$RA4/; s/XR_LISTEN_B/$RB4/" "$XR_ROOT/bench/kamailio.cfg" \
 			>"$XR_TMP/kam/kamailio.cfg"
 		xr_bg r "$XR_TMP/kamailio.log" kamailio -f "$XR_TMP/kam/kamailio.cfg" -DD -E \
-			-m 256 -M 16 -x tlsf -Y "$XR_TMP/kam" -P "$XR_TMP/kam/kamailio.pid" \
+			-m 2048 -M 16 -x tlsf -Y "$XR_TMP/kam" -P "$XR_TMP/kam/kamailio.pid" \
 			-w "$XR_TMP/kam"
 		PROXY_PID=$XR_LAST_PID
 		local i
@@ -172,7 +173,7 @@ stat() {
 # step PROXY FLOW RATE : one stepped run; one JSON line into steps.jsonl.
 step() {
 	local proxy=$1 flow=$2 rate=$3 calls=$(($3 * SECS)) name="$1-$2-$3" scen svc rc
-	local c0 c1 secs p
+	local c0 c1 secs p drops h
 	UAS_PIDS=()
 	case $flow in
 	simple)   scen=uac_simple.xml;   svc=bob;  uas "$name-uas" 5060 uas_simple.xml ;;
@@ -184,12 +185,16 @@ step() {
 	sleep 0.3
 	secs=$((SECS + HOLD / 1000 + 30))
 	c0=$(proxy_ticks)
+	for h in a r b; do xr_ns $h nstat -n >/dev/null 2>&1; done	# reset UDP counters
 	sipp_run a "$name" "$secs" -sf "$SCEN/$scen" -s "$svc" -i $A4 -p $UAC_PORT -t u1 \
 		-rsa $RA4:5060 -m "$calls" -r "$rate" -d "$HOLD" \
 		-l $((rate * (HOLD / 1000 + 3) + 100)) -max_socket 4096 \
 		-trace_rtt -rtt_freq 1 -default_behaviors all,-abortunexp $RA4:5060
 	rc=$?
 	c1=$(proxy_ticks)
+	# datagrams dropped by full receive buffers during the step: caller, proxy, callee
+	drops=$(for h in a r b; do xr_ns $h nstat 2>/dev/null |
+		awk '$1 == "UdpRcvbufErrors" { n = $2 } END { printf "%d,", n }'; done)
 	for p in "${UAS_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 		for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -198,10 +203,10 @@ step() {
 	done
 	python3 - "$XR_TMP/$name" "$proxy" "$flow" "$rate" "$calls" "$rc" \
 		"$(stat "$name" 'SuccessfulCall(C)')" "$(stat "$name" 'FailedCall(C)')" \
-		"$(stat "$name" 'Retransmissions(C)')" $((c1 - c0)) "$(getconf CLK_TCK)" \
+		"$(stat "$name" 'Retransmissions(C)')" $((c1 - c0)) "$(getconf CLK_TCK)" "${drops:-0}" \
 		>>"$XR_TMP/steps.jsonl" <<'EOF'
 import glob, json, sys
-d, proxy, flow, rate, calls, rc, ok, fail, retr, ticks, hz = sys.argv[1:]
+d, proxy, flow, rate, calls, rc, ok, fail, retr, ticks, hz, drops = sys.argv[1:]
 num = lambda s: int(s) if s.strip().isdigit() else None
 ok, fail, retr = num(ok), num(fail), num(retr)
 rt = {1: [], 2: []}
@@ -219,6 +224,9 @@ def pct(v, q):
     return v[min(len(v) - 1, int(q * len(v)))]
 r = {"proxy": proxy, "flow": flow, "rate": int(rate), "calls": int(calls),
      "sipp_exit": int(rc), "successful": ok, "failed": fail, "retransmissions": retr,
+     "udp_rcvbuf_drops": dict(zip(("caller", "proxy", "callee"),
+                                  [int(x) for x in drops.strip(",").split(",")]))
+                             if drops.strip(",") else None,
      "ok": int(rc) == 0 and fail == 0 and ok == int(calls),
      "setup_n": len(rt[1]), "setup_p50_ms": pct(rt[1], .5), "setup_p90_ms": pct(rt[1], .9),
      "setup_p99_ms": pct(rt[1], .99), "reinvite_p50_ms": pct(rt[2], .5),
@@ -230,8 +238,9 @@ EOF
 import json, sys
 r = json.load(sys.stdin)
 f = lambda v: "-" if v is None else "%.1f" % v
-print("# %s %s %d calls/s: %s ok, %s failed, %s retransmissions, setup p50/p99 %s/%s ms, %s us CPU/call%s" % (
+print("# %s %s %d calls/s: %s ok, %s failed, %s retransmissions, full-socket drops %s, setup p50/p99 %s/%s ms, %s us CPU/call%s" % (
     r["proxy"], r["flow"], r["rate"], r["successful"], r["failed"], r["retransmissions"],
+    "/".join(str(v) for v in (r["udp_rcvbuf_drops"] or {}).values()) + " (caller/proxy/callee)",
     f(r["setup_p50_ms"]), f(r["setup_p99_ms"]), f(r["cpu_us_per_call"]),
     "" if r["ok"] else "  <- FAILED"))'
 	if ! tail -n 1 "$XR_TMP/steps.jsonl" | grep -q '"ok": true'; then
