@@ -32,24 +32,22 @@ xr_account(int cnt)
 	return XDP_PASS;
 }
 
-/* Add one forwarded packet of payload bytes to the flow's stats, when the daemon created them. */
+/*
+ * Add one forwarded packet of payload bytes to the flow's stats st (this
+ * CPU's), when the daemon created them.  now is bpf_ktime_get_coarse_ns():
+ * the coarse clock (kernel >= 5.11), the last tick's CLOCK_MONOTONIC, no
+ * clocksource read.  bpf_ktime_get_ns() cost ~10 % of the program;
+ * last-seen only feeds the media timeout and "ms ago", where a tick
+ * (1-10 ms) does not matter.
+ */
 static __always_inline void
-xr_flow_account(const struct xr_flow_key *key, __u32 payload)
+xr_flow_account(struct xr_flow_stats *st, __u32 payload, __u64 now)
 {
-	struct xr_flow_stats *st;
-
-	st = bpf_map_lookup_elem(&xr_flow_stats, key);
 	if (!st)
 		return;
 	st->packets += 1;
 	st->bytes += payload;
-	/*
-	 * The coarse clock (kernel >= 5.11): the last tick's CLOCK_MONOTONIC,
-	 * no clocksource read.  bpf_ktime_get_ns() cost ~10 % of the program;
-	 * last-seen only feeds the media timeout and "ms ago", where a tick
-	 * (1-10 ms) does not matter.
-	 */
-	st->last_seen_ns = bpf_ktime_get_coarse_ns();
+	st->last_seen_ns = now;
 }
 
 #endif /* XR_STATS_BPF_H */

@@ -148,6 +148,16 @@ xr_check_flow(void *data, void *data_end, const struct xr_pkt *p, const struct x
 	return XR_CONTINUE;
 }
 
+/* The next hop: what bpf_fib_lookup() and xr_vlans said (or the cache of them). */
+struct xr_nh {
+	__u32	out;		/* the fib's egress device */
+	__u32	tx;		/* the device the frame leaves by */
+	__u16	vid;		/* VLAN id when vlan */
+	__u8	vlan;		/* out is a VLAN device of xr_vlans */
+	__u8	dmac[6];
+	__u8	smac[6];
+};
+
 /*
  * Next hop of the rewritten packet, looked up before anything is written so
  * that a passed packet reaches the stack unmodified.  On success fib holds
@@ -214,28 +224,38 @@ xr_fib(struct xdp_md *ctx, void *data, void *data_end, const struct xr_pkt *p,
  * xr_tx_ports, which must hold it.  Native XDP sees tags only with the
  * NIC's VLAN stripping off (ethtool -K IF rxvlan off).
  */
-static __always_inline int
-xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct bpf_fib_lookup *fib,
-	  struct xr_egress *eg)
+static __always_inline void
+xr_vlan_of(struct xr_nh *nh)
 {
-	__u32 out = fib->ifindex;
+	__u32 out = nh->out;
 	struct xr_vlan *vl;
 
 	vl = bpf_map_lookup_elem(&xr_vlans, &out);
 	if (vl) {
-		eg->tx_ifindex = vl->lower_ifindex;
-		eg->vid = vl->vlan_id & XR_VLAN_VID_MASK;
-		eg->op = p->tagged ? XR_VLAN_SET : XR_VLAN_PUSH;
+		nh->tx = vl->lower_ifindex;
+		nh->vid = vl->vlan_id & XR_VLAN_VID_MASK;
+		nh->vlan = 1;
 	} else {
-		eg->tx_ifindex = out;
-		eg->vid = 0;
-		if (!p->tagged)
-			eg->op = XR_VLAN_NONE;
-		else if (out == ctx->ingress_ifindex)
-			eg->op = XR_VLAN_KEEP;
-		else
-			eg->op = XR_VLAN_POP;
+		nh->tx = out;
+		nh->vid = 0;
+		nh->vlan = 0;
 	}
+}
+
+static __always_inline int
+xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
+	  struct xr_egress *eg)
+{
+	eg->tx_ifindex = nh->tx;
+	eg->vid = nh->vid;
+	if (nh->vlan)
+		eg->op = p->tagged ? XR_VLAN_SET : XR_VLAN_PUSH;
+	else if (!p->tagged)
+		eg->op = XR_VLAN_NONE;
+	else if (nh->out == ctx->ingress_ifindex)
+		eg->op = XR_VLAN_KEEP;
+	else
+		eg->op = XR_VLAN_POP;
 	if (eg->tx_ifindex == ctx->ingress_ifindex) {
 		eg->verdict = XR_CNT_fwd_tx;
 		return XR_CONTINUE;
@@ -258,7 +278,7 @@ xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct bpf_fib_looku
  * failure leaves the frame untouched.  Returns the new L3 offset or < 0.
  */
 static __always_inline int
-xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct bpf_fib_lookup *fib,
+xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
 	    const struct xr_egress *eg)
 {
 	void *data, *data_end;
@@ -281,8 +301,8 @@ xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct bpf_fib_loo
 	if ((void *)(eth + 1) > data_end)
 		return -1;
 	/* After a pop the EtherType is already in place (the tag's encap_proto). */
-	__builtin_memcpy(eth->h_dest, fib->dmac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, fib->smac, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, nh->smac, ETH_ALEN);
 	if (eg->op == XR_VLAN_PUSH || eg->op == XR_VLAN_SET) {
 		vh = (void *)(eth + 1);
 		if ((void *)(vh + 1) > data_end)
@@ -450,8 +470,11 @@ xr_process(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct bpf_fib_lookup fib;
+	struct xr_flow_stats *st;
 	struct xr_flow_key key;
 	struct xr_egress eg;
+	struct xr_nh nh;
+	__u64 now;
 	struct xr_flow *fv;
 	struct xr_flow f;
 	struct xr_pkt p;
@@ -473,17 +496,54 @@ xr_process(struct xdp_md *ctx)
 	rc = xr_check_flow(data, data_end, &p, &f);
 	if (rc != XR_CONTINUE)
 		return rc;
-	rc = xr_fib(ctx, data, data_end, &p, &f, &fib);
-	if (rc != XR_CONTINUE)
-		return rc;
-	rc = xr_egress(ctx, &p, &fib, &eg);
+	/*
+	 * The next hop: from this CPU's cache in the flow's stats when it is
+	 * fresh, for this generation of the flow, and the packet is no longer
+	 * than one the route took (the fib's MTU check); else asked afresh.
+	 * Measured: the fib lookup and the VLAN lookup were ~105 of ~300 ns.
+	 */
+	st = bpf_map_lookup_elem(&xr_flow_stats, &key);
+	now = bpf_ktime_get_coarse_ns();
+	if (st && st->nh_expires_ns > now && st->nh_gen == f.gen &&
+	    p.l3_len <= st->nh_ok_len) {
+		nh.out = st->nh_out;
+		nh.tx = st->nh_tx;
+		nh.vid = st->nh_vid;
+		nh.vlan = st->nh_vlan;
+		__builtin_memcpy(nh.dmac, st->nh_dmac, ETH_ALEN);
+		__builtin_memcpy(nh.smac, st->nh_smac, ETH_ALEN);
+	} else {
+		rc = xr_fib(ctx, data, data_end, &p, &f, &fib);
+		if (rc != XR_CONTINUE)
+			return rc;
+		nh.out = fib.ifindex;
+		__builtin_memcpy(nh.dmac, fib.dmac, ETH_ALEN);
+		__builtin_memcpy(nh.smac, fib.smac, ETH_ALEN);
+		xr_vlan_of(&nh);
+		if (st) {
+			int same = st->nh_expires_ns > now && st->nh_gen == f.gen &&
+				    st->nh_out == nh.out;
+
+			st->nh_ok_len = same && st->nh_ok_len > p.l3_len ? st->nh_ok_len :
+					(__u16)p.l3_len;
+			st->nh_gen = f.gen;
+			st->nh_out = nh.out;
+			st->nh_tx = nh.tx;
+			st->nh_vid = nh.vid;
+			st->nh_vlan = nh.vlan;
+			__builtin_memcpy(st->nh_dmac, nh.dmac, ETH_ALEN);
+			__builtin_memcpy(st->nh_smac, nh.smac, ETH_ALEN);
+			st->nh_expires_ns = now + XR_NH_CACHE_NS;
+		}
+	}
+	rc = xr_egress(ctx, &p, &nh, &eg);
 	if (rc != XR_CONTINUE)
 		return rc;
 
 	/* From here on the frame is written. */
 	if (p.family == XR_FAM_IPV4 && xr_strip_ipv4_options(ctx, &p) < 0)
 		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
-	l3 = xr_write_l2(ctx, &p, &fib, &eg);
+	l3 = xr_write_l2(ctx, &p, &nh, &eg);
 	if (l3 < 0)
 		return XR_CNT_pass_no_tx_port;	/* no headroom for the tag: frame untouched */
 	l4 = l3 + (p.l4_off - p.l3_off);
@@ -507,7 +567,7 @@ xr_process(struct xdp_md *ctx)
 	if (have > want && bpf_xdp_adjust_tail(ctx, -(int)(have - want)))
 		return XR_CNT_pass_truncated;	/* cannot happen: the frame only shrinks */
 
-	xr_flow_account(&key, p.udp_len - sizeof(struct udphdr));
+	xr_flow_account(st, p.udp_len - sizeof(struct udphdr), now);
 	return eg.verdict;
 }
 

@@ -44,17 +44,27 @@ fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *peer,
 	}
 }
 
+/* Generations of flow entries (xr_flow.gen): 0 is never used. */
+static uint32_t fp_gen;
+
 /*
  * The stats entry goes in first (BPF never inserts it), then the flow: a
- * packet that hits the new flow always finds stats to count into.
+ * packet that hits the new flow always finds stats to count into.  Every
+ * write gets a new generation, so the program's cached next hop for the
+ * entry's previous contents is not used again.
  */
 int
-fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
+fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v0)
 {
 	size_t slot = FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
+	struct xr_flow vv = *v0, *v = &vv;
 	bool created;
 	void *zero;
 	int err;
+
+	do
+		vv.gen = __atomic_add_fetch(&fp_gen, 1, __ATOMIC_RELAXED);
+	while (vv.gen == 0);
 
 	if (fp->ncpus <= 0)
 		return -EINVAL;

@@ -18,7 +18,7 @@
 #include <linux/types.h>
 
 /* Raise on any change to a struct below or to a map's type, key or value. */
-#define XR_ABI_VERSION		1
+#define XR_ABI_VERSION		2
 
 /* Address family tags used in keys and values (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
@@ -51,16 +51,38 @@ struct xr_flow {
 	__u8	dst_addr[16];	/* where the forwarded packet goes */
 	__be16	dst_port;	/* destination port of the forwarded packet */
 	__u16	pad0;		/* zero */
-	__u32	pad1;		/* zero */
+	__u32	gen;		/* set anew by the daemon on every write of the entry:
+				 * the XDP program's next-hop cache is only good
+				 * for the generation it was filled for */
 };
 
-/* Value of xr_flow_stats (per-CPU): summed (packets, bytes) and maxed (last_seen) by the daemon. */
+/*
+ * Value of xr_flow_stats (per-CPU): summed (packets, bytes) and maxed
+ * (last_seen) by the daemon.  The nh_* fields are the XDP program's own
+ * per-CPU next-hop cache for the flow (the daemon zeroes them when it
+ * creates the entry and never reads them): what bpf_fib_lookup() and
+ * xr_vlans said for this flow's generation, reused for XR_NH_CACHE_NS for
+ * packets no longer than one the route already accepted.
+ */
 struct xr_flow_stats {
 	__u64	packets;	/* packets forwarded by XDP */
 	__u64	bytes;		/* UDP payload bytes forwarded by XDP */
 	__u64	last_seen_ns;	/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE, one-tick
 				 * resolution) of the last one; compare with that clock */
+	__u64	nh_expires_ns;	/* same clock; 0: empty */
+	__u32	nh_gen;		/* xr_flow.gen it was found for */
+	__u32	nh_out;		/* the fib's egress device */
+	__u32	nh_tx;		/* the device the frame leaves by (the VLAN's lower one) */
+	__u16	nh_ok_len;	/* longest IP packet the route took (MTU check) */
+	__u16	nh_vid;		/* VLAN id when nh_vlan */
+	__u8	nh_dmac[6];
+	__u8	nh_smac[6];
+	__u8	nh_vlan;	/* nh_out is a VLAN device of xr_vlans */
+	__u8	pad[11];	/* zero */
 };
+
+/* How long the XDP program trusts a cached next hop (route or neighbour changes). */
+#define XR_NH_CACHE_NS		(1000ull * 1000 * 1000)
 
 /* Value of xr_vlans, keyed by a VLAN device's ifindex (__u32). */
 struct xr_vlan {
@@ -85,7 +107,9 @@ _Static_assert(sizeof(struct xr_flow) == 72, "xr_flow layout");
 _Static_assert(__builtin_offsetof(struct xr_flow, peer_addr) == 8, "xr_flow.peer_addr");
 _Static_assert(__builtin_offsetof(struct xr_flow, src_addr) == 28, "xr_flow.src_addr");
 _Static_assert(__builtin_offsetof(struct xr_flow, dst_addr) == 48, "xr_flow.dst_addr");
-_Static_assert(sizeof(struct xr_flow_stats) == 24, "xr_flow_stats layout");
+_Static_assert(sizeof(struct xr_flow_stats) == 72, "xr_flow_stats layout");
+_Static_assert(__builtin_offsetof(struct xr_flow_stats, nh_expires_ns) == 24,
+	       "xr_flow_stats.nh_expires_ns");
 _Static_assert(sizeof(struct xr_vlan) == 8, "xr_vlan layout");
 _Static_assert(sizeof(struct xr_abi) == 16, "xr_abi layout");
 

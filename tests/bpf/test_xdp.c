@@ -790,6 +790,9 @@ test_flow_lifecycle(void **state)
 	fp_flow_make(&v, 99, &peer, LF, &src, &dst, 64);
 	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
 	assert_int_equal(fp_flow_get(fp, &k, &got), 0);
+	/* Stored as given, with a new generation (never 0). */
+	assert_int_not_equal(got.gen, 0);
+	v.gen = got.gen;
 	assert_memory_equal(&got, &v, sizeof(v));
 	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
 	assert_int_equal(st.packets, 0);
@@ -857,6 +860,64 @@ test_percpu_sums(void **state)
 			 raw[0].last_seen_ns : raw[1].last_seen_ns);
 	assert_int_equal(fp_counters(&sk_lo.fp, c1), 0);
 	assert_int_equal(c1[XR_CNT_fwd_redirect], c0[XR_CNT_fwd_redirect] + 2);
+}
+
+/*
+ * The next-hop cache in the flow's per-CPU stats: the first packet asks the
+ * fib and fills it for the flow's generation and the packet's length; the
+ * next one of the same flow leaves byte for byte the same (from the cache);
+ * a rewrite of the flow (new generation) is never served from the old one.
+ */
+static void
+test_nh_cache(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	uint8_t in[PKT_MAX], out1[PKT_MAX + 64], out2[PKT_MAX + 64];
+	struct xr_flow_stats raw[64];
+	struct xr_flow_key k;
+	struct xr_flow f;
+	cpu_set_t set, saved;
+	size_t inlen, o1, o2;
+	uint32_t gen1;
+	int ncpu = sk_lo.fp.ncpus;
+
+	if (ncpu < 1 || ncpu > 64 || sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
+	    !CPU_ISSET(0, &saved)) {
+		skip();
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	row_setup(&sk_lo, r, &k);
+	inlen = build_frame(in, &r->in);
+	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_int_equal(raw[0].nh_expires_ns, 0);		/* empty at creation */
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out1, sizeof(out1), &o1),
+			 XDP_REDIRECT);
+	assert_int_equal(fp_flow_get(&sk_lo.fp, &k, &f), 0);
+	gen1 = f.gen;
+	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_true(raw[0].nh_expires_ns > 0);
+	assert_int_equal(raw[0].nh_gen, gen1);
+	assert_int_equal(raw[0].nh_ok_len, inlen - ETH_HLEN);	/* the IP packet's length */
+	assert_int_equal(raw[0].nh_vlan, 0);
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
+			 XDP_REDIRECT);
+	assert_int_equal(o1, o2);
+	assert_memory_equal(out1, out2, o1);
+	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_int_equal(raw[0].packets, 2);
+	/* A rewrite of the flow: a new generation, looked up again on the next packet. */
+	assert_int_equal(fp_flow_put(&sk_lo.fp, &k, &f), 0);
+	assert_int_equal(fp_flow_get(&sk_lo.fp, &k, &f), 0);
+	assert_true(f.gen != gen1);
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
+			 XDP_REDIRECT);
+	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_int_equal(raw[0].nh_gen, f.gen);
+	assert_memory_equal(out1, out2, o1);
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
 }
 
 /* ---- the kernel itself does not forward (the premise of fib_ifindex) ---- */
@@ -1304,7 +1365,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 7, sizeof(*tests));
+	tests = calloc(n + 8, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
@@ -1314,12 +1375,13 @@ main(int argc, char **argv)
 	tests[4] = (struct CMUnitTest)cmocka_unit_test(test_live_frames);
 	tests[5] = (struct CMUnitTest)cmocka_unit_test(test_random_rewrites);
 	tests[6] = (struct CMUnitTest)cmocka_unit_test(test_udp_csum_ffff);
+	tests[7] = (struct CMUnitTest)cmocka_unit_test(test_nh_cache);
 	for (i = 0; i < n; i++) {
-		tests[i + 7].name = rows[i].name;
-		tests[i + 7].test_func = test_row;
-		tests[i + 7].initial_state = &rows[i];
+		tests[i + 8].name = rows[i].name;
+		tests[i + 8].test_func = test_row;
+		tests[i + 8].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 7, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 8, NULL, NULL);
 	free(tests);
 	xrelay__destroy(sk_in.skel);
 	xrelay__destroy(sk_lo.skel);
