@@ -11,9 +11,11 @@
 #   multipart          multipart/mixed (SDP + ISUP): the callee gets the SDP
 #                      part rewritten and the ISUP part byte for byte, a
 #                      right Content-Length; RTP flows
-#   no ports left      --ports with 2 pairs per address: the third call gets
-#                      503 with a Warning, the two calls up keep their RTP,
-#                      after one hangs up a new call works
+#   no ports left      --ports with 2 pairs per address: once the callee's
+#                      side, then the caller's side is full, a new INVITE
+#                      gets 503 with a Warning and leaves no pair taken, the
+#                      calls up keep their RTP, after one hangs up a new call
+#                      works
 #   malformed answer   a 200 whose SDP has an FQDN: forwarded as it came,
 #                      counted in stats sip.sdp_errors, nothing left after BYE
 #   a third host       m sprays RTP and garbage at a call's relay ports,
@@ -80,6 +82,22 @@ for l in head.split("\r\n")[1:]:
     if n.strip().lower() == sys.argv[1].lower():
         print(v.strip())' "$4"
 }
+# hs_hangup ID HOST ADDR:PORT : make the caller of call ID (a
+# hostile_uac_hold.xml SIPp in HOST on ADDR:PORT) hang up: an OPTIONS with
+# the call's Call-ID, sent to it from its own host.
+hs_hangup() {
+	local callid
+	callid=$(cl_calls | jpy '[c["callid"] for c in d if c["id"] == int(i)][0]' i="$1") || {
+		xr_log "hs_hangup: no call $1"; return 1; }
+	xr_ns "$2" python3 -c '
+import socket, sys
+h, p = sys.argv[1].rsplit(":", 1)
+m = ("OPTIONS sip:alice@%s:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5999;branch=z9hG4bK-hangup\r\n"
+     "From: <sip:test@example.com>;tag=hangup\r\nTo: <sip:alice@example.com>\r\n"
+     "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\nContent-Length: 0\r\n\r\n"
+     % (h, p, h, sys.argv[2]))
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(m.encode(), (h, int(p)))' "$3" "$callid"
+}
 hs_sdp_errors() { xr_ctl --json stats | jpy 'd["sip"]["sdp_errors"]'; }
 hs_tx_invites() { xr_ctl --json stats | jpy 'd["sip_messages"]["tx"]["requests"]["INVITE"]'; }
 # hs_pairs ADDR : port pairs in use on relay address ADDR.
@@ -109,7 +127,9 @@ bad() {
 	xr_ok "$label: the Warning names the problem ($want)" \
 		grep -qF "399 xrelay \"" <<<"$w" && grep -qF -- "$want" <<<"$w"
 	xr_eq "$label: stats sip.sdp_errors counted it" "$(( $(hs_sdp_errors) - e0 ))" 1
-	cl_check_clean "$label: after the 488"
+	xr_eq "$label: after the 488: no call, no media session, no flow, no port pair in use" \
+		"$(cl_calls | jpy 'len(d)') $(xr_ctl --json status | jpy 'd["sessions"]') $(ml_nflows) $(cl_ports_in_use)" \
+		"0 0 0 0"
 }
 # badsdp LABEL WARNING-SUBSTRING SDP_C SDP_M : hostile_uac_488.xml with these lines.
 badsdp() { bad "$1" "$2" hostile_uac_488.xml -key sdp_c "$3" -key sdp_m "$4"; }
@@ -122,6 +142,7 @@ badsdp multicast "multicast" "c=IN IP4 224.2.1.1" "m=audio 4100 RTP/AVP 0"
 # This relay has no IPv6 media address: an IPv6 offer cannot be anchored.
 badsdp ipv6 "no relay address" "c=IN IP6 $A6" "m=audio 4100 RTP/AVP 0"
 bad multipart-cut "malformed multipart" hostile_uac_488_multipart.xml -key rtp_port 4100
+cl_check_clean "after the malformed offers"
 xr_eq "the proxy sent no INVITE on (stats tx INVITE)" "$(( $(hs_tx_invites) - inv0 ))" 0
 sipp_bg_stop "$trap_pid"
 xr_eq "bob's SIPp never saw an INVITE" \
@@ -131,7 +152,7 @@ xr_ok "xrelayd still running after the malformed offers" kill -0 "$XR_DAEMON_PID
 xr_log "---- multipart/mixed (t=${SECONDS}s)"
 # ---- multipart/mixed: the SDP part rewritten, the ISUP part untouched.
 hs_uas mp-uas call_uas.xml 5060 5100; uas=$CL_PID
-hs_uac mp-uac hostile_uac_multipart.xml bob 5070 4100 -d 4000; uac=$CL_PID
+hs_uac mp-uac hostile_uac_multipart.xml bob 5070 4100; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "multipart: the call is confirmed" [ -n "$id" ]
 ar= br=
@@ -148,6 +169,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "multipart: the call's media is anchored" false
 fi
+[ -n "$id" ] && hs_hangup "$id" a "$A4:5070"
 cl_reap mp-uac "$uac" 15
 cl_reap mp-uas "$uas" 10
 hs_msg mp-uac sent '^INVITE' >"$XR_TMP/mp.sent"
@@ -212,68 +234,108 @@ fi
 cl_check_clean "multipart: after the BYE"
 
 xr_log "---- the port range exhausted (t=${SECONDS}s)"
-# ---- the port range exhausted: 2 calls hold both pairs of 10.11.1.1 and
-# 10.11.2.1; the third INVITE gets 503, the two calls keep their RTP.
+# ---- the port range exhausted (2 pairs on each relay address).  Call 1
+# m -> bob holds a pair of 10.11.3.1 and 10.11.2.1, call 2 a -> carol one of
+# 10.11.1.1 and 10.11.2.1: the callee side is full, so a -> bob gets 503 and
+# the caller-side pair it took first must go back.  Call 3 a -> dave (on m)
+# fills 10.11.1.1 and 10.11.3.1: a -> bob gets 503 at the caller side.  The
+# three calls keep their RTP; after call 2 hangs up, a -> bob works.
+# ex_pairs : pairs in use on 10.11.1.1, 10.11.2.1, 10.11.3.1.
+ex_pairs() { echo "$(hs_pairs "$RA4") $(hs_pairs "$RB4") $(hs_pairs "$RM4")"; }
+# ex_refused LABEL SIP_PORT RTP_PORT PAIRS : a -> bob must get 503 with a
+# Warning, and leave the pairs in use at PAIRS and the calls as they were.
+ex_refused() {
+	local label=$1 w n0
+	n0=$(cl_calls | jpy 'len(d)')
+	hs_uac_fg "$label" hostile_uac_503.xml "$2" -key rtp_port "$3"
+	xr_eq "exhaust: $label: a -> bob gets 503 with a Warning: 399 xrelay (SIPp exit status)" "$?" 0
+	w=$(hs_hdr "$label" received '^SIP/2.0 503' Warning)
+	xr_log "exhaust: $label: 503 Warning: $w"
+	xr_ok "exhaust: $label: the Warning says no port pair is free" grep -q "no free media port" <<<"$w"
+	xr_eq "exhaust: $label: no pair taken or leaked (in use on .1.1 .2.1 .3.1)" "$(ex_pairs)" "$4"
+	xr_eq "exhaust: $label: the calls up are still up" "$(cl_calls | jpy 'len(d)')" "$n0"
+}
+# ex_newcall N : wait until N calls are confirmed; the newest one's id in
+# EX_ID, its media in CL_AR/CL_BR.
+ex_newcall() {
+	local ids
+	EX_ID= CL_AR= CL_BR=
+	ids=$(cl_wait_call confirmed "$1") || return 1
+	cl_wait_media "${ids##* }" || return 1
+	EX_ID=${ids##* }
+}
+sipp_fg m reg-dave 15 -sf "$CL_SCEN/reg.xml" -s dave -i "$M4" -p 5060 -t u1 -m 1 "$RM4:5060"
+xr_ok "REGISTER dave from $M4:5060" [ $? -eq 0 ]
 hs_uas ex1-uas call_uas.xml 5060 5100; uas1=$CL_PID
 hs_uas ex2-uas call_uas.xml 5062 5200; uas2=$CL_PID
-hs_uac ex1-uac call_uac.xml bob 5070 4100 -d 7000; uac1=$CL_PID
-cl_wait_call confirmed 1 >/dev/null
-hs_uac ex2-uac call_uac.xml carol 5072 4200 -d 14000; uac2=$CL_PID
-ids=$(cl_wait_call confirmed 2)
-xr_ok "exhaust: two calls confirmed ($ids)" [ -n "$ids" ]
-read -r id1 id2 <<<"$ids"
-ar1= ar2=
-if [ -n "$id2" ] && cl_wait_media "$id1" && ar1=$CL_AR br1=$CL_BR && cl_wait_media "$id2"; then
-	ar2=$CL_AR br2=$CL_BR
-fi
-xr_eq "exhaust: 10.11.1.1 and 10.11.2.1 have every pair in use" \
-	"$(hs_pairs "$RA4") $(hs_pairs "$RB4")" "2 2"
-e0=$(hs_sdp_errors)
-hs_uac_fg ex3 hostile_uac_503.xml 5074 -key rtp_port 4300
-xr_eq "exhaust: the third INVITE gets 503 with a Warning: 399 xrelay (SIPp exit status)" "$?" 0
-w=$(hs_hdr ex3 received '^SIP/2.0 503' Warning)
-xr_log "exhaust: 503 Warning: $w"
-xr_ok "exhaust: the Warning says no port is free" grep -qi "port" <<<"$w"
-xr_eq "exhaust: still two calls, every pair still in use" \
-	"$(cl_calls | jpy 'len(d)') $(hs_pairs "$RA4") $(hs_pairs "$RB4")" "2 2 2"
-if [ -n "$ar2" ]; then
-	# Both calls' RTP at once, both ways: started together, waited for together.
-	ml_rtp a "$XR_TMP/ex-c2.a.json" --bind "$A4:4200" --to "$ar2" --count 100 --rate 500 \
-		--delay 0.8 --expect 100 --wait 1
-	ml_rtp b "$XR_TMP/ex-c2.b.json" --bind "$B4:5200" --to "$br2" --count 100 --rate 500 \
-		--delay 0.8 --expect 100 --wait 1
-	cl_rtp ex-c1 "$A4:4100" "$ar1" "$B4:5100" "$br1" 100 100 100
-	ml_check_rx "exhaust: call 2: caller <- relay" "$XR_TMP/ex-c2.a.json" "$ar2" 100 "$XR_TMP/ex-c2.b.json"
-	ml_check_rx "exhaust: call 2: callee <- relay" "$XR_TMP/ex-c2.b.json" "$br2" 100 "$XR_TMP/ex-c2.a.json"
-else
-	xr_ok "exhaust: both calls' media is anchored" false
-fi
-cl_reap ex1-uac "$uac1" 15
-cl_reap ex1-uas "$uas1" 10
-xr_eq "exhaust: bob's SIPp saw one INVITE (not the refused one)" \
+cl_sipp m ex3-uas 40 -sf "$CL_SCEN/call_uas.xml" -i "$M4" -p 5060 -t u1 -key rtp_port 5300 -m 1
+uas3=$CL_PID
+cl_sipp m ex1-uac 40 -sf "$CL_SCEN/hostile_uac_hold.xml" -i "$M4" -p 5070 -t u1 -rsa "$RM4:5060" \
+	-s bob -key rtp_port 4100 -m 1 "$RM4:5060"
+uac1=$CL_PID
+ex_newcall 1; id1=$EX_ID ar1=$CL_AR br1=$CL_BR
+hs_uac ex2-uac hostile_uac_hold.xml carol 5070 4200; uac2=$CL_PID
+ex_newcall 2; id2=$EX_ID ar2=$CL_AR br2=$CL_BR
+xr_ok "exhaust: m -> bob and a -> carol are up ($id1 $id2)" [ -n "$id1" ] && [ -n "$id2" ]
+xr_eq "exhaust: pairs in use on 10.11.1.1, 10.11.2.1, 10.11.3.1" "$(ex_pairs)" "1 2 1"
+ex_refused callee-side 5074 4300 "1 2 1"
+hs_uac ex3-uac hostile_uac_hold.xml dave 5072 4400; uac3=$CL_PID
+ex_newcall 3; id3=$EX_ID ar3=$CL_AR br3=$CL_BR
+xr_ok "exhaust: a -> dave is up ($id3)" [ -n "$id3" ]
+xr_eq "exhaust: every pair in use" "$(ex_pairs)" "2 2 2"
+ex_refused caller-side 5074 4300 "2 2 2"
+xr_eq "exhaust: bob's SIPp saw one INVITE (not the refused ones)" \
 	"$(grep -c '^INVITE ' "$XR_TMP/ex1-uas.msg" 2>/dev/null || true)" 1
-i=0; while [ "$(hs_pairs "$RA4")" != 1 ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
-xr_eq "exhaust: after call 1's BYE one pair is free on each side" \
-	"$(hs_pairs "$RA4") $(hs_pairs "$RB4")" "1 1"
-hs_uas ex4-uas call_uas.xml 5060 5100; uas4=$CL_PID
-hs_uac ex4-uac call_uac.xml bob 5074 4300 -d 3000; uac4=$CL_PID
-ids=$(cl_wait_call confirmed 2)
-id4=$(awk '{print $2}' <<<"$ids")
-xr_ok "exhaust: a new call is confirmed after the hang-up ($ids)" [ -n "$id4" ] && [ "$id4" != "$id2" ]
-if [ -n "$id4" ] && cl_wait_media "$id4"; then
-	ml_rtp a "$XR_TMP/ex-c2b.a.json" --bind "$A4:4200" --to "$ar2" --count 100 --rate 500 \
-		--delay 0.8 --wait 0.6
-	ml_rtp b "$XR_TMP/ex-c2b.b.json" --bind "$B4:5200" --expect 100 --wait 1.5
-	cl_rtp ex-c4 "$A4:4300" "$CL_AR" "$B4:5100" "$CL_BR" 100 100 100
-	ml_check_rx "exhaust: call 2 still: callee <- relay" "$XR_TMP/ex-c2b.b.json" "$br2" 100 \
-		"$XR_TMP/ex-c2b.a.json"
-else
-	xr_ok "exhaust: the new call's media is anchored" false
+# ex_flow LABEL HOST_A A_BIND A_TO HOST_B B_BIND B_TO : RTP both ways (100
+# each) in the background; ex_flow_check LABEL A_TO B_TO after ml_wait.
+ex_flow() {
+	ml_rtp "$2" "$XR_TMP/$1.a.json" --bind "$3" --to "$4" --count 100 --rate 500 --delay 0.8 \
+		--expect 100 --wait 1
+	ml_rtp "$5" "$XR_TMP/$1.b.json" --bind "$6" --to "$7" --count 100 --rate 500 --delay 0.8 \
+		--expect 100 --wait 1
+}
+ex_flow_check() {
+	ml_check_rx "exhaust: $1: caller <- relay" "$XR_TMP/$1.a.json" "$2" 100 "$XR_TMP/$1.b.json"
+	ml_check_rx "exhaust: $1: callee <- relay" "$XR_TMP/$1.b.json" "$3" 100 "$XR_TMP/$1.a.json"
+}
+if [ -n "$id1" ] && [ -n "$id2" ] && [ -n "$id3" ]; then
+	# The three calls' RTP at once, both ways.
+	ex_flow ex-c1 m "$M4:4100" "$ar1" b "$B4:5100" "$br1"
+	ex_flow ex-c2 a "$A4:4200" "$ar2" b "$B4:5200" "$br2"
+	ex_flow ex-c3 a "$A4:4400" "$ar3" m "$M4:5300" "$br3"
+	ml_wait
+	ex_flow_check ex-c1 "$ar1" "$br1"
+	ex_flow_check ex-c2 "$ar2" "$br2"
+	ex_flow_check ex-c3 "$ar3" "$br3"
 fi
-cl_reap ex4-uac "$uac4" 15
-cl_reap ex4-uas "$uas4" 10
+[ -n "$id2" ] && hs_hangup "$id2" a "$A4:5070"
 cl_reap ex2-uac "$uac2" 15
 cl_reap ex2-uas "$uas2" 10
+i=0; while [ "$(ex_pairs)" != "1 1 2" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+xr_eq "exhaust: after a -> carol's BYE its pairs are free" "$(ex_pairs)" "1 1 2"
+hs_uas ex4-uas call_uas.xml 5062 5200; uas4=$CL_PID
+hs_uac ex4-uac hostile_uac_hold.xml carol 5074 4300; uac4=$CL_PID
+ex_newcall 3; id4=$EX_ID
+xr_ok "exhaust: a new call a -> carol is up after the hang-up ($id4)" \
+	[ -n "$id4" ] && [ "$id4" != "$id3" ] && [ "$id4" != "$id2" ]
+if [ -n "$id4" ]; then
+	ex_flow ex-c4 a "$A4:4300" "$CL_AR" b "$B4:5200" "$CL_BR"
+	[ -n "$id1" ] && ex_flow ex-c1b m "$M4:4100" "$ar1" b "$B4:5100" "$br1"
+	[ -n "$id3" ] && ex_flow ex-c3b a "$A4:4400" "$ar3" m "$M4:5300" "$br3"
+	ml_wait
+	ex_flow_check ex-c4 "$CL_AR" "$CL_BR"
+	[ -n "$id1" ] && ex_flow_check ex-c1b "$ar1" "$br1"
+	[ -n "$id3" ] && ex_flow_check ex-c3b "$ar3" "$br3"
+fi
+[ -n "$id4" ] && hs_hangup "$id4" a "$A4:5074"
+[ -n "$id3" ] && hs_hangup "$id3" a "$A4:5072"
+[ -n "$id1" ] && hs_hangup "$id1" m "$M4:5070"
+cl_reap ex4-uac "$uac4" 15
+cl_reap ex4-uas "$uas4" 10
+cl_reap ex3-uac "$uac3" 15
+cl_reap ex3-uas "$uas3" 10
+cl_reap ex1-uac "$uac1" 15
+cl_reap ex1-uas "$uas1" 10
 cl_check_clean "exhaust: after every BYE"
 
 xr_log "---- a malformed answer (t=${SECONDS}s)"
@@ -293,7 +355,7 @@ cl_check_clean "bad answer: after the BYE"
 xr_log "---- a third host (m) (t=${SECONDS}s)"
 # ---- a third host (m) at a call's relay ports.
 hs_uas m-uas call_uas.xml 5060 5100; uas=$CL_PID
-hs_uac m-uac call_uac.xml bob 5070 4100 -d 12000; uac=$CL_PID
+hs_uac m-uac hostile_uac_hold.xml bob 5070 4100; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "mallory: the call is confirmed" [ -n "$id" ]
 if [ -n "$id" ] && cl_wait_media "$id"; then
@@ -345,6 +407,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "mallory: the call's media is anchored" false
 fi
+[ -n "$id" ] && hs_hangup "$id" a "$A4:5070"
 cl_reap m-uac "$uac" 15
 cl_reap m-uas "$uas" 10
 cl_check_clean "mallory: after the BYE"
