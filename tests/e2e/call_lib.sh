@@ -225,9 +225,45 @@ cl_rtp() {
 	ml_rtp a "$fa" --bind "$abind" --to "$ato" --count "$count" --rate 500 --delay 0.8 "${ea[@]}" "$@"
 	ml_rtp b "$fb" --bind "$bbind" --to "$bto" --count "$count" --rate 500 --delay 0.8 "${eb[@]}" "$@"
 	ml_wait
-	cl_rx_log "$label: caller" "$fa"; cl_rx_log "$label: callee" "$fb"
-	ml_check_rx "$label: caller <- relay" "$fa" "$ato" "$wa" "$fb"
-	ml_check_rx "$label: callee <- relay" "$fb" "$bto" "$wb" "$fa"
+	cl_rx_check "$label" "$fa" "$ato" "$wa" "$fb" "$bto" "$wb"
+}
+
+# cl_rx_check LABEL FA ATO WANT_A FB BTO WANT_B : what ml_check_rx checks,
+# for both parties' rtp.py outputs in one python run (a loaded host makes
+# many small ones slow): each got exactly WANT from the relay address it sent
+# to, none missing, duplicated or damaged, the payloads the other one sent.
+cl_rx_check() {
+	local label=$1 desc got want
+	while IFS='|' read -r desc got want; do
+		[ "$desc" = "#" ] && { xr_log "$label: $got"; continue; }
+		xr_eq "$label: $desc" "$got" "$want"
+	done < <(python3 - "$@" <<'EOF'
+import json, sys
+_, fa, ato, wa, fb, bto, wb = sys.argv[1:8]
+def load(f):
+    try:
+        return json.load(open(f))
+    except Exception as e:
+        return {"sent": 0, "received": 0, "sources": {}, "sent_sha256": "", "error": str(e)}
+a, b = load(fa), load(fb)
+for who, me, frm, want, peer in (("caller", a, ato, int(wa), b), ("callee", b, bto, int(wb), a)):
+    src = me["sources"]
+    print("#|%s: sent %d, got %d: %s" % (who, me["sent"], me["received"], ", ".join(
+        "%s %d (seq %s-%s, pt %s, ssrc %s)" % (k, v["packets"], v["first_seq"], v["last_seq"],
+        v.get("pts"), ",".join("%s:%d" % x for x in v.get("ssrc_packets", {}).items()))
+        for k, v in src.items())) + ("  [%s]" % me["error"] if "error" in me else ""))
+    if want == 0:
+        print("%s <- relay: nothing received|%d|0" % (who, me["received"]))
+        continue
+    s = src.get(frm, {})
+    print("%s <- relay: only from %s|%s|%s" % (who, frm, json.dumps(sorted(src), separators=(",", ":")),
+          json.dumps([frm], separators=(",", ":"))))
+    print("%s <- relay: packets|%s|%d" % (who, s.get("packets", ""), want))
+    print("%s <- relay: none missing, duplicated or damaged|%s|0/0/0" % (who,
+          "%s/%s/%s" % (s.get("missing"), s.get("dups"), s.get("bad_payload")) if s else ""))
+    print("%s <- relay: exact payloads|%s|%s" % (who, s.get("sha256", ""), peer["sent_sha256"]))
+EOF
+)
 }
 
 # cl_rx_log LABEL FILE : one comment line: what rtp.py sent and got, per source.
@@ -255,9 +291,22 @@ cl_side_of() {
 cl_kp() { local v; v=$(ml_kpkts "$1" "$2" rtp 2>/dev/null); echo "${v:-0}"; }
 cl_up() { local v; v=$(ml_upkts "$1" "$2" rtp 2>/dev/null); echo "${v:-0}"; }
 
-# cl_kernel_only DESC SID N : each side's RTP leg of session SID relayed N
-# packets, all but the latching ones (at most 5) in the kernel.
-cl_kernel_only() { ml_check_accounting "$1" "$2" rtp "$3" xdp; }
+# cl_kernel_only DESC SID N [FLOWS] : each side's RTP leg of session SID
+# relayed N packets, all but the latching ones (at most 5) in the kernel;
+# FLOWS is a `flows --json` snapshot (default: taken now, once).
+cl_kernel_only() {
+	local desc=$1 sid=$2 n=$3 fl=${4:-} side k u
+	[ -n "$fl" ] || fl=$(xr_ctl --json flows)
+	while read -r side k u; do
+		xr_eq "$desc: side $side rtp relayed once each (kernel $k + user $u)" "$((k + u))" "$n"
+		xr_ok "$desc: side $side rtp: userspace relayed only the latching packet(s) ($u)" \
+			[ "$u" -ge 1 ] && [ "$u" -le 5 ]
+	done < <(jpy '"\n".join("%s %d %d" % (s, sum((r["kernel"] or {}).get("packets", 0) for r in d
+		if r["session"] == int(i) and r["side"] == s and r["leg"] == "rtp"),
+		sum((r["userspace"] or {}).get("packets", 0) for r in d
+		if r["session"] == int(i) and r["side"] == s and r["leg"] == "rtp")) for s in "AB")' \
+		i="$sid" <<<"$fl")
+}
 
 # cl_ports_in_use : relay port pairs in use, over every --media address.
 cl_ports_in_use() {

@@ -19,7 +19,7 @@ N=100
 
 # ---- rtcp-mux and a rejected stream
 cl_uas mux-uas call_uas_mux.xml b 5100; uas=$CL_PID
-cl_uac mux-uac call_uac_mux.xml bob 4100 -key rtp_port2 4200 -d 7000; uac=$CL_PID
+cl_uac mux-uac call_uac_mux.xml bob 4100 -key rtp_port2 4200 -d 10000; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "mux: the call is confirmed" [ -n "$id" ]
 ar=
@@ -58,7 +58,7 @@ cl_check_clean "mux"
 
 # ---- multipart/mixed
 cl_uas mp-uas call_uas.xml b 5100; uas=$CL_PID
-cl_uac mp-uac call_uac_multipart.xml bob 4100 -d 6000; uac=$CL_PID
+cl_uac mp-uac call_uac_multipart.xml bob 4100 -d 8000; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "multipart: the call is confirmed" [ -n "$id" ]
 br=

@@ -22,12 +22,12 @@ xr_ok "REGISTER bob from b" [ $? -eq 0 ]
 N=200
 # call NAME WHO : one call, hung up by WHO (caller or callee).
 call() {
-	local name=$1 who=$2 uas uac id= sid= ar= br= fwd0 cs
+	local name=$1 who=$2 uas uac id= sid= ar= br= fwd0 fwd1 cs fl
 	if [ "$who" = caller ]; then
 		cl_uas "$name-uas" call_uas.xml b 5100; uas=$CL_PID
-		cl_uac "$name-uac" call_uac.xml bob 4100 -d 8000; uac=$CL_PID
+		cl_uac "$name-uac" call_uac.xml bob 4100 -d 10000; uac=$CL_PID
 	else
-		cl_uas "$name-uas" call_uas_bye.xml b 5100 -d 8000; uas=$CL_PID
+		cl_uas "$name-uas" call_uas_bye.xml b 5100 -d 10000; uas=$CL_PID
 		cl_uac "$name-uac" call_uac_wait.xml bob 4100; uac=$CL_PID
 	fi
 	id=$(cl_wait_call confirmed)
@@ -37,31 +37,32 @@ call() {
 		xr_log "$name: call $id, media session $sid: a sends to $ar, b sends to $br"
 		xr_eq "$name: caller's relay address faces a (multi-homing)" "$(ml_host "$ar")" "$RA4"
 		xr_eq "$name: callee's relay address faces b (multi-homing)" "$(ml_host "$br")" "$RB4"
-		xr_eq "$name: call show: caller's SDP address" \
-			"$(cl_m "$id" 'm["caller"]["remote"]')" "$A4:4100"
-		xr_eq "$name: call show: callee's SDP address" \
-			"$(cl_m "$id" 'm["callee"]["remote"]')" "$B4:5100"
-		xr_eq "$name: call show: one audio stream" \
-			"$(cl_show "$id" | jpy '[m["type"] for m in d["media"]]')" '["audio"]'
+		cs=$(cl_show "$id")
+		xr_eq "$name: call show: the parties' SDP addresses, one audio stream" \
+			"$(jpy '[(m["type"], m["caller"]["remote"], m["callee"]["remote"]) for m in d["media"]]' \
+				<<<"$cs")" "[[\"audio\",\"$A4:4100\",\"$B4:5100\"]]"
 		fwd0=$(ml_counter fwd_redirect)
 		cl_rtp "$name" "$A4:4100" "$ar" "$B4:5100" "$br" $N $N $N
-		# One `call show` while the call is up, then the counters.
-		cs=$(cl_show "$id")
+		# RTCP to the relay's RTCP port (RTP port + 1, the a=rtcp it wrote).
+		cl_rtp "$name-rtcp" "$A4:4101" "$(ml_rtcp "$ar")" "$B4:5101" "$(ml_rtcp "$br")" 30 30 30 --rtcp
+		# Snapshots while the call is up (a loaded host is slow), checked after.
+		cs=$(cl_show "$id"); fl=$(xr_ctl --json flows); fwd1=$(ml_counter fwd_redirect)
 		m0() { jpy "(lambda m: $1)(d['media'][0])" <<<"$cs"; }
 		xr_eq "$name: call show: both paths are the kernel" \
 			"$(m0 'm["caller"]["path"] + " " + m["callee"]["path"]')" "kernel kernel"
-		xr_eq "$name: call show: packets from the caller, from the callee" \
-			"$(m0 '"%d %d" % (m["caller"]["packets"], m["callee"]["packets"])')" "$N $N"
+		# packets: RTP and RTCP received from the party.
+		xr_eq "$name: call show: packets from the caller, from the callee (RTP + RTCP)" \
+			"$(m0 '"%d %d" % (m["caller"]["packets"], m["callee"]["packets"])')" \
+			"$((N + 30)) $((N + 30))"
 		xr_eq "$name: call show: kernel + userspace packets add up" \
 			"$(m0 '"%d %d" % (m["caller"]["kernel_packets"] + m["caller"]["userspace_packets"],
-				m["callee"]["kernel_packets"] + m["callee"]["userspace_packets"])')" "$N $N"
+				m["callee"]["kernel_packets"] + m["callee"]["userspace_packets"])')" \
+			"$((N + 30)) $((N + 30))"
 		xr_eq "$name: call show: both parties latched" \
 			"$(m0 'm["caller"]["latched"] and m["callee"]["latched"]')" true
-		cl_kernel_only "$name" "$sid" $N
-		# RTCP to the relay's RTCP port (RTP port + 1, the a=rtcp it wrote).
-		cl_rtp "$name-rtcp" "$A4:4101" "$(ml_rtcp "$ar")" "$B4:5101" "$(ml_rtcp "$br")" 30 30 30 --rtcp
+		cl_kernel_only "$name" "$sid" $N "$fl"
 		xr_ge "$name: stats fwd_redirect rose by both directions but the latching packets" \
-			"$(( $(ml_counter fwd_redirect) - fwd0 ))" $((2 * N - 10))
+			"$((fwd1 - fwd0))" $((2 * (N + 30) - 10))
 	else
 		xr_ok "$name: the call's media is anchored (call show lists both parties)" false
 	fi
@@ -89,7 +90,7 @@ call bye-callee callee
 
 # ---- two streams (audio + video): one media session each, RTP on both.
 cl_uas av-uas call_uas_av.xml b 5100 -key rtp_port2 5200; uas=$CL_PID
-cl_uac av-uac call_uac_av.xml bob 4100 -key rtp_port2 4200 -d 8000; uac=$CL_PID
+cl_uac av-uac call_uac_av.xml bob 4100 -key rtp_port2 4200 -d 10000; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "av: the call is confirmed" [ -n "$id" ]
 if [ -n "$id" ] && cl_wait_media "$id"; then
@@ -104,7 +105,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 	cl_rtp av-audio "$A4:4100" "$CL_AR" "$B4:5100" "$CL_BR" $N $N $N
 	cl_rtp av-video "$A4:4200" "$var" "$B4:5200" "$vbr" $N $N $N --pt 96
 	vsid=$(jpy 'd["media"][1]["session"]' <<<"$cs")
-	cl_kernel_only "av-video" "$vsid" $N
+	cl_kernel_only "av-video" "$vsid" $N "$(xr_ctl --json flows)"
 	xr_eq "av: the 200 the caller got: both m= lines at the relay's ports" \
 		"$(cl_sdp av-uac received '^SIP/2.0 200' | cut -d'|' -f7)" "$(ml_port "$CL_AR"),$(ml_port "$var")"
 	xr_eq "av: the INVITE the callee got: both m= lines at the relay's ports" \

@@ -55,7 +55,7 @@ cl_check_clean "cancel"
 
 # ---- delayed offer
 cl_uas late-uas call_uas.xml b 5100; uas=$CL_PID
-cl_uac late-uac call_uac_late.xml bob 4100 -d 4000; uac=$CL_PID
+cl_uac late-uac call_uac_late.xml bob 4100 -d 6000; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "late: the call is confirmed" [ -n "$id" ]
 ar=
