@@ -43,6 +43,28 @@ v6_uac() {
 	cl_sipp a "$name" 40 -sf "$CL_SCEN/v6_uac.xml" -i "$ip" -p 5070 -t "$tp" \
 		-rsa "$proxy" -s bob -key rtp_port "$port" -m 1 "$@" "$proxy"
 }
+# v6_hangup ID TRANSPORT : make the caller of call ID (v6_uac.xml in a on
+# port 5070; V6_FROM=4: on 10.11.1.2) hang up: an OPTIONS with the call's
+# Call-ID sent to it from its own host, over UDP (u1) or TCP (t1).
+v6_hangup() {
+	local callid ip=$A6
+	[ "${V6_FROM:-6}" = 4 ] && ip=$A4
+	callid=$(cl_calls | jpy '[c["callid"] for c in d if c["id"] == int(i)][0]' i="$1") || {
+		xr_log "v6_hangup: no call $1"; return 1; }
+	xr_ns a python3 -c '
+import socket, sys, time
+h, tp, cid = sys.argv[1:4]
+fam = socket.AF_INET6 if ":" in h else socket.AF_INET
+hh = "[%s]" % h if fam == socket.AF_INET6 else h
+m = ("OPTIONS sip:alice@%s:5070 SIP/2.0\r\nVia: SIP/2.0/%s %s:5999;branch=z9hG4bK-hangup\r\n"
+     "From: <sip:test@example.com>;tag=hangup\r\nTo: <sip:alice@example.com>\r\n"
+     "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 0\r\nContent-Length: 0\r\n\r\n"
+     % (hh, "TCP" if tp == "t1" else "UDP", hh, cid)).encode()
+if tp == "t1":
+    s = socket.create_connection((h, 5070), timeout=2); s.sendall(m); time.sleep(0.3); s.close()
+else:
+    socket.socket(fam, socket.SOCK_DGRAM).sendto(m, (h, 5070))' "$ip" "$2" "$callid"
+}
 # v6_sdp_line NAME REGEX LINE-PREFIX : the SDP lines starting with
 # LINE-PREFIX (e.g. "c=") in the first message received by SIPp NAME whose
 # start line matches REGEX, joined by " / ".
@@ -89,7 +111,7 @@ xr_ok "regs: bob's contact is [$B6]:5060" \
 N=200
 # ---- the call over UDP: SDP both ways, RTP and RTCP both ways, kernel path.
 v6_uas udp-uas 5100; uas=$CL_PID
-v6_uac udp-uac u1 4100 -d 12000; uac=$CL_PID
+v6_uac udp-uac u1 4100; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "udp: the call is confirmed in \`calls\`" [ -n "$id" ]
 ar= br=
@@ -120,6 +142,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "udp: the call's media is anchored (call show lists both parties)" false
 fi
+[ -n "$id" ] && v6_hangup "$id" u1
 cl_reap udp-uac "$uac" 20
 cl_reap udp-uas "$uas" 10
 if [ -n "$ar" ]; then
@@ -135,7 +158,7 @@ fi
 
 # ---- the caller over TCP (one connection, -t t1), the callee over UDP.
 v6_uas tcp-uas 5200; uas=$CL_PID
-v6_uac tcp-uac t1 4200 -d 4000; uac=$CL_PID
+v6_uac tcp-uac t1 4200; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "tcp: the call is confirmed in \`calls\`" [ -n "$id" ]
 ar= br=
@@ -161,6 +184,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "tcp: the call's media is anchored (call show lists both parties)" false
 fi
+[ -n "$id" ] && v6_hangup "$id" t1
 cl_reap tcp-uac "$uac" 20
 cl_reap tcp-uas "$uas" 10
 if [ -n "$ar" ]; then
@@ -172,7 +196,7 @@ cl_check_clean "tcp: after the BYE"
 
 # ---- across families: an IPv4 caller, the callee registered over IPv6.
 v6_uas 4to6-uas 5300; uas=$CL_PID
-V6_FROM=4 v6_uac 4to6-uac u1 4300 -d 6000; uac=$CL_PID
+V6_FROM=4 v6_uac 4to6-uac u1 4300; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "4to6: the call is confirmed in \`calls\`" [ -n "$id" ]
 ar= br=
@@ -189,6 +213,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "4to6: the call's media is anchored (call show lists both parties)" false
 fi
+[ -n "$id" ] && V6_FROM=4 v6_hangup "$id" u1
 cl_reap 4to6-uac "$uac" 20
 cl_reap 4to6-uas "$uas" 10
 if [ -n "$ar" ]; then
