@@ -22,7 +22,7 @@ xr_eq "bob has two bindings" "$(xr_ctl --json regs | jpy 'sum(1 for r in (d["reg
 
 N=200
 LOSE_SSRC=0x105e0001
-cl_uas win call_uas_ring.xml b 5100 -d 3000; win=$CL_PID
+cl_uas win call_uas_ring.xml b 5100 -d 4000; win=$CL_PID
 cl_uas lose call_uas_early_lose.xml m 6100; lose=$CL_PID
 cl_uac uac call_uac.xml bob 4100 -d 10000; uac=$CL_PID
 

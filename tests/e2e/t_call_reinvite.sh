@@ -26,7 +26,8 @@ cl_register bob b
 xr_ok "REGISTER bob from b" [ $? -eq 0 ]
 
 N=100
-HOLD=3500	# ms each phase lasts (SIPp -d)
+HOLD=4000	# ms each phase lasts (SIPp -d)
+CL_UAC_SECS=70 CL_UAS_SECS=70	# the whole scenario takes about 45 s
 cl_uas uas call_uas_reinv.xml b 5100 -key rtp_port2 5102 -d $HOLD; uas=$CL_PID
 cl_uac uac call_uac_reinv.xml bob 4100 -key rtp_port2 4102 -key rtp_port3 4104 \
 	-key rtp_port4 4106 -d $HOLD
