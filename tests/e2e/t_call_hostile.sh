@@ -21,6 +21,9 @@
 #   a third host       m sprays RTP and garbage at a call's relay ports,
 #                      before and after latching: it reaches nobody, is
 #                      counted as wrong source, the call's RTP is untouched
+#   bad re-INVITE      then the caller's re-INVITE with a malformed offer:
+#                      488 + Warning from the proxy, not forwarded, the call
+#                      and its media as they were
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
 
@@ -82,13 +85,14 @@ for l in head.split("\r\n")[1:]:
     if n.strip().lower() == sys.argv[1].lower():
         print(v.strip())' "$4"
 }
-# hs_hangup ID HOST ADDR:PORT : make the caller of call ID (a
-# hostile_uac_hold.xml SIPp in HOST on ADDR:PORT) hang up: an OPTIONS with
-# the call's Call-ID, sent to it from its own host.
-hs_hangup() {
+# hs_poke ID HOST ADDR:PORT : make the caller of call ID (a SIPp in HOST on
+# ADDR:PORT) take the next step of its scenario: hang up
+# (hostile_uac_hold.xml), or send its re-INVITE (hostile_uac_reinv.xml): an
+# OPTIONS with the call's Call-ID, sent to it from its own host.
+hs_poke() {
 	local callid
 	callid=$(cl_calls | jpy '[c["callid"] for c in d if c["id"] == int(i)][0]' i="$1") || {
-		xr_log "hs_hangup: no call $1"; return 1; }
+		xr_log "hs_poke: no call $1"; return 1; }
 	xr_ns "$2" python3 -c '
 import socket, sys
 h, p = sys.argv[1].rsplit(":", 1)
@@ -169,7 +173,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "multipart: the call's media is anchored" false
 fi
-[ -n "$id" ] && hs_hangup "$id" a "$A4:5070"
+[ -n "$id" ] && hs_poke "$id" a "$A4:5070"
 cl_reap mp-uac "$uac" 15
 cl_reap mp-uas "$uas" 10
 hs_msg mp-uac sent '^INVITE' >"$XR_TMP/mp.sent"
@@ -308,7 +312,7 @@ if [ -n "$id1" ] && [ -n "$id2" ] && [ -n "$id3" ]; then
 	ex_flow_check ex-c2 "$ar2" "$br2"
 	ex_flow_check ex-c3 "$ar3" "$br3"
 fi
-[ -n "$id2" ] && hs_hangup "$id2" a "$A4:5070"
+[ -n "$id2" ] && hs_poke "$id2" a "$A4:5070"
 cl_reap ex2-uac "$uac2" 15
 cl_reap ex2-uas "$uas2" 10
 i=0; while [ "$(ex_pairs)" != "1 1 2" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
@@ -327,9 +331,9 @@ if [ -n "$id4" ]; then
 	[ -n "$id1" ] && ex_flow_check ex-c1b "$ar1" "$br1"
 	[ -n "$id3" ] && ex_flow_check ex-c3b "$ar3" "$br3"
 fi
-[ -n "$id4" ] && hs_hangup "$id4" a "$A4:5074"
-[ -n "$id3" ] && hs_hangup "$id3" a "$A4:5072"
-[ -n "$id1" ] && hs_hangup "$id1" m "$M4:5070"
+[ -n "$id4" ] && hs_poke "$id4" a "$A4:5074"
+[ -n "$id3" ] && hs_poke "$id3" a "$A4:5072"
+[ -n "$id1" ] && hs_poke "$id1" m "$M4:5070"
 cl_reap ex4-uac "$uac4" 15
 cl_reap ex4-uas "$uas4" 10
 cl_reap ex3-uac "$uac3" 15
@@ -350,12 +354,15 @@ xr_ok "bad answer: the caller got the 200 (its scenario went on to ACK and BYE)"
 xr_eq "bad answer: the caller's 200 carries the callee's SDP as it came (c=)" \
 	"$(hs_msg ba-uac received '^SIP/2.0 200' | tr -d '\r' | grep '^c=')" "c=IN IP4 pc33.example.com"
 xr_eq "bad answer: stats sip.sdp_errors counted it" "$(( $(hs_sdp_errors) - e0 ))" 1
+xr_ok "bad answer: the daemon logged it (\"SDP in a 200 ... not anchored\")" \
+	grep -q "SDP in a 200 for Call-ID .* not anchored: c= line 4: bad IP4 address 'pc33.example.com'" \
+	"$XR_TMP/xrelayd.log"
 cl_check_clean "bad answer: after the BYE"
 
 xr_log "---- a third host (m) (t=${SECONDS}s)"
 # ---- a third host (m) at a call's relay ports.
 hs_uas m-uas call_uas.xml 5060 5100; uas=$CL_PID
-hs_uac m-uac hostile_uac_hold.xml bob 5070 4100; uac=$CL_PID
+hs_uac m-uac hostile_uac_reinv.xml bob 5070 4100; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "mallory: the call is confirmed" [ -n "$id" ]
 if [ -n "$id" ] && cl_wait_media "$id"; then
@@ -404,10 +411,29 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 	xr_eq "mallory: the RTCP port facing a did not latch to m" \
 		"$(ml_flow "$sid" "$sa" rtcp 'r["source"] if r["latched"] else "unlatched"')" "unlatched"
 	cl_rtp mallory-rtcp "$A4:4101" "$(ml_rtcp "$ar")" "$B4:5101" "$(ml_rtcp "$br")" 20 20 20 --rtcp
+	# ---- then the caller's re-INVITE with a malformed offer: 488 + Warning
+	# from the proxy (bob's scenario fails if it is forwarded), the call
+	# and its media exactly as they were.
+	e0=$(hs_sdp_errors)
+	cs0=$(cl_show "$id" | jpy 'd["media"]')
+	hs_poke "$id" a "$A4:5070"
+	for i in $(seq 1 50); do
+		grep -q '^SIP/2.0 4[0-9][0-9] ' "$XR_TMP/m-uac.msg" 2>/dev/null && break; sleep 0.1
+	done
+	w=$(hs_hdr m-uac received '^SIP/2.0 488' Warning)
+	xr_log "bad re-INVITE: $(hs_msg m-uac received '^SIP/2.0 [3-6]' | head -n 1 | tr -d '\r'): Warning: $w"
+	xr_ok "bad re-INVITE: 488 with a Warning naming the bad port" grep -qF "bad port 'notaport'" <<<"$w"
+	xr_eq "bad re-INVITE: stats sip.sdp_errors counted it" "$(( $(hs_sdp_errors) - e0 ))" 1
+	xr_eq "bad re-INVITE: the call is still confirmed" "$(cl_calls | jpy '[c["state"] for c in d]')" \
+		'["confirmed"]'
+	xr_eq "bad re-INVITE: call show: the media exactly as before (parties, relay ports)" \
+		"$(cl_show "$id" | jpy '[(m["session"], m["caller"]["remote"], m["caller"]["relay"], m["callee"]["remote"], m["callee"]["relay"]) for m in d["media"]]')" \
+		"$(jpy '[(m["session"], m["caller"]["remote"], m["caller"]["relay"], m["callee"]["remote"], m["callee"]["relay"]) for m in d]' <<<"$cs0")"
+	cl_rtp bad-reinvite "$A4:4100" "$ar" "$B4:5100" "$br" 100 100 100
 else
 	xr_ok "mallory: the call's media is anchored" false
 fi
-[ -n "$id" ] && hs_hangup "$id" a "$A4:5070"
+[ -n "$id" ] && hs_poke "$id" a "$A4:5070"
 cl_reap m-uac "$uac" 15
 cl_reap m-uas "$uas" 10
 cl_check_clean "mallory: after the BYE"
