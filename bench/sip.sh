@@ -21,7 +21,8 @@
 # (ms, 1000), PEERS=1 (adds kamailio), PROXIES (instead: "xrelayd kamailio"),
 # RESULTS (default bench/results/sip-<UTC time>.json), GAP (s between steps, 2),
 # ALL_RATES=1 (go on after a failed step; default: stop the flow there),
-# KEEP=DIR (keep every step's SIPp logs and the proxy's log there).
+# KEEP=DIR (keep every step's SIPp logs and the proxy's log there), PROFILE=1
+# (perf record -e cpu-clock of the proxy during each step, top symbols printed).
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
@@ -113,9 +114,12 @@ proxy_stop() {
 	PROXY_PID=
 }
 
-# proxy_ticks : user+system clock ticks of the proxy and its child processes.
-proxy_ticks() {
-	python3 - "$PROXY_PID" <<'EOF'
+# proxy_ticks : user+system clock ticks of the proxy and its child processes;
+# proxy_pids : their PIDs, comma-separated.
+proxy_ticks() { proxy_procs ticks; }
+proxy_pids() { proxy_procs pids; }
+proxy_procs() {
+	python3 - "$PROXY_PID" "$1" <<'EOF'
 import os, sys
 root = sys.argv[1]
 procs = {}
@@ -134,7 +138,10 @@ while changed:
         if pp in want and p not in want:
             want.add(p)
             changed = True
-print(sum(procs[p][1] for p in want if p in procs))
+if sys.argv[2] == "pids":
+    print(",".join(sorted(p for p in want if p in procs)))
+else:
+    print(sum(procs[p][1] for p in want if p in procs))
 EOF
 }
 
@@ -164,6 +171,16 @@ register() {
 		-m 1 $RB4:5060 || xr_die "REGISTER $1 from port $2 through $PROXY failed"
 }
 
+# rcvbuf_errors : "caller,proxy,callee" UdpRcvbufErrors so far (each host's own
+# counters, read absolute: nstat's history file is shared by the namespaces).
+rcvbuf_errors() {
+	local h
+	for h in a r b; do
+		xr_ns $h nstat -asz UdpRcvbufErrors 2>/dev/null |
+			awk '$1 == "UdpRcvbufErrors" { n = $2 } END { printf "%d\n", n }'
+	done | paste -sd,
+}
+
 # stat NAME FIELD : the last value of a -trace_stat column.
 stat() {
 	awk -F';' -v want="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == want) c = i; next }
@@ -173,7 +190,7 @@ stat() {
 # step PROXY FLOW RATE : one stepped run; one JSON line into steps.jsonl.
 step() {
 	local proxy=$1 flow=$2 rate=$3 calls=$(($3 * SECS)) name="$1-$2-$3" scen svc rc
-	local c0 c1 secs p drops h
+	local c0 c1 secs p drops drops0 perfpid
 	UAS_PIDS=()
 	case $flow in
 	simple)   scen=uac_simple.xml;   svc=bob;  uas "$name-uas" 5060 uas_simple.xml ;;
@@ -185,16 +202,30 @@ step() {
 	sleep 0.3
 	secs=$((SECS + HOLD / 1000 + 30))
 	c0=$(proxy_ticks)
-	for h in a r b; do xr_ns $h nstat -n >/dev/null 2>&1; done	# reset UDP counters
+	drops0=$(rcvbuf_errors)
+	perfpid=
+	if [ "${PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
+		# the proxy's processes, sampled by the clock, over the step's calls
+		perf record -q -e cpu-clock -F 999 -g -o "$XR_TMP/$name.perf" \
+			-p "$(proxy_pids)" \
+			-- sleep "$SECS" >/dev/null 2>&1 &
+		perfpid=$!
+	fi
 	sipp_run a "$name" "$secs" -sf "$SCEN/$scen" -s "$svc" -i $A4 -p $UAC_PORT -t u1 \
 		-rsa $RA4:5060 -m "$calls" -r "$rate" -d "$HOLD" \
 		-l $((rate * (HOLD / 1000 + 3) + 100)) -max_socket 4096 \
 		-trace_rtt -rtt_freq 1 -default_behaviors all,-abortunexp $RA4:5060
 	rc=$?
 	c1=$(proxy_ticks)
+	if [ -n "$perfpid" ]; then
+		wait "$perfpid"
+		xr_log "$name: perf (cpu-clock) of $proxy, symbols over 1 %:"
+		perf report -i "$XR_TMP/$name.perf" --stdio --no-children --sort dso,sym -g none \
+			--percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | head -40 | sed 's/^/#   /'
+	fi
 	# datagrams dropped by full receive buffers during the step: caller, proxy, callee
-	drops=$(for h in a r b; do xr_ns $h nstat 2>/dev/null |
-		awk '$1 == "UdpRcvbufErrors" { n = $2 } END { printf "%d,", n }'; done)
+	drops=$(awk -v a="$(rcvbuf_errors)" -v b="$drops0" 'BEGIN { split(a, x, ",");
+		split(b, y, ","); printf "%d,%d,%d", x[1] - y[1], x[2] - y[2], x[3] - y[3] }')
 	for p in "${UAS_PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null
 		for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -225,8 +256,8 @@ def pct(v, q):
 r = {"proxy": proxy, "flow": flow, "rate": int(rate), "calls": int(calls),
      "sipp_exit": int(rc), "successful": ok, "failed": fail, "retransmissions": retr,
      "udp_rcvbuf_drops": dict(zip(("caller", "proxy", "callee"),
-                                  [int(x) for x in drops.strip(",").split(",")]))
-                             if drops.strip(",") else None,
+                                  [int(x) for x in drops.split(",")]))
+                             if drops.count(",") == 2 else None,
      "ok": int(rc) == 0 and fail == 0 and ok == int(calls),
      "setup_n": len(rt[1]), "setup_p50_ms": pct(rt[1], .5), "setup_p90_ms": pct(rt[1], .9),
      "setup_p99_ms": pct(rt[1], .99), "reinvite_p50_ms": pct(rt[2], .5),
