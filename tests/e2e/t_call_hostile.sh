@@ -102,6 +102,11 @@ m = ("OPTIONS sip:alice@%s:%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:5999;branch=z9hG4bK
      % (h, p, h, sys.argv[2]))
 socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(m.encode(), (h, int(p)))' "$3" "$callid"
 }
+# hs_has TEXT SUBSTRING... : TEXT contains every SUBSTRING.
+hs_has() {
+	local s=$1; shift
+	while [ $# -gt 0 ]; do grep -qF -- "$1" <<<"$s" || return 1; shift; done
+}
 hs_sdp_errors() { xr_ctl --json stats | jpy 'd["sip"]["sdp_errors"]'; }
 hs_tx_invites() { xr_ctl --json stats | jpy 'd["sip_messages"]["tx"]["requests"]["INVITE"]'; }
 # hs_pairs ADDR : port pairs in use on relay address ADDR.
@@ -129,7 +134,7 @@ bad() {
 	w=$(hs_hdr "bad-$label" received '^SIP/2.0 488' Warning)
 	xr_log "$label: $(hs_msg "bad-$label" received '^SIP/2.0 [2-6]' | head -n 1 | tr -d '\r'): Warning: $w"
 	xr_ok "$label: the Warning names the problem ($want)" \
-		grep -qF "399 xrelay \"" <<<"$w" && grep -qF -- "$want" <<<"$w"
+		hs_has "$w" "399 xrelay \"" "$want"
 	xr_eq "$label: stats sip.sdp_errors counted it" "$(( $(hs_sdp_errors) - e0 ))" 1
 	xr_eq "$label: after the 488: no call, no media session, no flow, no port pair in use" \
 		"$(cl_calls | jpy 'len(d)') $(xr_ctl --json status | jpy 'd["sessions"]') $(ml_nflows) $(cl_ports_in_use)" \
@@ -280,7 +285,7 @@ uac1=$CL_PID
 ex_newcall 1; id1=$EX_ID ar1=$CL_AR br1=$CL_BR
 hs_uac ex2-uac hostile_uac_hold.xml carol 5070 4200; uac2=$CL_PID
 ex_newcall 2; id2=$EX_ID ar2=$CL_AR br2=$CL_BR
-xr_ok "exhaust: m -> bob and a -> carol are up ($id1 $id2)" [ -n "$id1" ] && [ -n "$id2" ]
+xr_ok "exhaust: m -> bob and a -> carol are up ($id1 $id2)" [ -n "$id1" -a -n "$id2" ]
 xr_eq "exhaust: pairs in use on 10.11.1.1, 10.11.2.1, 10.11.3.1" "$(ex_pairs)" "1 2 1"
 ex_refused callee-side 5074 4300 "1 2 1"
 hs_uac ex3-uac hostile_uac_hold.xml dave 5072 4400; uac3=$CL_PID
@@ -321,7 +326,7 @@ hs_uas ex4-uas call_uas.xml 5062 5200; uas4=$CL_PID
 hs_uac ex4-uac hostile_uac_hold.xml carol 5074 4300; uac4=$CL_PID
 ex_newcall 3; id4=$EX_ID
 xr_ok "exhaust: a new call a -> carol is up after the hang-up ($id4)" \
-	[ -n "$id4" ] && [ "$id4" != "$id3" ] && [ "$id4" != "$id2" ]
+	[ -n "$id4" -a "$id4" != "$id3" -a "$id4" != "$id2" ]
 if [ -n "$id4" ]; then
 	ex_flow ex-c4 a "$A4:4300" "$CL_AR" b "$B4:5200" "$CL_BR"
 	[ -n "$id1" ] && ex_flow ex-c1b m "$M4:4100" "$ar1" b "$B4:5100" "$br1"

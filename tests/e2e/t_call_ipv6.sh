@@ -179,7 +179,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 	side=$(cl_side_of "$sid" "$ar")
 	k=$(cl_kp "$sid" "$side") u=$(cl_up "$sid" "$side")
 	xr_eq "tcp: the caller's leg relayed each packet once (kernel $k + user $u)" "$((k + u))" $N
-	xr_ok "tcp: userspace relayed only the latching packet(s) ($u)" [ "$u" -ge 1 ] && [ "$u" -le 5 ]
+	xr_ok "tcp: userspace relayed only the latching packet(s) ($u)" [ "$u" -ge 1 -a "$u" -le 5 ]
 	xr_ge "tcp: stats fwd_redirect rose" "$(( $(ml_counter fwd_redirect) - k0 ))" $((N - 5))
 else
 	xr_ok "tcp: the call's media is anchored (call show lists both parties)" false
@@ -209,7 +209,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 	path=$(cl_m "$id" 'm["caller"]["path"] + " " + m["callee"]["path"]')
 	xr_log "4to6: call show paths: $path"
 	xr_ok "4to6: both parties' media is relayed (kernel or userspace: $path)" \
-		[ -n "$path" ] && [ "${path#*none*}" = "$path" ]
+		[ -n "$path" -a "${path#*none*}" = "$path" ]
 else
 	xr_ok "4to6: the call's media is anchored (call show lists both parties)" false
 fi
