@@ -72,8 +72,10 @@ xr_eq "libbpf's messages are prefixed once" \
 	"$(cat "$XR_TMP"/no-*.log | grep -c 'libbpf: libbpf:')" 0
 # shellcheck disable=SC2046
 run_caps no-chown $(without CAP_CHOWN) -- --ctl-group nogroup
-xr_ok "without CAP_CHOWN: --ctl-group cannot be applied (start-up fails)" \
-	[ "$RUN_RC" -ne 0 ] && grep -q 'Operation not permitted' "$XR_TMP/no-chown.log"
+xr_ok "without CAP_CHOWN: --ctl-group cannot be applied (start-up fails, rc $RUN_RC)" \
+	[ "$RUN_RC" -ne 0 ]
+xr_ok "without CAP_CHOWN: ... with 'Operation not permitted'" \
+	grep -q 'Operation not permitted' "$XR_TMP/no-chown.log"
 # shellcheck disable=SC2046
 run_caps no-chown-nogroup $(without CAP_CHOWN) --
 xr_ok "without CAP_CHOWN and --ctl-group: runs, XDP attached" \
