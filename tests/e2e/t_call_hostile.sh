@@ -4,10 +4,11 @@
 # gets a clear answer and nothing is lost or leaked.
 #   malformed offers   m= with a bad port, c= with an FQDN, multicast or
 #                      IPv6 (no IPv6 relay address here), no c= at all, 17
-#                      m= lines, a multipart body with no close delimiter:
-#                      488 with "Warning: 399 xrelay" naming the problem,
-#                      the callee never sees the INVITE, no call, session or
-#                      port left
+#                      m= lines, a multipart body with no close delimiter, a
+#                      description over 16 KiB: 488 with "Warning: 399
+#                      xrelay" naming the problem; three streams with two
+#                      port pairs free: 503; the callee never sees the
+#                      INVITE, no call, session or port left
 #   multipart          multipart/mixed (SDP + ISUP): the callee gets the SDP
 #                      part rewritten and the ISUP part byte for byte, a
 #                      right Content-Length; RTP flows
@@ -107,6 +108,17 @@ hs_has() {
 	local s=$1; shift
 	while [ $# -gt 0 ]; do grep -qF -- "$1" <<<"$s" || return 1; shift; done
 }
+# hs_state : "<calls> <media sessions> <flow rows> <port pairs in use>
+# <sdp_errors>" from one control connection (cheaper than five xrelayctl).
+hs_state() {
+	printf '%s\n' '{"cmd":"calls"}' '{"cmd":"status"}' '{"cmd":"flows"}' '{"cmd":"stats"}' |
+		cl_ctl_batch | python3 -c '
+import json, sys
+c, s, f, st = [json.loads(l) for l in sys.stdin]
+c = c["calls"] if isinstance(c, dict) else c
+print(len(c), s["sessions"], len(f), sum(p["pairs_in_use"] for p in st["media"]["ports"]),
+      st["sip"]["sdp_errors"])'
+}
 hs_sdp_errors() { xr_ctl --json stats | jpy 'd["sip"]["sdp_errors"]'; }
 hs_tx_invites() { xr_ctl --json stats | jpy 'd["sip_messages"]["tx"]["requests"]["INVITE"]'; }
 # hs_pairs ADDR : port pairs in use on relay address ADDR.
@@ -125,20 +137,22 @@ xr_log "---- malformed offers (t=${SECONDS}s)"
 hs_uas trap call_uas.xml 5060 5100; trap_pid=$CL_PID
 inv0=$(hs_tx_invites)
 # bad LABEL WARNING-SUBSTRING SCENARIO [sipp args] : one offer that cannot
-# be anchored: 488 with a Warning naming it, counted, nothing left.
+# be anchored: 488 (hostile_uac_503.xml: 503) with a Warning naming it,
+# counted, nothing left.
 bad() {
-	local label=$1 want=$2 scen=$3 e0 w; shift 3
-	e0=$(hs_sdp_errors)
+	local label=$1 want=$2 scen=$3 e0 w s code=488; shift 3
+	[ "$scen" = hostile_uac_503.xml ] && code=503
+	e0=$(hs_state); e0=${e0##* }
 	hs_uac_fg "bad-$label" "$scen" 5070 "$@"
-	xr_eq "$label: 488 with a Warning: 399 xrelay (SIPp exit status)" "$?" 0
-	w=$(hs_hdr "bad-$label" received '^SIP/2.0 488' Warning)
+	xr_eq "$label: $code with a Warning: 399 xrelay (SIPp exit status)" "$?" 0
+	w=$(hs_hdr "bad-$label" received "^SIP/2.0 $code" Warning)
 	xr_log "$label: $(hs_msg "bad-$label" received '^SIP/2.0 [2-6]' | head -n 1 | tr -d '\r'): Warning: $w"
 	xr_ok "$label: the Warning names the problem ($want)" \
 		hs_has "$w" "399 xrelay \"" "$want"
-	xr_eq "$label: stats sip.sdp_errors counted it" "$(( $(hs_sdp_errors) - e0 ))" 1
-	xr_eq "$label: after the 488: no call, no media session, no flow, no port pair in use" \
-		"$(cl_calls | jpy 'len(d)') $(xr_ctl --json status | jpy 'd["sessions"]') $(ml_nflows) $(cl_ports_in_use)" \
-		"0 0 0 0"
+	s=$(hs_state)
+	xr_eq "$label: stats sip.sdp_errors counted it" "$(( ${s##* } - e0 ))" 1
+	xr_eq "$label: after the $code: no call, no media session, no flow, no port pair in use" \
+		"${s% *}" "0 0 0 0"
 }
 # badsdp LABEL WARNING-SUBSTRING SDP_C SDP_M : hostile_uac_488.xml with these lines.
 badsdp() { bad "$1" "$2" hostile_uac_488.xml -key sdp_c "$3" -key sdp_m "$4"; }
@@ -151,6 +165,14 @@ badsdp multicast "multicast" "c=IN IP4 224.2.1.1" "m=audio 4100 RTP/AVP 0"
 # This relay has no IPv6 media address: an IPv6 offer cannot be anchored.
 badsdp ipv6 "no relay address" "c=IN IP6 $A6" "m=audio 4100 RTP/AVP 0"
 bad multipart-cut "malformed multipart" hostile_uac_488_multipart.xml -key rtp_port 4100
+# A description over 16 KiB (200 a= lines of 90 bytes).
+big=$(for i in $(seq 1 200); do printf 'a=x-filler-%03d:%s\r\n' "$i" "$(printf '%080d' 0)"; done)
+badsdp 16k "more than 16384" "c=IN IP4 $A4" "m=audio 4100 RTP/AVP 0"$'\r\n'"${big%$'\r'}"
+# Three streams when each relay address has two port pairs: the first two
+# get theirs, the third cannot; the offer is refused whole and the pairs
+# the first two took are given back.
+m3=$(for i in 0 1 2; do printf 'm=audio %d RTP/AVP 0\r\n' $((4100 + 2 * i)); done)
+bad 3streams "m= line 3: no free media port pair" hostile_uac_503.xml -key sdp_m "${m3%$'\r'}"
 cl_check_clean "after the malformed offers"
 xr_eq "the proxy sent no INVITE on (stats tx INVITE)" "$(( $(hs_tx_invites) - inv0 ))" 0
 sipp_bg_stop "$trap_pid"
@@ -256,7 +278,7 @@ ex_pairs() { echo "$(hs_pairs "$RA4") $(hs_pairs "$RB4") $(hs_pairs "$RM4")"; }
 ex_refused() {
 	local label=$1 w n0
 	n0=$(cl_calls | jpy 'len(d)')
-	hs_uac_fg "$label" hostile_uac_503.xml "$2" -key rtp_port "$3"
+	hs_uac_fg "$label" hostile_uac_503.xml "$2" -key sdp_m "m=audio $3 RTP/AVP 0"
 	xr_eq "exhaust: $label: a -> bob gets 503 with a Warning: 399 xrelay (SIPp exit status)" "$?" 0
 	w=$(hs_hdr "$label" received '^SIP/2.0 503' Warning)
 	xr_log "exhaust: $label: 503 Warning: $w"
