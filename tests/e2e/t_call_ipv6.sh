@@ -6,8 +6,9 @@
 # IPv6 address on its own side (fd11:1::1 to the caller, fd11:2::1 to the
 # callee) with ports from the range and a=rtcp; RTP and RTCP both ways arrive
 # exactly, from the relay address and port each party sends to, carried by
-# the kernel but for the latching packets (flows, stats fwd_redirect); after
-# the BYE nothing is left (no call, session, flow, kernel map entry, port).
+# the kernel but for the latching packets (flows, stats fwd_redirect); a
+# third host's packets (fd11:3::2) reach nobody; after the BYE nothing is
+# left (no call, session, flow, kernel map entry, port).
 # Then one call whose caller speaks TCP (SIPp -t t1) to [fd11:1::1]:5060: the
 # signalling, both SDP rewrites and RTP one way.  Last, an IPv4 caller calls
 # bob (registered over IPv6): each SDP in its receiver's family (IP4
@@ -139,6 +140,25 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 		"$(( $(ml_counter fwd_redirect) - fwd0 ))" $((2 * N - 10))
 	cl_rtp udp-rtcp "[$A6]:4101" "$(ml_rtcp "$ar")" "[$B6]:5101" "$(ml_rtcp "$br")" 30 30 30 --rtcp
 	ml_check_accounting "udp: RTCP" "$sid" rtcp 30 xdp
+	# m (fd11:3::2) sends to both relay ports of the latched call: IPv6
+	# wrong source, reaches nobody, counted by XDP and dropped by the daemon.
+	sa=$(cl_side_of "$sid" "$ar") sb=$(cl_side_of "$sid" "$br")
+	w0=$(ml_counter pass_wrong_source)
+	d0=$(( $(ml_udrop_src "$sid" "$sa" rtp) + $(ml_udrop_src "$sid" "$sb" rtp) ))
+	cl_sink a "[$A6]:4100" "$XR_TMP/v6m.a.json"
+	cl_sink b "[$B6]:5100" "$XR_TMP/v6m.b.json"
+	ml_rtp m "$XR_TMP/v6m.m1.json" --bind "[$M6]:4100" --to "$ar" --count 50 --rate 500 --wait 0.8
+	ml_rtp m "$XR_TMP/v6m.m2.json" --bind "[$M6]:5100" --to "$br" --count 50 --rate 500 --wait 0.8
+	ml_wait
+	xr_eq "udp: m's 100 packets reached neither party nor came back to m" \
+		"$(cl_rx "$XR_TMP/v6m.a.json") $(cl_rx "$XR_TMP/v6m.b.json") $(cl_rx "$XR_TMP/v6m.m1.json") $(cl_rx "$XR_TMP/v6m.m2.json")" \
+		"0 0 0 0"
+	xr_eq "udp: the daemon dropped m's 100 as wrong source" \
+		"$(( $(ml_udrop_src "$sid" "$sa" rtp) + $(ml_udrop_src "$sid" "$sb" rtp) - d0 ))" 100
+	xr_ge "udp: XDP passed them up as pass_wrong_source" "$(( $(ml_counter pass_wrong_source) - w0 ))" 100
+	xr_eq "udp: both RTP ports still latched to the parties" \
+		"$(ml_flow "$sid" "$sa" rtp 'r["source"]') $(ml_flow "$sid" "$sb" rtp 'r["source"]')" \
+		"[$A6]:4100 [$B6]:5100"
 else
 	xr_ok "udp: the call's media is anchored (call show lists both parties)" false
 fi
