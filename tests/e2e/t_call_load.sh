@@ -15,7 +15,7 @@
 #     short run), XR_CALL_LOAD_SECS seconds at each (default 3); a rate
 #     counts when every call succeeded (0 failed, 0 unexpected messages) and
 #     the kernel forwarded at least 90% of the RTP; calls a failed run left
-#     are ended by the media timeout (4 s here) and must leave nothing.
+#     are ended by the media timeout (8 s here) and must leave nothing.
 #     One line per seed flow: "calls/s <flow>: <highest rate with 0 failures>".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
@@ -140,7 +140,7 @@ rate_run() {
 
 # A short media timeout from here on: calls an overloaded SIPp gave up on
 # are ended by the relay (and must leave nothing behind either).
-cl_restart --media-timeout 4
+cl_restart --media-timeout 8
 cl_register bob b
 xr_ok "REGISTER bob from b again" [ $? -eq 0 ]
 for flow in ${XR_CALL_LOAD_FLOWS:-simple fork reinvite}; do
@@ -159,7 +159,7 @@ for flow in ${XR_CALL_LOAD_FLOWS:-simple fork reinvite}; do
 		else
 			xr_log "$flow: $r calls/s not sustained (calls failed or under 90% of the RTP forwarded)"
 			# What an overloaded run left behind goes at the media timeout.
-			for _ in $(seq 1 60); do
+			for _ in $(seq 1 120); do
 				[ "$(cl_calls | jpy 'len(d)' 2>/dev/null)" = 0 ] && break
 				sleep 0.25
 			done
