@@ -17,8 +17,9 @@
 #                      gets 503 with a Warning and leaves no pair taken, the
 #                      calls up keep their RTP, after one hangs up a new call
 #                      works
-#   malformed answer   a 200 whose SDP has an FQDN: forwarded as it came,
-#                      counted in stats sip.sdp_errors, nothing left after BYE
+#   malformed answer   a 200 whose SDP has an FQDN, or more m= lines than
+#                      the offer: forwarded as it came, counted in stats
+#                      sip.sdp_errors and logged, nothing left after BYE
 #   a third host       m sprays RTP and garbage at a call's relay ports,
 #                      before and after latching: it reaches nobody, is
 #                      counted as wrong source, the call's RTP is untouched
@@ -372,20 +373,29 @@ cl_check_clean "exhaust: after every BYE"
 
 xr_log "---- a malformed answer (t=${SECONDS}s)"
 # ---- a malformed answer: the 200 is forwarded as it came and counted.
-e0=$(hs_sdp_errors)
-hs_uas ba-uas hostile_uas_badsdp.xml 5060 5100; uas=$CL_PID
-hs_uac ba-uac call_uac.xml bob 5070 4100 -d 1000; uac=$CL_PID
-cl_reap ba-uac "$uac" 15
-cl_reap ba-uas "$uas" 10
-xr_ok "bad answer: the caller got the 200 (its scenario went on to ACK and BYE)" \
-	grep -q '^SIP/2.0 200' "$XR_TMP/ba-uac.msg"
-xr_eq "bad answer: the caller's 200 carries the callee's SDP as it came (c=)" \
-	"$(hs_msg ba-uac received '^SIP/2.0 200' | tr -d '\r' | grep '^c=')" "c=IN IP4 pc33.example.com"
-xr_eq "bad answer: stats sip.sdp_errors counted it" "$(( $(hs_sdp_errors) - e0 ))" 1
-xr_ok "bad answer: the daemon logged it (\"SDP in a 200 ... not anchored\")" \
-	grep -q "SDP in a 200 for Call-ID .* not anchored: c= line 4: bad IP4 address 'pc33.example.com'" \
-	"$XR_TMP/xrelayd.log"
-cl_check_clean "bad answer: after the BYE"
+# badanswer LABEL LOG-REASON SDP_C SDP_M : bob answers with these lines.
+badanswer() {
+	local label=$1 why=$2 c=$3 m=$4 e0 uas uac
+	e0=$(hs_sdp_errors)
+	hs_uas "$label-uas" hostile_uas_badsdp.xml 5060 5100 -key sdp_c "$c" -key sdp_m "$m"
+	uas=$CL_PID
+	hs_uac "$label-uac" call_uac.xml bob 5070 4100 -d 1000; uac=$CL_PID
+	cl_reap "$label-uac" "$uac" 15
+	cl_reap "$label-uas" "$uas" 10
+	xr_ok "$label: the caller got the 200 (its scenario went on to ACK and BYE)" \
+		grep -q '^SIP/2.0 200' "$XR_TMP/$label-uac.msg"
+	xr_eq "$label: the caller's 200 carries the callee's SDP as it came (c=, m=)" \
+		"$(hs_msg "$label-uac" received '^SIP/2.0 200' | tr -d '\r' | grep '^[cm]=' | paste -sd'|')" \
+		"$c|$(tr -d '\r' <<<"$m" | paste -sd'|')"
+	xr_eq "$label: stats sip.sdp_errors counted it" "$(( $(hs_sdp_errors) - e0 ))" 1
+	xr_ok "$label: the daemon logged it (\"SDP in a 200 ... not anchored: $why\")" \
+		grep -qF "not anchored: $why" "$XR_TMP/xrelayd.log"
+	cl_check_clean "$label: after the BYE"
+}
+badanswer bad-answer "c= line 4: bad IP4 address 'pc33.example.com'" \
+	"c=IN IP4 pc33.example.com" "m=audio 5100 RTP/AVP 0"
+badanswer answer-2m "answer has 2 m= lines, the offer had 1" \
+	"c=IN IP4 $B4" "m=audio 5100 RTP/AVP 0"$'\r\n'"m=video 5200 RTP/AVP 96"
 
 xr_log "---- a third host (m) (t=${SECONDS}s)"
 # ---- a third host (m) at a call's relay ports.
