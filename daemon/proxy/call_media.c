@@ -277,7 +277,7 @@ cm_group_fill(struct cm *cm, int gi, bool caller, const union xr_sa *to_hint,
 			continue;
 		rc = media_session_create_half(&cm->offer[i].rtp, to_hint, &s->sid);
 		if (rc < 0) {
-			snprintf(err, errlen, "m= line %d: %s", i + 1,
+			snprintf(err, errlen, "media stream %d: %s", i + 1,
 				 rc == -ENOSPC ? "no free media port pair" :
 				 rc == -EINVAL ? "no relay address for this address family" :
 				 strerror(-rc));
@@ -407,7 +407,7 @@ cm_rewrite(struct cm *cm, int gi, const struct sip_msg *m, size_t off, size_t sl
 			continue;
 		if (!cm->g[gi].live || i >= cm->nstreams || !s->sid ||
 		    media_session_info(s->sid, &mi) < 0) {
-			snprintf(err, errlen, "m= line %d has no media session", i + 1);
+			snprintf(err, errlen, "media stream %d has no media session", i + 1);
 			return -EPROTO;
 		}
 		rw[i].local = mi.side[cm_side(s, to_caller)].local_rtp;

@@ -178,7 +178,7 @@ ml_check_accounting() {
 			"$((k + u))" "$n"
 		if [ "$mode" = xdp ]; then
 			xr_ok "$desc: side $side $leg: userspace relayed only the latching packet(s) ($u)" \
-				[ "$u" -ge 1 ] && [ "$u" -le 5 ]
+				test "$u" -ge 1 -a "$u" -le 5
 		else
 			xr_eq "$desc: side $side $leg: all in userspace" "$u" "$n"
 		fi

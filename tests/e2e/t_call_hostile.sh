@@ -173,7 +173,7 @@ badsdp 16k "more than 16384" "c=IN IP4 $A4" "m=audio 4100 RTP/AVP 0"$'\r\n'"${bi
 # get theirs, the third cannot; the offer is refused whole and the pairs
 # the first two took are given back.
 m3=$(for i in 0 1 2; do printf 'm=audio %d RTP/AVP 0\r\n' $((4100 + 2 * i)); done)
-bad 3streams "m= line 3: no free media port pair" hostile_uac_503.xml -key sdp_m "${m3%$'\r'}"
+bad 3streams "media stream 3: no free media port pair" hostile_uac_503.xml -key sdp_m "${m3%$'\r'}"
 cl_check_clean "after the malformed offers"
 xr_eq "the proxy sent no INVITE on (stats tx INVITE)" "$(( $(hs_tx_invites) - inv0 ))" 0
 xr_ok "bob's SIPp was up all along (waiting for an INVITE)" kill -0 "$trap_pid"

@@ -548,7 +548,7 @@ test_exhausted(void **state)
 			assert_int_equal(rc, 1);
 		} else {
 			assert_int_equal(rc, -ENOSPC);
-			assert_non_null(strstr(err, "m= line 2: no free media port pair"));
+			assert_non_null(strstr(err, "media stream 2: no free media port pair"));
 		}
 	}
 	assert_int_equal(pairs_in_use(), 8);
