@@ -91,7 +91,9 @@ def media(argv):
             "loss_pct": med([r["loss_pct"] for r in rs]),
             "lat_p50_us": med([r["lat_p50_us"] for r in rs]),
             "lat_p99_us": med([r["lat_p99_us"] for r in rs]),
-            "cpu_ms_per_mpkt": med([r["cpu_ms_per_mpkt"] for r in rs]),
+            # CPU per packet means nothing when (almost) nothing got through
+            "cpu_ms_per_mpkt": med([r["cpu_ms_per_mpkt"] if r["received"] >= 1000 else None
+                                    for r in rs]),
             "relay_cpu_ms_per_mpkt": med([r.get("relay_cpu_ms_per_mpkt") for r in rs]),
             "xdp_ns_per_pkt": med([r.get("xdp_ns_per_pkt") for r in rs]),
             "pps_min": min(r["pps"] for r in rs), "pps_max": max(r["pps"] for r in rs),
@@ -234,9 +236,11 @@ def markdown(argv):
                     "{:,.0f}".format(r["pps"]), fmt(r["ratio_to_limit"], "%.2fx"),
                     fmt(r["ratio_to_user"], "%.1fx"), fmt(r["loss_pct"], "%.1f"), latf,
                     fmt(r["cpu_ms_per_mpkt"], "%.0f")))
+            if d["notes"]:
+                print()
             for n in d["notes"]:
-                print("\n- %s, %s flows: %s" % (NAMES.get(n["case"], n["case"]),
-                                               "{:,}".format(n["flows"]), n["note"]))
+                print("- %s, %s flows: %s" % (NAMES.get(n["case"], n["case"]),
+                                             "{:,}".format(n["flows"]), n["note"]))
         else:
             print("| flow | proxy | calls/s, 0 failed | first failed step | "
                   "setup p50 / p90 / p99 | CPU per call | vs peer |")
