@@ -184,11 +184,15 @@ for flow in ${XR_CALL_LOAD_FLOWS:-simple fork reinvite}; do
 			best=$r
 		else
 			xr_log "$flow: $r calls/s not sustained (calls failed, the relay dropped RTP ($urx in, $ufwd relayed, $udrop dropped in userspace), or under half the RTP arrived)"
-			# What an overloaded run left behind goes at the media timeout.
-			for _ in $(seq 1 120); do
-				[ "$(cl_calls | jpy 'len(d)' 2>/dev/null)" = 0 ] && break
+			# What an overloaded run left behind goes at the media timeout;
+			# its transactions (retransmitting to SIPps that gave up) end
+			# within 64*T1: wait for both so the next flow starts clean.
+			for _ in $(seq 1 160); do
+				[ "$(cl_calls | jpy 'len(d)' 2>/dev/null)" = 0 ] &&
+				[ "$(xr_ctl --json stats | jpy 'd["sip"]["transactions"]' 2>/dev/null)" = 0 ] && break
 				sleep 0.25
 			done
+			xr_log "$flow: after the overload: $(cl_calls | jpy 'len(d)') calls, $(xr_ctl --json stats | jpy 'd["sip"]["transactions"]') transactions"
 			break
 		fi
 	done
