@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -253,6 +254,33 @@ flows_delete(struct media_session *s)
 
 /* ---- life cycle --------------------------------------------------------- */
 
+/*
+ * Every session holds four sockets: take the whole hard RLIMIT_NOFILE (the
+ * soft default of 1024 would stop at ~250 calls), and say how many
+ * sessions that allows when it is below what the port range could hold.
+ */
+static void
+media_raise_nofile(const struct xr_config *cfg)
+{
+	struct rlimit rl;
+	unsigned long pairs, fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			return;
+	}
+	pairs = (unsigned long)((cfg->port_hi - cfg->port_lo + 1) / 2) *
+		(unsigned long)cfg->nmedia;
+	fit = rl.rlim_cur == RLIM_INFINITY ? pairs : (unsigned long)(rl.rlim_cur / 4);
+	if (fit < pairs / 2)
+		logs(LS_MEDIA, LL_INFO, "open files limit %lu: at most ~%lu media sessions "
+		     "(4 sockets each); raise LimitNOFILE / ulimit -n for more",
+		     (unsigned long)rl.rlim_cur, fit);
+}
+
 int
 media_init(const struct xr_config *cfg, struct fp *fp)
 {
@@ -267,6 +295,7 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 	}
 	M.cfg = cfg;
 	M.fp = fp;
+	media_raise_nofile(cfg);
 	for (int i = 0; i < cfg->nmedia; i++) {
 		char ip[INET6_ADDRSTRLEN];
 
