@@ -269,11 +269,12 @@ dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip_src 
 	int i, n = 0;
 
 	pthread_mutex_lock(&d->lock);
-	d->info.last_code = resp->status;
+	/* Once answered, the call's code is its 2xx's (not a cancelled fork's 487). */
 	if (d->info.state == DLG_TERMINATED || d->info.state == DLG_CONFIRMED) {
 		pthread_mutex_unlock(&d->lock);
 		return;
 	}
+	d->info.last_code = resp->status;
 	if (resp->status < 200) {
 		if (resp->to.tag.len > 0) {
 			d->info.state = DLG_EARLY;
