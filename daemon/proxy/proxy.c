@@ -1059,10 +1059,16 @@ px_static_targets(const char *aor, bool ours, struct px_target *t, int max)
 {
 	const char *at = strchr(aor, '@');
 	size_t ulen = at ? (size_t)(at - aor) : strlen(aor);
+	const struct xr_config *cfg;
 	int i, j, n = 0;
 
-	for (i = 0; i < px_cfg->nroutes; i++) {
-		const struct xr_route *r = &px_cfg->routes[i];
+	/* The routes of the running configuration (a SIGHUP may replace them). */
+	rcu_read_lock();
+	cfg = config_live();
+	if (!cfg)
+		cfg = px_cfg;
+	for (i = 0; i < cfg->nroutes; i++) {
+		const struct xr_route *r = &cfg->routes[i];
 
 		if (strcasecmp(r->aor, aor) != 0 &&
 		    !(ours && !strchr(r->aor, '@') && strlen(r->aor) == ulen &&
@@ -1075,6 +1081,7 @@ px_static_targets(const char *aor, bool ours, struct px_target *t, int max)
 		}
 		break;
 	}
+	rcu_read_unlock();
 	return n;
 }
 
@@ -1114,13 +1121,25 @@ px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src)
 	struct reg_result *res = malloc(sizeof(*res));
 	struct loc_src ls = { .received = src->peer, .tp = src->tp, .conn_id = src->conn_id,
 			      .sock = src->sock };
+	const struct xr_config *live;
+	struct reg_cfg rc;
 
 	PX_INC(registers);
 	if (!res) {
 		txn_reply(st, 500, NULL);
 		return;
 	}
-	reg_handle(&px_reg, m, &ls, loc_now_ms(), res);
+	/* The registrar's limits of the running configuration (SIGHUP may change them). */
+	rc = px_reg;
+	rcu_read_lock();
+	live = config_live();
+	if (live) {
+		rc.min_expires = live->min_expires;
+		rc.max_expires = live->max_expires;
+		rc.default_expires = live->default_expires;
+	}
+	rcu_read_unlock();
+	reg_handle(&rc, m, &ls, loc_now_ms(), res);
 	px_reply(st, m, res->code, res->reason, res->extra_len ? res->extra : NULL);
 	free(res);
 }
