@@ -179,12 +179,13 @@ port_pool_alloc(struct port_pool *p, struct port_pair *out)
 		}
 	}
 	if (busy)
-		logs(LS_MEDIA, LL_WARN, "no free port pair on %s in %u-%u (%d pairs in use, "
-		     "%d held by other sockets)", xr_sa_ipstr(&p->addr, ip, sizeof(ip)),
-		     p->lo, p->hi, p->in_use, busy);
+		log_ratelimited(LS_MEDIA, LL_WARN, "no free port pair on %s in %u-%u (%d pairs "
+				"in use, %d held by other sockets)",
+				xr_sa_ipstr(&p->addr, ip, sizeof(ip)), p->lo, p->hi, p->in_use, busy);
 	else
-		logs(LS_MEDIA, LL_WARN, "no free port pair on %s in %u-%u (%d pairs in use)",
-		     xr_sa_ipstr(&p->addr, ip, sizeof(ip)), p->lo, p->hi, p->in_use);
+		log_ratelimited(LS_MEDIA, LL_WARN, "no free port pair on %s in %u-%u (%d pairs "
+				"in use)", xr_sa_ipstr(&p->addr, ip, sizeof(ip)), p->lo, p->hi,
+				p->in_use);
 out_unlock:
 	pthread_mutex_unlock(&p->lock);
 	return err;

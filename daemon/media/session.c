@@ -415,8 +415,8 @@ pick_pool(const union xr_sa *party)
 	/* One candidate of the family: no route lookup needed (saves four syscalls). */
 	i = n == 1 ? only : route_pick(M.addrs, M.npools, party);
 	if (i < 0 || M.addrs[i].sa.sa_family != party->sa.sa_family) {
-		logs(LS_MEDIA, LL_WARN, "no --media address of the family of %s",
-		     xr_sa_str(party, a, sizeof(a)));
+		log_ratelimited(LS_MEDIA, LL_WARN, "no --media address of the family of %s",
+				xr_sa_str(party, a, sizeof(a)));
 		return -EINVAL;
 	}
 	return i;

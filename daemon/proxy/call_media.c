@@ -186,9 +186,10 @@ cm_apply(struct cm *cm, struct cm_stream *s, bool caller, const struct cm_line *
 	if (rc < 0) {
 		char a[XR_SA_STRLEN];
 
-		logs(LS_PROXY, LL_WARN, "call %" PRIu64 ": session %" PRIu64 " side %c: cannot "
-		     "set %s (%s)", cm->call_id, s->sid, side == MEDIA_A ? 'A' : 'B',
-		     xr_sa_str(rtp, a, sizeof(a)), strerror(-rc));
+		log_ratelimited(LS_PROXY, LL_WARN, "call %" PRIu64 ": session %" PRIu64 " side %c: "
+				"cannot set %s (%s)", cm->call_id, s->sid,
+				side == MEDIA_A ? 'A' : 'B', xr_sa_str(rtp, a, sizeof(a)),
+				strerror(-rc));
 	}
 	return rc;
 }

@@ -300,7 +300,7 @@ cl_kernel_only() {
 	while read -r side k u; do
 		xr_eq "$desc: side $side rtp relayed once each (kernel $k + user $u)" "$((k + u))" "$n"
 		xr_ok "$desc: side $side rtp: userspace relayed only the latching packet(s) ($u)" \
-			[ "$u" -ge 1 ] && [ "$u" -le 5 ]
+			test "$u" -ge 1 -a "$u" -le 5
 	done < <(jpy '"\n".join("%s %d %d" % (s, sum((r["kernel"] or {}).get("packets", 0) for r in d
 		if r["session"] == int(i) and r["side"] == s and r["leg"] == "rtp"),
 		sum((r["userspace"] or {}).get("packets", 0) for r in d
