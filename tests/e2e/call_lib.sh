@@ -32,6 +32,18 @@ cl_setup() {
 	sip_setup --sip "$RM4:5060" --media "$RM4" "${ML_XDP_ARGS[@]}" "$@"
 }
 
+# cl_start HOST... : cl_setup, XDP on every interface, bob registered from
+# each HOST (b, m), each registration one check.
+cl_start() {
+	local h
+	cl_setup
+	cl_xdp_check
+	for h in "$@"; do
+		cl_register bob "$h"
+		xr_ok "REGISTER bob from $h" [ $? -eq 0 ]
+	done
+}
+
 # cl_restart [xrelayd args...] : stop xrelayd (it must exit 0) and start it
 # again with cl_setup's arguments and these (registrations are gone).
 cl_restart() {

@@ -12,12 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
 
-cl_setup
-cl_xdp_check
-cl_register bob b
-xr_ok "REGISTER bob from b" [ $? -eq 0 ]
-cl_register bob m
-xr_ok "REGISTER bob from m" [ $? -eq 0 ]
+cl_start b m
 xr_eq "bob has two bindings" "$(xr_ctl --json regs | jpy 'sum(1 for r in (d["regs"] if isinstance(d, dict) else d) if r["aor"] == "bob@example.com")')" 2
 
 N=200

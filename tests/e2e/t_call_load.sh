@@ -22,10 +22,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
 
-cl_setup
-cl_xdp_check
-cl_register bob b
-xr_ok "REGISTER bob from b" [ $? -eq 0 ]
+cl_start b
 
 # ---- 1. 100 concurrent calls with RTP ------------------------------------------
 C=100 NP=50

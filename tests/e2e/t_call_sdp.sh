@@ -11,10 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
 
-cl_setup
-cl_xdp_check
-cl_register bob b
-xr_ok "REGISTER bob from b" [ $? -eq 0 ]
+cl_start b
 N=100
 
 # ---- rtcp-mux and a rejected stream
