@@ -1696,7 +1696,7 @@ px_silent_session(uint64_t sid)
 	d = dlg_find_media(sid, &all);
 	if (!d) {
 		logs(LS_MEDIA, LL_INFO, "session %" PRIu64 ": no media for %d s, deleted", sid,
-		     px_cfg->media_timeout);
+		     XR_CFG_LOAD(px_cfg->media_timeout));
 		media_session_delete(sid);
 		return;
 	}
@@ -1706,7 +1706,8 @@ px_silent_session(uint64_t sid)
 		if (di->state == DLG_CONFIRMED) {
 			PX_INC(media_timeouts);
 			logs(LS_PROXY, LL_INFO, "call %" PRIu64 " (Call-ID %s): no media for %d s, "
-			     "BYE to both parties", di->id, di->callid, px_cfg->media_timeout);
+			     "BYE to both parties", di->id, di->callid,
+			     XR_CFG_LOAD(px_cfg->media_timeout));
 			px_end_call(di, "Media timeout", &r1, &r2);
 		} else {
 			cm_touch(dlg_cm(d));

@@ -302,7 +302,8 @@ conn_close_owner(struct tcp_conn *c, const char *why)
 static void
 conn_start_owner(struct tcp_conn *c)
 {
-	double idle = sip_cfg && sip_cfg->tcp_idle > 0 ? sip_cfg->tcp_idle : 600;
+	int cfg_idle = sip_cfg ? XR_CFG_LOAD(sip_cfg->tcp_idle) : 0;
+	double idle = cfg_idle > 0 ? cfg_idle : 600;
 
 	ev_io_init(&c->io, conn_io_cb, c->fd, EV_READ);
 	c->io.data = c;
@@ -493,7 +494,8 @@ static void
 conn_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct tcp_conn *c = w->data;
-	uint64_t idle_ms = (uint64_t)(sip_cfg && sip_cfg->tcp_idle > 0 ? sip_cfg->tcp_idle : 600) * 1000;
+	int cfg_idle = sip_cfg ? XR_CFG_LOAD(sip_cfg->tcp_idle) : 0;
+	uint64_t idle_ms = (uint64_t)(cfg_idle > 0 ? cfg_idle : 600) * 1000;
 	uint64_t now = sip_now_ms(), last = atomic_load(&c->last_active);
 
 	(void)revents;
@@ -548,18 +550,18 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		socklen_t sl = sizeof(peer);
 		char s[XR_SA_STRLEN];
 		struct tcp_conn *c;
-		int fd;
+		int fd, max;
 
 		fd = accept4(io->fd, &peer.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		if (sip_cfg && sip_cfg->tcp_max_conns > 0 &&
-		    __atomic_load_n(&tp_stats.tcp_conns, __ATOMIC_RELAXED) >=
-		    (uint64_t)sip_cfg->tcp_max_conns) {
+		max = sip_cfg ? XR_CFG_LOAD(sip_cfg->tcp_max_conns) : 0;
+		if (max > 0 && __atomic_load_n(&tp_stats.tcp_conns, __ATOMIC_RELAXED) >=
+		    (uint64_t)max) {
 			/* over --tcp-max: the newest connection goes */
 			TP_INC(tcp_refused);
 			log_ratelimited(LS_SIP, LL_WARN, "tcp: %d connections (--tcp-max): "
-					"closing new connection from %s", sip_cfg->tcp_max_conns,
+					"closing new connection from %s", max,
 					xr_sa_str(&peer, s, sizeof(s)));
 			close(fd);
 			continue;
