@@ -471,6 +471,23 @@ px_rr_value(char *buf, size_t cap, const union xr_sa *local, enum sip_tp tp)
 }
 
 /*
+ * §16.6 step 7: the first hop of a request for target (absent: the
+ * Request-URI after §16.4): the first Route left, else target itself.  tu
+ * gets target parsed.  0, or -EINVAL when target is no URI.
+ */
+static int
+px_next_hop(const struct px_plan *p, struct sip_str target, struct sip_uri *tu,
+	    struct sip_uri *hop)
+{
+	if (!sip_str_present(target))
+		target = p->ruri;
+	if (sip_uri_parse(target, tu) < 0)
+		return -EINVAL;
+	*hop = p->skip < p->nr ? p->r[p->skip].uri : *tu;
+	return 0;
+}
+
+/*
  * §16.6: forward m (from src) to one target, as a client transaction if st
  * is set (stateful) or statelessly (ACK for a 2xx: st NULL, branch derived
  * from the incoming one).  target is the new Request-URI (absent: keep the
@@ -499,19 +516,13 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 		return 503;
 	if (!sip_str_present(target))
 		target = p->ruri;
-	if (sip_uri_parse(target, &tu) < 0) {
+	if (px_next_hop(p, target, &tu, &hop) < 0) {
 		rc = 416;
 		goto out;
 	}
-	/* Next hop (§16.6 step 7): the first Route left, else the Request-URI. */
 	for (i = 0; i < p->skip; i++)
 		del[i] = true;
-	if (p->skip < p->nr) {
-		hop = p->r[p->skip].uri;
-		strict_next = !hop.lr;
-	} else {
-		hop = tu;
-	}
+	strict_next = p->skip < p->nr && !hop.lr;
 	rc = px_resolve(&hop, &d);
 	if (rc < 0) {
 		px_debug("proxy: no route to %.*s: %s", SIP_STR_FMT(hop.raw), strerror(-rc));
@@ -1210,14 +1221,9 @@ px_hop_addr(const struct px_plan *p, const char *target, union xr_sa *addr)
 	struct sip_dest d;
 	int rc;
 
-	if (p->skip < p->nr) {
-		hop = p->r[p->skip].uri;
-	} else {
-		if (sip_uri_parse(sip_str_mk(target, (int)strlen(target)), &tu) < 0)
-			return -EINVAL;
-		hop = tu;
-	}
-	rc = px_resolve(&hop, &d);
+	rc = px_next_hop(p, sip_str_mk(target, (int)strlen(target)), &tu, &hop);
+	if (rc == 0)
+		rc = px_resolve(&hop, &d);
 	if (rc == 0)
 		*addr = d.addr;
 	return rc;
