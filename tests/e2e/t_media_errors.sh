@@ -10,6 +10,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/media_lib.sh"
 
 ml_need
+# A low soft open-files limit, as a shell gives: the daemon must raise it.
+ulimit -Sn 1024
 command -v bpftool >/dev/null || xr_skip "bpftool missing"
 
 # expect_fail DESC CODE TEXT CMD... : CMD exits CODE, one stderr line containing TEXT.
@@ -178,6 +180,9 @@ sleep 0.3
 xr_ok "SIGHUP: a reload with nothing changed, logged; the daemon carries on" \
 	grep -q "reload: 0 change(s) applied, 0 ignored" "$XR_TMP/xrelayd.log"
 xr_ok "SIGHUP: still answering" human status
+# Four sockets a session: the daemon takes the whole hard open-files limit.
+xr_eq "the open-files soft limit is raised to the hard one" \
+	"$(awk '/^Max open files/ { print ($4 == $5) }' "/proc/$XR_DAEMON_PID/limits")" 1
 kill -INT "$XR_DAEMON_PID"
 rc=1
 for i in $(seq 1 50); do kill -0 "$XR_DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
