@@ -132,18 +132,6 @@ cl_go() {
 	return 0
 }
 
-# cl_wait_bound HOST PORT : wait (5 s) until a UDP socket is bound to PORT in
-# HOST (a SIPp is ready for its first message).
-cl_wait_bound() {
-	local i
-	for i in $(seq 1 50); do
-		xr_ns "$1" ss -Hlun "sport = :$2" 2>/dev/null | grep -q . && return 0
-		sleep 0.1
-	done
-	xr_log "nothing bound to UDP port $2 in $1"
-	return 1
-}
-
 # cl_uas NAME SCENARIO HOST RTP_PORT [sipp args] : a callee SIPp in HOST
 # (b or m) on port 5060, its SDP offering RTP_PORT.  With <recvCmd/> steps
 # (3PCC controller B: SIPp takes every new call as one it places) it is
@@ -153,7 +141,7 @@ cl_uas() {
 	grep -q '<recvCmd' "$CL_SCEN/$scen" && to=("${CL_RELAY[$host]}:5060")
 	cl_sipp "$host" "$name" "${CL_UAS_SECS:-300}" -sf "$CL_SCEN/$scen" -i "${CL_IP[$host]}" \
 		-p 5060 -t u1 -key rtp_port "$port" -m 1 "$@" "${to[@]}"
-	cl_wait_bound "$host" 5060
+	xr_wait_bound "$host" 5060
 }
 
 # cl_uac NAME SCENARIO USER RTP_PORT [sipp args] : the caller SIPp in a
@@ -360,7 +348,10 @@ cl_rx_log() {
 
 # cl_sink HOST BIND OUT : rtp.py only receiving on BIND (0.8 s of silence after
 # 0.3 s ends it), in the background (ml_wait).
-cl_sink() { ml_rtp "$1" "$3" --bind "$2" --wait "${CL_SINK_WAIT:-0.8}"; }
+cl_sink() {
+	ml_rtp "$1" "$3" --bind "$2" --wait "${CL_SINK_WAIT:-0.8}"
+	xr_wait_bound "$1" "${2##*:}" "${2%:*}"
+}
 # cl_rx FILE : packets rtp.py received.
 cl_rx() { jpy 'd["received"]' <"$1"; }
 

@@ -158,6 +158,20 @@ xr_bg() {
 	XR_PIDS+=("$XR_LAST_PID")
 }
 
+# xr_wait_bound HOST PORT [ADDR] : wait (10 s) until a socket is bound to PORT
+# (UDP, or TCP listening) in HOST, on ADDR if given: a receiver or a SIPp
+# is ready before anyone sends to it.  1 (logged) on time-out.
+xr_wait_bound() {
+	local i f="sport = :$2"
+	[ -n "${3:-}" ] && f="src $3 and sport = :$2"
+	for i in $(seq 1 100); do
+		xr_ns "$1" ss -Hlnut "$f" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	xr_log "nothing bound to port $2 in $1 after 10 s"
+	return 1
+}
+
 # xr_daemon_start ARGS... : xrelayd in the relay host, foreground logging to
 # (appending to) $XR_TMP/xrelayd.log, its own control socket and pin directory; waits until
 # the control socket answers (10 s at most).

@@ -44,7 +44,7 @@ hs_uas() {
 	local name=$1 scen=$2 sp=$3 rp=$4; shift 4
 	cl_sipp b "$name" 300 -sf "$CL_SCEN/$scen" -i "$B4" -p "$sp" -t u1 -key rtp_port "$rp" \
 		-m 1 "$@"
-	cl_wait_bound b "$sp"
+	xr_wait_bound b "$sp"
 }
 # hs_uac NAME SCENARIO USER SIP_PORT RTP_PORT [sipp args] : a caller SIPp in
 # a (background, cl_reap it); its Call-ID (NAME-1@10.11.1.2) in CL_CID.

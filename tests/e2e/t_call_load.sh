@@ -33,7 +33,7 @@ C=100 NP=50
 cl_sipp b many-uas 300 -sf "$CL_SCEN/call_uas_load.xml" -i "$B4" -p 5060 -t u1 \
 	-inf "$XR_TMP/ports.b.csv" -m $C
 uas=$CL_PID
-cl_wait_bound b 5060
+xr_wait_bound b 5060
 cl_sipp a many-uac 300 -sf "$CL_SCEN/call_uac_load.xml" -i "$A4" -p 5070 -t u1 \
 	-rsa "$RA4:5060" -s bob -inf "$XR_TMP/ports.a.csv" -l $C -m $C -r 100 \
 	-cid_str "many-uac-%u@%s" "$RA4:5060"
@@ -123,9 +123,9 @@ rate_run() {
 		cl_sipp m "rate-$flow-$r-lose" $((SECS + 30)) -sf "$CL_SCEN/uas_fork_lose.xml" \
 			-i "$M4" -p 5060 -t u1
 		lose=$CL_PID
-		cl_wait_bound m 5060
+		xr_wait_bound m 5060
 	fi
-	cl_wait_bound b 5060
+	xr_wait_bound b 5060
 	# SIPp looks for the pcap in its working directory.
 	CL_CWD=$XR_TMP cl_sipp a "rate-$flow-$r-uac" $((SECS + 30)) -sf "$CL_SCEN/$uacs" -i "$A4" \
 		-p 5070 -t u1 -mi "$A4" -mp 6000 -rsa "$RA4:5060" -s bob -r "$r" -m "$n" \
