@@ -79,7 +79,7 @@ cl_sipp() {
 		case $prev in -sf) scen=$a ;; -p) port=$a ;; esac
 		prev=$a
 	done
-	if [ -n "$scen" ] && grep -q '<recvCmd' "$scen"; then
+	if [ -n "$scen" ] && grep -q '^[[:space:]]*<recvCmd' "$scen"; then
 		go=(-3pcc "127.0.0.1:$((port + 10000))")
 		rm -f "$XR_TMP/$name.go"; mkfifo "$XR_TMP/$name.go"
 	fi
@@ -138,7 +138,7 @@ cl_go() {
 # given the relay address facing HOST, where a UAS's messages go anyway.
 cl_uas() {
 	local name=$1 scen=$2 host=$3 port=$4 to=(); shift 4
-	grep -q '<recvCmd' "$CL_SCEN/$scen" && to=("${CL_RELAY[$host]}:5060")
+	grep -q '^[[:space:]]*<recvCmd' "$CL_SCEN/$scen" && to=("${CL_RELAY[$host]}:5060")
 	cl_sipp "$host" "$name" "${CL_UAS_SECS:-300}" -sf "$CL_SCEN/$scen" -i "${CL_IP[$host]}" \
 		-p 5060 -t u1 -key rtp_port "$port" -m 1 "$@" "${to[@]}"
 	xr_wait_bound "$host" 5060
