@@ -32,7 +32,7 @@
 #include "proxy/dialog.h"
 #include "proxy/location.h"
 #include "proxy/registrar.h"
-#include "proxy/txn.h"
+#include "txn/txn.h"
 #include "sip/msg.h"
 #include "sip/transport.h"
 

@@ -29,8 +29,8 @@
 #include <urcu/rculfhash.h>
 
 #include "common/log.h"
-#include "proxy/txn.h"
-#include "proxy/txn_fsm.h"
+#include "txn/txn.h"
+#include "txn/txn_fsm.h"
 #include "sip/build.h"
 #include "sip/msg.h"
 #include "sip/worker.h"
@@ -91,10 +91,25 @@ static void	owner_job(struct sip_job *job);
 static void	timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static int	start_cancel(struct txn *inv);
 
+static int	txn_init(void);
+static void	txn_input(const struct sip_msg *m, const struct sip_src *src);
+static void	txn_conn_closed(uint64_t conn_id);
+static void	txn_shutdown(void);
+
+/* How the transports reach us: the layer above them. */
+static const struct sip_tp_upper txn_upper = {
+	.start		= txn_init,
+	.input		= txn_input,
+	.conn_closed	= txn_conn_closed,
+	.stop		= txn_shutdown,
+};
+
+/* The TU above us; and we plug into the transports below. */
 void
 txn_set_tu(const struct txn_tu_ops *ops)
 {
 	tu = ops;
+	sip_tp_set_upper(&txn_upper);
 }
 
 void
@@ -103,7 +118,8 @@ txn_set_timers(const struct txn_timer_cfg *tc)
 	tcfg = *tc;
 }
 
-int
+/* Set-up, from sip_start(). */
+static int
 txn_init(void)
 {
 	if (table)
@@ -131,8 +147,8 @@ free_rcu(struct rcu_head *h)
 	txn_free(caa_container_of(h, struct txn, rcu));
 }
 
-/* Called after every worker has stopped: no timers run, no one looks up. */
-void
+/* From sip_stop(), after every worker has stopped: no timers run, no one looks up. */
+static void
 txn_shutdown(void)
 {
 	struct cds_lfht_iter it;
@@ -1156,7 +1172,11 @@ txn_branch_new(char *buf, size_t len)
 
 /* ---- input from the transports -------------------------------------------- */
 
-void
+/*
+ * A parsed message from the transports: match it to a transaction and run
+ * it, or hand it to the TU.  src->received and src->rport are computed.
+ */
+static void
 txn_input(const struct sip_msg *m, const struct sip_src *src)
 {
 	struct txn_key k;
@@ -1224,7 +1244,12 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 	txn_unref(t);
 }
 
-void
+/*
+ * TCP connection conn_id closed: client transactions still waiting for a
+ * final response over it fail as a transport error (§17.1.4: the TU gets
+ * failure(503, TXN_TRANSPORT)).  Called on a worker thread.
+ */
+static void
 txn_conn_closed(uint64_t conn_id)
 {
 	struct cds_lfht_iter it;
