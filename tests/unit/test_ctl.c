@@ -156,7 +156,7 @@ expect_code(const char *line, const char *code)
 	json_t *r = dispatch(line);
 
 	assert_false(json_is_true(json_object_get(r, "ok")));
-	assert_int_equal(json_integer_value(json_object_get(r, "v")), CTL_PROTO_VERSION);
+	assert_int_equal(json_integer_value(json_object_get(r, "v")), XR_CTL_PROTO_VERSION);
 	if (!json_is_string(json_object_get(r, "code")) ||
 	    strcmp(json_string_value(json_object_get(r, "code")), code) != 0)
 		fail_msg("%s: code %s, want %s", line,
