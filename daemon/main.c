@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <urcu.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "config.h"
 #include "ctl/commands.h"
@@ -224,13 +225,10 @@ out:
 static void
 on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	struct timespec ts;
 	char msg[64];
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-		 (unsigned long long)ts.tv_sec * 1000000ull +
-		 (unsigned long long)ts.tv_nsec / 1000);
+		 (unsigned long long)xr_mono_us());
 	notify(msg);
 	log_info("SIGHUP: reloading the configuration");
 	reload();

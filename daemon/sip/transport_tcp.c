@@ -20,6 +20,7 @@
 #include <urcu.h>
 #include <urcu/rculfhash.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "sip/msg.h"
 #include "sip/worker.h"
@@ -86,7 +87,7 @@ static unsigned long
 addr_hash(const union xr_sa *a)
 {
 	const unsigned char *p;
-	unsigned long h = 14695981039346656037UL;
+	uint64_t h;
 	size_t n;
 
 	if (a->sa.sa_family == AF_INET) {
@@ -96,9 +97,8 @@ addr_hash(const union xr_sa *a)
 		p = (const unsigned char *)&a->sin6.sin6_addr;
 		n = 16;
 	}
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211UL;
-	return (h ^ xr_sa_port(a)) * 1099511628211UL;
+	h = xr_fnv64(XR_FNV64_INIT, p, n);
+	return (unsigned long)((h ^ xr_sa_port(a)) * XR_FNV64_PRIME);
 }
 
 static void
