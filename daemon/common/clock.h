@@ -12,62 +12,31 @@
 #include <stdint.h>
 #include <time.h>
 
+/* Clock id in ns; in ms (rounded down). */
 static inline uint64_t
-xr_ts_ns(const struct timespec *ts)
-{
-	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
-}
-
-static inline uint64_t
-xr_mono_ns(void)
+xr_clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return xr_ts_ns(&ts);
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static inline uint64_t
-xr_mono_us(void)
-{
-	return xr_mono_ns() / 1000;
-}
-
-static inline uint64_t
-xr_mono_ms(void)
+xr_clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static inline uint64_t
-xr_coarse_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return xr_ts_ns(&ts);
-}
-
-static inline uint64_t
-xr_coarse_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
+static inline uint64_t xr_mono_ns(void)   { return xr_clock_ns(CLOCK_MONOTONIC); }
+static inline uint64_t xr_mono_us(void)   { return xr_mono_ns() / 1000; }
+static inline uint64_t xr_mono_ms(void)   { return xr_clock_ms(CLOCK_MONOTONIC); }
+static inline uint64_t xr_coarse_ns(void) { return xr_clock_ns(CLOCK_MONOTONIC_COARSE); }
+static inline uint64_t xr_coarse_ms(void) { return xr_clock_ms(CLOCK_MONOTONIC_COARSE); }
 /* Whole seconds of the coarse clock (rate limits). */
-static inline time_t
-xr_coarse_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec;
-}
+static inline time_t   xr_coarse_s(void)  { return (time_t)(xr_coarse_ms() / 1000); }
 
 #endif /* XR_CLOCK_H */
