@@ -312,7 +312,7 @@ relay_do(enum relay_op op, struct media_session *s)
 	}
 }
 
-/* Run the queued commands in order. qlock held. */
+/* Run the queued commands in order.  Call with qlock held. */
 static void
 relay_run_queue(void)
 {

@@ -187,7 +187,7 @@ px_dialog_request(const struct sip_msg *m, bool *from_caller)
 
 /*
  * The call record of c: an in-dialog request's (*d, whose reference moves
- * to c), or a new one for an initial INVITE.  Call locked.
+ * to c), or a new one for an initial INVITE.  Call with c->lock held.
  */
 static void
 px_attach_dialog(struct px_call *c, const struct sip_msg *m, const struct sip_src *src,

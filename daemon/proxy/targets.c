@@ -96,7 +96,7 @@ px_dialog_target(const struct sip_msg *m, char *uri, size_t cap, uint64_t *conn_
  * be anchored the request is refused here (488 with a Warning; 503 when the
  * port range is exhausted), a new call record is ended, and -errno
  * returned; a later branch that cannot be anchored fails alone (-errno,
- * nothing answered).  0 otherwise.  Call locked.
+ * nothing answered).  0 otherwise.  Call with c->lock held.
  */
 static int
 px_request_sdp(struct px_call *c, struct px_branch *b, bool first, struct txn *st,
@@ -230,8 +230,8 @@ px_targets(struct txn *st, const struct sip_msg *m, const struct px_plan *p,
  * request forwarded.  A branch that cannot start is final at once with the
  * status it would have had.  sdp (sdp_cap bytes) holds each branch's
  * rewritten SDP until its request is built.  0, or -errno when the first
- * branch's SDP was refused (answered here: the context is closed).  Call
- * locked.
+ * branch's SDP was refused (answered here: the context is closed).
+ * Call with c->lock held.
  */
 int
 px_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,

@@ -232,7 +232,7 @@ sip_tp_conn_alive(uint64_t id)
 
 /* ---- owner side -------------------------------------------------------- */
 
-/* With wlock held, on the owner: watch for writes while anything is pending. */
+/* On the owner: watch for writes while anything is pending.  Call with c->wlock held. */
 static void
 conn_set_events_locked(struct tcp_conn *c)
 {
@@ -336,7 +336,7 @@ conn_job(struct sip_job *job)
 	conn_unref(c);
 }
 
-/* With wlock held: write what the kernel takes.  0, or -errno (fatal). */
+/* Write what the kernel takes.  0, or -errno (fatal).  Call with c->wlock held. */
 static int
 conn_flush_locked(struct tcp_conn *c)
 {
