@@ -152,12 +152,10 @@ px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src)
 	/* The registrar's limits of the running configuration (SIGHUP may change them). */
 	rc = px_reg;
 	rcu_read_lock();
-	live = config_live();
-	if (live) {
-		rc.min_expires = live->min_expires;
-		rc.max_expires = live->max_expires;
-		rc.default_expires = live->default_expires;
-	}
+	live = config_now(px_cfg);
+	rc.min_expires = live->min_expires;
+	rc.max_expires = live->max_expires;
+	rc.default_expires = live->default_expires;
 	rcu_read_unlock();
 	reg_handle(&rc, m, &ls, loc_now_ms(), res);
 	px_reply(st, m, res->code, res->reason, res->extra_len ? res->extra : NULL);

@@ -28,9 +28,7 @@ px_static_targets(const char *aor, bool ours, struct px_target *t, int max)
 
 	/* The routes of the running configuration (a SIGHUP may replace them). */
 	rcu_read_lock();
-	cfg = config_live();
-	if (!cfg)
-		cfg = px_cfg;
+	cfg = config_now(px_cfg);
 	for (i = 0; i < cfg->nroutes; i++) {
 		const struct xr_route *r = &cfg->routes[i];
 

@@ -298,11 +298,27 @@ conn_close_owner(struct tcp_conn *c, const char *why)
 	conn_unref(c);
 }
 
+/* --tcp-idle and --tcp-max of the running configuration (0: default / none). */
+static void
+tp_tcp_limits(int *idle, int *max)
+{
+	*idle = *max = 0;
+	if (!sip_cfg)
+		return;
+	rcu_read_lock();
+	*idle = config_now(sip_cfg)->tcp_idle;
+	*max = config_now(sip_cfg)->tcp_max_conns;
+	rcu_read_unlock();
+}
+
 static void
 conn_start_owner(struct tcp_conn *c)
 {
-	int cfg_idle = sip_cfg ? XR_CFG_LOAD(sip_cfg->tcp_idle) : 0;
-	double idle = cfg_idle > 0 ? cfg_idle : 600;
+	int cfg_idle, cfg_max;
+	double idle;
+
+	tp_tcp_limits(&cfg_idle, &cfg_max);
+	idle = cfg_idle > 0 ? cfg_idle : 600;
 
 	ev_io_init(&c->io, conn_io_cb, c->fd, EV_READ);
 	c->io.data = c;
@@ -493,9 +509,12 @@ static void
 conn_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct tcp_conn *c = w->data;
-	int cfg_idle = sip_cfg ? XR_CFG_LOAD(sip_cfg->tcp_idle) : 0;
-	uint64_t idle_ms = (uint64_t)(cfg_idle > 0 ? cfg_idle : 600) * 1000;
 	uint64_t now = sip_now_ms(), last = atomic_load(&c->last_active);
+	uint64_t idle_ms;
+	int cfg_idle, cfg_max;
+
+	tp_tcp_limits(&cfg_idle, &cfg_max);
+	idle_ms = (uint64_t)(cfg_idle > 0 ? cfg_idle : 600) * 1000;
 
 	(void)revents;
 	if (now - last >= idle_ms) {
@@ -549,12 +568,12 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		socklen_t sl = sizeof(peer);
 		char s[XR_SA_STRLEN];
 		struct tcp_conn *c;
-		int fd, max;
+		int fd, idle, max;
 
 		fd = accept4(io->fd, &peer.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		max = sip_cfg ? XR_CFG_LOAD(sip_cfg->tcp_max_conns) : 0;
+		tp_tcp_limits(&idle, &max);
 		if (max > 0 && __atomic_load_n(&tp_stats.tcp_conns, __ATOMIC_RELAXED) >=
 		    (uint64_t)max) {
 			/* over --tcp-max: the newest connection goes */
