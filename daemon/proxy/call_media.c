@@ -438,6 +438,10 @@ cm_rewrite(struct cm *cm, int gi, const struct sip_msg *m, size_t off, size_t sl
 	return 1;
 }
 
+/*
+ * Long (~85 lines) because it is the offer/answer dispatcher: locate, parse,
+ * pick the mode, splice, all on the same locals under cm->lock.
+ */
 int
 cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes,
 	enum cm_mode mode, const union xr_sa *to_hint, int *group, char *out, size_t cap,
