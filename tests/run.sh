@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/run.sh - run the test suites and print one summary line at the end.
 #
-#   tests/run.sh [unit|bpf|e2e|all] [NAME-FILTER]
+#   tests/run.sh [check|unit|bpf|e2e|all] [NAME-FILTER]
 #
 #   REPEAT=N  run every selected test N times (each run counts; a flaky test
 #             shows as some runs failing)
@@ -66,6 +66,10 @@ run_once() {	# name, command...
 	esac
 }
 
+if [ "$suite" = check ] || [ "$suite" = all ]; then
+	echo "== check"
+	run_one "check/layering" tests/tools/layering.sh
+fi
 if [ "$suite" = unit ] || [ "$suite" = all ]; then
 	echo "== unit"
 	for t in "$OUT"/tests/unit/test_*; do

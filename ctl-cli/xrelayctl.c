@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xrelayctl.c - the operator's CLI: requests over xrelayd's control socket
- * (ctl.h, protocol version 1, JSON lines), printed as human tables, as one
- * JSON document (--json), or raw (metrics).  Every command, its synopsis,
- * its one-line and its long help come from one table (`xrelayctl --help`,
- * `xrelayctl help CMD`, `xrelayctl CMD --help`).  Exit status: 0 done, 1
- * the daemon refused or could not be reached, 2 bad usage; always with a
- * one-line reason on stderr.
+ * (include/xrelay/ctl.h: socket path, protocol version; JSON lines), printed
+ * as human tables, as one JSON document (--json), or raw (metrics).  Every
+ * command, its synopsis, its one-line and its long help come from one table
+ * (`xrelayctl --help`, `xrelayctl help CMD`, `xrelayctl CMD --help`).
+ * Exit status: 0 done, 1 the daemon refused or could not be reached, 2 bad
+ * usage; always with a one-line reason on stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,9 +23,8 @@
 #include <unistd.h>
 
 #include "xrelay/counters.h"
+#include "xrelay/ctl.h"
 
-#define DEFAULT_SOCK	"/run/xrelay/xrelay.sock"
-#define PROTO_VERSION	1
 #define REPLY_MAX	(256 * 1024 * 1024)
 #define TIMEOUT_S	10
 
@@ -89,6 +88,17 @@ table_add(struct table *t, char **row)
 	for (int c = 0; c < t->ncols; c++)
 		t->cells[t->nrows * t->ncols + c] = row[c] ? row[c] : strdup("-");
 	t->nrows++;
+}
+
+/* The header row: a copy of hdr[0..t->ncols). */
+static void
+table_header(struct table *t, const char *const *hdr)
+{
+	char *row[t->ncols];
+
+	for (int c = 0; c < t->ncols; c++)
+		row[c] = strdup(hdr[c]);
+	table_add(t, row);
 }
 
 static void
@@ -351,9 +361,7 @@ print_flows(json_t *r)
 		printf("(no flows)\n");
 		return;
 	}
-	for (int c = 0; c < 9; c++)
-		cells[c] = strdup(hdr[c]);
-	table_add(&t, cells);
+	table_header(&t, hdr);
 	json_array_foreach(r, i, row) {
 		bool latched = json_is_true(json_object_get(row, "latched"));
 		json_t *dst = json_object_get(row, "dst");
@@ -505,9 +513,7 @@ print_media_list(json_t *r)
 		printf("(no sessions)\n");
 		return;
 	}
-	for (int c = 0; c < 5; c++)
-		cells[c] = strdup(hdr[c]);
-	table_add(&t, cells);
+	table_header(&t, hdr);
 	json_array_foreach(r, i, s) {
 		json_t *a = json_object_get(s, "a"), *b = json_object_get(s, "b");
 
@@ -737,16 +743,12 @@ print_call(json_t *r)
 						   "LATCHED", "PATH", "PACKETS", "BYTES",
 						   "KERNEL", "USERSPACE", "LAST SEEN" };
 		struct table t = { .ncols = 11 };
-		char *cells[11];
-
 		char *sess = val_str(json_object_get(m, "session"));
 
 		printf("  stream %lld  %s  session %s\n", int_of(m, "index", (long long)i),
 		       str_of(m, "type"), sess ? sess : "?");
 		free(sess);
-		for (int c = 0; c < 11; c++)
-			cells[c] = strdup(hdr[c]);
-		table_add(&t, cells);
+		table_header(&t, hdr);
 		stream_side_row(&t, "caller", json_object_get(m, "caller"));
 		stream_side_row(&t, "callee", json_object_get(m, "callee"));
 		table_print_indented(&t, 4);
@@ -817,7 +819,7 @@ print_log_level(json_t *r)
 
 /* ---- the exchange ----------------------------------------------------------- */
 
-static const char *sock_path = DEFAULT_SOCK;
+static const char *sock_path = XR_CTL_PATH;
 static bool json_out;
 
 static int
@@ -848,7 +850,7 @@ ctl_connect(void)
 static json_t *
 exchange(int fd, const char *cmd, json_t *args)
 {
-	json_t *req = json_pack("{s:i, s:s}", "v", PROTO_VERSION, "cmd", cmd), *resp;
+	json_t *req = json_pack("{s:i, s:s}", "v", XR_CTL_PROTO_VERSION, "cmd", cmd), *resp;
 	json_error_t jerr;
 	char *line, *buf = NULL;
 	size_t len = 0, cap = 0, n, off = 0;
@@ -1103,7 +1105,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out, "usage: %s [-s PATH] [--json] COMMAND [ARGS] [--help]\n\n"
-		"  -s, --socket PATH   control socket (default " DEFAULT_SOCK ")\n"
+		"  -s, --socket PATH   control socket (default " XR_CTL_PATH ")\n"
 		"  -j, --json          print the daemon's answer as one JSON document\n"
 		"  -h, --help          this help; COMMAND --help: that command's\n\n"
 		"commands:\n", prog);
@@ -1351,9 +1353,7 @@ top_print(json_t *s, bool tty)
 		fflush(stdout);
 		return;
 	}
-	for (int c = 0; c < 8; c++)
-		cells[c] = strdup(hdr[c]);
-	table_add(&tb, cells);
+	table_header(&tb, hdr);
 	json_array_foreach(json_object_get(s, "flows"), i, row) {
 		cells[0] = val_str(json_object_get(row, "session"));
 		cells[1] = strdup(str_of(row, "side"));
