@@ -133,16 +133,30 @@ side_char(enum media_side_id id)
 	return id == MEDIA_A ? 'A' : 'B';
 }
 
+/*
+ * The options of the running configuration media reads at run time (a
+ * reload may change them): latching policy and --media-timeout (0: off).
+ */
+static void
+media_cfg_now(enum xr_latch *latch, int *timeout)
+{
+	*latch = XR_LATCH_STRICT;
+	*timeout = 0;
+	if (!media_st.cfg)
+		return;
+	rcu_read_lock();
+	*latch = config_now(media_st.cfg)->latch;
+	*timeout = config_now(media_st.cfg)->media_timeout;
+	rcu_read_unlock();
+}
+
 enum xr_latch
 media_policy(void)
 {
-	enum xr_latch l = XR_LATCH_STRICT;
+	enum xr_latch l;
+	int t;
 
-	if (media_st.cfg) {
-		rcu_read_lock();
-		l = config_now(media_st.cfg)->latch;
-		rcu_read_unlock();
-	}
+	media_cfg_now(&l, &t);
 	return l;
 }
 
@@ -150,13 +164,10 @@ media_policy(void)
 int
 media_timeout_s(void)
 {
-	int t = 0;
+	enum xr_latch l;
+	int t;
 
-	if (media_st.cfg) {
-		rcu_read_lock();
-		t = config_now(media_st.cfg)->media_timeout;
-		rcu_read_unlock();
-	}
+	media_cfg_now(&l, &t);
 	return t;
 }
 
