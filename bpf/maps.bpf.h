@@ -59,6 +59,14 @@ struct {
 	__type(value, struct xr_vlan);
 } xr_vlans SEC(".maps");
 
+/* This CPU's budget of wrong-source packets passed up (xrelay.bpf.c xr_sampled()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xr_budget);
+} xr_sample SEC(".maps");
+
 /* One entry written by the loader: the layout the maps were created with. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -5,7 +5,9 @@
  * checks the latched source, finds the next hop with bpf_fib_lookup, rewrites
  * addresses, ports, TTL, MACs and the VLAN tag (and drops IPv4 options, as the
  * userspace relay's socket does), and sends the frame on
- * (XDP_TX or a DEVMAP redirect).  Everything else is XDP_PASS, untouched.
+ * (XDP_TX or a DEVMAP redirect).  A packet from a wrong source on a latched
+ * flow is dropped (XDP_DROP) but for a sampled share passed up for the daemon
+ * to log.  Everything else is XDP_PASS, untouched.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -53,6 +55,15 @@
  * policy rules matching iif see lo, not the real device.
  */
 const volatile __u32 fib_ifindex = 0;
+
+/*
+ * wrong_src_sample - wrong-source packets per second and per CPU passed up to
+ * the daemon (which counts, logs and drops them) before the rest of that
+ * second's are dropped here; 0 drops them all.  Set by the loader
+ * (xrelayd --wrong-source-sample).  A flood of them at line rate then costs
+ * the daemon's relay thread a few packets a second, not the flood.
+ */
+const volatile __u32 wrong_src_sample = 10;	/* FP_WRONG_SRC_SAMPLE */
 
 /* What to do with the VLAN tag on the way out. */
 enum xr_vlan_op {
@@ -146,6 +157,33 @@ xr_check_flow(void *data, void *data_end, const struct xr_pkt *p, const struct x
 	if (f->out_family != p->family)
 		return XR_CNT_pass_af_bridge;
 	return XR_CONTINUE;
+}
+
+/*
+ * Whether this wrong-source packet is one of the share passed up: a fixed
+ * one-second window per CPU (xr_sample), at most wrong_src_sample in it.
+ * Per-CPU state, no atomics; the window restarts on the first packet after
+ * it ends.
+ */
+static __always_inline int
+xr_sampled(__u64 now)
+{
+	struct xr_budget *b;
+	__u32 k = 0;
+
+	if (!wrong_src_sample)
+		return 0;
+	b = bpf_map_lookup_elem(&xr_sample, &k);
+	if (!b)
+		return 0;
+	if (now - b->window_ns >= 1000000000ull) {
+		b->window_ns = now;
+		b->used = 0;
+	}
+	if (b->used >= wrong_src_sample)
+		return 0;
+	b->used++;
+	return 1;
 }
 
 /* The next hop: what bpf_fib_lookup() and xr_vlans said (or the cache of them). */
@@ -256,6 +294,17 @@ xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
 		eg->op = XR_VLAN_KEEP;
 	else
 		eg->op = XR_VLAN_POP;
+	/*
+	 * A pushed tag needs 4 bytes of headroom: probe it now (moving the
+	 * head and back writes no byte of the frame), so that the write below
+	 * cannot fail and a frame that must be passed is passed untouched.
+	 */
+	if (eg->op == XR_VLAN_PUSH) {
+		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct xr_vlan_hdr)))
+			return XR_CNT_pass_no_headroom;
+		if (bpf_xdp_adjust_head(ctx, (int)sizeof(struct xr_vlan_hdr)))
+			return XR_CNT_pass_truncated;	/* cannot happen: undoes the above */
+	}
 	if (eg->tx_ifindex == ctx->ingress_ifindex) {
 		eg->verdict = XR_CNT_fwd_tx;
 		return XR_CONTINUE;
@@ -494,6 +543,9 @@ xr_process(struct xdp_md *ctx)
 	/* One snapshot: the daemon may replace the entry while we run. */
 	__builtin_memcpy(&f, fv, sizeof(f));
 	rc = xr_check_flow(data, data_end, &p, &f);
+	/* RTP Bleed: dropped here, but for the share the daemon logs. */
+	if (rc == XR_CNT_pass_wrong_source)
+		return xr_sampled(bpf_ktime_get_coarse_ns()) ? rc : XR_CNT_drop_wrong_source;
 	if (rc != XR_CONTINUE)
 		return rc;
 	/*
@@ -545,7 +597,7 @@ xr_process(struct xdp_md *ctx)
 		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
 	l3 = xr_write_l2(ctx, &p, &nh, &eg);
 	if (l3 < 0)
-		return XR_CNT_pass_no_tx_port;	/* no headroom for the tag: frame untouched */
+		return XR_CNT_pass_no_headroom;	/* cannot happen: xr_egress() probed it */
 	l4 = l3 + (p.l4_off - p.l3_off);
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;

@@ -739,6 +739,10 @@ static const struct opt opts[] = {
 	{ "latch", 0, required_argument, true, "POLICY",
 	  "strict | address | any: which first packet latches a side (default strict)",
 	  p_latch, d_latch, 0, 0, 0, t_latch },
+	{ "wrong-source-sample", 0, required_argument, true, "PPS",
+	  "wrong-source packets per second and CPU XDP passes up to be logged; it drops "
+	  "the rest, 0 all (default 10)",
+	  p_int, d_int, OFF(wrong_src_sample), 0, 1000000, NULL },
 	{ "workers", 0, required_argument, true, "N",
 	  "SIP worker threads, or auto: one per CPU (default auto)",
 	  p_workers, d_workers, OFF(workers), 1, 64, NULL },
@@ -825,6 +829,7 @@ config_defaults(struct xr_config *cfg)
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", DEFAULT_PIN_DIR);
 	cfg->media_timeout = 60;
 	cfg->latch = XR_LATCH_STRICT;
+	cfg->wrong_src_sample = 10;
 	cfg->workers = 0;
 	cfg->tcp_idle = 600;
 	cfg->tcp_max_conns = 4096;

@@ -73,6 +73,7 @@ struct xr_config {
 	int		 nroutes;
 	int		 media_timeout;		/* --media-timeout SEC (default 60) */
 	enum xr_latch	 latch;			/* --latch strict|address|any (default strict) */
+	int		 wrong_src_sample;	/* --wrong-source-sample PPS: passed up per CPU (10) */
 	int		 workers;		/* --workers N SIP threads (default: CPUs) */
 	int		 tcp_idle;		/* --tcp-idle SEC (default 600) */
 	int		 tcp_max_conns;		/* --tcp-max N (default 4096) */

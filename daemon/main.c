@@ -324,9 +324,10 @@ die(const char *fmt, ...)
 static void
 start_fastpath(struct ev_loop *loop)
 {
+	struct fp_opts o = { .wrong_src_sample = (unsigned)cfg.wrong_src_sample };
 	int rc, attached = 0;
 
-	rc = fp_open(&fp, cfg.pin_dir);
+	rc = fp_open_opts(&fp, cfg.pin_dir, &o);
 	/* Another live daemon's maps: running beside it would fight over them. */
 	if (rc == -EBUSY)
 		die("--pin-dir %s: in use by another running xrelayd", cfg.pin_dir);

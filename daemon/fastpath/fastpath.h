@@ -46,6 +46,14 @@ struct fp {
 	int		nlinks;
 };
 
+/* Load-time knobs of the XDP program (its const volatile globals). */
+struct fp_opts {
+	unsigned	wrong_src_sample;	/* wrong-source packets/s per CPU passed up */
+};
+
+/* Their defaults (fp_open()), and xrelayd's. */
+#define FP_WRONG_SRC_SAMPLE	10
+
 /* ---- loader.c ---- */
 /*
  * Open and load the skeleton, reusing maps pinned under pin_dir when their
@@ -59,6 +67,8 @@ struct fp {
  * has loaded.  Returns 0 or -errno.
  */
 int	fp_open(struct fp *fp, const char *pin_dir);
+/* The same with the program's knobs set from o (NULL: the defaults). */
+int	fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o);
 /* Attach the program to ifname in mode; 0 or -errno (logged). */
 int	fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode);
 /* Detach from every interface, delete every flow, close; unpin when unpin. */

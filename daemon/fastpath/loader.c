@@ -363,6 +363,12 @@ fp_reset(struct fp *fp)
 int
 fp_open(struct fp *fp, const char *pin_dir)
 {
+	return fp_open_opts(fp, pin_dir, NULL);
+}
+
+int
+fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
+{
 	struct xrelay *skel;
 	struct bpf_program *prog;
 	char lo_prev[FP_LO_FWD_N];
@@ -380,6 +386,7 @@ fp_open(struct fp *fp, const char *pin_dir)
 		return err;
 	}
 	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
+	skel->rodata->wrong_src_sample = o ? o->wrong_src_sample : FP_WRONG_SRC_SAMPLE;
 
 	if (pin_dir && *pin_dir) {
 		if (strlen(pin_dir) >= sizeof(fp->pin_dir)) {

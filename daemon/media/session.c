@@ -548,6 +548,37 @@ media_session_create_half(const union xr_sa *a, const union xr_sa *b_hint, uint6
 	return session_create(a, b_hint, false, id);
 }
 
+/*
+ * The answer named side x's remotes: a leg that saw early packets (latch.c)
+ * from the source the policy now takes latches to it at once, so the kernel
+ * flow written next carries that party's next packet.  Early sources are
+ * forgotten either way.  Needs s->lock.
+ */
+static void
+latch_early(struct media_side *x)
+{
+	union xr_sa none;
+
+	memset(&none, 0, sizeof(none));
+	for (int l = 0; l < 2; l++) {
+		struct media_leg *leg = &x->leg[l];
+		char b[XR_SA_STRLEN];
+
+		if (!leg->early.sa.sa_family)
+			continue;
+		if (!leg->latched.sa.sa_family && !media_remote_pending(&leg->remote) &&
+		    media_latch(media_policy(), &leg->remote, &none, &leg->early) == LATCH_LATCH) {
+			leg->latched = leg->early;
+			logs(LS_MEDIA, LL_INFO, "session %llu side %c %s latched %s (early packet, "
+			     "named by the answer)", (unsigned long long)x->sess->id,
+			     side_char(x->id), l == MEDIA_RTP ? "RTP" : "RTCP",
+			     xr_sa_str(&leg->early, b, sizeof(b)));
+		}
+		if (!media_remote_pending(&leg->remote))
+			memset(&leg->early, 0, sizeof(leg->early));
+	}
+}
+
 int
 media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_sa *remote,
 			  const union xr_sa *rtcp, enum media_dir dir)
@@ -592,6 +623,7 @@ media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_s
 	x->leg[MEDIA_RTP].remote = *remote;
 	x->leg[MEDIA_RTCP].remote = rtcp_r;
 	x->dir = dir;
+	latch_early(x);
 	media_flows_write(s);
 	if (log_enabled(LS_MEDIA, LL_DEBUG)) {
 		char r[XR_SA_STRLEN];
@@ -856,6 +888,7 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 		.drop_source = __atomic_load_n(&leg->st.drop_source, __ATOMIC_RELAXED),
 		.drop_no_dest = __atomic_load_n(&leg->st.drop_no_dest, __ATOMIC_RELAXED),
 		.drop_other = __atomic_load_n(&leg->st.drop_other, __ATOMIC_RELAXED),
+		.drop_early = __atomic_load_n(&leg->st.drop_early, __ATOMIC_RELAXED),
 		.last_ns = __atomic_load_n(&leg->st.last_ns, __ATOMIC_RELAXED),
 	};
 	json_t *kern = json_null();
@@ -868,7 +901,7 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 				 "last_seen_ms_ago", ms_ago(media_kernel_now_ns(),
 							    ks.last_seen_ns));
 	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:{s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "session", (json_int_t)s->id,
 			 "side", leg->side->id == MEDIA_A ? "A" : "B",
 			 "leg", leg->id == MEDIA_RTP ? "rtp" : "rtcp",
@@ -885,8 +918,10 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 			 "bytes", (json_int_t)st.fwd_bytes,
 			 "rx_packets", (json_int_t)st.rx_packets,
 			 "rx_bytes", (json_int_t)st.rx_bytes,
-			 "dropped", (json_int_t)(st.drop_source + st.drop_no_dest + st.drop_other),
+			 "dropped", (json_int_t)(st.drop_source + st.drop_no_dest + st.drop_other +
+						 st.drop_early),
 			 "dropped_wrong_source", (json_int_t)st.drop_source,
+			 "dropped_early", (json_int_t)st.drop_early,
 			 "dropped_no_dest", (json_int_t)st.drop_no_dest,
 			 "dropped_other", (json_int_t)st.drop_other,
 			 "last_seen_ms_ago", ms_ago(now, st.last_ns));
@@ -1034,7 +1069,7 @@ media_stats_json(void)
 			"pairs_in_use", used,
 			"pairs_free", port_pool_size(M.pools[i]) - used));
 	}
-	o = json_pack("{s:i, s:s, s:b, s:i, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+	o = json_pack("{s:i, s:s, s:b, s:i, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		      "sessions", media_session_count(),
 		      "latch", media_latch_policy_str(media_policy()),
 		      "kernel_fastpath", M.fp != NULL,
@@ -1048,6 +1083,7 @@ media_stats_json(void)
 		      "wrong_source_drops", (json_int_t)t.drop_source,
 		      "no_dest_drops", (json_int_t)t.drop_no_dest,
 		      "other_drops", (json_int_t)t.drop_other,
+		      "early_drops", (json_int_t)t.drop_early,
 		      "latches_total", (json_int_t)t.latched);
 	return o;
 }

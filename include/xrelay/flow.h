@@ -17,8 +17,12 @@
 
 #include <linux/types.h>
 
-/* Raise on any change to a struct below or to a map's type, key or value. */
-#define XR_ABI_VERSION		2
+/*
+ * Raise on any change to a struct below, to a map's type, key or value, or to
+ * the meaning of a counter.  3: drop_wrong_source and the xr_sample budget;
+ * index 17 of counters.def is pass_no_headroom (see there).
+ */
+#define XR_ABI_VERSION		3
 
 /* Address family tags used in keys and values (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
@@ -91,6 +95,18 @@ struct xr_vlan {
 	__u16	pad;		/* zero */
 };
 
+/*
+ * Value of the single-entry per-CPU xr_sample array: the XDP program's own
+ * budget of wrong-source packets it may still pass up to the daemon in the
+ * current one-second window on this CPU (the rest are dropped).  The daemon
+ * never reads it.
+ */
+struct xr_budget {
+	__u64	window_ns;	/* bpf_ktime_get_coarse_ns() the window began */
+	__u32	used;		/* packets passed up in it */
+	__u32	pad;		/* zero */
+};
+
 /* Value of the single-entry xr_abi array: checked against pinned maps at start. */
 struct xr_abi {
 	__u32	version;	/* XR_ABI_VERSION */
@@ -112,5 +128,6 @@ _Static_assert(__builtin_offsetof(struct xr_flow_stats, nh_expires_ns) == 24,
 	       "xr_flow_stats.nh_expires_ns");
 _Static_assert(sizeof(struct xr_vlan) == 8, "xr_vlan layout");
 _Static_assert(sizeof(struct xr_abi) == 16, "xr_abi layout");
+_Static_assert(sizeof(struct xr_budget) == 16, "xr_budget layout");
 
 #endif /* XRELAY_FLOW_H */

@@ -16,6 +16,7 @@
 #define XR_MAP_TX_PORTS		"xr_tx_ports"	/* DEVMAP_HASH ifindex -> ifindex */
 #define XR_MAP_VLANS		"xr_vlans"	/* HASH ifindex of a VLAN device -> xr_vlan */
 #define XR_MAP_ABI		"xr_abi"	/* ARRAY[1] -> xr_abi */
+#define XR_MAP_SAMPLE		"xr_sample"	/* PERCPU_ARRAY[1] -> xr_budget (BPF's own) */
 
 #define XR_FLOWS_MAX		131072	/* flows: two per port of a session side */
 #define XR_TX_PORTS_MAX		256	/* interfaces the program may redirect to */

@@ -92,8 +92,11 @@ struct tskel {
 	struct fp	fp;
 };
 
-static struct tskel sk_lo;	/* fib_ifindex = 1 (lo): what the loader does */
+static struct tskel sk_lo;	/* fib_ifindex = 1 (lo): what the loader does; no sample */
 static struct tskel sk_in;	/* fib_ifindex = 0: lookup on the ingress device */
+
+/* Wrong-source packets a second (per CPU) sk_in passes up; sk_lo passes none. */
+#define SK_IN_SAMPLE	3
 
 /* A frame in a row: addresses as strings, MACs, tags and oddities. */
 struct frame {
@@ -356,14 +359,23 @@ static struct row rows[] = {
 	  .cnt = XR_CNT_pass_unknown_port },
 	{ .name = "not latched", FLOW_V4, .flags = XR_FLOW_F_FORWARD, .ingress = "va0",
 	  .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_not_latched },
-	{ .name = "wrong source address", FLOW_V4, .flags = LF, .ingress = "va0",
-	  .in = { FRAME_V4, .from = "10.1.0.9:4000" }, .retval = XDP_PASS,
-	  .cnt = XR_CNT_pass_wrong_source },
-	{ .name = "wrong source port (RTP Bleed)", FLOW_V4, .flags = LF, .ingress = "va0",
-	  .in = { FRAME_V4, .from = "10.1.0.2:4001" }, .retval = XDP_PASS,
-	  .cnt = XR_CNT_pass_wrong_source },
-	{ .name = "wrong source address IPv6", FLOW_V6, .flags = LF, .ingress = "va0",
+	/* sk_lo passes no wrong source up (wrong_src_sample 0): all dropped. */
+	{ .name = "wrong source address: dropped", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .from = "10.1.0.9:4000" }, .retval = XDP_DROP,
+	  .cnt = XR_CNT_drop_wrong_source },
+	{ .name = "wrong source port (RTP Bleed): dropped", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .from = "10.1.0.2:4001" }, .retval = XDP_DROP,
+	  .cnt = XR_CNT_drop_wrong_source },
+	{ .name = "wrong source address IPv6: dropped", FLOW_V6, .flags = LF, .ingress = "va0",
 	  .in = { .from = "[fd01::3]:4000", .to = "[fd01::1]:30000", IN_A, .payload = 20 },
+	  .retval = XDP_DROP, .cnt = XR_CNT_drop_wrong_source },
+	{ .name = "wrong source, not latched yet: passed (daemon latches)", FLOW_V4,
+	  .flags = XR_FLOW_F_FORWARD, .ingress = "va0",
+	  .in = { FRAME_V4, .from = "10.1.0.9:4000" }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_not_latched },
+	/* sk_in's budget (SK_IN_SAMPLE a second) is untouched by the other rows. */
+	{ .name = "wrong source, within the sampled share: passed", FLOW_V4, .flags = LF,
+	  .in_skel = 1, .ingress = "va0", .in = { FRAME_V4, .from = "10.1.0.9:4000" },
 	  .retval = XDP_PASS, .cnt = XR_CNT_pass_wrong_source },
 	{ .name = "no destination (hold)", FLOW_V4, .flags = XR_FLOW_F_LATCHED,
 	  .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_no_dest },
@@ -495,7 +507,7 @@ parse_sa(union xr_sa *sa, const char *s)
 
 /* Open and load the skeleton with fib_ifindex, and describe it as a struct fp. */
 static int
-tskel_load(struct tskel *t, __u32 fib_ifindex)
+tskel_load(struct tskel *t, __u32 fib_ifindex, __u32 sample)
 {
 	struct xrelay *s;
 	int err;
@@ -504,6 +516,7 @@ tskel_load(struct tskel *t, __u32 fib_ifindex)
 	if (!s)
 		return -errno;
 	s->rodata->fib_ifindex = fib_ifindex;
+	s->rodata->wrong_src_sample = sample;
 	err = xrelay__load(s);
 	if (err) {
 		xrelay__destroy(s);
@@ -688,8 +701,8 @@ test_row(void **state)
 		assert_int_equal(after[i], want);
 	}
 
-	/* Passed frames reach the stack unmodified; forwarded ones are rebuilt. */
-	if (r->retval == XDP_PASS) {
+	/* Passed (and dropped) frames are left unmodified; forwarded ones are rebuilt. */
+	if (r->retval == XDP_PASS || r->retval == XDP_DROP) {
 		memcpy(exp, in, inlen);
 		elen = inlen;
 	} else {
@@ -701,13 +714,13 @@ test_row(void **state)
 		fail_msg("row \"%s\": frame mismatch", r->name);
 	}
 	/* Belt and braces: the output's checksums, recomputed from scratch. */
-	if (r->retval != XDP_PASS && pkt_verify(out, outlen, &why) != 0)
+	if (r->retval != XDP_PASS && r->retval != XDP_DROP && pkt_verify(out, outlen, &why) != 0)
 		fail_msg("row \"%s\": output frame: %s", r->name, why);
 
 	/* Per-flow stats move on forward only: one packet, its UDP payload bytes. */
 	if (r->local) {
 		assert_int_equal(fp_flow_stats(&t->fp, &k, &st1), 0);
-		if (r->retval == XDP_PASS) {
+		if (r->retval == XDP_PASS || r->retval == XDP_DROP) {
 			assert_int_equal(st1.packets, st0.packets);
 			assert_int_equal(st1.bytes, st0.bytes);
 			assert_int_equal(st1.last_seen_ns, st0.last_seen_ns);
@@ -918,6 +931,69 @@ test_nh_cache(void **state)
 	assert_int_equal(raw[0].nh_gen, f.gen);
 	assert_memory_equal(out1, out2, o1);
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+}
+
+/*
+ * The sampled share of wrong-source packets: on one CPU, the first
+ * wrong_src_sample of a one-second window are passed (pass_wrong_source),
+ * the rest dropped (drop_wrong_source), and the share comes back once the
+ * window has passed (polled, bounded).  The latched peer is forwarded all
+ * along.  A skeleton of its own, so no other test has used its budget.
+ */
+static void
+test_wrong_source_budget(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	struct frame bad = r->in;
+	uint8_t in[PKT_MAX], inb[PKT_MAX], out[PKT_MAX + 64];
+	uint64_t c0[XR_CNT__MAX], c1[XR_CNT__MAX];
+	struct tskel t;
+	struct xr_flow_key k;
+	cpu_set_t set, saved;
+	size_t inlen, blen, olen;
+	struct timespec t0, t1;
+	int i, passed = 0;
+	double dt;
+
+	if (sched_getaffinity(0, sizeof(saved), &saved) < 0 || !CPU_ISSET(0, &saved)) {
+		skip();
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	assert_int_equal(tskel_load(&t, 1, 3), 0);
+	assert_int_equal(add_tx_port(&t, "vb0"), 0);
+	row_setup(&t, r, &k);
+	inlen = build_frame(in, &r->in);
+	bad.from = "10.1.0.9:4000";
+	blen = build_frame(inb, &bad);
+	assert_int_equal(fp_counters(&t.fp, c0), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 10; i++) {
+		__u32 want = i < 3 ? XDP_PASS : XDP_DROP;
+
+		assert_int_equal(run_once(&t, "va0", inb, blen, out, sizeof(out), &olen), want);
+		assert_int_equal(run_once(&t, "va0", in, inlen, out, sizeof(out), &olen),
+				 XDP_REDIRECT);
+	}
+	assert_int_equal(fp_counters(&t.fp, c1), 0);
+	assert_int_equal(c1[XR_CNT_pass_wrong_source] - c0[XR_CNT_pass_wrong_source], 3);
+	assert_int_equal(c1[XR_CNT_drop_wrong_source] - c0[XR_CNT_drop_wrong_source], 7);
+	assert_int_equal(c1[XR_CNT_fwd_redirect] - c0[XR_CNT_fwd_redirect], 10);
+	/* A new window: polled every 50 ms for at most 3 s. */
+	for (i = 0; i < 60 && !passed; i++) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		passed = run_once(&t, "va0", inb, blen, out, sizeof(out), &olen) == XDP_PASS;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(passed);
+	assert_true(dt >= 0.95);	/* not before the window ended (coarse clock: a tick) */
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	xrelay__destroy(t.skel);
 }
 
 /* ---- the kernel itself does not forward (the premise of fib_ifindex) ---- */
@@ -1270,14 +1346,14 @@ skels_setup(void)
 	int err;
 
 	libbpf_set_print(libbpf_quiet);
-	err = tskel_load(&sk_lo, 1);	/* lo is ifindex 1 in every netns */
+	err = tskel_load(&sk_lo, 1, 0);	/* lo is ifindex 1 in every netns */
 	if (err == -EPERM || err == -EACCES)
 		skip_exit("BPF not permitted");
 	if (err) {
 		fprintf(stderr, "cannot load the skeleton: %s\n", strerror(-err));
 		exit(1);
 	}
-	if (tskel_load(&sk_in, 0)) {
+	if (tskel_load(&sk_in, 0, SK_IN_SAMPLE)) {
 		fprintf(stderr, "cannot load the second skeleton\n");
 		exit(1);
 	}
@@ -1365,7 +1441,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 8, sizeof(*tests));
+	tests = calloc(n + 9, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
@@ -1376,12 +1452,13 @@ main(int argc, char **argv)
 	tests[5] = (struct CMUnitTest)cmocka_unit_test(test_random_rewrites);
 	tests[6] = (struct CMUnitTest)cmocka_unit_test(test_udp_csum_ffff);
 	tests[7] = (struct CMUnitTest)cmocka_unit_test(test_nh_cache);
+	tests[8] = (struct CMUnitTest)cmocka_unit_test(test_wrong_source_budget);
 	for (i = 0; i < n; i++) {
-		tests[i + 8].name = rows[i].name;
-		tests[i + 8].test_func = test_row;
-		tests[i + 8].initial_state = &rows[i];
+		tests[i + 9].name = rows[i].name;
+		tests[i + 9].test_func = test_row;
+		tests[i + 9].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 8, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 9, NULL, NULL);
 	free(tests);
 	xrelay__destroy(sk_in.skel);
 	xrelay__destroy(sk_lo.skel);
