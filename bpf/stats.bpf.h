@@ -30,7 +30,7 @@ xr_account(int cnt)
 		return XDP_REDIRECT;
 	if (idx == XR_CNT_fwd_tx)
 		return XDP_TX;
-	if (idx == XR_CNT_drop_wrong_source)
+	if (idx == XR_CNT_drop_wrong_source || idx == XR_CNT_drop_banned)
 		return XDP_DROP;
 	return XDP_PASS;
 }

@@ -7,7 +7,9 @@
  * userspace relay's socket does), and sends the frame on
  * (XDP_TX or a DEVMAP redirect).  A packet from a wrong source on a latched
  * flow is dropped (XDP_DROP) but for a sampled share passed up for the daemon
- * to log.  Everything else is XDP_PASS, untouched.
+ * to log.  Before anything else, a packet from a source in the xr_bans
+ * blocklist (SIP, media, anything IP) is dropped.  Everything else is
+ * XDP_PASS, untouched.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -81,6 +83,55 @@ struct xr_egress {
 	__u8	op;		/* enum xr_vlan_op */
 	__u8	verdict;	/* XR_CNT_fwd_tx or XR_CNT_fwd_redirect */
 };
+
+/*
+ * The blocklist, first: an IPv4 or IPv6 packet whose source falls in an
+ * unexpired xr_bans prefix is dropped (drop_banned), whatever it carries.
+ * Only the fixed IP header is read; the full parse comes after.  An empty
+ * trie answers at once, so the check costs one helper call when nobody is
+ * banned.
+ */
+static __always_inline int
+xr_ban_check(void *data, void *data_end)
+{
+	struct xr_ban_key k;
+	struct xr_pkt p;
+	struct xr_ban *b;
+	__be16 proto;
+	__u32 l3;
+
+	if (xr_parse_eth(data, data_end, &p, &proto) != XR_CONTINUE)
+		return XR_CONTINUE;	/* the full parse says why */
+	l3 = p.l3_off;
+	if (l3 > XR_L3_MAX)
+		return XR_CONTINUE;
+	__builtin_memset(&k, 0, sizeof(k));
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data + l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return XR_CONTINUE;
+		k.prefixlen = 128;
+		k.addr[10] = 0xff;
+		k.addr[11] = 0xff;
+		__builtin_memcpy(&k.addr[12], &ip->saddr, 4);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data + l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return XR_CONTINUE;
+		k.prefixlen = 128;
+		__builtin_memcpy(k.addr, &ip6->saddr, 16);
+	} else {
+		return XR_CONTINUE;
+	}
+	b = bpf_map_lookup_elem(&xr_bans, &k);
+	if (!b)
+		return XR_CONTINUE;
+	if (b->expires_ns && b->expires_ns <= bpf_ktime_get_coarse_ns())
+		return XR_CONTINUE;	/* expired: the daemon's sweep deletes it */
+	return XR_CNT_drop_banned;
+}
 
 /* Build the key (where the packet was sent to) from the parsed headers. */
 static __always_inline int
@@ -530,6 +581,9 @@ xr_process(struct xdp_md *ctx)
 	int rc, l3;
 	__u32 l4, want, have;
 
+	rc = xr_ban_check(data, data_end);
+	if (rc != XR_CONTINUE)
+		return rc;
 	__builtin_memset(&p, 0, sizeof(p));
 	rc = xr_parse(data, data_end, &p);
 	if (rc != XR_CONTINUE)

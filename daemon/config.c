@@ -743,6 +743,15 @@ static const struct opt opts[] = {
 	  "wrong-source packets per second and CPU XDP passes up to be logged; it drops "
 	  "the rest, 0 all (default 10)",
 	  p_int, d_int, OFF(wrong_src_sample), 0, 1000000, NULL },
+	{ "pike-rate", 0, required_argument, true, "N",
+	  "SIP requests a second one source may send (per worker), 0 no limit (default 100)",
+	  p_int, d_int, OFF(pike_rate), 0, 1000000, NULL },
+	{ "pike-burst", 0, required_argument, true, "N",
+	  "requests a source may send at once above its rate (default 300)",
+	  p_int, d_int, OFF(pike_burst), 1, 1000000, NULL },
+	{ "ban-time", 0, required_argument, true, "SEC",
+	  "ban a source over the rate this long, in XDP too; 0 only drops (default 300)",
+	  p_int, d_int, OFF(ban_time), 0, 2592000, NULL },
 	{ "workers", 0, required_argument, true, "N",
 	  "SIP worker threads, or auto: one per CPU (default auto)",
 	  p_workers, d_workers, OFF(workers), 1, 64, NULL },
@@ -830,6 +839,9 @@ config_defaults(struct xr_config *cfg)
 	cfg->media_timeout = 60;
 	cfg->latch = XR_LATCH_STRICT;
 	cfg->wrong_src_sample = 10;
+	cfg->pike_rate = 100;
+	cfg->pike_burst = 300;
+	cfg->ban_time = 300;
 	cfg->workers = 0;
 	cfg->tcp_idle = 600;
 	cfg->tcp_max_conns = 4096;

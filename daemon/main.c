@@ -23,11 +23,14 @@
 
 #include "common/log.h"
 #include "config.h"
+#include "ctl/ban_cmd.h"
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
 #include "ctl/http.h"
 #include "ctl/log_cmd.h"
 #include "fastpath/fastpath.h"
+#include "guard/ban.h"
+#include "guard/pike.h"
 #include "media/media.h"
 #include "proxy/proxy.h"
 #include "proxy/registrar_ctl.h"
@@ -35,7 +38,7 @@
 
 static struct xr_config cfg;
 static struct fp fp;
-static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up, http_up;
+static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up, http_up, ban_up;
 static int ready_fd = -1;	/* daemonised: the parent waits for one byte here */
 /* A reload parses the same command line again, from the directory it was given in. */
 static int saved_argc;
@@ -371,6 +374,9 @@ shutdown_all(void)
 	if (media_up)
 		media_stop();
 	media_up = false;
+	if (ban_up)
+		ban_fini();		/* before the maps go */
+	ban_up = false;
 	if (netlink_up)
 		fp_netlink_stop();
 	netlink_up = false;
@@ -446,9 +452,19 @@ main(int argc, char **argv)
 		die("media: cannot start the relay: %s", strerror(-rc));
 	media_up = true;
 
+	/* The blocklist (XDP drops banned sources) and the SIP rate limit that feeds it. */
+	rc = ban_init(fp_up ? &fp : NULL);
+	if (rc < 0)
+		die("blocklist: %s", strerror(-rc));
+	ban_start(loop);
+	ban_up = true;
+	pike_configure((unsigned)cfg.pike_rate, (unsigned)cfg.pike_burst, (unsigned)cfg.ban_time);
+
 	rc = ctl_commands_init(&cfg, fp_up ? &fp : NULL);
 	if (rc == 0)
 		rc = log_cmd_init();
+	if (rc == 0)
+		rc = ban_cmd_init((unsigned)cfg.ban_time);
 	if (rc < 0)
 		die("ctl: cannot register the commands: %s", strerror(-rc));
 	if (cfg.nsip) {

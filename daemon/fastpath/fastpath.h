@@ -38,6 +38,7 @@ struct fp {
 	int		tx_ports_fd;	/* xr_tx_ports */
 	int		vlans_fd;	/* xr_vlans */
 	int		abi_fd;		/* xr_abi */
+	int		bans_fd;	/* xr_bans (blocklist) */
 	int		prog_fd;	/* the XDP program */
 	int		ncpus;		/* libbpf_num_possible_cpus() */
 	char		pin_dir[256];	/* "" when not pinned */
@@ -97,6 +98,21 @@ int	fp_counters(struct fp *fp, uint64_t out[XR_CNT__MAX]);
 int	fp_flows_flush(struct fp *fp);
 /* Number of entries in xr_flows (for tests: "maps are empty afterwards"). */
 int	fp_flows_count(struct fp *fp);
+/*
+ * Blocklist key for prefix/plen (plen in the address's own family: 0..32
+ * for IPv4, 0..128 for IPv6); bits past the prefix are cleared.  -EINVAL for
+ * a bad family or length.
+ */
+int	fp_ban_key_make(struct xr_ban_key *k, const union xr_sa *prefix, int plen);
+/* Insert or replace a ban; delete one (-ENOENT when absent). */
+int	fp_ban_put(struct fp *fp, const struct xr_ban_key *k, const struct xr_ban *v);
+int	fp_ban_del(struct fp *fp, const struct xr_ban_key *k);
+/*
+ * Walk every ban: cb(key, value, arg) for each, in no order; the walk takes
+ * a copy of the keys first, so cb may delete.  Returns the count or -errno.
+ */
+int	fp_bans_walk(struct fp *fp, void (*cb)(const struct xr_ban_key *k,
+					       const struct xr_ban *v, void *arg), void *arg);
 
 /* ---- netlink.c ---- */
 struct ev_loop;

@@ -357,6 +357,7 @@ fp_reset(struct fp *fp)
 	memset(fp, 0, sizeof(*fp));
 	fp->flows_fd = fp->stats_fd = fp->counters_fd = -1;
 	fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
+	fp->bans_fd = -1;
 	fp->lock_fd = -1;
 }
 
@@ -447,6 +448,7 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	fp->tx_ports_fd = bpf_map__fd(skel->maps.xr_tx_ports);
 	fp->vlans_fd = bpf_map__fd(skel->maps.xr_vlans);
 	fp->abi_fd = bpf_map__fd(skel->maps.xr_abi);
+	fp->bans_fd = bpf_map__fd(skel->maps.xr_bans);
 	fp->ncpus = libbpf_num_possible_cpus();
 	if (fp->ncpus < 0) {
 		err = fp->ncpus;

@@ -20,7 +20,8 @@
 /*
  * Raise on any change to a struct below, to a map's type, key or value, or to
  * the meaning of a counter.  3: drop_wrong_source and the xr_sample budget;
- * index 17 of counters.def is pass_no_headroom (see there).
+ * index 17 of counters.def is pass_no_headroom (see there); the xr_bans
+ * blocklist and drop_banned.
  */
 #define XR_ABI_VERSION		3
 
@@ -107,6 +108,28 @@ struct xr_budget {
 	__u32	pad;		/* zero */
 };
 
+/*
+ * Key of the xr_bans LPM trie: a banned source prefix.  One trie for both
+ * families: IPv4 is the v4-mapped form, its prefix length + 96.
+ */
+struct xr_ban_key {
+	__u32	prefixlen;	/* bits of addr that count, 0..128 (LPM trie: first) */
+	__u8	addr[16];	/* network order, v4-mapped for IPv4, zero past prefixlen */
+};
+
+/* xr_ban.reason */
+#define XR_BAN_MANUAL		1	/* xrelayctl ban add */
+#define XR_BAN_PIKE		2	/* over the per-source SIP request rate */
+
+/* Value of xr_bans. */
+struct xr_ban {
+	__u64	expires_ns;	/* bpf_ktime_get_coarse_ns() clock (CLOCK_MONOTONIC):
+				 * from then on the entry no longer drops, until the
+				 * daemon's sweep deletes it; 0: never expires */
+	__u32	reason;		/* XR_BAN_* */
+	__u32	pad;		/* zero */
+};
+
 /* Value of the single-entry xr_abi array: checked against pinned maps at start. */
 struct xr_abi {
 	__u32	version;	/* XR_ABI_VERSION */
@@ -129,5 +152,7 @@ _Static_assert(__builtin_offsetof(struct xr_flow_stats, nh_expires_ns) == 24,
 _Static_assert(sizeof(struct xr_vlan) == 8, "xr_vlan layout");
 _Static_assert(sizeof(struct xr_abi) == 16, "xr_abi layout");
 _Static_assert(sizeof(struct xr_budget) == 16, "xr_budget layout");
+_Static_assert(sizeof(struct xr_ban_key) == 20, "xr_ban_key layout");
+_Static_assert(sizeof(struct xr_ban) == 16, "xr_ban layout");
 
 #endif /* XRELAY_FLOW_H */

@@ -41,7 +41,7 @@ static char pin_dir2[128];	/* ... -bad, for the ABI cases */
 
 static const char *const map_names[] = {
 	XR_MAP_FLOWS, XR_MAP_FLOW_STATS, XR_MAP_COUNTERS,
-	XR_MAP_TX_PORTS, XR_MAP_VLANS, XR_MAP_ABI, XR_MAP_SAMPLE,
+	XR_MAP_TX_PORTS, XR_MAP_VLANS, XR_MAP_ABI, XR_MAP_SAMPLE, XR_MAP_BANS,
 };
 #define NMAPS	(sizeof(map_names) / sizeof(map_names[0]))
 

@@ -130,6 +130,8 @@ struct row {
 	const char	*ingress;	/* device the frame arrives on */
 	struct frame	in;
 	void		(*mutate)(uint8_t *buf, size_t *len);
+	const char	*ban;		/* a prefix in xr_bans ("10.1.0.0/24"), or NULL */
+	bool		ban_expired;	/* ... whose expiry has passed */
 	int		retval;		/* XDP_* */
 	enum xr_cnt	cnt;		/* the counter that rises by one */
 	struct frame	out;		/* expected frame when forwarded */
@@ -384,6 +386,36 @@ static struct row rows[] = {
 	  .flags = LF, .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS,
 	  .cnt = XR_CNT_pass_af_bridge },
 
+	/* ---- the blocklist (xr_bans), checked first ---- */
+	{ .name = "banned source IPv4 /32: dropped, even the latched peer", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4 }, .ban = "10.1.0.2/32", .retval = XDP_DROP,
+	  .cnt = XR_CNT_drop_banned },
+	{ .name = "banned prefix IPv4 /24: dropped, TCP (SIP) too", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .from = "10.1.0.77:5060", .proto = IPPROTO_TCP },
+	  .ban = "10.1.0.0/24", .retval = XDP_DROP, .cnt = XR_CNT_drop_banned },
+	{ .name = "banned prefix IPv4, VLAN tagged: dropped", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .nvlan = 1, .tci = { 0x2123 } },
+	  .ban = "10.0.0.0/8", .retval = XDP_DROP, .cnt = XR_CNT_drop_banned },
+	{ .name = "banned prefix IPv6 /64: dropped", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .payload = 20 },
+	  .ban = "fd01::/64", .retval = XDP_DROP, .cnt = XR_CNT_drop_banned },
+	{ .name = "banned IPv6 /128, fragment: dropped", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .v6_frag = true,
+		  .payload = 20 },
+	  .ban = "fd01::2/128", .retval = XDP_DROP, .cnt = XR_CNT_drop_banned },
+	{ .name = "another prefix banned: forwarded", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4 }, .ban = "10.1.1.0/24", .retval = XDP_REDIRECT,
+	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4 } },
+	{ .name = "IPv4 ban, IPv6 source: forwarded", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .ttl = 7,
+		  .payload = 160 },
+	  .ban = "0.0.0.0/0", .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { .from = "[fd02::1]:30002", .to = "[fd02::2]:5000", .dmac = MAC_B2,
+		   .smac = MAC_VB0, .ttl = 63, .payload = 160 } },
+	{ .name = "expired ban (not swept yet): forwarded", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4 }, .ban = "10.1.0.2/32", .ban_expired = true,
+	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4 } },
+
 	/* ---- next hop ---- */
 	{ .name = "no neighbour", FLOW_V4, .dst = "10.2.0.9:5000", .flags = LF,
 	  .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_no_neigh },
@@ -531,6 +563,7 @@ tskel_load(struct tskel *t, __u32 fib_ifindex, __u32 sample)
 	t->fp.tx_ports_fd = bpf_map__fd(s->maps.xr_tx_ports);
 	t->fp.vlans_fd = bpf_map__fd(s->maps.xr_vlans);
 	t->fp.abi_fd = bpf_map__fd(s->maps.xr_abi);
+	t->fp.bans_fd = bpf_map__fd(s->maps.xr_bans);
 	t->fp.prog_fd = bpf_program__fd(s->progs.xr_xdp_rx);
 	t->fp.lock_fd = -1;
 	t->fp.ncpus = libbpf_num_possible_cpus();
@@ -604,6 +637,31 @@ row_setup(struct tskel *t, const struct row *r, struct xr_flow_key *k)
 		assert_int_equal(bpf_map_update_elem(t->fp.vlans_fd, &vc0, &vl, BPF_ANY), 0);
 	} else {
 		bpf_map_delete_elem(t->fp.vlans_fd, &vc0);
+	}
+	{
+		struct xr_ban_key bk, bnext;
+
+		while (bpf_map_get_next_key(t->fp.bans_fd, NULL, &bnext) == 0)
+			assert_int_equal(bpf_map_delete_elem(t->fp.bans_fd, &bnext), 0);
+		if (r->ban) {
+			char pfx[64], *slash;
+			union xr_sa bp;
+			struct xr_ban bv = { .reason = XR_BAN_MANUAL };
+
+			snprintf(pfx, sizeof(pfx), "%s", r->ban);
+			slash = strchr(pfx, '/');
+			assert_non_null(slash);
+			*slash = '\0';
+			assert_int_equal(xr_sa_parse_ip(&bp, pfx), 0);
+			assert_int_equal(fp_ban_key_make(&bk, &bp, atoi(slash + 1)), 0);
+			if (r->ban_expired) {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+				bv.expires_ns = (uint64_t)ts.tv_sec * 1000000000ull - 1;
+			}
+			assert_int_equal(fp_ban_put(&t->fp, &bk, &bv), 0);
+		}
 	}
 	if (!r->local) {
 		memset(k, 0, sizeof(*k));
