@@ -9,6 +9,7 @@
 #   make fuzz       libFuzzer harnesses (clang), run for FUZZ_SECONDS each
 #   make install    binaries, man pages, systemd unit, example config (PREFIX, DESTDIR)
 #   make SAN=1 ...  the same with AddressSanitizer/UBSan (output in build-san/)
+#   make test-san   the unit tests and the hostile/shutdown e2e tests on the SAN build
 #   make V=1        show the commands
 
 .DELETE_ON_ERROR:
@@ -83,7 +84,8 @@ ifneq ($(BENCH_SRCS),)
 PROGS += $(OUT)/rtpflood
 endif
 
-.PHONY: all deps test unit bpf-test e2e demo bench bench-sip fuzz clean help check-deps install
+.PHONY: all deps test unit bpf-test e2e demo bench bench-sip fuzz clean help check-deps install \
+	test-san
 all: $(PROGS) $(UNIT_BINS) $(BPFT_BINS) $(TEST_TOOLS)
 
 help:
@@ -174,6 +176,16 @@ e2e: all
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh all
+
+# The SAN build (ASan + UBSan, build-san/) under the tests that stop the daemon
+# with work in flight and feed it hostile input: any sanitizer report fails
+# them (the daemon then exits non-zero, or its log carries the report).
+SAN_E2E ?= t_sip_shutdown t_guard_ban t_media_hostile t_call_hostile
+test-san:
+	$(Q)$(MAKE) --no-print-directory SAN=1 all
+	$(Q)OUT=build-san tests/run.sh unit
+	$(Q)fail=0; for t in $(SAN_E2E); do \
+		OUT=build-san tests/run.sh e2e $$t || fail=1; done; exit $$fail
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
