@@ -30,7 +30,8 @@ xr_account(int cnt)
 		return XDP_REDIRECT;
 	if (idx == XR_CNT_fwd_tx)
 		return XDP_TX;
-	if (idx == XR_CNT_drop_wrong_source || idx == XR_CNT_drop_banned)
+	if (idx == XR_CNT_drop_wrong_source || idx == XR_CNT_drop_banned ||
+	    idx == XR_CNT_drop_rate_limit)
 		return XDP_DROP;
 	return XDP_PASS;
 }

@@ -67,6 +67,14 @@ const volatile __u32 fib_ifindex = 0;
  */
 const volatile __u32 wrong_src_sample = 10;	/* FP_WRONG_SRC_SAMPLE */
 
+/*
+ * media_max_pps - the most packets a second one flow is forwarded, per CPU
+ * (a flow's packets arrive on one CPU when the NIC hashes flows to queues);
+ * the excess is dropped (drop_rate_limit).  0: no cap.  Set by the loader
+ * (xrelayd --media-max-pps).
+ */
+const volatile __u32 media_max_pps = 0;
+
 /* What to do with the VLAN tag on the way out. */
 enum xr_vlan_op {
 	XR_VLAN_NONE,	/* untagged in, untagged out */
@@ -610,6 +618,18 @@ xr_process(struct xdp_md *ctx)
 	 */
 	st = bpf_map_lookup_elem(&xr_flow_stats, &key);
 	now = bpf_ktime_get_coarse_ns();
+	/* The per-flow cap: a fixed one-second window in this CPU's stats. */
+	if (media_max_pps && st) {
+		__u32 sec = (__u32)(now / 1000000000ull);
+
+		if (st->rl_sec != sec) {
+			st->rl_sec = sec;
+			st->rl_count = 0;
+		}
+		if (st->rl_count >= media_max_pps)
+			return XR_CNT_drop_rate_limit;
+		st->rl_count++;
+	}
 	if (st && st->nh_expires_ns > now && st->nh_gen == f.gen &&
 	    p.l3_len <= st->nh_ok_len) {
 		nh.out = st->nh_out;

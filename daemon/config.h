@@ -74,6 +74,7 @@ struct xr_config {
 	int		 media_timeout;		/* --media-timeout SEC (default 60) */
 	enum xr_latch	 latch;			/* --latch strict|address|any (default strict) */
 	int		 wrong_src_sample;	/* --wrong-source-sample PPS: passed up per CPU (10) */
+	int		 media_max_pps;	/* --media-max-pps N: XDP cap per flow (0: off) */
 	int		 pike_rate;		/* --pike-rate N: SIP requests/s per source (100; 0 off) */
 	int		 pike_burst;		/* --pike-burst N: bucket size (300) */
 	int		 ban_time;		/* --ban-time SEC: ban of a source over the rate (300) */

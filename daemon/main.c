@@ -327,7 +327,8 @@ die(const char *fmt, ...)
 static void
 start_fastpath(struct ev_loop *loop)
 {
-	struct fp_opts o = { .wrong_src_sample = (unsigned)cfg.wrong_src_sample };
+	struct fp_opts o = { .wrong_src_sample = (unsigned)cfg.wrong_src_sample,
+			     .media_max_pps = (unsigned)cfg.media_max_pps };
 	int rc, attached = 0;
 
 	rc = fp_open_opts(&fp, cfg.pin_dir, &o);

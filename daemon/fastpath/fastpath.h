@@ -50,6 +50,7 @@ struct fp {
 /* Load-time knobs of the XDP program (its const volatile globals). */
 struct fp_opts {
 	unsigned	wrong_src_sample;	/* wrong-source packets/s per CPU passed up */
+	unsigned	media_max_pps;		/* packets/s a flow is forwarded (per CPU); 0 no cap */
 };
 
 /* Their defaults (fp_open()), and xrelayd's. */

@@ -388,6 +388,7 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	}
 	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
 	skel->rodata->wrong_src_sample = o ? o->wrong_src_sample : FP_WRONG_SRC_SAMPLE;
+	skel->rodata->media_max_pps = o ? o->media_max_pps : 0;
 
 	if (pin_dir && *pin_dir) {
 		if (strlen(pin_dir) >= sizeof(fp->pin_dir)) {

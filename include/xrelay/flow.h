@@ -21,7 +21,8 @@
  * Raise on any change to a struct below, to a map's type, key or value, or to
  * the meaning of a counter.  3: drop_wrong_source and the xr_sample budget;
  * index 17 of counters.def is pass_no_headroom (see there); the xr_bans
- * blocklist and drop_banned.
+ * blocklist and drop_banned; the per-flow rate cap (xr_flow_stats.rl_*,
+ * drop_rate_limit).
  */
 #define XR_ABI_VERSION		3
 
@@ -83,7 +84,9 @@ struct xr_flow_stats {
 	__u8	nh_dmac[6];
 	__u8	nh_smac[6];
 	__u8	nh_vlan;	/* nh_out is a VLAN device of xr_vlans */
-	__u8	pad[11];	/* zero */
+	__u8	pad[3];		/* zero */
+	__u32	rl_sec;		/* --media-max-pps: the second (coarse clock / 1e9) ... */
+	__u32	rl_count;	/* ... and the packets forwarded in it, on this CPU */
 };
 
 /* How long the XDP program trusts a cached next hop (route or neighbour changes). */
@@ -149,6 +152,7 @@ _Static_assert(__builtin_offsetof(struct xr_flow, dst_addr) == 48, "xr_flow.dst_
 _Static_assert(sizeof(struct xr_flow_stats) == 72, "xr_flow_stats layout");
 _Static_assert(__builtin_offsetof(struct xr_flow_stats, nh_expires_ns) == 24,
 	       "xr_flow_stats.nh_expires_ns");
+_Static_assert(__builtin_offsetof(struct xr_flow_stats, rl_sec) == 64, "xr_flow_stats.rl_sec");
 _Static_assert(sizeof(struct xr_vlan) == 8, "xr_vlan layout");
 _Static_assert(sizeof(struct xr_abi) == 16, "xr_abi layout");
 _Static_assert(sizeof(struct xr_budget) == 16, "xr_budget layout");

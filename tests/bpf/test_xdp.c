@@ -539,7 +539,7 @@ parse_sa(union xr_sa *sa, const char *s)
 
 /* Open and load the skeleton with fib_ifindex, and describe it as a struct fp. */
 static int
-tskel_load(struct tskel *t, __u32 fib_ifindex, __u32 sample)
+tskel_load_pps(struct tskel *t, __u32 fib_ifindex, __u32 sample, __u32 max_pps)
 {
 	struct xrelay *s;
 	int err;
@@ -549,6 +549,7 @@ tskel_load(struct tskel *t, __u32 fib_ifindex, __u32 sample)
 		return -errno;
 	s->rodata->fib_ifindex = fib_ifindex;
 	s->rodata->wrong_src_sample = sample;
+	s->rodata->media_max_pps = max_pps;
 	err = xrelay__load(s);
 	if (err) {
 		xrelay__destroy(s);
@@ -568,6 +569,12 @@ tskel_load(struct tskel *t, __u32 fib_ifindex, __u32 sample)
 	t->fp.lock_fd = -1;
 	t->fp.ncpus = libbpf_num_possible_cpus();
 	return t->fp.ncpus > 0 ? 0 : -EINVAL;
+}
+
+static int
+tskel_load(struct tskel *t, __u32 fib_ifindex, __u32 sample)
+{
+	return tskel_load_pps(t, fib_ifindex, sample, 0);
 }
 
 static int
@@ -1054,6 +1061,80 @@ test_wrong_source_budget(void **state)
 	xrelay__destroy(t.skel);
 }
 
+/*
+ * --media-max-pps: on one CPU, a flow forwards at most media_max_pps packets
+ * in a one-second window, drops the rest (drop_rate_limit, frame untouched,
+ * not in the flow's stats), another flow has its own budget, and the budget
+ * comes back in the next window (polled, bounded).
+ */
+static void
+test_media_max_pps(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	uint8_t in[PKT_MAX], in2[PKT_MAX], out[PKT_MAX + 64];
+	uint64_t c0[XR_CNT__MAX], c1[XR_CNT__MAX];
+	struct frame f2 = r->in;
+	struct xr_flow_stats st;
+	struct xr_flow_key k, k2;
+	struct xr_flow v;
+	union xr_sa l2, p2, s2, d2;
+	struct tskel t;
+	cpu_set_t set, saved;
+	size_t inlen, in2len, olen;
+	int i, fwd = 0, back = 0;
+
+	if (sched_getaffinity(0, sizeof(saved), &saved) < 0 || !CPU_ISSET(0, &saved)) {
+		skip();
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	assert_int_equal(tskel_load_pps(&t, 1, 0, 4), 0);
+	assert_int_equal(add_tx_port(&t, "vb0"), 0);
+	row_setup(&t, r, &k);
+	/* A second flow: 10.1.0.3:4002 -> 10.1.0.1:30004 -> 10.2.0.2:5002. */
+	parse_sa(&l2, "10.1.0.1:30004");
+	parse_sa(&p2, "10.1.0.3:4002");
+	parse_sa(&s2, "10.2.0.1:30006");
+	parse_sa(&d2, "10.2.0.2:5002");
+	fp_key_make(&k2, &l2);
+	fp_flow_make(&v, 8, &p2, LF, &s2, &d2, 64);
+	assert_int_equal(fp_flow_put(&t.fp, &k2, &v), 0);
+	f2.from = "10.1.0.3:4002";
+	f2.to = "10.1.0.1:30004";
+	inlen = build_frame(in, &r->in);
+	in2len = build_frame(in2, &f2);
+	assert_int_equal(fp_counters(&t.fp, c0), 0);
+	for (i = 0; i < 10; i++) {
+		__u32 rv = run_once(&t, "va0", in, inlen, out, sizeof(out), &olen);
+
+		fwd += rv == XDP_REDIRECT;
+		if (rv == XDP_DROP)
+			assert_memory_equal(out, in, inlen);	/* untouched */
+	}
+	assert_int_equal(run_once(&t, "va0", in2, in2len, out, sizeof(out), &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(fp_counters(&t.fp, c1), 0);
+	/* A window boundary may fall inside the loop: 4, or up to 8 across two. */
+	assert_true(fwd >= 4 && fwd <= 8);
+	assert_int_equal(c1[XR_CNT_fwd_redirect] - c0[XR_CNT_fwd_redirect], (uint64_t)fwd + 1);
+	assert_int_equal(c1[XR_CNT_drop_rate_limit] - c0[XR_CNT_drop_rate_limit],
+			 (uint64_t)(10 - fwd));
+	assert_int_equal(fp_flow_stats(&t.fp, &k, &st), 0);
+	assert_int_equal(st.packets, (uint64_t)fwd);
+	/* The next second: forwarded again (polled every 50 ms, 3 s at most). */
+	for (i = 0; i < 60 && !back; i++) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		back = run_once(&t, "va0", in, inlen, out, sizeof(out), &olen) == XDP_REDIRECT;
+	}
+	assert_true(back);
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	xrelay__destroy(t.skel);
+}
+
 /* ---- the kernel itself does not forward (the premise of fib_ifindex) ---- */
 
 static int
@@ -1499,7 +1580,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 9, sizeof(*tests));
+	tests = calloc(n + 10, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
@@ -1511,12 +1592,13 @@ main(int argc, char **argv)
 	tests[6] = (struct CMUnitTest)cmocka_unit_test(test_udp_csum_ffff);
 	tests[7] = (struct CMUnitTest)cmocka_unit_test(test_nh_cache);
 	tests[8] = (struct CMUnitTest)cmocka_unit_test(test_wrong_source_budget);
+	tests[9] = (struct CMUnitTest)cmocka_unit_test(test_media_max_pps);
 	for (i = 0; i < n; i++) {
-		tests[i + 9].name = rows[i].name;
-		tests[i + 9].test_func = test_row;
-		tests[i + 9].initial_state = &rows[i];
+		tests[i + 10].name = rows[i].name;
+		tests[i + 10].test_func = test_row;
+		tests[i + 10].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 9, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 10, NULL, NULL);
 	free(tests);
 	xrelay__destroy(sk_in.skel);
 	xrelay__destroy(sk_lo.skel);

@@ -5,7 +5,8 @@
 # talk through it: XDP drops the flood in the kernel (drop_wrong_source),
 # passes up only its sampled share (--wrong-source-sample a second per CPU,
 # pass_wrong_source, which the daemon logs and drops), the userspace relay
-# thread stays idle, and the legitimate RTP keeps flowing through XDP.
+# thread stays idle, and the legitimate RTP keeps flowing through XDP.  Then
+# --media-max-pps: a flow over the cap is cut to it in XDP (drop_rate_limit).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/media_lib.sh"
 
@@ -76,4 +77,24 @@ xr_eq "flood: still latched to a" "$(ml_flow "$sid" A rtp 'r["source"]')" "$A4:4
 xr_ok "media delete $sid" xr_ctl media delete "$sid"
 xr_eq "kernel flow map empty (bpftool)" "$(ml_map_count)" 0
 xr_ok "SIGTERM: xrelayd exits 0" xr_daemon_stop
+
+# ---- --media-max-pps 50: a sends 400 at 500/s (0.8 s); XDP forwards at
+# most 50 a second per CPU of the flow (one window, or two when the 0.8 s
+# cross a second boundary; 2 CPUs at worst) and drops the rest.
+xr_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}" --media-max-pps 50
+xr_ok "max-pps: media create" ml_create "$A4:4000" "$B4:5000"
+sid=$ML_SID ra=$ML_RA rb=$ML_RB
+ml_exchange maxpps.latch "$A4:4000" "$ra" "$B4:5000" "$rb" 5 5
+r0=$(ml_counter drop_rate_limit) k0=$(ml_kpkts "$sid" A rtp)
+ml_rtp b "$XR_TMP/maxpps.b.json" --bind "$B4:5000" --wait 1.5
+ml_rtp a "$XR_TMP/maxpps.a.json" --bind "$A4:4000" --to "$ra" --count 400 --rate 500 --wait 0.5
+ml_wait
+got=$(jpy 'd["received"]' <"$XR_TMP/maxpps.b.json") fw=$(( $(ml_kpkts "$sid" A rtp) - k0 ))
+dr=$(( $(ml_counter drop_rate_limit) - r0 ))
+xr_log "max-pps: b got $got of 400; XDP forwarded $fw, dropped $dr over the cap"
+xr_ok "max-pps: XDP forwarded at most the cap ($fw <= 200)" [ "$fw" -ge 45 -a "$fw" -le 200 ]
+xr_eq "max-pps: the rest was dropped (drop_rate_limit)" "$(( fw + dr ))" 400
+xr_eq "max-pps: b got what XDP forwarded" "$got" "$fw"
+xr_ok "max-pps: media delete" xr_ctl media delete "$sid"
+xr_ok "max-pps: SIGTERM: xrelayd exits 0" xr_daemon_stop
 xr_done
