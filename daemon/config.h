@@ -67,6 +67,7 @@ struct xr_config {
 	char		 ctl_path[108];		/* --ctl (default /run/xrelay/xrelay.sock) */
 	char		 ctl_group[64];		/* --ctl-group NAME: may use the socket (default none) */
 	char		 pin_dir[256];		/* --pin-dir (default /sys/fs/bpf/xrelay) */
+	char		 user[64];		/* --user NAME: run as NAME once set up (default: stay) */
 	char		*domains[XR_MAX_DOMAINS]; /* --domain NAME */
 	int		 ndomains;
 	struct xr_route	 routes[XR_MAX_ROUTES];	/* --route AOR=URI[,URI] */

@@ -31,6 +31,7 @@
 #include "fastpath/fastpath.h"
 #include "guard/ban.h"
 #include "guard/pike.h"
+#include "guard/privs.h"
 #include "media/media.h"
 #include "proxy/proxy.h"
 #include "proxy/registrar_ctl.h"
@@ -359,6 +360,43 @@ start_fastpath(struct ev_loop *loop)
 		 fp.pin_dir[0] ? fp.pin_dir : "(not pinned)");
 }
 
+/* The lowest port an unprivileged process may bind in this netns (1024 when unreadable). */
+static int
+unprivileged_port_start(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+	int v = 1024;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 1024;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * --user: everything that needs root is done (XDP attached, maps created and
+ * pinned, lo's forwarding set, SIP, metrics and control sockets bound, the
+ * open-files limit raised).  What is left needs no capability: map updates
+ * and reads go through the fds already open, media ports are above
+ * ip_unprivileged_port_start (checked at start), the pins are handed to the
+ * user so that the exit can unpin them.
+ */
+static void
+drop_privileges(uid_t uid, gid_t gid)
+{
+	int rc;
+
+	if (fp_up)
+		fp_chown(&fp, uid, gid);
+	rc = privs_drop(cfg.user, uid, gid);
+	if (rc < 0)
+		die("--user %s: cannot switch: %s", cfg.user, strerror(-rc));
+	log_info("running as %s (uid %u, gid %u), no capabilities", cfg.user, (unsigned)uid,
+		 (unsigned)gid);
+}
+
 /* Reverse start-up order; each part only if it was started. */
 static void
 shutdown_all(void)
@@ -395,6 +433,8 @@ main(int argc, char **argv)
 	struct ev_loop *loop;
 	ev_signal sig_term, sig_int, sig_hup;
 	char err[256];
+	uid_t run_uid = 0;
+	gid_t run_gid = 0;
 	int rc;
 
 	config_defaults(&cfg);
@@ -442,6 +482,17 @@ main(int argc, char **argv)
 	ev_signal_start(loop, &sig_int);
 	ev_signal_start(loop, &sig_hup);
 
+	if (cfg.user[0]) {
+		rc = privs_lookup(cfg.user, &run_uid, &run_gid);
+		if (rc < 0)
+			die("--user %s: %s", cfg.user, rc == -ENOENT ? "no such user" :
+			    strerror(-rc));
+		if (cfg.port_lo < unprivileged_port_start())
+			die("--user %s: --ports %u-%u starts below net.ipv4."
+			    "ip_unprivileged_port_start (%d), and media ports are bound after "
+			    "start", cfg.user, cfg.port_lo, cfg.port_hi,
+			    unprivileged_port_start());
+	}
 	if (cfg.nxdp)
 		start_fastpath(loop);
 
@@ -495,6 +546,9 @@ main(int argc, char **argv)
 			die("sip: %s", strerror(-rc));
 		sip_up = true;
 	}
+
+	if (cfg.user[0])
+		drop_privileges(run_uid, run_gid);
 
 	log_info("xrelayd %s running: pid %d, %d media address(es), ports %u-%u, %d SIP "
 		 "listener(s), control %s", XRELAY_VERSION, (int)getpid(), cfg.nmedia,

@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/addr.h"
 #include "config.h"
@@ -73,6 +74,11 @@ int	fp_open(struct fp *fp, const char *pin_dir);
 int	fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o);
 /* Attach the program to ifname in mode; 0 or -errno (logged). */
 int	fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode);
+/*
+ * Give the pin directory and every pin to uid/gid, so that a daemon that
+ * dropped root (--user) can still unpin at exit.  0 or the first -errno.
+ */
+int	fp_chown(struct fp *fp, uid_t uid, gid_t gid);
 /* Detach from every interface, delete every flow, close; unpin when unpin. */
 void	fp_close(struct fp *fp, bool unpin);
 

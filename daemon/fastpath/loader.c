@@ -587,6 +587,31 @@ fp_unpin(struct fp *fp)
 		fp_warn("cannot remove %s", fp->pin_dir);
 }
 
+int
+fp_chown(struct fp *fp, uid_t uid, gid_t gid)
+{
+	struct bpf_map *map;
+	int err = 0;
+
+	if (!fp->skel || !fp->pin_dir[0])
+		return 0;
+	if (chown(fp->pin_dir, uid, gid) < 0)
+		err = -errno;
+	bpf_object__for_each_map(map, fp->skel->obj) {
+		char path[PATH_MAX];
+
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", fp->pin_dir, bpf_map__name(map));
+		if (chown(path, uid, gid) < 0 && !err)
+			err = -errno;
+	}
+	if (err)
+		fp_warnx("cannot give %s to uid %u: %s", fp->pin_dir, (unsigned)uid,
+			 strerror(-err));
+	return err;
+}
+
 void
 fp_close(struct fp *fp, bool unpin)
 {
