@@ -393,6 +393,10 @@ drop_privileges(uid_t uid, gid_t gid)
 	rc = privs_drop(cfg.user, uid, gid);
 	if (rc < 0)
 		die("--user %s: cannot switch: %s", cfg.user, strerror(-rc));
+	rc = privs_threads_with_caps();
+	if (rc > 0)
+		logs(LS_MAIN, LL_WARN, "--user %s: %d thread(s) kept capabilities (give the "
+		     "service CAP_SETUID and CAP_SETGID so that they go too)", cfg.user, rc);
 	log_info("running as %s (uid %u, gid %u), no capabilities", cfg.user, (unsigned)uid,
 		 (unsigned)gid);
 }

@@ -91,12 +91,21 @@ fp_enable_lo_forwarding(char prev[FP_LO_FWD_N])
 	int err = 0;
 
 	for (size_t i = 0; i < FP_LO_FWD_N; i++) {
-		int fd = open(fp_lo_fwd_paths[i], O_RDWR | O_CLOEXEC);
+		int fd = open(fp_lo_fwd_paths[i], O_RDONLY | O_CLOEXEC);
 		char c = 0;
 
 		prev[i] = 0;
 		if (fd >= 0 && pread(fd, &c, 1, 0) == 1)
 			prev[i] = c;
+		if (fd >= 0)
+			close(fd);
+		/*
+		 * Already on (e.g. set before start by a service manager whose
+		 * sandbox makes /proc/sys read-only): nothing to write.
+		 */
+		if (c == '1')
+			continue;
+		fd = open(fp_lo_fwd_paths[i], O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || pwrite(fd, "1\n", 2, 0) != 2) {
 			err = -errno;
 			fp_warn("cannot enable forwarding (%s)", fp_lo_fwd_paths[i]);

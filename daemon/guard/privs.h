@@ -16,11 +16,14 @@ int	privs_lookup(const char *user, uid_t *uid, gid_t *gid);
 /*
  * Switch every thread of the process to uid/gid (with user's supplementary
  * groups) and drop every capability (effective, permitted, inheritable,
- * ambient; the bounding set too), and set no_new_privs on the calling thread.
- * Irreversible.  0, or -errno after which the process must not go on.
+ * ambient; the bounding set too) and set no_new_privs, in every thread (see
+ * privs.c for the one case where a thread may keep them).  Irreversible.
+ * 0, or -errno after which the process must not go on.
  */
 int	privs_drop(const char *user, uid_t uid, gid_t gid);
 
+/* Threads of the process with a capability in their permitted or effective set. */
+int	privs_threads_with_caps(void);
 /* Any capability left in this thread's effective or permitted set? */
 bool	privs_any_caps(void);
 
