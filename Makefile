@@ -229,13 +229,14 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/xrelay
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR ?= /etc
 INSTALL    ?= install
 
 install: $(PROGS)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/xrelay
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/xrelay
 	$(Q)$(INSTALL) -m 0755 $(OUT)/xrelayd $(OUT)/xrelayctl $(DESTDIR)$(SBINDIR)/
 	$(Q)$(INSTALL) -m 0644 man/xrelayd.8 man/xrelayctl.8 $(DESTDIR)$(MANDIR)/man8/
 	$(Q)if [ -x $(OUT)/rtpflood ]; then \
@@ -246,9 +247,10 @@ install: $(PROGS)
 		dist/xrelayd.service >$(DESTDIR)$(UNITDIR)/xrelayd.service.tmp && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/xrelayd.service.tmp && \
 		mv $(DESTDIR)$(UNITDIR)/xrelayd.service.tmp $(DESTDIR)$(UNITDIR)/xrelayd.service
+	$(Q)$(INSTALL) -m 0644 dist/xrelay.sysusers $(DESTDIR)$(SYSUSERSDIR)/xrelay.conf
 	$(Q)$(INSTALL) -m 0644 dist/xrelayd.conf $(DESTDIR)$(DOCDIR)/xrelayd.conf.example
 	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/xrelay/xrelayd.conf ] || \
-		$(INSTALL) -m 0640 dist/xrelayd.conf $(DESTDIR)$(SYSCONFDIR)/xrelay/xrelayd.conf
+		$(INSTALL) -m 0644 dist/xrelayd.conf $(DESTDIR)$(SYSCONFDIR)/xrelay/xrelayd.conf
 
 clean:
 	rm -rf build build-san build-fuzz
