@@ -4,6 +4,11 @@
 #
 #   tests/run.sh [unit|bpf|e2e|all] [NAME-FILTER]
 #
+#   REPEAT=N  run every selected test N times (each run counts; a flaky test
+#             shows as some runs failing)
+#   LOAD=1    keep one CPU busy for the whole run (stress-ng --cpu 1, or a
+#             shell spin loop without it): the suite must pass on a busy host
+#
 # Each test is a program (build/tests/unit/test_*, build/tests/bpf/test_*) or
 # a script (tests/e2e/t_*.sh).  Exit 0 = passed, 77 = skipped (reason on its
 # last line), anything else = failed.  Output of every test goes to
@@ -17,10 +22,36 @@ logs=$OUT/test-logs
 mkdir -p "$logs"
 pass=0 fail=0 skip=0
 failed_names=()
+repeat=${REPEAT:-1}
+t_start=$SECONDS
+
+load_pid=
+stop_load() { [ -n "$load_pid" ] && kill -TERM "$load_pid" 2>/dev/null && wait "$load_pid" 2>/dev/null; load_pid=; }
+trap stop_load EXIT
+trap 'exit 130' INT TERM
+if [ "${LOAD:-0}" = 1 ]; then
+	# Bounded like any load: it stops with the run, or after 3 hours.
+	if command -v stress-ng >/dev/null; then
+		stress-ng --cpu 1 --timeout 3h --quiet &
+	else
+		timeout 3h sh -c 'while :; do :; done' &
+	fi
+	load_pid=$!
+	echo "== load: one CPU kept busy (pid $load_pid)"
+fi
 
 run_one() {	# name, command...
-	local name=$1; shift
+	local name=$1 k; shift
 	[ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && return
+	if [ "$repeat" -gt 1 ]; then
+		for k in $(seq 1 "$repeat"); do run_once "$name#$k" "$@"; done
+	else
+		run_once "$name" "$@"
+	fi
+}
+
+run_once() {	# name, command...
+	local name=$1; shift
 	local log=$logs/$name.log t0=$SECONDS rc
 	mkdir -p "$(dirname "$log")"
 	timeout --kill-after=10 "${TEST_TIMEOUT:-600}" "$@" >"$log" 2>&1
@@ -59,5 +90,6 @@ if [ "$suite" = e2e ] || [ "$suite" = all ]; then
 fi
 
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
+echo "wall time: $((SECONDS - t_start)) s${LOAD:+, LOAD=$LOAD}${REPEAT:+, REPEAT=$REPEAT}"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -69,31 +69,91 @@ cl_register() {
 # cl_sipp HOST NAME SECONDS SIPP-ARGS... : a SIPp in HOST in the background,
 # bounded by -timeout and timeout(1), its SIP messages traced to
 # $XR_TMP/NAME.msg (cl_sdp reads them), in directory CL_CWD if set; PID in
-# CL_PID.  Reap with cl_reap.
+# CL_PID.  Reap with cl_reap.  SECONDS is a safety net only: a scenario
+# never waits for a fixed time while the test works, it waits at its
+# <recvCmd/> steps for the test's cl_go.  A scenario that has such steps
+# gets `-3pcc` on 127.0.0.1 (its SIP port + 10000) in its host and a
+# sipp_go.py that holds that connection, fed through the FIFO $XR_TMP/NAME.go.
 cl_sipp() {
-	local host=$1 name=$2 secs=$3; shift 3
+	local host=$1 name=$2 secs=$3 a prev= scen= port= go=(); shift 3
+	for a in "$@"; do
+		case $prev in -sf) scen=$a ;; -p) port=$a ;; esac
+		prev=$a
+	done
+	if [ -n "$scen" ] && grep -q '^[[:space:]]*<recvCmd' "$scen"; then
+		go=(-3pcc "127.0.0.1:$((port + 10000))")
+		rm -f "$XR_TMP/$name.go"; mkfifo "$XR_TMP/$name.go"
+	fi
 	xr_bg "$host" "$XR_TMP/$name.out" env -C "${CL_CWD:-$PWD}" timeout -k 3 $((secs + 5)) sipp -nostdin \
 		-timeout "${secs}s" -timeout_error -trace_err -error_file "$XR_TMP/$name.err" \
 		-trace_msg -message_file "$XR_TMP/$name.msg" \
-		-trace_stat -stf "$XR_TMP/$name.csv" -cp $((8000 + RANDOM % 1500)) "$@"
+		-trace_stat -stf "$XR_TMP/$name.csv" -cp $((8000 + RANDOM % 1500)) "${go[@]}" "$@"
 	CL_PID=$XR_LAST_PID
+	if [ ${#go[@]} -gt 0 ]; then
+		xr_bg "$host" "$XR_TMP/$name.go.log" /usr/bin/python3 "$XR_ROOT/tests/e2e/sipp_go.py" \
+			"127.0.0.1:$((port + 10000))" "$XR_TMP/$name.go"
+	fi
+}
+
+# cl_msgs NAME DIR REGEX : how many messages SIPp NAME traced as DIR (sent or
+# received) whose start line matches REGEX (SIPp flushes its trace a message
+# at a time).
+cl_msgs() {
+	awk -v dir="$2" -v rx="$3" '
+		/ message (sent|received)/ {
+			want = index($0, " message " dir) > 0
+			do { if ((getline) <= 0) break } while ($0 ~ /^[ \t\r]*$/)
+			if (want && $0 ~ rx) n++
+		}
+		END { print n + 0 }' "$XR_TMP/$1.msg" 2>/dev/null || echo 0
+}
+
+# cl_go NAME DIR REGEX [N [CALL-ID...]] : SIPp NAME takes the next step of
+# its scenario (past its <recvCmd/>) once it has traced N (1) messages of DIR
+# whose start line matches REGEX, i.e. once it waits there: a command that
+# came earlier would abort its call.  The calls are the CALL-IDs (default
+# CL_CID, the last cl_uac's).  Waits 20 s at most; a failure is a check.
+cl_go() {
+	local name=$1 dir=$2 rx=$3 n=${4:-1} i got=0 cids
+	shift 3; [ $# -gt 0 ] && shift
+	cids=("$@"); [ ${#cids[@]} -gt 0 ] || cids=("$CL_CID")
+	for i in $(seq 1 200); do
+		got=$(cl_msgs "$name" "$dir" "$rx")
+		[ "$got" -ge "$n" ] && break
+		sleep 0.1
+	done
+	if [ "$got" -lt "$n" ]; then
+		xr_ok "$name: waits for the test's go after $n x $dir /$rx/ (traced: $got)" false
+		xr_log "$name's trace ends: $(tail -c 600 "$XR_TMP/$name.msg" 2>/dev/null | tr -d '\r' |
+			paste -sd'|')"
+		return 1
+	fi
+	timeout 5 sh -c 'f=$1; shift; printf "%s\n" "$@" >"$f"' _ "$XR_TMP/$name.go" "${cids[@]}" ||
+		{ xr_ok "$name: the go reached its sipp_go.py" false; return 1; }
+	return 0
 }
 
 # cl_uas NAME SCENARIO HOST RTP_PORT [sipp args] : a callee SIPp in HOST
-# (b or m) on port 5060, its SDP offering RTP_PORT; 40 s at most.
+# (b or m) on port 5060, its SDP offering RTP_PORT.  With <recvCmd/> steps
+# (3PCC controller B: SIPp takes every new call as one it places) it is
+# given the relay address facing HOST, where a UAS's messages go anyway.
 cl_uas() {
-	local name=$1 scen=$2 host=$3 port=$4; shift 4
-	cl_sipp "$host" "$name" "${CL_UAS_SECS:-40}" -sf "$CL_SCEN/$scen" -i "${CL_IP[$host]}" \
-		-p 5060 -t u1 -key rtp_port "$port" -m 1 "$@"
-	sleep 0.3	# bound before the INVITE comes
+	local name=$1 scen=$2 host=$3 port=$4 to=(); shift 4
+	grep -q '^[[:space:]]*<recvCmd' "$CL_SCEN/$scen" && to=("${CL_RELAY[$host]}:5060")
+	cl_sipp "$host" "$name" "${CL_UAS_SECS:-300}" -sf "$CL_SCEN/$scen" -i "${CL_IP[$host]}" \
+		-p 5060 -t u1 -key rtp_port "$port" -m 1 "$@" "${to[@]}"
+	xr_wait_bound "$host" 5060
 }
 
 # cl_uac NAME SCENARIO USER RTP_PORT [sipp args] : the caller SIPp in a
 # calling USER@example.com through the relay, its SDP offering RTP_PORT.
+# Its calls' Call-IDs are NAME-<n>@10.11.1.2; the first one is left in CL_CID.
 cl_uac() {
 	local name=$1 scen=$2 user=$3 port=$4; shift 4
-	cl_sipp a "$name" "${CL_UAC_SECS:-40}" -sf "$CL_SCEN/$scen" -i "$A4" -p 5070 -t u1 \
-		-rsa "$RA4:5060" -s "$user" -key rtp_port "$port" -m 1 "$@" "$RA4:5060"
+	CL_CID="$name-1@$A4"
+	cl_sipp a "$name" "${CL_UAC_SECS:-300}" -sf "$CL_SCEN/$scen" -i "$A4" -p 5070 -t u1 \
+		-rsa "$RA4:5060" -s "$user" -key rtp_port "$port" -cid_str "$name-%u@%s" -m 1 "$@" \
+		"$RA4:5060"
 }
 
 # cl_reap NAME PID [SECONDS] : wait for a background SIPp (20 s by default)
@@ -289,7 +349,10 @@ cl_rx_log() {
 
 # cl_sink HOST BIND OUT : rtp.py only receiving on BIND (0.8 s of silence after
 # 0.3 s ends it), in the background (ml_wait).
-cl_sink() { ml_rtp "$1" "$3" --bind "$2" --wait "${CL_SINK_WAIT:-0.8}"; }
+cl_sink() {
+	ml_rtp "$1" "$3" --bind "$2" --wait "${CL_SINK_WAIT:-0.8}"
+	xr_wait_bound "$1" "${2##*:}" "${2%:*}"
+}
 # cl_rx FILE : packets rtp.py received.
 cl_rx() { jpy 'd["received"]' <"$1"; }
 

@@ -68,7 +68,10 @@ say "alice calls bob: xrelayd forks the INVITE to both phones"
 cl_uas desk call_uas_demo.xml b 5100; desk=$CL_PID
 cl_uas soft uas_cancel.xml m 6100; soft=$CL_PID
 cl_uac alice call_uac_demo.xml bob 4100 -key rtp_port2 4102; alice=$CL_PID
-sleep 1
+for _ in $(seq 1 100); do	# both phones ring (10 s at most)
+	[ "$(cl_msgs desk sent '^SIP/2.0 180')" -ge 1 ] && [ "$(cl_msgs soft sent '^SIP/2.0 180')" -ge 1 ] && break
+	sleep 0.1
+done
 ctl calls
 id=$(cl_first_call) || bad "no call listed"
 if [ -n "$id" ]; then
@@ -77,6 +80,8 @@ if [ -n "$id" ]; then
 fi
 
 ar= br=
+echo "    the desk phone answers"
+cl_go desk sent '^SIP/2.0 180' >/dev/null || bad "the desk phone did not ring"
 if [ -n "$id" ] && cl_wait_call confirmed 1 6 >/dev/null && cl_wait_media "$id" 3; then
 	ar=$CL_AR br=$CL_BR sid=$CL_SID
 	say "The desk phone answered; the softphone got CANCEL and answered 487"
@@ -95,7 +100,7 @@ if [ -n "$id" ] && cl_wait_call confirmed 1 6 >/dev/null && cl_wait_media "$id" 
 	echo "    kill -STOP xrelayd (pid $XR_DAEMON_PID): the daemon is frozen, the kernel keeps forwarding"
 	k0=$(cl_kp "$sid" A)
 	kill -STOP "$XR_DAEMON_PID"
-	sleep 1
+	sleep 1.5	# (the control socket is frozen too: counters are read after)
 	kill -CONT "$XR_DAEMON_PID"
 	echo "    kill -CONT xrelayd"
 	k1=$(cl_kp "$sid" A)
@@ -111,6 +116,7 @@ if [ -n "$id" ] && cl_wait_call confirmed 1 6 >/dev/null && cl_wait_media "$id" 
 	echo "    stray packets came from no negotiated address: passed to the daemon and dropped"
 
 	say "alice re-INVITEs: her media moves to port 4102 and PCMA; the relay ports stay"
+	cl_go alice sent '^ACK' 1 >/dev/null || bad "alice is not in the call"
 	if cl_wait_m "$id" 'm["caller"]["remote"] == r' 5 r="$A4:4102"; then
 		nar=$(cl_m "$id" 'm["caller"]["relay"]'); nbr=$(cl_m "$id" 'm["callee"]["relay"]')
 		echo "    the SDP bob got for the re-INVITE: $(cl_sdp desk received '^INVITE' 2>/dev/null | sed -n 2p | cut -d'|' -f2,3,4 | sed 's/|/:/; s/|/ codecs /')"
@@ -132,11 +138,12 @@ else
 fi
 
 say "alice hangs up (BYE)"
+cl_go alice sent '^ACK' 2 >/dev/null || bad "alice is not in the call"
 sipp_reap "$alice" 15 || bad "alice's SIPp reported a failure: $(tail -n 3 "$XR_TMP/alice.err" 2>/dev/null)"
 sipp_reap "$desk" 5 || bad "the desk phone's SIPp reported a failure"
 sipp_reap "$soft" 5 || bad "the softphone's SIPp reported a failure"
 echo "    all three SIPps ran their scenarios to the end"
-sleep 0.3
+for _ in $(seq 1 30); do [ "$(xr_ctl --json status | jpy 'd["sessions"]')" = 0 ] && break; sleep 0.1; done
 ctl calls
 ctl flows
 printf "%s$ bpftool map dump pinned %s%s\n" "$D" "$XR_PIN/xr_flows" "$N"; bpftool map dump pinned "$XR_PIN/xr_flows" 2>&1 | sed "s/^/    /"

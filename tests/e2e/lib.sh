@@ -30,6 +30,14 @@ XR_PASS=0
 XR_FAIL=0
 XR_DAEMON_PID=
 
+# python3 on the PATH may be a version manager's shim that costs ~0.5 s a
+# start; the tests start python many times between a scenario's steps, so
+# they (and every helper they run) use the system's own interpreter.
+if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; then
+	mkdir -p "$XR_TMP/bin" && ln -sf /usr/bin/python3 "$XR_TMP/bin/python3" &&
+		PATH="$XR_TMP/bin:$PATH"
+fi
+
 # Standard addresses (see the picture above).
 A4=10.11.1.2  RA4=10.11.1.1  B4=10.11.2.2  RB4=10.11.2.1  M4=10.11.3.2  RM4=10.11.3.1
 A6=fd11:1::2  RA6=fd11:1::1  B6=fd11:2::2  RB6=fd11:2::1  M6=fd11:3::2  RM6=fd11:3::1
@@ -49,6 +57,11 @@ xr_cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	local ns
+	# Whatever still runs inside this test's hosts is this test's (a child
+	# of a killed wrapper included): ended by PID before its host goes.
+	for ns in "${XR_NETNS[@]}"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	done
 	for ns in "${XR_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	rm -rf "$XR_PIN" 2>/dev/null
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$XR_TMP/xrelayd.log" ]; then
@@ -143,6 +156,20 @@ xr_bg() {
 	nsenter --net="/run/netns/${XR_PFX}$ns" -- "$@" >>"$log" 2>&1 &
 	XR_LAST_PID=$!
 	XR_PIDS+=("$XR_LAST_PID")
+}
+
+# xr_wait_bound HOST PORT [ADDR] : wait (10 s) until a socket is bound to PORT
+# (UDP, or TCP listening) in HOST, on ADDR if given: a receiver or a SIPp
+# is ready before anyone sends to it.  1 (logged) on time-out.
+xr_wait_bound() {
+	local i f="sport = :$2"
+	[ -n "${3:-}" ] && f="src $3 and sport = :$2"
+	for i in $(seq 1 100); do
+		xr_ns "$1" ss -Hlnut "$f" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	xr_log "nothing bound to port $2 in $1 after 10 s"
+	return 1
 }
 
 # xr_daemon_start ARGS... : xrelayd in the relay host, foreground logging to

@@ -236,7 +236,7 @@ ml_scenarios() {
 	# relay's socket sends none, XDP drops them), TTL 64, exact payloads.
 	k0=$(ml_kpkts "$sid" A rtp)
 	ml_ipopt_rx b "$B4:5000" 40 "$XR_TMP/ipopt.b.json"
-	sleep 0.3
+	xr_wait_bound b 5000 "$B4"
 	local osha
 	osha=$(ml_ipopt_tx a "$A4:4000" "$ra" 40)
 	ml_wait
@@ -388,7 +388,10 @@ print(sent)
 }
 
 # ml_sink NS BIND OUT : rtp.py receiving only on BIND (2 s of silence ends it).
-ml_sink() { ml_rtp "$1" "$3" --bind "$2" --wait 2; }
+ml_sink() {
+	ml_rtp "$1" "$3" --bind "$2" --wait 2
+	xr_wait_bound "$1" "${2##*:}" "${2%:*}"
+}
 
 # ml_mac NS IFACE : the MAC address of IFACE in host NS.
 ml_mac() { ip -n "${XR_PFX}$1" -j link show "$2" | jpy 'd[0]["address"]'; }

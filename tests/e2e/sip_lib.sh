@@ -46,11 +46,12 @@ sipp_fg() {
 # sipp_bg HOST NAME SIPP-ARGS... : SIPp in the background (a UAS); PID in
 # SIPP_BG_PID.  Stop it with sipp_bg_stop.
 sipp_bg() {
-	local host=$1 name=$2; shift 2
+	local host=$1 name=$2 a prev= port=5060; shift 2
+	for a in "$@"; do [ "$prev" = -p ] && port=$a; prev=$a; done
 	xr_bg "$host" "$XR_TMP/$name.out" sipp -nostdin -trace_err \
 		-error_file "$XR_TMP/$name.err" -cp $((9000 + RANDOM % 1000)) "$@"
 	SIPP_BG_PID=$XR_LAST_PID
-	sleep 0.3	# let it bind before a caller sends
+	xr_wait_bound "$host" "$port"	# bound before a caller sends
 }
 
 # sipp_bg_stop PID : SIGTERM, then SIGKILL after 3 s; waits for it.

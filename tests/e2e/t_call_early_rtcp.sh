@@ -12,8 +12,8 @@
 
 cl_start b
 
-cl_uas early-uas call_uas_ring.xml b 5100 -d 4000; uas=$CL_PID
-cl_uac early-uac call_uac.xml bob 4100 -d 6000; uac=$CL_PID
+cl_uas early-uas call_uas_ring.xml b 5100; uas=$CL_PID
+cl_uac early-uac call_uac.xml bob 4100; uac=$CL_PID
 id=$(cl_wait_call early)
 xr_ok "the call rings (early)" [ -n "$id" ]
 br=
@@ -43,6 +43,7 @@ xr_ge "stats: early_drops +10" \
 	"$(( $(xr_ctl --json stats | jpy 'd["media"]["userspace"]["early_drops"]') - u0 ))" 10
 
 # ---- the 200 names b: both legs latch to it at once.
+cl_go early-uas sent '^SIP/2.0 180'
 xr_ok "answered" cl_wait_media "$id" 8
 xr_eq "after the 200, without another packet: RTP and RTCP latched to b" \
 	"$(ml_flow "$sid" "$sb" rtp 'r["source"]') $(ml_flow "$sid" "$sb" rtcp 'r["source"]')" \
@@ -51,6 +52,7 @@ xr_ok "logged" grep -q "latched $B4:5101 (early packet, named by the answer)" "$
 k0=$(ml_kpkts "$sid" "$sb" rtcp)
 cl_rtp early-after "$A4:4101" "$(ml_rtcp "$CL_AR")" "$B4:5101" "$(ml_rtcp "$CL_BR")" 20 20 20 --rtcp
 xr_eq "b's RTCP after the answer: all 20 through XDP" "$(( $(ml_kpkts "$sid" "$sb" rtcp) - k0 ))" 20
+cl_go early-uac sent '^ACK'
 cl_reap early-uac "$uac" 20
 cl_reap early-uas "$uas" 20
 xr_done

@@ -17,9 +17,9 @@ xr_eq "bob has two bindings" "$(xr_ctl --json regs | jpy 'sum(1 for r in (d["reg
 
 N=200
 LOSE_SSRC=0x105e0001
-cl_uas win call_uas_ring.xml b 5100 -d 4000; win=$CL_PID
+cl_uas win call_uas_ring.xml b 5100; win=$CL_PID
 cl_uas lose call_uas_early_lose.xml m 6100; lose=$CL_PID
-cl_uac uac call_uac.xml bob 4100 -d 10000; uac=$CL_PID
+cl_uac uac call_uac.xml bob 4100; uac=$CL_PID
 
 # ---- ringing: m's early media (183 with SDP) reaches the caller.
 id=$(cl_first_call)
@@ -40,7 +40,8 @@ else
 	xr_ok "early media: the 183's SDP is applied (call show: callee at $M4:6100)" false
 fi
 
-# ---- b answers: caller <-> b only, m's packets go nowhere.
+# ---- b answers (when the test says so): caller <-> b only, m's packets go nowhere.
+cl_go win sent '^SIP/2.0 180'
 xr_ok "the call is confirmed" cl_wait_call confirmed 1 5 >/dev/null
 id=$(cl_first_call)
 if cl_wait_m "$id" 'm.get("callee") and m["callee"].get("remote") == r' 3 r="$B4:5100"; then
@@ -88,6 +89,7 @@ else
 	xr_ok "the answer moved the callee's media to b ($B4:5100)" false
 fi
 
+cl_go uac sent '^ACK'
 cl_reap lose "$lose" 10
 cl_reap uac "$uac" 20
 cl_reap win "$win" 10

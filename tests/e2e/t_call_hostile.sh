@@ -42,16 +42,17 @@ hs_register() {
 # hs_uas NAME SCENARIO SIP_PORT RTP_PORT [sipp args] : a callee SIPp in b.
 hs_uas() {
 	local name=$1 scen=$2 sp=$3 rp=$4; shift 4
-	cl_sipp b "$name" 40 -sf "$CL_SCEN/$scen" -i "$B4" -p "$sp" -t u1 -key rtp_port "$rp" \
+	cl_sipp b "$name" 300 -sf "$CL_SCEN/$scen" -i "$B4" -p "$sp" -t u1 -key rtp_port "$rp" \
 		-m 1 "$@"
-	sleep 0.3
+	xr_wait_bound b "$sp"
 }
 # hs_uac NAME SCENARIO USER SIP_PORT RTP_PORT [sipp args] : a caller SIPp in
-# a (background, cl_reap it).
+# a (background, cl_reap it); its Call-ID (NAME-1@10.11.1.2) in CL_CID.
 hs_uac() {
 	local name=$1 scen=$2 user=$3 sp=$4 rp=$5; shift 5
-	cl_sipp a "$name" 40 -sf "$CL_SCEN/$scen" -i "$A4" -p "$sp" -t u1 -rsa "$RA4:5060" \
-		-s "$user" -key rtp_port "$rp" -m 1 "$@" "$RA4:5060"
+	CL_CID="$name-1@$A4"
+	cl_sipp a "$name" 300 -sf "$CL_SCEN/$scen" -i "$A4" -p "$sp" -t u1 -rsa "$RA4:5060" \
+		-s "$user" -key rtp_port "$rp" -cid_str "$name-%u@%s" -m 1 "$@" "$RA4:5060"
 }
 # hs_uac_fg NAME SCENARIO SIP_PORT [sipp args] : a caller SIPp in a calling
 # bob, run to its end (15 s at most), its messages traced to NAME.msg;
@@ -301,9 +302,9 @@ sipp_fg m reg-dave 15 -sf "$CL_SCEN/reg.xml" -s dave -i "$M4" -p 5060 -t u1 -m 1
 xr_ok "REGISTER dave from $M4:5060" [ $? -eq 0 ]
 hs_uas ex1-uas call_uas.xml 5060 5100; uas1=$CL_PID
 hs_uas ex2-uas call_uas.xml 5062 5200; uas2=$CL_PID
-cl_sipp m ex3-uas 40 -sf "$CL_SCEN/call_uas.xml" -i "$M4" -p 5060 -t u1 -key rtp_port 5300 -m 1
+cl_sipp m ex3-uas 300 -sf "$CL_SCEN/call_uas.xml" -i "$M4" -p 5060 -t u1 -key rtp_port 5300 -m 1
 uas3=$CL_PID
-cl_sipp m ex1-uac 40 -sf "$CL_SCEN/hostile_uac_hold.xml" -i "$M4" -p 5070 -t u1 -rsa "$RM4:5060" \
+cl_sipp m ex1-uac 300 -sf "$CL_SCEN/hostile_uac_hold.xml" -i "$M4" -p 5070 -t u1 -rsa "$RM4:5060" \
 	-s bob -key rtp_port 4100 -m 1 "$RM4:5060"
 uac1=$CL_PID
 ex_newcall 1; id1=$EX_ID ar1=$CL_AR br1=$CL_BR
@@ -379,7 +380,8 @@ badanswer() {
 	e0=$(hs_sdp_errors)
 	hs_uas "$label-uas" hostile_uas_badsdp.xml 5060 5100 -key sdp_c "$c" -key sdp_m "$m"
 	uas=$CL_PID
-	hs_uac "$label-uac" call_uac.xml bob 5070 4100 -d 1000; uac=$CL_PID
+	hs_uac "$label-uac" call_uac.xml bob 5070 4100; uac=$CL_PID
+	cl_go "$label-uac" sent '^ACK'
 	cl_reap "$label-uac" "$uac" 15
 	cl_reap "$label-uas" "$uas" 10
 	xr_ok "$label: the caller got the 200 (its scenario went on to ACK and BYE)" \
@@ -421,17 +423,22 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 	xr_eq "mallory before latching: neither RTP port latched" \
 		"$(ml_flow "$sid" "$sa" rtp 'r["latched"]') $(ml_flow "$sid" "$sb" rtp 'r["latched"]')" "false false"
 	xr_log "mallory before latching: kernel pass_not_latched +$(( $(ml_counter pass_not_latched) - n0 )), pass_wrong_source +$(( $(ml_counter pass_wrong_source) - w0 ))"
-	# During the call's RTP: m sprays RTP at both RTP ports, garbage
-	# datagrams at both, RTP at both RTCP ports.
+	# a and b latch their RTP ports first (the test waits for it: before,
+	# m's packets are not "wrong source" yet), then, during the call's RTP,
+	# m sprays RTP at both RTP ports, garbage datagrams at both, RTP at both
+	# RTCP ports.
+	cl_rtp mallory-latch "$A4:4100" "$ar" "$B4:5100" "$br" 10 10 10
+	xr_eq "mallory: a and b latched their RTP ports" \
+		"$(ml_flow "$sid" "$sa" rtp 'r["source"] if r["latched"] else "unlatched"') $(ml_flow "$sid" "$sb" rtp 'r["source"] if r["latched"] else "unlatched"')" \
+		"$A4:4100 $B4:5100"
 	d0=$(( $(ml_udrop_src "$sid" "$sa" rtp) + $(ml_udrop_src "$sid" "$sb" rtp) ))
 	w0=$(ml_wrong_src) x0=$(ml_counter drop_wrong_source)
-	# (a and b send 400 each from 0.8 s to 1.6 s, latching at once; m from 1 s
-	# to 1.5 s.)
+	# (a and b send 400 each from 0.8 s to 1.6 s; m from 1 s to 1.5 s.)
 	ml_rtp m "$XR_TMP/m.m1.json" --bind "$M4:4100" --to "$ar" --count 200 --rate 400 --delay 1 --wait 1
 	ml_rtp m "$XR_TMP/m.m2.json" --bind "$M4:5100" --to "$br" --count 200 --rate 400 --delay 1 --wait 1
 	ml_rtp m "$XR_TMP/m.m3.json" --bind "$M4:4101" --to "$(ml_rtcp "$ar")" --count 20 --rate 100 --wait 1 --rtcp
 	cl_rtp mallory "$A4:4100" "$ar" "$B4:5100" "$br" 400 400 400
-	cl_kernel_only "mallory: the call's RTP" "$sid" 400
+	cl_kernel_only "mallory: the call's RTP (and the 10 that latched)" "$sid" 410
 	g1=$(ml_udp m "$M4:6000" "$ar" 3 30) g2=$(ml_udp m "$M4:6002" "$br" 1400 30)
 	g3=$(ml_udp m "$M4:6004" "$ar" 0 10)
 	xr_eq "mallory: m's garbage left its socket (3-, 1400- and 0-byte datagrams)" "$g1 $g2 $g3" "30 30 10"

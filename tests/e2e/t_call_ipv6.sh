@@ -31,9 +31,9 @@ v6_register() {
 # v6_uas NAME RTP_PORT [sipp args] : the callee's SIPp in b on [fd11:2::2]:5060.
 v6_uas() {
 	local name=$1 port=$2; shift 2
-	cl_sipp b "$name" 40 -sf "$CL_SCEN/v6_uas.xml" -i "$B6" -p 5060 -t u1 \
+	cl_sipp b "$name" 300 -sf "$CL_SCEN/v6_uas.xml" -i "$B6" -p 5060 -t u1 \
 		-key rtp_port "$port" -m 1 "$@"
-	sleep 0.3
+	xr_wait_bound b 5060
 }
 # v6_uac NAME TRANSPORT RTP_PORT [sipp args] : alice in a ([fd11:1::2]:5070)
 # calls bob through [fd11:1::1]:5060 (V6_FROM=4: from 10.11.1.2 through
@@ -41,7 +41,7 @@ v6_uas() {
 v6_uac() {
 	local name=$1 tp=$2 port=$3 ip=$A6 proxy="[$RA6]:5060"; shift 3
 	[ "${V6_FROM:-6}" = 4 ] && ip=$A4 proxy="$RA4:5060"
-	cl_sipp a "$name" 40 -sf "$CL_SCEN/v6_uac.xml" -i "$ip" -p 5070 -t "$tp" \
+	cl_sipp a "$name" 300 -sf "$CL_SCEN/v6_uac.xml" -i "$ip" -p 5070 -t "$tp" \
 		-rsa "$proxy" -s bob -key rtp_port "$port" -m 1 "$@" "$proxy"
 }
 # v6_hangup ID TRANSPORT : make the caller of call ID (v6_uac.xml in a on

@@ -32,12 +32,13 @@ C=100 NP=50
 	>"$XR_TMP/ports.a.csv"
 { echo SEQUENTIAL; for i in $(seq 0 $((C - 1))); do echo "$((22000 + 2 * i));"; done; } \
 	>"$XR_TMP/ports.b.csv"
-cl_sipp b many-uas 60 -sf "$CL_SCEN/call_uas_load.xml" -i "$B4" -p 5060 -t u1 \
+cl_sipp b many-uas 300 -sf "$CL_SCEN/call_uas_load.xml" -i "$B4" -p 5060 -t u1 \
 	-inf "$XR_TMP/ports.b.csv" -m $C
 uas=$CL_PID
-sleep 0.3
-cl_sipp a many-uac 60 -sf "$CL_SCEN/call_uac_load.xml" -i "$A4" -p 5070 -t u1 \
-	-rsa "$RA4:5060" -s bob -inf "$XR_TMP/ports.a.csv" -l $C -m $C -r 100 -d 15000 "$RA4:5060"
+xr_wait_bound b 5060
+cl_sipp a many-uac 300 -sf "$CL_SCEN/call_uac_load.xml" -i "$A4" -p 5070 -t u1 \
+	-rsa "$RA4:5060" -s bob -inf "$XR_TMP/ports.a.csv" -l $C -m $C -r 100 \
+	-cid_str "many-uac-%u@%s" "$RA4:5060"
 uac=$CL_PID
 xr_ok "$C calls confirmed at once" cl_wait_call confirmed $C 8 >/dev/null
 cl_media_all "$XR_TMP/media.txt"
@@ -78,6 +79,8 @@ xr_eq "RTP on $C calls at once: every call got exactly what its peer sent, both 
 	"$verdict" "$C 0"
 xr_ge "stats fwd_redirect: the kernel forwarded them but the latching packets" \
 	"$(( $(ml_counter fwd_redirect) - fwd0 ))" $((2 * C * NP - 4 * C))
+# The calls hang up now that the test is done with them.
+cl_go many-uac sent '^ACK' $C $(for i in $(seq 1 $C); do echo "many-uac-$i@$A4"; done)
 cl_reap many-uac "$uac" 30
 cl_reap many-uas "$uas" 10
 xr_eq "SIPp caller: successful calls" "$(sipp_stat many-uac 'SuccessfulCall(C)')" $C
@@ -122,8 +125,9 @@ rate_run() {
 		cl_sipp m "rate-$flow-$r-lose" $((SECS + 30)) -sf "$CL_SCEN/uas_fork_lose.xml" \
 			-i "$M4" -p 5060 -t u1
 		lose=$CL_PID
+		xr_wait_bound m 5060
 	fi
-	sleep 0.3
+	xr_wait_bound b 5060
 	# SIPp looks for the pcap in its working directory.
 	CL_CWD=$XR_TMP cl_sipp a "rate-$flow-$r-uac" $((SECS + 30)) -sf "$CL_SCEN/$uacs" -i "$A4" \
 		-p 5070 -t u1 -mi "$A4" -mp 6000 -rsa "$RA4:5060" -s bob -r "$r" -m "$n" \

@@ -16,18 +16,18 @@
 #   P8  a's re-INVITE to port 4106 is refused (488): the offer is void, RTP
 #       stays on 4104, 4106 gets nothing (RFC 3264 section 8)
 # Every SDP each SIPp received names its relay address and the one relay port
-# that side had from the start; after the BYE nothing is left behind.
+# that side had from the start; after the BYE nothing is left behind.  Each
+# phase starts when the test is done with the one before (cl_go: the
+# scenarios wait at <recvCmd/>), never after a fixed time.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
 
 cl_start b
 
 N=100
-HOLD=4000	# ms each phase lasts (SIPp -d)
-CL_UAC_SECS=70 CL_UAS_SECS=70	# the whole scenario takes about 45 s
-cl_uas uas call_uas_reinv.xml b 5100 -key rtp_port2 5102 -d $HOLD; uas=$CL_PID
+cl_uas uas call_uas_reinv.xml b 5100 -key rtp_port2 5102; uas=$CL_PID
 cl_uac uac call_uac_reinv.xml bob 4100 -key rtp_port2 4102 -key rtp_port3 4104 \
-	-key rtp_port4 4106 -d $HOLD
+	-key rtp_port4 4106
 uac=$CL_PID
 
 # phase NAME COND ABIND BBIND WANT_A WANT_B OLD_HOST OLD_BIND [rtp.py args] :
@@ -60,28 +60,37 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 	xr_log "call $id, session $CL_SID: a sends to $ar, b sends to $br"
 	phase P0 'm["callee"]["remote"] == "'$B4':5100"' "$A4:4100" "$B4:5100" $N $N - -
 	fwd0=$(ml_counter fwd_redirect)
+	cl_go uas received '^ACK' 1		# b's re-INVITE
 	phase P1 'm["callee"]["remote"] == "'$B4':5102"' "$A4:4100" "$B4:5102" $N $N \
 		b "$B4:5100" --pt 8 &&
 		xr_eq "P1: PCMA (PT 8) arrives at b's new port" \
 			"$(jpy 'sorted(set(sum((s["pts"] for s in d["sources"].values()), [])))' \
 				<"$XR_TMP/P1.b.json")" "[8]"
+	cl_go uac received '^ACK' 1		# a's re-INVITE
 	phase P2 'm["caller"]["remote"] == "'$A4':4102"' "$A4:4102" "$B4:5102" $N $N \
 		a "$A4:4100" --pt 8
+	cl_go uac sent '^ACK' 2			# a's hold
 	phase P3 'm["caller"]["direction"] == "sendonly"' "$A4:4102" "$B4:5102" 0 $N - - --pt 8
+	cl_go uac sent '^ACK' 3			# a's resume
 	phase P4 'm["caller"]["direction"] == "sendrecv" and m["callee"]["direction"] == "sendrecv"' \
 		"$A4:4102" "$B4:5102" $N $N - - --pt 8
+	cl_go uas received '^ACK' 4		# b's hold
 	phase P5 'm["callee"]["direction"] in ("sendonly", "inactive") or m["callee"]["remote"].startswith("0.0.0.0")' \
 		"$A4:4102" "$B4:5102" $N 0 - - --pt 8
+	cl_go uas sent '^ACK' 2			# b's resume
 	phase P6 'm["callee"]["direction"] == "sendrecv" and m["callee"]["remote"] == "'$B4':5102"' \
 		"$A4:4102" "$B4:5102" $N $N - - --pt 8
+	cl_go uac received '^ACK' 3		# a's UPDATE
 	phase P7 'm["caller"]["remote"] == "'$A4':4104"' "$A4:4104" "$B4:5102" $N $N \
 		a "$A4:4102" --pt 8
-	# P8: the caller's CSeq 6 re-INVITE, refused; nothing in the call may change.
-	for _ in $(seq 1 60); do
-		[ "$(cl_show "$id" 2>/dev/null | jpy 'd.get("cseq_caller", 0) >= 6')" = true ] && break
+	# P8: the caller's CSeq 6 re-INVITE, refused; nothing in the call may
+	# change.  The relay voided the offer before it forwarded the 488.
+	cl_go uac received '^SIP/2.0 200' 5	# a's last re-INVITE
+	for _ in $(seq 1 100); do
+		[ "$(cl_msgs uac received '^SIP/2.0 488')" -ge 1 ] && break
 		sleep 0.1
 	done
-	sleep 0.3
+	xr_eq "P8: the caller got the 488" "$(cl_msgs uac received '^SIP/2.0 488')" 1
 	phase P8 'm["caller"]["remote"] == "'$A4':4104"' "$A4:4104" "$B4:5102" $N $N \
 		a "$A4:4106" --pt 8
 	# P1-P8 forwarded 14 N packets; the latching ones (a few a phase) went through userspace.
@@ -90,6 +99,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "the call's media is anchored (call show lists both parties)" false
 fi
+cl_go uac sent '^ACK' 5				# a hangs up
 cl_reap uac "$uac" 45
 cl_reap uas "$uas" 10
 

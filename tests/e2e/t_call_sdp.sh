@@ -16,7 +16,7 @@ N=100
 
 # ---- rtcp-mux and a rejected stream
 cl_uas mux-uas call_uas_mux.xml b 5100; uas=$CL_PID
-cl_uac mux-uac call_uac_mux.xml bob 4100 -key rtp_port2 4200 -d 10000; uac=$CL_PID
+cl_uac mux-uac call_uac_mux.xml bob 4100 -key rtp_port2 4200; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "mux: the call is confirmed" [ -n "$id" ]
 ar=
@@ -35,6 +35,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "mux: the call's media is anchored (call show lists both parties)" false
 fi
+cl_go mux-uac sent '^ACK'
 cl_reap mux-uac "$uac" 20
 cl_reap mux-uas "$uas" 10
 l=$(cl_sdp mux-uac received '^SIP/2.0 200')
@@ -55,7 +56,7 @@ cl_check_clean "mux"
 
 # ---- multipart/mixed
 cl_uas mp-uas call_uas.xml b 5100; uas=$CL_PID
-cl_uac mp-uac call_uac_multipart.xml bob 4100 -d 8000; uac=$CL_PID
+cl_uac mp-uac call_uac_multipart.xml bob 4100; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "multipart: the call is confirmed" [ -n "$id" ]
 br=
@@ -65,6 +66,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "multipart: the call's media is anchored (call show lists both parties)" false
 fi
+cl_go mp-uac sent '^ACK'
 cl_reap mp-uac "$uac" 20
 cl_reap mp-uas "$uas" 10
 # The INVITE as the callee got it, from its message trace.

@@ -22,9 +22,9 @@ call() {
 	local name=$1 who=$2 uas uac id= sid= ar= br= fwd0 fwd1 cs fl
 	if [ "$who" = caller ]; then
 		cl_uas "$name-uas" call_uas.xml b 5100; uas=$CL_PID
-		cl_uac "$name-uac" call_uac.xml bob 4100 -d 10000; uac=$CL_PID
+		cl_uac "$name-uac" call_uac.xml bob 4100; uac=$CL_PID
 	else
-		cl_uas "$name-uas" call_uas_bye.xml b 5100 -d 10000; uas=$CL_PID
+		cl_uas "$name-uas" call_uas_bye.xml b 5100; uas=$CL_PID
 		cl_uac "$name-uac" call_uac_wait.xml bob 4100; uac=$CL_PID
 	fi
 	id=$(cl_wait_call confirmed)
@@ -63,6 +63,8 @@ call() {
 	else
 		xr_ok "$name: the call's media is anchored (call show lists both parties)" false
 	fi
+	# Now WHO hangs up.
+	if [ "$who" = caller ]; then cl_go "$name-uac" sent '^ACK'; else cl_go "$name-uas" received '^ACK'; fi
 	cl_reap "$name-uac" "$uac" 20
 	cl_reap "$name-uas" "$uas" 10
 	# What each SIPp was told: the relay, never the other party.
@@ -87,7 +89,7 @@ call bye-callee callee
 
 # ---- two streams (audio + video): one media session each, RTP on both.
 cl_uas av-uas call_uas_av.xml b 5100 -key rtp_port2 5200; uas=$CL_PID
-cl_uac av-uac call_uac_av.xml bob 4100 -key rtp_port2 4200 -d 10000; uac=$CL_PID
+cl_uac av-uac call_uac_av.xml bob 4100 -key rtp_port2 4200; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "av: the call is confirmed" [ -n "$id" ]
 if [ -n "$id" ] && cl_wait_media "$id"; then
@@ -110,6 +112,7 @@ if [ -n "$id" ] && cl_wait_media "$id"; then
 else
 	xr_ok "av: the call's media is anchored" false
 fi
+cl_go av-uac sent '^ACK'
 cl_reap av-uac "$uac" 20
 cl_reap av-uas "$uas" 10
 cl_check_clean "av: after the BYE"

@@ -52,7 +52,7 @@ cl_check_clean "cancel"
 
 # ---- delayed offer
 cl_uas late-uas call_uas.xml b 5100; uas=$CL_PID
-cl_uac late-uac call_uac_late.xml bob 4100 -d 6000; uac=$CL_PID
+cl_uac late-uac call_uac_late.xml bob 4100; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "late: the call is confirmed" [ -n "$id" ]
 ar=
@@ -66,6 +66,7 @@ if [ -n "$id" ] && cl_wait_media "$id" 3; then
 else
 	xr_ok "late: the answer in the ACK completed the media (call show)" false
 fi
+cl_go late-uac sent '^ACK'
 cl_reap late-uac "$uac" 10
 cl_reap late-uas "$uas" 10
 xr_eq "late: the offer in the 200 reached the caller pointing at the relay (c=)" \

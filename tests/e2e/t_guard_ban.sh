@@ -74,12 +74,13 @@ xr_ge "banned: XDP dropped them (drop_banned +52: 50 + 2 pings)" \
 
 # ---- a legitimate caller's call (with RTP through XDP) while m is banned.
 cl_uas guard-uas call_uas.xml b 5100; uas=$CL_PID
-cl_uac guard-uac call_uac.xml bob 4100 -d 8000; uac=$CL_PID
+cl_uac guard-uac call_uac.xml bob 4100; uac=$CL_PID
 id=$(cl_wait_call confirmed)
 xr_ok "legitimate: the call is confirmed" [ -n "$id" ]
 if [ -n "$id" ] && cl_wait_media "$id"; then
 	cl_rtp guard "$A4:4100" "$CL_AR" "$B4:5100" "$CL_BR" 100 100 100
 fi
+cl_go guard-uac sent '^ACK'
 cl_reap guard-uac "$uac" 20
 cl_reap guard-uas "$uas" 20
 

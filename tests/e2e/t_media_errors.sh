@@ -176,7 +176,7 @@ xr_ok "fallback: logged" grep -q "nosuch0: XDP attach failed" "$XR_TMP/xrelayd.l
 xr_ok "fallback: media still works" ml_create "$A4:4000" "$B4:5000"
 ml_exchange fallback "$A4:4000" "$ML_RA" "$B4:5000" "$ML_RB" 50 50
 kill -HUP "$XR_DAEMON_PID"
-sleep 0.3
+for _ in $(seq 1 50); do grep -q "reload: " "$XR_TMP/xrelayd.log" && break; sleep 0.1; done
 xr_ok "SIGHUP: a reload with nothing changed, logged; the daemon carries on" \
 	grep -q "reload: 0 change(s) applied, 0 ignored" "$XR_TMP/xrelayd.log"
 xr_ok "SIGHUP: still answering" human status

@@ -314,8 +314,10 @@ xr_ok "a normal call after pass 1" normal_call p1
 rss1=$(rss_kb)
 # Let pass 1's UDP transactions end (Timer J / H: 64*T1 = 6.4 s with
 # --sip-t1 100) so pass 2's identical messages are new requests, not
-# retransmissions.
-sleep 7
+# retransmissions: wait (30 s at most) until none is left.
+txns() { xr_ctl --json stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["sip"]["transactions"])'; }
+for _ in $(seq 1 300); do [ "$(txns 2>/dev/null)" = 0 ] && break; sleep 0.1; done
+xr_eq "pass 1's transactions all ended" "$(txns)" 0
 torture_pass 2
 xr_ok "xrelayd survived pass 2" kill -0 "$XR_DAEMON_PID"
 xr_ok "a normal call after pass 2" normal_call p2
