@@ -52,8 +52,12 @@ xr_eq "XDP on three interfaces" "$(ml_xdp_ifaces)" 3
 xr_ok "media create" ml_create "$A4:4000" "$B4:5000"
 sid=$ML_SID
 ml_exchange user "$A4:4000" "$ML_RA" "$B4:5000" "$ML_RB" 200 200
-xr_ge "the kernel carried it (flow map written as nobody)" "$(ml_kpkts "$sid" A rtp)" 195
-xr_ge "stats: fwd_redirect (counters read as nobody)" "$(ml_counter fwd_redirect)" 390
+k=$(ml_kpkts "$sid" A rtp) u=$(ml_upkts "$sid" A rtp)
+xr_eq "side A relayed all 200 (kernel $k + userspace $u)" "$((k + u))" 200
+# (the first packets go through the daemon until it has latched and written
+# the flow, more of them on a loaded host)
+xr_ge "the kernel carried most (flow map written as nobody)" "$k" 100
+xr_ge "stats: fwd_redirect (counters read as nobody)" "$(ml_counter fwd_redirect)" "$k"
 xr_ok "ban add $M4 (blocklist written as nobody)" xr_ctl ban add "$M4" 60
 d0=$(ml_counter drop_banned)
 xr_ok "m cannot ping the relay" bash -c "! nsenter --net=/run/netns/${XR_PFX}m ping -c 2 -i 0.2 -W 1 -q $RM4"
