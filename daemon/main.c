@@ -118,6 +118,13 @@ reload_apply(const struct xr_config *old, const struct xr_config *eff)
 	__atomic_store_n(&cfg.max_expires, eff->max_expires, __ATOMIC_RELAXED);
 	__atomic_store_n(&cfg.default_expires, eff->default_expires, __ATOMIC_RELAXED);
 	memcpy(cfg.log_levels, eff->log_levels, sizeof(cfg.log_levels));
+	/* The SIP rate limit and the ban time of new bans (guard/). */
+	__atomic_store_n(&cfg.pike_rate, eff->pike_rate, __ATOMIC_RELAXED);
+	__atomic_store_n(&cfg.pike_burst, eff->pike_burst, __ATOMIC_RELAXED);
+	__atomic_store_n(&cfg.ban_time, eff->ban_time, __ATOMIC_RELAXED);
+	pike_configure((unsigned)eff->pike_rate, (unsigned)eff->pike_burst,
+		       (unsigned)eff->ban_time);
+	ban_cmd_set_default((unsigned)eff->ban_time);
 }
 
 /*

@@ -13,7 +13,13 @@
 #include "guard/ban.h"
 #include "guard/pike.h"
 
-static unsigned ban_default_s;
+static unsigned ban_default_s;	/* atomic: the main loop writes, ctl reads */
+
+void
+ban_cmd_set_default(unsigned default_s)
+{
+	__atomic_store_n(&ban_default_s, default_s, __ATOMIC_RELAXED);
+}
 
 /* The "prefix" argument; 0, or -EINVAL with err set. */
 static int
@@ -56,7 +62,7 @@ static int
 cmd_ban_add(json_t *args, json_t **result, char *err, size_t errlen)
 {
 	json_t *sec = json_object_get(args, "seconds");
-	json_int_t s = ban_default_s;
+	json_int_t s = __atomic_load_n(&ban_default_s, __ATOMIC_RELAXED);
 	union xr_sa p;
 	int plen, rc;
 
@@ -115,7 +121,7 @@ ban_cmd_init(unsigned default_s)
 {
 	int rc;
 
-	ban_default_s = default_s;
+	ban_cmd_set_default(default_s);
 	rc = ctl_register("ban.list", cmd_ban_list,
 			  "banned prefixes and the SIP rate limiter's totals");
 	if (rc == 0)

@@ -11,5 +11,7 @@
  * "ban.add" that gives none (--ban-time).  0 or -errno.
  */
 int	ban_cmd_init(unsigned default_s);
+/* A new --ban-time for "ban.add" without seconds (reload). */
+void	ban_cmd_set_default(unsigned default_s);
 
 #endif /* XR_CTL_BAN_CMD_H */
