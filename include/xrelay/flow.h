@@ -68,7 +68,8 @@ struct xr_flow {
  * per-CPU next-hop cache for the flow (the daemon zeroes them when it
  * creates the entry and never reads them): what bpf_fib_lookup() and
  * xr_vlans said for this flow's generation, reused for XR_NH_CACHE_NS for
- * packets no longer than one the route already accepted.
+ * packets no longer than one the route already accepted.  The rl_* fields
+ * are the program's own too: --media-max-pps's window on this CPU.
  */
 struct xr_flow_stats {
 	__u64	packets;	/* packets forwarded by XDP */
