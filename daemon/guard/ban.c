@@ -306,8 +306,14 @@ ban_add(const union xr_sa *prefix, int plen, unsigned seconds, unsigned reason)
 
 	if (bits < 0 || plen < 0 || plen > bits)
 		return -EINVAL;
-	/* v4-mapped in, IPv4 out; host bits cleared. */
-	prefix_str(prefix, plen, ps, sizeof(ps));
+	/* v4-mapped in, IPv4 out (plen is then IPv4's); host bits cleared. */
+	p = *prefix;
+	if (bits == 32 && prefix->sa.sa_family == AF_INET6) {
+		memset(&p, 0, sizeof(p));
+		p.sin.sin_family = AF_INET;
+		memcpy(&p.sin.sin_addr, b, 4);
+	}
+	prefix_str(&p, plen, ps, sizeof(ps));
 	if (ban_parse(ps, &p, &plen))
 		return -EINVAL;
 	pthread_rwlock_rdlock(&B.lock);
@@ -352,9 +358,12 @@ ban_add(const union xr_sa *prefix, int plen, unsigned seconds, unsigned reason)
 	err = kernel_put(&e);
 out_unlock:
 	pthread_rwlock_unlock(&B.lock);
-	if (err == 0 || (err != -ENOSPC && err != -ENOMEM))
-		logs(LS_MAIN, LL_INFO, "banned %s (%s) %s%u s", ps, reason_str(reason),
-		     seconds ? "for " : "", seconds);
+	if (err == -ENOSPC || err == -ENOMEM)
+		return err;
+	if (seconds)
+		logs(LS_MAIN, LL_INFO, "banned %s (%s) for %u s", ps, reason_str(reason), seconds);
+	else
+		logs(LS_MAIN, LL_INFO, "banned %s (%s) until deleted", ps, reason_str(reason));
 	return err;
 }
 

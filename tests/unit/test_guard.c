@@ -82,6 +82,7 @@ test_match_and_expiry(void **state)
 {
 	union xr_sa p, v4 = A("10.1.2.3:5060"), v4b = A("10.1.3.3:5060");
 	union xr_sa mapped = A("[::ffff:10.1.2.9]:5060"), v6 = A("[2001:db8::7]:5060");
+	json_t *j0;
 	int l;
 
 	assert_false(ban_check(&v4));
@@ -106,6 +107,17 @@ test_match_and_expiry(void **state)
 	assert_int_equal(ban_sweep(), 1);
 	assert_int_equal(ban_count(), 1);
 	assert_true(ban_check(&v6));
+
+	/* A v4-mapped address is banned as its IPv4 form. */
+	union xr_sa m = A("[::ffff:192.0.2.77]:5060");
+	assert_int_equal(ban_add(&m, 32, 10, XR_BAN_PIKE), 0);
+	assert_true(ban_check(&m));
+	j0 = ban_list_json();
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j0, 1), "prefix")),
+			    "192.0.2.77/32");
+	json_decref(j0);
+	assert_int_equal(ban_parse("192.0.2.77", &p, &l), 0);
+	assert_int_equal(ban_del(&p, l), 0);
 
 	/* Re-banning moves the expiry; delete lifts it at once. */
 	assert_int_equal(ban_parse("10.1.2.3", &p, &l), 0);
