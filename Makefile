@@ -9,6 +9,7 @@
 #   make fuzz       libFuzzer harnesses (clang), run for FUZZ_SECONDS each
 #   make install    binaries, man pages, systemd unit, example config (PREFIX, DESTDIR)
 #   make SAN=1 ...  the same with AddressSanitizer/UBSan (output in build-san/)
+#   make test-san   the unit tests and the hostile/shutdown e2e tests on the SAN build
 #   make V=1        show the commands
 
 .DELETE_ON_ERROR:
@@ -84,7 +85,8 @@ ifneq ($(BENCH_SRCS),)
 PROGS += $(OUT)/rtpflood
 endif
 
-.PHONY: all deps test unit bpf-test e2e demo bench bench-sip fuzz clean help check-deps install
+.PHONY: all deps test unit bpf-test e2e demo bench bench-sip fuzz clean help check-deps install \
+	test-san
 all: $(PROGS) $(UNIT_BINS) $(BPFT_BINS) $(TEST_TOOLS)
 
 help:
@@ -180,6 +182,16 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh all
 
+# The SAN build (ASan + UBSan, build-san/) under the tests that stop the daemon
+# with work in flight and feed it hostile input: any sanitizer report fails
+# them (the daemon then exits non-zero, or its log carries the report).
+SAN_E2E ?= t_sip_shutdown t_guard_ban t_media_hostile t_call_hostile
+test-san:
+	$(Q)$(MAKE) --no-print-directory SAN=1 all
+	$(Q)OUT=build-san tests/run.sh unit
+	$(Q)fail=0; for t in $(SAN_E2E); do \
+		OUT=build-san tests/run.sh e2e $$t || fail=1; done; exit $$fail
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/e2e/demo.sh
@@ -222,13 +234,14 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/xrelay
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 SYSCONFDIR ?= /etc
 INSTALL    ?= install
 
 install: $(PROGS)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/xrelay
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/xrelay
 	$(Q)$(INSTALL) -m 0755 $(OUT)/xrelayd $(OUT)/xrelayctl $(DESTDIR)$(SBINDIR)/
 	$(Q)$(INSTALL) -m 0644 man/xrelayd.8 man/xrelayctl.8 $(DESTDIR)$(MANDIR)/man8/
 	$(Q)if [ -x $(OUT)/rtpflood ]; then \
@@ -239,9 +252,10 @@ install: $(PROGS)
 		dist/xrelayd.service >$(DESTDIR)$(UNITDIR)/xrelayd.service.tmp && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/xrelayd.service.tmp && \
 		mv $(DESTDIR)$(UNITDIR)/xrelayd.service.tmp $(DESTDIR)$(UNITDIR)/xrelayd.service
+	$(Q)$(INSTALL) -m 0644 dist/xrelay.sysusers $(DESTDIR)$(SYSUSERSDIR)/xrelay.conf
 	$(Q)$(INSTALL) -m 0644 dist/xrelayd.conf $(DESTDIR)$(DOCDIR)/xrelayd.conf.example
 	$(Q)[ -e $(DESTDIR)$(SYSCONFDIR)/xrelay/xrelayd.conf ] || \
-		$(INSTALL) -m 0640 dist/xrelayd.conf $(DESTDIR)$(SYSCONFDIR)/xrelay/xrelayd.conf
+		$(INSTALL) -m 0644 dist/xrelayd.conf $(DESTDIR)$(SYSCONFDIR)/xrelay/xrelayd.conf
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -63,6 +63,7 @@ def params(argv):
 
 
 NAMES = {"xdp": "xrelayd --xdp", "user": "xrelayd userspace", "limit": "host limit (XDP fwd)",
+         "bleed": "--xdp + bleed flood",
          "plain": "Linux routing", "rtpengine": "rtpengine (user)"}
 
 
@@ -104,7 +105,10 @@ def media(argv):
         usr = by.get(("user", r["flows"], r["payload"]))
         r["ratio_to_limit"] = r["pps"] / lim["pps"] if lim and lim["pps"] else None
         r["ratio_to_user"] = r["pps"] / usr["pps"] if usr and usr["pps"] else None
-    order = {c: i for i, c in enumerate(["xdp", "user", "rtpengine", "limit", "plain"])}
+        # bleed: the legitimate flows' share of their offered rate kept under the flood
+        r["kept"] = (r["pps"] / r["offered_pps"] if r["case"] == "bleed" and
+                     r.get("offered_pps") else None)
+    order = {c: i for i, c in enumerate(["xdp", "bleed", "user", "rtpengine", "limit", "plain"])}
     rows.sort(key=lambda r: (r["payload"] != 172, r["payload"], r["flows"],
                              order.get(r["case"], 9)))
 
@@ -148,7 +152,10 @@ def media(argv):
             fmt(r["loss_pct"], "%.1f"),
             "%s/%s" % (fmt(r["lat_p50_us"]), fmt(r["lat_p99_us"])),
             fmt(r["cpu_ms_per_mpkt"], "%.0f"),
-            "  XDP prog %s ns/pkt" % fmt(r["xdp_ns_per_pkt"]) if ns and r["xdp_ns_per_pkt"] else ""))
+            ("  XDP prog %s ns/pkt" % fmt(r["xdp_ns_per_pkt"]) if ns and r["xdp_ns_per_pkt"]
+             else "") +
+            ("  %.3f of the legitimate rate kept under the flood" % r["kept"]
+             if r.get("kept") else "")))
     for s in scaling:
         print("scaling %-21s %3d B: %d -> %d flows: %+.1f %% pps" % (
             NAMES.get(s["case"], s["case"]), s["payload"], s["from_flows"], s["to_flows"],

@@ -10,6 +10,11 @@
 #   plain   Linux routing (ip_forward=1), not in the default set
 #   rtpengine  rtpengine-daemon in userspace, sessions over its ng protocol
 #           (added by PEERS=1; the package is installed with apt-get then)
+#   bleed   xrelayd --xdp relaying BLEED_PPS (100000) packets a second of
+#           legitimate flows while a second live-frames generator, on the
+#           other CPU, floods the same relay ports from wrong source ports
+#           (RTP Bleed) at its full rate: XDP drops the flood; the share of
+#           the legitimate rate that still arrives is the ratio shown
 # for each FLOWS (concurrent relayed sessions, one RTP flow each) and PAYLOADS
 # (UDP payload bytes: 12-byte RTP header + RTP payload; G.711 20 ms is 172).
 # No pass/fail: it reports.  See bench/README.md for the figures and knobs.
@@ -19,7 +24,8 @@
 #   rtpflood gen --mode xdp        xrelayd / rtpflood fwd / ...      rtpflood sink --mode xdp
 #
 # Environment: FLOWS ("1 1000 100000 1000000"), PAYLOADS ("172 64"),
-# ROUNDS (3), DURATION (s per round, 5), CASES ("xdp user limit"), PEERS=1
+# ROUNDS (3), DURATION (s per round, 5), CASES ("xdp user limit"; bleed on
+# demand), BLEED_PPS (the bleed case's legitimate rate, 100000), PEERS=1
 # (adds rtpengine), GEN_CPU (1), RESULTS (JSON file, default
 # bench/results/media-<UTC time>.json), BPF_STATS=1 (the relay XDP program's
 # ns per packet from kernel.bpf_stats_enabled; costs ~20-40 ns a packet, so
@@ -56,6 +62,7 @@ for b in xrelayd xrelayctl rtpflood; do cp "$XR_BUILD/$b" "$XR_TMP/bin/"; done
 XR_BUILD=$XR_TMP/bin
 RF=$XR_BUILD/rtpflood
 [ "$GEN_CPU" -lt "$(nproc)" ] 2>/dev/null || GEN_CPU=0
+FLOOD_CPU=$(( GEN_CPU == 0 ? 1 : 0 ))	# the bleed case's flood generator
 # 4 sockets per session (RTP and RTCP on both sides): 32000 sessions need 128k.
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 for p in $PAYLOADS; do
@@ -66,7 +73,7 @@ for f in $FLOWS; do
 	[ "$f" -ge 1 ] && [ "$f" -le 2000000 ] 2>/dev/null || xr_die "FLOWS: $f is not 1-2000000"
 done
 for c in $CASES; do
-	case $c in xdp|user|limit|plain|rtpengine) ;; *) xr_die "CASES: unknown case $c" ;; esac
+	case $c in xdp|user|limit|plain|rtpengine|bleed) ;; *) xr_die "CASES: unknown case $c" ;; esac
 done
 
 # What xrelayd can hold: its kernel flow table has XR_FLOWS_MAX entries, 4 per
@@ -156,7 +163,7 @@ print(d.get("run_time_ns", 0), d.get("run_cnt", 0))'
 # XDP sink on s/eth0, the live-frames generator pinned to GEN_CPU for
 # DURATION seconds, CPU counted around it; one JSON line into rounds.jsonl.
 round() {
-	local c=$1 f=$2 p=$3 n=$4 rpid=$5 sink b0 b1 r0 r1 t0 n0 t1 n1 ns=0 was perfpid; shift 5
+	local c=$1 f=$2 p=$3 n=$4 rpid=$5 sink b0 b1 r0 r1 t0 n0 t1 n1 ns=0 was perfpid flood=; shift 5
 	local tag="$c-$f-$p-$n"
 	xr_bg s "$XR_TMP/$tag.sink.json" "$RF" sink --mode xdp --dev eth0 \
 		--ports $SPORT-$SPORT --flows "$f" --duration $((DURATION + 60)) --json
@@ -179,10 +186,22 @@ round() {
 			-- sleep "$DURATION" >/dev/null 2>&1 &
 		perfpid=$!
 	fi
+	if [ "$c" = bleed ]; then
+		# the flood: the same destinations from the source port of the next
+		# flow (wrong for every relay port), on the other CPU, full rate
+		xr_bg g "$XR_TMP/$tag.flood.json" taskset -c "$FLOOD_CPU" "$RF" gen --mode xdp \
+			--dev eth0 --dst-mac "$RMAC" --src $G4:$((GPORT + 1)) --flows "$f" \
+			--size $((p - 12)) --duration $((DURATION + 2)) --json "$@"
+		flood=$XR_LAST_PID
+		sleep 0.5
+	fi
+	local legit=()
+	[ "$c" = bleed ] && legit=(--rate "${BLEED_PPS:-100000}")
 	b0=$(busy_ticks) r0=$(proc_ticks "$rpid")
 	xr_ns g taskset -c "$GEN_CPU" "$RF" gen --mode xdp --dev eth0 --dst-mac "$RMAC" \
 		--src $G4:$GPORT --flows "$f" --size $((p - 12)) --duration "$DURATION" \
-		--json "$@" >"$XR_TMP/$tag.gen.json" 2>"$XR_TMP/$tag.gen.err" ||
+		--json "$@" ${legit[@]+"${legit[@]}"} >"$XR_TMP/$tag.gen.json" \
+		2>"$XR_TMP/$tag.gen.err" ||
 		xr_die "$tag: generator failed: $(cat "$XR_TMP/$tag.gen.err")"
 	b1=$(busy_ticks) r1=$(proc_ticks "$rpid")
 	if [ "${BPF_STATS:-0}" = 1 ] && [ "$c" != user ]; then
@@ -195,6 +214,14 @@ round() {
 		xr_log "$tag: perf (cpu-clock, CPU $GEN_CPU), symbols over 1 %:"
 		perf report -i "$XR_TMP/$tag.perf" --stdio --no-children --sort sym -g none \
 			--percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | head -40 | sed 's/^/#   /'
+	fi
+	if [ -n "$flood" ]; then
+		kill -TERM "$flood" 2>/dev/null
+		wait "$flood"
+		xr_log "$tag: the wrong-source flood: $(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("%d sent, %.0f pps" % (d["sent"], d["pps"]))' "$XR_TMP/$tag.flood.json" 2>/dev/null)"
 	fi
 	sleep 0.3	# what is still queued arrives (the userspace relay's queues)
 	kill -TERM "$sink"
@@ -244,7 +271,7 @@ warmup() {
 xrelay_case() {
 	local c=$1 f=$2 cap why out
 	cap=$CAP_PORTS why="$CAP_PORTS port pairs on the one --media address facing each side ($PORT_LO-$PORT_HI)"
-	if [ "$c" = xdp ] && [ "$CAP_KERNEL" -lt "$cap" ]; then
+	if [ "$c" != user ] && [ "$CAP_KERNEL" -lt "$cap" ]; then
 		cap=$CAP_KERNEL
 		why="XR_FLOWS_MAX $XR_FLOWS_MAX kernel flow entries, 4 per session"
 	fi
@@ -255,8 +282,8 @@ xrelay_case() {
 		note "$c" "$f" "not measured: xrelayd holds at most $cap sessions here ($why)"
 		return
 	fi
-	xr_log "case $c: xrelayd$([ "$c" = xdp ] && echo " --xdp eth-g --xdp eth-s"), $f sessions"
-	if [ "$c" = xdp ]; then
+	xr_log "case $c: xrelayd$([ "$c" != user ] && echo " --xdp eth-g --xdp eth-s"), $f sessions"
+	if [ "$c" != user ]; then
 		xr_daemon_start "${DAEMON_ARGS[@]}" --xdp eth-g --xdp eth-s
 	else
 		xr_daemon_start "${DAEMON_ARGS[@]}"
@@ -273,7 +300,7 @@ xrelay_case() {
 	fi
 	warmup "$f"
 	rounds "$c" "$f" "$XR_DAEMON_PID" --dst-file "$XR_TMP/dsts"
-	if [ "$c" = xdp ]; then
+	if [ "$c" != user ]; then
 		xr_ctl --json stats >"$XR_TMP/stats.json" 2>/dev/null
 		xr_log "kernel counters: $(python3 -c '
 import json, sys
@@ -341,6 +368,13 @@ for f in $FLOWS; do
 		case $c in
 		xdp|user)
 			xrelay_case "$c" "$f"
+			;;
+		bleed)
+			if [ "$(nproc)" -lt 2 ]; then
+				note bleed "$f" "not measured: the flood needs a CPU of its own"
+			else
+				xrelay_case bleed "$f"
+			fi
 			;;
 		limit)
 			xr_log "case limit: rtpflood fwd on the relay (eth-g -> eth-s, no lookups), $f flows"

@@ -75,9 +75,11 @@ PROXY_PID=
 proxy_start() {
 	case $1 in
 	xrelayd)
-		# the widest port range: a held call takes a pair on each side
+		# the widest port range: a held call takes a pair on each side; the
+		# one SIPp host is the whole load: no per-source rate limit
 		xr_daemon_start --sip $RA4:5060 --sip $RB4:5060 --domain example.com \
-			--media $RA4 --media $RB4 --media-timeout 0 --ports 1024-65535
+			--media $RA4 --media $RB4 --media-timeout 0 --ports 1024-65535 \
+			--pike-rate 0
 		PROXY_PID=$XR_DAEMON_PID
 		;;
 	kamailio)

@@ -59,6 +59,26 @@ struct {
 	__type(value, struct xr_vlan);
 } xr_vlans SEC(".maps");
 
+/* This CPU's budget of wrong-source packets passed up (xrelay.bpf.c xr_sampled()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xr_budget);
+} xr_sample SEC(".maps");
+
+/*
+ * Blocklist: banned source prefixes (v4-mapped for IPv4), written by the
+ * daemon (daemon/guard/ban.c), checked first for every IP packet.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, XR_BANS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xr_ban_key);
+	__type(value, struct xr_ban);
+} xr_bans SEC(".maps");
+
 /* One entry written by the loader: the layout the maps were created with. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

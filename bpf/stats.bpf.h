@@ -14,7 +14,8 @@
 
 /*
  * Count outcome cnt (an enum xr_cnt) once and return its XDP action:
- * fwd_redirect -> XDP_REDIRECT, fwd_tx -> XDP_TX, every pass_* -> XDP_PASS.
+ * fwd_redirect -> XDP_REDIRECT, fwd_tx -> XDP_TX, drop_* -> XDP_DROP,
+ * every pass_* -> XDP_PASS.
  */
 static __always_inline int
 xr_account(int cnt)
@@ -29,6 +30,9 @@ xr_account(int cnt)
 		return XDP_REDIRECT;
 	if (idx == XR_CNT_fwd_tx)
 		return XDP_TX;
+	if (idx == XR_CNT_drop_wrong_source || idx == XR_CNT_drop_banned ||
+	    idx == XR_CNT_drop_rate_limit)
+		return XDP_DROP;
 	return XDP_PASS;
 }
 

@@ -5,7 +5,11 @@
  * checks the latched source, finds the next hop with bpf_fib_lookup, rewrites
  * addresses, ports, TTL, MACs and the VLAN tag (and drops IPv4 options, as the
  * userspace relay's socket does), and sends the frame on
- * (XDP_TX or a DEVMAP redirect).  Everything else is XDP_PASS, untouched.
+ * (XDP_TX or a DEVMAP redirect).  A packet from a wrong source on a latched
+ * flow is dropped (XDP_DROP) but for a sampled share passed up for the daemon
+ * to log.  Before anything else, a packet from a source in the xr_bans
+ * blocklist (SIP, media, anything IP) is dropped.  Everything else is
+ * XDP_PASS, untouched.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -54,6 +58,23 @@
  */
 const volatile __u32 fib_ifindex = 0;
 
+/*
+ * wrong_src_sample - wrong-source packets per second and per CPU passed up to
+ * the daemon (which counts, logs and drops them) before the rest of that
+ * second's are dropped here; 0 drops them all.  Set by the loader
+ * (xrelayd --wrong-source-sample).  A flood of them at line rate then costs
+ * the daemon's relay thread a few packets a second, not the flood.
+ */
+const volatile __u32 wrong_src_sample = 10;	/* FP_WRONG_SRC_SAMPLE */
+
+/*
+ * media_max_pps - the most packets a second one flow is forwarded, per CPU
+ * (a flow's packets arrive on one CPU when the NIC hashes flows to queues);
+ * the excess is dropped (drop_rate_limit).  0: no cap.  Set by the loader
+ * (xrelayd --media-max-pps).
+ */
+const volatile __u32 media_max_pps = 0;
+
 /* What to do with the VLAN tag on the way out. */
 enum xr_vlan_op {
 	XR_VLAN_NONE,	/* untagged in, untagged out */
@@ -70,6 +91,55 @@ struct xr_egress {
 	__u8	op;		/* enum xr_vlan_op */
 	__u8	verdict;	/* XR_CNT_fwd_tx or XR_CNT_fwd_redirect */
 };
+
+/*
+ * The blocklist, first: an IPv4 or IPv6 packet whose source falls in an
+ * unexpired xr_bans prefix is dropped (drop_banned), whatever it carries.
+ * Only the fixed IP header is read; the full parse comes after.  An empty
+ * trie answers at once, so the check costs one helper call when nobody is
+ * banned.
+ */
+static __always_inline int
+xr_ban_check(void *data, void *data_end)
+{
+	struct xr_ban_key k;
+	struct xr_pkt p;
+	struct xr_ban *b;
+	__be16 proto;
+	__u32 l3;
+
+	if (xr_parse_eth(data, data_end, &p, &proto) != XR_CONTINUE)
+		return XR_CONTINUE;	/* the full parse says why */
+	l3 = p.l3_off;
+	if (l3 > XR_L3_MAX)
+		return XR_CONTINUE;
+	__builtin_memset(&k, 0, sizeof(k));
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data + l3;
+
+		if ((void *)(ip + 1) > data_end)
+			return XR_CONTINUE;
+		k.prefixlen = 128;
+		k.addr[10] = 0xff;
+		k.addr[11] = 0xff;
+		__builtin_memcpy(&k.addr[12], &ip->saddr, 4);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data + l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return XR_CONTINUE;
+		k.prefixlen = 128;
+		__builtin_memcpy(k.addr, &ip6->saddr, 16);
+	} else {
+		return XR_CONTINUE;
+	}
+	b = bpf_map_lookup_elem(&xr_bans, &k);
+	if (!b)
+		return XR_CONTINUE;
+	if (b->expires_ns && b->expires_ns <= bpf_ktime_get_coarse_ns())
+		return XR_CONTINUE;	/* expired: the daemon's sweep deletes it */
+	return XR_CNT_drop_banned;
+}
 
 /* Build the key (where the packet was sent to) from the parsed headers. */
 static __always_inline int
@@ -146,6 +216,33 @@ xr_check_flow(void *data, void *data_end, const struct xr_pkt *p, const struct x
 	if (f->out_family != p->family)
 		return XR_CNT_pass_af_bridge;
 	return XR_CONTINUE;
+}
+
+/*
+ * Whether this wrong-source packet is one of the share passed up: a fixed
+ * one-second window per CPU (xr_sample), at most wrong_src_sample in it.
+ * Per-CPU state, no atomics; the window restarts on the first packet after
+ * it ends.
+ */
+static __always_inline int
+xr_sampled(__u64 now)
+{
+	struct xr_budget *b;
+	__u32 k = 0;
+
+	if (!wrong_src_sample)
+		return 0;
+	b = bpf_map_lookup_elem(&xr_sample, &k);
+	if (!b)
+		return 0;
+	if (now - b->window_ns >= 1000000000ull) {
+		b->window_ns = now;
+		b->used = 0;
+	}
+	if (b->used >= wrong_src_sample)
+		return 0;
+	b->used++;
+	return 1;
 }
 
 /* The next hop: what bpf_fib_lookup() and xr_vlans said (or the cache of them). */
@@ -256,6 +353,17 @@ xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
 		eg->op = XR_VLAN_KEEP;
 	else
 		eg->op = XR_VLAN_POP;
+	/*
+	 * A pushed tag needs 4 bytes of headroom: probe it now (moving the
+	 * head and back writes no byte of the frame), so that the write below
+	 * cannot fail and a frame that must be passed is passed untouched.
+	 */
+	if (eg->op == XR_VLAN_PUSH) {
+		if (bpf_xdp_adjust_head(ctx, -(int)sizeof(struct xr_vlan_hdr)))
+			return XR_CNT_pass_no_headroom;
+		if (bpf_xdp_adjust_head(ctx, (int)sizeof(struct xr_vlan_hdr)))
+			return XR_CNT_pass_truncated;	/* cannot happen: undoes the above */
+	}
 	if (eg->tx_ifindex == ctx->ingress_ifindex) {
 		eg->verdict = XR_CNT_fwd_tx;
 		return XR_CONTINUE;
@@ -481,6 +589,9 @@ xr_process(struct xdp_md *ctx)
 	int rc, l3;
 	__u32 l4, want, have;
 
+	rc = xr_ban_check(data, data_end);
+	if (rc != XR_CONTINUE)
+		return rc;
 	__builtin_memset(&p, 0, sizeof(p));
 	rc = xr_parse(data, data_end, &p);
 	if (rc != XR_CONTINUE)
@@ -494,6 +605,9 @@ xr_process(struct xdp_md *ctx)
 	/* One snapshot: the daemon may replace the entry while we run. */
 	__builtin_memcpy(&f, fv, sizeof(f));
 	rc = xr_check_flow(data, data_end, &p, &f);
+	/* RTP Bleed: dropped here, but for the share the daemon logs. */
+	if (rc == XR_CNT_pass_wrong_source)
+		return xr_sampled(bpf_ktime_get_coarse_ns()) ? rc : XR_CNT_drop_wrong_source;
 	if (rc != XR_CONTINUE)
 		return rc;
 	/*
@@ -504,6 +618,18 @@ xr_process(struct xdp_md *ctx)
 	 */
 	st = bpf_map_lookup_elem(&xr_flow_stats, &key);
 	now = bpf_ktime_get_coarse_ns();
+	/* The per-flow cap: a fixed one-second window in this CPU's stats. */
+	if (media_max_pps && st) {
+		__u32 sec = (__u32)(now / 1000000000ull);
+
+		if (st->rl_sec != sec) {
+			st->rl_sec = sec;
+			st->rl_count = 0;
+		}
+		if (st->rl_count >= media_max_pps)
+			return XR_CNT_drop_rate_limit;
+		st->rl_count++;
+	}
 	if (st && st->nh_expires_ns > now && st->nh_gen == f.gen &&
 	    p.l3_len <= st->nh_ok_len) {
 		nh.out = st->nh_out;
@@ -545,7 +671,7 @@ xr_process(struct xdp_md *ctx)
 		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
 	l3 = xr_write_l2(ctx, &p, &nh, &eg);
 	if (l3 < 0)
-		return XR_CNT_pass_no_tx_port;	/* no headroom for the tag: frame untouched */
+		return XR_CNT_pass_no_headroom;	/* cannot happen: xr_egress() probed it */
 	l4 = l3 + (p.l4_off - p.l3_off);
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;

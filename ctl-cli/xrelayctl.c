@@ -782,6 +782,41 @@ print_reg_del(json_t *r)
 	printf("%s: %lld binding(s) removed\n", str_of(r, "aor"), int_of(r, "removed", 0));
 }
 
+/* ban.list: the bans as a table, then the rate limiter's totals. */
+static void
+print_bans(json_t *r)
+{
+	json_t *bans = json_object_get(r, "bans"), *pk = json_object_get(r, "pike");
+
+	if (json_array_size(bans) == 0)
+		printf("no bans\n");
+	else
+		print_rows(bans);
+	if (json_is_object(pk))
+		printf("\nSIP rate limit: %lld requests/s, burst %lld, ban %lld s; %lld requests "
+		       "over it, %lld sources banned, %lld requests from banned sources dropped\n",
+		       int_of(pk, "rate", 0), int_of(pk, "burst", 0), int_of(pk, "ban_time", 0),
+		       int_of(pk, "limited", 0), int_of(pk, "banned", 0),
+		       int_of(pk, "banned_dropped", 0));
+}
+
+static void
+print_ban_add(json_t *r)
+{
+	long long s = int_of(r, "seconds", 0);
+
+	if (s)
+		printf("banned %s for %lld s\n", str_of(r, "prefix"), s);
+	else
+		printf("banned %s until deleted\n", str_of(r, "prefix"));
+}
+
+static void
+print_ban_del(json_t *r)
+{
+	printf("ban on %s lifted\n", str_of(r, "prefix"));
+}
+
 /* {"sip": "debug", ...} (or rows of {subsystem, level}) as SUBSYSTEM LEVEL. */
 static void
 print_log_levels(json_t *r)
@@ -1001,6 +1036,20 @@ args_aor(char **argv, int argc)
 	return json_pack("{s:s}", "aor", argv[0]);
 }
 
+static json_t *
+args_ban_add(char **argv, int argc)
+{
+	if (argc < 2)
+		return json_pack("{s:s}", "prefix", argv[0]);
+	return json_pack("{s:s, s:o}", "prefix", argv[0], "seconds", id_json(argv[1]));
+}
+
+static json_t *
+args_ban_del(char **argv, int argc)
+{
+	return json_pack("{s:s}", "prefix", argv[0]);
+}
+
 static int run_help(const struct cmd *c, char **argv, int argc);
 static int run_top(const struct cmd *c, char **argv, int argc);
 static int run_log_level(const struct cmd *c, char **argv, int argc);
@@ -1091,6 +1140,20 @@ static const struct cmd commands[] = {
 	{ { "media", "list" }, "", 0, 0, "media.list", NULL, print_media_list, NULL, false,
 	  "media sessions",
 	  "Every media session with the relay address and party of each side." },
+	{ { "ban", "list" }, "", 0, 0, "ban.list", NULL, print_bans, NULL, false,
+	  "banned sources and the SIP rate limit's totals",
+	  "Every banned prefix: why (manual, or pike: over --pike-rate SIP requests\n"
+	  "a second), seconds until it expires (null: never), requests the daemon\n"
+	  "dropped from it (XDP drops the rest at the driver: drop_banned in\n"
+	  "`stats`).  Then the rate limit and its totals." },
+	{ { "ban", "add" }, "ADDR[/LEN] [SECONDS]", 1, 2, "ban.add", args_ban_add, print_ban_add,
+	  NULL, false, "ban a source prefix (default --ban-time; 0: until deleted)",
+	  "Drops every packet from the prefix (IPv4 or IPv6) in XDP on each --xdp\n"
+	  "interface, and its SIP requests in the daemon, for SECONDS (default\n"
+	  "--ban-time, 0 until `ban del`).  Loopback and trusted peers are refused." },
+	{ { "ban", "del" }, "ADDR[/LEN]", 1, 1, "ban.del", args_ban_del, print_ban_del, NULL,
+	  false, "lift a ban",
+	  "Removes exactly that prefix from the blocklist, at once." },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

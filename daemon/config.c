@@ -74,6 +74,9 @@ static const struct opt opts[] = {
 	{ "pin-dir", 0, required_argument, true, "DIR",
 	  "where the BPF maps are pinned (default " XR_PIN_DIR ")",
 	  p_string, d_string, OFF(pin_dir), 0, sizeof(((struct xr_config *)0)->pin_dir), NULL },
+	{ "user", 0, required_argument, true, "NAME",
+	  "once XDP is attached and the sockets bound, run as NAME with no capabilities",
+	  p_string, d_optstring, OFF(user), 0, sizeof(((struct xr_config *)0)->user), NULL },
 	{ "domain", 0, required_argument, true, "NAME",
 	  "a domain the registrar serves (repeatable)",
 	  p_domain, d_domain, 0, 0, 0, NULL },
@@ -86,6 +89,22 @@ static const struct opt opts[] = {
 	{ "latch", 0, required_argument, true, "POLICY",
 	  "strict | address | any: which first packet latches a side (default strict)",
 	  p_latch, d_latch, 0, 0, 0, t_latch },
+	{ "wrong-source-sample", 0, required_argument, true, "PPS",
+	  "wrong-source packets per second and CPU XDP passes up to be logged; it drops "
+	  "the rest, 0 all (default 10)",
+	  p_int, d_int, OFF(wrong_src_sample), 0, 1000000, NULL },
+	{ "media-max-pps", 0, required_argument, true, "N",
+	  "most packets a second XDP forwards on one flow (per CPU), 0 no cap (default 0)",
+	  p_int, d_int, OFF(media_max_pps), 0, 100000000, NULL },
+	{ "pike-rate", 0, required_argument, true, "N",
+	  "SIP requests a second one source may send (per worker), 0 no limit (default 100)",
+	  p_int, d_int, OFF(pike_rate), 0, 1000000, t_int },
+	{ "pike-burst", 0, required_argument, true, "N",
+	  "requests a source may send at once above its rate (default 300)",
+	  p_int, d_int, OFF(pike_burst), 1, 1000000, t_int },
+	{ "ban-time", 0, required_argument, true, "SEC",
+	  "ban a source over the rate this long, in XDP too; 0 only drops (default 300)",
+	  p_int, d_int, OFF(ban_time), 0, 2592000, t_int },
 	{ "workers", 0, required_argument, true, "N",
 	  "SIP worker threads, or auto: one per CPU (default auto)",
 	  p_workers, d_workers, OFF(workers), 1, 64, NULL },
@@ -172,6 +191,10 @@ config_defaults(struct xr_config *cfg)
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", XR_PIN_DIR);
 	cfg->media_timeout = 60;
 	cfg->latch = XR_LATCH_STRICT;
+	cfg->wrong_src_sample = 10;
+	cfg->pike_rate = 100;
+	cfg->pike_burst = 300;
+	cfg->ban_time = 300;
 	cfg->workers = 0;
 	cfg->tcp_idle = 600;
 	cfg->tcp_max_conns = 4096;

@@ -63,12 +63,18 @@ struct xr_config {
 	char		 ctl_path[108];		/* --ctl (default /run/xrelay/xrelay.sock) */
 	char		 ctl_group[64];		/* --ctl-group NAME: may use the socket (default none) */
 	char		 pin_dir[256];		/* --pin-dir (default /sys/fs/bpf/xrelay) */
+	char		 user[64];		/* --user NAME: run as NAME once set up (default: stay) */
 	char		*domains[XR_MAX_DOMAINS]; /* --domain NAME */
 	int		 ndomains;
 	struct xr_route	 routes[XR_MAX_ROUTES];	/* --route AOR=URI[,URI] */
 	int		 nroutes;
 	int		 media_timeout;		/* --media-timeout SEC (default 60) */
 	enum xr_latch	 latch;			/* --latch strict|address|any (default strict) */
+	int		 wrong_src_sample;	/* --wrong-source-sample PPS: passed up per CPU (10) */
+	int		 media_max_pps;	/* --media-max-pps N: XDP cap per flow (0: off) */
+	int		 pike_rate;		/* --pike-rate N: SIP requests/s per source (100; 0 off) */
+	int		 pike_burst;		/* --pike-burst N: bucket size (300) */
+	int		 ban_time;		/* --ban-time SEC: ban of a source over the rate (300) */
 	int		 workers;		/* --workers N SIP threads (default: CPUs) */
 	int		 tcp_idle;		/* --tcp-idle SEC (default 600) */
 	int		 tcp_max_conns;		/* --tcp-max N (default 4096) */

@@ -24,11 +24,15 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "config.h"
+#include "ctl/ban_cmd.h"
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
 #include "ctl/http.h"
 #include "ctl/log_cmd.h"
 #include "fastpath/fastpath.h"
+#include "guard/ban.h"
+#include "guard/pike.h"
+#include "guard/privs.h"
 #include "media/media.h"
 #include "proxy/proxy.h"
 #include "proxy/registrar_ctl.h"
@@ -36,7 +40,7 @@
 
 static struct xr_config cfg;
 static struct fp fp;
-static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up, http_up;
+static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up, http_up, ban_up;
 static int ready_fd = -1;	/* daemonised: the parent waits for one byte here */
 /* A reload parses the same command line again, from the directory it was given in. */
 static int saved_argc;
@@ -191,6 +195,9 @@ reload(void)
 		goto out;
 	}
 	reload_levels(was, &eff);
+	/* The SIP rate limit and the ban time of new bans (guard/) keep their own copies. */
+	pike_configure((unsigned)eff.pike_rate, (unsigned)eff.pike_burst, (unsigned)eff.ban_time);
+	ban_cmd_set_default((unsigned)eff.ban_time);
 	for (int i = 0; i < nch; i++) {
 		if (!ch[i].live) {
 			reload_line(&ch[i], ": ignored, needs a restart");
@@ -314,9 +321,11 @@ die(const char *fmt, ...)
 static void
 start_fastpath(struct ev_loop *loop)
 {
+	struct fp_opts o = { .wrong_src_sample = (unsigned)cfg.wrong_src_sample,
+			     .media_max_pps = (unsigned)cfg.media_max_pps };
 	int rc, attached = 0;
 
-	rc = fp_open(&fp, cfg.pin_dir);
+	rc = fp_open_opts(&fp, cfg.pin_dir, &o);
 	/* Another live daemon's maps: running beside it would fight over them. */
 	if (rc == -EBUSY)
 		die("--pin-dir %s: in use by another running xrelayd", cfg.pin_dir);
@@ -344,6 +353,47 @@ start_fastpath(struct ev_loop *loop)
 		 fp.pin_dir[0] ? fp.pin_dir : "(not pinned)");
 }
 
+/* The lowest port an unprivileged process may bind in this netns (1024 when unreadable). */
+static int
+unprivileged_port_start(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+	int v = 1024;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 1024;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * --user: everything that needs root is done (XDP attached, maps created and
+ * pinned, lo's forwarding set, SIP, metrics and control sockets bound, the
+ * open-files limit raised).  What is left needs no capability: map updates
+ * and reads go through the fds already open, media ports are above
+ * ip_unprivileged_port_start (checked at start), the pins are handed to the
+ * user so that the exit can unpin them.
+ */
+static void
+drop_privileges(uid_t uid, gid_t gid)
+{
+	int rc;
+
+	if (fp_up)
+		fp_chown(&fp, uid, gid);
+	rc = privs_drop(cfg.user, uid, gid);
+	if (rc < 0)
+		die("--user %s: cannot switch: %s", cfg.user, strerror(-rc));
+	rc = privs_threads_with_caps();
+	if (rc > 0)
+		logs(LS_MAIN, LL_WARN, "--user %s: %d thread(s) kept capabilities (give the "
+		     "service CAP_SETUID and CAP_SETGID so that they go too)", cfg.user, rc);
+	log_info("running as %s (uid %u, gid %u), no capabilities", cfg.user, (unsigned)uid,
+		 (unsigned)gid);
+}
+
 /* Reverse start-up order; each part only if it was started. */
 static void
 shutdown_all(void)
@@ -360,6 +410,9 @@ shutdown_all(void)
 	if (media_up)
 		media_stop();
 	media_up = false;
+	if (ban_up)
+		ban_fini();		/* before the maps go */
+	ban_up = false;
 	if (netlink_up)
 		fp_netlink_stop();
 	netlink_up = false;
@@ -381,6 +434,8 @@ main(int argc, char **argv)
 	struct ev_loop *loop;
 	ev_signal sig_term, sig_int, sig_hup;
 	char err[256];
+	uid_t run_uid = 0;
+	gid_t run_gid = 0;
 	int rc;
 
 	config_defaults(&cfg);
@@ -425,6 +480,17 @@ main(int argc, char **argv)
 	ev_signal_start(loop, &sig_int);
 	ev_signal_start(loop, &sig_hup);
 
+	if (cfg.user[0]) {
+		rc = privs_lookup(cfg.user, &run_uid, &run_gid);
+		if (rc < 0)
+			die("--user %s: %s", cfg.user, rc == -ENOENT ? "no such user" :
+			    strerror(-rc));
+		if (cfg.port_lo < unprivileged_port_start())
+			die("--user %s: --ports %u-%u starts below net.ipv4."
+			    "ip_unprivileged_port_start (%d), and media ports are bound after "
+			    "start", cfg.user, cfg.port_lo, cfg.port_hi,
+			    unprivileged_port_start());
+	}
 	if (cfg.nxdp)
 		start_fastpath(loop);
 
@@ -436,9 +502,19 @@ main(int argc, char **argv)
 		die("media: cannot start the relay: %s", strerror(-rc));
 	media_up = true;
 
+	/* The blocklist (XDP drops banned sources) and the SIP rate limit that feeds it. */
+	rc = ban_init(fp_up ? &fp : NULL);
+	if (rc < 0)
+		die("blocklist: %s", strerror(-rc));
+	ban_start(loop);
+	ban_up = true;
+	pike_configure((unsigned)cfg.pike_rate, (unsigned)cfg.pike_burst, (unsigned)cfg.ban_time);
+
 	rc = ctl_commands_init(&cfg, fp_up ? &fp : NULL);
 	if (rc == 0)
 		rc = log_cmd_init();
+	if (rc == 0)
+		rc = ban_cmd_init((unsigned)cfg.ban_time);
 	if (rc < 0)
 		die("ctl: cannot register the commands: %s", strerror(-rc));
 	if (cfg.nsip) {
@@ -468,6 +544,9 @@ main(int argc, char **argv)
 			die("sip: %s", strerror(-rc));
 		sip_up = true;
 	}
+
+	if (cfg.user[0])
+		drop_privileges(run_uid, run_gid);
 
 	log_info("xrelayd %s running: pid %d, %d media address(es), ports %u-%u, %d SIP "
 		 "listener(s), control %s", XRELAY_VERSION, (int)getpid(), cfg.nmedia,

@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/addr.h"
 #include "config.h"
@@ -38,6 +39,7 @@ struct fp {
 	int		tx_ports_fd;	/* xr_tx_ports */
 	int		vlans_fd;	/* xr_vlans */
 	int		abi_fd;		/* xr_abi */
+	int		bans_fd;	/* xr_bans (blocklist) */
 	int		prog_fd;	/* the XDP program */
 	int		ncpus;		/* libbpf_num_possible_cpus() */
 	char		pin_dir[256];	/* "" when not pinned */
@@ -45,6 +47,15 @@ struct fp {
 	struct fp_link	links[FP_MAX_LINKS];
 	int		nlinks;
 };
+
+/* Load-time knobs of the XDP program (its const volatile globals). */
+struct fp_opts {
+	unsigned	wrong_src_sample;	/* wrong-source packets/s per CPU passed up */
+	unsigned	media_max_pps;		/* packets/s a flow is forwarded (per CPU); 0 no cap */
+};
+
+/* Their defaults (fp_open()), and xrelayd's. */
+#define FP_WRONG_SRC_SAMPLE	10
 
 /* ---- loader.c ---- */
 /*
@@ -59,8 +70,15 @@ struct fp {
  * has loaded.  Returns 0 or -errno.
  */
 int	fp_open(struct fp *fp, const char *pin_dir);
+/* The same with the program's knobs set from o (NULL: the defaults). */
+int	fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o);
 /* Attach the program to ifname in mode; 0 or -errno (logged). */
 int	fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode);
+/*
+ * Give the pin directory and every pin to uid/gid, so that a daemon that
+ * dropped root (--user) can still unpin at exit.  0 or the first -errno.
+ */
+int	fp_chown(struct fp *fp, uid_t uid, gid_t gid);
 /* Detach from every interface, delete every flow, close; unpin when unpin. */
 void	fp_close(struct fp *fp, bool unpin);
 
@@ -87,6 +105,21 @@ int	fp_counters(struct fp *fp, uint64_t out[XR_CNT__MAX]);
 int	fp_flows_flush(struct fp *fp);
 /* Number of entries in xr_flows (for tests: "maps are empty afterwards"). */
 int	fp_flows_count(struct fp *fp);
+/*
+ * Blocklist key for prefix/plen (plen in the address's own family: 0..32
+ * for IPv4, 0..128 for IPv6); bits past the prefix are cleared.  -EINVAL for
+ * a bad family or length.
+ */
+int	fp_ban_key_make(struct xr_ban_key *k, const union xr_sa *prefix, int plen);
+/* Insert or replace a ban; delete one (-ENOENT when absent). */
+int	fp_ban_put(struct fp *fp, const struct xr_ban_key *k, const struct xr_ban *v);
+int	fp_ban_del(struct fp *fp, const struct xr_ban_key *k);
+/*
+ * Walk every ban: cb(key, value, arg) for each, in no order; the walk takes
+ * a copy of the keys first, so cb may delete.  Returns the count or -errno.
+ */
+int	fp_bans_walk(struct fp *fp, void (*cb)(const struct xr_ban_key *k,
+					       const struct xr_ban *v, void *arg), void *arg);
 
 /* ---- netlink.c ---- */
 struct ev_loop;

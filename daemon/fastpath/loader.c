@@ -91,12 +91,21 @@ fp_enable_lo_forwarding(char prev[FP_LO_FWD_N])
 	int err = 0;
 
 	for (size_t i = 0; i < FP_LO_FWD_N; i++) {
-		int fd = open(fp_lo_fwd_paths[i], O_RDWR | O_CLOEXEC);
+		int fd = open(fp_lo_fwd_paths[i], O_RDONLY | O_CLOEXEC);
 		char c = 0;
 
 		prev[i] = 0;
 		if (fd >= 0 && pread(fd, &c, 1, 0) == 1)
 			prev[i] = c;
+		if (fd >= 0)
+			close(fd);
+		/*
+		 * Already on (e.g. set before start by a service manager whose
+		 * sandbox makes /proc/sys read-only): nothing to write.
+		 */
+		if (c == '1')
+			continue;
+		fd = open(fp_lo_fwd_paths[i], O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || pwrite(fd, "1\n", 2, 0) != 2) {
 			err = -errno;
 			fp_warn("cannot enable forwarding (%s)", fp_lo_fwd_paths[i]);
@@ -360,6 +369,7 @@ fp_reset(struct fp *fp)
 	memset(fp, 0, sizeof(*fp));
 	fp->flows_fd = fp->stats_fd = fp->counters_fd = -1;
 	fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
+	fp->bans_fd = -1;
 	fp->lock_fd = -1;
 }
 
@@ -369,6 +379,12 @@ fp_reset(struct fp *fp)
  */
 int
 fp_open(struct fp *fp, const char *pin_dir)
+{
+	return fp_open_opts(fp, pin_dir, NULL);
+}
+
+int
+fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 {
 	struct xrelay *skel;
 	struct bpf_program *prog;
@@ -387,6 +403,8 @@ fp_open(struct fp *fp, const char *pin_dir)
 		return err;
 	}
 	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
+	skel->rodata->wrong_src_sample = o ? o->wrong_src_sample : FP_WRONG_SRC_SAMPLE;
+	skel->rodata->media_max_pps = o ? o->media_max_pps : 0;
 
 	if (pin_dir && *pin_dir) {
 		if (strlen(pin_dir) >= sizeof(fp->pin_dir)) {
@@ -447,6 +465,7 @@ fp_open(struct fp *fp, const char *pin_dir)
 	fp->tx_ports_fd = bpf_map__fd(skel->maps.xr_tx_ports);
 	fp->vlans_fd = bpf_map__fd(skel->maps.xr_vlans);
 	fp->abi_fd = bpf_map__fd(skel->maps.xr_abi);
+	fp->bans_fd = bpf_map__fd(skel->maps.xr_bans);
 	fp->ncpus = libbpf_num_possible_cpus();
 	if (fp->ncpus < 0) {
 		err = fp->ncpus;
@@ -582,6 +601,31 @@ fp_unpin(struct fp *fp)
 	}
 	if (rmdir(fp->pin_dir) && errno != ENOENT)
 		fp_warn("cannot remove %s", fp->pin_dir);
+}
+
+int
+fp_chown(struct fp *fp, uid_t uid, gid_t gid)
+{
+	struct bpf_map *map;
+	int err = 0;
+
+	if (!fp->skel || !fp->pin_dir[0])
+		return 0;
+	if (chown(fp->pin_dir, uid, gid) < 0)
+		err = -errno;
+	bpf_object__for_each_map(map, fp->skel->obj) {
+		char path[PATH_MAX];
+
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", fp->pin_dir, bpf_map__name(map));
+		if (chown(path, uid, gid) < 0 && !err)
+			err = -errno;
+	}
+	if (err)
+		fp_warnx("cannot give %s to uid %u: %s", fp->pin_dir, (unsigned)uid,
+			 strerror(-err));
+	return err;
 }
 
 void

@@ -227,3 +227,86 @@ fp_flows_count(struct fp *fp)
 		prev = &cur;
 	}
 }
+
+int
+fp_ban_key_make(struct xr_ban_key *k, const union xr_sa *prefix, int plen)
+{
+	uint16_t port;
+	uint8_t fam;
+	int bits;
+
+	memset(k, 0, sizeof(*k));
+	if (prefix->sa.sa_family == AF_INET && plen >= 0 && plen <= 32)
+		bits = plen + 96;
+	else if (prefix->sa.sa_family == AF_INET6 && plen >= 0 && plen <= 128)
+		bits = plen;
+	else
+		return -EINVAL;
+	xr_sa_to_map(prefix, k->addr, &port, &fam);
+	k->prefixlen = (uint32_t)bits;
+	for (int i = 0; i < 16; i++) {
+		int keep = bits - i * 8;
+
+		if (keep <= 0)
+			k->addr[i] = 0;
+		else if (keep < 8)
+			k->addr[i] &= (uint8_t)(0xff << (8 - keep));
+	}
+	return 0;
+}
+
+int
+fp_ban_put(struct fp *fp, const struct xr_ban_key *k, const struct xr_ban *v)
+{
+	int err = bpf_map_update_elem(fp->bans_fd, k, v, BPF_ANY);
+
+	return err < 0 ? err : 0;
+}
+
+int
+fp_ban_del(struct fp *fp, const struct xr_ban_key *k)
+{
+	int err = bpf_map_delete_elem(fp->bans_fd, k);
+
+	return err < 0 ? err : 0;
+}
+
+int
+fp_bans_walk(struct fp *fp, void (*cb)(const struct xr_ban_key *k, const struct xr_ban *v,
+				       void *arg), void *arg)
+{
+	struct xr_ban_key *keys = NULL, *tmp, cur, next;
+	size_t n = 0, cap = 0, i;
+	const void *prev = NULL;
+	int err;
+
+	for (;;) {
+		err = bpf_map_get_next_key(fp->bans_fd, prev, &next);
+		if (err == -ENOENT)
+			break;
+		if (err < 0)
+			goto out_free;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(keys, cap * sizeof(*keys));
+			if (!tmp) {
+				err = -ENOMEM;
+				goto out_free;
+			}
+			keys = tmp;
+		}
+		keys[n++] = next;
+		cur = next;
+		prev = &cur;
+	}
+	for (i = 0; i < n; i++) {
+		struct xr_ban v;
+
+		if (bpf_map_lookup_elem(fp->bans_fd, &keys[i], &v) == 0)
+			cb(&keys[i], &v, arg);
+	}
+	err = (int)n;
+out_free:
+	free(keys);
+	return err;
+}

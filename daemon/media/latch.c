@@ -43,6 +43,14 @@
  * packet (an attacker who sends first wins the port), so it is the weakest.
  * A negotiated remote that is not known yet (port 0) or on hold (0.0.0.0)
  * latches nothing under "strict" and "address".
+ *
+ * Early media: a callee often sends RTP or RTCP (baresip: RTCP on every call)
+ * to the relay port it found in the offer before its answer reaches the
+ * relay.  That leg's remote is not negotiated yet, so the packet cannot
+ * latch; it is dropped but counted apart ("dropped_early", not as a wrong
+ * source: no RTP Bleed alarm on every call), and its source is kept: when
+ * the answer names that very source (media_session_update*), the leg latches
+ * to it there and then, so the kernel carries the next packet.
  */
 
 /* src with an IPv4-mapped IPv6 address rewritten to plain IPv4. */
@@ -65,6 +73,12 @@ negotiated_known(const union xr_sa *n)
 	       xr_sa_port(n) != 0 && !xr_sa_is_any(n);
 }
 
+bool
+media_remote_pending(const union xr_sa *n)
+{
+	return (n->sa.sa_family != AF_INET && n->sa.sa_family != AF_INET6) || xr_sa_port(n) == 0;
+}
+
 enum latch_verdict
 media_latch(enum xr_latch policy, const union xr_sa *negotiated, const union xr_sa *latched,
 	    const union xr_sa *src)
@@ -78,11 +92,15 @@ media_latch(enum xr_latch policy, const union xr_sa *negotiated, const union xr_
 	case XR_LATCH_ANY:
 		return LATCH_LATCH;
 	case XR_LATCH_ADDRESS:
+		if (media_remote_pending(negotiated))
+			return LATCH_EARLY;
 		if (negotiated_known(negotiated) && xr_sa_ip_eq(unmap(negotiated, &t2), src))
 			return LATCH_LATCH;
 		return LATCH_DROP;
 	case XR_LATCH_STRICT:
 	default:
+		if (media_remote_pending(negotiated))
+			return LATCH_EARLY;
 		if (negotiated_known(negotiated) && xr_sa_eq(unmap(negotiated, &t2), src))
 			return LATCH_LATCH;
 		return LATCH_DROP;
@@ -99,6 +117,8 @@ media_latch_verdict_str(enum latch_verdict v)
 		return "accept";
 	case LATCH_DROP:
 		return "drop";
+	case LATCH_EARLY:
+		return "early";
 	}
 	return "?";
 }

@@ -119,14 +119,15 @@ int	media_session_by_local(const union xr_sa *local, uint64_t *id,
  *    direction allows), "direction": "sendrecv"|"sendonly"|"recvonly"|"inactive",
  *    "kernel": {"packets", "bytes", "last_seen_ms_ago"} | null (no fast path),
  *    "userspace": {"packets", "bytes" (forwarded), "rx_packets", "rx_bytes", "dropped",
- *                  "dropped_wrong_source", "dropped_no_dest", "dropped_other",
+ *                  "dropped_wrong_source", "dropped_early" (before the remote was
+ *                  negotiated: early RTP/RTCP), "dropped_no_dest", "dropped_other",
  *                  "last_seen_ms_ago"}}
  * last_seen_ms_ago is -1 when nothing was seen.
  * media_stats_json(): {"sessions", "latch", "kernel_fastpath", "media_timeout",
  *   "ports": [{"address", "port_lo", "port_hi", "pairs", "pairs_in_use",
  *   "pairs_free"}], "userspace": {totals since start: "rx_packets", "rx_bytes",
  *   "forwarded_packets", "forwarded_bytes", "wrong_source_drops",
- *   "no_dest_drops", "other_drops", "latches_total"}}
+ *   "no_dest_drops", "other_drops", "early_drops", "latches_total"}}
  */
 struct json_t	*media_flows_json(void);
 struct json_t	*media_stats_json(void);

@@ -190,10 +190,10 @@ relay_batch(struct media_leg *leg)
 	struct media_session *s = leg->side->sess;
 	struct media_leg *peer = &s->side[!leg->side->id].leg[leg->id];
 	uint64_t rx_b = 0, fwd_b = 0, now;
-	int n, k = 0, drop_src = 0, drop_nodst = 0, drop_other = 0, sent = 0;
+	int n, k = 0, drop_src = 0, drop_nodst = 0, drop_other = 0, drop_early = 0, sent = 0;
 	enum xr_latch policy = media_policy();
 	bool latched_now = false, have_dst, known;
-	union xr_sa dst, latched_src;
+	union xr_sa dst, latched_src, bad_src;
 	int out_fd, out_fam, tos;
 	enum latch_verdict v;
 
@@ -221,7 +221,13 @@ relay_batch(struct media_leg *leg)
 		rx_b += len;
 		v = media_latch(policy, &leg->remote, &leg->latched, &B.src[i]);
 		if (v == LATCH_DROP) {
+			bad_src = B.src[i];
 			drop_src++;
+			continue;
+		}
+		if (v == LATCH_EARLY) {
+			leg->early = B.src[i];
+			drop_early++;
 			continue;
 		}
 		/* Not relayed (over RELAY_MTU), so it latches nothing either. */
@@ -265,7 +271,8 @@ relay_batch(struct media_leg *leg)
 	STAT_ADD(leg->st.drop_source, (uint64_t)drop_src);
 	STAT_ADD(leg->st.drop_no_dest, (uint64_t)drop_nodst);
 	STAT_ADD(leg->st.drop_other, (uint64_t)drop_other);
-	if (n > drop_src)
+	STAT_ADD(leg->st.drop_early, (uint64_t)drop_early);
+	if (n > drop_src + drop_early)
 		__atomic_store_n(&leg->st.last_ns, now, __ATOMIC_RELAXED);
 	TOT_ADD(rx_packets, (uint64_t)n);
 	TOT_ADD(rx_bytes, rx_b);
@@ -274,15 +281,25 @@ relay_batch(struct media_leg *leg)
 	TOT_ADD(drop_source, (uint64_t)drop_src);
 	TOT_ADD(drop_no_dest, (uint64_t)drop_nodst);
 	TOT_ADD(drop_other, (uint64_t)drop_other);
+	TOT_ADD(drop_early, (uint64_t)drop_early);
 	if (latched_now) {
 		TOT_ADD(latched, 1);
 		log_latch(leg, &latched_src);
 	}
-	if (drop_src)
-		log_ratelimited(LS_MEDIA, LL_DEBUG,
-				"relay: session %llu side %c %s: %d packets from a wrong source",
-				(unsigned long long)s->id, leg->side->id == MEDIA_A ? 'A' : 'B',
-				leg->id == MEDIA_RTP ? "RTP" : "RTCP", drop_src);
+	/*
+	 * With the fast path, what reaches this is XDP's sampled share of a
+	 * wrong-source stream (the rest is drop_wrong_source in the kernel).
+	 */
+	if (drop_src) {
+		char b[XR_SA_STRLEN];
+
+		log_ratelimited(LS_MEDIA, LL_INFO,
+				"relay: session %llu side %c %s: %d packet%s from a wrong source "
+				"(last %s) dropped", (unsigned long long)s->id,
+				leg->side->id == MEDIA_A ? 'A' : 'B',
+				leg->id == MEDIA_RTP ? "RTP" : "RTCP", drop_src,
+				drop_src == 1 ? "" : "s", xr_sa_str(&bad_src, b, sizeof(b)));
+	}
 	return n;
 }
 
@@ -515,5 +532,6 @@ relay_get_totals(struct relay_totals *t)
 	t->drop_source = __atomic_load_n(&R.tot.drop_source, __ATOMIC_RELAXED);
 	t->drop_no_dest = __atomic_load_n(&R.tot.drop_no_dest, __ATOMIC_RELAXED);
 	t->drop_other = __atomic_load_n(&R.tot.drop_other, __ATOMIC_RELAXED);
+	t->drop_early = __atomic_load_n(&R.tot.drop_early, __ATOMIC_RELAXED);
 	t->latched = __atomic_load_n(&R.tot.latched, __ATOMIC_RELAXED);
 }

@@ -20,6 +20,7 @@ struct relay_totals {
 	uint64_t	rx_packets, rx_bytes;
 	uint64_t	fwd_packets, fwd_bytes;
 	uint64_t	drop_source, drop_no_dest, drop_other;
+	uint64_t	drop_early;	/* before the leg's remote was negotiated */
 	uint64_t	latched;		/* legs latched */
 };
 

@@ -551,6 +551,37 @@ media_session_create_half(const union xr_sa *a, const union xr_sa *b_hint, uint6
 	return session_create(a, b_hint, false, id);
 }
 
+/*
+ * The answer named side x's remotes: a leg that saw early packets (latch.c)
+ * from the source the policy now takes latches to it at once, so the kernel
+ * flow written next carries that party's next packet.  Early sources are
+ * forgotten either way.  Needs s->lock.
+ */
+static void
+latch_early(struct media_side *x)
+{
+	union xr_sa none;
+
+	memset(&none, 0, sizeof(none));
+	for (int l = 0; l < 2; l++) {
+		struct media_leg *leg = &x->leg[l];
+		char b[XR_SA_STRLEN];
+
+		if (!leg->early.sa.sa_family)
+			continue;
+		if (!leg->latched.sa.sa_family && !media_remote_pending(&leg->remote) &&
+		    media_latch(media_policy(), &leg->remote, &none, &leg->early) == LATCH_LATCH) {
+			leg->latched = leg->early;
+			logs(LS_MEDIA, LL_INFO, "session %llu side %c %s latched %s (early packet, "
+			     "named by the answer)", (unsigned long long)x->sess->id,
+			     side_char(x->id), l == MEDIA_RTP ? "RTP" : "RTCP",
+			     xr_sa_str(&leg->early, b, sizeof(b)));
+		}
+		if (!media_remote_pending(&leg->remote))
+			memset(&leg->early, 0, sizeof(leg->early));
+	}
+}
+
 int
 media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_sa *remote,
 			  const union xr_sa *rtcp, enum media_dir dir)
@@ -595,6 +626,7 @@ media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_s
 	x->leg[MEDIA_RTP].remote = *remote;
 	x->leg[MEDIA_RTCP].remote = rtcp_r;
 	x->dir = dir;
+	latch_early(x);
 	media_flows_write(s);
 	if (log_enabled(LS_MEDIA, LL_DEBUG)) {
 		char r[XR_SA_STRLEN];

@@ -33,6 +33,7 @@ struct media_leg_stats {
 	uint64_t	fwd_bytes;	/* their UDP payload bytes */
 	uint64_t	drop_source;	/* not from the latched/latchable source (RTP Bleed) */
 	uint64_t	drop_no_dest;	/* accepted, but no destination yet / on hold */
+	uint64_t	drop_early;	/* before the leg's remote was negotiated (latch.c) */
 	uint64_t	drop_other;	/* truncated (over RELAY_MTU) or send failed */
 	uint64_t	last_ns;	/* CLOCK_MONOTONIC ns, last accepted packet; 0: none */
 };
@@ -45,6 +46,8 @@ struct media_leg {
 	union xr_sa		 local;		/* relay address and port of this leg */
 	union xr_sa		 remote;	/* negotiated remote (port 0: unknown); s->lock */
 	union xr_sa		 latched;	/* latched source (family 0: none); s->lock */
+	union xr_sa		 early;		/* source of the last early packet (family 0:
+						 * none), latched if the answer names it; s->lock */
 	struct xr_flow_key	 key;		/* kernel flow key for local */
 	struct cds_lfht_node	 local_node;	/* in the by-local-address table */
 	ev_io			 io;		/* relay thread's watcher; data = this leg */

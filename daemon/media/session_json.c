@@ -52,6 +52,7 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 		.drop_source = __atomic_load_n(&leg->st.drop_source, __ATOMIC_RELAXED),
 		.drop_no_dest = __atomic_load_n(&leg->st.drop_no_dest, __ATOMIC_RELAXED),
 		.drop_other = __atomic_load_n(&leg->st.drop_other, __ATOMIC_RELAXED),
+		.drop_early = __atomic_load_n(&leg->st.drop_early, __ATOMIC_RELAXED),
 		.last_ns = __atomic_load_n(&leg->st.last_ns, __ATOMIC_RELAXED),
 	};
 	json_t *kern = json_null();
@@ -64,7 +65,7 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 				 "last_seen_ms_ago", ms_ago(media_kernel_now_ns(),
 							    ks.last_seen_ns));
 	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:{s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "session", (json_int_t)s->id,
 			 "side", leg->side->id == MEDIA_A ? "A" : "B",
 			 "leg", leg->id == MEDIA_RTP ? "rtp" : "rtcp",
@@ -81,8 +82,10 @@ leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *s
 			 "bytes", (json_int_t)st.fwd_bytes,
 			 "rx_packets", (json_int_t)st.rx_packets,
 			 "rx_bytes", (json_int_t)st.rx_bytes,
-			 "dropped", (json_int_t)(st.drop_source + st.drop_no_dest + st.drop_other),
+			 "dropped", (json_int_t)(st.drop_source + st.drop_no_dest + st.drop_other +
+						 st.drop_early),
 			 "dropped_wrong_source", (json_int_t)st.drop_source,
+			 "dropped_early", (json_int_t)st.drop_early,
 			 "dropped_no_dest", (json_int_t)st.drop_no_dest,
 			 "dropped_other", (json_int_t)st.drop_other,
 			 "last_seen_ms_ago", ms_ago(now, st.last_ns));
@@ -230,7 +233,7 @@ media_stats_json(void)
 			"pairs_in_use", used,
 			"pairs_free", port_pool_size(media_st.pools[i]) - used));
 	}
-	o = json_pack("{s:i, s:s, s:b, s:i, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+	o = json_pack("{s:i, s:s, s:b, s:i, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
 		      "sessions", media_session_count(),
 		      "latch", media_latch_policy_str(media_policy()),
 		      "kernel_fastpath", media_st.fp != NULL,
@@ -244,6 +247,7 @@ media_stats_json(void)
 		      "wrong_source_drops", (json_int_t)t.drop_source,
 		      "no_dest_drops", (json_int_t)t.drop_no_dest,
 		      "other_drops", (json_int_t)t.drop_other,
+		      "early_drops", (json_int_t)t.drop_early,
 		      "latches_total", (json_int_t)t.latched);
 	return o;
 }

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/route.h"
+#include "guard/pike.h"
 #include "sip/build.h"
 #include "sip/msg.h"
 #include "sip/stats.h"
@@ -342,6 +343,8 @@ tp_input(struct sip_worker *w, const char *buf, size_t len, struct sip_src *src)
 			       m->via1.rport && m->via1.rport_val == 0);
 	TP_INC(rx_msgs);
 	sip_stats_rx(m);
+	if (m->is_request && !pike_request(&src->peer))
+		return true;	/* banned or over its rate (guard/pike.c): dropped */
 	if (sip_upper && sip_upper->input)
 		sip_upper->input(m, src);
 	return true;

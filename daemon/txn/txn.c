@@ -372,6 +372,15 @@ txn_sync_owner(struct txn *t, bool may_callback)
 {
 	bool post = false;
 
+	/*
+	 * sip_stop(): no worker runs any more, and txn_shutdown() frees every
+	 * transaction after its gone() callback.  A job queued now (a callback
+	 * answering or cancelling another transaction) would never run, and
+	 * would stay in the mailbox after its transaction was freed: the next
+	 * post then wrote through the freed tail (ASan, t_sip_shutdown).
+	 */
+	if (sip_stopping)
+		return;
 	if (sip_worker_self() == t->owner && t->owner) {
 		pthread_mutex_lock(&t->lock);
 		post = t->dead && !may_callback;

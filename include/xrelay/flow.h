@@ -17,8 +17,14 @@
 
 #include <linux/types.h>
 
-/* Raise on any change to a struct below or to a map's type, key or value. */
-#define XR_ABI_VERSION		2
+/*
+ * Raise on any change to a struct below, to a map's type, key or value, or to
+ * the meaning of a counter.  3: drop_wrong_source and the xr_sample budget;
+ * index 17 of counters.def is pass_no_headroom (see there); the xr_bans
+ * blocklist and drop_banned; the per-flow rate cap (xr_flow_stats.rl_*,
+ * drop_rate_limit).
+ */
+#define XR_ABI_VERSION		3
 
 /* Address family tags used in keys and values (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
@@ -62,7 +68,8 @@ struct xr_flow {
  * per-CPU next-hop cache for the flow (the daemon zeroes them when it
  * creates the entry and never reads them): what bpf_fib_lookup() and
  * xr_vlans said for this flow's generation, reused for XR_NH_CACHE_NS for
- * packets no longer than one the route already accepted.
+ * packets no longer than one the route already accepted.  The rl_* fields
+ * are the program's own too: --media-max-pps's window on this CPU.
  */
 struct xr_flow_stats {
 	__u64	packets;	/* packets forwarded by XDP */
@@ -78,7 +85,9 @@ struct xr_flow_stats {
 	__u8	nh_dmac[6];
 	__u8	nh_smac[6];
 	__u8	nh_vlan;	/* nh_out is a VLAN device of xr_vlans */
-	__u8	pad[11];	/* zero */
+	__u8	pad[3];		/* zero */
+	__u32	rl_sec;		/* --media-max-pps: the second (coarse clock / 1e9) ... */
+	__u32	rl_count;	/* ... and the packets forwarded in it, on this CPU */
 };
 
 /* How long the XDP program trusts a cached next hop (route or neighbour changes). */
@@ -89,6 +98,40 @@ struct xr_vlan {
 	__u32	lower_ifindex;	/* the device the VLAN device sits on */
 	__u16	vlan_id;	/* VLAN id, host order */
 	__u16	pad;		/* zero */
+};
+
+/*
+ * Value of the single-entry per-CPU xr_sample array: the XDP program's own
+ * budget of wrong-source packets it may still pass up to the daemon in the
+ * current one-second window on this CPU (the rest are dropped).  The daemon
+ * never reads it.
+ */
+struct xr_budget {
+	__u64	window_ns;	/* bpf_ktime_get_coarse_ns() the window began */
+	__u32	used;		/* packets passed up in it */
+	__u32	pad;		/* zero */
+};
+
+/*
+ * Key of the xr_bans LPM trie: a banned source prefix.  One trie for both
+ * families: IPv4 is the v4-mapped form, its prefix length + 96.
+ */
+struct xr_ban_key {
+	__u32	prefixlen;	/* bits of addr that count, 0..128 (LPM trie: first) */
+	__u8	addr[16];	/* network order, v4-mapped for IPv4, zero past prefixlen */
+};
+
+/* xr_ban.reason */
+#define XR_BAN_MANUAL		1	/* xrelayctl ban add */
+#define XR_BAN_PIKE		2	/* over the per-source SIP request rate */
+
+/* Value of xr_bans. */
+struct xr_ban {
+	__u64	expires_ns;	/* bpf_ktime_get_coarse_ns() clock (CLOCK_MONOTONIC):
+				 * from then on the entry no longer drops, until the
+				 * daemon's sweep deletes it; 0: never expires */
+	__u32	reason;		/* XR_BAN_* */
+	__u32	pad;		/* zero */
 };
 
 /* Value of the single-entry xr_abi array: checked against pinned maps at start. */
@@ -110,7 +153,11 @@ _Static_assert(__builtin_offsetof(struct xr_flow, dst_addr) == 48, "xr_flow.dst_
 _Static_assert(sizeof(struct xr_flow_stats) == 72, "xr_flow_stats layout");
 _Static_assert(__builtin_offsetof(struct xr_flow_stats, nh_expires_ns) == 24,
 	       "xr_flow_stats.nh_expires_ns");
+_Static_assert(__builtin_offsetof(struct xr_flow_stats, rl_sec) == 64, "xr_flow_stats.rl_sec");
 _Static_assert(sizeof(struct xr_vlan) == 8, "xr_vlan layout");
 _Static_assert(sizeof(struct xr_abi) == 16, "xr_abi layout");
+_Static_assert(sizeof(struct xr_budget) == 16, "xr_budget layout");
+_Static_assert(sizeof(struct xr_ban_key) == 20, "xr_ban_key layout");
+_Static_assert(sizeof(struct xr_ban) == 16, "xr_ban layout");
 
 #endif /* XRELAY_FLOW_H */

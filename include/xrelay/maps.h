@@ -16,9 +16,12 @@
 #define XR_MAP_TX_PORTS		"xr_tx_ports"	/* DEVMAP_HASH ifindex -> ifindex */
 #define XR_MAP_VLANS		"xr_vlans"	/* HASH ifindex of a VLAN device -> xr_vlan */
 #define XR_MAP_ABI		"xr_abi"	/* ARRAY[1] -> xr_abi */
+#define XR_MAP_SAMPLE		"xr_sample"	/* PERCPU_ARRAY[1] -> xr_budget (BPF's own) */
+#define XR_MAP_BANS		"xr_bans"	/* LPM_TRIE xr_ban_key -> xr_ban */
 
 #define XR_FLOWS_MAX		131072	/* flows: two per port of a session side */
 #define XR_TX_PORTS_MAX		256	/* interfaces the program may redirect to */
 #define XR_VLANS_MAX		1024	/* VLAN devices known */
+#define XR_BANS_MAX		65536	/* banned prefixes */
 
 #endif /* XRELAY_MAPS_H */

@@ -41,7 +41,7 @@ static char pin_dir2[128];	/* ... -bad, for the ABI cases */
 
 static const char *const map_names[] = {
 	XR_MAP_FLOWS, XR_MAP_FLOW_STATS, XR_MAP_COUNTERS,
-	XR_MAP_TX_PORTS, XR_MAP_VLANS, XR_MAP_ABI,
+	XR_MAP_TX_PORTS, XR_MAP_VLANS, XR_MAP_ABI, XR_MAP_SAMPLE, XR_MAP_BANS,
 };
 #define NMAPS	(sizeof(map_names) / sizeof(map_names[0]))
 
@@ -189,6 +189,7 @@ test_open_pins(void **state)
 	assert_int_equal(abi.stats_size, sizeof(struct xr_flow_stats));
 	assert_int_equal(abi.ncounters, XR_CNT__MAX);
 	assert_int_equal(a.skel->rodata->fib_ifindex, 1);	/* lookups on lo */
+	assert_int_equal(a.skel->rodata->wrong_src_sample, FP_WRONG_SRC_SAMPLE);
 	assert_int_equal(read_int_file("/proc/sys/net/ipv4/conf/lo/forwarding"), 1);
 	assert_int_equal(read_int_file("/proc/sys/net/ipv6/conf/lo/forwarding"), 1);
 	assert_int_equal(read_int_file("/proc/sys/net/ipv4/conf/all/forwarding"), 0);

@@ -92,8 +92,11 @@ struct tskel {
 	struct fp	fp;
 };
 
-static struct tskel sk_lo;	/* fib_ifindex = 1 (lo): what the loader does */
+static struct tskel sk_lo;	/* fib_ifindex = 1 (lo): what the loader does; no sample */
 static struct tskel sk_in;	/* fib_ifindex = 0: lookup on the ingress device */
+
+/* Wrong-source packets a second (per CPU) sk_in passes up; sk_lo passes none. */
+#define SK_IN_SAMPLE	3
 
 /* A frame in a row: addresses as strings, MACs, tags and oddities. */
 struct frame {
@@ -127,6 +130,8 @@ struct row {
 	const char	*ingress;	/* device the frame arrives on */
 	struct frame	in;
 	void		(*mutate)(uint8_t *buf, size_t *len);
+	const char	*ban;		/* a prefix in xr_bans ("10.1.0.0/24"), or NULL */
+	bool		ban_expired;	/* ... whose expiry has passed */
 	int		retval;		/* XDP_* */
 	enum xr_cnt	cnt;		/* the counter that rises by one */
 	struct frame	out;		/* expected frame when forwarded */
@@ -356,14 +361,23 @@ static struct row rows[] = {
 	  .cnt = XR_CNT_pass_unknown_port },
 	{ .name = "not latched", FLOW_V4, .flags = XR_FLOW_F_FORWARD, .ingress = "va0",
 	  .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_not_latched },
-	{ .name = "wrong source address", FLOW_V4, .flags = LF, .ingress = "va0",
-	  .in = { FRAME_V4, .from = "10.1.0.9:4000" }, .retval = XDP_PASS,
-	  .cnt = XR_CNT_pass_wrong_source },
-	{ .name = "wrong source port (RTP Bleed)", FLOW_V4, .flags = LF, .ingress = "va0",
-	  .in = { FRAME_V4, .from = "10.1.0.2:4001" }, .retval = XDP_PASS,
-	  .cnt = XR_CNT_pass_wrong_source },
-	{ .name = "wrong source address IPv6", FLOW_V6, .flags = LF, .ingress = "va0",
+	/* sk_lo passes no wrong source up (wrong_src_sample 0): all dropped. */
+	{ .name = "wrong source address: dropped", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .from = "10.1.0.9:4000" }, .retval = XDP_DROP,
+	  .cnt = XR_CNT_drop_wrong_source },
+	{ .name = "wrong source port (RTP Bleed): dropped", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .from = "10.1.0.2:4001" }, .retval = XDP_DROP,
+	  .cnt = XR_CNT_drop_wrong_source },
+	{ .name = "wrong source address IPv6: dropped", FLOW_V6, .flags = LF, .ingress = "va0",
 	  .in = { .from = "[fd01::3]:4000", .to = "[fd01::1]:30000", IN_A, .payload = 20 },
+	  .retval = XDP_DROP, .cnt = XR_CNT_drop_wrong_source },
+	{ .name = "wrong source, not latched yet: passed (daemon latches)", FLOW_V4,
+	  .flags = XR_FLOW_F_FORWARD, .ingress = "va0",
+	  .in = { FRAME_V4, .from = "10.1.0.9:4000" }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_not_latched },
+	/* sk_in's budget (SK_IN_SAMPLE a second) is untouched by the other rows. */
+	{ .name = "wrong source, within the sampled share: passed", FLOW_V4, .flags = LF,
+	  .in_skel = 1, .ingress = "va0", .in = { FRAME_V4, .from = "10.1.0.9:4000" },
 	  .retval = XDP_PASS, .cnt = XR_CNT_pass_wrong_source },
 	{ .name = "no destination (hold)", FLOW_V4, .flags = XR_FLOW_F_LATCHED,
 	  .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_no_dest },
@@ -371,6 +385,36 @@ static struct row rows[] = {
 	  .peer = "10.1.0.2:4000", .src = "[fd02::1]:30002", .dst = "[fd02::2]:5000", .ttl = 64,
 	  .flags = LF, .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS,
 	  .cnt = XR_CNT_pass_af_bridge },
+
+	/* ---- the blocklist (xr_bans), checked first ---- */
+	{ .name = "banned source IPv4 /32: dropped, even the latched peer", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4 }, .ban = "10.1.0.2/32", .retval = XDP_DROP,
+	  .cnt = XR_CNT_drop_banned },
+	{ .name = "banned prefix IPv4 /24: dropped, TCP (SIP) too", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .from = "10.1.0.77:5060", .proto = IPPROTO_TCP },
+	  .ban = "10.1.0.0/24", .retval = XDP_DROP, .cnt = XR_CNT_drop_banned },
+	{ .name = "banned prefix IPv4, VLAN tagged: dropped", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .nvlan = 1, .tci = { 0x2123 } },
+	  .ban = "10.0.0.0/8", .retval = XDP_DROP, .cnt = XR_CNT_drop_banned },
+	{ .name = "banned prefix IPv6 /64: dropped", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .payload = 20 },
+	  .ban = "fd01::/64", .retval = XDP_DROP, .cnt = XR_CNT_drop_banned },
+	{ .name = "banned IPv6 /128, fragment: dropped", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .v6_frag = true,
+		  .payload = 20 },
+	  .ban = "fd01::2/128", .retval = XDP_DROP, .cnt = XR_CNT_drop_banned },
+	{ .name = "another prefix banned: forwarded", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4 }, .ban = "10.1.1.0/24", .retval = XDP_REDIRECT,
+	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4 } },
+	{ .name = "IPv4 ban, IPv6 source: forwarded", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:30000", IN_A, .ttl = 7,
+		  .payload = 160 },
+	  .ban = "0.0.0.0/0", .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect,
+	  .out = { .from = "[fd02::1]:30002", .to = "[fd02::2]:5000", .dmac = MAC_B2,
+		   .smac = MAC_VB0, .ttl = 63, .payload = 160 } },
+	{ .name = "expired ban (not swept yet): forwarded", FLOW_V4, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4 }, .ban = "10.1.0.2/32", .ban_expired = true,
+	  .retval = XDP_REDIRECT, .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4 } },
 
 	/* ---- next hop ---- */
 	{ .name = "no neighbour", FLOW_V4, .dst = "10.2.0.9:5000", .flags = LF,
@@ -495,7 +539,7 @@ parse_sa(union xr_sa *sa, const char *s)
 
 /* Open and load the skeleton with fib_ifindex, and describe it as a struct fp. */
 static int
-tskel_load(struct tskel *t, __u32 fib_ifindex)
+tskel_load_pps(struct tskel *t, __u32 fib_ifindex, __u32 sample, __u32 max_pps)
 {
 	struct xrelay *s;
 	int err;
@@ -504,6 +548,8 @@ tskel_load(struct tskel *t, __u32 fib_ifindex)
 	if (!s)
 		return -errno;
 	s->rodata->fib_ifindex = fib_ifindex;
+	s->rodata->wrong_src_sample = sample;
+	s->rodata->media_max_pps = max_pps;
 	err = xrelay__load(s);
 	if (err) {
 		xrelay__destroy(s);
@@ -518,10 +564,17 @@ tskel_load(struct tskel *t, __u32 fib_ifindex)
 	t->fp.tx_ports_fd = bpf_map__fd(s->maps.xr_tx_ports);
 	t->fp.vlans_fd = bpf_map__fd(s->maps.xr_vlans);
 	t->fp.abi_fd = bpf_map__fd(s->maps.xr_abi);
+	t->fp.bans_fd = bpf_map__fd(s->maps.xr_bans);
 	t->fp.prog_fd = bpf_program__fd(s->progs.xr_xdp_rx);
 	t->fp.lock_fd = -1;
 	t->fp.ncpus = libbpf_num_possible_cpus();
 	return t->fp.ncpus > 0 ? 0 : -EINVAL;
+}
+
+static int
+tskel_load(struct tskel *t, __u32 fib_ifindex, __u32 sample)
+{
+	return tskel_load_pps(t, fib_ifindex, sample, 0);
 }
 
 static int
@@ -591,6 +644,31 @@ row_setup(struct tskel *t, const struct row *r, struct xr_flow_key *k)
 		assert_int_equal(bpf_map_update_elem(t->fp.vlans_fd, &vc0, &vl, BPF_ANY), 0);
 	} else {
 		bpf_map_delete_elem(t->fp.vlans_fd, &vc0);
+	}
+	{
+		struct xr_ban_key bk, bnext;
+
+		while (bpf_map_get_next_key(t->fp.bans_fd, NULL, &bnext) == 0)
+			assert_int_equal(bpf_map_delete_elem(t->fp.bans_fd, &bnext), 0);
+		if (r->ban) {
+			char pfx[64], *slash;
+			union xr_sa bp;
+			struct xr_ban bv = { .reason = XR_BAN_MANUAL };
+
+			snprintf(pfx, sizeof(pfx), "%s", r->ban);
+			slash = strchr(pfx, '/');
+			assert_non_null(slash);
+			*slash = '\0';
+			assert_int_equal(xr_sa_parse_ip(&bp, pfx), 0);
+			assert_int_equal(fp_ban_key_make(&bk, &bp, atoi(slash + 1)), 0);
+			if (r->ban_expired) {
+				struct timespec ts;
+
+				clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+				bv.expires_ns = (uint64_t)ts.tv_sec * 1000000000ull - 1;
+			}
+			assert_int_equal(fp_ban_put(&t->fp, &bk, &bv), 0);
+		}
 	}
 	if (!r->local) {
 		memset(k, 0, sizeof(*k));
@@ -688,8 +766,8 @@ test_row(void **state)
 		assert_int_equal(after[i], want);
 	}
 
-	/* Passed frames reach the stack unmodified; forwarded ones are rebuilt. */
-	if (r->retval == XDP_PASS) {
+	/* Passed (and dropped) frames are left unmodified; forwarded ones are rebuilt. */
+	if (r->retval == XDP_PASS || r->retval == XDP_DROP) {
 		memcpy(exp, in, inlen);
 		elen = inlen;
 	} else {
@@ -701,13 +779,13 @@ test_row(void **state)
 		fail_msg("row \"%s\": frame mismatch", r->name);
 	}
 	/* Belt and braces: the output's checksums, recomputed from scratch. */
-	if (r->retval != XDP_PASS && pkt_verify(out, outlen, &why) != 0)
+	if (r->retval != XDP_PASS && r->retval != XDP_DROP && pkt_verify(out, outlen, &why) != 0)
 		fail_msg("row \"%s\": output frame: %s", r->name, why);
 
 	/* Per-flow stats move on forward only: one packet, its UDP payload bytes. */
 	if (r->local) {
 		assert_int_equal(fp_flow_stats(&t->fp, &k, &st1), 0);
-		if (r->retval == XDP_PASS) {
+		if (r->retval == XDP_PASS || r->retval == XDP_DROP) {
 			assert_int_equal(st1.packets, st0.packets);
 			assert_int_equal(st1.bytes, st0.bytes);
 			assert_int_equal(st1.last_seen_ns, st0.last_seen_ns);
@@ -918,6 +996,143 @@ test_nh_cache(void **state)
 	assert_int_equal(raw[0].nh_gen, f.gen);
 	assert_memory_equal(out1, out2, o1);
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+}
+
+/*
+ * The sampled share of wrong-source packets: on one CPU, the first
+ * wrong_src_sample of a one-second window are passed (pass_wrong_source),
+ * the rest dropped (drop_wrong_source), and the share comes back once the
+ * window has passed (polled, bounded).  The latched peer is forwarded all
+ * along.  A skeleton of its own, so no other test has used its budget.
+ */
+static void
+test_wrong_source_budget(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	struct frame bad = r->in;
+	uint8_t in[PKT_MAX], inb[PKT_MAX], out[PKT_MAX + 64];
+	uint64_t c0[XR_CNT__MAX], c1[XR_CNT__MAX];
+	struct tskel t;
+	struct xr_flow_key k;
+	cpu_set_t set, saved;
+	size_t inlen, blen, olen;
+	struct timespec t0, t1;
+	int i, passed = 0;
+	double dt;
+
+	if (sched_getaffinity(0, sizeof(saved), &saved) < 0 || !CPU_ISSET(0, &saved)) {
+		skip();
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	assert_int_equal(tskel_load(&t, 1, 3), 0);
+	assert_int_equal(add_tx_port(&t, "vb0"), 0);
+	row_setup(&t, r, &k);
+	inlen = build_frame(in, &r->in);
+	bad.from = "10.1.0.9:4000";
+	blen = build_frame(inb, &bad);
+	assert_int_equal(fp_counters(&t.fp, c0), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < 10; i++) {
+		__u32 want = i < 3 ? XDP_PASS : XDP_DROP;
+
+		assert_int_equal(run_once(&t, "va0", inb, blen, out, sizeof(out), &olen), want);
+		assert_int_equal(run_once(&t, "va0", in, inlen, out, sizeof(out), &olen),
+				 XDP_REDIRECT);
+	}
+	assert_int_equal(fp_counters(&t.fp, c1), 0);
+	assert_int_equal(c1[XR_CNT_pass_wrong_source] - c0[XR_CNT_pass_wrong_source], 3);
+	assert_int_equal(c1[XR_CNT_drop_wrong_source] - c0[XR_CNT_drop_wrong_source], 7);
+	assert_int_equal(c1[XR_CNT_fwd_redirect] - c0[XR_CNT_fwd_redirect], 10);
+	/* A new window: polled every 50 ms for at most 3 s. */
+	for (i = 0; i < 60 && !passed; i++) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		passed = run_once(&t, "va0", inb, blen, out, sizeof(out), &olen) == XDP_PASS;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(passed);
+	assert_true(dt >= 0.95);	/* not before the window ended (coarse clock: a tick) */
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	xrelay__destroy(t.skel);
+}
+
+/*
+ * --media-max-pps: on one CPU, a flow forwards at most media_max_pps packets
+ * in a one-second window, drops the rest (drop_rate_limit, frame untouched,
+ * not in the flow's stats), another flow has its own budget, and the budget
+ * comes back in the next window (polled, bounded).
+ */
+static void
+test_media_max_pps(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	uint8_t in[PKT_MAX], in2[PKT_MAX], out[PKT_MAX + 64];
+	uint64_t c0[XR_CNT__MAX], c1[XR_CNT__MAX];
+	struct frame f2 = r->in;
+	struct xr_flow_stats st;
+	struct xr_flow_key k, k2;
+	struct xr_flow v;
+	union xr_sa l2, p2, s2, d2;
+	struct tskel t;
+	cpu_set_t set, saved;
+	size_t inlen, in2len, olen;
+	int i, fwd = 0, back = 0;
+
+	if (sched_getaffinity(0, sizeof(saved), &saved) < 0 || !CPU_ISSET(0, &saved)) {
+		skip();
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	assert_int_equal(tskel_load_pps(&t, 1, 0, 4), 0);
+	assert_int_equal(add_tx_port(&t, "vb0"), 0);
+	row_setup(&t, r, &k);
+	/* A second flow: 10.1.0.3:4002 -> 10.1.0.1:30004 -> 10.2.0.2:5002. */
+	parse_sa(&l2, "10.1.0.1:30004");
+	parse_sa(&p2, "10.1.0.3:4002");
+	parse_sa(&s2, "10.2.0.1:30006");
+	parse_sa(&d2, "10.2.0.2:5002");
+	fp_key_make(&k2, &l2);
+	fp_flow_make(&v, 8, &p2, LF, &s2, &d2, 64);
+	assert_int_equal(fp_flow_put(&t.fp, &k2, &v), 0);
+	f2.from = "10.1.0.3:4002";
+	f2.to = "10.1.0.1:30004";
+	inlen = build_frame(in, &r->in);
+	in2len = build_frame(in2, &f2);
+	assert_int_equal(fp_counters(&t.fp, c0), 0);
+	for (i = 0; i < 10; i++) {
+		__u32 rv = run_once(&t, "va0", in, inlen, out, sizeof(out), &olen);
+
+		fwd += rv == XDP_REDIRECT;
+		if (rv == XDP_DROP)
+			assert_memory_equal(out, in, inlen);	/* untouched */
+	}
+	assert_int_equal(run_once(&t, "va0", in2, in2len, out, sizeof(out), &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(fp_counters(&t.fp, c1), 0);
+	/* A window boundary may fall inside the loop: 4, or up to 8 across two. */
+	assert_true(fwd >= 4 && fwd <= 8);
+	assert_int_equal(c1[XR_CNT_fwd_redirect] - c0[XR_CNT_fwd_redirect], (uint64_t)fwd + 1);
+	assert_int_equal(c1[XR_CNT_drop_rate_limit] - c0[XR_CNT_drop_rate_limit],
+			 (uint64_t)(10 - fwd));
+	assert_int_equal(fp_flow_stats(&t.fp, &k, &st), 0);
+	assert_int_equal(st.packets, (uint64_t)fwd);
+	/* The next second: forwarded again (polled every 50 ms, 3 s at most). */
+	for (i = 0; i < 60 && !back; i++) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		back = run_once(&t, "va0", in, inlen, out, sizeof(out), &olen) == XDP_REDIRECT;
+	}
+	assert_true(back);
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	xrelay__destroy(t.skel);
 }
 
 /* ---- the kernel itself does not forward (the premise of fib_ifindex) ---- */
@@ -1270,14 +1485,14 @@ skels_setup(void)
 	int err;
 
 	libbpf_set_print(libbpf_quiet);
-	err = tskel_load(&sk_lo, 1);	/* lo is ifindex 1 in every netns */
+	err = tskel_load(&sk_lo, 1, 0);	/* lo is ifindex 1 in every netns */
 	if (err == -EPERM || err == -EACCES)
 		skip_exit("BPF not permitted");
 	if (err) {
 		fprintf(stderr, "cannot load the skeleton: %s\n", strerror(-err));
 		exit(1);
 	}
-	if (tskel_load(&sk_in, 0)) {
+	if (tskel_load(&sk_in, 0, SK_IN_SAMPLE)) {
 		fprintf(stderr, "cannot load the second skeleton\n");
 		exit(1);
 	}
@@ -1365,7 +1580,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 8, sizeof(*tests));
+	tests = calloc(n + 10, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
@@ -1376,12 +1591,14 @@ main(int argc, char **argv)
 	tests[5] = (struct CMUnitTest)cmocka_unit_test(test_random_rewrites);
 	tests[6] = (struct CMUnitTest)cmocka_unit_test(test_udp_csum_ffff);
 	tests[7] = (struct CMUnitTest)cmocka_unit_test(test_nh_cache);
+	tests[8] = (struct CMUnitTest)cmocka_unit_test(test_wrong_source_budget);
+	tests[9] = (struct CMUnitTest)cmocka_unit_test(test_media_max_pps);
 	for (i = 0; i < n; i++) {
-		tests[i + 8].name = rows[i].name;
-		tests[i + 8].test_func = test_row;
-		tests[i + 8].initial_state = &rows[i];
+		tests[i + 10].name = rows[i].name;
+		tests[i + 10].test_func = test_row;
+		tests[i + 10].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 8, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 10, NULL, NULL);
 	free(tests);
 	xrelay__destroy(sk_in.skel);
 	xrelay__destroy(sk_lo.skel);

@@ -32,11 +32,12 @@ cl_setup() {
 	sip_setup --sip "$RM4:5060" --media "$RM4" "${ML_XDP_ARGS[@]}" "$@"
 }
 
-# cl_start HOST... : cl_setup, XDP on every interface, bob registered from
-# each HOST (b, m), each registration one check.
+# cl_start HOST... : cl_setup (with CL_XARGS, extra xrelayd arguments, if
+# set), XDP on every interface, bob registered from each HOST (b, m), each
+# registration one check.
 cl_start() {
 	local h
-	cl_setup
+	cl_setup ${CL_XARGS[@]+"${CL_XARGS[@]}"}
 	cl_xdp_check
 	for h in "$@"; do
 		cl_register bob "$h"

@@ -22,6 +22,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
 
+# One SIPp host is the whole load: no per-source rate limit (--pike-rate).
+CL_XARGS=(--pike-rate 0)
 cl_start b
 
 # ---- 1. 100 concurrent calls with RTP ------------------------------------------

@@ -58,13 +58,15 @@ done
 
 # ---- the unit: the capabilities granted are the ones justified.
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
-xr_eq "bounding set" "$caps" "CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_CHOWN"
+xr_eq "bounding set" "$caps" "CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_CHOWN CAP_SETUID CAP_SETGID"
 xr_eq "ambient = bounding" "$(sed -n 's/^AmbientCapabilities=//p' "$UNIT")" "$caps"
 for c in $caps; do
 	xr_ok "$c is justified in a comment" grep -qE "^#  $c " "$UNIT"
 done
 for l in 'Type=notify' 'RuntimeDirectory=xrelay' 'ExecReload=/bin/kill -HUP $MAINPID' \
-	 'NoNewPrivileges=yes' 'ProtectSystem=strict'; do
+	 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'User=xrelay' 'ProtectKernelTunables=yes' \
+	 'ProtectHome=yes' 'PrivateTmp=yes' 'SystemCallFilter=@system-service bpf' \
+	 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK'; do
 	xr_ok "unit: $l" grep -qxF "$l" "$UNIT"
 done
 xr_ok "unit: bpffs ensured before start" grep -q '^ExecStartPre=+.*mount -t bpf bpf /sys/fs/bpf' "$UNIT"

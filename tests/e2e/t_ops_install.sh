@@ -23,8 +23,9 @@ files() { (cd "$1" && find . -type f -printf '%m %P\n' | sort); }
 D=$XR_TMP/d1
 xr_ok "make install DESTDIR=... (PREFIX default)" inst "$D"
 xr_eq "the installed files and their modes" "$(files "$D")" "$(sort <<'EOF2'
-640 etc/xrelay/xrelayd.conf
+644 etc/xrelay/xrelayd.conf
 644 usr/local/lib/systemd/system/xrelayd.service
+644 usr/local/lib/sysusers.d/xrelay.conf
 644 usr/local/share/doc/xrelay/xrelayd.conf.example
 644 usr/local/share/man/man1/rtpflood.1
 644 usr/local/share/man/man8/xrelayctl.8
@@ -38,7 +39,7 @@ xr_ok "binaries are the built ones" cmp "$D/usr/local/sbin/xrelayd" "$XR_BUILD/x
 xr_ok "the config is the example" cmp "$D/etc/xrelay/xrelayd.conf" dist/xrelayd.conf
 xr_eq "the unit starts /usr/local/sbin/xrelayd with /etc/xrelay/xrelayd.conf" \
 	"$(grep '^ExecStart=' "$D/usr/local/lib/systemd/system/xrelayd.service")" \
-	"ExecStart=/usr/local/sbin/xrelayd -c /etc/xrelay/xrelayd.conf -f"
+	"ExecStart=/usr/local/sbin/xrelayd -c /etc/xrelay/xrelayd.conf -f --user xrelay"
 xr_ok "the installed xrelayd accepts the installed config (-n)" \
 	"$D/usr/local/sbin/xrelayd" -n -c "$D/etc/xrelay/xrelayd.conf"
 xr_ok "the installed man page renders" bash -c "man -l '$D/usr/local/share/man/man8/xrelayd.8' |
@@ -55,7 +56,7 @@ xr_ok "make install PREFIX=/usr SYSCONFDIR=/etc/opt" inst "$D2" PREFIX=/usr SYSC
 xr_eq "the unit follows SBINDIR and SYSCONFDIR" \
 	"$(grep -E '^Exec(Start|StartPre)=/' "$D2/usr/lib/systemd/system/xrelayd.service")" \
 	"ExecStartPre=/usr/sbin/xrelayd -n -c /etc/opt/xrelay/xrelayd.conf
-ExecStart=/usr/sbin/xrelayd -c /etc/opt/xrelay/xrelayd.conf -f"
+ExecStart=/usr/sbin/xrelayd -c /etc/opt/xrelay/xrelayd.conf -f --user xrelay"
 xr_ok "binaries under PREFIX=/usr" test -x "$D2/usr/sbin/xrelayd" -a -x "$D2/usr/bin/rtpflood"
 xr_ok "config under SYSCONFDIR" test -f "$D2/etc/opt/xrelay/xrelayd.conf"
 

@@ -17,7 +17,8 @@ HOLD=${XR_SIP_LOAD_HOLD_MS:-1000}
 SECS=${XR_SIP_LOAD_SECS:-10}
 TP=${XR_SIP_LOAD_TP:-u1}
 
-sip_setup
+# One SIPp host is the whole load: no per-source rate limit (--pike-rate).
+sip_setup --pike-rate 0
 ulimit -n 65536 2>/dev/null || true
 sip_register bob "$TP"
 xr_ok "REGISTER bob" [ $? -eq 0 ]

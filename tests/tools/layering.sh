@@ -18,13 +18,14 @@ cd "$(dirname "$0")/../.."
 #   config    daemon/config.[ch]: the options table
 #   fastpath  BPF loader, flow maps, netlink
 #   media     media sessions, latching, the userspace relay
+#   guard     the blocklist (XDP bans) and the per-source SIP rate limit
 #   sip       SIP parser, builder, transports, workers (delivers up by callback)
 #   sdp       SDP parser and rewriter (uses sip/str.h)
 #   txn       RFC 3261 §17 transactions (registers with sip/, serves proxy/)
 #   ctl       the control socket and its core commands
 #   proxy     the §16 proxy core, registrar, dialogs, call media
 #   main      daemon/main.c: start-up order
-LAYERS="xrelay ctl-cli common config fastpath media sip sdp txn ctl proxy main"
+LAYERS="xrelay ctl-cli common config fastpath media guard sip sdp txn ctl proxy main"
 
 verbose=0
 [ "${1:-}" = -v ] && verbose=1

@@ -97,14 +97,21 @@ test_unknown_and_hold(void **state)
 {
 	assert_int_equal(L(XR_LATCH_STRICT, "0.0.0.0:4000", NULL, "0.0.0.0:4000"), LATCH_DROP);
 	assert_int_equal(L(XR_LATCH_STRICT, "0.0.0.0:4000", NULL, "10.0.1.2:4000"), LATCH_DROP);
-	assert_int_equal(L(XR_LATCH_STRICT, "10.0.1.2:0", NULL, "10.0.1.2:0"), LATCH_DROP);
+	/* Not negotiated yet (port 0): early, counted apart, under strict and address. */
+	assert_int_equal(L(XR_LATCH_STRICT, "10.0.1.2:0", NULL, "10.0.1.2:0"), LATCH_EARLY);
+	assert_int_equal(L(XR_LATCH_STRICT, "0.0.0.0:0", NULL, "10.0.1.2:4001"), LATCH_EARLY);
+	assert_int_equal(L(XR_LATCH_ADDRESS, "0.0.0.0:0", NULL, "10.0.1.2:4001"), LATCH_EARLY);
+	assert_int_equal(L(XR_LATCH_ANY, "0.0.0.0:0", NULL, "10.0.1.2:4001"), LATCH_LATCH);
+	/* Once latched, nothing is early any more. */
+	assert_int_equal(L(XR_LATCH_STRICT, "0.0.0.0:0", "10.0.1.2:4001", "10.0.1.3:4001"),
+			 LATCH_DROP);
 	assert_int_equal(L(XR_LATCH_ADDRESS, "0.0.0.0:4000", NULL, "0.0.0.0:9"), LATCH_DROP);
 	assert_int_equal(L(XR_LATCH_ADDRESS, "[::]:4000", NULL, "[::]:4000"), LATCH_DROP);
 	assert_int_equal(L(XR_LATCH_ANY, "0.0.0.0:4000", NULL, "10.0.1.2:4000"), LATCH_LATCH);
 	/* A negotiated remote with no family at all. */
 	union xr_sa s = A("10.0.1.2:4000");
-	assert_int_equal(media_latch(XR_LATCH_STRICT, &none, &none, &s), LATCH_DROP);
-	assert_int_equal(media_latch(XR_LATCH_ADDRESS, &none, &none, &s), LATCH_DROP);
+	assert_int_equal(media_latch(XR_LATCH_STRICT, &none, &none, &s), LATCH_EARLY);
+	assert_int_equal(media_latch(XR_LATCH_ADDRESS, &none, &none, &s), LATCH_EARLY);
 }
 
 static void
@@ -140,6 +147,7 @@ test_names(void **state)
 	assert_string_equal(media_latch_verdict_str(LATCH_LATCH), "latch");
 	assert_string_equal(media_latch_verdict_str(LATCH_ACCEPT), "accept");
 	assert_string_equal(media_latch_verdict_str(LATCH_DROP), "drop");
+	assert_string_equal(media_latch_verdict_str(LATCH_EARLY), "early");
 	assert_string_equal(media_latch_policy_str(XR_LATCH_STRICT), "strict");
 	assert_string_equal(media_latch_policy_str(XR_LATCH_ADDRESS), "address");
 	assert_string_equal(media_latch_policy_str(XR_LATCH_ANY), "any");

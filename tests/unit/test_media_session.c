@@ -674,6 +674,7 @@ test_direction(void **state)
 static void
 test_half_session(void **state)
 {
+	struct media_session_info si;
 	struct parties p;
 	union xr_sa la, lb, hint = SA("127.0.0.1");
 	uint64_t id;
@@ -687,12 +688,22 @@ test_half_session(void **state)
 	send_str(p.a, "early", &la);
 	expect_nothing(p.b, 200);
 	assert_int_equal(wait_num(id, "A", "rtp", "dropped_no_dest", 1), 1);
-	/* Nobody can latch B before its remote is known (strict). */
+	/*
+	 * Nobody can latch B before its remote is known (strict): early packets
+	 * are dropped but counted apart, not as a wrong source (RTP Bleed).
+	 */
 	send_str(p.b, "too early", &lb);
 	expect_nothing(p.a, 200);
-	assert_int_equal(wait_num(id, "B", "rtp", "dropped_wrong_source", 1), 1);
+	assert_int_equal(wait_num(id, "B", "rtp", "dropped_early", 1), 1);
+	assert_int_equal(wait_num(id, "B", "rtp", "dropped_wrong_source", 0), 0);
+	assert_int_equal(media_session_info(id, &si), 0);
+	assert_int_equal(si.side[MEDIA_B].latched_rtp.sa.sa_family, 0);
 
+	/* The answer names the early source: latched there and then. */
 	assert_int_equal(media_session_update(id, MEDIA_B, &p.sb, MEDIA_SENDRECV), 0);
+	assert_int_equal(media_session_info(id, &si), 0);
+	assert_true(xr_sa_eq(&si.side[MEDIA_B].latched_rtp, &p.sb));
+	assert_int_equal(si.side[MEDIA_B].latched_rtcp.sa.sa_family, 0);
 	send_str(p.a, "answered", &la);
 	expect_str(p.b, "answered", &lb);
 	send_str(p.b, "hi", &lb);
