@@ -708,4 +708,4 @@ xr_xdp_rx(struct xdp_md *ctx)
 	return xr_account(xr_process(ctx));
 }
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+char LICENSE[] SEC("license") = "GPL";
