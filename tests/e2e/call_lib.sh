@@ -46,10 +46,10 @@ cl_start() {
 }
 
 # cl_restart [xrelayd args...] : stop xrelayd (it must exit 0) and start it
-# again with cl_setup's arguments and these (registrations are gone).
+# again with cl_setup's arguments, CL_XARGS and these (registrations are gone).
 cl_restart() {
 	xr_ok "xrelayd stops cleanly" xr_daemon_stop
-	xr_daemon_start "${CL_ARGS[@]}" "$@"
+	xr_daemon_start "${CL_ARGS[@]}" ${CL_XARGS[@]+"${CL_XARGS[@]}"} "$@"
 }
 
 # cl_xdp_check : the three relay interfaces carry XDP (not the userspace fallback).
