@@ -630,12 +630,91 @@ d_metrics(const struct xr_config *cfg, const struct opt *o, FILE *out)
 		fprintf(out, "%s = %s\n", o->name, xr_sa_str(&cfg->metrics, buf, sizeof(buf)));
 }
 
+/* --trusted / --deny-dest CIDR[,CIDR...]: appended to the list at off. */
+static int
+p_cidrs(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	struct pol_cidr *v = FIELD(cfg, o, struct pol_cidr);
+	int *n = (int *)((char *)cfg + (size_t)o->lo);	/* lo: offset of the count */
+	const char *p = val;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char one[INET6_ADDRSTRLEN + 8];
+		struct pol_cidr c;
+
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0 || len >= sizeof(one)) {
+			snprintf(err, errlen, "expected CIDR[,CIDR] (10.0.0.0/8, 2001:db8::/32)");
+			return -EINVAL;
+		}
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (pol_cidr_parse(one, &c) < 0) {
+			snprintf(err, errlen, "'%s' is not an address or prefix with its host bits "
+				 "clear (10.0.0.0/8, 2001:db8::/32)", one);
+			return -EINVAL;
+		}
+		if (*n >= XR_MAX_CIDRS) {
+			snprintf(err, errlen, "more than %d prefixes", XR_MAX_CIDRS);
+			return -EINVAL;
+		}
+		v[(*n)++] = c;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+static void
+d_cidrs(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	const struct pol_cidr *v = CFIELD(cfg, o, struct pol_cidr);
+	int n = *(const int *)((const char *)cfg + (size_t)o->lo);
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%s = %s\n", o->name, pol_cidr_str(&v[i], buf, sizeof(buf)));
+}
+
 /* ---- reload: take an option's value from another config ---------------------- */
 
 static int
 t_int(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
 {
 	*FIELD(dst, o, int) = *CFIELD(src, o, int);
+	return 0;
+}
+
+static int
+t_bool(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	*FIELD(dst, o, bool) = *CFIELD(src, o, bool);
+	return 0;
+}
+
+static int
+t_string(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	memcpy(FIELD(dst, o, char), CFIELD(src, o, char), (size_t)o->hi);
+	return 0;
+}
+
+static int
+t_cidrs(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	int n = *(const int *)((const char *)src + (size_t)o->lo);
+
+	memcpy(FIELD(dst, o, struct pol_cidr), CFIELD(src, o, struct pol_cidr),
+	       sizeof(struct pol_cidr) * (size_t)n);
+	*(int *)((char *)dst + (size_t)o->lo) = n;
 	return 0;
 }
 
@@ -776,6 +855,30 @@ static const struct opt opts[] = {
 	  "error | warn | info | debug, for one subsystem (main, sip, tx, proxy, media, "
 	  "fastpath, ctl) or all (repeatable)",
 	  p_log_level, d_log_level, 0, 0, 0, t_log_level },
+	{ "trusted", 0, required_argument, true, "CIDR[,CIDR]",
+	  "trusted peers (trunks, gateways): any request, their own Route set and "
+	  "P-Asserted-Identity, no challenge (repeatable)",
+	  p_cidrs, d_cidrs, OFF(trusted), OFF(ntrusted), 0, t_cidrs },
+	{ "deny-dest", 0, required_argument, true, "CIDR[,CIDR]",
+	  "never send SIP or media to these networks (repeatable; loopback, link-local, "
+	  "multicast and our own addresses always)",
+	  p_cidrs, d_cidrs, OFF(deny_dest), OFF(ndeny_dest), 0, t_cidrs },
+	{ "deny-dest-exempt-trusted", 0, no_argument, true, NULL,
+	  "requests and offers from trusted peers may reach --deny-dest networks",
+	  p_bool, d_bool, OFF(deny_dest_trusted), 0, 0, t_bool },
+	{ "credentials", 0, required_argument, true, "FILE",
+	  "digest credentials: USER REALM ALG:HA1 [ALG:HA1] per line, re-read on SIGHUP",
+	  p_string, d_optstring, OFF(credentials), 0, sizeof(((struct xr_config *)0)->credentials),
+	  t_string },
+	{ "nonce-ttl", 0, required_argument, true, "SEC",
+	  "how long a digest nonce stays valid (default 300)",
+	  p_int, d_int, OFF(nonce_ttl), 10, 86400, t_int },
+	{ "max-contacts", 0, required_argument, true, "N",
+	  "registered contacts per address of record, 1-16 (default 16)",
+	  p_int, d_int, OFF(max_contacts), 1, 16, t_int },
+	{ "max-source-bindings", 0, required_argument, true, "N",
+	  "registered contacts from one untrusted source address (default 64)",
+	  p_int, d_int, OFF(max_source_bindings), 1, 100000, t_int },
 	{ "foreground", 'f', no_argument, true, NULL,
 	  "stay in the foreground, log to stderr",
 	  p_bool, d_bool, OFF(foreground), 0, 0, NULL },
@@ -835,6 +938,9 @@ config_defaults(struct xr_config *cfg)
 	cfg->sip_t2 = 4000;
 	cfg->sip_t4 = 5000;
 	cfg->timer_c = 180;
+	cfg->nonce_ttl = 300;
+	cfg->max_contacts = 16;
+	cfg->max_source_bindings = 64;
 	for (int i = 0; i < LS__MAX; i++)
 		cfg->log_levels[i] = -1;
 	for (int i = 0; i < XR_MAX_OPTS; i++)

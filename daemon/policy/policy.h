@@ -45,7 +45,7 @@ const char *pol_addr_special(const union xr_sa *a);
 
 /* ---- the live sets ---------------------------------------------------------- */
 
-#define POL_MAX_CIDRS	256	/* --trusted and --deny-dest entries, each */
+#define POL_MAX_CIDRS	128	/* --trusted and --deny-dest entries, each */
 #define POL_MAX_OWN	64	/* our own addresses (--sip, --media, interfaces) */
 
 struct pol_acl {
