@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * proxy_ctl.c - the proxy's control commands: "regs" (the location
+ * service), "calls", "call.show", "call.kill" (the call records), and
+ * "proxy.stats", the SIP side's numbers also behind `xrelayctl stats` and
+ * /metrics.  They run on the control thread and read the tables under RCU.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "ctl/commands.h"
+#include "ctl/ctl.h"
+#include "proxy/call_media.h"
+#include "proxy/proxy_int.h"
+
+static void
+regs_cb(const char *aor, const struct loc_binding *b, int n, void *arg)
+{
+	uint64_t now = loc_now_ms();
+	char a[XR_SA_STRLEN];
+	json_t *arr = arg;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "aor", json_string(aor));
+		json_object_set_new(o, "contact", json_string(b[i].contact));
+		json_object_set_new(o, "expires",
+				    json_integer((json_int_t)((b[i].expires_ms - now) / 1000)));
+		json_object_set_new(o, "q", b[i].q < 0 ? json_null() :
+				    json_real(b[i].q / 1000.0));
+		json_object_set_new(o, "received", json_string(b[i].received.sa.sa_family ?
+				    xr_sa_str(&b[i].received, a, sizeof(a)) : "-"));
+		json_object_set_new(o, "transport", json_string(b[i].tp == SIP_TP_TCP ?
+				    "tcp" : "udp"));
+		json_object_set_new(o, "call_id", json_string(b[i].callid));
+		json_object_set_new(o, "cseq", json_integer(b[i].cseq));
+		json_array_append_new(arr, o);
+	}
+}
+
+static int
+ctl_regs(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	json_t *arr = json_array();
+
+	loc_walk(loc_now_ms(), regs_cb, arr);
+	*result = json_pack("{s:o}", "regs", arr);
+	return 0;
+}
+
+static const char *
+px_branch_state(const struct dlg_branch *b)
+{
+	if (b->code == 0)
+		return "calling";
+	if (b->code < 200)
+		return b->code == 100 ? "trying" : "ringing";
+	if (b->code < 300)
+		return "answered";
+	if (b->cancelled && b->code == 487)
+		return "cancelled";
+	return b->code == 408 ? "timeout" : "failed";
+}
+
+/*
+ * A call for `calls` (full: false) and `call show` (full: true): the
+ * parties, the dialog, its branches, and each media stream with its relay
+ * ports and what went through the kernel and userspace paths.
+ */
+static json_t *
+dlg_json(const struct dlg_info *di, struct dlg *d, bool full)
+{
+	time_t now = time(NULL);
+	json_t *o = json_object(), *br;
+	char a[XR_SA_STRLEN];
+	int i;
+
+	json_object_set_new(o, "id", json_integer((json_int_t)di->id));
+	json_object_set_new(o, "state", json_string(dlg_state_name(di->state)));
+	json_object_set_new(o, "callid", json_string(di->callid));
+	json_object_set_new(o, "caller", json_string(di->caller_uri));
+	json_object_set_new(o, "callee", json_string(di->callee_uri));
+	json_object_set_new(o, "created", json_integer((json_int_t)di->created));
+	json_object_set_new(o, "answered", json_integer((json_int_t)di->answered));
+	json_object_set_new(o, "age", json_integer((json_int_t)(now - (time_t)di->created)));
+	json_object_set_new(o, "streams", json_integer(cm_streams(dlg_cm(d))));
+	if (!full)
+		return o;
+	json_object_set_new(o, "from_tag", json_string(di->from_tag));
+	json_object_set_new(o, "to_tag", json_string(di->to_tag));
+	json_object_set_new(o, "caller_contact", json_string(di->caller_contact));
+	json_object_set_new(o, "callee_contact", json_string(di->callee_contact));
+	json_object_set_new(o, "caller_addr", json_string(di->caller_dest.addr.sa.sa_family ?
+			    xr_sa_str(&di->caller_dest.addr, a, sizeof(a)) : "-"));
+	json_object_set_new(o, "callee_addr", json_string(di->callee_dest.addr.sa.sa_family ?
+			    xr_sa_str(&di->callee_dest.addr, a, sizeof(a)) : "-"));
+	json_object_set_new(o, "last_code", json_integer(di->last_code));
+	json_object_set_new(o, "cseq_caller", json_integer(di->cseq_caller));
+	json_object_set_new(o, "cseq_callee", json_integer(di->cseq_callee));
+	br = json_array();
+	for (i = 0; i < di->nbranches; i++) {
+		const struct dlg_branch *b = &di->br[i];
+
+		json_array_append_new(br, json_pack("{s:s, s:s, s:i, s:o}",
+			"uri", b->uri, "state", px_branch_state(b), "code", b->code,
+			"to_tag", b->to_tag[0] ? json_string(b->to_tag) : json_null()));
+	}
+	json_object_set_new(o, "branches", br);
+	json_object_set_new(o, "media", cm_json(dlg_cm(d)));
+	return o;
+}
+
+static void
+calls_cb(const struct dlg_info *di, struct dlg *d, void *arg)
+{
+	json_array_append_new(arg, dlg_json(di, d, false));
+}
+
+static int
+ctl_calls(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	json_t *arr = json_array();
+
+	dlg_walk(calls_cb, arr);
+	*result = json_pack("{s:o}", "calls", arr);
+	return 0;
+}
+
+static int
+ctl_id(json_t *args, uint64_t *id, char *err, size_t errlen)
+{
+	json_t *v = args ? json_object_get(args, "id") : NULL;
+
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		*id = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	snprintf(err, errlen, "call id must be a positive number");
+	return -EINVAL;
+}
+
+static int
+ctl_call_show(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	struct dlg_info *di = malloc(sizeof(*di));
+	struct dlg *d = NULL;
+	uint64_t id;
+	int rc;
+
+	if (!di)
+		return -ENOMEM;
+	rc = ctl_id(args, &id, err, errlen);
+	if (rc == 0 && dlg_get(id, di, &d) < 0) {
+		snprintf(err, errlen, "no call %" PRIu64, id);
+		rc = -ENOENT;
+	}
+	if (rc == 0)
+		*result = dlg_json(di, d, true);
+	dlg_put(d);
+	free(di);
+	return rc;
+}
+
+static int
+ctl_call_kill(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	struct dlg_info *di = malloc(sizeof(*di));
+	struct dlg *d = NULL;
+	uint64_t id;
+	int rc, r1 = -ENOENT, r2 = -ENOENT;
+
+	if (!di)
+		return -ENOMEM;
+	rc = ctl_id(args, &id, err, errlen);
+	if (rc == 0 && dlg_get(id, di, &d) < 0) {
+		snprintf(err, errlen, "no call %" PRIu64, id);
+		rc = -ENOENT;
+	}
+	if (rc == 0 && di->state != DLG_CONFIRMED) {
+		/* Ringing: CANCEL the branches, 487 to the caller. */
+		rc = px_kill_pending(d);
+		if (rc < 0) {
+			snprintf(err, errlen, "call %" PRIu64 " is %s and cannot be cancelled now",
+				 id, dlg_state_name(di->state));
+		} else {
+			PX_INC(kills);
+			*result = json_pack("{s:I, s:b, s:b, s:b}", "id", (json_int_t)id,
+					    "cancelled", 1, "bye_callee", 0, "bye_caller", 0);
+		}
+	} else if (rc == 0) {
+		px_end_call(di, "Call killed by operator", &r1, &r2);
+		PX_INC(kills);
+		*result = json_pack("{s:I, s:b, s:b, s:b}", "id", (json_int_t)id,
+				    "cancelled", 0, "bye_callee", r1 == 0, "bye_caller", r2 == 0);
+	}
+	dlg_put(d);
+	free(di);
+	return rc;
+}
+
+/*
+ * The SIP side's numbers for `xrelayctl stats` and `metrics` (the hook of
+ * ctl_set_sip_stats()) and for proxy.stats: transport counters, transactions
+ * in flight, registrations, dialogs and the proxy's own counters.
+ */
+static json_t *
+px_stats_json(void)
+{
+	struct sip_tp_stats tp;
+	uint64_t now = loc_now_ms();
+	int naors, nb;
+
+	sip_tp_stats(&tp);
+	loc_count(now, &naors, &nb);
+	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+			 " s:I, s:I, s:I, s:I,"
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"transport",
+		"rx_msgs", (json_int_t)tp.rx_msgs,
+		"rx_bad", (json_int_t)tp.rx_bad,
+		"rx_bad_dropped", (json_int_t)tp.rx_bad_dropped,
+		"tx_msgs", (json_int_t)tp.tx_msgs,
+		"tx_errors", (json_int_t)tp.tx_errors,
+		"tcp_accepted", (json_int_t)tp.tcp_accepted,
+		"tcp_refused", (json_int_t)tp.tcp_refused,
+		"tcp_idle_closed", (json_int_t)tp.tcp_idle_closed,
+		"tcp_oversize", (json_int_t)tp.tcp_oversize,
+		"tcp_conns", (json_int_t)tp.tcp_conns,
+		"transactions", (json_int_t)txn_count(),
+		"aors", (json_int_t)naors,
+		"bindings", (json_int_t)nb,
+		"dialogs", (json_int_t)dlg_count(),
+		"requests", (json_int_t)px_stats.requests,
+		"forwarded", (json_int_t)px_stats.forwarded,
+		"local_replies", (json_int_t)px_stats.local_replies,
+		"registers", (json_int_t)px_stats.registers,
+		"acks_forwarded", (json_int_t)px_stats.acks_fwd,
+		"stray_2xx_forwarded", (json_int_t)px_stats.stray_fwd,
+		"cancels", (json_int_t)px_stats.cancels,
+		"loops", (json_int_t)px_stats.loops,
+		"kills", (json_int_t)px_stats.kills,
+		"sdp_errors", (json_int_t)px_stats.sdp_errors,
+		"media_timeouts", (json_int_t)px_stats.media_timeouts,
+		"forks", (json_int_t)px_stats.forks);
+}
+
+static int
+ctl_proxy_stats(json_t *args, json_t **result, char *err, size_t errlen)
+{
+	*result = px_stats_json();
+	if (!*result) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Register the commands and the stats hook. */
+void
+px_ctl_init(void)
+{
+	if (ctl_register("regs", ctl_regs, "registered contacts") < 0 ||
+	    ctl_register("calls", ctl_calls, "calls in progress") < 0 ||
+	    ctl_register("call.show", ctl_call_show, "one call in detail") < 0 ||
+	    ctl_register("call.kill", ctl_call_kill, "end a call (BYE both ways)") < 0 ||
+	    ctl_register("proxy.stats", ctl_proxy_stats, "proxy and registrar counters") < 0)
+		log_warnx("proxy: cannot register every control command");
+	ctl_set_sip_stats(px_stats_json);
+}
+
+void
+px_ctl_fini(void)
+{
+	ctl_set_sip_stats(NULL);
+}

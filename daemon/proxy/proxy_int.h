@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * proxy_int.h - what the files of the proxy core share, and nothing outside
+ * daemon/proxy/ includes: the response context (px_call, px_branch), the
+ * per-request Route plan (px_plan), the counters, and one prototype per
+ * function another proxy file calls.  The files, along RFC 3261 §16:
+ *   proxy.c      px_on_request: the pipeline of one request; contexts; init
+ *   validate.c   §16.3 validation, loop detection, §16.4 Route planning (pure)
+ *   targets.c    §16.5 target set; §16.6 forking of one request to its targets
+ *   forward.c    §16.6 forwarding one request to one target (and ACK statelessly)
+ *   reply.c      §16.7 response context, best response, our own replies
+ *   ack_cancel_bye.c  §16.10 CANCEL, ACK for 2xx, the BYEs that end a call
+ *   proxy_ctl.c  the control commands (calls, call show, call kill, proxy.stats)
+ *   sweep.c      the sweep thread: expired bindings, dialogs, media timeouts
+ *
+ * Return convention of the proxy: 0 or -errno.  A function that also decides
+ * a SIP status for a refusal hands it back through an `int *code` argument;
+ * px_status_of() maps a forwarding error to the status of its branch.
+ * Functions named or documented "Call locked" need c->lock held.
+ */
+#ifndef XR_PROXY_INT_H
+#define XR_PROXY_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/addr.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "config.h"
+#include "proxy/dialog.h"
+#include "proxy/location.h"
+#include "proxy/registrar.h"
+#include "proxy/txn.h"
+#include "sip/msg.h"
+#include "sip/transport.h"
+
+#define px_debug(...)	slog(LS_PROXY, LL_DEBUG, __VA_ARGS__)
+
+#define PX_MAX_BRANCHES	XR_MAX_TARGETS		/* parallel forks of one request */
+#define PX_MAX_ROUTES	16			/* Route values we look at */
+#define PX_BUF		(SIP_MAX_MSG + 8192)	/* a message plus our additions */
+#define PX_ALLOW	"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO, " \
+			"UPDATE, PRACK, SUBSCRIBE, NOTIFY, REFER, MESSAGE\r\n"
+#define PX_BODY_MAX	(SIP_MAX_MSG_SIZE + 4096)	/* a rewritten SDP body */
+
+extern const struct xr_config	*px_cfg;	/* the start-up configuration */
+extern struct reg_cfg		 px_reg;	/* the registrar's view of it */
+
+/* Counters for `xrelayctl stats` (relaxed atomics). */
+struct px_stats {
+	uint64_t	requests, forwarded, local_replies, registers, acks_fwd,
+			stray_fwd, cancels, loops, kills, sdp_errors, media_timeouts, forks;
+};
+extern struct px_stats px_stats;
+#define PX_INC(f)	__atomic_add_fetch(&px_stats.f, 1, __ATOMIC_RELAXED)
+
+/* Per-thread scratch: a message being built, a rewritten SDP body. */
+extern __thread char px_buf[PX_BUF];
+extern __thread char px_body[PX_BODY_MAX];
+
+/* ---- contexts handed to the transaction layer ------------------------------ */
+
+enum px_kind { PX_CALL = 0x50584331, PX_BRANCH, PX_KILL };
+
+struct px_call;
+
+/* One client transaction of a response context (§16.2). */
+struct px_branch {
+	enum px_kind	 kind;		/* PX_BRANCH */
+	struct px_call	*call;
+	struct txn	*ct;		/* NULL until created / after gone() */
+	bool		 started;	/* txn_client_new() succeeded */
+	bool		 got_prov;	/* a 1xx came */
+	bool		 final;		/* a final came or the branch failed */
+	bool		 cancelled;	/* CANCEL sent */
+	int		 code;		/* final status (or generated 408/503) */
+	int		 group;		/* call_media group its offer went out in */
+	char		*resp;		/* the final response, our Via removed; NULL: generated */
+	size_t		 resp_len;
+};
+
+/* The response context of one forwarded request: the server transaction's ctx. */
+struct px_call {
+	enum px_kind	 kind;		/* PX_CALL */
+	pthread_mutex_t	 lock;		/* recursive: txn calls may come back */
+	int		 refs;		/* server txn + started branches + in-flight callbacks */
+	struct txn	*st;		/* NULL after gone() */
+	bool		 invite;
+	bool		 forwarding;	/* branches still being created */
+	bool		 final_sent;	/* a final went upstream (2xx: the first) */
+	bool		 got_2xx;
+	bool		 cancel_requested;
+	int		 nbranches;
+	struct px_branch br[PX_MAX_BRANCHES];
+	struct dlg	*dlg;		/* the call record (initial INVITE, or in-dialog) */
+	bool		 initial;	/* dlg was created by this INVITE */
+	bool		 from_caller;	/* in-dialog: the request came from the caller */
+	bool		 sdp;		/* the request's body went through the call's media */
+	bool		 resp_sdp;	/* a response's SDP went through it already */
+	union xr_sa	 up_addr;	/* where the request came from (responses go back) */
+};
+
+/* ---- §16.4 / §16.6: what every branch of one request shares ---------------- */
+
+struct px_route {
+	struct sip_str	elem;		/* the whole value: <sip:..;lr>;params */
+	struct sip_uri	uri;
+	int		hdr;		/* index of its header line */
+	bool		ours;
+};
+
+struct px_plan {
+	struct px_route	 r[PX_MAX_ROUTES];
+	int		 nr;		/* Route values read */
+	int		 skip;		/* leading ones removed by §16.4 (ours) */
+	bool		 strict_fix;	/* R-URI was ours: replaced by the last Route (§16.4) */
+	struct sip_str	 ruri;		/* Request-URI after §16.4 */
+	struct sip_uri	 ruri_u;
+	bool		 record_route;
+	uint64_t	 loophash;
+};
+
+/* What a request is answered with when it goes no further (§16.3). */
+struct px_refusal {
+	int		 code;
+	const char	*reason;	/* NULL: the standard phrase */
+	char		 extra[512];	/* header lines to add, each ending CRLF, or "" */
+};
+
+/* §16.5: one target of a request. */
+struct px_target {
+	char		uri[LOC_URI_MAX];
+	uint64_t	conn_id;	/* TCP connection the binding came over */
+};
+
+/* h extended by one field, a SIP string (absent: empty). */
+static inline uint64_t
+px_hash_str(uint64_t h, struct sip_str s)
+{
+	return xr_fnv64_field(h, s.s, s.len > 0 ? (size_t)s.len : 0);
+}
+
+/* proxy.c */
+void	px_call_get(struct px_call *c);
+void	px_call_put(struct px_call *c);
+struct px_call *px_call_new(struct txn *st, bool invite);
+
+/* validate.c: pure functions of the request and px_cfg */
+bool	px_is_our_hostport(struct sip_str host, int port);
+bool	px_uri_is_ours(const struct sip_uri *u);
+bool	px_host_is_our_addr(struct sip_str host);
+bool	px_ruri_is_ours(const struct sip_uri *u);
+uint64_t px_loop_hash(const struct sip_msg *m);
+bool	px_is_loop(const struct sip_msg *m, uint64_t lh);
+int	px_plan_routes(const struct sip_msg *m, struct px_plan *p);
+bool	px_dialog_creating(const struct sip_msg *m);
+int	px_check_request(const struct sip_msg *m, bool to_us, uint64_t *lh,
+			 struct px_refusal *r);
+
+/* forward.c */
+int	px_resolve(const struct sip_uri *u, struct sip_dest *d);
+int	px_next_hop(const struct px_plan *p, struct sip_str target, struct sip_uri *tu,
+		    struct sip_uri *hop);
+int	px_hop_addr(const struct px_plan *p, const char *target, union xr_sa *addr);
+int	px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_plan *p,
+		   struct sip_str target, uint64_t hint_conn, const struct sip_str *body,
+		   struct px_branch *br);
+int	px_status_of(int err);
+
+/* targets.c */
+int	px_static_targets(const char *aor, bool ours, struct px_target *t, int max);
+bool	px_dialog_target(const struct sip_msg *m, char *uri, size_t cap, uint64_t *conn_id);
+int	px_targets(struct txn *st, const struct sip_msg *m, const struct px_plan *p,
+		   bool ruri_ours, bool in_dialog, struct px_target *tg, struct loc_binding *lb,
+		   int n);
+int	px_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
+		const struct sip_src *src, const struct px_plan *p, const struct px_target *tg,
+		int n);
+
+/* reply.c */
+int	px_reply(struct txn *st, const struct sip_msg *m, int code, const char *reason,
+		 const char *extra);
+int	px_best(const struct px_call *c);
+void	px_cancel_pending(struct px_call *c);
+void	px_maybe_finish(struct px_call *c);
+void	px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
+		       const struct sip_src *src);
+void	px_on_failure(struct txn *ct, void *ctx, int code, enum txn_reason why);
+void	px_on_gone(struct txn *t, void *ctx, enum txn_reason why);
+void	px_on_stray_response(const struct sip_msg *msg, const struct sip_src *src);
+
+/* ack_cancel_bye.c */
+void	px_on_cancel(struct txn *st, struct txn *inv, const struct sip_msg *m);
+void	px_on_ack(const struct sip_msg *m, const struct sip_src *src);
+void	px_end_call(const struct dlg_info *di, const char *why, int *r1, int *r2);
+int	px_kill_pending(struct dlg *d);
+
+/* proxy_ctl.c */
+void	px_ctl_init(void);
+void	px_ctl_fini(void);
+
+/* sweep.c */
+int	px_sweep_start(void);
+void	px_sweep_stop(void);
+
+#endif /* XR_PROXY_INT_H */

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reply.c - RFC 3261 §16.7: the response context of a forwarded request.
+ * Responses and failures of its branches (client transactions), 2xx sent
+ * upstream at once, non-2xx kept until every branch is final and the best
+ * one chosen (§16.7 step 6, challenges merged, step 7), pending branches
+ * CANCELled after a 2xx or 6xx (step 10), the SDP of responses through the
+ * call's media, stray 2xx forwarded statelessly; and the responses the proxy
+ * answers itself (px_reply).  px_best() is pure and unit-tested.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy/call_media.h"
+#include "proxy/proxy_int.h"
+#include "sip/build.h"
+
+/* ---- our own responses --------------------------------------------------------- */
+
+/* A To tag for responses we generate: the same for every retransmission. */
+static struct sip_str
+px_totag(const struct sip_msg *m, char *buf, size_t cap)
+{
+	uint64_t h = XR_FNV64_INIT;
+
+	h = px_hash_str(h, m->call_id);
+	h = px_hash_str(h, m->from.tag);
+	h = px_hash_str(h, m->via1.branch);
+	snprintf(buf, cap, "xr%016" PRIx64, h);
+	return sip_str_mk(buf, (int)strlen(buf));
+}
+
+/*
+ * Answer server transaction st (request m) ourselves, with optional extra
+ * header lines.  Returns what txn_respond() returned.
+ */
+int
+px_reply(struct txn *st, const struct sip_msg *m, int code, const char *reason,
+	 const char *extra)
+{
+	char tag[32];
+	struct sip_str totag = px_totag(m, tag, sizeof(tag));
+	struct sip_str ex = extra ? sip_str_mk(extra, (int)strlen(extra)) : (struct sip_str){ 0 };
+	char *out = malloc(PX_BUF);
+	int n;
+
+	if (!out)
+		return txn_reply(st, code, reason);
+	n = sip_build_response(out, PX_BUF, m, code, reason, code > 100 ? &totag : NULL,
+			       extra ? &ex : NULL, NULL, NULL);
+	if (n < 0) {
+		free(out);
+		return txn_reply(st, code, reason);
+	}
+	PX_INC(local_replies);
+	n = txn_respond(st, code, out, (size_t)n);
+	free(out);
+	return n;
+}
+
+/* ---- §16.7: responses -------------------------------------------------------- */
+
+static int
+px_class(int code)
+{
+	return code / 100;
+}
+
+/* 4xx that carry what a UAC needs to retry (§16.7 step 6). */
+static bool
+px_preferred_4xx(int code)
+{
+	return code == 401 || code == 407 || code == 415 || code == 420 || code == 484;
+}
+
+/* The "best" final among the branches' (§16.7 step 6); index, or -1. */
+int
+px_best(const struct px_call *c)
+{
+	int i, best = -1;
+
+	for (i = 0; i < c->nbranches; i++) {
+		const struct px_branch *b = &c->br[i];
+
+		if (!b->final || b->code < 300)
+			continue;
+		if (best < 0) {
+			best = i;
+			continue;
+		}
+		if (px_class(c->br[best].code) == 6)
+			continue;
+		if (px_class(b->code) == 6 || px_class(b->code) < px_class(c->br[best].code) ||
+		    (px_class(b->code) == 4 && px_class(c->br[best].code) == 4 &&
+		     px_preferred_4xx(b->code) && !px_preferred_4xx(c->br[best].code)))
+			best = i;
+	}
+	return best;
+}
+
+/* Cancel every branch still pending (§16.7 step 10, §16.10).  Call locked. */
+void
+px_cancel_pending(struct px_call *c)
+{
+	int i;
+
+	if (!c->invite)
+		return;
+	for (i = 0; i < c->nbranches; i++) {
+		struct px_branch *b = &c->br[i];
+
+		if (b->final || b->cancelled || !b->ct)
+			continue;
+		b->cancelled = true;
+		dlg_branch_cancelled(c->initial ? c->dlg : NULL, i);
+		txn_client_cancel(b->ct);
+	}
+}
+
+/*
+ * §16.7 step 7: a 401/407 chosen as the best response carries the
+ * WWW-Authenticate and Proxy-Authenticate values of every other 401/407
+ * branch too, so the caller can answer all challenges at once.  The merged
+ * response goes into px_buf; its length, or -errno (send the best as it is).
+ */
+static int
+px_merge_challenges(struct px_call *c, int best)
+{
+	struct sip_msg *bm = malloc(sizeof(*bm)), *om = malloc(sizeof(*om));
+	struct sip_edit *e = malloc(sizeof(*e));
+	struct sip_err err;
+	int i, h, added = 0, n = -ENOMEM;
+
+	if (!bm || !om || !e)
+		goto out;
+	n = -EINVAL;
+	if (sip_msg_parse(bm, c->br[best].resp, c->br[best].resp_len, &err) < 0)
+		goto out;
+	sip_edit_init(e, bm);
+	for (i = 0; i < c->nbranches; i++) {
+		const struct px_branch *b = &c->br[i];
+
+		if (i == best || !b->resp || (b->code != 401 && b->code != 407) ||
+		    sip_msg_parse(om, b->resp, b->resp_len, &err) < 0)
+			continue;
+		/* The values point into b->resp, which outlives the build. */
+		for (h = 0; h < om->nhdrs; h++)
+			if (om->hdrs[h].type == SIP_HDR_WWW_AUTHENTICATE ||
+			    om->hdrs[h].type == SIP_HDR_PROXY_AUTHENTICATE) {
+				sip_edit_add_hdr(e, om->hdrs[h].name, om->hdrs[h].value);
+				added++;
+			}
+	}
+	n = added ? sip_edit_build(e, px_buf, sizeof(px_buf)) : -ENOENT;
+out:
+	free(bm);
+	free(om);
+	free(e);
+	return n;
+}
+
+/*
+ * Once every branch is final and nothing final went upstream, send the best
+ * (§16.7 step 6): 408 when nothing answered, 500 instead of a 503, 487
+ * after a CANCEL.  Call locked.
+ */
+void
+px_maybe_finish(struct px_call *c)
+{
+	const struct sip_msg *req;
+	struct px_branch *b;
+	int i, n, best;
+
+	if (c->final_sent || c->forwarding || !c->st)
+		return;
+	for (i = 0; i < c->nbranches; i++)
+		if (!c->br[i].final)
+			return;
+	c->final_sent = true;
+	req = txn_request(c->st);
+	best = px_best(c);
+	if (best < 0) {
+		if (c->cancel_requested)
+			txn_reply(c->st, 487, NULL);
+		else
+			txn_reply(c->st, c->nbranches ? 408 : 503, NULL);
+	} else {
+		b = &c->br[best];
+		if (c->cancel_requested && b->code != 487 && px_class(b->code) != 6)
+			txn_reply(c->st, 487, NULL);
+		else if (b->code == 503)
+			txn_reply(c->st, 500, "Server Internal Error (Next Hop Unavailable)");
+		else if (b->resp && (b->code == 401 || b->code == 407) &&
+			 (n = px_merge_challenges(c, best)) > 0)
+			txn_respond(c->st, b->code, px_buf, (size_t)n);
+		else if (b->resp)
+			txn_respond(c->st, b->code, b->resp, b->resp_len);
+		else if (req)
+			px_reply(c->st, req, b->code, NULL, NULL);
+		else
+			txn_reply(c->st, b->code, NULL);
+	}
+	if (c->dlg && !c->got_2xx) {
+		int code = best < 0 ? 408 : c->br[best].code;
+
+		if (c->initial)
+			dlg_end(c->dlg);	/* a failed INVITE ends the call */
+		else if (code == 481 || code == 408)
+			dlg_end(c->dlg);	/* RFC 5057: the dialog is gone */
+		else if (c->sdp)
+			cm_offer_failed(dlg_cm(c->dlg), c->from_caller);
+	}
+	for (i = 0; i < c->nbranches; i++) {
+		free(c->br[i].resp);
+		c->br[i].resp = NULL;
+	}
+}
+
+/* Remove our Via from response msg (and give it body, if set) into px_buf; length or -errno. */
+static int
+px_strip_via(const struct sip_msg *msg, const struct sip_str *body)
+{
+	struct sip_edit e;
+
+	sip_edit_init(&e, msg);
+	sip_edit_pop_via(&e);
+	if (body)
+		sip_edit_body(&e, *body, NULL);
+	return sip_edit_build(&e, px_buf, sizeof(px_buf));
+}
+
+/*
+ * The SDP of response msg (to c's request) through the call's media: the
+ * kernel entries change before the response goes upstream.  Sets *body to
+ * the rewritten body, or leaves it NULL (no SDP, or it could not be
+ * anchored: forwarded as it came, and logged).  Call locked.
+ */
+static void
+px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *msg,
+		struct sip_str *store, struct sip_str **body)
+{
+	enum cm_mode mode;
+	char err[160];
+	size_t blen;
+	int rc;
+
+	*body = NULL;
+	if (!c->dlg || msg->body.len <= 0 || msg->status <= 100 || msg->status >= 300)
+		return;
+	/*
+	 * RFC 3264/6337: a response to a request that offered can only answer
+	 * (or repeat the answer); one to a request without SDP offers, once.
+	 * After a 2xx: a retransmission, or another fork's answer: same ports.
+	 */
+	mode = c->got_2xx ? CM_REPLAY : c->sdp ? CM_ANSWER : c->resp_sdp ? CM_REPLAY : CM_NEW;
+	/* A reliable provisional (RFC 3262, RSeq) completes an exchange like a 2xx. */
+	rc = cm_body(dlg_cm(c->dlg), msg, !c->from_caller,
+		     msg->status >= 200 || sip_msg_hdr_by_name(msg, "RSeq") != NULL, mode,
+		     &c->up_addr, &b->group, px_body, sizeof(px_body), &blen, err, sizeof(err));
+	if (rc >= 0)
+		c->resp_sdp = true;
+	if (rc == 1) {
+		*store = sip_str_mk(px_body, (int)blen);
+		*body = store;
+	} else if (rc < 0) {
+		PX_INC(sdp_errors);
+		log_ratelimited(LS_PROXY, LL_WARN, "proxy: SDP in a %d for Call-ID %.*s not "
+				"anchored: %s", msg->status, SIP_STR_FMT(msg->call_id), err);
+	}
+}
+
+void
+px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
+	       const struct sip_src *src)
+{
+	struct px_branch *b = ctx;
+	struct sip_str store, *body;
+	struct px_call *c;
+	int n, code = msg->status;
+
+	if (!b || b->kind != PX_BRANCH)
+		return;		/* a `call kill` BYE: nothing to do */
+	c = b->call;
+	px_call_get(c);
+	pthread_mutex_lock(&c->lock);
+	if (!b->ct)
+		b->ct = ct;
+	body = NULL;
+	if (code >= 200 || !c->final_sent)
+		px_response_sdp(c, b, msg, &store, &body);
+	n = px_strip_via(msg, body);
+	if (n < 0) {
+		log_ratelimited(LS_PROXY, LL_WARN, "proxy: cannot strip our Via: %s",
+				strerror(-n));
+		goto out;
+	}
+	if (c->initial && msg->cseq_method == SIP_METHOD_INVITE) {
+		dlg_on_response(c->dlg, msg, src, px_uri_is_ours);
+		dlg_branch_status(c->dlg, (int)(b - c->br), code, msg->to.tag);
+	}
+	if (code < 200) {
+		b->got_prov = true;
+		if (!c->final_sent && c->st)
+			txn_respond(c->st, code, px_buf, (size_t)n);
+		/* A CANCEL asked for before this branch had answered anything. */
+		if (c->cancel_requested && !b->cancelled) {
+			b->cancelled = true;
+			dlg_branch_cancelled(c->initial ? c->dlg : NULL, (int)(b - c->br));
+			txn_client_cancel(ct);
+		}
+	} else if (code < 300) {
+		/* §16.7 step 5 / RFC 6026: every 2xx goes upstream at once. */
+		bool sent = false;
+
+		b->final = true;
+		b->code = code;
+		if (c->st && (c->invite || !c->final_sent))
+			sent = txn_respond(c->st, code, px_buf, (size_t)n) == 0;
+		if (!sent && c->invite)
+			txn_forward_response(px_buf, (size_t)n);
+		c->final_sent = true;
+		if (!c->got_2xx) {
+			c->got_2xx = true;
+			if (c->initial)
+				cm_touch(dlg_cm(c->dlg));	/* answered: silence counts from now */
+			px_cancel_pending(c);
+		}
+	} else if (!b->final) {
+		b->final = true;
+		b->code = code;
+		b->resp = c->final_sent ? NULL : malloc((size_t)n);
+		if (b->resp) {
+			memcpy(b->resp, px_buf, (size_t)n);
+			b->resp_len = (size_t)n;
+		}
+		if (px_class(code) == 6)
+			px_cancel_pending(c);	/* §16.7 step 5: 6xx ends the search */
+		px_maybe_finish(c);
+	}
+out:
+	pthread_mutex_unlock(&c->lock);
+	px_call_put(c);
+}
+
+void
+px_on_failure(struct txn *ct, void *ctx, int code, enum txn_reason why)
+{
+	struct px_branch *b = ctx;
+	struct px_call *c;
+
+	if (!b || b->kind != PX_BRANCH)
+		return;
+	c = b->call;
+	px_call_get(c);
+	pthread_mutex_lock(&c->lock);
+	if (why == TXN_TIMER_C && b->got_prov && !b->cancelled) {
+		/* §16.8: Timer C after a provisional: CANCEL the branch, treat it as 408. */
+		b->cancelled = true;
+		txn_client_cancel(ct);
+	}
+	if (!b->final) {
+		b->final = true;
+		b->code = code;
+		if (c->initial)
+			dlg_branch_status(c->dlg, (int)(b - c->br), code, (struct sip_str){ 0 });
+		px_maybe_finish(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+	px_call_put(c);
+}
+
+void
+px_on_gone(struct txn *t, void *ctx, enum txn_reason why)
+{
+	struct px_branch *b;
+	struct px_call *c;
+
+	if (!ctx)
+		return;
+	switch (*(enum px_kind *)ctx) {
+	case PX_BRANCH:
+		b = ctx;
+		c = b->call;
+		pthread_mutex_lock(&c->lock);
+		b->ct = NULL;
+		if (!b->final) {
+			/* Gone without a final or failure (killed): count it as 408. */
+			b->final = true;
+			b->code = 408;
+			px_maybe_finish(c);
+		}
+		pthread_mutex_unlock(&c->lock);
+		px_call_put(c);
+		break;
+	case PX_CALL:
+		c = ctx;
+		if (c->initial)
+			dlg_set_owner(c->dlg, NULL);	/* before c can go */
+		pthread_mutex_lock(&c->lock);
+		c->st = NULL;
+		/* Nothing can be sent upstream any more: stop the branches. */
+		if (!c->final_sent)
+			px_cancel_pending(c);
+		pthread_mutex_unlock(&c->lock);
+		px_call_put(c);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A response no client transaction knows: forward a 2xx to INVITE statelessly. */
+void
+px_on_stray_response(const struct sip_msg *msg, const struct sip_src *src)
+{
+	struct sip_str store, *body = NULL;
+	char err[160];
+	struct dlg *d;
+	size_t blen;
+	bool fc;
+	int n;
+
+	if (msg->status < 200 || msg->status >= 300 || msg->cseq_method != SIP_METHOD_INVITE ||
+	    msg->nvia < 2 || !px_is_our_hostport(msg->via1.host, msg->via1.port))
+		return;
+	/* A retransmitted 2xx carries the SDP it carried: the same ports again. */
+	d = msg->body.len > 0 ? dlg_find(msg->call_id, msg->from.tag, msg->to.tag, &fc) : NULL;
+	if (d) {
+		if (cm_body(dlg_cm(d), msg, !fc, true, CM_REPLAY, NULL, NULL, px_body,
+			    sizeof(px_body), &blen, err, sizeof(err)) == 1) {
+			store = sip_str_mk(px_body, (int)blen);
+			body = &store;
+		}
+		dlg_put(d);
+	}
+	n = px_strip_via(msg, body);
+	if (n > 0 && txn_forward_response(px_buf, (size_t)n) == 0)
+		PX_INC(stray_fwd);
+}
