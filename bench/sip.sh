@@ -77,7 +77,8 @@ proxy_start() {
 	xrelayd)
 		# the widest port range: a held call takes a pair on each side
 		xr_daemon_start --sip $RA4:5060 --sip $RB4:5060 --domain example.com \
-			--media $RA4 --media $RB4 --media-timeout 0 --ports 1024-65535
+			--media $RA4 --media $RB4 --media-timeout 0 --ports 1024-65535 \
+			--trusted 10.11.0.0/16	# the SIPp hosts are trunks: no digest
 		PROXY_PID=$XR_DAEMON_PID
 		;;
 	kamailio)

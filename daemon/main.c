@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <urcu.h>
 
+#include "auth/auth.h"
 #include "common/log.h"
 #include "config.h"
 #include "ctl/commands.h"
@@ -29,6 +30,7 @@
 #include "ctl/log_cmd.h"
 #include "fastpath/fastpath.h"
 #include "media/media.h"
+#include "policy/policy.h"
 #include "proxy/proxy.h"
 #include "proxy/registrar_ctl.h"
 #include "sip/sip.h"
@@ -198,6 +200,8 @@ reload(void)
 	rcu_read_lock();
 	reload_apply(&cfg, config_live());
 	rcu_read_unlock();
+	/* Access sets and nonce ttl from eff; the credentials file is re-read always. */
+	pol_apply_config(&eff, false, err, sizeof(err));
 	for (int i = 0; i < nch; i++) {
 		if (!ch[i].live) {
 			reload_line(&ch[i], ": ignored, needs a restart");
@@ -400,6 +404,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "xrelayd: %s\n", err);
 		return 1;
 	}
+	if (cfg.check_only && cfg.credentials[0] &&
+	    auth_cred_check(cfg.credentials, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xrelayd: credentials %s\n", err);
+		return 1;
+	}
 	if (cfg.check_only) {
 		config_dump(&cfg, stdout);
 		config_free(&cfg);
@@ -423,6 +432,8 @@ main(int argc, char **argv)
 	rcu_register_thread();
 	if (config_publish(&cfg) < 0)
 		die("out of memory");
+	if (pol_apply_config(&cfg, true, err, sizeof(err)) < 0)
+		die("credentials %s", err);	/* access sets, nonces, credentials */
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (!loop)
 		die("cannot create the event loop");

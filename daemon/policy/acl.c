@@ -16,6 +16,19 @@
 #include "policy/policy.h"
 
 static struct pol_acl *acl_live;
+static __thread bool sender_trusted;
+
+void
+pol_set_sender_trusted(bool trusted)
+{
+	sender_trusted = trusted;
+}
+
+bool
+pol_sender_trusted(void)
+{
+	return sender_trusted;
+}
 
 bool
 pol_acl_trusted(const struct pol_acl *acl, const union xr_sa *src)

@@ -11,8 +11,10 @@
  * their tables.
  *
  * OUR implementation, where it differs from §16:
- *  - §16.3 step 6 (Proxy-Authorization): not done (no authentication of
- *    our own); §16.7 step 7 is: challenges of 401/407 branches are merged.
+ *  - §16.3 step 6 (Proxy-Authorization) is the access policy's (access.c,
+ *    policy/): only untrusted sources are asked, and only for what the
+ *    policy table says; §16.7 step 7: challenges of 401/407 branches are
+ *    merged.
  *  - §16.5: every target is forked in parallel (no sequential search by q).
  *  - §16.6 step 7 / §16.10: a CANCEL no INVITE server transaction matches
  *    gets 481 instead of being forwarded statelessly.
@@ -29,6 +31,8 @@
 
 #include <urcu.h>
 
+#include "policy/policy.h"
+#include "proxy/call_media.h"
 #include "proxy/proxy.h"
 #include "proxy/proxy_int.h"
 
@@ -229,6 +233,7 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	int n = 0;
 
 	PX_INC(requests);
+	pol_set_sender_trusted(pol_trusted(&src->peer));	/* for its SDP (access.c) */
 	if (m->method == SIP_METHOD_CANCEL) {
 		px_on_cancel(st, inv, m);
 		return;
@@ -256,6 +261,10 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	rq->p.record_route = px_dialog_creating(m);
 	ruri_ours = px_ruri_is_ours(&rq->p.ruri_u);
 	in_dialog = m->to.tag.len > 0;
+
+	/* The access policy (access.c): refused, challenged or let through. */
+	if (px_access_request(st, m, src, &rq->p, ruri_ours) < 0)
+		goto out;
 
 	/* §10.3 step 1: a REGISTER for a domain we serve is ours to answer. */
 	if (m->method == SIP_METHOD_REGISTER && ruri_ours && rq->p.skip == rq->p.nr) {
@@ -315,6 +324,7 @@ proxy_init(const struct xr_config *cfg)
 	if (rc < 0)
 		goto out_loc;
 	txn_set_tu(&px_tu_ops);
+	cm_set_dest_check(px_access_media_dest);
 	txn_set_timers(&(struct txn_timer_cfg){
 		.t1 = (uint32_t)cfg->sip_t1, .t2 = (uint32_t)cfg->sip_t2,
 		.t4 = (uint32_t)cfg->sip_t4, .timer_c = (uint32_t)cfg->timer_c * 1000,

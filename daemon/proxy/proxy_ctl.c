@@ -15,6 +15,7 @@
 
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
+#include "policy/policy.h"
 #include "proxy/call_media.h"
 #include "proxy/proxy_int.h"
 
@@ -217,9 +218,11 @@ px_stats_json(void)
 	uint64_t now = loc_now_ms();
 	int naors, nb;
 
+	json_t *o;
+
 	sip_tp_stats(&tp);
 	loc_count(now, &naors, &nb);
-	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+	o = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 			 " s:I, s:I, s:I, s:I,"
 			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"transport",
@@ -249,6 +252,10 @@ px_stats_json(void)
 		"sdp_errors", (json_int_t)px_stats.sdp_errors,
 		"media_timeouts", (json_int_t)px_stats.media_timeouts,
 		"forks", (json_int_t)px_stats.forks);
+	/* The access policy: refusals, challenges, table sizes (never a hash). */
+	if (o)
+		json_object_set_new(o, "access", pol_stats_json());
+	return o;
 }
 
 static int

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "proxy/call_media.h"
+#include "policy/policy.h"
 #include "proxy/proxy_int.h"
 #include "sip/build.h"
 
@@ -283,6 +284,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 
 	if (!b || b->kind != PX_BRANCH)
 		return;		/* a `call kill` BYE: nothing to do */
+	pol_set_sender_trusted(pol_trusted(&src->peer));	/* for its SDP (access.c) */
 	c = b->call;
 	px_call_get(c);
 	pthread_mutex_lock(&c->lock);
