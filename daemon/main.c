@@ -30,7 +30,6 @@
 #include "ctl/log_cmd.h"
 #include "fastpath/fastpath.h"
 #include "media/media.h"
-#include "policy/policy.h"
 #include "proxy/proxy.h"
 #include "proxy/registrar_ctl.h"
 #include "sip/sip.h"
@@ -201,7 +200,7 @@ reload(void)
 	reload_apply(&cfg, config_live());
 	rcu_read_unlock();
 	/* Access sets and nonce ttl from eff; the credentials file is re-read always. */
-	pol_apply_config(&eff, false, err, sizeof(err));
+	access_apply_config(&eff, false, err, sizeof(err));
 	for (int i = 0; i < nch; i++) {
 		if (!ch[i].live) {
 			reload_line(&ch[i], ": ignored, needs a restart");
@@ -432,7 +431,7 @@ main(int argc, char **argv)
 	rcu_register_thread();
 	if (config_publish(&cfg) < 0)
 		die("out of memory");
-	if (pol_apply_config(&cfg, true, err, sizeof(err)) < 0)
+	if (access_apply_config(&cfg, true, err, sizeof(err)) < 0)
 		die("credentials %s", err);	/* access sets, nonces, credentials */
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (!loop)

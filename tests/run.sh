@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/run.sh - run the test suites and print one summary line at the end.
 #
-#   tests/run.sh [unit|bpf|e2e|all] [NAME-FILTER]
+#   tests/run.sh [check|unit|bpf|e2e|all] [NAME-FILTER]
 #
 # Each test is a program (build/tests/unit/test_*, build/tests/bpf/test_*) or
 # a script (tests/e2e/t_*.sh).  Exit 0 = passed, 77 = skipped (reason on its
@@ -35,6 +35,10 @@ run_one() {	# name, command...
 	esac
 }
 
+if [ "$suite" = check ] || [ "$suite" = all ]; then
+	echo "== check"
+	run_one "check/layering" tests/tools/layering.sh
+fi
 if [ "$suite" = unit ] || [ "$suite" = all ]; then
 	echo "== unit"
 	for t in "$OUT"/tests/unit/test_*; do

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "common/addr.h"
+#include "common/media_dir.h"
 #include "config.h"
 
 struct fp;
@@ -35,12 +36,10 @@ struct json_t;
 enum media_side_id { MEDIA_A = 0, MEDIA_B = 1 };
 
 /*
- * Which way media may flow, from the SDP's a=sendrecv/sendonly/recvonly/inactive.
- * RTP from side X to side Y is relayed when X's SDP lets it send (sendrecv,
- * sendonly) and Y's lets it receive (sendrecv, recvonly).  RTCP is relayed
- * whatever the direction: RFC 3264 section 5.1 keeps RTCP flowing on hold.
+ * Which way media may flow (enum media_dir, common/media_dir.h): RTP is
+ * relayed per the directions of both sides' SDP; RTCP is relayed whatever
+ * the direction: RFC 3264 section 5.1 keeps RTCP flowing on hold.
  */
-enum media_dir { MEDIA_SENDRECV, MEDIA_SENDONLY, MEDIA_RECVONLY, MEDIA_INACTIVE };
 
 struct media_side_info {
 	union xr_sa	local_rtp;	/* relay address and RTP port this side sends to */

@@ -87,18 +87,6 @@ bool	pol_snapshot(struct pol_acl *out);
 void	pol_set_sender_trusted(bool trusted);
 bool	pol_sender_trusted(void);
 
-struct xr_config;
-/*
- * Make cfg's access options live (apply.c): the sets above (own addresses:
- * --sip, --media and the interfaces), the nonce ttl, the credentials file
- * (re-read on every call).  start: first call (a new nonce secret, and a
- * credentials error is fatal: -errno with the reason in err); later calls
- * keep the running credentials when the file has an error (logged).
- */
-int	pol_apply_config(const struct xr_config *cfg, bool start, char *err, size_t errlen);
-/* The access counters and table sizes for `stats` / metrics (never hashes). */
-struct json_t;
-struct json_t *pol_stats_json(void);
 
 /* ---- the verdict table (policy.c) ------------------------------------------ */
 

@@ -14,6 +14,7 @@
 #include "proxy/call_media.h"
 #include "policy/policy.h"
 #include "proxy/proxy_int.h"
+#include "sip/build.h"
 
 /* Context of the BYEs `call kill` sends: their responses are dropped. */
 static struct { enum px_kind kind; } px_kill_ctx = { PX_KILL };
@@ -52,6 +53,7 @@ void
 px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 {
 	struct sip_str store, *body = NULL;
+	char sdp[PX_BODY_MAX];
 	struct px_plan *p;
 	struct sip_err err;
 	bool ruri_ours, fc;
@@ -69,11 +71,11 @@ px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 	/* The answer of a delayed-offer call rides in the ACK (RFC 3264 §4). */
 	d = m->body.len > 0 ? dlg_find(m->call_id, m->from.tag, m->to.tag, &fc) : NULL;
 	if (d) {
-		int rc = cm_body(dlg_cm(d), m, fc, true, CM_ANSWER, NULL, NULL, px_body,
-				 sizeof(px_body), &blen, why, sizeof(why));
+		int rc = cm_body(dlg_cm(d), m, fc, true, CM_ANSWER, NULL, NULL, sdp,
+				 sizeof(sdp), &blen, why, sizeof(why));
 
 		if (rc == 1) {
-			store = sip_str_mk(px_body, (int)blen);
+			store = sip_str_mk(sdp, (int)blen);
 			body = &store;
 		} else if (rc < 0) {
 			PX_INC(sdp_errors);
@@ -114,46 +116,39 @@ out:
 
 /* ---- call kill: a BYE each way ---------------------------------------------- */
 
+#define PX_BYE_MAX	8192	/* a BYE: the dialog's headers and route set */
+
+/*
+ * Send BYE b (ruri, routes, From, To, Call-ID, CSeq, reason set; Via filled
+ * here) to dest0 as a client transaction whose responses are dropped.
+ * 0 or -errno (-ENOENT: no target known for that party).
+ */
 static int
-px_send_bye(const char *ruri, const char *routes, const struct sip_dest *dest0,
-	    const char *from, const char *to, const char *totag, const char *callid,
-	    uint32_t cseq, const char *why)
+px_send_bye(struct sip_bye *b, const struct sip_dest *dest0)
 {
 	char branch[TXN_BRANCH_MAX], a[XR_SA_STRLEN];
 	struct sip_dest d = *dest0;
 	union xr_sa local;
-	char *buf;
 	struct txn *t;
+	char *buf;
 	int n;
 
-	if (!ruri[0] || d.addr.sa.sa_family == 0)
+	if (!b->ruri[0] || d.addr.sa.sa_family == 0)
 		return -ENOENT;
 	if (sip_tp_pick(&d, &local) < 0)
 		return -ENETUNREACH;
-	buf = malloc(8192);
+	buf = malloc(PX_BYE_MAX);
 	if (!buf)
 		return -ENOMEM;
 	txn_branch_new(branch, sizeof(branch));
-	n = snprintf(buf, 8192,
-		     "BYE %s SIP/2.0\r\n"
-		     "Via: SIP/2.0/%s %s;branch=%s\r\n"
-		     "%s"
-		     "Max-Forwards: 70\r\n"
-		     "From: %s\r\n"
-		     "To: %s%s%s\r\n"
-		     "Call-ID: %s\r\n"
-		     "CSeq: %u BYE\r\n"
-		     "Reason: SIP;cause=200;text=\"%s\"\r\n"
-		     "Content-Length: 0\r\n\r\n",
-		     ruri, d.tp == SIP_TP_TCP ? "TCP" : "UDP", xr_sa_str(&local, a, sizeof(a)),
-		     branch, routes, from, to, totag ? ";tag=" : "", totag ? totag : "",
-		     callid, cseq, why);
-	if (n <= 0 || n >= 8192) {
-		free(buf);
-		return -ENOSPC;
-	}
-	t = txn_client_new(&d, branch, buf, (size_t)n, &px_kill_ctx);
+	b->transport = d.tp == SIP_TP_TCP ? "TCP" : "UDP";
+	b->sent_by = xr_sa_str(&local, a, sizeof(a));
+	b->branch = branch;
+	n = sip_build_bye(buf, PX_BYE_MAX, b);
+	t = n < 0 ? NULL : txn_client_new(&d, branch, buf, (size_t)n, &px_kill_ctx);
 	free(buf);
+	if (n < 0)
+		return n;
 	return t ? 0 : -errno;
 }
 
@@ -165,16 +160,21 @@ px_send_bye(const char *ruri, const char *routes, const struct sip_dest *dest0,
 void
 px_end_call(const struct dlg_info *di, const char *why, int *r1, int *r2)
 {
-	char totag[DLG_HDR_MAX + DLG_TAG_MAX + 8];
+	struct sip_bye to_callee = {
+		.ruri = di->callee_contact, .routes = di->callee_routes,
+		.from = di->from_hdr, .to = di->to_hdr, .to_tag = di->to_tag,
+		.callid = di->callid, .cseq = di->cseq_caller + 1, .reason = why,
+	};
+	struct sip_bye to_caller = {
+		.ruri = di->caller_contact, .routes = di->caller_routes,
+		.from = di->to_hdr, .from_tag = di->to_tag, .to = di->from_hdr,
+		.callid = di->callid, .cseq = di->cseq_callee + 1, .reason = why,
+	};
 	struct dlg *d;
 	bool fc;
 
-	*r1 = px_send_bye(di->callee_contact, di->callee_routes, &di->callee_dest,
-			  di->from_hdr, di->to_hdr, di->to_tag, di->callid,
-			  di->cseq_caller + 1, why);
-	snprintf(totag, sizeof(totag), "%s;tag=%s", di->to_hdr, di->to_tag);
-	*r2 = px_send_bye(di->caller_contact, di->caller_routes, &di->caller_dest,
-			  totag, di->from_hdr, NULL, di->callid, di->cseq_callee + 1, why);
+	*r1 = px_send_bye(&to_callee, &di->callee_dest);
+	*r2 = px_send_bye(&to_caller, &di->caller_dest);
 	d = dlg_find(sip_str_mk(di->callid, (int)strlen(di->callid)),
 		     sip_str_mk(di->from_tag, (int)strlen(di->from_tag)),
 		     (struct sip_str){ 0 }, &fc);

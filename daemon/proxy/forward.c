@@ -67,6 +67,7 @@ struct px_fwd {
 	char		rr1[160], rr2[160];
 	char		rvals[PX_MAX_ROUTES][SIP_EDIT_SCRATCH];	/* rewritten Route lines */
 	char		addroute[LOC_URI_MAX + 4];
+	char		out[PX_BUF];	/* the request as it leaves */
 };
 
 /*
@@ -271,7 +272,7 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	px_fwd_edit(f, m, src, p, target, &hop, &local, d.tp, body);
 	px_access_edit(&f->e, m, p, &d.addr);
 	px_fwd_via(f, m, p, br != NULL, &local, d.tp, branch, sizeof(branch));
-	n = sip_edit_build(&f->e, px_buf, sizeof(px_buf));
+	n = sip_edit_build(&f->e, f->out, sizeof(f->out));
 	if (n < 0) {
 		log_ratelimited(LS_PROXY, LL_WARN, "proxy: cannot build the forwarded request: %s",
 				strerror(-n));
@@ -279,11 +280,11 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 		goto out;
 	}
 	if (!br) {
-		rc = txn_send_stateless(&d, px_buf, (size_t)n) < 0 ? -EIO : 0;
+		rc = txn_send_stateless(&d, f->out, (size_t)n) < 0 ? -EIO : 0;
 		goto out;
 	}
 	/* Step 10-11: a client transaction (Timer C included for INVITE). */
-	ct = txn_client_new(&d, branch, px_buf, (size_t)n, br);
+	ct = txn_client_new(&d, branch, f->out, (size_t)n, br);
 	if (!ct) {
 		px_debug("proxy: txn_client_new: %s", strerror(errno));
 		rc = -EIO;

@@ -27,7 +27,9 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <urcu.h>
 
@@ -39,9 +41,6 @@
 const struct xr_config	*px_cfg;
 struct reg_cfg		 px_reg;
 struct px_stats		 px_stats;
-
-__thread char px_buf[PX_BUF];
-__thread char px_body[PX_BODY_MAX];
 
 /* ---- response contexts ------------------------------------------------------- */
 
@@ -208,11 +207,12 @@ px_attach_dialog(struct px_call *c, const struct sip_msg *m, const struct sip_sr
 	}
 }
 
-/* The scratch of one request: its Route plan, targets and bindings. */
+/* The scratch of one request: its Route plan, targets, bindings, SDP. */
 struct px_req {
 	struct px_plan		p;
 	struct px_target	tg[PX_MAX_BRANCHES];
 	struct loc_binding	lb[PX_MAX_BRANCHES];
+	char			sdp[PX_BODY_MAX];	/* not zeroed: written before read */
 };
 
 /*
@@ -240,11 +240,12 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	}
 	if (m->method == SIP_METHOD_INVITE && !(c = px_ctx_open(st, true)))
 		return;
-	rq = calloc(1, sizeof(*rq));
+	rq = malloc(sizeof(*rq));
 	if (!rq) {
 		txn_reply(st, 500, NULL);
 		goto out;
 	}
+	memset(rq, 0, offsetof(struct px_req, sdp));
 	ruri_ours = px_ruri_is_ours(&m->ruri_u);
 	if (px_validate(st, m, ruri_ours && !sip_str_present(m->ruri_u.user) &&
 			m->first[SIP_HDR_ROUTE] < 0, &lh) < 0)
@@ -288,7 +289,7 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	c->up_addr = src->peer;
 	c->from_caller = from_caller;
 	px_attach_dialog(c, m, src, &d, in_dialog);
-	if (px_fork(c, st, m, src, &rq->p, rq->tg, n) == 0) {
+	if (px_fork(c, st, m, src, &rq->p, rq->tg, n, rq->sdp, sizeof(rq->sdp)) == 0) {
 		c->forwarding = false;
 		px_maybe_finish(c);
 	}

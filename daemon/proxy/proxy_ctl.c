@@ -15,8 +15,8 @@
 
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
-#include "policy/policy.h"
 #include "proxy/call_media.h"
+#include "proxy/proxy.h"
 #include "proxy/proxy_int.h"
 
 static void
@@ -254,7 +254,7 @@ px_stats_json(void)
 		"forks", (json_int_t)px_stats.forks);
 	/* The access policy: refusals, challenges, table sizes (never a hash). */
 	if (o)
-		json_object_set_new(o, "access", pol_stats_json());
+		json_object_set_new(o, "access", access_stats_json());
 	return o;
 }
 

@@ -32,7 +32,7 @@
 #include "proxy/dialog.h"
 #include "proxy/location.h"
 #include "proxy/registrar.h"
-#include "proxy/txn.h"
+#include "txn/txn.h"
 #include "sip/msg.h"
 #include "sip/transport.h"
 
@@ -56,9 +56,14 @@ struct px_stats {
 extern struct px_stats px_stats;
 #define PX_INC(f)	__atomic_add_fetch(&px_stats.f, 1, __ATOMIC_RELAXED)
 
-/* Per-thread scratch: a message being built, a rewritten SDP body. */
-extern __thread char px_buf[PX_BUF];
-extern __thread char px_body[PX_BODY_MAX];
+/*
+ * Where the handling of one message builds, on its handler's stack (nothing
+ * thread-local, nothing kept): the message to send, a rewritten SDP body.
+ */
+struct px_out {
+	char	msg[PX_BUF];
+	char	sdp[PX_BODY_MAX];
+};
 
 /* ---- contexts handed to the transaction layer ------------------------------ */
 
@@ -187,7 +192,7 @@ int	px_targets(struct txn *st, const struct sip_msg *m, const struct px_plan *p,
 		   int n);
 int	px_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
 		const struct sip_src *src, const struct px_plan *p, const struct px_target *tg,
-		int n);
+		int n, char *sdp, size_t sdp_cap);
 
 /* reply.c */
 int	px_reply(struct txn *st, const struct sip_msg *m, int code, const char *reason,

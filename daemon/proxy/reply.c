@@ -125,10 +125,10 @@ px_cancel_pending(struct px_call *c)
  * §16.7 step 7: a 401/407 chosen as the best response carries the
  * WWW-Authenticate and Proxy-Authenticate values of every other 401/407
  * branch too, so the caller can answer all challenges at once.  The merged
- * response goes into px_buf; its length, or -errno (send the best as it is).
+ * response goes into out; its length, or -errno (send the best as it is).
  */
 static int
-px_merge_challenges(struct px_call *c, int best)
+px_merge_challenges(struct px_call *c, int best, char *out, size_t cap)
 {
 	struct sip_msg *bm = malloc(sizeof(*bm)), *om = malloc(sizeof(*om));
 	struct sip_edit *e = malloc(sizeof(*e));
@@ -155,12 +155,50 @@ px_merge_challenges(struct px_call *c, int best)
 				added++;
 			}
 	}
-	n = added ? sip_edit_build(e, px_buf, sizeof(px_buf)) : -ENOENT;
+	n = added ? sip_edit_build(e, out, cap) : -ENOENT;
 out:
 	free(bm);
 	free(om);
 	free(e);
 	return n;
+}
+
+/* The best response, a 401/407, with every branch's challenge.  0 or -errno. */
+static int
+px_send_challenges(struct px_call *c, int best)
+{
+	char *out = malloc(PX_BUF);
+	int n = out ? px_merge_challenges(c, best, out, PX_BUF) : -ENOMEM;
+
+	if (n > 0)
+		txn_respond(c->st, c->br[best].code, out, (size_t)n);
+	free(out);
+	return n > 0 ? 0 : n;
+}
+
+/*
+ * Send upstream what branch best ended with (req: the request, or NULL):
+ * 487 after a CANCEL (unless a 6xx), 500 instead of a 503, challenges
+ * merged, else the branch's response or the one we generated for it.
+ */
+static void
+px_send_best(struct px_call *c, int best, const struct sip_msg *req)
+{
+	const struct px_branch *b = &c->br[best];
+
+	if (c->cancel_requested && b->code != 487 && px_class(b->code) != 6)
+		txn_reply(c->st, 487, NULL);
+	else if (b->code == 503)
+		txn_reply(c->st, 500, "Server Internal Error (Next Hop Unavailable)");
+	else if (b->resp && (b->code == 401 || b->code == 407) &&
+		 px_send_challenges(c, best) == 0)
+		return;
+	else if (b->resp)
+		txn_respond(c->st, b->code, b->resp, b->resp_len);
+	else if (req)
+		px_reply(c->st, req, b->code, NULL, NULL);
+	else
+		txn_reply(c->st, b->code, NULL);
 }
 
 /*
@@ -171,9 +209,7 @@ out:
 void
 px_maybe_finish(struct px_call *c)
 {
-	const struct sip_msg *req;
-	struct px_branch *b;
-	int i, n, best;
+	int i, best;
 
 	if (c->final_sent || c->forwarding || !c->st)
 		return;
@@ -181,29 +217,13 @@ px_maybe_finish(struct px_call *c)
 		if (!c->br[i].final)
 			return;
 	c->final_sent = true;
-	req = txn_request(c->st);
 	best = px_best(c);
-	if (best < 0) {
-		if (c->cancel_requested)
-			txn_reply(c->st, 487, NULL);
-		else
-			txn_reply(c->st, c->nbranches ? 408 : 503, NULL);
-	} else {
-		b = &c->br[best];
-		if (c->cancel_requested && b->code != 487 && px_class(b->code) != 6)
-			txn_reply(c->st, 487, NULL);
-		else if (b->code == 503)
-			txn_reply(c->st, 500, "Server Internal Error (Next Hop Unavailable)");
-		else if (b->resp && (b->code == 401 || b->code == 407) &&
-			 (n = px_merge_challenges(c, best)) > 0)
-			txn_respond(c->st, b->code, px_buf, (size_t)n);
-		else if (b->resp)
-			txn_respond(c->st, b->code, b->resp, b->resp_len);
-		else if (req)
-			px_reply(c->st, req, b->code, NULL, NULL);
-		else
-			txn_reply(c->st, b->code, NULL);
-	}
+	if (best >= 0)
+		px_send_best(c, best, txn_request(c->st));
+	else if (c->cancel_requested)
+		txn_reply(c->st, 487, NULL);
+	else
+		txn_reply(c->st, c->nbranches ? 408 : 503, NULL);
 	if (c->dlg && !c->got_2xx) {
 		int code = best < 0 ? 408 : c->br[best].code;
 
@@ -220,9 +240,9 @@ px_maybe_finish(struct px_call *c)
 	}
 }
 
-/* Remove our Via from response msg (and give it body, if set) into px_buf; length or -errno. */
+/* Remove our Via from response msg (and give it body, if set) into out; length or -errno. */
 static int
-px_strip_via(const struct sip_msg *msg, const struct sip_str *body)
+px_strip_via(const struct sip_msg *msg, const struct sip_str *body, char *out, size_t cap)
 {
 	struct sip_edit e;
 
@@ -230,18 +250,19 @@ px_strip_via(const struct sip_msg *msg, const struct sip_str *body)
 	sip_edit_pop_via(&e);
 	if (body)
 		sip_edit_body(&e, *body, NULL);
-	return sip_edit_build(&e, px_buf, sizeof(px_buf));
+	return sip_edit_build(&e, out, cap);
 }
 
 /*
  * The SDP of response msg (to c's request) through the call's media: the
  * kernel entries change before the response goes upstream.  Sets *body to
- * the rewritten body, or leaves it NULL (no SDP, or it could not be
- * anchored: forwarded as it came, and logged).  Call locked.
+ * store, the rewritten body in sdp (sdp_cap bytes), or leaves it NULL (no
+ * SDP, or it could not be anchored: forwarded as it came, and logged).
+ * Call locked.
  */
 static void
 px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *msg,
-		struct sip_str *store, struct sip_str **body)
+		char *sdp, size_t sdp_cap, struct sip_str *store, struct sip_str **body)
 {
 	enum cm_mode mode;
 	char err[160];
@@ -260,11 +281,11 @@ px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *ms
 	/* A reliable provisional (RFC 3262, RSeq) completes an exchange like a 2xx. */
 	rc = cm_body(dlg_cm(c->dlg), msg, !c->from_caller,
 		     msg->status >= 200 || sip_msg_hdr_by_name(msg, "RSeq") != NULL, mode,
-		     &c->up_addr, &b->group, px_body, sizeof(px_body), &blen, err, sizeof(err));
+		     &c->up_addr, &b->group, sdp, sdp_cap, &blen, err, sizeof(err));
 	if (rc >= 0)
 		c->resp_sdp = true;
 	if (rc == 1) {
-		*store = sip_str_mk(px_body, (int)blen);
+		*store = sip_str_mk(sdp, (int)blen);
 		*body = store;
 	} else if (rc < 0) {
 		PX_INC(sdp_errors);
@@ -279,6 +300,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 {
 	struct px_branch *b = ctx;
 	struct sip_str store, *body;
+	struct px_out out;		/* on the stack: ~140 KB of a worker's 8 MB */
 	struct px_call *c;
 	int n, code = msg->status;
 
@@ -292,8 +314,8 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		b->ct = ct;
 	body = NULL;
 	if (code >= 200 || !c->final_sent)
-		px_response_sdp(c, b, msg, &store, &body);
-	n = px_strip_via(msg, body);
+		px_response_sdp(c, b, msg, out.sdp, sizeof(out.sdp), &store, &body);
+	n = px_strip_via(msg, body, out.msg, sizeof(out.msg));
 	if (n < 0) {
 		log_ratelimited(LS_PROXY, LL_WARN, "proxy: cannot strip our Via: %s",
 				strerror(-n));
@@ -306,7 +328,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 	if (code < 200) {
 		b->got_prov = true;
 		if (!c->final_sent && c->st)
-			txn_respond(c->st, code, px_buf, (size_t)n);
+			txn_respond(c->st, code, out.msg, (size_t)n);
 		/* A CANCEL asked for before this branch had answered anything. */
 		if (c->cancel_requested && !b->cancelled) {
 			b->cancelled = true;
@@ -320,9 +342,9 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		b->final = true;
 		b->code = code;
 		if (c->st && (c->invite || !c->final_sent))
-			sent = txn_respond(c->st, code, px_buf, (size_t)n) == 0;
+			sent = txn_respond(c->st, code, out.msg, (size_t)n) == 0;
 		if (!sent && c->invite)
-			txn_forward_response(px_buf, (size_t)n);
+			txn_forward_response(out.msg, (size_t)n);
 		c->final_sent = true;
 		if (!c->got_2xx) {
 			c->got_2xx = true;
@@ -335,7 +357,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		b->code = code;
 		b->resp = c->final_sent ? NULL : malloc((size_t)n);
 		if (b->resp) {
-			memcpy(b->resp, px_buf, (size_t)n);
+			memcpy(b->resp, out.msg, (size_t)n);
 			b->resp_len = (size_t)n;
 		}
 		if (px_class(code) == 6)
@@ -419,6 +441,7 @@ void
 px_on_stray_response(const struct sip_msg *msg, const struct sip_src *src)
 {
 	struct sip_str store, *body = NULL;
+	struct px_out out;
 	char err[160];
 	struct dlg *d;
 	size_t blen;
@@ -431,14 +454,14 @@ px_on_stray_response(const struct sip_msg *msg, const struct sip_src *src)
 	/* A retransmitted 2xx carries the SDP it carried: the same ports again. */
 	d = msg->body.len > 0 ? dlg_find(msg->call_id, msg->from.tag, msg->to.tag, &fc) : NULL;
 	if (d) {
-		if (cm_body(dlg_cm(d), msg, !fc, true, CM_REPLAY, NULL, NULL, px_body,
-			    sizeof(px_body), &blen, err, sizeof(err)) == 1) {
-			store = sip_str_mk(px_body, (int)blen);
+		if (cm_body(dlg_cm(d), msg, !fc, true, CM_REPLAY, NULL, NULL, out.sdp,
+			    sizeof(out.sdp), &blen, err, sizeof(err)) == 1) {
+			store = sip_str_mk(out.sdp, (int)blen);
 			body = &store;
 		}
 		dlg_put(d);
 	}
-	n = px_strip_via(msg, body);
-	if (n > 0 && txn_forward_response(px_buf, (size_t)n) == 0)
+	n = px_strip_via(msg, body, out.msg, sizeof(out.msg));
+	if (n > 0 && txn_forward_response(out.msg, (size_t)n) == 0)
 		PX_INC(stray_fwd);
 }

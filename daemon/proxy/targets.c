@@ -90,7 +90,7 @@ px_dialog_target(const struct sip_msg *m, char *uri, size_t cap, uint64_t *conn_
 /*
  * The SDP of request m through the call's media, for branch b going to
  * target (offer, or the answer in an ACK/PRACK); *body set to store, which
- * holds the rewritten body, or left NULL (no rewrite).  The first branch
+ * holds the rewritten body (in sdp, sdp_cap bytes), or left NULL (no rewrite).  The first branch
  * (first) runs the offer/answer machine; the others of a fork get the same
  * offer through the relay address that faces them.  When the first cannot
  * be anchored the request is refused here (488 with a Warning; 503 when the
@@ -101,7 +101,7 @@ px_dialog_target(const struct sip_msg *m, char *uri, size_t cap, uint64_t *conn_
 static int
 px_request_sdp(struct px_call *c, struct px_branch *b, bool first, struct txn *st,
 	       const struct sip_msg *m, const struct px_plan *p, const char *target,
-	       struct sip_str *store, struct sip_str **body)
+	       char *sdp, size_t sdp_cap, struct sip_str *store, struct sip_str **body)
 {
 	char err[160], warn[240];
 	union xr_sa hint;
@@ -112,10 +112,10 @@ px_request_sdp(struct px_call *c, struct px_branch *b, bool first, struct txn *s
 	*body = NULL;
 	have_hint = px_hop_addr(p, target, &hint) == 0;
 	rc = cm_body(dlg_cm(c->dlg), m, c->from_caller, true, first ? CM_NEW : CM_BRANCH,
-		     have_hint ? &hint : NULL, &b->group, px_body, sizeof(px_body), &blen,
+		     have_hint ? &hint : NULL, &b->group, sdp, sdp_cap, &blen,
 		     err, sizeof(err));
 	if (rc == 1) {
-		*store = sip_str_mk(px_body, (int)blen);
+		*store = sip_str_mk(sdp, (int)blen);
 		*body = store;
 	}
 	if (rc >= 0) {
@@ -228,13 +228,15 @@ px_targets(struct txn *st, const struct sip_msg *m, const struct px_plan *p,
  * §16.6 for each of the n targets tg of m, as branches of response context
  * c: the SDP anchored first (kernel entries for new streams), then the
  * request forwarded.  A branch that cannot start is final at once with the
- * status it would have had.  0, or -errno when the first branch's SDP was
- * refused (answered here: the context is closed).  Call locked.
+ * status it would have had.  sdp (sdp_cap bytes) holds each branch's
+ * rewritten SDP until its request is built.  0, or -errno when the first
+ * branch's SDP was refused (answered here: the context is closed).  Call
+ * locked.
  */
 int
 px_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
 	const struct sip_src *src, const struct px_plan *p, const struct px_target *tg,
-	int n)
+	int n, char *sdp, size_t sdp_cap)
 {
 	struct sip_str store, *body;
 	int i, rc;
@@ -246,7 +248,8 @@ px_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
 		b->group = -1;
 		body = NULL;
 		if (c->dlg && m->body.len > 0 && m->method != SIP_METHOD_BYE) {
-			rc = px_request_sdp(c, b, i == 0, st, m, p, tg[i].uri, &store, &body);
+			rc = px_request_sdp(c, b, i == 0, st, m, p, tg[i].uri, sdp, sdp_cap,
+					    &store, &body);
 			if (rc < 0 && i == 0) {
 				c->forwarding = false;
 				c->final_sent = true;

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "common/addr.h"
-#include "media/media.h"	/* enum media_dir */
+#include "common/media_dir.h"
 #include "sip/str.h"
 
 #define SDP_MAX_MEDIA	16	/* m= lines; more -> -E2BIG */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * build.c - responses built from a parsed request (RFC 3261 §8.2.6), and
- * forwarded messages built as a sorted list of edits (offset, bytes
- * removed, bytes inserted) applied to the received buffer in one copy
- * (§16.6): unchanged headers are copied verbatim, never re-serialised.
+ * build.c - every message xrelayd originates (build.h): responses built
+ * from a parsed request (RFC 3261 §8.2.6), CANCEL and ACK from the request
+ * we sent (§9.1, §17.1.1.3), our BYE; and forwarded messages built as a
+ * sorted list of edits (offset, bytes removed, bytes inserted) applied to
+ * the received buffer in one copy (§16.6): unchanged headers are copied
+ * verbatim, never re-serialised.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -171,6 +173,81 @@ sip_build_response(char *out, size_t cap, const struct sip_msg *req, int code,
 	if (w.full)
 		return -ENOSPC;
 	return (int)w.n;
+}
+
+/* ---- requests we originate ------------------------------------------------ */
+
+int
+sip_build_cancel_ack(char *out, size_t cap, const struct sip_msg *inv,
+		     const struct sip_msg *resp)
+{
+	const char *method = resp ? "ACK" : "CANCEL";
+	const struct sip_hdr *from = sip_msg_hdr(inv, SIP_HDR_FROM);
+	const struct sip_hdr *to = sip_msg_hdr(resp ? resp : inv, SIP_HDR_TO);
+	const struct sip_hdr *callid = sip_msg_hdr(inv, SIP_HDR_CALL_ID);
+	struct wbuf w = { out, cap, 0, false };
+	const struct sip_hdr *h;
+
+	if (!from || !to || !callid)
+		return -EINVAL;
+	wbuf_cstr(&w, method);
+	wbuf_put(&w, " ", 1);
+	w_str(&w, inv->ruri);
+	wbuf_cstr(&w, " SIP/2.0\r\nVia: ");
+	w_str(&w, inv->via1.value);
+	wbuf_put(&w, "\r\n", 2);
+	for (h = sip_msg_hdr(inv, SIP_HDR_ROUTE); h; h = sip_msg_hdr_next(inv, h))
+		w_line(&w, h);
+	wbuf_cstr(&w, "Max-Forwards: 70\r\n");
+	w_line(&w, from);
+	w_line(&w, to);
+	w_line(&w, callid);
+	wbuf_cstr(&w, "CSeq: ");
+	wbuf_long(&w, (long)inv->cseq);
+	wbuf_put(&w, " ", 1);
+	wbuf_cstr(&w, method);
+	wbuf_cstr(&w, "\r\nContent-Length: 0\r\n\r\n");
+	return w.full ? -ENOSPC : (int)w.n;
+}
+
+/* "name: value[;tag=tag]\r\n" */
+static void
+w_hdr_tag(struct wbuf *w, const char *name, const char *value, const char *tag)
+{
+	wbuf_cstr(w, name);
+	wbuf_cstr(w, value);
+	if (tag) {
+		wbuf_cstr(w, ";tag=");
+		wbuf_cstr(w, tag);
+	}
+	wbuf_put(w, "\r\n", 2);
+}
+
+int
+sip_build_bye(char *out, size_t cap, const struct sip_bye *b)
+{
+	struct wbuf w = { out, cap, 0, false };
+
+	wbuf_cstr(&w, "BYE ");
+	wbuf_cstr(&w, b->ruri);
+	wbuf_cstr(&w, " SIP/2.0\r\nVia: SIP/2.0/");
+	wbuf_cstr(&w, b->transport);
+	wbuf_put(&w, " ", 1);
+	wbuf_cstr(&w, b->sent_by);
+	wbuf_cstr(&w, ";branch=");
+	wbuf_cstr(&w, b->branch);
+	wbuf_put(&w, "\r\n", 2);
+	wbuf_cstr(&w, b->routes);
+	wbuf_cstr(&w, "Max-Forwards: 70\r\n");
+	w_hdr_tag(&w, "From: ", b->from, b->from_tag);
+	w_hdr_tag(&w, "To: ", b->to, b->to_tag);
+	w_hdr_tag(&w, "Call-ID: ", b->callid, NULL);
+	wbuf_cstr(&w, "CSeq: ");
+	wbuf_long(&w, (long)b->cseq);
+	wbuf_cstr(&w, " BYE\r\nReason: SIP;cause=200;text=\"");
+	wbuf_cstr(&w, b->reason);
+	wbuf_cstr(&w, "\"\r\nContent-Length: 0\r\n\r\n");
+	return w.full ? -ENOSPC : (int)w.n;
 }
 
 /* ---- edits ------------------------------------------------------------- */

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * build.h - building SIP messages from parsed ones: a response to a request
- * (RFC 3261 §8.2.6, §16.7 for a proxy's own responses), and a forwarded
- * request as a list of edits over the received buffer (§16.6: Via, Route
- * pop, Record-Route, Max-Forwards, Request-URI, body).  Output always goes
- * to a caller-supplied buffer; nothing allocates, nothing is global.
+ * build.h - the one place that builds SIP messages: every message xrelayd
+ * originates (a response to a request, RFC 3261 §8.2.6, §16.7 for a
+ * proxy's own responses; the CANCEL and the ACK for a non-2xx of a request
+ * we sent, §9.1, §17.1.1.3; the BYE that ends a call from the middle), and
+ * a forwarded request as a list of edits over the received buffer (§16.6:
+ * Via, Route pop, Record-Route, Max-Forwards, Request-URI, body).  Output
+ * always goes to a caller-supplied buffer (through common/wbuf.h); nothing
+ * allocates, nothing is global or thread-local.
  */
 #ifndef XR_SIP_BUILD_H
 #define XR_SIP_BUILD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sip/msg.h"
 
@@ -30,6 +34,33 @@ int	sip_build_response(char *out, size_t cap, const struct sip_msg *req, int cod
 			   const char *reason, const struct sip_str *to_tag,
 			   const struct sip_str *extra, const struct sip_str *body,
 			   const struct sip_str *ctype);
+
+/*
+ * The CANCEL (resp NULL, §9.1) or the ACK for the non-2xx final resp
+ * (§17.1.1.3) of the request inv we sent, as parsed: inv's Request-URI,
+ * top Via, Route lines, From, Call-ID and CSeq number; To from resp (ACK)
+ * or inv (CANCEL); Max-Forwards 70, no body.  The length written, -ENOSPC
+ * when out is too small, -EINVAL when a header is missing.
+ */
+int	sip_build_cancel_ack(char *out, size_t cap, const struct sip_msg *inv,
+			     const struct sip_msg *resp);
+
+/* A BYE we send ourselves, in the name of one party of a dialog. */
+struct sip_bye {
+	const char	*ruri;		/* the other party's remote target */
+	const char	*transport;	/* Via transport: "UDP" or "TCP" */
+	const char	*sent_by;	/* Via sent-by: our address and port */
+	const char	*branch;
+	const char	*routes;	/* the route set as whole "Route: ...\r\n" lines, or "" */
+	const char	*from, *from_tag;	/* From value, and a tag to add (NULL: none) */
+	const char	*to, *to_tag;		/* To value, and a tag to add (NULL: none) */
+	const char	*callid;
+	uint32_t	 cseq;
+	const char	*reason;	/* the text of "Reason: SIP;cause=200;text=..." */
+};
+
+/* Build b into out.  The length written, or -ENOSPC. */
+int	sip_build_bye(char *out, size_t cap, const struct sip_bye *b);
 
 /* Default reason phrase of a status code (RFC 3261 §21), "Unknown" if none. */
 const char	*sip_reason_phrase(int code);

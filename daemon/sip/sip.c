@@ -15,7 +15,6 @@
 #include <urcu.h>
 
 #include "common/log.h"
-#include "proxy/txn.h"
 #include "sip/sip.h"
 #include "sip/worker.h"
 
@@ -24,7 +23,14 @@ int				 sip_naddrs;
 const struct xr_config		*sip_cfg;
 
 static struct sip_worker	*workers;
+const struct sip_tp_upper	*sip_upper;	/* the transaction layer */
 static int			 nworkers;
+
+void
+sip_tp_set_upper(const struct sip_tp_upper *up)
+{
+	sip_upper = up;
+}
 
 struct sip_worker *
 sip_worker_get(int i)
@@ -135,7 +141,7 @@ sip_start(const struct xr_config *cfg, struct ev_loop *main_loop)
 	memcpy(sip_addrs, cfg->sip, sizeof(sip_addrs));
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	nworkers = cfg->workers > 0 ? cfg->workers : ncpu > 0 ? (int)ncpu : 1;
-	err = txn_init();
+	err = sip_upper && sip_upper->start ? sip_upper->start() : 0;
 	if (!err)
 		err = tp_tcp_init();
 	if (err)
@@ -184,7 +190,8 @@ sip_stop(void)
 	sip_stopping = true;
 	for (int i = 0; i < nworkers; i++)
 		sip_worker_drain(&workers[i]);
-	txn_shutdown();
+	if (sip_upper && sip_upper->stop)
+		sip_upper->stop();
 	tp_tcp_shutdown();
 	for (int i = 0; i < nworkers; i++)
 		worker_free(&workers[i]);

@@ -4,6 +4,7 @@
  * came from (struct sip_src), where one goes (struct sip_dest), sending, the
  * shared TCP connection table, source-address selection on multi-homed hosts
  * and the Via rules (received/rport on requests, §18.2.2 response routing).
+ * Messages go up through the hooks a layer above registers (sip_tp_upper).
  * The proxy never touches a socket: it goes through this API or txn.h.
  */
 #ifndef XR_SIP_TRANSPORT_H
@@ -111,6 +112,23 @@ int	sip_tp_bound(int i, union xr_sa *out);
 bool	sip_tp_conn_alive(uint64_t conn_id);
 /* Close a TCP connection (any thread); no-op when gone. */
 void	sip_tp_conn_close(uint64_t conn_id);
+
+/*
+ * The layer above the transports (the transaction layer) plugs in here, so
+ * sip/ knows nothing above it: start() runs in sip_start() before any
+ * worker, input() gets every parsed message (src->received and src->rport
+ * computed) on the worker that read it, conn_closed() every TCP connection
+ * that closes, stop() runs in sip_stop() once no worker runs and before
+ * connections are freed.  Without one, messages are dropped.  Call before
+ * sip_start().
+ */
+struct sip_tp_upper {
+	int	(*start)(void);
+	void	(*input)(const struct sip_msg *msg, const struct sip_src *src);
+	void	(*conn_closed)(uint64_t conn_id);
+	void	(*stop)(void);
+};
+void	sip_tp_set_upper(const struct sip_tp_upper *up);
 
 /* Counters, for xrelayctl stats (relaxed atomics). */
 struct sip_tp_stats {

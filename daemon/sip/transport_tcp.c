@@ -21,7 +21,6 @@
 #include <urcu/rculfhash.h>
 
 #include "common/log.h"
-#include "proxy/txn.h"
 #include "sip/msg.h"
 #include "sip/worker.h"
 
@@ -139,7 +138,7 @@ conn_ref_live(struct tcp_conn *c)
 	return false;
 }
 
-/* As txn_unref(): call_rcu() only on registered (worker) threads. */
+/* As the transactions: call_rcu() only on registered (worker) threads. */
 static void
 conn_unref(struct tcp_conn *c)
 {
@@ -292,8 +291,8 @@ conn_close_owner(struct tcp_conn *c, const char *why)
 	c->fd = -1;
 	TP_DEC(tcp_conns);
 	/* §17.1.4: client transactions waiting on this connection fail now */
-	if (!sip_stopping)
-		txn_conn_closed(c->id);
+	if (!sip_stopping && sip_upper && sip_upper->conn_closed)
+		sip_upper->conn_closed(c->id);
 	sip_debug("tcp %llu %s closed: %s", (unsigned long long)c->id,
 		  xr_sa_str(&c->peer, s, sizeof(s)), why);
 	conn_unref(c);

@@ -17,7 +17,6 @@
 
 #include "common/log.h"
 #include "common/route.h"
-#include "proxy/txn.h"
 #include "sip/build.h"
 #include "sip/msg.h"
 #include "sip/stats.h"
@@ -343,7 +342,8 @@ tp_input(struct sip_worker *w, const char *buf, size_t len, struct sip_src *src)
 			       m->via1.rport && m->via1.rport_val == 0);
 	TP_INC(rx_msgs);
 	sip_stats_rx(m);
-	txn_input(m, src);
+	if (sip_upper && sip_upper->input)
+		sip_upper->input(m, src);
 	return true;
 }
 

@@ -59,6 +59,8 @@ void	sip_worker_post(struct sip_worker *w, struct sip_job *job);
 void	sip_worker_drain(struct sip_worker *w);
 /* True while sip_stop() tears down: objects are freed at once, not via RCU. */
 extern bool sip_stopping;
+/* The layer messages go up to (sip_tp_set_upper()); NULL: none. */
+extern const struct sip_tp_upper *sip_upper;
 
 /* Monotonic milliseconds (never 0). */
 uint64_t sip_now_ms(void);

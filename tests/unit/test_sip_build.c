@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * test_sip_build.c - daemon/sip/build.h: responses to parsed requests and
- * forwarded requests built by edits.  Every output is parsed again with
+ * test_sip_build.c - daemon/sip/build.h: responses to parsed requests, the
+ * CANCEL, ACK and BYE we originate, and forwarded requests built by edits.  Every output is parsed again with
  * sip_msg_parse() and its fields checked; RFC 4475 requests the parser
  * rejects are answered with their 400/505.
  */
@@ -536,6 +536,106 @@ test_edit_misc(void **state)
 	assert_int_equal(RES.max_forwards, 69);
 }
 
+/* §9.1 and §17.1.1.3: CANCEL and the ACK for a non-2xx, from the INVITE we sent. */
+static void
+test_cancel_ack(void **state)
+{
+	static const char *sent =
+		"INVITE sip:bob@192.0.2.20 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.1;branch=z9hG4bKxr1, SIP/2.0/UDP 192.0.2.1\r\n"
+		"Route: <sip:192.0.2.9;lr>\r\n"
+		"Max-Forwards: 69\r\n"
+		"From: <sip:alice@example.com>;tag=f1\r\n"
+		"To: <sip:bob@example.com>\r\n"
+		"Call-ID: c1@192.0.2.1\r\n"
+		"CSeq: 7 INVITE\r\n"
+		"Contact: <sip:alice@192.0.2.1>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char *resp =
+		"SIP/2.0 486 Busy Here\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.1;branch=z9hG4bKxr1\r\n"
+		"From: <sip:alice@example.com>;tag=f1\r\n"
+		"To: <sip:bob@example.com>;tag=t9\r\n"
+		"Call-ID: c1@192.0.2.1\r\n"
+		"CSeq: 7 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char *cancel =
+		"CANCEL sip:bob@192.0.2.20 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 198.51.100.1;branch=z9hG4bKxr1\r\n"
+		"Route: <sip:192.0.2.9;lr>\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@example.com>;tag=f1\r\n"
+		"To: <sip:bob@example.com>\r\n"
+		"Call-ID: c1@192.0.2.1\r\n"
+		"CSeq: 7 CANCEL\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static char rbuf[1024];
+	struct sip_msg rm;
+	struct sip_err err;
+	int n;
+
+	parse_in(sent);
+	n = sip_build_cancel_ack(out, sizeof(out), &REQ, NULL);
+	assert_int_equal(n, (int)strlen(cancel));
+	assert_memory_equal(out, cancel, strlen(cancel));
+	parse_out(n);
+	assert_int_equal(RES.method, SIP_METHOD_CANCEL);
+	assert_int_equal(RES.cseq, 7);
+
+	memcpy(rbuf, resp, strlen(resp));
+	assert_int_equal(sip_msg_parse(&rm, rbuf, strlen(resp), &err), 0);
+	n = sip_build_cancel_ack(out, sizeof(out), &REQ, &rm);
+	parse_out(n);
+	assert_int_equal(RES.method, SIP_METHOD_ACK);
+	assert_slice(RES.to.tag, "t9");
+	assert_slice(RES.via1.branch, "z9hG4bKxr1");
+	assert_int_equal(RES.nvia, 1);
+	assert_int_equal(RES.cseq_method, SIP_METHOD_ACK);
+	/* Too small a buffer. */
+	assert_int_equal(sip_build_cancel_ack(out, 40, &REQ, NULL), -ENOSPC);
+}
+
+/* The BYE that ends a call from the middle. */
+static void
+test_bye(void **state)
+{
+	static const char *want =
+		"BYE sip:bob@192.0.2.20:5062 SIP/2.0\r\n"
+		"Via: SIP/2.0/TCP 198.51.100.1:5060;branch=z9hG4bKxr2\r\n"
+		"Route: <sip:192.0.2.9;lr>\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:alice@example.com>;tag=f1\r\n"
+		"To: <sip:bob@example.com>;tag=t9\r\n"
+		"Call-ID: c1@192.0.2.1\r\n"
+		"CSeq: 8 BYE\r\n"
+		"Reason: SIP;cause=200;text=\"Media timeout\"\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct sip_bye b = {
+		.ruri = "sip:bob@192.0.2.20:5062", .transport = "TCP",
+		.sent_by = "198.51.100.1:5060", .branch = "z9hG4bKxr2",
+		.routes = "Route: <sip:192.0.2.9;lr>\r\n",
+		.from = "<sip:alice@example.com>;tag=f1", .to = "<sip:bob@example.com>",
+		.to_tag = "t9", .callid = "c1@192.0.2.1", .cseq = 8, .reason = "Media timeout",
+	};
+	int n;
+
+	n = sip_build_bye(out, sizeof(out), &b);
+	assert_int_equal(n, (int)strlen(want));
+	assert_memory_equal(out, want, strlen(want));
+	parse_out(n);
+	/* The other way: our From carries the callee's tag, the To none. */
+	b.from = "<sip:bob@example.com>";
+	b.from_tag = "t9";
+	b.to = "<sip:alice@example.com>;tag=f1";
+	b.to_tag = NULL;
+	b.routes = "";
+	parse_out(sip_build_bye(out, sizeof(out), &b));
+	assert_slice(RES.from.tag, "t9");
+	assert_slice(RES.to.tag, "f1");
+	assert_int_equal(RES.first[SIP_HDR_ROUTE], -1);
+	assert_int_equal(sip_build_bye(out, 100, &b), -ENOSPC);
+}
+
 int
 main(void)
 {
@@ -549,6 +649,8 @@ main(void)
 		cmocka_unit_test(test_forward_errors),
 		cmocka_unit_test(test_response_pop_via),
 		cmocka_unit_test(test_edit_misc),
+		cmocka_unit_test(test_cancel_ack),
+		cmocka_unit_test(test_bye),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,7 +30,7 @@
 #include "common/log.h"
 #include "config.h"
 #include "policy/policy.h"
-#include "proxy/txn.h"
+#include "txn/txn.h"
 #include "sip/msg.h"
 #include "sip/sip.h"
 #include "sip/transport.h"

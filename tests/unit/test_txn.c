@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "proxy/txn_fsm.h"
+#include "txn/txn_fsm.h"
 #include "sip/msg.h"
 
 #define T0	1000000ull	/* the fake clock starts here (ms) */

@@ -21,7 +21,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "proxy/txn_fsm.h"
+#include "txn/txn_fsm.h"
 
 const struct txn_timer_cfg txn_timer_defaults = {
 	.t1 = 500, .t2 = 4000, .t4 = 5000, .timer_c = 180000,

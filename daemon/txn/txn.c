@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +29,8 @@
 
 #include "common/log.h"
 #include "policy/policy.h"
-#include "proxy/txn.h"
-#include "proxy/txn_fsm.h"
+#include "txn/txn.h"
+#include "txn/txn_fsm.h"
 #include "sip/build.h"
 #include "sip/msg.h"
 #include "sip/worker.h"
@@ -86,16 +85,30 @@ static __thread struct sip_msg	 tls_msg;	/* scratch parse (CANCEL/ACK/stateless)
 /* The request being handed to the TU on this thread (txn_reply() skips a parse). */
 static __thread struct txn	*cur_st;
 static __thread const struct sip_msg *cur_msg;
-static __thread char		 tls_buf[TXN_BUILD_MAX];
 
 static void	owner_job(struct sip_job *job);
 static void	timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static int	start_cancel(struct txn *inv);
 
+static int	txn_init(void);
+static void	txn_input(const struct sip_msg *m, const struct sip_src *src);
+static void	txn_conn_closed(uint64_t conn_id);
+static void	txn_shutdown(void);
+
+/* How the transports reach us: the layer above them. */
+static const struct sip_tp_upper txn_upper = {
+	.start		= txn_init,
+	.input		= txn_input,
+	.conn_closed	= txn_conn_closed,
+	.stop		= txn_shutdown,
+};
+
+/* The TU above us; and we plug into the transports below. */
 void
 txn_set_tu(const struct txn_tu_ops *ops)
 {
 	tu = ops;
+	sip_tp_set_upper(&txn_upper);
 }
 
 void
@@ -104,7 +117,8 @@ txn_set_timers(const struct txn_timer_cfg *tc)
 	tcfg = *tc;
 }
 
-int
+/* Set-up, from sip_start(). */
+static int
 txn_init(void)
 {
 	if (table)
@@ -132,8 +146,8 @@ free_rcu(struct rcu_head *h)
 	txn_free(caa_container_of(h, struct txn, rcu));
 }
 
-/* Called after every worker has stopped: no timers run, no one looks up. */
-void
+/* From sip_stop(), after every worker has stopped: no timers run, no one looks up. */
+static void
 txn_shutdown(void)
 {
 	struct cds_lfht_iter it;
@@ -425,86 +439,17 @@ sync_owner(struct txn *t, bool may_callback)
 		sip_worker_post(t->owner, &t->job);
 }
 
-/* ---- building CANCEL and ACK (§9.1, §17.1.1.3) -------------------------- */
-
-static int
-append(char *out, size_t cap, size_t *off, const char *s, size_t n)
-{
-	if (*off + n > cap)
-		return -ENOSPC;
-	memcpy(out + *off, s, n);
-	*off += n;
-	return 0;
-}
-
-static int
-appendf(char *out, size_t cap, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int
-appendf(char *out, size_t cap, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(out + *off, cap - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= cap - *off)
-		return -ENOSPC;
-	*off += (size_t)n;
-	return 0;
-}
-
-static int
-append_hdr(char *out, size_t cap, size_t *off, const struct sip_msg *m, enum sip_hdr_type ty)
-{
-	const struct sip_hdr *h = sip_msg_hdr(m, ty);
-
-	if (!h)
-		return -EINVAL;
-	return append(out, cap, off, h->raw.s, h->raw.len);
-}
-
-/*
- * Build the CANCEL (resp == NULL) or the ACK for a non-2xx final resp from
- * the request we sent (inv, as parsed).  Returns the length or -errno.
- */
-static int
-build_cancel_ack(const struct sip_msg *inv, const struct sip_msg *resp, char *out, size_t cap)
-{
-	const char *method = resp ? "ACK" : "CANCEL";
-	const struct sip_hdr *h;
-	size_t off = 0;
-	int err;
-
-	err = appendf(out, cap, &off, "%s %.*s SIP/2.0\r\nVia: %.*s\r\n", method,
-		      SIP_STR_FMT(inv->ruri), SIP_STR_FMT(inv->via1.value));
-	for (h = sip_msg_hdr(inv, SIP_HDR_ROUTE); h && !err; h = sip_msg_hdr_next(inv, h))
-		err = append(out, cap, &off, h->raw.s, h->raw.len);
-	if (!err)
-		err = appendf(out, cap, &off, "Max-Forwards: 70\r\n");
-	if (!err)
-		err = append_hdr(out, cap, &off, inv, SIP_HDR_FROM);
-	if (!err)
-		err = append_hdr(out, cap, &off, resp ? resp : inv, SIP_HDR_TO);
-	if (!err)
-		err = append_hdr(out, cap, &off, inv, SIP_HDR_CALL_ID);
-	if (!err)
-		err = appendf(out, cap, &off, "CSeq: %" PRIu32 " %s\r\nContent-Length: 0\r\n\r\n",
-			      inv->cseq, method);
-	return err ? err : (int)off;
-}
-
 /* With t->lock held: make t->resp the ACK for final resp. */
 static int
 make_ack_locked(struct txn *t, const struct sip_msg *resp)
 {
+	char buf[TXN_BUILD_MAX];
 	struct sip_err perr;
 	int n;
 
 	if (!t->req || sip_msg_parse(&tls_msg, t->req, t->req_len, &perr) < 0)
 		return -EINVAL;
-	n = build_cancel_ack(&tls_msg, resp, tls_buf, sizeof(tls_buf));
+	n = sip_build_cancel_ack(buf, sizeof(buf), &tls_msg, resp);
 	if (n < 0)
 		return n;
 	if ((size_t)n > t->resp_cap) {
@@ -515,7 +460,7 @@ make_ack_locked(struct txn *t, const struct sip_msg *resp)
 		t->resp = p;
 		t->resp_cap = (size_t)n;
 	}
-	memcpy(t->resp, tls_buf, (size_t)n);
+	memcpy(t->resp, buf, (size_t)n);
 	t->resp_len = (size_t)n;
 	return 0;
 }
@@ -925,6 +870,7 @@ txn_client_new(const struct sip_dest *d, const char *branch, const void *buf, si
 static int
 start_cancel(struct txn *inv)
 {
+	char buf[TXN_BUILD_MAX];
 	struct sip_dest d;
 	struct sip_err perr;
 	struct txn *c;
@@ -932,12 +878,12 @@ start_cancel(struct txn *inv)
 
 	pthread_mutex_lock(&inv->lock);
 	if (inv->req && sip_msg_parse(&tls_msg, inv->req, inv->req_len, &perr) == 0)
-		n = build_cancel_ack(&tls_msg, NULL, tls_buf, sizeof(tls_buf));
+		n = sip_build_cancel_ack(buf, sizeof(buf), &tls_msg, NULL);
 	d = inv->dest;
 	pthread_mutex_unlock(&inv->lock);
 	if (n < 0)
 		return n;
-	c = client_new(&d, inv->branch, tls_buf, (size_t)n, NULL, true);
+	c = client_new(&d, inv->branch, buf, (size_t)n, NULL, true);
 	if (!c) {
 		log_ratelimited(LS_TX, LL_INFO, "CANCEL not sent: %s", strerror(errno));
 		return -errno;
@@ -1171,7 +1117,11 @@ txn_branch_new(char *buf, size_t len)
 
 /* ---- input from the transports -------------------------------------------- */
 
-void
+/*
+ * A parsed message from the transports: match it to a transaction and run
+ * it, or hand it to the TU.  src->received and src->rport are computed.
+ */
+static void
 txn_input(const struct sip_msg *m, const struct sip_src *src)
 {
 	struct txn_key k;
@@ -1239,7 +1189,12 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 	txn_unref(t);
 }
 
-void
+/*
+ * TCP connection conn_id closed: client transactions still waiting for a
+ * final response over it fail as a transport error (§17.1.4: the TU gets
+ * failure(503, TXN_TRANSPORT)).  Called on a worker thread.
+ */
+static void
 txn_conn_closed(uint64_t conn_id)
 {
 	struct cds_lfht_iter it;

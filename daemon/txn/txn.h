@@ -23,8 +23,8 @@
  *
  * Threads: call this API from SIP workers or other RCU-registered threads.
  */
-#ifndef XR_PROXY_TXN_H
-#define XR_PROXY_TXN_H
+#ifndef XR_TXN_H
+#define XR_TXN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -189,21 +189,4 @@ void	txn_kill(struct txn *t);
 /* Number of live transactions (tests, xrelayctl stats). */
 unsigned long txn_count(void);
 
-/*
- * Entry points for the transports (sip/), not for the TU: match a parsed
- * message to a transaction and run it, or hand it to the TU.  src->received
- * and src->rport are already computed.
- */
-void	txn_input(const struct sip_msg *msg, const struct sip_src *src);
-/*
- * TCP connection conn_id closed: client transactions still waiting for a
- * final response over it fail as a transport error (§17.1.4: the TU gets
- * failure(503, TXN_TRANSPORT)).  Called on a worker thread.
- */
-void	txn_conn_closed(uint64_t conn_id);
-
-/* Set-up and teardown, called by sip_start()/sip_stop(). */
-int	txn_init(void);
-void	txn_shutdown(void);
-
-#endif /* XR_PROXY_TXN_H */
+#endif /* XR_TXN_H */

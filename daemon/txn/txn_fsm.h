@@ -4,15 +4,15 @@
  * "Accepted") as pure functions: (state, event, now) -> (state', timers,
  * actions).  No sockets, no clock, no locks: txn.c runs them under the
  * transaction's mutex and performs the actions; tests drive them on a fake
- * clock.  Internal to daemon/proxy (txn*.c and tests/unit/test_txn.c).
+ * clock.  Internal to daemon/txn (txn*.c and tests/unit/test_txn.c).
  */
-#ifndef XR_PROXY_TXN_FSM_H
-#define XR_PROXY_TXN_FSM_H
+#ifndef XR_TXN_FSM_H
+#define XR_TXN_FSM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "proxy/txn.h"
+#include "txn/txn.h"
 #include "sip/str.h"
 
 enum txn_kind {
@@ -163,4 +163,4 @@ bool		txn_branch_is_3261(struct sip_str branch);
 const char	*txn_state_name(enum txn_state s);
 const char	*txn_timer_name(enum txn_timer t);
 
-#endif /* XR_PROXY_TXN_FSM_H */
+#endif /* XR_TXN_FSM_H */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "proxy/txn_fsm.h"
+#include "txn/txn_fsm.h"
 #include "sip/msg.h"
 
 #define COOKIE		"z9hG4bK"

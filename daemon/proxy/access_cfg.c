@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * apply.c - the access options of the running configuration made live
+ * access_cfg.c - the access options of the running configuration made live
  * (trusted and denied sets, our own addresses, nonce ttl, the credentials
  * file, at start-up and on every SIGHUP), and the access part of `stats` /
  * metrics: refusal counters and table sizes, never a hash.
@@ -16,11 +16,12 @@
 #include "common/log.h"
 #include "config.h"
 #include "policy/policy.h"
+#include "proxy/proxy.h"
 
 static bool nonce_up;
 
 int
-pol_apply_config(const struct xr_config *cfg, bool start, char *err, size_t errlen)
+access_apply_config(const struct xr_config *cfg, bool start, char *err, size_t errlen)
 {
 	struct pol_acl *acl = calloc(1, sizeof(*acl));
 	int rc;
@@ -80,7 +81,7 @@ pol_apply_config(const struct xr_config *cfg, bool start, char *err, size_t errl
 }
 
 json_t *
-pol_stats_json(void)
+access_stats_json(void)
 {
 	struct auth_cred_stats cs;
 	struct pol_stats ps;
