@@ -139,13 +139,77 @@ px_validate(struct txn *st, const struct sip_msg *m, bool to_us, uint64_t *lh)
 	return rc;
 }
 
+struct px_src_count {
+	const union xr_sa	*src;
+	const char		*aor;		/* the AOR being registered */
+	char			 own[LOC_MAX_BINDINGS][LOC_URI_MAX]; /* its contacts now */
+	int			 nown;
+	int			 n;		/* bindings from src, every AOR */
+};
+
 static void
-px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src)
+px_src_count_cb(const char *aor, const struct loc_binding *b, int n, void *arg)
+{
+	struct px_src_count *sc = arg;
+	bool this = strcmp(aor, sc->aor) == 0;
+
+	for (int i = 0; i < n; i++) {
+		sc->n += xr_sa_ip_eq(&b[i].received, sc->src);
+		if (this && sc->nown < LOC_MAX_BINDINGS)
+			memcpy(sc->own[sc->nown++], b[i].contact, LOC_URI_MAX);
+	}
+}
+
+/*
+ * The access policy's per-source bound (--max-source-bindings): an
+ * untrusted address may hold at most max bindings over all AORs; refreshing
+ * one it holds is always fine.  Counted by walking the location service,
+ * O(bindings): only REGISTERs that passed authentication get here.  True
+ * when m's new contacts would exceed it.
+ */
+static bool
+px_source_full(const struct sip_msg *m, const struct sip_src *src, int max)
+{
+	struct px_src_count *sc = calloc(1, sizeof(*sc));
+	struct sip_iter it = { 0 };
+	struct sip_contact c;
+	char aor[LOC_AOR_MAX];
+	struct sip_uri tu;
+	bool full = false;
+	int adds = 0;
+
+	if (!sc)
+		return true;
+	if (sip_uri_parse(m->to.uri, &tu) < 0 || sip_uri_aor(&tu, aor, sizeof(aor)) < 0)
+		goto out;
+	sc->src = &src->peer;
+	sc->aor = aor;
+	loc_walk(loc_now_ms(), px_src_count_cb, sc);
+	while (sip_msg_contact_next(m, &it, &c) == 1) {
+		bool known = false;
+
+		if (c.star || c.expires == 0 || (c.expires < 0 && m->expires == 0))
+			continue;
+		for (int i = 0; i < sc->nown && !known; i++)
+			known = (int)strlen(sc->own[i]) == c.na.uri.len &&
+				memcmp(sc->own[i], c.na.uri.s, (size_t)c.na.uri.len) == 0;
+		adds += !known;
+	}
+	full = adds > 0 && sc->n + adds > max;
+out:
+	free(sc);
+	return full;
+}
+
+static void
+px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src,
+	    const struct px_access *acc)
 {
 	struct reg_result *res = malloc(sizeof(*res));
 	struct loc_src ls = { .received = src->peer, .tp = src->tp, .conn_id = src->conn_id,
 			      .sock = src->sock };
 	const struct xr_config *live;
+	int max_src = 0;
 	struct reg_cfg rc;
 
 	PX_INC(registers);
@@ -157,12 +221,25 @@ px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src)
 	rc = px_reg;
 	rcu_read_lock();
 	live = config_live();
-	if (live) {
-		rc.min_expires = live->min_expires;
-		rc.max_expires = live->max_expires;
-		rc.default_expires = live->default_expires;
-	}
+	if (!live)
+		live = px_cfg;
+	rc.min_expires = live->min_expires;
+	rc.max_expires = live->max_expires;
+	rc.default_expires = live->default_expires;
+	ls.max_bindings = live->max_contacts;
+	max_src = live->max_source_bindings;
 	rcu_read_unlock();
+	if (!acc->trusted && max_src > 0 && px_source_full(m, src, max_src)) {
+		char a[XR_SA_STRLEN];
+
+		log_ratelimited(LS_PROXY, LL_INFO, "access: REGISTER from %s refused: over "
+				"--max-source-bindings %d", xr_sa_str(&src->peer, a, sizeof(a)),
+				max_src);
+		px_reply(st, m, 503, "Too Many Registrations From This Address",
+			 "Retry-After: 600\r\n");
+		free(res);
+		return;
+	}
 	reg_handle(&rc, m, &ls, loc_now_ms(), res);
 	px_reply(st, m, res->code, res->reason, res->extra_len ? res->extra : NULL);
 	free(res);
@@ -269,7 +346,7 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 
 	/* §10.3 step 1: a REGISTER for a domain we serve is ours to answer. */
 	if (m->method == SIP_METHOD_REGISTER && ruri_ours && rq->p.skip == rq->p.nr) {
-		px_register(st, m, src);
+		px_register(st, m, src, &rq->p.acc);
 		goto out;
 	}
 	/* A dialog's request sent to us with no Route left: to the other party. */

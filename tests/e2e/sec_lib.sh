@@ -49,6 +49,15 @@ sec_setup() {
 	sip_setup --sip "$RM4:5060" --deny-dest 10.11.3.0/24 --credentials "$SEC_CRED" "$@"
 }
 
+# sec_restart [xrelayd args...] : stop xrelayd and start it again as sec_setup
+# does (same topology and credentials file), with these arguments.
+sec_restart() {
+	xr_daemon_stop || xr_log "xrelayd exit status $?"
+	xr_daemon_start --sip $RA4:5060 --sip $RB4:5060 --domain example.com \
+		--media $RA4 --media $RB4 "${SIP_TRUSTED_ARGS[@]}" --sip "$RM4:5060" \
+		--deny-dest 10.11.3.0/24 --credentials "$SEC_CRED" "$@"
+}
+
 # sec_send HOST ARGS... : one request with sipc.py from HOST (a: untrusted,
 # b: trusted, m) to the relay address facing it; the JSON line on stdout.
 sec_send() {
