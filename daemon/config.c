@@ -673,6 +673,55 @@ p_cidrs(struct xr_config *cfg, const struct opt *o, const char *val, char *err, 
 	return 0;
 }
 
+/* --auth-algorithms SHA-256,MD5: which digests are challenged for, in order. */
+static int
+p_auth_algs(struct xr_config *cfg, const struct opt *o, const char *val, char *err,
+	    size_t errlen)
+{
+	static const char *const names[] = { "SHA-256", "MD5" };	/* enum auth_alg order */
+	char buf[64], *save = NULL;
+	int n = 0, v[2];
+
+	if (strlen(val) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, val);
+	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		int a = -1;
+
+		for (int i = 0; i < 2; i++)
+			if (strcasecmp(t, names[i]) == 0)
+				a = i;
+		if (a < 0 || n == 2 || (n == 1 && v[0] == a))
+			goto bad;
+		v[n++] = a;
+	}
+	if (n == 0)
+		goto bad;
+	memcpy(cfg->auth_algs, v, sizeof(v[0]) * (size_t)n);
+	cfg->nauth_algs = n;
+	return 0;
+bad:
+	snprintf(err, errlen, "expected SHA-256, MD5 or both in order of preference");
+	return -EINVAL;
+}
+
+static void
+d_auth_algs(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	fprintf(out, "%s = ", o->name);
+	for (int i = 0; i < cfg->nauth_algs; i++)
+		fprintf(out, "%s%s", i ? "," : "", cfg->auth_algs[i] == 0 ? "SHA-256" : "MD5");
+	fputc('\n', out);
+}
+
+static int
+t_auth_algs(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	memcpy(dst->auth_algs, src->auth_algs, sizeof(dst->auth_algs));
+	dst->nauth_algs = src->nauth_algs;
+	return 0;
+}
+
 static void
 d_cidrs(const struct xr_config *cfg, const struct opt *o, FILE *out)
 {
@@ -873,6 +922,10 @@ static const struct opt opts[] = {
 	{ "nonce-ttl", 0, required_argument, true, "SEC",
 	  "how long a digest nonce stays valid (default 300)",
 	  p_int, d_int, OFF(nonce_ttl), 10, 86400, t_int },
+	{ "auth-algorithms", 0, required_argument, true, "ALG[,ALG]",
+	  "digest algorithms challenged for, preferred first: SHA-256, MD5 (default "
+	  "SHA-256,MD5; many phones take the first challenge)",
+	  p_auth_algs, d_auth_algs, 0, 0, 0, t_auth_algs },
 	{ "max-contacts", 0, required_argument, true, "N",
 	  "registered contacts per address of record, 1-16 (default 16)",
 	  p_int, d_int, OFF(max_contacts), 1, 16, t_int },
@@ -939,6 +992,9 @@ config_defaults(struct xr_config *cfg)
 	cfg->sip_t4 = 5000;
 	cfg->timer_c = 180;
 	cfg->nonce_ttl = 300;
+	cfg->auth_algs[0] = 0;		/* AUTH_SHA256 */
+	cfg->auth_algs[1] = 1;		/* AUTH_MD5 */
+	cfg->nauth_algs = 2;
 	cfg->max_contacts = 16;
 	cfg->max_source_bindings = 64;
 	for (int i = 0; i < LS__MAX; i++)

@@ -95,6 +95,8 @@ struct xr_config {
 	bool		 deny_dest_trusted;	/* --deny-dest-exempt-trusted: trusted may reach them */
 	char		 credentials[256];	/* --credentials FILE of HA1s; "" none */
 	int		 nonce_ttl;		/* --nonce-ttl SEC (default 300) */
+	int		 auth_algs[2];		/* --auth-algorithms: enum auth_alg, preferred first */
+	int		 nauth_algs;		/* (default SHA-256, MD5) */
 	int		 max_contacts;		/* --max-contacts N per AOR (default 16) */
 	int		 max_source_bindings;	/* --max-source-bindings N per source address (64) */
 	bool		 foreground;		/* -f */

@@ -26,6 +26,14 @@ enum auth_alg {
 #define AUTH_HEX_MAX	65	/* lower-case hex of the longest digest, plus NUL */
 #define AUTH_NONCE_LEN	64	/* characters of a nonce we issue */
 
+/*
+ * The algorithms challenged for, most preferred first (--auth-algorithms;
+ * default SHA-256 then MD5).  A client that answers with one not listed
+ * fails.  Set from one thread (start-up, reload); read by any.
+ */
+void		 auth_set_algorithms(const enum auth_alg *order, int n);
+int		 auth_algorithms(enum auth_alg *order);	/* how many, order[] filled */
+
 /* "SHA-256", "MD5". */
 const char	*auth_alg_name(enum auth_alg alg);
 /* An algorithm token (case-insensitive; absent: MD5), or -EINVAL ("-sess", others). */
@@ -148,7 +156,7 @@ struct auth_result {
 /*
  * Check the credentials of header type t (SIP_HDR_AUTHORIZATION or
  * SIP_HDR_PROXY_AUTHORIZATION) for realm in request m at time now (s):
- * Digest with qop=auth, MD5 or SHA-256, uri equal to the Request-URI, the
+ * Digest with qop=auth, MD5 or SHA-256 (one of auth_algorithms()), the
  * response digest computed from the stored HA1, then the nonce (ours,
  * fresh, nc above the last).  A wrong response is FAILED whatever the
  * nonce; a right one with a bad nonce is STALE, so only a client that knows
@@ -159,7 +167,8 @@ void	auth_check(const struct sip_msg *m, int t, const char *realm, uint64_t now,
 
 /*
  * Challenge header lines (CRLF each) for realm: one WWW-Authenticate (proxy
- * false) or Proxy-Authenticate per algorithm, SHA-256 first (RFC 8760 §2.4),
+ * false) or Proxy-Authenticate per algorithm of auth_algorithms(), in that
+ * order (RFC 7616 §3.7: most preferred first),
  * each with a fresh nonce, qop="auth" and stale=true when asked.  The length
  * written, or -ENOSPC / -EIO.
  */

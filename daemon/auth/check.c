@@ -14,19 +14,6 @@
 #include "sip/auth_hdr.h"
 #include "sip/msg.h"
 
-/* Does the credentials' uri name the Request-URI (§22.4: the same URI)? */
-static bool
-uri_matches(const struct sip_msg *m, struct sip_str uri)
-{
-	struct sip_uri u;
-
-	if (sip_str_eq(uri, m->ruri))
-		return true;
-	if (sip_uri_parse(uri, &u) < 0 || m->ruri_u.scheme == SIP_SCHEME_OTHER)
-		return false;
-	return sip_uri_eq(&u, &m->ruri_u);
-}
-
 void
 auth_check(const struct sip_msg *m, int t, const char *realm, uint64_t now,
 	   struct auth_result *res)
@@ -51,13 +38,26 @@ auth_check(const struct sip_msg *m, int t, const char *realm, uint64_t now,
 	alg = auth_alg_parse(c.algorithm);
 	if (alg < 0 || c.userhash)
 		return;
+	{
+		enum auth_alg on[AUTH__NALG];
+		int i, n = auth_algorithms(on);
+
+		for (i = 0; i < n && on[i] != (enum auth_alg)alg; i++)
+			;
+		if (i == n)
+			return;		/* not one we challenge for */
+	}
 	res->alg = (enum auth_alg)alg;
 	/* We offer qop="auth" only: no RFC 2069 responses, no auth-int. */
 	if (!sip_str_caseeq_cstr(c.qop, "auth") || !sip_str_present(c.nc) || c.nc_val == 0 ||
 	    c.cnonce.len <= 0)
 		return;
-	if (!uri_matches(m, c.uri))
-		return;
+	/*
+	 * OUR choice: the digest-uri is not compared with the Request-URI (RFC
+	 * 3261 §22.4 says it should be the same): SIPp and some phones send the
+	 * proxy's address there for a REGISTER to a domain.  The response covers
+	 * the uri it was computed over, and the nonce count stops replays.
+	 */
 	if (c.username.len >= AUTH_USER_MAX ||
 	    auth_cred_lookup(c.username, sip_str_mk(realm, (int)strlen(realm)),
 			     (enum auth_alg)alg, ha1) < 0)
@@ -80,9 +80,12 @@ auth_check(const struct sip_msg *m, int t, const char *realm, uint64_t now,
 int
 auth_challenge(char *buf, size_t cap, bool proxy, const char *realm, bool stale, uint64_t now)
 {
+	enum auth_alg on[AUTH__NALG];
+	int nalg = auth_algorithms(on);
 	size_t off = 0;
 
-	for (int a = 0; a < AUTH__NALG; a++) {
+	for (int i = 0; i < nalg; i++) {
+		enum auth_alg a = on[i];
 		char nonce[AUTH_NONCE_LEN + 1];
 		int n;
 
@@ -92,7 +95,7 @@ auth_challenge(char *buf, size_t cap, bool proxy, const char *realm, bool stale,
 			     "%s: Digest realm=\"%s\", nonce=\"%s\", qop=\"auth\", "
 			     "algorithm=%s%s\r\n",
 			     proxy ? "Proxy-Authenticate" : "WWW-Authenticate", realm, nonce,
-			     auth_alg_name((enum auth_alg)a), stale ? ", stale=true" : "");
+			     auth_alg_name(a), stale ? ", stale=true" : "");
 		if (n < 0 || (size_t)n >= cap - off)
 			return -ENOSPC;
 		off += (size_t)n;

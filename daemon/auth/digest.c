@@ -19,6 +19,31 @@ static const char *const alg_names[AUTH__NALG] = {
 	[AUTH_MD5] = "MD5",
 };
 
+/* Packed order: nibble i is the i-th algorithm + 1, 0 ends (atomic). */
+static unsigned int alg_order = (AUTH_SHA256 + 1) | (AUTH_MD5 + 1) << 4;
+
+void
+auth_set_algorithms(const enum auth_alg *order, int n)
+{
+	unsigned int v = 0;
+
+	for (int i = 0; i < n && i < AUTH__NALG; i++)
+		v |= (unsigned int)(order[i] + 1) << (4 * i);
+	if (v)
+		__atomic_store_n(&alg_order, v, __ATOMIC_RELAXED);
+}
+
+int
+auth_algorithms(enum auth_alg *order)
+{
+	unsigned int v = __atomic_load_n(&alg_order, __ATOMIC_RELAXED);
+	int n = 0;
+
+	for (; v && n < AUTH__NALG; v >>= 4)
+		order[n++] = (enum auth_alg)((v & 15) - 1);
+	return n;
+}
+
 const char *
 auth_alg_name(enum auth_alg alg)
 {

@@ -59,6 +59,13 @@ access_apply_config(const struct xr_config *cfg, bool start, char *err, size_t e
 	} else {
 		auth_nonce_set_ttl(cfg->nonce_ttl);
 	}
+	{
+		enum auth_alg order[AUTH__NALG];
+
+		for (int i = 0; i < cfg->nauth_algs && i < AUTH__NALG; i++)
+			order[i] = (enum auth_alg)cfg->auth_algs[i];
+		auth_set_algorithms(order, cfg->nauth_algs);
+	}
 	if (!cfg->credentials[0]) {
 		auth_cred_unload();
 		return 0;

@@ -4,7 +4,7 @@
  * 7616 §3.9.1 (MD5 and SHA-256) and RFC 2617 §3.5, the credentials header
  * parser (sip/parse_auth.c), the credentials file (auth/credentials.c) and
  * a whole request checked by auth_check(): right, wrong, unknown user,
- * replayed, expired, another URI.
+ * replayed, expired, another digest-uri, an algorithm not offered.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -233,10 +233,10 @@ test_auth_check(void **state)
 		make_req("alice", "secret", (enum auth_alg)alg, nonce, 4, "sip:example.com");
 		auth_check(&req, SIP_HDR_AUTHORIZATION, "example.com", now + 301, &r);
 		assert_int_equal(r.outcome, AUTH_STALE);
-		/* credentials for another URI than the Request-URI */
-		make_req("alice", "secret", (enum auth_alg)alg, nonce, 5, "sip:other.com");
+		/* a digest-uri other than the Request-URI (SIPp sends the proxy's address) */
+		make_req("alice", "secret", (enum auth_alg)alg, nonce, 5, "sip:192.0.2.9:5060");
 		auth_check(&req, SIP_HDR_AUTHORIZATION, "example.com", now + 2, &r);
-		assert_int_equal(r.outcome, AUTH_FAILED);
+		assert_int_equal(r.outcome, AUTH_OK);
 	}
 	/* An unknown user looks like a wrong password. */
 	assert_int_equal(auth_nonce_make("example.com", now, nonce), 0);
@@ -271,6 +271,30 @@ test_challenge(void **state)
 	n = auth_challenge(buf, sizeof(buf), false, "example.com", false, 1000);
 	assert_null(strstr(buf, "stale"));
 	assert_int_equal(auth_challenge(buf, 100, false, "example.com", false, 1000), -ENOSPC);
+	/* --auth-algorithms MD5: one challenge, and a SHA-256 answer is refused. */
+	{
+		enum auth_alg md5only[] = { AUTH_MD5 }, both[] = { AUTH_SHA256, AUTH_MD5 };
+		char nonce[AUTH_NONCE_LEN + 1];
+		struct auth_result r;
+		enum auth_alg on[AUTH__NALG];
+
+		auth_set_algorithms(md5only, 1);
+		assert_int_equal(auth_algorithms(on), 1);
+		n = auth_challenge(buf, sizeof(buf), false, "example.com", false, 1000);
+		assert_true(n > 0);
+		assert_null(strstr(buf, "SHA-256"));
+		assert_non_null(strstr(buf, "algorithm=MD5\r\n"));
+		assert_int_equal(auth_nonce_make("example.com", 1000, nonce), 0);
+		make_req("alice", "secret", AUTH_SHA256, nonce, 1, "sip:example.com");
+		auth_check(&req, SIP_HDR_AUTHORIZATION, "example.com", 1000, &r);
+		assert_int_equal(r.outcome, AUTH_FAILED);
+		make_req("alice", "secret", AUTH_MD5, nonce, 2, "sip:example.com");
+		auth_check(&req, SIP_HDR_AUTHORIZATION, "example.com", 1000, &r);
+		assert_int_equal(r.outcome, AUTH_OK);
+		auth_set_algorithms(both, 2);
+		assert_int_equal(auth_algorithms(on), 2);
+		assert_int_equal(on[0], AUTH_SHA256);
+	}
 	auth_nonce_fini();
 }
 
