@@ -17,7 +17,7 @@ SIP_UAS_PORT=5060	# the callee's SIPp (and the port in its Contact)
 # the SIP and call tests register and call without credentials, as trunks
 # and gateways do.  The access tests (t_sec_*) set SIP_TRUSTED_ARGS to what
 # they trust (or to nothing) before sip_setup / cl_setup.
-if [ -z "${SIP_TRUSTED_ARGS+x}" ]; then
+if ! declare -p SIP_TRUSTED_ARGS >/dev/null 2>&1; then
 	SIP_TRUSTED_ARGS=(--trusted 10.11.0.0/16 --trusted fd11::/16)
 fi
 
