@@ -6,7 +6,9 @@
 # and no binding; alice (a, untrusted, no credentials) calls him (a user of
 # ours: allowed), the call's in-dialog requests (ACK, BYE both ways) pass as
 # requests of a dialog we keep, RTP flows both ways through XDP; then a call
-# to a foreign target from the same untrusted host is refused.
+# to a foreign target from the same untrusted host is refused.  The seed
+# flows with everyone untrusted: simple (hung up by either side), re-INVITE
+# (either side, hold and resume), forking (early media, CANCEL, answer).
 SIP_TRUSTED_ARGS=()
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
@@ -50,6 +52,38 @@ call() {
 }
 call bye-caller caller
 call bye-callee callee
+
+# ---- seed flow 3: re-INVITEs from either side (new port and codec, hold, resume).
+CL_UAC_SECS=70 CL_UAS_SECS=70
+cl_uas reinv-uas call_uas_reinv.xml b 5100 -key rtp_port2 5102 -d 1500; uas=$CL_PID
+cl_uac reinv-uac call_uac_reinv.xml bob 4100 -key rtp_port2 4102 -key rtp_port3 4104 \
+	-key rtp_port4 4106 -d 1500; uac=$CL_PID
+cl_reap reinv-uac "$uac" 60
+cl_reap reinv-uas "$uas" 10
+cl_check_clean "reinv: after the BYE"
+
+# ---- seed flow 2: bob's second phone (m) registers too; the call forks, m
+# sends early media and is CANCELled, b answers.
+sipp_fg m reg-bob-m 15 -sf "$CL_SCEN/reg_auth.xml" -s bob -au bob -ap "$PW" -i "$M4" \
+	-p 5060 -t u1 -m 1 "$RM4:5060"
+xr_eq "bob's second phone registers with his password" "$?" 0
+xr_eq "... two bindings" "$(xr_ctl --json stats | jpy 'd["sip"]["bindings"]')" 2
+cl_uas fork-win call_uas_ring.xml b 5100 -d 3000; win=$CL_PID
+cl_uas fork-lose call_uas_early_lose.xml m 6100; lose=$CL_PID
+cl_uac fork-uac call_uac.xml bob 4100 -d 8000; uac=$CL_PID
+id=$(cl_wait_call confirmed 1 10)
+xr_ok "fork: the call is confirmed" [ -n "$id" ]
+if [ -n "$id" ] && cl_wait_m "$id" 'm.get("callee") and m["callee"].get("remote") == r' 5 \
+	r="$B4:5100"; then
+	cl_rtp fork "$A4:4100" "$(cl_m "$id" 'm["caller"]["relay"]')" "$B4:5100" \
+		"$(cl_m "$id" 'm["callee"]["relay"]')" $N $N $N
+else
+	xr_ok "fork: media between alice and the phone that answered" false
+fi
+cl_reap fork-uac "$uac" 25
+cl_reap fork-win "$win" 10
+cl_reap fork-lose "$lose" 10
+cl_check_clean "fork: after the BYE"
 
 r=$(xr_ns a /usr/bin/python3 "$XR_ROOT/tests/e2e/sipc.py" send --local "$A4" \
 	--server "$RA4:5060" --method INVITE --ruri "sip:+19005551234@$B4:5070" | tail -n 1)
