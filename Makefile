@@ -57,11 +57,12 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # ---- sources -------------------------------------------------------------
-# Every .c under daemon/ except the two programs' mains goes into libxrelay.a;
-# tests link the archive, so they pick up exactly the objects they use.
+# Every .c under daemon/ except xrelayd's main goes into libxrelay.a; tests
+# link the archive, so they pick up exactly the objects they use.  The CLI,
+# ctl-cli/, shares only include/xrelay/ (ctl.h, counters.h) with the daemon.
 DAEMON_MAIN  := daemon/main.c
-CTL_MAIN     := daemon/ctl/xrelayctl.c
-LIB_SRCS     := $(filter-out $(DAEMON_MAIN) $(CTL_MAIN),$(wildcard daemon/*.c daemon/*/*.c))
+CTL_SRCS     := $(wildcard ctl-cli/*.c)
+LIB_SRCS     := $(filter-out $(DAEMON_MAIN),$(wildcard daemon/*.c daemon/*/*.c))
 LIB_OBJS     := $(LIB_SRCS:%.c=$(OUT)/%.o)
 BPF_SRCS     := $(wildcard bpf/*.bpf.c)
 BPF_OBJS     := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
@@ -109,7 +110,10 @@ $(BENCH_SKELS): $(OUT)/%.skel.h: $(OUT)/bench/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 # ---- userspace ------------------------------------------------------------
-$(OUT)/%.o: %.c $(SKELS) $(BENCH_SKELS)
+# The skeletons are order-only: they exist before anything compiles, and the
+# objects that include one (loader.o, the BPF tests, rtpflood) depend on it
+# through their -MMD .d files, so a BPF change rebuilds those alone.
+$(OUT)/%.o: %.c | $(SKELS) $(BENCH_SKELS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -122,9 +126,9 @@ $(OUT)/xrelayd: $(OUT)/daemon/main.o $(OUT)/libxrelay.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/xrelayctl: $(OUT)/daemon/ctl/xrelayctl.o $(OUT)/libxrelay.a
+$(OUT)/xrelayctl: $(CTL_SRCS:%.c=$(OUT)/%.o)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -o $@
 
 $(OUT)/rtpflood: $(BENCH_SRCS:%.c=$(OUT)/%.o) $(OUT)/libxrelay.a
 	$(call msg,LINK,$@)

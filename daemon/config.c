@@ -18,9 +18,8 @@
 #include <urcu.h>
 
 #include "config.h"
-
-#define DEFAULT_CTL_PATH	"/run/xrelay/xrelay.sock"
-#define DEFAULT_PIN_DIR		"/sys/fs/bpf/xrelay"
+#include "xrelay/ctl.h"		/* XR_CTL_PATH: the --ctl default */
+#include "xrelay/maps.h"	/* XR_PIN_DIR: the --pin-dir default */
 
 static FILE *cfg_err;		/* where one-line errors go; NULL: stderr */
 
@@ -846,14 +845,14 @@ static const struct opt opts[] = {
 	  "native | generic | auto (default auto)",
 	  p_xdp_mode, d_xdp_mode, 0, 0, 0, NULL },
 	{ "ctl", 0, required_argument, true, "PATH",
-	  "control socket (default " DEFAULT_CTL_PATH ")",
+	  "control socket (default " XR_CTL_PATH ")",
 	  p_string, d_string, OFF(ctl_path), 0, sizeof(((struct xr_config *)0)->ctl_path), NULL },
 	{ "ctl-group", 0, required_argument, true, "NAME",
 	  "members of this group may use the control socket (default: root and our uid)",
 	  p_string, d_optstring, OFF(ctl_group), 0, sizeof(((struct xr_config *)0)->ctl_group),
 	  NULL },
 	{ "pin-dir", 0, required_argument, true, "DIR",
-	  "where the BPF maps are pinned (default " DEFAULT_PIN_DIR ")",
+	  "where the BPF maps are pinned (default " XR_PIN_DIR ")",
 	  p_string, d_string, OFF(pin_dir), 0, sizeof(((struct xr_config *)0)->pin_dir), NULL },
 	{ "domain", 0, required_argument, true, "NAME",
 	  "a domain the registrar serves (repeatable)",
@@ -977,8 +976,8 @@ config_defaults(struct xr_config *cfg)
 	cfg->port_lo = 30000;
 	cfg->port_hi = 39999;
 	cfg->xdp_mode = XR_XDP_AUTO;
-	snprintf(cfg->ctl_path, sizeof(cfg->ctl_path), "%s", DEFAULT_CTL_PATH);
-	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", DEFAULT_PIN_DIR);
+	snprintf(cfg->ctl_path, sizeof(cfg->ctl_path), "%s", XR_CTL_PATH);
+	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", XR_PIN_DIR);
 	cfg->media_timeout = 60;
 	cfg->latch = XR_LATCH_STRICT;
 	cfg->workers = 0;

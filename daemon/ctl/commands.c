@@ -358,81 +358,16 @@ struct sip_field {
 	const char *sub, *key, *name, *type, *help;
 };
 
-static bool
-sip_field_known(const struct sip_field *fields, size_t n, const char *sub, const char *key)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(fields[i].key, key) == 0 &&
-		    (sub ? fields[i].sub && strcmp(fields[i].sub, sub) == 0 : !fields[i].sub))
-			return true;
-	return false;
-}
-
-/* xrelay_sip_[SUB_]KEY_total for a number of the SIP side no table names. */
-static void
-metric_sip_extra(FILE *f, const char *sub, const char *key, json_t *v)
-{
-	char name[256], full[300];
-
-	metric_name(name, sizeof(name), "xrelay_sip", sub ? sub : key);
-	if (sub)
-		metric_name(name + strlen(name), sizeof(name) - strlen(name), "", key);
-	snprintf(full, sizeof(full), "%s%s", name, ends_with(name, "_total") ? "" : "_total");
-	fprintf(f, "# HELP %s SIP: %s%s%s\n# TYPE %s counter\n%s %lld\n", full, sub ? sub : "",
-		sub ? "." : "", key, full, full, (long long)json_integer_value(v));
-}
-
-/* The SIP side's numbers (ctl_set_sip_stats()), one family each. */
+/* The SIP side's numbers (ctl_set_sip_stats()), one family each: sip/counters.def. */
 static void
 metrics_sip(FILE *f, json_t *sip)
 {
 	static const struct sip_field fields[] = {
-		{ "transport", "rx_msgs", "xrelay_sip_rx_messages_total", "counter",
-		  "SIP messages received and handed to the transaction layer" },
-		{ "transport", "rx_bad", "xrelay_sip_rx_bad_total", "counter",
-		  "SIP messages received that failed to parse (answered 400/505 or dropped)" },
-		{ "transport", "rx_bad_dropped", "xrelay_sip_rx_bad_dropped_total", "counter",
-		  "unparseable SIP messages dropped without an answer" },
-		{ "transport", "tx_msgs", "xrelay_sip_tx_messages_total", "counter",
-		  "SIP messages sent" },
-		{ "transport", "tx_errors", "xrelay_sip_tx_errors_total", "counter",
-		  "SIP messages that could not be sent" },
-		{ "transport", "tcp_accepted", "xrelay_sip_tcp_accepted_total", "counter",
-		  "SIP TCP connections accepted" },
-		{ "transport", "tcp_refused", "xrelay_sip_tcp_refused_total", "counter",
-		  "SIP TCP connections refused: over --tcp-max" },
-		{ "transport", "tcp_idle_closed", "xrelay_sip_tcp_idle_closed_total", "counter",
-		  "SIP TCP connections closed after --tcp-idle" },
-		{ "transport", "tcp_oversize", "xrelay_sip_tcp_oversize_total", "counter",
-		  "SIP TCP connections closed for a message over the size limit" },
-		{ "transport", "tcp_conns", "xrelay_sip_tcp_connections", "gauge",
-		  "SIP TCP connections open" },
-		{ NULL, "transactions", "xrelay_sip_transactions", "gauge",
-		  "SIP transactions in flight (server and client)" },
-		{ NULL, "aors", "xrelay_sip_registered_aors", "gauge",
-		  "addresses of record with at least one live binding" },
-		{ NULL, "bindings", "xrelay_sip_registered_bindings", "gauge",
-		  "registered contacts (bindings) alive" },
-		{ NULL, "dialogs", "xrelay_sip_dialogs", "gauge",
-		  "dialogs (calls) in the table, early and confirmed" },
-		{ NULL, "requests", "xrelay_sip_proxy_requests_total", "counter",
-		  "requests handed to the proxy core" },
-		{ NULL, "forwarded", "xrelay_sip_proxy_forwarded_total", "counter",
-		  "requests forwarded to a next hop" },
-		{ NULL, "local_replies", "xrelay_sip_proxy_local_replies_total", "counter",
-		  "final responses the proxy generated itself" },
-		{ NULL, "registers", "xrelay_sip_registers_total", "counter",
-		  "REGISTER requests processed by the registrar" },
-		{ NULL, "acks_forwarded", "xrelay_sip_proxy_acks_forwarded_total", "counter",
-		  "ACKs for 2xx forwarded" },
-		{ NULL, "stray_2xx_forwarded", "xrelay_sip_proxy_stray_2xx_forwarded_total",
-		  "counter", "2xx responses forwarded with no transaction (RFC 3261 16.7)" },
-		{ NULL, "cancels", "xrelay_sip_proxy_cancels_total", "counter",
-		  "CANCEL requests processed" },
-		{ NULL, "loops", "xrelay_sip_proxy_loops_total", "counter",
-		  "requests refused with 482 Loop Detected" },
-		{ NULL, "kills", "xrelay_sip_calls_killed_total", "counter",
-		  "calls ended by xrelayctl call kill" },
+#define XR_SIP_TP(field, type, metric, help)	{ "transport", #field, metric, #type, help },
+#define XR_SIP_GAUGE(field, metric, help)	{ NULL, #field, metric, "gauge", help },
+#define XR_PX(field, key, metric, help)		{ NULL, key, metric, "counter", help },
+#include "sip/counters.def"
+		/* The access policy (proxy/access_cfg.c): under "sip" -> "access". */
 		{ "access", "auth_challenges", "xrelay_sip_auth_challenges_total", "counter",
 		  "401/407 digest challenges sent to untrusted sources" },
 		{ "access", "auth_failures", "xrelay_sip_auth_failures_total", "counter",
@@ -457,9 +392,7 @@ metrics_sip(FILE *f, json_t *sip)
 		{ "access", "own_addresses", "xrelay_sip_own_addresses", "gauge",
 		  "addresses of this host no SIP or media is sent to" },
 	};
-
-	const char *key, *skey;
-	json_t *v, *sv;
+	json_t *v;
 
 	if (!json_is_object(sip))
 		return;
@@ -472,21 +405,6 @@ metrics_sip(FILE *f, json_t *sip)
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", fields[i].name,
 			fields[i].help, fields[i].name, fields[i].type, fields[i].name,
 			(long long)json_integer_value(v));
-	}
-	/*
-	 * Numbers the table does not know yet (the proxy grows): the SIP side's
-	 * gauges are all in the table, so the rest are counters.
-	 */
-	json_object_foreach(sip, key, v) {
-		if (json_is_integer(v) && !sip_field_known(fields, sizeof(fields) /
-							   sizeof(fields[0]), NULL, key))
-			metric_sip_extra(f, NULL, key, v);
-		if (!json_is_object(v))
-			continue;
-		json_object_foreach(v, skey, sv)
-			if (json_is_integer(sv) && !sip_field_known(fields, sizeof(fields) /
-								    sizeof(fields[0]), key, skey))
-				metric_sip_extra(f, key, skey, sv);
 	}
 }
 

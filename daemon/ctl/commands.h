@@ -24,11 +24,8 @@ int	ctl_commands_init(const struct xr_config *cfg, struct fp *fp);
 /*
  * The SIP side's statistics for `stats` (under "sip") and `metrics`
  * (xrelay_sip_*): fn returns a new object, called on the control thread, or
- * NULL without SIP.  Keys read by metrics: "transport" {rx_msgs, rx_bad,
- * rx_bad_dropped, tx_msgs, tx_errors, tcp_accepted, tcp_refused,
- * tcp_idle_closed, tcp_oversize, tcp_conns}, transactions, aors, bindings,
- * dialogs, requests, forwarded, local_replies, registers, acks_forwarded,
- * stray_2xx_forwarded, cancels, loops, kills.  proxy_init() sets it.
+ * NULL without SIP.  Its keys, and the metric each becomes, are the rows of
+ * sip/counters.def.  proxy_init() sets it.
  */
 void	ctl_set_sip_stats(json_t *(*fn)(void));
 

@@ -2,8 +2,9 @@
 /*
  * ctl.h - the control socket: a unix stream socket speaking JSON lines.
  *
- * Protocol version 1 (one JSON object per line, both ways; README "The
- * control protocol"):
+ * Protocol version XR_CTL_PROTO_VERSION (include/xrelay/ctl.h, shared with
+ * xrelayctl; one JSON object per line, both ways; README "The control
+ * protocol"):
  *   request   {"v": 1, "cmd": "media.create", "args": {...}, "id": <any scalar>}
  *             "v" absent means 1; "args" and "id" are optional
  *   response  {"v": 1, "ok": true, "result": <any>}
@@ -24,6 +25,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "xrelay/ctl.h"		/* XR_CTL_PATH, XR_CTL_PROTO_VERSION */
+
 struct ev_loop;
 
 /*
@@ -33,8 +36,7 @@ struct ev_loop;
  */
 typedef int (*ctl_fn)(json_t *args, json_t **result, char *err, size_t errlen);
 
-#define CTL_PROTO_VERSION	1
-#define CTL_MAX_LINE		(64 * 1024)	/* longest request line */
+#define CTL_MAX_LINE		XR_CTL_MAX_LINE	/* longest request line */
 #define CTL_MAX_CLIENTS		64		/* connections served at once */
 
 int	ctl_register(const char *name, ctl_fn fn, const char *help);

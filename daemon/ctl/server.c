@@ -112,7 +112,7 @@ reply_error(int err, const char *fmt, ...)
 	for (char *p = msg; *p; p++)	/* one line, whatever a handler wrote */
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	return json_pack("{s:i, s:b, s:s, s:s}", "v", CTL_PROTO_VERSION, "ok", 0,
+	return json_pack("{s:i, s:b, s:s, s:s}", "v", XR_CTL_PROTO_VERSION, "ok", 0,
 			 "code", ctl_errcode(err), "error", msg);
 }
 
@@ -141,10 +141,10 @@ check_version(json_t *req)
 		return NULL;
 	if (!json_is_integer(v))
 		return reply_error(EINVAL, "bad request: \"v\" must be an integer");
-	if (json_integer_value(v) != CTL_PROTO_VERSION)
+	if (json_integer_value(v) != XR_CTL_PROTO_VERSION)
 		return reply_error(EPROTONOSUPPORT, "protocol version %lld not supported "
 				   "(this xrelayd speaks %d)", (long long)json_integer_value(v),
-				   CTL_PROTO_VERSION);
+				   XR_CTL_PROTO_VERSION);
 	return NULL;
 }
 
@@ -169,7 +169,7 @@ dispatch(json_t *req)
 	if (args && !json_is_object(args))
 		return reply_error(EINVAL, "%s: \"args\" must be an object", cmd);
 	if (strcmp(cmd, "help") == 0)
-		return json_pack("{s:i, s:b, s:o}", "v", CTL_PROTO_VERSION, "ok", 1,
+		return json_pack("{s:i, s:b, s:o}", "v", XR_CTL_PROTO_VERSION, "ok", 1,
 				 "result", help_result());
 	for (int i = 0; i < ncmds; i++) {
 		if (strcmp(cmds[i].name, cmd) != 0)
@@ -181,7 +181,7 @@ dispatch(json_t *req)
 				snprintf(err, sizeof(err), "%s", strerror(-rc));
 			return reply_error(-rc, "%s", err);
 		}
-		return json_pack("{s:i, s:b, s:o}", "v", CTL_PROTO_VERSION, "ok", 1,
+		return json_pack("{s:i, s:b, s:o}", "v", XR_CTL_PROTO_VERSION, "ok", 1,
 				 "result", result ? result : json_null());
 	}
 	return reply_error(ENOSYS, "unknown command '%s' (try 'help')", cmd);

@@ -214,47 +214,38 @@ ctl_call_kill(json_t *args, json_t **result, char *err, size_t errlen)
 static json_t *
 px_stats_json(void)
 {
+	/* The tables' sizes: one field per XR_SIP_GAUGE row. */
+	struct {
+#define XR_SIP_GAUGE(field, metric, help)	json_int_t field;
+#include "sip/counters.def"
+	} g;
+	json_t *o = json_object(), *tpo = json_object();
 	struct sip_tp_stats tp;
-	uint64_t now = loc_now_ms();
 	int naors, nb;
 
-	json_t *o;
-
+	if (!o || !tpo) {
+		json_decref(o);
+		json_decref(tpo);
+		return NULL;
+	}
 	sip_tp_stats(&tp);
-	loc_count(now, &naors, &nb);
-	o = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-			 " s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		"transport",
-		"rx_msgs", (json_int_t)tp.rx_msgs,
-		"rx_bad", (json_int_t)tp.rx_bad,
-		"rx_bad_dropped", (json_int_t)tp.rx_bad_dropped,
-		"tx_msgs", (json_int_t)tp.tx_msgs,
-		"tx_errors", (json_int_t)tp.tx_errors,
-		"tcp_accepted", (json_int_t)tp.tcp_accepted,
-		"tcp_refused", (json_int_t)tp.tcp_refused,
-		"tcp_idle_closed", (json_int_t)tp.tcp_idle_closed,
-		"tcp_oversize", (json_int_t)tp.tcp_oversize,
-		"tcp_conns", (json_int_t)tp.tcp_conns,
-		"transactions", (json_int_t)txn_count(),
-		"aors", (json_int_t)naors,
-		"bindings", (json_int_t)nb,
-		"dialogs", (json_int_t)dlg_count(),
-		"requests", (json_int_t)px_stats.requests,
-		"forwarded", (json_int_t)px_stats.forwarded,
-		"local_replies", (json_int_t)px_stats.local_replies,
-		"registers", (json_int_t)px_stats.registers,
-		"acks_forwarded", (json_int_t)px_stats.acks_fwd,
-		"stray_2xx_forwarded", (json_int_t)px_stats.stray_fwd,
-		"cancels", (json_int_t)px_stats.cancels,
-		"loops", (json_int_t)px_stats.loops,
-		"kills", (json_int_t)px_stats.kills,
-		"sdp_errors", (json_int_t)px_stats.sdp_errors,
-		"media_timeouts", (json_int_t)px_stats.media_timeouts,
-		"forks", (json_int_t)px_stats.forks);
+	loc_count(loc_now_ms(), &naors, &nb);
+	g.transactions = (json_int_t)txn_count();
+	g.aors = naors;
+	g.bindings = nb;
+	g.dialogs = (json_int_t)dlg_count();
+#define XR_SIP_TP(field, type, metric, help) \
+	json_object_set_new(tpo, #field, json_integer((json_int_t)tp.field));
+#include "sip/counters.def"
+	json_object_set_new(o, "transport", tpo);
+#define XR_SIP_GAUGE(field, metric, help) \
+	json_object_set_new(o, #field, json_integer(g.field));
+#define XR_PX(field, key, metric, help) \
+	json_object_set_new(o, key, json_integer((json_int_t)	\
+			    __atomic_load_n(&px_stats.field, __ATOMIC_RELAXED)));
+#include "sip/counters.def"
 	/* The access policy: refusals, challenges, table sizes (never a hash). */
-	if (o)
-		json_object_set_new(o, "access", access_stats_json());
+	json_object_set_new(o, "access", access_stats_json());
 	return o;
 }
 

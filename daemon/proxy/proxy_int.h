@@ -48,10 +48,10 @@
 extern const struct xr_config	*px_cfg;	/* the start-up configuration */
 extern struct reg_cfg		 px_reg;	/* the registrar's view of it */
 
-/* Counters for `xrelayctl stats` (relaxed atomics). */
+/* Counters for `xrelayctl stats` (relaxed atomics): the XR_PX rows of sip/counters.def. */
 struct px_stats {
-	uint64_t	requests, forwarded, local_replies, registers, acks_fwd,
-			stray_fwd, cancels, loops, kills, sdp_errors, media_timeouts, forks;
+#define XR_PX(field, key, metric, help)	uint64_t field;
+#include "sip/counters.def"
 };
 extern struct px_stats px_stats;
 #define PX_INC(f)	__atomic_add_fetch(&px_stats.f, 1, __ATOMIC_RELAXED)

@@ -130,18 +130,10 @@ struct sip_tp_upper {
 };
 void	sip_tp_set_upper(const struct sip_tp_upper *up);
 
-/* Counters, for xrelayctl stats (relaxed atomics). */
+/* Counters, for xrelayctl stats (relaxed atomics); one per XR_SIP_TP row of sip/counters.def. */
 struct sip_tp_stats {
-	uint64_t	rx_msgs;	/* messages handed to the transaction layer */
-	uint64_t	rx_bad;		/* messages that failed to parse */
-	uint64_t	rx_bad_dropped;	/* ... and could not be answered */
-	uint64_t	tx_msgs;	/* messages sent */
-	uint64_t	tx_errors;	/* send failures */
-	uint64_t	tcp_accepted;	/* connections accepted */
-	uint64_t	tcp_refused;	/* connections closed at once: over --tcp-max */
-	uint64_t	tcp_idle_closed; /* connections closed by --tcp-idle */
-	uint64_t	tcp_oversize;	/* connections closed: message over SIP_MAX_MSG */
-	uint64_t	tcp_conns;	/* open now */
+#define XR_SIP_TP(field, type, metric, help)	uint64_t field;
+#include "sip/counters.def"
 };
 void	sip_tp_stats(struct sip_tp_stats *out);
 

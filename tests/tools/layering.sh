@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# tests/tools/layering.sh - the include graph between the daemon's folders:
-# every #include "DIR/..." of a file under daemon/ must name its own folder
+# tests/tools/layering.sh - the include graph between the daemon's folders
+# (and ctl-cli/, include/xrelay/): every #include "DIR/..." must name its own folder
 # or one below it in LAYERS, so the graph has no cycle and nothing includes
 # a layer above it.  Prints the folder graph; exit 1 on any upward include
 # or cycle (tests/run.sh runs it as check/layering, so `make test` does).
@@ -11,7 +11,9 @@ set -u
 cd "$(dirname "$0")/../.."
 
 # Bottom first.  A folder may include itself and anything left of it.
-#   xrelay    include/xrelay: the ABI shared with bpf/
+#   xrelay    include/xrelay: the ABI shared with bpf/ (and the control protocol)
+#   ctl-cli   xrelayctl, the CLI: a program of its own that shares only
+#             include/xrelay/ with the daemon, hence right above it
 #   common    addresses, logging, hashing, clocks, route choice, wbuf
 #   policy    access policy: CIDR sets, destinations, the verdict table (pure)
 #   config    daemon/config.[ch]: the options table
@@ -24,8 +26,7 @@ cd "$(dirname "$0")/../.."
 #   ctl       the control socket and its core commands
 #   proxy     the §16 proxy core, registrar, dialogs, call media
 #   main      daemon/main.c: start-up order
-#   ctl-cli   xrelayctl, the CLI (shares ctl/protocol.h only)
-LAYERS="xrelay common policy config fastpath media sip sdp auth txn ctl proxy main ctl-cli"
+LAYERS="xrelay ctl-cli common policy config fastpath media sip sdp auth txn ctl proxy main"
 
 verbose=0
 [ "${1:-}" = -v ] && verbose=1
@@ -43,6 +44,7 @@ layer_of_file() {	# path -> layer
 	daemon/config.[ch]) echo config ;;
 	daemon/main.c) echo main ;;
 	daemon/*/*) local d=${1#daemon/}; echo "${d%%/*}" ;;
+	ctl-cli/*) echo ctl-cli ;;
 	include/xrelay/*) echo xrelay ;;
 	*) echo "?" ;;
 	esac
@@ -81,7 +83,7 @@ while IFS= read -r f; do
 			bad=1
 		fi
 	done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$f")
-done < <(find daemon include/xrelay -name '*.[ch]' -o -name '*.def' | sort)
+done < <(find daemon ctl-cli include/xrelay -name '*.[ch]' -o -name '*.def' | sort)
 
 # The folder graph, and a cycle check that does not trust LAYERS.
 echo "layers (bottom first): $LAYERS"

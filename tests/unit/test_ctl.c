@@ -156,7 +156,7 @@ expect_code(const char *line, const char *code)
 	json_t *r = dispatch(line);
 
 	assert_false(json_is_true(json_object_get(r, "ok")));
-	assert_int_equal(json_integer_value(json_object_get(r, "v")), CTL_PROTO_VERSION);
+	assert_int_equal(json_integer_value(json_object_get(r, "v")), XR_CTL_PROTO_VERSION);
 	if (!json_is_string(json_object_get(r, "code")) ||
 	    strcmp(json_string_value(json_object_get(r, "code")), code) != 0)
 		fail_msg("%s: code %s, want %s", line,
@@ -351,14 +351,15 @@ static json_t *
 fake_sip_stats(void)
 {
 	return json_pack("{s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i},"
-			 " s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}",
+			 " s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
+			 " s:i, s:i, s:i}",
 			 "transport", "rx_msgs", 11, "rx_bad", 3, "rx_bad_dropped", 1,
 			 "tx_msgs", 12, "tx_errors", 0, "tcp_accepted", 4, "tcp_refused", 0,
 			 "tcp_idle_closed", 1, "tcp_oversize", 0, "tcp_conns", 2,
 			 "transactions", 5, "aors", 2, "bindings", 3, "dialogs", 1,
 			 "requests", 9, "forwarded", 6, "local_replies", 3, "registers", 2,
 			 "acks_forwarded", 1, "stray_2xx_forwarded", 0, "cancels", 1,
-			 "loops", 0, "kills", 0);
+			 "loops", 0, "kills", 0, "sdp_errors", 7, "media_timeouts", 1, "forks", 4);
 }
 
 static void
@@ -376,6 +377,11 @@ test_sip_stats(void **state)
 		"# TYPE xrelay_sip_dialogs gauge\nxrelay_sip_dialogs 1\n",
 		"# TYPE xrelay_sip_proxy_forwarded_total counter\nxrelay_sip_proxy_forwarded_total 6\n",
 		"# HELP xrelay_sip_transactions ",
+		/* Every row of sip/counters.def has its own help, none a generic one. */
+		"# TYPE xrelay_sip_sdp_errors_total counter\nxrelay_sip_sdp_errors_total 7\n",
+		"# TYPE xrelay_sip_media_timeouts_total counter\nxrelay_sip_media_timeouts_total 1\n",
+		"# TYPE xrelay_sip_forks_total counter\nxrelay_sip_forks_total 4\n",
+		"# HELP xrelay_sip_forks_total requests forked to more than one target\n",
 	};
 	json_t *st, *m, *sip;
 	const char *t;

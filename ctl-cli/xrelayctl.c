@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xrelayctl.c - the operator's CLI: requests over xrelayd's control socket
- * (ctl.h, protocol version 1, JSON lines), printed as human tables, as one
- * JSON document (--json), or raw (metrics).  Every command, its synopsis,
- * its one-line and its long help come from one table (`xrelayctl --help`,
- * `xrelayctl help CMD`, `xrelayctl CMD --help`).  Exit status: 0 done, 1
- * the daemon refused or could not be reached, 2 bad usage; always with a
- * one-line reason on stderr.
+ * (include/xrelay/ctl.h: socket path, protocol version; JSON lines), printed
+ * as human tables, as one JSON document (--json), or raw (metrics).  Every
+ * command, its synopsis, its one-line and its long help come from one table
+ * (`xrelayctl --help`, `xrelayctl help CMD`, `xrelayctl CMD --help`).
+ * Exit status: 0 done, 1 the daemon refused or could not be reached, 2 bad
+ * usage; always with a one-line reason on stderr.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,9 +23,8 @@
 #include <unistd.h>
 
 #include "xrelay/counters.h"
+#include "xrelay/ctl.h"
 
-#define DEFAULT_SOCK	"/run/xrelay/xrelay.sock"
-#define PROTO_VERSION	1
 #define REPLY_MAX	(256 * 1024 * 1024)
 #define TIMEOUT_S	10
 
@@ -817,7 +816,7 @@ print_log_level(json_t *r)
 
 /* ---- the exchange ----------------------------------------------------------- */
 
-static const char *sock_path = DEFAULT_SOCK;
+static const char *sock_path = XR_CTL_PATH;
 static bool json_out;
 
 static int
@@ -848,7 +847,7 @@ ctl_connect(void)
 static json_t *
 exchange(int fd, const char *cmd, json_t *args)
 {
-	json_t *req = json_pack("{s:i, s:s}", "v", PROTO_VERSION, "cmd", cmd), *resp;
+	json_t *req = json_pack("{s:i, s:s}", "v", XR_CTL_PROTO_VERSION, "cmd", cmd), *resp;
 	json_error_t jerr;
 	char *line, *buf = NULL;
 	size_t len = 0, cap = 0, n, off = 0;
@@ -1103,7 +1102,7 @@ static void
 usage(FILE *out)
 {
 	fprintf(out, "usage: %s [-s PATH] [--json] COMMAND [ARGS] [--help]\n\n"
-		"  -s, --socket PATH   control socket (default " DEFAULT_SOCK ")\n"
+		"  -s, --socket PATH   control socket (default " XR_CTL_PATH ")\n"
 		"  -j, --json          print the daemon's answer as one JSON document\n"
 		"  -h, --help          this help; COMMAND --help: that command's\n\n"
 		"commands:\n", prog);
