@@ -276,17 +276,22 @@ px_access_dest(const struct px_plan *p, const union xr_sa *dst, const struct sip
 }
 
 void
+px_access_strip_id(struct sip_edit *e, const struct sip_msg *m)
+{
+	for (int i = 0; i < m->nhdrs; i++)
+		if (px_is_id_hdr(&m->hdrs[i]))
+			sip_edit_del_hdr(e, i);
+}
+
+void
 px_access_edit(struct sip_edit *e, const struct sip_msg *m, const struct px_plan *p,
 	       const union xr_sa *next)
 {
 	bool next_trusted = pol_trusted(next);
-	int i;
 
 	/* RFC 3325 §5: no identity from untrusted, none towards untrusted. */
 	if (p->acc.strip_id || !next_trusted)
-		for (i = 0; i < m->nhdrs; i++)
-			if (px_is_id_hdr(&m->hdrs[i]))
-				sip_edit_del_hdr(e, i);
+		px_access_strip_id(e, m);
 	/* Our credentials are consumed here (Kamailio's consume_credentials). */
 	if (p->acc.cred_hdr >= 0 && p->acc.cred_hdr < m->nhdrs &&
 	    m->hdrs[p->acc.cred_hdr].type == SIP_HDR_PROXY_AUTHORIZATION)

@@ -229,6 +229,8 @@ int	px_access_dest(const struct px_plan *p, const union xr_sa *dst, struct sip_s
 /* Identity edits (RFC 3325) and consumed credentials for a copy going to next. */
 void	px_access_edit(struct sip_edit *e, const struct sip_msg *m, const struct px_plan *p,
 		       const union xr_sa *next);
+/* Remove every P-Asserted-Identity / P-Preferred-Identity of m (RFC 3325 §5). */
+void	px_access_strip_id(struct sip_edit *e, const struct sip_msg *m);
 /* For cm_set_dest_check(): pol_dest() with the trust of the message's sender. */
 const char *px_access_media_dest(const union xr_sa *a);
 

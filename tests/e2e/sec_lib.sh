@@ -85,13 +85,15 @@ except Exception:
 print(json.dumps(v) if isinstance(v, (list, dict, bool)) else v)' "$1" "$2"
 }
 
-# sec_listen HOST ADDR PORT NAME : a capturing UDP listener (60 s); its
-# records go to $XR_TMP/NAME.jsonl; returns once it is bound (bounded poll).
+# sec_listen HOST ADDR PORT NAME [sipc.py args] : a capturing UDP listener
+# (120 s); its records go to $XR_TMP/NAME.jsonl; returns once it is bound
+# (bounded poll).
 sec_listen() {
 	local h=$1 addr=$2 port=$3 name=$4 i
+	shift 4
 	: >"$XR_TMP/$name.jsonl"
 	xr_bg "$h" "$XR_TMP/$name.jsonl" "$SEC_PY" "$SEC_CLI" listen --local "$addr" \
-		--lport "$port" --timeout 120
+		--lport "$port" --timeout 120 "$@"
 	for i in $(seq 1 50); do
 		grep -q '"listening"' "$XR_TMP/$name.jsonl" && return 0
 		sleep 0.1

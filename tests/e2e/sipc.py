@@ -6,7 +6,8 @@
 # first challenge whose algorithm it is told to use), and prints one JSON
 # line: the final status, reason, the challenges seen and chosen headers.
 # `listen` binds a UDP port, prints every datagram it gets as one JSON line
-# and answers requests with 486 so transactions end.  Test tool only.
+# and answers requests with 486 (--pai: with a forged P-Asserted-Identity) so
+# transactions end.  Test tool only.
 import argparse
 import hashlib
 import json
@@ -178,7 +179,8 @@ def run(a):
                                               headers(msg, "WWW-Authenticate") +
                                               headers(msg, "Proxy-Authenticate"))
         out.update(code=code, reason=reason, src="%s:%d" % (src[0], src[1]),
-                   warning=headers(msg, "Warning"), contact=headers(msg, "Contact"))
+                   warning=headers(msg, "Warning"), contact=headers(msg, "Contact"),
+                   pai=headers(msg, "P-Asserted-Identity"))
     except (socket.timeout, TimeoutError):
         out.setdefault("code", 0)
         out["timeout"] = True
@@ -209,7 +211,9 @@ def listen(a):
             head = msg.split("\r\n\r\n", 1)[0].split("\r\n")
             keep = [x for x in head[1:] if x.split(":", 1)[0].strip().lower() in
                     ("via", "v", "from", "f", "to", "t", "call-id", "i", "cseq")]
-            resp = "SIP/2.0 486 Busy Here\r\n" + "\r\n".join(keep) + "\r\nContent-Length: 0\r\n\r\n"
+            extra = "P-Asserted-Identity: <sip:+15550000000@evil.example>\r\n" if a.pai else ""
+            resp = ("SIP/2.0 486 Busy Here\r\n" + "\r\n".join(keep) + "\r\n" + extra +
+                    "Content-Length: 0\r\n\r\n")
             s.sendto(resp.encode(), src)
 
 
@@ -237,6 +241,7 @@ def main():
     p.add_argument("--alg", default="SHA-256")
     p.add_argument("--replay", action="store_true")
     p.add_argument("--timeout", type=float, default=5)
+    p.add_argument("--pai", action="store_true", help="listen: a forged PAI in the answers")
     a = p.parse_args()
     if not a.to_uri:
         a.to_uri = a.ruri

@@ -21,7 +21,7 @@ FAKE_PAI='P-Asserted-Identity: <sip:+15551230000@pstn.example>'
 sec_listen b "$B4" 5070 gw
 sec_listen m "$M4" 5071 internal
 sec_listen r 127.0.0.1 9999 loop
-sec_listen a "$A4" 5090 phone
+sec_listen a "$A4" 5090 phone --pai	# an untrusted phone: its answers assert an identity
 
 # ---- open relay (toll fraud) ------------------------------------------------------
 r=$(sec_send a --method INVITE --ruri "$FOREIGN" --header "$FAKE_PAI")
@@ -118,6 +118,8 @@ xr_eq "untrusted INVITE to our registered user: forwarded (the phone's 486)" \
 	"$(sec_get "$r" 'd["code"]')" 486
 r=$(sec_send b --method INVITE --ruri sip:bob@example.com --header "$FAKE_PAI")
 xr_eq "... and from the trusted gateway" "$(sec_get "$r" 'd["code"]')" 486
+xr_eq "... its answer reached the gateway without the identity the phone asserted" \
+	"$(sec_get "$r" 'd["pai"]')" "[]"
 xr_eq "the phone (untrusted) never saw a P-Asserted-Identity" \
 	"$(sec_each phone '"first": "INVITE' 'len(d["pai"])')" 0
 r=$(sec_send a --method INVITE --ruri sip:nobody@example.com)
