@@ -90,6 +90,17 @@ table_add(struct table *t, char **row)
 	t->nrows++;
 }
 
+/* The header row: a copy of hdr[0..t->ncols). */
+static void
+table_header(struct table *t, const char *const *hdr)
+{
+	char *row[t->ncols];
+
+	for (int c = 0; c < t->ncols; c++)
+		row[c] = strdup(hdr[c]);
+	table_add(t, row);
+}
+
 static void
 table_free(struct table *t)
 {
@@ -350,9 +361,7 @@ print_flows(json_t *r)
 		printf("(no flows)\n");
 		return;
 	}
-	for (int c = 0; c < 9; c++)
-		cells[c] = strdup(hdr[c]);
-	table_add(&t, cells);
+	table_header(&t, hdr);
 	json_array_foreach(r, i, row) {
 		bool latched = json_is_true(json_object_get(row, "latched"));
 		json_t *dst = json_object_get(row, "dst");
@@ -504,9 +513,7 @@ print_media_list(json_t *r)
 		printf("(no sessions)\n");
 		return;
 	}
-	for (int c = 0; c < 5; c++)
-		cells[c] = strdup(hdr[c]);
-	table_add(&t, cells);
+	table_header(&t, hdr);
 	json_array_foreach(r, i, s) {
 		json_t *a = json_object_get(s, "a"), *b = json_object_get(s, "b");
 
@@ -736,16 +743,12 @@ print_call(json_t *r)
 						   "LATCHED", "PATH", "PACKETS", "BYTES",
 						   "KERNEL", "USERSPACE", "LAST SEEN" };
 		struct table t = { .ncols = 11 };
-		char *cells[11];
-
 		char *sess = val_str(json_object_get(m, "session"));
 
 		printf("  stream %lld  %s  session %s\n", int_of(m, "index", (long long)i),
 		       str_of(m, "type"), sess ? sess : "?");
 		free(sess);
-		for (int c = 0; c < 11; c++)
-			cells[c] = strdup(hdr[c]);
-		table_add(&t, cells);
+		table_header(&t, hdr);
 		stream_side_row(&t, "caller", json_object_get(m, "caller"));
 		stream_side_row(&t, "callee", json_object_get(m, "callee"));
 		table_print_indented(&t, 4);
@@ -1350,9 +1353,7 @@ top_print(json_t *s, bool tty)
 		fflush(stdout);
 		return;
 	}
-	for (int c = 0; c < 8; c++)
-		cells[c] = strdup(hdr[c]);
-	table_add(&tb, cells);
+	table_header(&tb, hdr);
 	json_array_foreach(json_object_get(s, "flows"), i, row) {
 		cells[0] = val_str(json_object_get(row, "session"));
 		cells[1] = strdup(str_of(row, "side"));

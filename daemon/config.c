@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <urcu.h>
 
 #include "config.h"
@@ -108,7 +109,7 @@ d_int(const struct xr_config *cfg, const struct opt *o, FILE *out)
 	fprintf(out, "%s = %d\n", o->name, *CFIELD(cfg, o, int));
 }
 
-/* --workers: a number, or "auto" (0: one per CPU, resolved by main.c). */
+/* --workers: a number, or "auto" (0: one per CPU, config_workers()). */
 static int
 p_workers(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
 {
@@ -1482,6 +1483,17 @@ config_publish(const struct xr_config *cfg)
 		free(old);
 	}
 	return 0;
+}
+
+int
+config_workers(const struct xr_config *cfg)
+{
+	long ncpu;
+
+	if (cfg->workers > 0)
+		return cfg->workers;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	return ncpu > 0 ? (int)ncpu : 1;
 }
 
 const struct xr_config *

@@ -3,10 +3,12 @@
  * config.h - xrelayd's configuration: one struct filled from the command line
  * and from a config file (-c FILE, inih), driven by one options table in
  * config.c so option names, config keys and --help never drift apart.
- * Modules get a const pointer to main.c's copy at start-up.  A SIGHUP reload
- * (main.c) changes only the options that can change safely: ints and enums
- * in place with relaxed atomic stores (read them with XR_CFG_LOAD), anything
- * with pointers (routes) only through the RCU-published config_live().
+ * Modules get a const pointer to main.c's copy at start-up (the boot
+ * configuration, never changed afterwards).  A SIGHUP reload (main.c)
+ * publishes a new copy with the options that can change safely changed.
+ * One way to read it, from any thread: config_now(boot) under
+ * rcu_read_lock().  Options that need a restart are the same in every copy,
+ * so they may be read from the boot pointer directly.
  */
 #ifndef XR_CONFIG_H
 #define XR_CONFIG_H
@@ -27,12 +29,6 @@
 #define XR_MAX_FILES	8	/* config files named in errors (-c given this often) */
 #define XR_MAX_OPTS	56	/* rows of the options table (checked in config.c) */
 #define XR_MAX_CIDRS	POL_MAX_CIDRS	/* --trusted, --deny-dest entries */
-
-/*
- * Read an int or enum field that a reload may change in place (media_timeout,
- * tcp_idle, tcp_max_conns, latch, verbose) from any thread.
- */
-#define XR_CFG_LOAD(field)	__atomic_load_n(&(field), __ATOMIC_RELAXED)
 
 enum xr_xdp_mode { XR_XDP_AUTO, XR_XDP_NATIVE, XR_XDP_GENERIC };
 
@@ -170,6 +166,22 @@ int	config_take(struct xr_config *dst, const struct xr_config *src, const char *
 int	config_publish(const struct xr_config *cfg);
 const struct xr_config *config_live(void);
 void	config_unpublish(void);
+
+/*
+ * The running configuration for a module given boot at start-up: the
+ * published copy (a SIGHUP replaces it), or boot itself while nothing is
+ * published (unit tests).  Call, and use the result, under rcu_read_lock().
+ */
+static inline const struct xr_config *
+config_now(const struct xr_config *boot)
+{
+	const struct xr_config *live = config_live();
+
+	return live ? live : boot;
+}
+
+/* --workers resolved: the number given, or one per online CPU for "auto". */
+int	config_workers(const struct xr_config *cfg);
 /* Where the one-line errors of the functions above go (NULL: stderr); for tests. */
 void	config_set_errout(FILE *f);
 

@@ -22,6 +22,7 @@
 #include <urcu.h>
 
 #include "auth/auth.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "config.h"
 #include "ctl/commands.h"
@@ -92,29 +93,19 @@ reload_line(const struct xr_change *c, const char *verdict)
 }
 
 /*
- * Values that modules read through their pointer to cfg are updated in
- * place, one relaxed atomic store each (readers: XR_CFG_LOAD).  Routes and
- * the registrar's expires live only in the RCU-published copy.
+ * The log levels of eff, where they differ from was[] (the running
+ * configuration's).  Every other option reaches its readers through the
+ * published copy (config_now()); main.c's cfg stays the boot configuration.
  */
 static void
-reload_apply(const struct xr_config *old, const struct xr_config *eff)
+reload_levels(const int *was, const struct xr_config *eff)
 {
 	for (int s = 0; s < LS__MAX; s++) {
-		int was = config_log_level(old, (enum log_subsys)s);
 		int now = config_log_level(eff, (enum log_subsys)s);
 
-		if (was != now)
+		if (was[s] != now)
 			log_set_level((enum log_subsys)s, now);
 	}
-	__atomic_store_n(&cfg.verbose, eff->verbose, __ATOMIC_RELAXED);
-	__atomic_store_n(&cfg.media_timeout, eff->media_timeout, __ATOMIC_RELAXED);
-	__atomic_store_n(&cfg.tcp_idle, eff->tcp_idle, __ATOMIC_RELAXED);
-	__atomic_store_n(&cfg.tcp_max_conns, eff->tcp_max_conns, __ATOMIC_RELAXED);
-	__atomic_store_n(&cfg.latch, eff->latch, __ATOMIC_RELAXED);
-	__atomic_store_n(&cfg.min_expires, eff->min_expires, __ATOMIC_RELAXED);
-	__atomic_store_n(&cfg.max_expires, eff->max_expires, __ATOMIC_RELAXED);
-	__atomic_store_n(&cfg.default_expires, eff->default_expires, __ATOMIC_RELAXED);
-	memcpy(cfg.log_levels, eff->log_levels, sizeof(cfg.log_levels));
 }
 
 /*
@@ -132,7 +123,7 @@ reload(void)
 	struct xr_config next, eff;
 	char err[512], *msg = NULL;
 	size_t msglen = 0;
-	int n, nch, rc, applied = 0, ignored = 0;
+	int n, nch, rc, applied = 0, ignored = 0, was[LS__MAX];
 	FILE *m;
 
 	config_defaults(&next);
@@ -161,14 +152,13 @@ reload(void)
 		config_free(&next);
 		return;
 	}
-	if (next.workers == 0) {	/* "auto", resolved as at start-up */
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		next.workers = ncpu > 0 ? (int)ncpu : 1;
-	}
+	next.workers = config_workers(&next);	/* "auto", as at start-up */
 
 	/* Only this thread publishes, so the live copy cannot go away under us. */
 	rcu_read_lock();
 	rc = config_copy(&eff, config_live());
+	for (int s = 0; s < LS__MAX; s++)
+		was[s] = config_log_level(config_live(), (enum log_subsys)s);
 	rcu_read_unlock();
 	if (rc < 0) {
 		log_warnx("reload: out of memory: running configuration unchanged");
@@ -196,9 +186,7 @@ reload(void)
 		log_warnx("reload: out of memory: running configuration unchanged");
 		goto out;
 	}
-	rcu_read_lock();
-	reload_apply(&cfg, config_live());
-	rcu_read_unlock();
+	reload_levels(was, &eff);
 	/* Access sets and nonce ttl from eff; the credentials file is re-read always. */
 	access_apply_config(&eff, false, err, sizeof(err));
 	for (int i = 0; i < nch; i++) {
@@ -227,13 +215,10 @@ out:
 static void
 on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	struct timespec ts;
 	char msg[64];
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-		 (unsigned long long)ts.tv_sec * 1000000ull +
-		 (unsigned long long)ts.tv_nsec / 1000);
+		 (unsigned long long)xr_mono_us());
 	notify(msg);
 	log_info("SIGHUP: reloading the configuration");
 	reload();
@@ -413,10 +398,7 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return 0;
 	}
-	if (cfg.workers == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		cfg.workers = n > 0 ? (int)n : 1;
-	}
+	cfg.workers = config_workers(&cfg);
 	saved_argc = argc;
 	saved_argv = argv;
 	start_dir_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);

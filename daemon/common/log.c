@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 static bool log_fg = true;
@@ -110,14 +111,13 @@ log_level_list(void)
 bool
 log_rl_pass(struct log_rl *rl, enum log_subsys s, int level, const char *fmt)
 {
-	struct timespec ts;
+	long sec = (long)xr_coarse_s();
 
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	if (ts.tv_sec != rl->sec) {
+	if (sec != rl->sec) {
 		if (rl->suppressed)
 			logs(s, level, "rate limit: %lu more like \"%.60s\" suppressed",
 			     rl->suppressed, fmt);
-		rl->sec = ts.tv_sec;
+		rl->sec = sec;
 		rl->n = 0;
 		rl->suppressed = 0;
 	}

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/hash.h"
 #include "common/route.h"
 
 /*
@@ -32,21 +34,11 @@ struct route_slot {
 static __thread int			route_fd[2] = { -1, -1 };	/* v4, v6 */
 static __thread struct route_slot	route_cache[ROUTE_CACHE_SLOTS];
 
-static uint64_t
-route_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static unsigned int
 route_slot_of(const union xr_sa *a)
 {
 	const uint8_t *p;
 	size_t n;
-	uint32_t h = 2166136261u;
 
 	if (a->sa.sa_family == AF_INET6) {
 		p = a->sin6.sin6_addr.s6_addr;
@@ -55,9 +47,7 @@ route_slot_of(const union xr_sa *a)
 		p = (const uint8_t *)&a->sin.sin_addr;
 		n = 4;
 	}
-	while (n--)
-		h = (h ^ *p++) * 16777619u;
-	return h % ROUTE_CACHE_SLOTS;
+	return xr_fnv32(XR_FNV32_INIT, p, n) % ROUTE_CACHE_SLOTS;
 }
 
 static int
@@ -105,7 +95,7 @@ route_src_for(const union xr_sa *dst, union xr_sa *src)
 		return -EAFNOSUPPORT;
 	xr_sa_set_port(&key, 0);
 	sl = &route_cache[route_slot_of(&key)];
-	now = route_now_ms();
+	now = xr_coarse_ms();
 	if (sl->dst.sa.sa_family && now < sl->expires_ms && xr_sa_ip_eq(&sl->dst, &key)) {
 		*src = sl->src;
 		return 0;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/route.h"
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
@@ -25,7 +26,7 @@
 
 static const struct xr_config *ccfg;
 static struct fp *cfp;
-static struct timespec started;		/* CLOCK_MONOTONIC at init */
+static uint64_t started_ns;		/* xr_mono_ns() at init */
 static json_t *(*sip_stats_fn)(void);	/* ctl_set_sip_stats() */
 
 void
@@ -46,11 +47,7 @@ sip_stats_json(void)
 static double
 uptime_s(void)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - started.tv_sec) +
-	       (double)(now.tv_nsec - started.tv_nsec) / 1e9;
+	return (double)(xr_mono_ns() - started_ns) / 1e9;
 }
 
 /* "addr:port", or null for an address not known yet (family 0). */
@@ -720,7 +717,7 @@ ctl_commands_init(const struct xr_config *cfg, struct fp *fp)
 
 	ccfg = cfg;
 	cfp = fp;
-	clock_gettime(CLOCK_MONOTONIC, &started);
+	started_ns = xr_mono_ns();
 	rc = ctl_set_group(cfg->ctl_group);
 	if (rc < 0)
 		return rc;

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "media/relay.h"
 #include "media/session_internal.h"
@@ -74,19 +75,13 @@ static __thread bool on_relay_thread;
 uint64_t
 media_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return xr_mono_ns();
 }
 
 uint64_t
 media_kernel_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return xr_coarse_ns();
 }
 
 int
@@ -317,7 +312,7 @@ relay_do(enum relay_op op, struct media_session *s)
 	}
 }
 
-/* Run the queued commands in order. qlock held. */
+/* Run the queued commands in order.  Call with qlock held. */
 static void
 relay_run_queue(void)
 {

@@ -165,7 +165,28 @@ side_char(enum media_side_id id)
 enum xr_latch
 media_policy(void)
 {
-	return M.cfg ? XR_CFG_LOAD(M.cfg->latch) : XR_LATCH_STRICT;
+	enum xr_latch l = XR_LATCH_STRICT;
+
+	if (M.cfg) {
+		rcu_read_lock();
+		l = config_now(M.cfg)->latch;
+		rcu_read_unlock();
+	}
+	return l;
+}
+
+/* --media-timeout of the running configuration, in seconds (0: off). */
+static int
+media_timeout_s(void)
+{
+	int t = 0;
+
+	if (M.cfg) {
+		rcu_read_lock();
+		t = config_now(M.cfg)->media_timeout;
+		rcu_read_unlock();
+	}
+	return t;
 }
 
 /* ---- kernel flows ------------------------------------------------------- */
@@ -767,9 +788,9 @@ media_timeout_check(void)
 	void *arg;
 	int n = 0;
 
-	if (!M.inited || !M.cfg || XR_CFG_LOAD(M.cfg->media_timeout) <= 0)
+	if (!M.inited || media_timeout_s() <= 0)
 		return;
-	limit = (uint64_t)XR_CFG_LOAD(M.cfg->media_timeout) * 1000000000ull;
+	limit = (uint64_t)media_timeout_s() * 1000000000ull;
 	rcu_read_lock();
 	for_each_session(it, s) {
 		bool alive;
@@ -814,7 +835,7 @@ media_timeout_check(void)
 			cb(expired[i], arg);
 		} else {
 			logs(LS_MEDIA, LL_INFO, "session %llu: no media for %d s, deleted",
-			     (unsigned long long)expired[i], XR_CFG_LOAD(M.cfg->media_timeout));
+			     (unsigned long long)expired[i], media_timeout_s());
 			media_session_delete(expired[i]);
 		}
 	}
@@ -1038,7 +1059,7 @@ media_stats_json(void)
 		      "sessions", media_session_count(),
 		      "latch", media_latch_policy_str(media_policy()),
 		      "kernel_fastpath", M.fp != NULL,
-		      "media_timeout", M.cfg ? XR_CFG_LOAD(M.cfg->media_timeout) : 0,
+		      "media_timeout", media_timeout_s(),
 		      "ports", addrs,
 		      "userspace",
 		      "rx_packets", (json_int_t)t.rx_packets,

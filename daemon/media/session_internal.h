@@ -81,14 +81,14 @@ enum xr_latch	media_policy(void);
  * source, else its negotiated remote when known; RTP also only when both
  * sides' directions allow it (RTCP flows whatever the direction, RFC 3264
  * section 5.1).  Returns false when they go nowhere; *dst still set when
- * the destination is known but the direction forbids.  Needs s->lock.
+ * the destination is known but the direction forbids.  Call with s->lock held.
  */
 bool	media_leg_dst(const struct media_leg *leg, union xr_sa *dst, bool *known);
 /*
  * Rewrite the four kernel flows of s from its current state (no-op without
  * fast path or once s is dead).  A flow the kernel refuses is deleted, so
  * the XDP path passes that leg up and the relay carries it; nothing stale
- * is ever left.  Needs s->lock.  0 or the first -errno (logged).
+ * is ever left.  Call with s->lock held.  0 or the first -errno (logged).
  */
 int	media_flows_write(struct media_session *s);
 /* Relay thread, periodically: report or delete sessions silent too long. */

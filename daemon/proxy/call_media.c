@@ -96,7 +96,10 @@ cm_set_id(struct cm *cm, uint64_t call_id)
 	cm->call_id = call_id;
 }
 
-/* No offer pending any more: its copy goes (most of a held call's memory). Locked. */
+/*
+ * No offer pending any more: its copy goes (most of a held call's memory).
+ * Call with cm->lock held.
+ */
 static void
 cm_idle(struct cm *cm)
 {
@@ -106,7 +109,7 @@ cm_idle(struct cm *cm)
 	cm->noffer = 0;
 }
 
-/* Delete the sessions of group gi and retire it. Locked. */
+/* Delete the sessions of group gi and retire it.  Call with cm->lock held. */
 static void
 cm_group_drop(struct cm *cm, int gi)
 {
@@ -194,7 +197,7 @@ cm_apply(struct cm *cm, struct cm_stream *s, bool caller, const struct cm_line *
 	return rc;
 }
 
-/* Delete the streams the pending offer created, and groups left empty. Locked. */
+/* Delete the streams the pending offer created, and groups left empty.  Call with cm->lock held. */
 static void
 cm_drop_added(struct cm *cm)
 {
@@ -222,7 +225,7 @@ cm_drop_added(struct cm *cm)
 
 /*
  * The group whose receiving side faces to_hint (group 0 when nothing tells);
- * create it when allowed.  -1 when none can be had.  Locked.
+ * create it when allowed.  -1 when none can be had.  Call with cm->lock held.
  */
 static int
 cm_group_for(struct cm *cm, const union xr_sa *to_hint, bool create)
@@ -262,7 +265,7 @@ cm_group_for(struct cm *cm, const union xr_sa *to_hint, bool create)
 
 /*
  * Sessions for the pending offer's new lines in group gi (the offerer's
- * side set at once); on failure the offer's additions are undone.  Locked.
+ * side set at once); on failure the offer's additions are undone.  Call with cm->lock held.
  */
 static int
 cm_group_fill(struct cm *cm, int gi, bool caller, const union xr_sa *to_hint,
@@ -294,7 +297,7 @@ cm_group_fill(struct cm *cm, int gi, bool caller, const union xr_sa *to_hint,
 	return 0;
 }
 
-/* An offer from party `caller` (p parsed): *gi gets the group used. Locked. */
+/* An offer from party `caller` (p parsed): *gi gets the group used.  Call with cm->lock held. */
 static int
 cm_offer(struct cm *cm, const struct sdp *p, bool caller, const union xr_sa *to_hint,
 	 int *gi, char *err, size_t errlen)
@@ -341,7 +344,10 @@ cm_offer(struct cm *cm, const struct sdp *p, bool caller, const union xr_sa *to_
 	return 0;
 }
 
-/* The answer from party `caller` to the other's pending offer, in group gi. Locked. */
+/*
+ * The answer from party `caller` to the other's pending offer, in group gi.
+ * Call with cm->lock held.
+ */
 static int
 cm_answer(struct cm *cm, const struct sdp *p, bool caller, bool completes, int gi,
 	  char *err, size_t errlen)
@@ -388,7 +394,7 @@ cm_answer(struct cm *cm, const struct sdp *p, bool caller, bool completes, int g
 	return 0;
 }
 
-/* Splice the SDP rewritten for group gi into the body. Locked. */
+/* Splice the SDP rewritten for group gi into the body.  Call with cm->lock held. */
 static int
 cm_rewrite(struct cm *cm, int gi, const struct sip_msg *m, size_t off, size_t slen,
 	   const struct sdp *p, bool to_caller, char *out, size_t cap, size_t *outlen,

@@ -21,6 +21,8 @@
 #include <urcu.h>
 #include <urcu/rculfhash.h>
 
+#include "common/clock.h"
+#include "common/hash.h"
 #include "proxy/call_media.h"
 #include "proxy/dialog.h"
 
@@ -52,31 +54,15 @@ dlg_state_name(enum dlg_state s)
 	return "?";
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static unsigned long
 dlg_hash(struct sip_str callid, struct sip_str ftag)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	int i;
+	uint64_t h = XR_FNV64_INIT;
 
-	for (i = 0; i < callid.len; i++) {
-		h ^= (unsigned char)callid.s[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= '/';
-	h *= 0x100000001b3ULL;
-	for (i = 0; i < ftag.len; i++) {
-		h ^= (unsigned char)ftag.s[i];
-		h *= 0x100000001b3ULL;
-	}
+	h = xr_fnv64(h, callid.s, callid.len > 0 ? (size_t)callid.len : 0);
+	h = xr_fnv64_byte(h, '/');
+	h = xr_fnv64(h, ftag.s, ftag.len > 0 ? (size_t)ftag.len : 0);
 	return (unsigned long)h;
 }
 
@@ -238,7 +224,7 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src)
 	dest_from_src(&d->info.caller_dest, src);
 	d->info.cseq_caller = m->cseq;
 	d->info.created = (uint64_t)time(NULL);
-	d->info.created_mono_ms = mono_ms();
+	d->info.created_mono_ms = xr_mono_ms();
 
 	d->hash = dlg_hash(m->call_id, m->from.tag);
 	k.callid = m->call_id;

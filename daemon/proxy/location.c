@@ -16,6 +16,8 @@
 #include <urcu.h>
 #include <urcu/rculfhash.h>
 
+#include "common/clock.h"
+#include "common/hash.h"
 #include "proxy/location.h"
 
 struct loc_set {
@@ -39,23 +41,14 @@ static loc_uri_eq_fn	 loc_uri_eq;
 uint64_t
 loc_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return xr_mono_ms();
 }
 
 /* FNV-1a over the canonical AOR (already lower-cased where it matters). */
 static unsigned long
 loc_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return (unsigned long)h;
+	return (unsigned long)xr_fnv64_cstr(XR_FNV64_INIT, s);
 }
 
 static int

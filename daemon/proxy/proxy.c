@@ -220,9 +220,7 @@ px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src,
 	/* The registrar's limits of the running configuration (SIGHUP may change them). */
 	rc = px_reg;
 	rcu_read_lock();
-	live = config_live();
-	if (!live)
-		live = px_cfg;
+	live = config_now(px_cfg);
 	rc.min_expires = live->min_expires;
 	rc.max_expires = live->max_expires;
 	rc.default_expires = live->default_expires;
@@ -268,7 +266,7 @@ px_dialog_request(const struct sip_msg *m, bool *from_caller)
 
 /*
  * The call record of c: an in-dialog request's (*d, whose reference moves
- * to c), or a new one for an initial INVITE.  Call locked.
+ * to c), or a new one for an initial INVITE.  Call with c->lock held.
  */
 static void
 px_attach_dialog(struct px_call *c, const struct sip_msg *m, const struct sip_src *src,

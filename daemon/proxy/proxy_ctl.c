@@ -147,21 +147,37 @@ ctl_id(json_t *args, uint64_t *id, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/*
+ * The call args name ("id"): *id, its record *d (a reference, or NULL) and
+ * a copy of it in *di (malloc'd, or NULL; the caller frees both).  0, or
+ * -ENOMEM / -EINVAL / -ENOENT with the reason in err.
+ */
+static int
+ctl_call_of(json_t *args, uint64_t *id, struct dlg_info **di, struct dlg **d, char *err,
+	    size_t errlen)
+{
+	int rc;
+
+	*d = NULL;
+	*di = malloc(sizeof(**di));
+	if (!*di)
+		return -ENOMEM;
+	rc = ctl_id(args, id, err, errlen);
+	if (rc == 0 && dlg_get(*id, *di, d) < 0) {
+		snprintf(err, errlen, "no call %" PRIu64, *id);
+		rc = -ENOENT;
+	}
+	return rc;
+}
+
 static int
 ctl_call_show(json_t *args, json_t **result, char *err, size_t errlen)
 {
-	struct dlg_info *di = malloc(sizeof(*di));
-	struct dlg *d = NULL;
+	struct dlg_info *di;
+	struct dlg *d;
 	uint64_t id;
-	int rc;
+	int rc = ctl_call_of(args, &id, &di, &d, err, errlen);
 
-	if (!di)
-		return -ENOMEM;
-	rc = ctl_id(args, &id, err, errlen);
-	if (rc == 0 && dlg_get(id, di, &d) < 0) {
-		snprintf(err, errlen, "no call %" PRIu64, id);
-		rc = -ENOENT;
-	}
 	if (rc == 0)
 		*result = dlg_json(di, d, true);
 	dlg_put(d);
@@ -172,18 +188,12 @@ ctl_call_show(json_t *args, json_t **result, char *err, size_t errlen)
 static int
 ctl_call_kill(json_t *args, json_t **result, char *err, size_t errlen)
 {
-	struct dlg_info *di = malloc(sizeof(*di));
-	struct dlg *d = NULL;
-	uint64_t id;
 	int rc, r1 = -ENOENT, r2 = -ENOENT;
+	struct dlg_info *di;
+	struct dlg *d;
+	uint64_t id;
 
-	if (!di)
-		return -ENOMEM;
-	rc = ctl_id(args, &id, err, errlen);
-	if (rc == 0 && dlg_get(id, di, &d) < 0) {
-		snprintf(err, errlen, "no call %" PRIu64, id);
-		rc = -ENOENT;
-	}
+	rc = ctl_call_of(args, &id, &di, &d, err, errlen);
 	if (rc == 0 && di->state != DLG_CONFIRMED) {
 		/* Ringing: CANCEL the branches, 487 to the caller. */
 		rc = px_kill_pending(d);

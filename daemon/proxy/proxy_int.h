@@ -16,7 +16,8 @@
  * Return convention of the proxy: 0 or -errno.  A function that also decides
  * a SIP status for a refusal hands it back through an `int *code` argument;
  * px_status_of() maps a forwarding error to the status of its branch.
- * Functions named or documented "Call locked" need c->lock held.
+ * Lock notes: a function whose contract says "Call with c->lock held."
+ * needs it (HACKING.md "Conventions").
  */
 #ifndef XR_PROXY_INT_H
 #define XR_PROXY_INT_H

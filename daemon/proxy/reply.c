@@ -102,7 +102,8 @@ px_best(const struct px_call *c)
 	return best;
 }
 
-/* Cancel every branch still pending (§16.7 step 10, §16.10).  Call locked. */
+/* Cancel every branch still pending (§16.7 step 10, §16.10).
+ * Call with c->lock held. */
 void
 px_cancel_pending(struct px_call *c)
 {
@@ -204,7 +205,7 @@ px_send_best(struct px_call *c, int best, const struct sip_msg *req)
 /*
  * Once every branch is final and nothing final went upstream, send the best
  * (§16.7 step 6): 408 when nothing answered, 500 instead of a 503, 487
- * after a CANCEL.  Call locked.
+ * after a CANCEL.  Call with c->lock held.
  */
 void
 px_maybe_finish(struct px_call *c)
@@ -265,7 +266,7 @@ px_strip_via(const struct sip_msg *msg, const struct sip_str *body, bool strip_i
  * kernel entries change before the response goes upstream.  Sets *body to
  * store, the rewritten body in sdp (sdp_cap bytes), or leaves it NULL (no
  * SDP, or it could not be anchored: forwarded as it came, and logged).
- * Call locked.
+ * Call with c->lock held.
  */
 static void
 px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *msg,

@@ -50,6 +50,18 @@ px_media_timeout(uint64_t sid, void *arg)
 	pthread_mutex_unlock(&px_stop_lock);
 }
 
+/* --media-timeout of the running configuration, for the log. */
+static int
+px_media_timeout_s(void)
+{
+	int t;
+
+	rcu_read_lock();
+	t = config_now(px_cfg)->media_timeout;
+	rcu_read_unlock();
+	return t;
+}
+
 /*
  * Session sid is silent: when every stream of its call is, a confirmed call
  * ends with a BYE each way; a call still ringing starts counting again (Timer
@@ -65,7 +77,7 @@ px_silent_session(uint64_t sid)
 	d = dlg_find_media(sid, &all);
 	if (!d) {
 		logs(LS_MEDIA, LL_INFO, "session %" PRIu64 ": no media for %d s, deleted", sid,
-		     XR_CFG_LOAD(px_cfg->media_timeout));
+		     px_media_timeout_s());
 		media_session_delete(sid);
 		return;
 	}
@@ -76,7 +88,7 @@ px_silent_session(uint64_t sid)
 			PX_INC(media_timeouts);
 			logs(LS_PROXY, LL_INFO, "call %" PRIu64 " (Call-ID %s): no media for %d s, "
 			     "BYE to both parties", di->id, di->callid,
-			     XR_CFG_LOAD(px_cfg->media_timeout));
+			     px_media_timeout_s());
 			px_end_call(di, "Media timeout", &r1, &r2);
 		} else {
 			cm_touch(dlg_cm(d));

@@ -28,9 +28,7 @@ px_static_targets(const char *aor, bool ours, struct px_target *t, int max)
 
 	/* The routes of the running configuration (a SIGHUP may replace them). */
 	rcu_read_lock();
-	cfg = config_live();
-	if (!cfg)
-		cfg = px_cfg;
+	cfg = config_now(px_cfg);
 	for (i = 0; i < cfg->nroutes; i++) {
 		const struct xr_route *r = &cfg->routes[i];
 
@@ -96,7 +94,7 @@ px_dialog_target(const struct sip_msg *m, char *uri, size_t cap, uint64_t *conn_
  * be anchored the request is refused here (488 with a Warning; 503 when the
  * port range is exhausted), a new call record is ended, and -errno
  * returned; a later branch that cannot be anchored fails alone (-errno,
- * nothing answered).  0 otherwise.  Call locked.
+ * nothing answered).  0 otherwise.  Call with c->lock held.
  */
 static int
 px_request_sdp(struct px_call *c, struct px_branch *b, bool first, struct txn *st,
@@ -230,8 +228,8 @@ px_targets(struct txn *st, const struct sip_msg *m, const struct px_plan *p,
  * request forwarded.  A branch that cannot start is final at once with the
  * status it would have had.  sdp (sdp_cap bytes) holds each branch's
  * rewritten SDP until its request is built.  0, or -errno when the first
- * branch's SDP was refused (answered here: the context is closed).  Call
- * locked.
+ * branch's SDP was refused (answered here: the context is closed).
+ * Call with c->lock held.
  */
 int
 px_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,

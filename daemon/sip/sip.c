@@ -130,7 +130,6 @@ worker_setup(struct sip_worker *w, int id)
 int
 sip_start(const struct xr_config *cfg, struct ev_loop *main_loop)
 {
-	long ncpu;
 	int err;
 
 	(void)main_loop;
@@ -139,8 +138,7 @@ sip_start(const struct xr_config *cfg, struct ev_loop *main_loop)
 	sip_cfg = cfg;
 	sip_naddrs = cfg->nsip;
 	memcpy(sip_addrs, cfg->sip, sizeof(sip_addrs));
-	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	nworkers = cfg->workers > 0 ? cfg->workers : ncpu > 0 ? (int)ncpu : 1;
+	nworkers = config_workers(cfg);
 	err = sip_upper && sip_upper->start ? sip_upper->start() : 0;
 	if (!err)
 		err = tp_tcp_init();

@@ -20,6 +20,7 @@
 #include <urcu.h>
 #include <urcu/rculfhash.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "sip/msg.h"
 #include "sip/worker.h"
@@ -86,7 +87,7 @@ static unsigned long
 addr_hash(const union xr_sa *a)
 {
 	const unsigned char *p;
-	unsigned long h = 14695981039346656037UL;
+	uint64_t h;
 	size_t n;
 
 	if (a->sa.sa_family == AF_INET) {
@@ -96,9 +97,8 @@ addr_hash(const union xr_sa *a)
 		p = (const unsigned char *)&a->sin6.sin6_addr;
 		n = 16;
 	}
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211UL;
-	return (h ^ xr_sa_port(a)) * 1099511628211UL;
+	h = xr_fnv64(XR_FNV64_INIT, p, n);
+	return (unsigned long)((h ^ xr_sa_port(a)) * XR_FNV64_PRIME);
 }
 
 static void
@@ -232,7 +232,7 @@ sip_tp_conn_alive(uint64_t id)
 
 /* ---- owner side -------------------------------------------------------- */
 
-/* With wlock held, on the owner: watch for writes while anything is pending. */
+/* On the owner: watch for writes while anything is pending.  Call with c->wlock held. */
 static void
 conn_set_events_locked(struct tcp_conn *c)
 {
@@ -298,11 +298,27 @@ conn_close_owner(struct tcp_conn *c, const char *why)
 	conn_unref(c);
 }
 
+/* --tcp-idle and --tcp-max of the running configuration (0: default / none). */
+static void
+tp_tcp_limits(int *idle, int *max)
+{
+	*idle = *max = 0;
+	if (!sip_cfg)
+		return;
+	rcu_read_lock();
+	*idle = config_now(sip_cfg)->tcp_idle;
+	*max = config_now(sip_cfg)->tcp_max_conns;
+	rcu_read_unlock();
+}
+
 static void
 conn_start_owner(struct tcp_conn *c)
 {
-	int cfg_idle = sip_cfg ? XR_CFG_LOAD(sip_cfg->tcp_idle) : 0;
-	double idle = cfg_idle > 0 ? cfg_idle : 600;
+	int cfg_idle, cfg_max;
+	double idle;
+
+	tp_tcp_limits(&cfg_idle, &cfg_max);
+	idle = cfg_idle > 0 ? cfg_idle : 600;
 
 	ev_io_init(&c->io, conn_io_cb, c->fd, EV_READ);
 	c->io.data = c;
@@ -336,7 +352,7 @@ conn_job(struct sip_job *job)
 	conn_unref(c);
 }
 
-/* With wlock held: write what the kernel takes.  0, or -errno (fatal). */
+/* Write what the kernel takes.  0, or -errno (fatal).  Call with c->wlock held. */
 static int
 conn_flush_locked(struct tcp_conn *c)
 {
@@ -493,9 +509,12 @@ static void
 conn_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct tcp_conn *c = w->data;
-	int cfg_idle = sip_cfg ? XR_CFG_LOAD(sip_cfg->tcp_idle) : 0;
-	uint64_t idle_ms = (uint64_t)(cfg_idle > 0 ? cfg_idle : 600) * 1000;
 	uint64_t now = sip_now_ms(), last = atomic_load(&c->last_active);
+	uint64_t idle_ms;
+	int cfg_idle, cfg_max;
+
+	tp_tcp_limits(&cfg_idle, &cfg_max);
+	idle_ms = (uint64_t)(cfg_idle > 0 ? cfg_idle : 600) * 1000;
 
 	(void)revents;
 	if (now - last >= idle_ms) {
@@ -549,12 +568,12 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		socklen_t sl = sizeof(peer);
 		char s[XR_SA_STRLEN];
 		struct tcp_conn *c;
-		int fd, max;
+		int fd, idle, max;
 
 		fd = accept4(io->fd, &peer.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		max = sip_cfg ? XR_CFG_LOAD(sip_cfg->tcp_max_conns) : 0;
+		tp_tcp_limits(&idle, &max);
 		if (max > 0 && __atomic_load_n(&tp_stats.tcp_conns, __ATOMIC_RELAXED) >=
 		    (uint64_t)max) {
 			/* over --tcp-max: the newest connection goes */

@@ -11,6 +11,7 @@
 
 #include <urcu.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "sip/worker.h"
 
@@ -26,10 +27,7 @@ sip_worker_self(void)
 uint64_t
 sip_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1;
+	return xr_mono_ms() + 1;
 }
 
 void

@@ -319,7 +319,7 @@ insert(struct txn *t)
 	return other;
 }
 
-/* With t->lock held: the transaction is over. */
+/* The transaction is over.  Call with t->lock held. */
 static void
 mark_dead_locked(struct txn *t, enum txn_reason why)
 {
@@ -439,7 +439,7 @@ sync_owner(struct txn *t, bool may_callback)
 		sip_worker_post(t->owner, &t->job);
 }
 
-/* With t->lock held: make t->resp the ACK for final resp. */
+/* Make t->resp the ACK for final resp.  Call with t->lock held. */
 static int
 make_ack_locked(struct txn *t, const struct sip_msg *resp)
 {
@@ -466,8 +466,8 @@ make_ack_locked(struct txn *t, const struct sip_msg *resp)
 }
 
 /*
- * With t->lock held: free what the state no longer needs, so the many
- * transactions waiting out Timer D/J/K/L/M (up to 64*T1) stay small.
+ * Free what the state no longer needs, so the many transactions waiting
+ * out Timer D/J/K/L/M (up to 64*T1) stay small.  Call with t->lock held.
  *  - request copy: not after the last (re)send: client Completed/Accepted
  *    (the ACK is already built), server once a final went out;
  *  - last response: not in IST Accepted (2xx retransmissions come from the
@@ -506,8 +506,8 @@ shrink_locked(struct txn *t)
 /* ---- running events ---------------------------------------------------- */
 
 /*
- * With t->lock held: perform the send actions of a; a failed send feeds
- * TE_TP_ERR into the machine and merges its actions.
+ * Perform the send actions of a; a failed send feeds TE_TP_ERR into the
+ * machine and merges its actions.  Call with t->lock held.
  */
 static void
 do_sends_locked(struct txn *t, struct txn_act *a, const struct sip_msg *msg, uint64_t now)

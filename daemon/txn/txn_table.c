@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/hash.h"
 #include "txn/txn_fsm.h"
 #include "sip/msg.h"
 
@@ -71,17 +72,13 @@ txn_key_from_msg(struct txn_key *k, const struct sip_msg *m, bool server)
 static unsigned long
 fnv(unsigned long h, struct sip_str s)
 {
-	for (int i = 0; i < s.len; i++) {
-		h ^= (unsigned char)s.s[i];
-		h *= 1099511628211UL;
-	}
-	return h;
+	return (unsigned long)xr_fnv64(h, s.s, s.len > 0 ? (size_t)s.len : 0);
 }
 
 unsigned long
 txn_key_hash(const struct txn_key *k)
 {
-	unsigned long h = 14695981039346656037UL;
+	unsigned long h = XR_FNV64_INIT;
 
 	if (k->rfc3261) {
 		h = fnv(h, k->branch);
@@ -90,7 +87,7 @@ txn_key_hash(const struct txn_key *k)
 		 * the INVITE, its ACK and its CANCEL */
 		h = fnv(h, k->call_id);
 		h ^= k->cseq;
-		h *= 1099511628211UL;
+		h *= XR_FNV64_PRIME;
 		h = fnv(h, k->from_tag);
 	}
 	return h ^ (k->server ? 0x5bd1e995UL : 0);
