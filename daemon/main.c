@@ -116,6 +116,11 @@ reload_levels(const int *was, const struct xr_config *eff)
  */
 #define RELOAD_MAX_CHANGES	64
 
+/*
+ * Long (~90 lines) because it is one transaction, read top to bottom: parse,
+ * diff, take, validate, publish, report, each step on the previous one's
+ * locals.
+ */
 static void
 reload(void)
 {
@@ -369,6 +374,10 @@ shutdown_all(void)
 	ctl_up = false;
 }
 
+/*
+ * Long (~110 lines) because it is the start-up order itself, read top to
+ * bottom: one call and its error per step.
+ */
 int
 main(int argc, char **argv)
 {

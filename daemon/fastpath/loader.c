@@ -207,6 +207,9 @@ fp_pinned_abi(const char *pin_dir, struct xr_abi *abi)
  * of that name, check it against what this build expects and hand it to
  * libbpf to reuse; otherwise ask libbpf to pin the new map there.
  * Returns 0, -EPROTO after one log line on any mismatch, or -errno.
+ *
+ * Long (~90 lines) because each map's checks (type, key, value, entries,
+ * flags) are one table-like sequence with one log line each.
  */
 static int
 fp_prepare_pins(struct xrelay *skel, const char *pin_dir)
@@ -360,6 +363,10 @@ fp_reset(struct fp *fp)
 	fp->lock_fd = -1;
 }
 
+/*
+ * Long (~110 lines) because it is the loader's ordered steps (lock, open,
+ * pins, load, ABI check, attach), each with the label that undoes it.
+ */
 int
 fp_open(struct fp *fp, const char *pin_dir)
 {

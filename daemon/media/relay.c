@@ -180,6 +180,9 @@ relay_rearm(int n)
  * The session lock is taken once per batch; the kernel flows are rewritten
  * under it when this batch latched the leg.
  * Returns the number of datagrams read (0: socket drained or error).
+ *
+ * Long (~100 lines) because it is the userspace relay's per-batch loop:
+ * split, the batch state would go through every call on the hot path.
  */
 static int
 relay_batch(struct media_leg *leg)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * session.c - media sessions (media.h): the by-id and by-local-port tables
- * (liburcu lfht), the sides and legs, their kernel flows, the media timeout
- * and the JSON views.  Ports come from ports.c, the decision to latch from
+ * (liburcu lfht), the sides and legs, their kernel flows, the media timeout.
+ * The JSON views are in session_json.c.  Ports come from ports.c, the decision to latch from
  * latch.c, packets are moved by relay.c.
  */
 #include <errno.h>
@@ -20,25 +20,11 @@
 #include "media/relay.h"
 #include "media/session_internal.h"
 
-static struct {
-	const struct xr_config	*cfg;
-	struct fp		*fp;		/* NULL: userspace relay only */
-	struct port_pool	*pools[XR_MAX_ADDRS];	/* one per --media address */
-	union xr_sa		 addrs[XR_MAX_ADDRS];	/* the --media addresses, port 0 */
-	int			 npools;
-	struct cds_lfht		*by_id;		/* media_session.id_node, key id */
-	struct cds_lfht		*by_local;	/* media_leg.local_node, key leg->local */
-	uint64_t		 next_id;	/* atomic; random start */
-	int			 nsessions;	/* atomic */
-	pthread_mutex_t		 cb_lock;
-	void			(*timeout_cb)(uint64_t id, void *arg);
-	void			*timeout_arg;
-	bool			 inited;
-} M = {
+struct media_state media_st = {
 	.cb_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
-static const char *const dir_names[] = {
+const char *const media_dir_names[] = {
 	[MEDIA_SENDRECV] = "sendrecv", [MEDIA_SENDONLY] = "sendonly",
 	[MEDIA_RECVONLY] = "recvonly", [MEDIA_INACTIVE] = "inactive",
 };
@@ -87,31 +73,16 @@ match_local(struct cds_lfht_node *node, const void *key)
 	return xr_sa_eq(&l->local, key);
 }
 
-/* The session of a by-id node, NULL for NULL (no arithmetic on NULL: UBSan). */
-static struct media_session *
-session_of(struct cds_lfht_node *n)
-{
-	return n ? caa_container_of(n, struct media_session, id_node) : NULL;
-}
-
-/*
- * Every session; needs the RCU read lock.  Used instead of liburcu's
- * cds_lfht_for_each_entry(), which offsets a NULL pointer at the end.
- */
-#define for_each_session(it, s)							\
-	for (cds_lfht_first(M.by_id, &(it)); ((s) = session_of(cds_lfht_iter_get_node(&(it)))); \
-	     cds_lfht_next(M.by_id, &(it)))
-
 /* Session with this id, or NULL.  Needs the RCU read lock. */
-static struct media_session *
+struct media_session *
 session_find(uint64_t id)
 {
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *n;
 
-	if (!M.by_id)
+	if (!media_st.by_id)
 		return NULL;
-	cds_lfht_lookup(M.by_id, hash_u64(id), match_id, &id, &it);
+	cds_lfht_lookup(media_st.by_id, hash_u64(id), match_id, &id, &it);
 	n = cds_lfht_iter_get_node(&it);
 	return session_of(n);
 }
@@ -162,30 +133,41 @@ side_char(enum media_side_id id)
 	return id == MEDIA_A ? 'A' : 'B';
 }
 
+/*
+ * The options of the running configuration media reads at run time (a
+ * reload may change them): latching policy and --media-timeout (0: off).
+ */
+static void
+media_cfg_now(enum xr_latch *latch, int *timeout)
+{
+	*latch = XR_LATCH_STRICT;
+	*timeout = 0;
+	if (!media_st.cfg)
+		return;
+	rcu_read_lock();
+	*latch = config_now(media_st.cfg)->latch;
+	*timeout = config_now(media_st.cfg)->media_timeout;
+	rcu_read_unlock();
+}
+
 enum xr_latch
 media_policy(void)
 {
-	enum xr_latch l = XR_LATCH_STRICT;
+	enum xr_latch l;
+	int t;
 
-	if (M.cfg) {
-		rcu_read_lock();
-		l = config_now(M.cfg)->latch;
-		rcu_read_unlock();
-	}
+	media_cfg_now(&l, &t);
 	return l;
 }
 
 /* --media-timeout of the running configuration, in seconds (0: off). */
-static int
+int
 media_timeout_s(void)
 {
-	int t = 0;
+	enum xr_latch l;
+	int t;
 
-	if (M.cfg) {
-		rcu_read_lock();
-		t = config_now(M.cfg)->media_timeout;
-		rcu_read_unlock();
-	}
+	media_cfg_now(&l, &t);
 	return t;
 }
 
@@ -217,7 +199,7 @@ media_flows_write(struct media_session *s)
 {
 	int err = 0, nfail = 0;
 
-	if (!M.fp || s->dead)
+	if (!media_st.fp || s->dead)
 		return 0;
 	for (int sd = 0; sd < 2; sd++) {
 		for (int l = 0; l < 2; l++) {
@@ -238,10 +220,10 @@ media_flows_write(struct media_session *s)
 				flags |= XR_FLOW_F_FORWARD;
 			fp_flow_make(&v, s->id, peer, flags, &out->local, known ? &dst : NULL,
 				     MEDIA_TTL);
-			r = fp_flow_put(M.fp, &leg->key, &v);
+			r = fp_flow_put(media_st.fp, &leg->key, &v);
 			if (r < 0) {
 				/* Never leave a stale flow: the relay carries this leg. */
-				fp_flow_del(M.fp, &leg->key);
+				fp_flow_del(media_st.fp, &leg->key);
 				if (!err)
 					err = r;
 				nfail++;
@@ -260,11 +242,11 @@ media_flows_write(struct media_session *s)
 static void
 flows_delete(struct media_session *s)
 {
-	if (!M.fp)
+	if (!media_st.fp)
 		return;
 	for (int sd = 0; sd < 2; sd++)
 		for (int l = 0; l < 2; l++) {
-			int r = fp_flow_del(M.fp, &s->side[sd].leg[l].key);
+			int r = fp_flow_del(media_st.fp, &s->side[sd].leg[l].key);
 
 			if (r < 0 && r != -ENOENT)
 				log_ratelimited(LS_MEDIA, LL_WARN,
@@ -308,64 +290,64 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 	uint32_t r = 0;
 	int err;
 
-	if (M.inited)
+	if (media_st.inited)
 		return -EALREADY;
 	if (cfg->nmedia <= 0) {
 		logs(LS_MEDIA, LL_WARN, "no --media address");
 		return -EINVAL;
 	}
-	M.cfg = cfg;
-	M.fp = fp;
+	media_st.cfg = cfg;
+	media_st.fp = fp;
 	media_raise_nofile(cfg);
 	for (int i = 0; i < cfg->nmedia; i++) {
 		char ip[INET6_ADDRSTRLEN];
 
-		M.addrs[i] = cfg->media[i];
-		xr_sa_set_port(&M.addrs[i], 0);
-		M.pools[i] = port_pool_new(&M.addrs[i], cfg->port_lo, cfg->port_hi);
-		if (!M.pools[i]) {
+		media_st.addrs[i] = cfg->media[i];
+		xr_sa_set_port(&media_st.addrs[i], 0);
+		media_st.pools[i] = port_pool_new(&media_st.addrs[i], cfg->port_lo, cfg->port_hi);
+		if (!media_st.pools[i]) {
 			err = -errno;
 			logs(LS_MEDIA, LL_WARN, "bad port range %u-%u for %s", cfg->port_lo,
-			     cfg->port_hi, xr_sa_ipstr(&M.addrs[i], ip, sizeof(ip)));
+			     cfg->port_hi, xr_sa_ipstr(&media_st.addrs[i], ip, sizeof(ip)));
 			goto out_pools;
 		}
-		M.npools = i + 1;
+		media_st.npools = i + 1;
 	}
-	M.by_id = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-	M.by_local = cds_lfht_new(4096, 4096, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+	media_st.by_id = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	media_st.by_local = cds_lfht_new(4096, 4096, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
 				  NULL);
-	if (!M.by_id || !M.by_local) {
+	if (!media_st.by_id || !media_st.by_local) {
 		err = -ENOMEM;
 		goto out_tables;
 	}
 	/* Random start, kept below 2^33 so ids stay exact in any JSON reader. */
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
 		r = (uint32_t)(media_now_ns() ^ (uint64_t)getpid());
-	M.next_id = (uint64_t)r + 1;
-	M.nsessions = 0;
+	media_st.next_id = (uint64_t)r + 1;
+	media_st.nsessions = 0;
 	err = relay_init(cfg->media_timeout);
 	if (err)
 		goto out_tables;
-	M.inited = true;
+	media_st.inited = true;
 	return 0;
 
 out_tables:
-	if (M.by_id)
-		cds_lfht_destroy(M.by_id, NULL);
-	if (M.by_local)
-		cds_lfht_destroy(M.by_local, NULL);
-	M.by_id = M.by_local = NULL;
+	if (media_st.by_id)
+		cds_lfht_destroy(media_st.by_id, NULL);
+	if (media_st.by_local)
+		cds_lfht_destroy(media_st.by_local, NULL);
+	media_st.by_id = media_st.by_local = NULL;
 out_pools:
-	for (int i = 0; i < M.npools; i++)
-		port_pool_free(M.pools[i]);
-	M.npools = 0;
+	for (int i = 0; i < media_st.npools; i++)
+		port_pool_free(media_st.pools[i]);
+	media_st.npools = 0;
 	return err;
 }
 
 int
 media_start(void)
 {
-	if (!M.inited)
+	if (!media_st.inited)
 		return -EINVAL;
 	return relay_start();
 }
@@ -387,7 +369,7 @@ media_stop(void)
 	uint64_t *ids = NULL;
 	size_t n = 0, cap = 0;
 
-	if (!M.inited)
+	if (!media_st.inited)
 		return;
 	relay_stop();
 	rcu_read_lock();
@@ -406,21 +388,21 @@ media_stop(void)
 		media_session_delete(ids[i]);
 	free(ids);
 	rcu_barrier();
-	cds_lfht_destroy(M.by_id, NULL);
-	cds_lfht_destroy(M.by_local, NULL);
-	M.by_id = M.by_local = NULL;
-	for (int i = 0; i < M.npools; i++)
-		port_pool_free(M.pools[i]);
-	M.npools = 0;
+	cds_lfht_destroy(media_st.by_id, NULL);
+	cds_lfht_destroy(media_st.by_local, NULL);
+	media_st.by_id = media_st.by_local = NULL;
+	for (int i = 0; i < media_st.npools; i++)
+		port_pool_free(media_st.pools[i]);
+	media_st.npools = 0;
 	relay_fini();
-	M.inited = false;
+	media_st.inited = false;
 }
 
 /*
  * Index of the relay address facing party (route_pick(): the one the route
  * to it leaves from), or -EINVAL when no --media address has its family.
  */
-static int
+int
 pick_pool(const union xr_sa *party)
 {
 	char a[XR_SA_STRLEN];
@@ -428,14 +410,14 @@ pick_pool(const union xr_sa *party)
 
 	if (party->sa.sa_family != AF_INET && party->sa.sa_family != AF_INET6)
 		return -EINVAL;
-	for (i = 0; i < M.npools; i++)
-		if (M.addrs[i].sa.sa_family == party->sa.sa_family) {
+	for (i = 0; i < media_st.npools; i++)
+		if (media_st.addrs[i].sa.sa_family == party->sa.sa_family) {
 			n++;
 			only = i;
 		}
 	/* One candidate of the family: no route lookup needed (saves four syscalls). */
-	i = n == 1 ? only : route_pick(M.addrs, M.npools, party);
-	if (i < 0 || M.addrs[i].sa.sa_family != party->sa.sa_family) {
+	i = n == 1 ? only : route_pick(media_st.addrs, media_st.npools, party);
+	if (i < 0 || media_st.addrs[i].sa.sa_family != party->sa.sa_family) {
 		log_ratelimited(LS_MEDIA, LL_WARN, "no --media address of the family of %s",
 				xr_sa_str(party, a, sizeof(a)));
 		return -EINVAL;
@@ -466,7 +448,7 @@ side_setup(struct media_session *s, enum media_side_id sd, int pool, const union
 		else
 			rtcp_of(&leg->remote, remote);
 		cds_lfht_node_init(&leg->local_node);
-		if (M.fp)
+		if (media_st.fp)
 			fp_key_make(&leg->key, &leg->local);
 	}
 }
@@ -481,7 +463,7 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 	struct media_session *s;
 	int pa, pb, err;
 
-	if (!M.inited || !a || (b_known && !b))
+	if (!media_st.inited || !a || (b_known && !b))
 		return -EINVAL;
 	if (xr_sa_port(a) == 0 || (b_known && xr_sa_port(b) == 0))
 		return -EINVAL;
@@ -496,15 +478,15 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 		return -ENOMEM;
 	s->side[0].pair.fd[0] = s->side[0].pair.fd[1] = -1;
 	s->side[1].pair.fd[0] = s->side[1].pair.fd[1] = -1;
-	err = port_pool_alloc(M.pools[pa], &s->side[MEDIA_A].pair);
+	err = port_pool_alloc(media_st.pools[pa], &s->side[MEDIA_A].pair);
 	if (err)
 		goto out_free;
-	err = port_pool_alloc(M.pools[pb], &s->side[MEDIA_B].pair);
+	err = port_pool_alloc(media_st.pools[pb], &s->side[MEDIA_B].pair);
 	if (err)
 		goto out_ports;
 
 	pthread_mutex_init(&s->lock, NULL);
-	s->id = __atomic_fetch_add(&M.next_id, 1, __ATOMIC_RELAXED);
+	s->id = __atomic_fetch_add(&media_st.next_id, 1, __ATOMIC_RELAXED);
 	s->created_ms = now_realtime_ms();
 	s->created_ns = media_now_ns();
 	cds_lfht_node_init(&s->id_node);
@@ -515,7 +497,7 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 		union xr_sa unknown;
 
 		memset(&unknown, 0, sizeof(unknown));
-		unknown.sa.sa_family = M.addrs[pb].sa.sa_family;
+		unknown.sa.sa_family = media_st.addrs[pb].sa.sa_family;
 		side_setup(s, MEDIA_B, pb, &unknown);
 	}
 
@@ -529,11 +511,11 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 		for (int l = 0; l < 2; l++) {
 			struct media_leg *leg = &s->side[sd].leg[l];
 
-			cds_lfht_add(M.by_local, hash_sa(&leg->local), &leg->local_node);
+			cds_lfht_add(media_st.by_local, hash_sa(&leg->local), &leg->local_node);
 		}
-	cds_lfht_add(M.by_id, hash_u64(s->id), &s->id_node);
+	cds_lfht_add(media_st.by_id, hash_u64(s->id), &s->id_node);
 	rcu_read_unlock();
-	__atomic_fetch_add(&M.nsessions, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&media_st.nsessions, 1, __ATOMIC_RELAXED);
 	relay_attach(s);
 	*id = s->id;
 
@@ -550,8 +532,8 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 	return 0;
 
 out_ports:
-	port_pair_put(M.pools[pb], &s->side[MEDIA_B].pair);
-	port_pair_put(M.pools[pa], &s->side[MEDIA_A].pair);
+	port_pair_put(media_st.pools[pb], &s->side[MEDIA_B].pair);
+	port_pair_put(media_st.pools[pa], &s->side[MEDIA_A].pair);
 out_free:
 	free(s);
 	return err;
@@ -618,7 +600,7 @@ media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_s
 		char r[XR_SA_STRLEN];
 
 		media_debug("session %llu side %c now %s %s%s", (unsigned long long)id,
-			    side_char(side), xr_sa_str(remote, r, sizeof(r)), dir_names[dir],
+			    side_char(side), xr_sa_str(remote, r, sizeof(r)), media_dir_names[dir],
 			    changed ? " (unlatched)" : "");
 	}
 out_unlock:
@@ -641,15 +623,15 @@ media_session_delete(uint64_t id)
 
 	rcu_read_lock();
 	s = session_find(id);
-	if (!s || cds_lfht_del(M.by_id, &s->id_node) != 0) {
+	if (!s || cds_lfht_del(media_st.by_id, &s->id_node) != 0) {
 		rcu_read_unlock();
 		return -ENOENT;
 	}
 	for (int sd = 0; sd < 2; sd++)
 		for (int l = 0; l < 2; l++)
-			cds_lfht_del(M.by_local, &s->side[sd].leg[l].local_node);
+			cds_lfht_del(media_st.by_local, &s->side[sd].leg[l].local_node);
 	rcu_read_unlock();
-	__atomic_fetch_sub(&M.nsessions, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&media_st.nsessions, 1, __ATOMIC_RELAXED);
 
 	pthread_mutex_lock(&s->lock);
 	flows_delete(s);
@@ -661,7 +643,7 @@ media_session_delete(uint64_t id)
 	for (int sd = 0; sd < 2; sd++) {
 		for (int l = 0; l < 2; l++)
 			s->side[sd].leg[l].fd = -1;
-		port_pair_put(M.pools[s->side[sd].pool], &s->side[sd].pair);
+		port_pair_put(media_st.pools[s->side[sd].pool], &s->side[sd].pair);
 	}
 	media_debug("session %llu deleted", (unsigned long long)id);
 	call_rcu(&s->rcu, session_free_rcu);
@@ -680,7 +662,7 @@ leg_last_ns(struct media_leg *leg, bool ask_kernel)
 	uint64_t u = __atomic_load_n(&leg->st.last_ns, __ATOMIC_RELAXED);
 	struct xr_flow_stats ks;
 
-	if (ask_kernel && M.fp && fp_flow_stats(M.fp, &leg->key, &ks) == 0 &&
+	if (ask_kernel && media_st.fp && fp_flow_stats(media_st.fp, &leg->key, &ks) == 0 &&
 	    ks.last_seen_ns > u)
 		u = ks.last_seen_ns;
 	return u;
@@ -727,7 +709,7 @@ media_session_info(uint64_t id, struct media_session_info *out)
 int
 media_session_count(void)
 {
-	return __atomic_load_n(&M.nsessions, __ATOMIC_RELAXED);
+	return __atomic_load_n(&media_st.nsessions, __ATOMIC_RELAXED);
 }
 
 int
@@ -738,10 +720,10 @@ media_session_by_local(const union xr_sa *local, uint64_t *id, enum media_side_i
 	struct cds_lfht_node *n;
 	int err = -ENOENT;
 
-	if (!M.by_local)
+	if (!media_st.by_local)
 		return -ENOENT;
 	rcu_read_lock();
-	cds_lfht_lookup(M.by_local, hash_sa(local), match_local, local, &it);
+	cds_lfht_lookup(media_st.by_local, hash_sa(local), match_local, local, &it);
 	n = cds_lfht_iter_get_node(&it);
 	if (n) {
 		const struct media_leg *l = caa_container_of(n, struct media_leg, local_node);
@@ -758,10 +740,10 @@ media_session_by_local(const union xr_sa *local, uint64_t *id, enum media_side_i
 void
 media_set_timeout_cb(void (*cb)(uint64_t id, void *arg), void *arg)
 {
-	pthread_mutex_lock(&M.cb_lock);
-	M.timeout_cb = cb;
-	M.timeout_arg = arg;
-	pthread_mutex_unlock(&M.cb_lock);
+	pthread_mutex_lock(&media_st.cb_lock);
+	media_st.timeout_cb = cb;
+	media_st.timeout_arg = arg;
+	pthread_mutex_unlock(&media_st.cb_lock);
 }
 
 /* Whether t (0: never) is less than limit ns before now, on t's own clock. */
@@ -788,7 +770,7 @@ media_timeout_check(void)
 	void *arg;
 	int n = 0;
 
-	if (!M.inited || media_timeout_s() <= 0)
+	if (!media_st.inited || media_timeout_s() <= 0)
 		return;
 	limit = (uint64_t)media_timeout_s() * 1000000000ull;
 	rcu_read_lock();
@@ -807,12 +789,12 @@ media_timeout_check(void)
 								    __ATOMIC_RELAXED), limit) ||
 					recent(know, leg->k_last_ns, limit);
 			}
-		for (int sd = 0; sd < 2 && !alive && M.fp; sd++)
+		for (int sd = 0; sd < 2 && !alive && media_st.fp; sd++)
 			for (int l = 0; l < 2 && !alive; l++) {
 				struct media_leg *leg = &s->side[sd].leg[l];
 				struct xr_flow_stats ks;
 
-				if (fp_flow_stats(M.fp, &leg->key, &ks) == 0 &&
+				if (fp_flow_stats(media_st.fp, &leg->key, &ks) == 0 &&
 				    ks.last_seen_ns > leg->k_last_ns)
 					leg->k_last_ns = ks.last_seen_ns;
 				alive = recent(know, leg->k_last_ns, limit);
@@ -826,10 +808,10 @@ media_timeout_check(void)
 	}
 	rcu_read_unlock();
 
-	pthread_mutex_lock(&M.cb_lock);
-	cb = M.timeout_cb;
-	arg = M.timeout_arg;
-	pthread_mutex_unlock(&M.cb_lock);
+	pthread_mutex_lock(&media_st.cb_lock);
+	cb = media_st.timeout_cb;
+	arg = media_st.timeout_arg;
+	pthread_mutex_unlock(&media_st.cb_lock);
 	for (int i = 0; i < n; i++) {
 		if (cb) {
 			cb(expired[i], arg);
@@ -839,236 +821,4 @@ media_timeout_check(void)
 			media_session_delete(expired[i]);
 		}
 	}
-}
-
-/* ---- JSON --------------------------------------------------------------- */
-
-static json_t *
-json_sa(const union xr_sa *sa)
-{
-	char b[XR_SA_STRLEN];
-
-	if (!sa || !sa->sa.sa_family)
-		return json_null();
-	return json_string(xr_sa_str(sa, b, sizeof(b)));
-}
-
-static json_int_t
-ms_ago(uint64_t now, uint64_t t)
-{
-	return t ? (json_int_t)((now > t ? now - t : 0) / 1000000) : -1;
-}
-
-/* Snapshot of one leg taken under the session lock. */
-struct leg_snap {
-	union xr_sa	local, remote, latched, dst;
-	bool		known, fwd;
-	enum media_dir	dir;
-};
-
-static json_t *
-leg_row(struct media_session *s, struct media_leg *leg, const struct leg_snap *sn, uint64_t now)
-{
-	struct media_leg_stats st = {
-		.rx_packets = __atomic_load_n(&leg->st.rx_packets, __ATOMIC_RELAXED),
-		.rx_bytes = __atomic_load_n(&leg->st.rx_bytes, __ATOMIC_RELAXED),
-		.fwd_packets = __atomic_load_n(&leg->st.fwd_packets, __ATOMIC_RELAXED),
-		.fwd_bytes = __atomic_load_n(&leg->st.fwd_bytes, __ATOMIC_RELAXED),
-		.drop_source = __atomic_load_n(&leg->st.drop_source, __ATOMIC_RELAXED),
-		.drop_no_dest = __atomic_load_n(&leg->st.drop_no_dest, __ATOMIC_RELAXED),
-		.drop_other = __atomic_load_n(&leg->st.drop_other, __ATOMIC_RELAXED),
-		.last_ns = __atomic_load_n(&leg->st.last_ns, __ATOMIC_RELAXED),
-	};
-	json_t *kern = json_null();
-	struct xr_flow_stats ks;
-
-	/* The kernel stamps with CLOCK_MONOTONIC_COARSE: its age on that clock. */
-	if (M.fp && fp_flow_stats(M.fp, &leg->key, &ks) == 0)
-		kern = json_pack("{s:I, s:I, s:I}", "packets", (json_int_t)ks.packets,
-				 "bytes", (json_int_t)ks.bytes,
-				 "last_seen_ms_ago", ms_ago(media_kernel_now_ns(),
-							    ks.last_seen_ns));
-	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:b, s:s, s:o, s:{s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
-			 "session", (json_int_t)s->id,
-			 "side", leg->side->id == MEDIA_A ? "A" : "B",
-			 "leg", leg->id == MEDIA_RTP ? "rtp" : "rtcp",
-			 "local", json_sa(&sn->local),
-			 "remote", json_sa(&sn->remote),
-			 "latched", sn->latched.sa.sa_family != 0,
-			 "source", json_sa(&sn->latched),
-			 "dst", sn->known ? json_sa(&sn->dst) : json_null(),
-			 "forward", sn->fwd,
-			 "direction", dir_names[sn->dir],
-			 "kernel", kern,
-			 "userspace",
-			 "packets", (json_int_t)st.fwd_packets,
-			 "bytes", (json_int_t)st.fwd_bytes,
-			 "rx_packets", (json_int_t)st.rx_packets,
-			 "rx_bytes", (json_int_t)st.rx_bytes,
-			 "dropped", (json_int_t)(st.drop_source + st.drop_no_dest + st.drop_other),
-			 "dropped_wrong_source", (json_int_t)st.drop_source,
-			 "dropped_no_dest", (json_int_t)st.drop_no_dest,
-			 "dropped_other", (json_int_t)st.drop_other,
-			 "last_seen_ms_ago", ms_ago(now, st.last_ns));
-}
-
-static int
-cmp_session(const void *a, const void *b)
-{
-	const struct media_session *x = *(struct media_session *const *)a;
-	const struct media_session *y = *(struct media_session *const *)b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* The rows of one session, in side, leg order; needs the RCU read lock. */
-static void
-session_rows(json_t *rows, struct media_session *s, uint64_t now)
-{
-	struct leg_snap sn[2][2];
-
-	pthread_mutex_lock(&s->lock);
-	for (int sd = 0; sd < 2; sd++)
-		for (int l = 0; l < 2; l++) {
-			struct media_leg *leg = &s->side[sd].leg[l];
-
-			sn[sd][l].local = leg->local;
-			sn[sd][l].remote = leg->remote;
-			sn[sd][l].latched = leg->latched;
-			sn[sd][l].dir = s->side[sd].dir;
-			sn[sd][l].fwd = media_leg_dst(leg, &sn[sd][l].dst, &sn[sd][l].known);
-		}
-	pthread_mutex_unlock(&s->lock);
-	for (int sd = 0; sd < 2; sd++)
-		for (int l = 0; l < 2; l++)
-			json_array_append_new(rows, leg_row(s, &s->side[sd].leg[l], &sn[sd][l],
-							    now));
-}
-
-json_t *
-media_flows_json(void)
-{
-	json_t *rows = json_array();
-	struct media_session *s, **v = NULL;
-	struct cds_lfht_iter it;
-	uint64_t now = media_now_ns();
-	size_t n = 0, cap = 0;
-
-	if (!rows || !M.by_id)
-		return rows;
-	rcu_read_lock();
-	for_each_session(it, s) {
-		if (n == cap) {
-			struct media_session **t = realloc(v, (cap = cap ? 2 * cap : 256) *
-							   sizeof(*v));
-			if (!t) {
-				free(v);
-				rcu_read_unlock();
-				json_decref(rows);
-				return NULL;
-			}
-			v = t;
-		}
-		v[n++] = s;
-	}
-	/* Oldest session first (ids only grow), for stable tables. */
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_session);
-	for (size_t i = 0; i < n; i++)
-		session_rows(rows, v[i], now);
-	rcu_read_unlock();
-	free(v);
-	return rows;
-}
-
-json_t *
-media_session_flows_json(uint64_t id)
-{
-	struct media_session *s;
-	json_t *rows = NULL;
-
-	if (!M.by_id)
-		return NULL;
-	rcu_read_lock();
-	s = session_find(id);
-	if (s) {
-		rows = json_array();
-		if (rows)
-			session_rows(rows, s, media_now_ns());
-	}
-	rcu_read_unlock();
-	return rows;
-}
-
-int
-media_relay_address(const union xr_sa *party, union xr_sa *out)
-{
-	int i;
-
-	if (!M.inited)
-		return -EINVAL;
-	i = pick_pool(party);
-	if (i < 0)
-		return i;
-	*out = M.addrs[i];
-	xr_sa_set_port(out, 0);
-	return 0;
-}
-
-int
-media_session_touch(uint64_t id)
-{
-	struct media_session *s;
-	int rc = -ENOENT;
-
-	rcu_read_lock();
-	s = session_find(id);
-	if (s) {
-		/* Read by the relay thread without a lock: plain atomic stores. */
-		__atomic_store_n(&s->created_ns, media_now_ns(), __ATOMIC_RELAXED);
-		__atomic_store_n(&s->timeout_reported, false, __ATOMIC_RELEASE);
-		rc = 0;
-	}
-	rcu_read_unlock();
-	return rc;
-}
-
-json_t *
-media_stats_json(void)
-{
-	struct relay_totals t;
-	json_t *o, *addrs;
-
-	relay_get_totals(&t);
-	addrs = json_array();
-	for (int i = 0; i < M.npools; i++) {
-		char ip[INET6_ADDRSTRLEN];
-		uint16_t lo, hi;
-		int used = port_pool_in_use(M.pools[i]);
-
-		port_pool_range(M.pools[i], &lo, &hi);
-		json_array_append_new(addrs, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}",
-			"address", xr_sa_ipstr(&M.addrs[i], ip, sizeof(ip)),
-			"port_lo", lo, "port_hi", hi,
-			"pairs", port_pool_size(M.pools[i]),
-			"pairs_in_use", used,
-			"pairs_free", port_pool_size(M.pools[i]) - used));
-	}
-	o = json_pack("{s:i, s:s, s:b, s:i, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
-		      "sessions", media_session_count(),
-		      "latch", media_latch_policy_str(media_policy()),
-		      "kernel_fastpath", M.fp != NULL,
-		      "media_timeout", media_timeout_s(),
-		      "ports", addrs,
-		      "userspace",
-		      "rx_packets", (json_int_t)t.rx_packets,
-		      "rx_bytes", (json_int_t)t.rx_bytes,
-		      "forwarded_packets", (json_int_t)t.fwd_packets,
-		      "forwarded_bytes", (json_int_t)t.fwd_bytes,
-		      "wrong_source_drops", (json_int_t)t.drop_source,
-		      "no_dest_drops", (json_int_t)t.drop_no_dest,
-		      "other_drops", (json_int_t)t.drop_other,
-		      "latches_total", (json_int_t)t.latched);
-	return o;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * session_internal.h - what session.c and relay.c share inside daemon/media:
+ * session_internal.h - what session.c, session_json.c and relay.c share
+ * inside daemon/media:
  * the session, side and leg structs and the helpers the relay calls with a
  * session locked.  Not for use outside daemon/media (media.h is the API).
  */
@@ -101,5 +102,52 @@ uint64_t media_now_ns(void);
  * runs up to a tick behind CLOCK_MONOTONIC, from the same origin.
  */
 uint64_t media_kernel_now_ns(void);
+
+/* The module's state (session.c owns it; session_json.c reads it). */
+struct media_state {
+	const struct xr_config	*cfg;
+	struct fp		*fp;		/* NULL: userspace relay only */
+	struct port_pool	*pools[XR_MAX_ADDRS];	/* one per --media address */
+	union xr_sa		 addrs[XR_MAX_ADDRS];	/* the --media addresses, port 0 */
+	int			 npools;
+	struct cds_lfht		*by_id;		/* media_session.id_node, key id */
+	struct cds_lfht		*by_local;	/* media_leg.local_node, key leg->local */
+	uint64_t		 next_id;	/* atomic; random start */
+	int			 nsessions;	/* atomic */
+	pthread_mutex_t		 cb_lock;
+	void			(*timeout_cb)(uint64_t id, void *arg);
+	void			*timeout_arg;
+	bool			 inited;
+};
+extern struct media_state media_st;
+
+/* "sendrecv", ... by enum media_dir. */
+extern const char *const media_dir_names[];
+
+/* The session of a by-id node, NULL for NULL (no arithmetic on NULL: UBSan). */
+static inline struct media_session *
+session_of(struct cds_lfht_node *n)
+{
+	return n ? caa_container_of(n, struct media_session, id_node) : NULL;
+}
+
+/*
+ * Every session; needs the RCU read lock.  Used instead of liburcu's
+ * cds_lfht_for_each_entry(), which offsets a NULL pointer at the end.
+ */
+#define for_each_session(it, s)							\
+	for (cds_lfht_first(media_st.by_id, &(it));				\
+	     ((s) = session_of(cds_lfht_iter_get_node(&(it))));		\
+	     cds_lfht_next(media_st.by_id, &(it)))
+
+/* Session with this id, or NULL.  Call under the RCU read lock. */
+struct media_session *session_find(uint64_t id);
+/*
+ * Index of the relay address facing party (route_pick()), or -EINVAL when
+ * no --media address has its family.
+ */
+int	pick_pool(const union xr_sa *party);
+/* --media-timeout of the running configuration, in seconds (0: off). */
+int	media_timeout_s(void);
 
 #endif /* XR_MEDIA_SESSION_INTERNAL_H */

@@ -480,6 +480,11 @@ cm_check_dests(const struct sdp *p, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Long (~85 lines) because it is the offer/answer dispatcher: locate, parse,
+ * pick the mode, splice, all on the same locals under cm->lock (and the
+ * access check of the addresses).
+ */
 int
 cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes,
 	enum cm_mode mode, const union xr_sa *to_hint, int *group, char *out, size_t cap,

@@ -174,6 +174,10 @@ loc_may_change(const struct loc_binding *b, const char *callid, uint32_t cseq)
 	return strcmp(b->callid, callid) != 0 || cseq > b->cseq;
 }
 
+/*
+ * Long (~100 lines) because RFC 3261 §10.3 steps 6-8 run on one AOR under
+ * its lock: match, refuse, add, update, remove.
+ */
 int
 loc_apply(const char *aor, const char *callid, uint32_t cseq,
 	  const struct loc_op *ops, int nops, bool remove_all,

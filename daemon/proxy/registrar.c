@@ -107,6 +107,10 @@ reg_list_bindings(struct reg_result *res, const char *aor, uint64_t now_ms)
 	res->nbindings = i;
 }
 
+/*
+ * Long (~110 lines) because it follows RFC 3261 §10.3 steps 1-8 in order, a
+ * few lines each.
+ */
 int
 reg_handle(const struct reg_cfg *rc, const struct sip_msg *m,
 	   const struct loc_src *src, uint64_t now_ms, struct reg_result *res)

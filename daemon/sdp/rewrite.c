@@ -102,6 +102,9 @@ put_rtcp(struct wbuf *w, const union xr_sa *relay, uint16_t port, bool mux)
  * stream and a=rtcp at session level are dropped; when no stream is live
  * the c= lines take rw[0]'s address if it has one, else stay as they are.
  * A line added at the end of a description without a final LF gets one.
+ *
+ * Long (~110 lines) because it is one pass over the SDP's lines that
+ * rewrites as it goes.
  */
 int
 sdp_rewrite(const char *in, size_t len, const struct sdp *p,

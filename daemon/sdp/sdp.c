@@ -272,6 +272,9 @@ dir_attr(const char *s, size_t n)
  * skipped like an unknown type.  Session level runs up to the first m=.
  * a=rtcp at session level has no meaning (RFC 3605 §2.1) and is ignored
  * (the rewriter drops it).
+ *
+ * Long (~125 lines) because it is one pass over the SDP's lines, a case per
+ * line type.
  */
 int
 sdp_parse(const char *buf, size_t len, struct sdp *out, char *err, size_t errlen)

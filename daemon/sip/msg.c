@@ -422,6 +422,10 @@ check_headers(struct sip_msg *m, struct sip_err *err)
 	return rc;
 }
 
+/*
+ * Long (~105 lines) because it is one pass over the message (start line,
+ * headers, body) with every check in order.
+ */
 int
 sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, struct sip_err *err)
 {

@@ -241,6 +241,10 @@ uri_params(struct sip_uri *u)
 	return rc;
 }
 
+/*
+ * Long (~100 lines) because it is one pass of the RFC 3261 §25 URI grammar,
+ * a block per part.
+ */
 int
 sip_uri_parse(struct sip_str s, struct sip_uri *u)
 {

@@ -41,7 +41,7 @@ rank() {	# layer -> index, or empty
 
 layer_of_file() {	# path -> layer
 	case $1 in
-	daemon/config.[ch]) echo config ;;
+	daemon/config*.[ch]) echo config ;;
 	daemon/main.c) echo main ;;
 	daemon/*/*) local d=${1#daemon/}; echo "${d%%/*}" ;;
 	ctl-cli/*) echo ctl-cli ;;
