@@ -202,6 +202,10 @@ FUZZ_LIB_SRCS_fuzz_sip := daemon/sip/msg.c daemon/sip/parse_hdr.c daemon/sip/par
 			  daemon/sip/parse_scalar.c daemon/sip/parse_start.c daemon/sip/parse_uri.c \
 			  daemon/sip/parse_via.c daemon/sip/build.c
 FUZZ_LIB_SRCS_fuzz_sdp := daemon/sdp/sdp.c daemon/sdp/rewrite.c daemon/sdp/multipart.c daemon/common/addr.c
+FUZZ_LIB_SRCS_fuzz_auth := daemon/sip/parse_auth.c daemon/sip/msg.c daemon/sip/parse_hdr.c \
+			   daemon/sip/parse_nameaddr.c daemon/sip/parse_scalar.c \
+			   daemon/sip/parse_start.c daemon/sip/parse_uri.c daemon/sip/parse_via.c \
+			   daemon/policy/cidr.c daemon/common/addr.c
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
