@@ -36,7 +36,7 @@ endif
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARNINGS) $(WERROR) -D_GNU_SOURCE -MMD -MP \
 	    -Iinclude -Idaemon -I$(OUT)
-LDLIBS   := -lbpf -lelf -lz -lmnl -lurcu -lurcu-cds -lev -ljansson -linih -lmicrohttpd -lpthread
+LDLIBS   := -lbpf -lelf -lz -lmnl -lurcu -lurcu-cds -lev -ljansson -linih -lmicrohttpd -lcrypto -lpthread
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -156,7 +156,7 @@ DEB_PKGS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev 
 	    libmnl-dev liburcu-dev libev-dev libjansson-dev libinih-dev libmicrohttpd-dev \
 	    libcmocka-dev sip-tester iproute2 iputils-ping ethtool procps psmisc python3 \
 	    libclang-rt-14-dev tshark linux-perf valgrind pkg-config curl man-db groff-base \
-	    stress-ng
+	    stress-ng libssl-dev sipvicious
 
 # Idempotent: installs only what is missing (apt-get update only then).
 deps:
@@ -214,6 +214,10 @@ FUZZ_LIB_SRCS_fuzz_sip := daemon/sip/msg.c daemon/sip/parse_hdr.c daemon/sip/par
 			  daemon/sip/parse_scalar.c daemon/sip/parse_start.c daemon/sip/parse_uri.c \
 			  daemon/sip/parse_via.c daemon/sip/build.c
 FUZZ_LIB_SRCS_fuzz_sdp := daemon/sdp/sdp.c daemon/sdp/rewrite.c daemon/sdp/multipart.c daemon/common/addr.c
+FUZZ_LIB_SRCS_fuzz_auth := daemon/sip/parse_auth.c daemon/sip/msg.c daemon/sip/parse_hdr.c \
+			   daemon/sip/parse_nameaddr.c daemon/sip/parse_scalar.c \
+			   daemon/sip/parse_start.c daemon/sip/parse_uri.c daemon/sip/parse_via.c \
+			   daemon/policy/cidr.c daemon/common/addr.c
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)

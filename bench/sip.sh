@@ -79,7 +79,7 @@ proxy_start() {
 		# one SIPp host is the whole load: no per-source rate limit
 		xr_daemon_start --sip $RA4:5060 --sip $RB4:5060 --domain example.com \
 			--media $RA4 --media $RB4 --media-timeout 0 --ports 1024-65535 \
-			--pike-rate 0
+			--pike-rate 0 --trusted 10.11.0.0/16	# the SIPp hosts are trunks: no digest
 		PROXY_PID=$XR_DAEMON_PID
 		;;
 	kamailio)

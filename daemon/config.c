@@ -142,6 +142,34 @@ static const struct opt opts[] = {
 	  "error | warn | info | debug, for one subsystem (main, sip, tx, proxy, media, "
 	  "fastpath, ctl) or all (repeatable)",
 	  p_log_level, d_log_level, 0, 0, 0, t_log_level },
+	{ "trusted", 0, required_argument, true, "CIDR[,CIDR]",
+	  "trusted peers (trunks, gateways): any request, their own Route set and "
+	  "P-Asserted-Identity, no challenge (repeatable)",
+	  p_cidrs, d_cidrs, OFF(trusted), OFF(ntrusted), 0, t_cidrs },
+	{ "deny-dest", 0, required_argument, true, "CIDR[,CIDR]",
+	  "never send SIP or media to these networks (repeatable; loopback, link-local, "
+	  "multicast and our own addresses always)",
+	  p_cidrs, d_cidrs, OFF(deny_dest), OFF(ndeny_dest), 0, t_cidrs },
+	{ "deny-dest-exempt-trusted", 0, no_argument, true, NULL,
+	  "requests and offers from trusted peers may reach --deny-dest networks",
+	  p_bool, d_bool, OFF(deny_dest_trusted), 0, 0, t_bool },
+	{ "credentials", 0, required_argument, true, "FILE",
+	  "digest credentials: USER REALM ALG:HA1 [ALG:HA1] per line, re-read on SIGHUP",
+	  p_string, d_optstring, OFF(credentials), 0, sizeof(((struct xr_config *)0)->credentials),
+	  t_string },
+	{ "nonce-ttl", 0, required_argument, true, "SEC",
+	  "how long a digest nonce stays valid (default 300)",
+	  p_int, d_int, OFF(nonce_ttl), 10, 86400, t_int },
+	{ "auth-algorithms", 0, required_argument, true, "ALG[,ALG]",
+	  "digest algorithms challenged for, preferred first: SHA-256, MD5 (default "
+	  "SHA-256,MD5; many phones take the first challenge)",
+	  p_auth_algs, d_auth_algs, 0, 0, 0, t_auth_algs },
+	{ "max-contacts", 0, required_argument, true, "N",
+	  "registered contacts per address of record, 1-16 (default 16)",
+	  p_int, d_int, OFF(max_contacts), 1, 16, t_int },
+	{ "max-source-bindings", 0, required_argument, true, "N",
+	  "registered contacts from one untrusted source address (default 64)",
+	  p_int, d_int, OFF(max_source_bindings), 1, 100000, t_int },
 	{ "foreground", 'f', no_argument, true, NULL,
 	  "stay in the foreground, log to stderr",
 	  p_bool, d_bool, OFF(foreground), 0, 0, NULL },
@@ -205,6 +233,12 @@ config_defaults(struct xr_config *cfg)
 	cfg->sip_t2 = 4000;
 	cfg->sip_t4 = 5000;
 	cfg->timer_c = 180;
+	cfg->nonce_ttl = 300;
+	cfg->auth_algs[0] = 0;		/* AUTH_SHA256 */
+	cfg->auth_algs[1] = 1;		/* AUTH_MD5 */
+	cfg->nauth_algs = 2;
+	cfg->max_contacts = 16;
+	cfg->max_source_bindings = 64;
 	for (int i = 0; i < LS__MAX; i++)
 		cfg->log_levels[i] = -1;
 	for (int i = 0; i < XR_MAX_OPTS; i++)

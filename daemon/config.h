@@ -20,13 +20,15 @@
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "policy/policy.h"
 
 #define XR_MAX_ADDRS	16	/* --sip, --media, --xdp entries */
 #define XR_MAX_DOMAINS	32	/* --domain entries */
 #define XR_MAX_ROUTES	64	/* --route entries */
 #define XR_MAX_TARGETS	16	/* URIs in one --route */
 #define XR_MAX_FILES	8	/* config files named in errors (-c given this often) */
-#define XR_MAX_OPTS	48	/* rows of the options table (checked in config.c) */
+#define XR_MAX_OPTS	56	/* rows of the options table (checked in config.c) */
+#define XR_MAX_CIDRS	POL_MAX_CIDRS	/* --trusted, --deny-dest entries */
 
 enum xr_xdp_mode { XR_XDP_AUTO, XR_XDP_NATIVE, XR_XDP_GENERIC };
 
@@ -87,6 +89,18 @@ struct xr_config {
 	int		 timer_c;		/* --timer-c SEC, proxy INVITE timer (default 180) */
 	int		 log_levels[LS__MAX];	/* --log-level [SUBSYS=]LEVEL; -1: from verbose */
 	union xr_sa	 metrics;		/* --metrics ADDR:PORT (HTTP /metrics); family 0: off */
+	/* access control (README "Access control"); all change on reload */
+	struct pol_cidr	 trusted[XR_MAX_CIDRS];	/* --trusted CIDR: trunks, gateways */
+	int		 ntrusted;
+	struct pol_cidr	 deny_dest[XR_MAX_CIDRS]; /* --deny-dest CIDR: never SIP or media there */
+	int		 ndeny_dest;
+	bool		 deny_dest_trusted;	/* --deny-dest-exempt-trusted: trusted may reach them */
+	char		 credentials[256];	/* --credentials FILE of HA1s; "" none */
+	int		 nonce_ttl;		/* --nonce-ttl SEC (default 300) */
+	int		 auth_algs[2];		/* --auth-algorithms: enum auth_alg, preferred first */
+	int		 nauth_algs;		/* (default SHA-256, MD5) */
+	int		 max_contacts;		/* --max-contacts N per AOR (default 16) */
+	int		 max_source_bindings;	/* --max-source-bindings N per source address (64) */
 	bool		 foreground;		/* -f */
 	int		 verbose;		/* -v, repeatable */
 	bool		 check_only;		/* -n: check the config, print it, exit */

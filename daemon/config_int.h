@@ -84,5 +84,15 @@ int	t_latch(struct xr_config *dst, const struct xr_config *src, const struct opt
 int	t_log_level(struct xr_config *dst, const struct xr_config *src, const struct opt *o);
 int	route_copy(struct xr_route *dst, const struct xr_route *src);
 int	t_route(struct xr_config *dst, const struct xr_config *src, const struct opt *o);
+int	t_bool(struct xr_config *dst, const struct xr_config *src, const struct opt *o);
+int	t_string(struct xr_config *dst, const struct xr_config *src, const struct opt *o);
+/* access control: CIDR lists (lo: offset of the count), digest algorithms */
+int	p_cidrs(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen);
+void	d_cidrs(const struct xr_config *cfg, const struct opt *o, FILE *out);
+int	t_cidrs(struct xr_config *dst, const struct xr_config *src, const struct opt *o);
+int	p_auth_algs(struct xr_config *cfg, const struct opt *o, const char *val, char *err,
+		    size_t errlen);
+void	d_auth_algs(const struct xr_config *cfg, const struct opt *o, FILE *out);
+int	t_auth_algs(struct xr_config *dst, const struct xr_config *src, const struct opt *o);
 
 #endif /* XR_CONFIG_INT_H */

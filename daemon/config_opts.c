@@ -635,3 +635,132 @@ t_route(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
 	return 0;
 }
 
+/* ---- access control (README "Access control") ----------------------------------- */
+
+/* --trusted / --deny-dest CIDR[,CIDR...]: appended to the list at off. */
+int
+p_cidrs(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
+{
+	struct pol_cidr *v = FIELD(cfg, o, struct pol_cidr);
+	int *n = (int *)((char *)cfg + (size_t)o->lo);	/* lo: offset of the count */
+	const char *p = val;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char one[INET6_ADDRSTRLEN + 8];
+		struct pol_cidr c;
+
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0 || len >= sizeof(one)) {
+			snprintf(err, errlen, "expected CIDR[,CIDR] (10.0.0.0/8, 2001:db8::/32)");
+			return -EINVAL;
+		}
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (pol_cidr_parse(one, &c) < 0) {
+			snprintf(err, errlen, "'%s' is not an address or prefix with its host bits "
+				 "clear (10.0.0.0/8, 2001:db8::/32)", one);
+			return -EINVAL;
+		}
+		if (*n >= XR_MAX_CIDRS) {
+			snprintf(err, errlen, "more than %d prefixes", XR_MAX_CIDRS);
+			return -EINVAL;
+		}
+		v[(*n)++] = c;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}
+
+void
+d_cidrs(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	const struct pol_cidr *v = CFIELD(cfg, o, struct pol_cidr);
+	int n = *(const int *)((const char *)cfg + (size_t)o->lo);
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%s = %s\n", o->name, pol_cidr_str(&v[i], buf, sizeof(buf)));
+}
+
+/* --auth-algorithms SHA-256,MD5: which digests are challenged for, in order. */
+int
+p_auth_algs(struct xr_config *cfg, const struct opt *o, const char *val, char *err,
+	    size_t errlen)
+{
+	static const char *const names[] = { "SHA-256", "MD5" };	/* enum auth_alg order */
+	char buf[64], *save = NULL;
+	int n = 0, v[2];
+
+	if (strlen(val) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, val);
+	for (char *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		int a = -1;
+
+		for (int i = 0; i < 2; i++)
+			if (strcasecmp(t, names[i]) == 0)
+				a = i;
+		if (a < 0 || n == 2 || (n == 1 && v[0] == a))
+			goto bad;
+		v[n++] = a;
+	}
+	if (n == 0)
+		goto bad;
+	memcpy(cfg->auth_algs, v, sizeof(v[0]) * (size_t)n);
+	cfg->nauth_algs = n;
+	return 0;
+bad:
+	snprintf(err, errlen, "expected SHA-256, MD5 or both in order of preference");
+	return -EINVAL;
+}
+
+void
+d_auth_algs(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	fprintf(out, "%s = ", o->name);
+	for (int i = 0; i < cfg->nauth_algs; i++)
+		fprintf(out, "%s%s", i ? "," : "", cfg->auth_algs[i] == 0 ? "SHA-256" : "MD5");
+	fputc('\n', out);
+}
+
+int
+t_auth_algs(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	memcpy(dst->auth_algs, src->auth_algs, sizeof(dst->auth_algs));
+	dst->nauth_algs = src->nauth_algs;
+	return 0;
+}
+
+int
+t_bool(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	*FIELD(dst, o, bool) = *CFIELD(src, o, bool);
+	return 0;
+}
+
+int
+t_string(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	memcpy(FIELD(dst, o, char), CFIELD(src, o, char), (size_t)o->hi);
+	return 0;
+}
+
+int
+t_cidrs(struct xr_config *dst, const struct xr_config *src, const struct opt *o)
+{
+	int n = *(const int *)((const char *)src + (size_t)o->lo);
+
+	memcpy(FIELD(dst, o, struct pol_cidr), CFIELD(src, o, struct pol_cidr),
+	       sizeof(struct pol_cidr) * (size_t)n);
+	*(int *)((char *)dst + (size_t)o->lo) = n;
+	return 0;
+}

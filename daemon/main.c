@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <urcu.h>
 
+#include "auth/auth.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "config.h"
@@ -33,6 +34,7 @@
 #include "guard/ban.h"
 #include "guard/pike.h"
 #include "guard/privs.h"
+#include "policy/policy.h"
 #include "media/media.h"
 #include "proxy/proxy.h"
 #include "proxy/registrar_ctl.h"
@@ -109,6 +111,14 @@ reload_levels(const int *was, const struct xr_config *eff)
 		if (was[s] != now)
 			log_set_level((enum log_subsys)s, now);
 	}
+}
+
+/* The blocklist's exemption: a prefix that overlaps a --trusted one (issue 14). */
+static bool
+ban_exempt_trusted(const union xr_sa *prefix, int plen, void *arg)
+{
+	(void)arg;
+	return pol_trusted_overlaps(prefix, plen);
 }
 
 /*
@@ -198,6 +208,8 @@ reload(void)
 	/* The SIP rate limit and the ban time of new bans (guard/) keep their own copies. */
 	pike_configure((unsigned)eff.pike_rate, (unsigned)eff.pike_burst, (unsigned)eff.ban_time);
 	ban_cmd_set_default((unsigned)eff.ban_time);
+	/* Access sets and nonce ttl from eff; the credentials file is re-read always. */
+	access_apply_config(&eff, false, err, sizeof(err));
 	for (int i = 0; i < nch; i++) {
 		if (!ch[i].live) {
 			reload_line(&ch[i], ": ignored, needs a restart");
@@ -449,6 +461,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "xrelayd: %s\n", err);
 		return 1;
 	}
+	if (cfg.check_only && cfg.credentials[0] &&
+	    auth_cred_check(cfg.credentials, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xrelayd: credentials %s\n", err);
+		return 1;
+	}
 	if (cfg.check_only) {
 		config_dump(&cfg, stdout);
 		config_free(&cfg);
@@ -469,6 +486,8 @@ main(int argc, char **argv)
 	rcu_register_thread();
 	if (config_publish(&cfg) < 0)
 		die("out of memory");
+	if (access_apply_config(&cfg, true, err, sizeof(err)) < 0)
+		die("credentials %s", err);	/* access sets, nonces, credentials */
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (!loop)
 		die("cannot create the event loop");
@@ -508,6 +527,7 @@ main(int argc, char **argv)
 		die("blocklist: %s", strerror(-rc));
 	ban_start(loop);
 	ban_up = true;
+	ban_set_exempt(ban_exempt_trusted, NULL);	/* trusted peers are never banned */
 	pike_configure((unsigned)cfg.pike_rate, (unsigned)cfg.pike_burst, (unsigned)cfg.ban_time);
 
 	rc = ctl_commands_init(&cfg, fp_up ? &fp : NULL);

@@ -364,6 +364,30 @@ metrics_sip(FILE *f, json_t *sip)
 #define XR_SIP_GAUGE(field, metric, help)	{ NULL, #field, metric, "gauge", help },
 #define XR_PX(field, key, metric, help)		{ NULL, key, metric, "counter", help },
 #include "sip/counters.def"
+		/* The access policy (proxy/access_cfg.c): under "sip" -> "access". */
+		{ "access", "auth_challenges", "xrelay_sip_auth_challenges_total", "counter",
+		  "401/407 digest challenges sent to untrusted sources" },
+		{ "access", "auth_failures", "xrelay_sip_auth_failures_total", "counter",
+		  "credentials refused (wrong password, unknown user, another user's)" },
+		{ "access", "relay_forbidden", "xrelay_sip_relay_forbidden_total", "counter",
+		  "requests from untrusted sources refused 403 Relay forbidden (foreign "
+		  "target or Route set)" },
+		{ "access", "dest_denied", "xrelay_sip_dest_denied_total", "counter",
+		  "SIP next hops and SDP media addresses refused (loopback, ours, --deny-dest)" },
+		{ "access", "identity_stripped", "xrelay_sip_identity_stripped_total", "counter",
+		  "requests from untrusted sources whose P-Asserted/Preferred-Identity was removed" },
+		{ "access", "credentials_users", "xrelay_sip_credentials_users", "gauge",
+		  "users in the --credentials file" },
+		{ "access", "credentials_sha256", "xrelay_sip_credentials_sha256", "gauge",
+		  "users with a SHA-256 HA1" },
+		{ "access", "credentials_md5", "xrelay_sip_credentials_md5", "gauge",
+		  "users with an MD5 HA1" },
+		{ "access", "trusted_prefixes", "xrelay_sip_trusted_prefixes", "gauge",
+		  "--trusted prefixes in force" },
+		{ "access", "denied_prefixes", "xrelay_sip_denied_prefixes", "gauge",
+		  "--deny-dest prefixes in force" },
+		{ "access", "own_addresses", "xrelay_sip_own_addresses", "gauge",
+		  "addresses of this host no SIP or media is sent to" },
 	};
 	json_t *v;
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "proxy/call_media.h"
+#include "policy/policy.h"
 #include "proxy/proxy_int.h"
 #include "sip/build.h"
 
@@ -66,6 +67,7 @@ px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return;
+	pol_set_sender_trusted(pol_trusted(&src->peer));	/* for its SDP (access.c) */
 	/* The answer of a delayed-offer call rides in the ACK (RFC 3264 §4). */
 	d = m->body.len > 0 ? dlg_find(m->call_id, m->from.tag, m->to.tag, &fc) : NULL;
 	if (d) {
@@ -89,6 +91,8 @@ px_on_ack(const struct sip_msg *m, const struct sip_src *src)
 		goto out;
 	ruri_ours = reg_domain_is_ours(&px_reg, p->ruri_u.host) ||
 		    px_host_is_our_addr(p->ruri_u.host);
+	if (!px_access_ack(m, src, p, ruri_ours))
+		goto out;
 	if (ruri_ours && p->skip == p->nr) {
 		char uri[DLG_HDR_MAX];
 		uint64_t conn_id = 0;

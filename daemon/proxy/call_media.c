@@ -438,9 +438,52 @@ cm_rewrite(struct cm *cm, int gi, const struct sip_msg *m, size_t off, size_t sl
 	return 1;
 }
 
+/* The destination check the proxy installed (cm_set_dest_check), or none. */
+static const char *(*cm_dest_check)(const union xr_sa *a);
+
+void
+cm_set_dest_check(const char *(*fn)(const union xr_sa *a))
+{
+	cm_dest_check = fn;
+}
+
+/*
+ * The access policy on media (issue 13): no stream is anchored towards an
+ * address the installed check refuses.  -EACCES with the reason in err (the
+ * proxy answers an offer with 488 and a Warning).
+ */
+static int
+cm_check_dests(const struct sdp *p, char *err, size_t errlen)
+{
+	const char *(*check)(const union xr_sa *a) = cm_dest_check;
+
+	for (int i = 0; check && i < p->n_media; i++) {
+		const struct sdp_media *sm = &p->m[i];
+		const union xr_sa *a[2] = { &sm->rtp, &sm->rtcp };
+		char buf[XR_SA_STRLEN];
+
+		if (sm->port == 0 || sm->conn_null)
+			continue;
+		for (int j = 0; j < 2; j++) {
+			const char *why;
+
+			if (a[j]->sa.sa_family == 0 || (j == 1 && sm->rtcp_mux))
+				continue;
+			why = check(a[j]);
+			if (!why)
+				continue;
+			snprintf(err, errlen, "media destination %s refused: %s",
+				 xr_sa_ipstr(a[j], buf, sizeof(buf)), why);
+			return -EACCES;
+		}
+	}
+	return 0;
+}
+
 /*
  * Long (~85 lines) because it is the offer/answer dispatcher: locate, parse,
- * pick the mode, splice, all on the same locals under cm->lock.
+ * pick the mode, splice, all on the same locals under cm->lock (and the
+ * access check of the addresses).
  */
 int
 cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes,
@@ -471,6 +514,9 @@ cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes
 		return -ENOMEM;
 	}
 	rc = sdp_parse(m->body.s + off, slen, p, err, errlen);
+	if (rc < 0)
+		goto out;
+	rc = cm_check_dests(p, err, errlen);
 	if (rc < 0)
 		goto out;
 

@@ -84,4 +84,11 @@ int	cm_streams(struct cm *cm);
  */
 json_t	*cm_json(struct cm *cm);
 
+/*
+ * Install the check every SDP address a party gives must pass before media is
+ * anchored towards it: NULL when allowed, else a short reason (cm_body()
+ * then fails with -EACCES).  No check until one is installed (unit tests).
+ */
+void	cm_set_dest_check(const char *(*fn)(const union xr_sa *a));
+
 #endif /* XR_CALL_MEDIA_H */

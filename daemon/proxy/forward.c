@@ -226,7 +226,8 @@ px_fwd_via(struct px_fwd *f, const struct sip_msg *m, const struct px_plan *p,
  * the new Request-URI (absent: keep the one after §16.4); hint_conn is a TCP
  * connection the target registered over (0: none); body, when given,
  * replaces the body (rewritten SDP).  0, or -errno: -EPROTONOSUPPORT (no
- * URI we can reach: 416), -EBADMSG (the edits failed: 400), another
+ * URI we can reach: 416), -EBADMSG (the edits failed: 400), -EACCES (a
+ * destination the access policy refuses: 403), another
  * (no route, send failure: 503); px_status_of() maps them.
  */
 int
@@ -258,6 +259,10 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 			rc = -EHOSTUNREACH;
 		goto out;
 	}
+	if (px_access_dest(p, &d.addr, m->method_str) < 0) {
+		rc = -EACCES;		/* never to loopback, ourselves, a denied network */
+		goto out;
+	}
 	if (hint_conn && d.tp == SIP_TP_TCP)
 		d.conn_id = hint_conn;
 	if (sip_tp_pick(&d, &local) < 0) {
@@ -265,6 +270,7 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 		goto out;
 	}
 	px_fwd_edit(f, m, src, p, target, &hop, &local, d.tp, body);
+	px_access_edit(&f->e, m, p, &d.addr);
 	px_fwd_via(f, m, p, br != NULL, &local, d.tp, branch, sizeof(branch));
 	n = sip_edit_build(&f->e, f->out, sizeof(f->out));
 	if (n < 0) {
@@ -305,6 +311,8 @@ px_status_of(int err)
 		return 416;
 	case -EBADMSG:
 		return 400;
+	case -EACCES:
+		return 403;
 	default:
 		return 503;
 	}

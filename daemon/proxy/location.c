@@ -237,7 +237,8 @@ loc_apply(const char *aor, const char *callid, uint32_t cseq,
 			j = n++;
 		loc_fill(&nset->b[j], &ops[i], callid, cseq, src, now_ms);
 	}
-	if (n > LOC_MAX_BINDINGS) {
+	if (n > LOC_MAX_BINDINGS ||
+	    (src && src->max_bindings > 0 && n > src->max_bindings)) {
 		rc = -ENOSPC;
 		goto out_free;
 	}

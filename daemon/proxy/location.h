@@ -51,6 +51,8 @@ struct loc_src {
 	int		tp;
 	uint64_t	conn_id;
 	int		sock;
+	int		max_bindings;	/* the AOR's limit for this request (--max-contacts);
+					 * 0: LOC_MAX_BINDINGS */
 };
 
 /* Compares two contact URIs (§19.1.4); the registrar installs msg.h's. */
@@ -72,7 +74,7 @@ void	loc_fini(void);
  * replaces (or removes) it; the same Call-ID needs a higher CSeq, else the
  * whole request fails with -EALREADY.  Removing a contact that is not bound
  * is not an error.  Returns 0, -EALREADY (out-of-order CSeq), -ENOSPC (over
- * LOC_MAX_BINDINGS), -ENAMETOOLONG (AOR, contact or Call-ID too long),
+ * src->max_bindings, or LOC_MAX_BINDINGS), -ENAMETOOLONG (AOR, contact or Call-ID too long),
  * -ENOMEM.  Takes the writer mutex and the RCU read lock itself; the calling
  * thread must be RCU-registered.
  */

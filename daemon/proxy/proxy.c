@@ -11,8 +11,10 @@
  * their tables.
  *
  * OUR implementation, where it differs from §16:
- *  - §16.3 step 6 (Proxy-Authorization): not done (no authentication of
- *    our own); §16.7 step 7 is: challenges of 401/407 branches are merged.
+ *  - §16.3 step 6 (Proxy-Authorization) is the access policy's (access.c,
+ *    policy/): only untrusted sources are asked, and only for what the
+ *    policy table says; §16.7 step 7: challenges of 401/407 branches are
+ *    merged.
  *  - §16.5: every target is forked in parallel (no sequential search by q).
  *  - §16.6 step 7 / §16.10: a CANCEL no INVITE server transaction matches
  *    gets 481 instead of being forwarded statelessly.
@@ -31,6 +33,8 @@
 
 #include <urcu.h>
 
+#include "policy/policy.h"
+#include "proxy/call_media.h"
 #include "proxy/proxy.h"
 #include "proxy/proxy_int.h"
 
@@ -135,13 +139,77 @@ px_validate(struct txn *st, const struct sip_msg *m, bool to_us, uint64_t *lh)
 	return rc;
 }
 
+struct px_src_count {
+	const union xr_sa	*src;
+	const char		*aor;		/* the AOR being registered */
+	char			 own[LOC_MAX_BINDINGS][LOC_URI_MAX]; /* its contacts now */
+	int			 nown;
+	int			 n;		/* bindings from src, every AOR */
+};
+
 static void
-px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src)
+px_src_count_cb(const char *aor, const struct loc_binding *b, int n, void *arg)
+{
+	struct px_src_count *sc = arg;
+	bool this = strcmp(aor, sc->aor) == 0;
+
+	for (int i = 0; i < n; i++) {
+		sc->n += xr_sa_ip_eq(&b[i].received, sc->src);
+		if (this && sc->nown < LOC_MAX_BINDINGS)
+			memcpy(sc->own[sc->nown++], b[i].contact, LOC_URI_MAX);
+	}
+}
+
+/*
+ * The access policy's per-source bound (--max-source-bindings): an
+ * untrusted address may hold at most max bindings over all AORs; refreshing
+ * one it holds is always fine.  Counted by walking the location service,
+ * O(bindings): only REGISTERs that passed authentication get here.  True
+ * when m's new contacts would exceed it.
+ */
+static bool
+px_source_full(const struct sip_msg *m, const struct sip_src *src, int max)
+{
+	struct px_src_count *sc = calloc(1, sizeof(*sc));
+	struct sip_iter it = { 0 };
+	struct sip_contact c;
+	char aor[LOC_AOR_MAX];
+	struct sip_uri tu;
+	bool full = false;
+	int adds = 0;
+
+	if (!sc)
+		return true;
+	if (sip_uri_parse(m->to.uri, &tu) < 0 || sip_uri_aor(&tu, aor, sizeof(aor)) < 0)
+		goto out;
+	sc->src = &src->peer;
+	sc->aor = aor;
+	loc_walk(loc_now_ms(), px_src_count_cb, sc);
+	while (sip_msg_contact_next(m, &it, &c) == 1) {
+		bool known = false;
+
+		if (c.star || c.expires == 0 || (c.expires < 0 && m->expires == 0))
+			continue;
+		for (int i = 0; i < sc->nown && !known; i++)
+			known = (int)strlen(sc->own[i]) == c.na.uri.len &&
+				memcmp(sc->own[i], c.na.uri.s, (size_t)c.na.uri.len) == 0;
+		adds += !known;
+	}
+	full = adds > 0 && sc->n + adds > max;
+out:
+	free(sc);
+	return full;
+}
+
+static void
+px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src,
+	    const struct px_access *acc)
 {
 	struct reg_result *res = malloc(sizeof(*res));
 	struct loc_src ls = { .received = src->peer, .tp = src->tp, .conn_id = src->conn_id,
 			      .sock = src->sock };
 	const struct xr_config *live;
+	int max_src = 0;
 	struct reg_cfg rc;
 
 	PX_INC(registers);
@@ -156,7 +224,20 @@ px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src)
 	rc.min_expires = live->min_expires;
 	rc.max_expires = live->max_expires;
 	rc.default_expires = live->default_expires;
+	ls.max_bindings = live->max_contacts;
+	max_src = live->max_source_bindings;
 	rcu_read_unlock();
+	if (!acc->trusted && max_src > 0 && px_source_full(m, src, max_src)) {
+		char a[XR_SA_STRLEN];
+
+		log_ratelimited(LS_PROXY, LL_INFO, "access: REGISTER from %s refused: over "
+				"--max-source-bindings %d", xr_sa_str(&src->peer, a, sizeof(a)),
+				max_src);
+		px_reply(st, m, 503, "Too Many Registrations From This Address",
+			 "Retry-After: 600\r\n");
+		free(res);
+		return;
+	}
 	reg_handle(&rc, m, &ls, loc_now_ms(), res);
 	px_reply(st, m, res->code, res->reason, res->extra_len ? res->extra : NULL);
 	free(res);
@@ -227,6 +308,7 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	int n = 0;
 
 	PX_INC(requests);
+	pol_set_sender_trusted(pol_trusted(&src->peer));	/* for its SDP (access.c) */
 	if (m->method == SIP_METHOD_CANCEL) {
 		px_on_cancel(st, inv, m);
 		return;
@@ -256,9 +338,13 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	ruri_ours = px_ruri_is_ours(&rq->p.ruri_u);
 	in_dialog = m->to.tag.len > 0;
 
+	/* The access policy (access.c): refused, challenged or let through. */
+	if (px_access_request(st, m, src, &rq->p, ruri_ours) < 0)
+		goto out;
+
 	/* §10.3 step 1: a REGISTER for a domain we serve is ours to answer. */
 	if (m->method == SIP_METHOD_REGISTER && ruri_ours && rq->p.skip == rq->p.nr) {
-		px_register(st, m, src);
+		px_register(st, m, src, &rq->p.acc);
 		goto out;
 	}
 	/* A dialog's request sent to us with no Route left: to the other party. */
@@ -314,6 +400,7 @@ proxy_init(const struct xr_config *cfg)
 	if (rc < 0)
 		goto out_loc;
 	txn_set_tu(&px_tu_ops);
+	cm_set_dest_check(px_access_media_dest);
 	txn_set_timers(&(struct txn_timer_cfg){
 		.t1 = (uint32_t)cfg->sip_t1, .t2 = (uint32_t)cfg->sip_t2,
 		.t4 = (uint32_t)cfg->sip_t4, .timer_c = (uint32_t)cfg->timer_c * 1000,

@@ -16,6 +16,7 @@
 #include "ctl/commands.h"
 #include "ctl/ctl.h"
 #include "proxy/call_media.h"
+#include "proxy/proxy.h"
 #include "proxy/proxy_int.h"
 
 static void
@@ -253,6 +254,8 @@ px_stats_json(void)
 	json_object_set_new(o, key, json_integer((json_int_t)	\
 			    __atomic_load_n(&px_stats.field, __ATOMIC_RELAXED)));
 #include "sip/counters.def"
+	/* The access policy: refusals, challenges, table sizes (never a hash). */
+	json_object_set_new(o, "access", access_stats_json());
 	return o;
 }
 

@@ -117,6 +117,15 @@ struct px_route {
 	bool		ours;
 };
 
+/* What the access policy (access.c) decided for a request, for its branches. */
+struct px_access {
+	bool		 trusted;	/* the source is a --trusted peer */
+	bool		 strip_id;	/* remove the PAI/PPI it sent (RFC 3325) */
+	bool		 authenticated;	/* its credentials were checked right */
+	char		 identity[LOC_AOR_MAX + 16]; /* "<sip:user@realm>" for PAI */
+	int		 cred_hdr;	/* its Proxy-Authorization line to remove, -1 */
+};
+
 struct px_plan {
 	struct px_route	 r[PX_MAX_ROUTES];
 	int		 nr;		/* Route values read */
@@ -126,6 +135,7 @@ struct px_plan {
 	struct sip_uri	 ruri_u;
 	bool		 record_route;
 	uint64_t	 loophash;
+	struct px_access acc;		/* set by px_access_request() / px_access_ack() */
 };
 
 /* What a request is answered with when it goes no further (§16.3). */
@@ -202,6 +212,28 @@ void	px_on_cancel(struct txn *st, struct txn *inv, const struct sip_msg *m);
 void	px_on_ack(const struct sip_msg *m, const struct sip_src *src);
 void	px_end_call(const struct dlg_info *di, const char *why, int *r1, int *r2);
 int	px_kill_pending(struct dlg *d);
+
+/* access.c: the access policy on one request (policy/, auth/) */
+struct sip_edit;
+/*
+ * The verdict for m (after §16.4 planning; ruri_ours: p->ruri_u names us):
+ * 0 to go on (p->acc filled), or -EACCES when m was answered (401/403/407)
+ * or is to be dropped.
+ */
+int	px_access_request(struct txn *st, const struct sip_msg *m, const struct sip_src *src,
+			  struct px_plan *p, bool ruri_ours);
+/* The same for an ACK routed statelessly: false when it must be dropped. */
+bool	px_access_ack(const struct sip_msg *m, const struct sip_src *src, struct px_plan *p,
+		      bool ruri_ours);
+/* May m go to next hop dst?  0, or -EACCES (counted, logged; the branch gets 403). */
+int	px_access_dest(const struct px_plan *p, const union xr_sa *dst, struct sip_str what);
+/* Identity edits (RFC 3325) and consumed credentials for a copy going to next. */
+void	px_access_edit(struct sip_edit *e, const struct sip_msg *m, const struct px_plan *p,
+		       const union xr_sa *next);
+/* Remove every P-Asserted-Identity / P-Preferred-Identity of m (RFC 3325 §5). */
+void	px_access_strip_id(struct sip_edit *e, const struct sip_msg *m);
+/* For cm_set_dest_check(): pol_dest() with the trust of the message's sender. */
+const char *px_access_media_dest(const union xr_sa *a);
 
 /* proxy_ctl.c */
 void	px_ctl_init(void);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/policy.h"
 #include "proxy/call_media.h"
 #include "proxy/proxy_int.h"
 #include "sip/build.h"
@@ -240,14 +241,21 @@ px_maybe_finish(struct px_call *c)
 	}
 }
 
-/* Remove our Via from response msg (and give it body, if set) into out; length or -errno. */
+/*
+ * Remove our Via from response msg (and give it body, if set) into out;
+ * strip_id: also its P-Asserted/Preferred-Identity (RFC 3325 §5: from or
+ * towards an untrusted party).  Length or -errno.
+ */
 static int
-px_strip_via(const struct sip_msg *msg, const struct sip_str *body, char *out, size_t cap)
+px_strip_via(const struct sip_msg *msg, const struct sip_str *body, bool strip_id, char *out,
+	     size_t cap)
 {
 	struct sip_edit e;
 
 	sip_edit_init(&e, msg);
 	sip_edit_pop_via(&e);
+	if (strip_id)
+		px_access_strip_id(&e, msg);
 	if (body)
 		sip_edit_body(&e, *body, NULL);
 	return sip_edit_build(&e, out, cap);
@@ -306,6 +314,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 
 	if (!b || b->kind != PX_BRANCH)
 		return;		/* a `call kill` BYE: nothing to do */
+	pol_set_sender_trusted(pol_trusted(&src->peer));	/* for its SDP (access.c) */
 	c = b->call;
 	px_call_get(c);
 	pthread_mutex_lock(&c->lock);
@@ -314,7 +323,8 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 	body = NULL;
 	if (code >= 200 || !c->final_sent)
 		px_response_sdp(c, b, msg, out.sdp, sizeof(out.sdp), &store, &body);
-	n = px_strip_via(msg, body, out.msg, sizeof(out.msg));
+	n = px_strip_via(msg, body, !pol_trusted(&src->peer) || !pol_trusted(&c->up_addr),
+			 out.msg, sizeof(out.msg));
 	if (n < 0) {
 		log_ratelimited(LS_PROXY, LL_WARN, "proxy: cannot strip our Via: %s",
 				strerror(-n));
@@ -450,6 +460,7 @@ px_on_stray_response(const struct sip_msg *msg, const struct sip_src *src)
 	if (msg->status < 200 || msg->status >= 300 || msg->cseq_method != SIP_METHOD_INVITE ||
 	    msg->nvia < 2 || !px_is_our_hostport(msg->via1.host, msg->via1.port))
 		return;
+	pol_set_sender_trusted(pol_trusted(&src->peer));	/* for its SDP (access.c) */
 	/* A retransmitted 2xx carries the SDP it carried: the same ports again. */
 	d = msg->body.len > 0 ? dlg_find(msg->call_id, msg->from.tag, msg->to.tag, &fc) : NULL;
 	if (d) {
@@ -460,7 +471,7 @@ px_on_stray_response(const struct sip_msg *msg, const struct sip_src *src)
 		}
 		dlg_put(d);
 	}
-	n = px_strip_via(msg, body, out.msg, sizeof(out.msg));
+	n = px_strip_via(msg, body, true, out.msg, sizeof(out.msg));
 	if (n > 0 && txn_forward_response(out.msg, (size_t)n) == 0)
 		PX_INC(stray_fwd);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy/policy.h"
 #include "sip/build.h"
 #include "txn/txn_int.h"
 
@@ -89,6 +90,7 @@ static int
 server_dest(const struct sip_msg *m, const struct sip_src *src, struct sip_dest *d)
 {
 	const struct sip_via *v = &m->via1;
+	char peer_ip[INET6_ADDRSTRLEN];
 	struct sip_via_route vr = {
 		.host = v->host.s, .hostlen = (size_t)v->host.len, .port = v->port,
 		.maddr = v->maddr.s, .maddrlen = (size_t)v->maddr.len,
@@ -111,6 +113,19 @@ server_dest(const struct sip_msg *m, const struct sip_src *src, struct sip_dest 
 		vr.receivedlen = (size_t)v->received.len;
 	}
 	vr.rport = src->rport ? src->rport : v->rport_val;
+	/*
+	 * The access policy (issue 13): over UDP, an untrusted source gets its
+	 * responses where the request came from, as if it had asked for rport
+	 * (RFC 3581), and its Via maddr is ignored: neither can reflect our
+	 * responses to a third party.
+	 */
+	if (vr.tp == SIP_TP_UDP && src->sock >= 0 && !pol_trusted(&src->peer)) {
+		vr.maddr = NULL;
+		vr.maddrlen = 0;
+		vr.received = peer_ip;
+		vr.receivedlen = strlen(xr_sa_ipstr(&src->peer, peer_ip, sizeof(peer_ip)));
+		vr.rport = xr_sa_port(&src->peer);
+	}
 	return sip_tp_response_dest(&vr, src, d);
 }
 

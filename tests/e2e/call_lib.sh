@@ -28,7 +28,8 @@ cl_setup() {
 	command -v sipp >/dev/null || xr_skip "sipp (sip-tester) missing"
 	command -v bpftool >/dev/null || xr_skip "bpftool missing"
 	CL_ARGS=(--sip "$RA4:5060" --sip "$RB4:5060" --domain example.com --media "$RA4"
-		 --media "$RB4" --sip "$RM4:5060" --media "$RM4" "${ML_XDP_ARGS[@]}")
+		 --media "$RB4" --sip "$RM4:5060" --media "$RM4" "${ML_XDP_ARGS[@]}"
+		 "${SIP_TRUSTED_ARGS[@]}")
 	sip_setup --sip "$RM4:5060" --media "$RM4" "${ML_XDP_ARGS[@]}" "$@"
 }
 

@@ -10,9 +10,16 @@
 #   XDP (the kernel counters rise, and keep rising while the daemon is
 #   paused); the softphone's stray RTP reaches nobody; alice re-INVITEs to a
 #   new port and codec and the media follows; she hangs up and every map is
-#   empty.  Everything is torn down by lib.sh's trap.
+#   empty.  Before the call, access control: the phones' addresses are
+#   --trusted, a second address on alice's side (10.11.1.3) is not: carol's
+#   softphone there registers with her password (digest, SHA-256), a
+#   stranger there is refused relaying and registering as bob.
+#   Everything is torn down by lib.sh's trap.
 # Exit 0 when every step delivered what it should, non-zero otherwise.
 source "$(dirname "$0")/lib.sh"
+# The phones' addresses are trusted; 10.11.1.3 (added on a below) is not.
+SIP_TRUSTED_ARGS=(--trusted "$A4/32" --trusted 10.11.2.0/24 --trusted 10.11.3.0/24
+		  --trusted fd11::/16)
 source "$(dirname "$0")/call_lib.sh"
 
 B='' D='' N=''
@@ -41,7 +48,20 @@ expect_rx() {
 	fi
 }
 
-cl_setup
+U4=10.11.1.3	# an untrusted address on alice's side
+DEMO_CRED=$XR_TMP/credentials
+carol_pw="demo password 7"
+{
+	echo "# USER REALM ALG:HA1 ...; HA1 = H(user:realm:password)"
+	echo "carol example.com SHA-256:$(printf %s "carol:example.com:$carol_pw" | sha256sum |
+		cut -d' ' -f1) MD5:$(printf %s "carol:example.com:$carol_pw" | md5sum | cut -d' ' -f1)"
+} >"$DEMO_CRED"
+cl_setup --credentials "$DEMO_CRED"
+# sipc HOST-ADDR ARGS... : one request with tests/e2e/sipc.py from U4 on host a.
+sipc() {
+	xr_ns a /usr/bin/python3 "$XR_ROOT/tests/e2e/sipc.py" send --local "$U4" \
+		--server "$RA4:5060" "$@" 2>/dev/null | tail -n 1
+}
 cat <<EOF
 
   alice (a)               relay (r): xrelayd             bob's desk phone (b)
@@ -58,6 +78,30 @@ echo "    xrelayd -f ${CL_ARGS[*]}"
 ctl status
 [ "$(xr_ctl --json status | jpy '[x["ifname"] for x in d["xdp"] if x["mode"] != "userspace"]')" = \
   '["eth-a","eth-b","eth-m"]' ] || bad "XDP is not attached to all three interfaces"
+
+say "Access control: alice ($A4) and bob's networks are --trusted; $U4 on alice's side is not"
+ip -n "${XR_PFX}a" addr add "$U4/24" dev eth0
+for i in $(seq 1 30); do xr_ns a ping -c1 -W1 -q "$RA4" >/dev/null 2>&1 && break; done
+echo "    credentials file (--credentials $DEMO_CRED), HA1s only, no password:"
+sed 's/^/      /' "$DEMO_CRED"
+r=$(sipc --method REGISTER --ruri sip:example.com --to sip:carol@example.com \
+	--contact "<sip:carol@$U4:5090>" --user carol --password "$carol_pw" --alg SHA-256)
+echo "    carol's softphone at $U4 registers with her password:"
+echo "      REGISTER -> $(jpy 'str(d["first"]) + " with " + ", ".join(c.split("algorithm=")[1].split(",")[0] for c in d["challenges"]) + " challenges"' <<<"$r")"
+echo "      REGISTER + Authorization (SHA-256 digest) -> $(jpy '"%s %s" % (d["code"], d["reason"])' <<<"$r")"
+[ "$(jpy 'd["code"]' <<<"$r")" = 200 ] || bad "carol could not register with her password"
+r=$(sipc --method INVITE --ruri "sip:+19005551234@$B4:5070" \
+	--header 'P-Asserted-Identity: <sip:+15551230000@pstn.example>')
+echo "    a stranger at $U4 calls +1 900 555 1234 through the relay, with a forged identity:"
+echo "      INVITE -> $(jpy '"%s %s" % (d["code"], d["reason"])' <<<"$r")"
+[ "$(jpy 'd["code"]' <<<"$r")" = 403 ] || bad "the relay did not refuse to relay for a stranger"
+r=$(sipc --method REGISTER --ruri sip:example.com --to sip:bob@example.com \
+	--contact "<sip:bob@$U4:5090>" --header "Expires: 3600")
+echo "    ... and registers as bob without his password:"
+echo "      REGISTER -> $(jpy '"%s %s" % (d["code"], d["reason"])' <<<"$r")"
+[ "$(jpy 'd["code"]' <<<"$r")" = 401 ] || bad "a REGISTER without credentials was not challenged"
+ctl regs
+ctl stats | grep -E 'auth_challenges|auth_failures|relay_forbidden|dest_denied|credentials_users'
 
 say "bob registers his desk phone (b) and his softphone (m)"
 cl_register bob b >/dev/null || bad "REGISTER from b failed"

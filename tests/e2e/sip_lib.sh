@@ -13,15 +13,24 @@ SIP_SCEN=${SIP_SCEN:-$XR_ROOT/tests/e2e/sipp}
 SIP_UAC_PORT=5070	# the caller's SIPp
 SIP_UAS_PORT=5060	# the callee's SIPp (and the port in its Contact)
 
+# The testbed's hosts are declared trusted peers (README "Access control"):
+# the SIP and call tests register and call without credentials, as trunks
+# and gateways do.  The access tests (t_sec_*) set SIP_TRUSTED_ARGS to what
+# they trust (or to nothing) before sip_setup / cl_setup.
+if ! declare -p SIP_TRUSTED_ARGS >/dev/null 2>&1; then
+	SIP_TRUSTED_ARGS=(--trusted 10.11.0.0/16 --trusted fd11::/16)
+fi
+
 # sip_setup [xrelayd args...] : root, sipp, the topology, xrelayd serving
-# example.com on 10.11.1.1:5060 (caller side) and 10.11.2.1:5060 (callee side).
+# example.com on 10.11.1.1:5060 (caller side) and 10.11.2.1:5060 (callee side),
+# trusting SIP_TRUSTED_ARGS.
 sip_setup() {
 	xr_need_root
 	command -v sipp >/dev/null || xr_skip "sipp (sip-tester) missing"
 	[ -x "$XR_BUILD/xrelayd" ] || xr_skip "build/xrelayd missing (make)"
 	xr_topology
 	xr_daemon_start --sip $RA4:5060 --sip $RB4:5060 --domain example.com \
-		--media $RA4 --media $RB4 "$@"
+		--media $RA4 --media $RB4 "${SIP_TRUSTED_ARGS[@]}" "$@"
 }
 
 # sipp_fg HOST NAME SECONDS SIPP-ARGS... : run SIPp in HOST to completion (at

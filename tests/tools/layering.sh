@@ -15,17 +15,19 @@ cd "$(dirname "$0")/../.."
 #   ctl-cli   xrelayctl, the CLI: a program of its own that shares only
 #             include/xrelay/ with the daemon, hence right above it
 #   common    addresses, logging, hashing, clocks, route choice, wbuf
+#   policy    access policy: CIDR sets, destinations, the verdict table (pure)
 #   config    daemon/config.[ch]: the options table
 #   fastpath  BPF loader, flow maps, netlink
 #   media     media sessions, latching, the userspace relay
 #   guard     the blocklist (XDP bans) and the per-source SIP rate limit
 #   sip       SIP parser, builder, transports, workers (delivers up by callback)
 #   sdp       SDP parser and rewriter (uses sip/str.h)
+#   auth      digest computations, nonces, credentials (uses sip/'s parser)
 #   txn       RFC 3261 §17 transactions (registers with sip/, serves proxy/)
 #   ctl       the control socket and its core commands
 #   proxy     the §16 proxy core, registrar, dialogs, call media
 #   main      daemon/main.c: start-up order
-LAYERS="xrelay ctl-cli common config fastpath media guard sip sdp txn ctl proxy main"
+LAYERS="xrelay ctl-cli common policy config fastpath media guard sip sdp auth txn ctl proxy main"
 
 verbose=0
 [ "${1:-}" = -v ] && verbose=1

@@ -29,6 +29,7 @@
 
 #include "common/log.h"
 #include "config.h"
+#include "policy/policy.h"
 #include "txn/txn.h"
 #include "sip/msg.h"
 #include "sip/sip.h"
@@ -418,15 +419,23 @@ udp_rport_received(void **state)
 	close(fd);
 }
 
-/* §18.2.1: sent-by equal to the source: no received; no rport asked: none. */
+/*
+ * §18.2.1: sent-by equal to the source: no received; no rport asked: none.
+ * A trusted source (--trusted) is answered by the RFC's rules: at the Via port.
+ */
 static void
 udp_no_received(void **state)
 {
 	struct sockaddr_in a = server_addr();
+	struct pol_acl *acl = calloc(1, sizeof(*acl));
 	char req[1024], resp[4096];
 	int fd;
 
 	(void)state;
+	assert_non_null(acl);
+	assert_int_equal(pol_cidr_parse("127.0.0.0/8", &acl->trusted[acl->ntrusted++]), 0);
+	assert_int_equal(pol_configure(acl), 0);
+	free(acl);
 	fd = udp_client(NULL);
 	reg(req, sizeof(req), "UDP", "nonat", "nonat@test", "");
 	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
@@ -435,6 +444,32 @@ udp_no_received(void **state)
 	assert_string_equal(seen_src.received, "");
 	assert_int_equal(seen_src.rport, 0);
 	pthread_mutex_unlock(&seen_lock);
+	close(fd);
+	pol_unconfigure();
+}
+
+/*
+ * The access policy: an untrusted source is answered over UDP where the
+ * request came from, rport or not, and a Via maddr cannot send the answer
+ * elsewhere (reflection).
+ */
+static void
+udp_untrusted_to_source(void **state)
+{
+	struct sockaddr_in a = server_addr();
+	char req[1024], resp[4096];
+	int fd;
+
+	(void)state;
+	fd = udp_client(NULL);
+	reg(req, sizeof(req), "UDP", "untr1", "untr1@test", "");
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 2000) > 0);
+	assert_memory_equal(resp, "SIP/2.0 200 ", 12);
+	reg(req, sizeof(req), "UDP", "untr2", "untr2@test", ";maddr=192.0.2.55");
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 2000) > 0);
+	assert_memory_equal(resp, "SIP/2.0 200 ", 12);
 	close(fd);
 }
 
@@ -1125,6 +1160,7 @@ main(void)
 		cmocka_unit_test(udp_retransmission),
 		cmocka_unit_test(udp_rport_received),
 		cmocka_unit_test(udp_no_received),
+		cmocka_unit_test(udp_untrusted_to_source),
 		cmocka_unit_test(udp_malformed),
 		cmocka_unit_test(tcp_register),
 		cmocka_unit_test(tcp_via_says_udp),
