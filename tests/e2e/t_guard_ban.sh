@@ -6,8 +6,11 @@
 # at the driver (drop_banned) while a legitimate caller's call with RTP
 # still works; the ban expires and m gets through again; `xrelayctl ban
 # add|list|del` bans and lifts a prefix (IPv4 and IPv6) at once, refuses
-# loopback and bad prefixes.
+# loopback, trusted peers and bad prefixes.
 source "$(dirname "$0")/lib.sh"
+# a and b are trusted peers (never banned); m is anybody.
+SIP_TRUSTED_ARGS=(--trusted 10.11.1.0/24 --trusted 10.11.2.0/24 --trusted fd11:1::/64
+		  --trusted fd11:2::/64)
 source "$(dirname "$0")/call_lib.sh"
 
 BAN_S=10
@@ -110,6 +113,9 @@ xr_ok "ctl: ban del 10.11.3.0/24" xr_ctl ban del 10.11.3.0/24
 xr_ok "ctl: m can ping over IPv4 again" xr_ns m ping -c 1 -W 1 -q "$RM4"
 xr_ok "ctl: ban del of a prefix not banned fails" fails xr_ctl ban del 10.11.3.0/24
 xr_ok "ctl: loopback is never banned" fails xr_ctl ban add 127.0.0.1
+xr_ok "ctl: a trusted peer is never banned" fails xr_ctl ban add "$A4"
+xr_ok "ctl: nor a prefix holding one" fails xr_ctl ban add 10.11.0.0/16
+xr_ok "ctl: nor one inside a trusted prefix (IPv6)" fails xr_ctl ban add "[$B6]"
 xr_ok "ctl: a bad prefix is refused" fails xr_ctl ban add 10.11.3.0/40
 xr_ok "ctl: ban del [$M6]" xr_ctl ban del "$M6"
 xr_eq "ctl: nothing banned" "$(xr_ctl --json ban list | jpy 'len(d["bans"])')" 0
