@@ -34,9 +34,9 @@ call() {
 	local name=$1 who=$2 uas uac id
 	if [ "$who" = caller ]; then
 		cl_uas "$name-uas" call_uas.xml b 5100; uas=$CL_PID
-		cl_uac "$name-uac" call_uac.xml bob 4100 -d 10000; uac=$CL_PID
+		cl_uac "$name-uac" call_uac.xml bob 4100; uac=$CL_PID
 	else
-		cl_uas "$name-uas" call_uas_bye.xml b 5100 -d 10000; uas=$CL_PID
+		cl_uas "$name-uas" call_uas_bye.xml b 5100; uas=$CL_PID
 		cl_uac "$name-uac" call_uac_wait.xml bob 4100; uac=$CL_PID
 	fi
 	id=$(cl_wait_call confirmed)
@@ -46,6 +46,7 @@ call() {
 	else
 		xr_ok "$name: the call's media is anchored" false
 	fi
+	if [ "$who" = caller ]; then cl_go "$name-uac" sent '^ACK'; else cl_go "$name-uas" received '^ACK'; fi
 	cl_reap "$name-uac" "$uac" 20
 	cl_reap "$name-uas" "$uas" 10
 	cl_check_clean "$name: after the $who's BYE"
@@ -54,10 +55,19 @@ call bye-caller caller
 call bye-callee callee
 
 # ---- seed flow 3: re-INVITEs from either side (new port and codec, hold, resume).
-CL_UAC_SECS=70 CL_UAS_SECS=70
-cl_uas reinv-uas call_uas_reinv.xml b 5100 -key rtp_port2 5102 -d 1500; uas=$CL_PID
+# Each exchange starts once the one before is done (cl_go: see t_call_reinvite).
+cl_uas reinv-uas call_uas_reinv.xml b 5100 -key rtp_port2 5102; uas=$CL_PID
 cl_uac reinv-uac call_uac_reinv.xml bob 4100 -key rtp_port2 4102 -key rtp_port3 4104 \
-	-key rtp_port4 4106 -d 1500; uac=$CL_PID
+	-key rtp_port4 4106; uac=$CL_PID
+cl_go reinv-uas received '^ACK' 1	# b: new port and PCMA
+cl_go reinv-uac received '^ACK' 1	# a: new port
+cl_go reinv-uac sent '^ACK' 2		# a holds
+cl_go reinv-uac sent '^ACK' 3		# a resumes
+cl_go reinv-uas received '^ACK' 4	# b holds (c=0.0.0.0)
+cl_go reinv-uas sent '^ACK' 2		# b resumes
+cl_go reinv-uac received '^ACK' 3	# a's UPDATE
+cl_go reinv-uac received '^SIP/2.0 200' 5	# a's refused re-INVITE
+cl_go reinv-uac sent '^ACK' 5		# a hangs up
 cl_reap reinv-uac "$uac" 60
 cl_reap reinv-uas "$uas" 10
 cl_check_clean "reinv: after the BYE"
@@ -68,15 +78,18 @@ sipp_fg m reg-bob-m 15 -sf "$CL_SCEN/reg_auth.xml" -s bob -au bob -ap "$PW" -i "
 	-p 5060 -t u1 -m 1 "$RM4:5060"
 xr_eq "bob's second phone registers with his password" "$?" 0
 xr_eq "... two bindings" "$(xr_ctl --json stats | jpy 'd["sip"]["bindings"]')" 2
-cl_uas fork-win call_uas_ring.xml b 5300 -d 3000; win=$CL_PID
+cl_uas fork-win call_uas_ring.xml b 5300; win=$CL_PID
 cl_uas fork-lose call_uas_early_lose.xml m 6300; lose=$CL_PID
-cl_uac fork-uac call_uac.xml bob 4300 -d 8000; uac=$CL_PID
+cl_uac fork-uac call_uac.xml bob 4300; uac=$CL_PID
+xr_ok "fork: the call is listed while both ring" cl_first_call >/dev/null
+cl_go fork-win sent '^SIP/2.0 180'	# b answers
 id=$(cl_wait_call confirmed 1 10)
 xr_ok "fork: the call is confirmed" [ -n "$id" ]
 # The media of a fork is t_call_fork's (layout's own fork media checks are
 # timing-sensitive on a loaded VM); here: the winner's media is anchored.
 xr_ok "fork: the media follows the phone that answered (b)" \
 	cl_wait_m "$id" 'm.get("callee") and m["callee"].get("remote") == r' 5 r="$B4:5300"
+cl_go fork-uac sent '^ACK'
 cl_reap fork-uac "$uac" 25
 cl_reap fork-win "$win" 10
 cl_reap fork-lose "$lose" 10
