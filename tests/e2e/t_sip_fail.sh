@@ -7,8 +7,8 @@
 # (§16.3); a callee that never answers gives 408 once the branch's Timer B
 # (64*T1; T1 is 50 ms here, so 3.2 s) fires (§16.7 step 6); a callee that
 # rings and then says nothing is CANCELled when Timer C fires (5 s here) and
-# the caller gets 408 (§16.8); a request that loops back gets 482
-# (§16.3 step 4).  SIPp's exit status (0 = every call
+# the caller gets 408 (§16.8); a route back to the proxy itself gets 403
+# (never towards ourselves).  SIPp's exit status (0 = every call
 # went as its scenario says) decides; the dialog table must end up empty.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
@@ -42,10 +42,12 @@ xr_eq "Max-Forwards 0: 483 (sipp exit)" "$?" 0
 sip_uac opt0 options0.xml u1 20 -m 1
 xr_eq "OPTIONS for the proxy with Max-Forwards 0: 200 (sipp exit)" "$?" 0
 
-# A static route that points back at the proxy: the request spirals once
-# (new Request-URI), then comes back unchanged and is a loop.
-sip_uac uac-482 uac_482.xml u1 20 -s loop -m 1
-xr_eq "a request looping through the proxy: 482 (sipp exit)" "$?" 0
+# A static route that points back at the proxy: SIP never goes to the
+# relay's own addresses (issue 13), so it is refused before it could loop
+# (loop detection itself, §16.3 step 4, is test_proxy_validate's).
+sip_uac uac-self uac_403_self.xml u1 20 -s loop -m 1
+xr_eq "a route back to the proxy itself: 403 (sipp exit)" "$?" 0
+xr_ok "... refused as our own address (logged)" grep -q "own address" "$XR_TMP/xrelayd.log"
 
 xr_ok "no call left in the dialog table" sip_calls_empty
 
