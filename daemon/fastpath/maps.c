@@ -164,49 +164,70 @@ out_free:
 }
 
 /*
+ * Every key of map fd (ksz bytes each) into *out (malloc'd, the caller frees
+ * it); how many, or -errno.  Keys are collected before anything is deleted or
+ * read back: deleting while walking a hash map with get_next_key restarts
+ * the walk from the first bucket.
+ */
+static int
+map_keys(int fd, size_t ksz, void **out)
+{
+	unsigned char cur[64], next[64];
+	unsigned char *keys = NULL, *tmp;
+	size_t n = 0, cap = 0;
+	const void *prev = NULL;
+	int err;
+
+	if (ksz > sizeof(cur))
+		return -EINVAL;
+	for (;;) {
+		err = bpf_map_get_next_key(fd, prev, next);
+		if (err == -ENOENT)
+			break;
+		if (err < 0) {
+			free(keys);
+			return err;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(keys, cap * ksz);
+			if (!tmp) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = tmp;
+		}
+		memcpy(keys + n++ * ksz, next, ksz);
+		memcpy(cur, next, ksz);
+		prev = cur;
+	}
+	*out = keys;
+	return (int)n;
+}
+
+/*
  * Collect every key first, then delete: deleting while walking a hash map
  * with get_next_key restarts the walk from the first bucket.
  */
 int
 fp_flows_flush(struct fp *fp)
 {
-	struct xr_flow_key *keys = NULL, *tmp, cur, next;
-	size_t n = 0, cap = 0, i;
-	const void *prev = NULL;
-	int err, deleted = 0;
+	struct xr_flow_key *keys = NULL, next;
+	int n, deleted = 0;
 
-	for (;;) {
-		err = bpf_map_get_next_key(fp->flows_fd, prev, &next);
-		if (err == -ENOENT)
-			break;
-		if (err < 0)
-			goto out_free;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			tmp = realloc(keys, cap * sizeof(*keys));
-			if (!tmp) {
-				err = -ENOMEM;
-				goto out_free;
-			}
-			keys = tmp;
-		}
-		keys[n++] = next;
-		cur = next;
-		prev = &cur;
-	}
-	for (i = 0; i < n; i++)
+	n = map_keys(fp->flows_fd, sizeof(*keys), (void **)&keys);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
 		if (fp_flow_del(fp, &keys[i]) == 0)
 			deleted++;
+	free(keys);
 	/* Stats without a flow (a put that failed half-way) go too. */
-	prev = NULL;
-	while (bpf_map_get_next_key(fp->stats_fd, prev, &next) == 0) {
+	while (bpf_map_get_next_key(fp->stats_fd, NULL, &next) == 0) {
 		if (bpf_map_delete_elem(fp->stats_fd, &next) < 0)
 			break;
 	}
-	err = deleted;
-out_free:
-	free(keys);
-	return err;
+	return deleted;
 }
 
 int
@@ -275,38 +296,15 @@ int
 fp_bans_walk(struct fp *fp, void (*cb)(const struct xr_ban_key *k, const struct xr_ban *v,
 				       void *arg), void *arg)
 {
-	struct xr_ban_key *keys = NULL, *tmp, cur, next;
-	size_t n = 0, cap = 0, i;
-	const void *prev = NULL;
-	int err;
+	struct xr_ban_key *keys = NULL;
+	int n = map_keys(fp->bans_fd, sizeof(*keys), (void **)&keys);
 
-	for (;;) {
-		err = bpf_map_get_next_key(fp->bans_fd, prev, &next);
-		if (err == -ENOENT)
-			break;
-		if (err < 0)
-			goto out_free;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			tmp = realloc(keys, cap * sizeof(*keys));
-			if (!tmp) {
-				err = -ENOMEM;
-				goto out_free;
-			}
-			keys = tmp;
-		}
-		keys[n++] = next;
-		cur = next;
-		prev = &cur;
-	}
-	for (i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		struct xr_ban v;
 
 		if (bpf_map_lookup_elem(fp->bans_fd, &keys[i], &v) == 0)
 			cb(&keys[i], &v, arg);
 	}
-	err = (int)n;
-out_free:
 	free(keys);
-	return err;
+	return n;
 }
