@@ -57,29 +57,16 @@ px_nameaddr_uri(const struct sip_nameaddr *na, struct sip_uri *u)
 static bool
 px_dialog_known(const struct sip_msg *m, const struct px_plan *p)
 {
-	struct dlg_info *di;
+	char contact[DLG_HDR_MAX];
 	struct sip_uri cu;
-	bool from_caller, ok = false;
-	const char *contact;
-	struct dlg *d;
+	uint64_t conn_id;
 
-	if (m->to.tag.len <= 0)
+	if (!px_dialog_target(m, contact, sizeof(contact), &conn_id) ||
+	    sip_uri_parse(sip_str_mk(contact, (int)strlen(contact)), &cu) != 0)
 		return false;
-	d = dlg_find(m->call_id, m->from.tag, m->to.tag, &from_caller);
-	if (!d)
-		return false;
-	di = malloc(sizeof(*di));
-	if (di) {
-		dlg_info_of(d, di);
-		contact = from_caller ? di->callee_contact : di->caller_contact;
-		if (contact[0] && sip_uri_parse(sip_str_mk(contact, (int)strlen(contact)), &cu) == 0)
-			ok = sip_str_caseeq(cu.host, p->ruri_u.host) &&
-			     (cu.port ? cu.port : SIP_DEFAULT_PORT) ==
-			     (p->ruri_u.port ? p->ruri_u.port : SIP_DEFAULT_PORT);
-		free(di);
-	}
-	dlg_put(d);
-	return ok;
+	return sip_str_caseeq(cu.host, p->ruri_u.host) &&
+	       (cu.port ? cu.port : SIP_DEFAULT_PORT) ==
+	       (p->ruri_u.port ? p->ruri_u.port : SIP_DEFAULT_PORT);
 }
 
 /* The realm to challenge or check m in: its To (REGISTER) or From domain when ours. */
