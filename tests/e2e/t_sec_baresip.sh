@@ -133,7 +133,7 @@ if [ -n "$id" ] && cl_wait_media "$id" 10; then
 		a=$(cl_side_of "$CL_SID" "$CL_AR" 2>/dev/null) && b=$(cl_side_of "$CL_SID" "$CL_BR" 2>/dev/null) || return 1
 		[ "$(cl_kp "$CL_SID" "$a")" -ge 100 ] && [ "$(cl_kp "$CL_SID" "$b")" -ge 100 ]
 	}
-	for i in $(seq 1 100); do k_ok && break; sleep 0.1; done
+	for i in $(seq 1 40); do k_ok && break; sleep 0.3; done	# 12 s at most
 	fl=$(xr_ctl --json flows)
 	for side in A B; do
 		k=$(jpy 'sum((r["kernel"] or {}).get("packets", 0) for r in d if r["session"] == int(i)
