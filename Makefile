@@ -156,7 +156,7 @@ DEB_PKGS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev 
 	    libmnl-dev liburcu-dev libev-dev libjansson-dev libinih-dev libmicrohttpd-dev \
 	    libcmocka-dev sip-tester iproute2 iputils-ping ethtool procps psmisc python3 \
 	    libclang-rt-14-dev tshark linux-perf valgrind pkg-config curl man-db groff-base \
-	    stress-ng libssl-dev sipvicious
+	    stress-ng libssl-dev sipvicious baresip
 
 # Idempotent: installs only what is missing (apt-get update only then).
 deps:
