@@ -16,6 +16,7 @@
 #include <ev.h>
 #include <jansson.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "fastpath/fastpath.h"
 #include "guard/ban.h"
@@ -47,18 +48,9 @@ static struct {
 } B = { .lock = PTHREAD_RWLOCK_INITIALIZER };
 
 static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
 now_ns(void)
 {
-	return B.now_ns ? B.now_ns() : mono_ns();
+	return B.now_ns ? B.now_ns() : xr_mono_ns();
 }
 
 void

@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "common/clock.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "guard/ban.h"
 #include "guard/pike.h"
@@ -54,24 +56,11 @@ pike_configure(unsigned rate, unsigned burst, unsigned ban_s)
 	__atomic_store_n(&P.ban_s, ban_s, __ATOMIC_RELAXED);
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* FNV-1a over the 16 address bytes. */
 static uint32_t
 hash16(const uint8_t a[16])
 {
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a[i]) * 16777619u;
-	return h;
+	return xr_fnv32(XR_FNV32_INIT, a, 16);
 }
 
 static void
@@ -191,7 +180,7 @@ pike_request_at(const union xr_sa *src, uint64_t now)
 bool
 pike_request(const union xr_sa *src)
 {
-	return pike_request_at(src, mono_ms());
+	return pike_request_at(src, xr_clock_ms(CLOCK_MONOTONIC_COARSE));
 }
 
 json_t *
