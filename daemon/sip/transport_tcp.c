@@ -526,7 +526,11 @@ conn_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_timer_again(loop, w);
 }
 
-/* A new connection object for fd, in both tables; referenced once (base). */
+/*
+ * A new connection object for fd, in both tables; referenced once (base).
+ * The caller has counted it in tcp_conns already (accept reserves its slot
+ * under --tcp-max before it gets here).
+ */
 static struct tcp_conn *
 conn_new(int fd, struct sip_worker *owner, int sock, const union xr_sa *peer,
 	 const union xr_sa *local, bool connecting)
@@ -552,7 +556,6 @@ conn_new(int fd, struct sip_worker *owner, int sock, const union xr_sa *peer,
 	cds_lfht_add(by_id, (unsigned long)c->id, &c->by_id);
 	cds_lfht_add(by_addr, addr_hash(peer), &c->by_addr);
 	rcu_read_unlock();
-	TP_INC(tcp_conns);
 	return c;
 }
 
@@ -574,9 +577,13 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		if (fd < 0)
 			return;
 		tp_tcp_limits(&idle, &max);
-		if (max > 0 && __atomic_load_n(&tp_stats.tcp_conns, __ATOMIC_RELAXED) >=
-		    (uint64_t)max) {
+		/*
+		 * Reserve the slot first: two workers accepting at once must
+		 * not both see room for the last one.
+		 */
+		if (TP_INC(tcp_conns) >= (uint64_t)max && max > 0) {
 			/* over --tcp-max: the newest connection goes */
+			TP_DEC(tcp_conns);
 			TP_INC(tcp_refused);
 			log_ratelimited(LS_SIP, LL_WARN, "tcp: %d connections (--tcp-max): "
 					"closing new connection from %s", max,
@@ -586,6 +593,7 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		}
 		c = conn_new(fd, w, idx, &peer, &sip_addrs[idx], false);
 		if (!c) {
+			TP_DEC(tcp_conns);
 			close(fd);
 			continue;
 		}
@@ -652,8 +660,10 @@ conn_connect(struct sip_dest *d, int *errp)
 	owner = sip_worker_self();
 	if (!owner)
 		owner = sip_worker_get((int)(atomic_fetch_add(&rr, 1) % (unsigned)sip_nworkers()));
+	TP_INC(tcp_conns);
 	c = conn_new(fd, owner, dd.sock, &dd.addr, &local, true);
 	if (!c) {
+		TP_DEC(tcp_conns);
 		close(fd);
 		err = -ENOMEM;
 		goto fail;
