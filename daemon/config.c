@@ -170,6 +170,41 @@ static const struct opt opts[] = {
 	{ "max-source-bindings", 0, required_argument, true, "N",
 	  "registered contacts from one untrusted source address (default 64)",
 	  p_int, d_int, OFF(max_source_bindings), 1, 100000, t_int },
+	{ "max-calls", 0, required_argument, true, "N",
+	  "calls (call records, ringing or answered) at once; a new INVITE over it gets "
+	  "503 + Retry-After (default 10000)",
+	  p_int, d_int, OFF(max_calls), 1, 10000000, t_int },
+	{ "max-transactions", 0, required_argument, true, "N",
+	  "SIP transactions at once; a new request over it gets a stateless 503 + "
+	  "Retry-After (default 50000)",
+	  p_int, d_int, OFF(max_transactions), 16, 10000000, t_int },
+	{ "max-registrations", 0, required_argument, true, "N",
+	  "registered contacts in all; a REGISTER adding one over it gets 503 + "
+	  "Retry-After (default 100000)",
+	  p_int, d_int, OFF(max_registrations), 1, 10000000, t_int },
+	{ "max-media-sessions", 0, required_argument, true, "N",
+	  "media sessions (one per stream) in all; an offer over it gets 503 + Retry-After "
+	  "(default 10000)",
+	  p_int, d_int, OFF(max_media_sessions), 1, 10000000, t_int },
+	{ "max-media-sessions-per-source", 0, required_argument, true, "N",
+	  "media sessions the calls of one untrusted source address may hold; over it 503 "
+	  "+ Retry-After (default 200)",
+	  p_int, d_int, OFF(max_media_per_source), 1, 10000000, t_int },
+	{ "max-streams", 0, required_argument, true, "N",
+	  "media streams (m= lines) one call may have, 1-16; an offer with more gets 488 "
+	  "with a Warning (default 4)",
+	  p_int, d_int, OFF(max_streams), 1, 16, t_int },
+	{ "max-branches", 0, required_argument, true, "N",
+	  "targets one request is forked to, 1-16; the rest of the target set is left "
+	  "out (default 8)",
+	  p_int, d_int, OFF(max_branches), 1, 16, t_int },
+	{ "auth-fail-ban", 0, required_argument, true, "N",
+	  "ban an untrusted source (XDP too, --ban-time) after N failed digest "
+	  "authentications within --auth-fail-window; 0 never (default 10)",
+	  p_int, d_int, OFF(auth_fail_ban), 0, 1000000, t_int },
+	{ "auth-fail-window", 0, required_argument, true, "SEC",
+	  "the window --auth-fail-ban counts failures in (default 60)",
+	  p_int, d_int, OFF(auth_fail_window), 1, 86400, t_int },
 	{ "foreground", 'f', no_argument, true, NULL,
 	  "stay in the foreground, log to stderr",
 	  p_bool, d_bool, OFF(foreground), 0, 0, NULL },
@@ -239,6 +274,15 @@ config_defaults(struct xr_config *cfg)
 	cfg->nauth_algs = 2;
 	cfg->max_contacts = 16;
 	cfg->max_source_bindings = 64;
+	cfg->max_calls = 10000;
+	cfg->max_transactions = 50000;
+	cfg->max_registrations = 100000;
+	cfg->max_media_sessions = 10000;
+	cfg->max_media_per_source = 200;
+	cfg->max_streams = 4;
+	cfg->max_branches = 8;
+	cfg->auth_fail_ban = 10;
+	cfg->auth_fail_window = 60;
 	for (int i = 0; i < LS__MAX; i++)
 		cfg->log_levels[i] = -1;
 	for (int i = 0; i < XR_MAX_OPTS; i++)

@@ -27,7 +27,7 @@
 #define XR_MAX_ROUTES	64	/* --route entries */
 #define XR_MAX_TARGETS	16	/* URIs in one --route */
 #define XR_MAX_FILES	8	/* config files named in errors (-c given this often) */
-#define XR_MAX_OPTS	56	/* rows of the options table (checked in config.c) */
+#define XR_MAX_OPTS	64	/* rows of the options table (checked in config.c) */
 #define XR_MAX_CIDRS	POL_MAX_CIDRS	/* --trusted, --deny-dest entries */
 
 enum xr_xdp_mode { XR_XDP_AUTO, XR_XDP_NATIVE, XR_XDP_GENERIC };
@@ -101,6 +101,16 @@ struct xr_config {
 	int		 nauth_algs;		/* (default SHA-256, MD5) */
 	int		 max_contacts;		/* --max-contacts N per AOR (default 16) */
 	int		 max_source_bindings;	/* --max-source-bindings N per source address (64) */
+	/* limits under attack (README "Limits"); all change on reload */
+	int		 max_calls;		/* --max-calls N: call records at once (10000) */
+	int		 max_transactions;	/* --max-transactions N: SIP transactions (50000) */
+	int		 max_registrations;	/* --max-registrations N: bindings in all (100000) */
+	int		 max_media_sessions;	/* --max-media-sessions N: in all (10000) */
+	int		 max_media_per_source;	/* --max-media-sessions-per-source N (200) */
+	int		 max_streams;		/* --max-streams N: m= lines per call (4) */
+	int		 max_branches;		/* --max-branches N: targets per request (8) */
+	int		 auth_fail_ban;		/* --auth-fail-ban N failures ... (10; 0 off) */
+	int		 auth_fail_window;	/* --auth-fail-window SEC ... within (60) */
 	bool		 foreground;		/* -f */
 	int		 verbose;		/* -v, repeatable */
 	bool		 check_only;		/* -n: check the config, print it, exit */

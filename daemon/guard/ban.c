@@ -109,7 +109,8 @@ overlaps(const union xr_sa *p1, int l1, const union xr_sa *p2, int l2)
 static const char *
 reason_str(unsigned r)
 {
-	return r == XR_BAN_PIKE ? "pike" : r == XR_BAN_MANUAL ? "manual" : "?";
+	return r == XR_BAN_PIKE ? "pike" : r == XR_BAN_MANUAL ? "manual" :
+	       r == XR_BAN_AUTH ? "auth" : "?";
 }
 
 static void

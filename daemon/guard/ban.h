@@ -67,7 +67,7 @@ int	ban_count(void);
 int	ban_parse(const char *s, union xr_sa *prefix, int *plen);
 
 /*
- * [{"prefix": "10.0.0.0/24", "reason": "manual"|"pike", "expires_in": s | null,
+ * [{"prefix": "10.0.0.0/24", "reason": "manual"|"pike"|"auth", "expires_in": s | null,
  *   "hits": userspace drops}], oldest first.  A new reference.
  */
 struct json_t	*ban_list_json(void);

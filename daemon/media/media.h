@@ -69,7 +69,8 @@ void	media_stop(void);
  * not-yet-latched kernel flows, starts relaying.  Flows the kernel table
  * refuses (full) are left out and those legs relayed in userspace (logged).
  * On error nothing is left half-allocated: -ENOSPC for an exhausted port
- * range (message in the log), -EINVAL for bad addresses (or no --media
+ * range (message in the log), -EBUSY when --max-media-sessions are live
+ * (the running configuration's; reserved first, exact), -EINVAL for bad addresses (or no --media
  * address of a party's family), another -errno from bind() (e.g.
  * -EADDRNOTAVAIL: a --media address is not on this host).
  */

@@ -454,6 +454,28 @@ side_setup(struct media_session *s, enum media_side_id sd, int pool, const union
 }
 
 /*
+ * Take a place among --max-media-sessions of the running configuration
+ * (none without one: unit tests).  Reserved before anything is allocated,
+ * so the bound holds across threads.  0 or -EBUSY.
+ */
+static int
+session_reserve(void)
+{
+	int max = 0, n;
+
+	if (media_st.cfg) {
+		rcu_read_lock();
+		max = config_now(media_st.cfg)->max_media_sessions;
+		rcu_read_unlock();
+	}
+	n = __atomic_add_fetch(&media_st.nsessions, 1, __ATOMIC_RELAXED);
+	if (max <= 0 || n <= max)
+		return 0;
+	__atomic_fetch_sub(&media_st.nsessions, 1, __ATOMIC_RELAXED);
+	return -EBUSY;
+}
+
+/*
  * Common body of media_session_create{,_half}: b is side B's remote when
  * b_known, else only a hint for its relay address (remote left unknown).
  */
@@ -473,9 +495,14 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 	pb = b ? pick_pool(b) : pa;
 	if (pb < 0)
 		return pb;
+	err = session_reserve();
+	if (err)
+		return err;
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		__atomic_fetch_sub(&media_st.nsessions, 1, __ATOMIC_RELAXED);
 		return -ENOMEM;
+	}
 	s->side[0].pair.fd[0] = s->side[0].pair.fd[1] = -1;
 	s->side[1].pair.fd[0] = s->side[1].pair.fd[1] = -1;
 	err = port_pool_alloc(media_st.pools[pa], &s->side[MEDIA_A].pair);
@@ -515,7 +542,6 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 		}
 	cds_lfht_add(media_st.by_id, hash_u64(s->id), &s->id_node);
 	rcu_read_unlock();
-	__atomic_fetch_add(&media_st.nsessions, 1, __ATOMIC_RELAXED);
 	relay_attach(s);
 	*id = s->id;
 
@@ -536,6 +562,7 @@ out_ports:
 	port_pair_put(media_st.pools[pa], &s->side[MEDIA_A].pair);
 out_free:
 	free(s);
+	__atomic_fetch_sub(&media_st.nsessions, 1, __ATOMIC_RELAXED);
 	return err;
 }
 

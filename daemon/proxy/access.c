@@ -140,12 +140,14 @@ px_access_facts(const struct sip_msg *m, const struct sip_src *src, const struct
 	switch (ar->outcome) {
 	case AUTH_OK:
 		r->auth = POL_AUTH_OK;
+		px_auth_outcome(src, true);
 		break;
 	case AUTH_STALE:
 		r->auth = POL_AUTH_STALE;
 		break;
 	case AUTH_FAILED:
 		r->auth = POL_AUTH_FAILED;
+		px_auth_outcome(src, false);	/* --auth-fail-ban */
 		break;
 	default:
 		r->auth = POL_AUTH_NONE;

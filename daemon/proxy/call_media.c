@@ -67,6 +67,7 @@ enum cm_state { CM_IDLE, CM_OFFER_CALLER, CM_OFFER_CALLEE };
 struct cm {
 	pthread_mutex_t	 lock;
 	uint64_t	 call_id;	/* for log lines */
+	union xr_sa	 owner;		/* whose quota its sessions count in (family 0: none) */
 	bool		 ended;
 	enum cm_state	 state;
 	int		 nstreams;	/* m= lines known (offered at least once) */
@@ -96,6 +97,59 @@ cm_set_id(struct cm *cm, uint64_t call_id)
 	cm->call_id = call_id;
 }
 
+void
+cm_set_owner(struct cm *cm, const union xr_sa *owner)
+{
+	cm->owner = *owner;
+}
+
+static const struct cm_limits *cm_lim;	/* NULL: no bounds (unit tests) */
+
+void
+cm_set_limits(const struct cm_limits *l)
+{
+	cm_lim = l;
+}
+
+/*
+ * A media session for line i of the pending offer in *s (quota of the
+ * call's owner first).  0, or what media_session_create_half() or the quota
+ * said, with the reason in err.  Call with cm->lock held.
+ */
+static int
+cm_stream_new(struct cm *cm, struct cm_stream *s, int i, const union xr_sa *to_hint,
+	      char *err, size_t errlen)
+{
+	bool quota = cm_lim && cm_lim->take && cm->owner.sa.sa_family != 0;
+	int rc = quota ? cm_lim->take(&cm->owner) : 0;
+
+	if (rc == 0) {
+		rc = media_session_create_half(&cm->offer[i].rtp, to_hint, &s->sid);
+		if (rc < 0 && quota && cm_lim->put)
+			cm_lim->put(&cm->owner);
+	}
+	if (rc < 0)
+		snprintf(err, errlen, "media stream %d: %s", i + 1,
+			 rc == -ENOSPC ? "no free media port pair" :
+			 rc == -EBUSY ? "media sessions at --max-media-sessions" :
+			 rc == -EDQUOT ? "this source's calls hold --max-media-sessions-per-source" :
+			 rc == -EINVAL ? "no relay address for this address family" :
+			 strerror(-rc));
+	return rc;
+}
+
+/* Delete the media session of s (its owner's quota given back).  Call with cm->lock held. */
+static void
+cm_stream_del(struct cm *cm, struct cm_stream *s)
+{
+	if (!s->sid)
+		return;
+	media_session_delete(s->sid);
+	s->sid = 0;
+	if (cm_lim && cm_lim->take && cm_lim->put && cm->owner.sa.sa_family != 0)
+		cm_lim->put(&cm->owner);
+}
+
 /*
  * No offer pending any more: its copy goes (most of a held call's memory).
  * Call with cm->lock held.
@@ -116,11 +170,8 @@ cm_group_drop(struct cm *cm, int gi)
 	struct cm_group *g = &cm->g[gi];
 	int i;
 
-	for (i = 0; i < SDP_MAX_MEDIA; i++) {
-		if (g->st[i].sid)
-			media_session_delete(g->st[i].sid);
-		g->st[i].sid = 0;
-	}
+	for (i = 0; i < SDP_MAX_MEDIA; i++)
+		cm_stream_del(cm, &g->st[i]);
 	g->live = false;
 }
 
@@ -212,9 +263,7 @@ cm_drop_added(struct cm *cm)
 
 			if (s->added) {
 				s->added = false;
-				if (s->sid)
-					media_session_delete(s->sid);
-				s->sid = 0;
+				cm_stream_del(cm, s);
 			}
 			any = any || s->sid;
 		}
@@ -279,12 +328,8 @@ cm_group_fill(struct cm *cm, int gi, bool caller, const union xr_sa *to_hint,
 
 		if (cm->offer[i].rejected || s->sid)
 			continue;
-		rc = media_session_create_half(&cm->offer[i].rtp, to_hint, &s->sid);
+		rc = cm_stream_new(cm, s, i, to_hint, err, errlen);
 		if (rc < 0) {
-			snprintf(err, errlen, "media stream %d: %s", i + 1,
-				 rc == -ENOSPC ? "no free media port pair" :
-				 rc == -EINVAL ? "no relay address for this address family" :
-				 strerror(-rc));
 			s->sid = 0;
 			cm_drop_added(cm);
 			return rc;
@@ -302,8 +347,14 @@ static int
 cm_offer(struct cm *cm, const struct sdp *p, bool caller, const union xr_sa *to_hint,
 	 int *gi, char *err, size_t errlen)
 {
-	int i, rc;
+	int i, rc, max;
 
+	max = cm_lim && cm_lim->max_streams ? cm_lim->max_streams() : 0;
+	if (max > 0 && p->n_media > max) {
+		snprintf(err, errlen, "offer has %d m= lines, at most %d media streams a call "
+			 "(--max-streams)", p->n_media, max);
+		return -E2BIG;
+	}
 	if (p->n_media < cm->nstreams) {
 		snprintf(err, errlen, "offer has %d m= lines, the call has %d (RFC 3264 §8)",
 			 p->n_media, cm->nstreams);
@@ -369,8 +420,7 @@ cm_answer(struct cm *cm, const struct sdp *p, bool caller, bool completes, int g
 			continue;
 		if (a.rejected || cm->offer[i].rejected) {
 			/* Rejected by the answer, or removed by the offer. */
-			media_session_delete(s->sid);
-			s->sid = 0;
+			cm_stream_del(cm, s);
 			s->added = false;
 			continue;
 		}

@@ -24,6 +24,26 @@ struct cm;
 struct cm	*cm_new(uint64_t call_id);
 /* The call's id for log lines. */
 void		 cm_set_id(struct cm *cm, uint64_t call_id);
+/*
+ * Whose quota the call's media sessions count in (the caller's source
+ * address; see cm_set_limits()).
+ */
+void		 cm_set_owner(struct cm *cm, const union xr_sa *owner);
+
+/*
+ * The bounds every call's media keeps (issue 14): take() one unit of an
+ * owner's quota before a media session is created for it (0, or -errno:
+ * the offer fails with it), put() it back when the session goes;
+ * max_streams(): m= lines an offer may have (0: SDP_MAX_MEDIA).  Any member
+ * may be NULL; put() only runs where take() is set.  Set once, before calls.
+ */
+struct cm_limits {
+	int	(*take)(const union xr_sa *owner);
+	void	(*put)(const union xr_sa *owner);
+	int	(*max_streams)(void);
+};
+void		 cm_set_limits(const struct cm_limits *l);
+
 /* Delete every media session of the call (kernel entries and ports go with them). */
 void		 cm_end(struct cm *cm);
 /* Free the memory (after cm_end()). */
@@ -51,8 +71,9 @@ enum cm_mode {
  * the call's).  Returns 1 with the new body in out[0..*outlen) (same
  * Content-Type), 0 when m carries no SDP or the call has ended (forward m
  * as it is), or -errno with a one-line reason in err: -EINVAL (bad SDP or
- * multipart body), -E2BIG, -EPROTO (an answer that does not fit the
- * offer), -ENOSPC (no free port pair), -ENOMEM.
+ * multipart body), -E2BIG (more m= lines than allowed), -EPROTO (an
+ * answer that does not fit the offer), -ENOSPC (no free port pair), -EBUSY
+ * (--max-media-sessions), -EDQUOT (the owner's quota), -ENOMEM.
  */
 int	cm_body(struct cm *cm, const struct sip_msg *m, bool from_caller, bool completes,
 		enum cm_mode mode, const union xr_sa *to_hint, int *group, char *out,

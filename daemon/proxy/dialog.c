@@ -171,8 +171,24 @@ add_route(char *buf, size_t cap, struct sip_str v)
 		snprintf(buf + n, cap - n, "Route: %.*s\r\n", SIP_STR_FMT(v));
 }
 
+/* Take one of max places in the table (0: no bound); false when none is left. */
+static bool
+dlg_reserve(unsigned long max)
+{
+	unsigned long n = __atomic_add_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
+
+	if (max == 0 || n <= max)
+		return true;
+	__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+/*
+ * Long (~80 lines): one record filled from the INVITE's headers, then
+ * linked; every way out gives its place back.
+ */
 struct dlg *
-dlg_create(const struct sip_msg *m, const struct sip_src *src)
+dlg_create(const struct sip_msg *m, const struct sip_src *src, unsigned long max)
 {
 	struct sip_nameaddr na;
 	struct sip_uri u;
@@ -188,14 +204,20 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
+	if (!dlg_reserve(max)) {
+		errno = EBUSY;
+		return NULL;
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
+		__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
 		errno = ENOMEM;
 		return NULL;
 	}
 	pthread_mutex_init(&d->lock, NULL);
 	d->cm = cm_new(0);
 	if (!d->cm) {
+		__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 		errno = ENOMEM;
@@ -205,6 +227,7 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src)
 	d->linked = true;
 	d->info.id = __atomic_fetch_add(&dlg_next_id, 1, __ATOMIC_RELAXED);
 	cm_set_id(d->cm, d->info.id);
+	cm_set_owner(d->cm, &src->peer);	/* its media counts as the caller's */
 	d->info.state = DLG_INIT;
 	sip_str_cpy(d->info.callid, sizeof(d->info.callid), m->call_id);
 	sip_str_cpy(d->info.from_tag, sizeof(d->info.from_tag), m->from.tag);
@@ -234,13 +257,13 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src)
 	ret = cds_lfht_add_unique(dlg_ht, d->hash, dlg_match, &k, &d->node);
 	rcu_read_unlock();
 	if (ret != &d->node) {
+		__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
 		cm_free(d->cm);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 		errno = EEXIST;
 		return NULL;
 	}
-	__atomic_add_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
 	return d;
 }
 

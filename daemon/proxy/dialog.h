@@ -70,10 +70,12 @@ void	dlg_fini(void);
  * A record for an initial INVITE m that arrived from src and is being
  * forwarded; caller_routes are the Record-Route values it carried (towards
  * the caller).  Returns the record with one reference for the caller (the
- * table holds its own), or NULL (ENOMEM, or EEXIST: one with that Call-ID and
- * From tag exists).  The calling thread must be RCU-registered.
+ * table holds its own), or NULL (ENOMEM, EEXIST: one with that Call-ID and
+ * From tag exists, EBUSY: max records (--max-calls; 0 no bound) are in the
+ * table already: the check reserves, so it is exact across threads).  The
+ * calling thread must be RCU-registered.
  */
-struct dlg *dlg_create(const struct sip_msg *m, const struct sip_src *src);
+struct dlg *dlg_create(const struct sip_msg *m, const struct sip_src *src, unsigned long max);
 void	dlg_put(struct dlg *d);
 
 /*

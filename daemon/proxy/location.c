@@ -37,6 +37,13 @@ struct loc_aor {
 static struct cds_lfht	*loc_ht;
 static pthread_mutex_t	 loc_wlock = PTHREAD_MUTEX_INITIALIZER;
 static loc_uri_eq_fn	 loc_uri_eq;
+static int		 loc_nheld;	/* bindings in every set, expired too; under loc_wlock */
+
+int
+loc_held(void)
+{
+	return __atomic_load_n(&loc_nheld, __ATOMIC_RELAXED);
+}
 
 uint64_t
 loc_now_ms(void)
@@ -109,6 +116,7 @@ loc_fini(void)
 		if (cds_lfht_del(loc_ht, &a->node) == 0)
 			call_rcu(&a->rcu, loc_aor_free_rcu);
 	}
+	loc_nheld = 0;
 	rcu_read_unlock();
 	pthread_mutex_unlock(&loc_wlock);
 	rcu_barrier();
@@ -187,7 +195,7 @@ loc_apply(const char *aor, const char *callid, uint32_t cseq,
 	struct loc_aor *a, *na = NULL;
 	struct cds_lfht_node *ret;
 	unsigned long hash;
-	int i, j, n, rc = 0;
+	int i, j, n, nlive, old_n, rc = 0;
 
 	if (strlen(aor) >= LOC_AOR_MAX || strlen(callid) >= LOC_CALLID_MAX)
 		return -ENAMETOOLONG;
@@ -212,6 +220,7 @@ loc_apply(const char *aor, const char *callid, uint32_t cseq,
 	for (i = 0; old_set && i < old_set->n; i++)
 		if (old_set->b[i].expires_ms > now_ms)
 			nset->b[n++] = old_set->b[i];
+	nlive = n;
 
 	if (remove_all) {
 		/* "Contact: *": every binding goes, each subject to the ordering rule. */
@@ -242,7 +251,15 @@ loc_apply(const char *aor, const char *callid, uint32_t cseq,
 		rc = -ENOSPC;
 		goto out_free;
 	}
+	/* --max-registrations: only a request that adds bindings is refused. */
+	old_n = old_set ? old_set->n : 0;
+	if (src && src->max_total > 0 && n > nlive &&
+	    loc_nheld - old_n + n > src->max_total) {
+		rc = -EDQUOT;
+		goto out_free;
+	}
 	nset->n = n;
+	loc_nheld += n - old_n;		/* under loc_wlock */
 
 	if (n == 0) {
 		/* Nothing left: unlink the AOR (readers still holding it see the old set). */
@@ -260,6 +277,7 @@ loc_apply(const char *aor, const char *callid, uint32_t cseq,
 	}
 	na = calloc(1, sizeof(*na));
 	if (!na) {
+		loc_nheld -= n;
 		rc = -ENOMEM;
 		goto out_free;
 	}
@@ -273,6 +291,7 @@ loc_apply(const char *aor, const char *callid, uint32_t cseq,
 	if (ret != &na->node) {
 		free(na->set);
 		free(na);
+		loc_nheld -= n;
 		rc = -EEXIST;
 	}
 	goto out_unlock;
@@ -373,10 +392,12 @@ loc_remove_aor(const char *aor, uint64_t now_ms)
 		for (i = 0; i < set->n; i++)
 			live += set->b[i].expires_ms > now_ms;
 		/* Readers holding the node still see its set until the grace period. */
-		if (cds_lfht_del(loc_ht, &a->node) == 0)
+		if (cds_lfht_del(loc_ht, &a->node) == 0) {
 			call_rcu(&a->rcu, loc_aor_free_rcu);
-		else
+			loc_nheld -= set->n;
+		} else {
 			live = 0;
+		}
 	}
 	rcu_read_unlock();
 	pthread_mutex_unlock(&loc_wlock);
@@ -404,8 +425,10 @@ loc_expire(uint64_t now_ms)
 			continue;
 		dropped += set->n - n;
 		if (n == 0) {
-			if (cds_lfht_del(loc_ht, &a->node) == 0)
+			if (cds_lfht_del(loc_ht, &a->node) == 0) {
 				call_rcu(&a->rcu, loc_aor_free_rcu);
+				loc_nheld -= set->n;
+			}
 			continue;
 		}
 		nset = malloc(sizeof(*nset) + sizeof(nset->b[0]) * n);
@@ -417,6 +440,7 @@ loc_expire(uint64_t now_ms)
 			if (set->b[i].expires_ms > now_ms)
 				nset->b[n++] = set->b[i];
 		nset->n = n;
+		loc_nheld -= set->n - n;
 		rcu_assign_pointer(a->set, nset);
 		call_rcu(&set->rcu, loc_set_free_rcu);
 	}

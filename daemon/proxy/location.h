@@ -53,6 +53,7 @@ struct loc_src {
 	int		sock;
 	int		max_bindings;	/* the AOR's limit for this request (--max-contacts);
 					 * 0: LOC_MAX_BINDINGS */
+	int		max_total;	/* bindings held in all (--max-registrations), 0: none */
 };
 
 /* Compares two contact URIs (§19.1.4); the registrar installs msg.h's. */
@@ -74,13 +75,20 @@ void	loc_fini(void);
  * replaces (or removes) it; the same Call-ID needs a higher CSeq, else the
  * whole request fails with -EALREADY.  Removing a contact that is not bound
  * is not an error.  Returns 0, -EALREADY (out-of-order CSeq), -ENOSPC (over
- * src->max_bindings, or LOC_MAX_BINDINGS), -ENAMETOOLONG (AOR, contact or Call-ID too long),
+ * src->max_bindings, or LOC_MAX_BINDINGS), -EDQUOT (it adds bindings and the
+ * table would hold more than src->max_total: loc_held()), -ENAMETOOLONG (AOR, contact or Call-ID too long),
  * -ENOMEM.  Takes the writer mutex and the RCU read lock itself; the calling
  * thread must be RCU-registered.
  */
 int	loc_apply(const char *aor, const char *callid, uint32_t cseq,
 		  const struct loc_op *ops, int nops, bool remove_all,
 		  const struct loc_src *src, uint64_t now_ms);
+
+/*
+ * Bindings the table holds: live ones and expired ones the sweep
+ * (loc_expire()) has not removed yet.  What --max-registrations bounds.
+ */
+int	loc_held(void);
 
 /*
  * Copy the live (not expired at now_ms) bindings of aor into out[0..max),

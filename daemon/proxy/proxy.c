@@ -225,6 +225,7 @@ px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src,
 	rc.max_expires = live->max_expires;
 	rc.default_expires = live->default_expires;
 	ls.max_bindings = live->max_contacts;
+	ls.max_total = live->max_registrations;
 	max_src = live->max_source_bindings;
 	rcu_read_unlock();
 	if (!acc->trusted && max_src > 0 && px_source_full(m, src, max_src)) {
@@ -239,6 +240,14 @@ px_register(struct txn *st, const struct sip_msg *m, const struct sip_src *src,
 		return;
 	}
 	reg_handle(&rc, m, &ls, loc_now_ms(), res);
+	if (res->over_total) {
+		char a[XR_SA_STRLEN];
+
+		PX_INC(registrations_refused);
+		log_ratelimited(LS_PROXY, LL_WARN, "limits: REGISTER from %s refused: %d "
+				"bindings held (--max-registrations)",
+				xr_sa_str(&src->peer, a, sizeof(a)), ls.max_total);
+	}
 	px_reply(st, m, res->code, res->reason, res->extra_len ? res->extra : NULL);
 	free(res);
 }
@@ -266,20 +275,29 @@ px_dialog_request(const struct sip_msg *m, bool *from_caller)
 
 /*
  * The call record of c: an in-dialog request's (*d, whose reference moves
- * to c), or a new one for an initial INVITE.  Call with c->lock held.
+ * to c), or a new one for an initial INVITE.  0, or -EBUSY when --max-calls
+ * are up (answered 503 here: nothing is forwarded).  Call with c->lock held.
  */
-static void
+static int
 px_attach_dialog(struct px_call *c, const struct sip_msg *m, const struct sip_src *src,
 		 struct dlg **d, bool in_dialog)
 {
+	int max;
+
 	if (*d) {
 		c->dlg = *d;
 		*d = NULL;
 	} else if (m->method == SIP_METHOD_INVITE && !in_dialog && !c->cancel_requested) {
-		c->dlg = dlg_create(m, src);
+		max = px_max_calls();
+		c->dlg = dlg_create(m, src, max > 0 ? (unsigned long)max : 0);
+		if (!c->dlg && errno == EBUSY) {
+			px_refuse_call(c->st, m, src, max);
+			return -EBUSY;
+		}
 		c->initial = c->dlg != NULL;
 		dlg_set_owner(c->dlg, c);	/* for `call kill` while it rings */
 	}
+	return 0;
 }
 
 /* The scratch of one request: its Route plan, targets, bindings, SDP. */
@@ -313,6 +331,9 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 		px_on_cancel(st, inv, m);
 		return;
 	}
+	/* --max-calls: before anything else is done for a new call. */
+	if (m->method == SIP_METHOD_INVITE && m->to.tag.len <= 0 && px_calls_full(st, m, src))
+		return;
 	if (m->method == SIP_METHOD_INVITE && !(c = px_ctx_open(st, true)))
 		return;
 	rq = malloc(sizeof(*rq));
@@ -356,6 +377,7 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	n = px_targets(st, m, &rq->p, ruri_ours, in_dialog, rq->tg, rq->lb, n);
 	if (n < 0)
 		goto out;
+	n = px_limit_targets(m, n);	/* --max-branches */
 
 	/* §16.6 for each target, as one response context. */
 	if (!c && !(c = px_ctx_open(st, false)))
@@ -363,8 +385,10 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	pthread_mutex_lock(&c->lock);
 	c->up_addr = src->peer;
 	c->from_caller = from_caller;
-	px_attach_dialog(c, m, src, &d, in_dialog);
-	if (px_fork(c, st, m, src, &rq->p, rq->tg, n, rq->sdp, sizeof(rq->sdp)) == 0) {
+	if (px_attach_dialog(c, m, src, &d, in_dialog) < 0) {
+		c->forwarding = false;
+		c->final_sent = true;
+	} else if (px_fork(c, st, m, src, &rq->p, rq->tg, n, rq->sdp, sizeof(rq->sdp)) == 0) {
 		c->forwarding = false;
 		px_maybe_finish(c);
 	}
@@ -382,6 +406,7 @@ static const struct txn_tu_ops px_tu_ops = {
 	.failure	= px_on_failure,
 	.stray_response	= px_on_stray_response,
 	.gone		= px_on_gone,
+	.admit		= px_admit,
 };
 
 /* ---- entry points ------------------------------------------------------------ */
@@ -399,6 +424,9 @@ proxy_init(const struct xr_config *cfg)
 	rc = dlg_init();
 	if (rc < 0)
 		goto out_loc;
+	rc = px_limits_init();
+	if (rc < 0)
+		goto out_dlg;
 	txn_set_tu(&px_tu_ops);
 	cm_set_dest_check(px_access_media_dest);
 	txn_set_timers(&(struct txn_timer_cfg){
@@ -418,6 +446,10 @@ proxy_init(const struct xr_config *cfg)
 out_ctl:
 	px_ctl_fini();
 	dlg_fini();
+	px_limits_fini();
+	goto out_loc;
+out_dlg:
+	dlg_fini();
 out_loc:
 	loc_fini();
 	return rc;
@@ -429,5 +461,6 @@ proxy_fini(void)
 	px_ctl_fini();
 	px_sweep_stop();
 	dlg_fini();
+	px_limits_fini();
 	loc_fini();
 }

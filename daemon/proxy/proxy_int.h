@@ -12,6 +12,8 @@
  *   ack_cancel_bye.c  §16.10 CANCEL, ACK for 2xx, the BYEs that end a call
  *   proxy_ctl.c  the control commands (calls, call show, call kill, proxy.stats)
  *   sweep.c      the sweep thread: expired bindings, dialogs, media timeouts
+ *   limits.c     the bounds under attack: admission, calls, branches, media
+ *                quota per source, the ban after failed authentications
  *
  * Return convention of the proxy: 0 or -errno.  A function that also decides
  * a SIP status for a refusal hands it back through an `int *code` argument;
@@ -198,6 +200,8 @@ int	px_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
 /* reply.c */
 int	px_reply(struct txn *st, const struct sip_msg *m, int code, const char *reason,
 		 const char *extra);
+int	px_reply_stateless(const struct sip_msg *m, const struct sip_src *src, int code,
+			   const char *reason, const char *extra);
 int	px_best(const struct px_call *c);
 void	px_cancel_pending(struct px_call *c);
 void	px_maybe_finish(struct px_call *c);
@@ -234,6 +238,30 @@ void	px_access_edit(struct sip_edit *e, const struct sip_msg *m, const struct px
 void	px_access_strip_id(struct sip_edit *e, const struct sip_msg *m);
 /* For cm_set_dest_check(): pol_dest() with the trust of the message's sender. */
 const char *px_access_media_dest(const union xr_sa *a);
+
+/* limits.c: the bounds of issue 14 (README "Limits") */
+#define PX_RETRY_AFTER	"Retry-After: 10\r\n"	/* in our 503s over a limit */
+/* live is at or over max (0: no bound); reserve: an eighth more allowed.  Pure. */
+bool	px_over_limit(unsigned long live, int max, bool reserve);
+/* n targets cut to max (0: no bound).  Pure. */
+int	px_cap_targets(int n, int max);
+/* txn_tu_ops.admit: --max-transactions (a stateless 503 over it). */
+bool	px_admit(const struct sip_msg *m, const struct sip_src *src);
+/* --max-calls of the running configuration. */
+int	px_max_calls(void);
+/* An initial INVITE while --max-calls are up: answered 503 (counted); true. */
+bool	px_calls_full(struct txn *st, const struct sip_msg *m, const struct sip_src *src);
+/* Answer st 503 + Retry-After for --max-calls (max), counted and logged. */
+void	px_refuse_call(struct txn *st, const struct sip_msg *m, const struct sip_src *src,
+		       int max);
+/* The n targets of m cut to --max-branches (counted, logged when cut). */
+int	px_limit_targets(const struct sip_msg *m, int n);
+/* A digest check from src came out ok or failed: --auth-fail-ban's count. */
+void	px_auth_outcome(const struct sip_src *src, bool ok);
+/* Caller source addresses holding media sessions now. */
+unsigned px_media_sources(void);
+int	px_limits_init(void);
+void	px_limits_fini(void);
 
 /* proxy_ctl.c */
 void	px_ctl_init(void);

@@ -209,6 +209,12 @@ reg_handle(const struct reg_cfg *rc, const struct sip_msg *m,
 		case -ENOSPC:
 			reg_set(res, 503, "Too Many Registered Contacts");
 			return 0;
+		case -EDQUOT:
+			/* --max-registrations: the registrar is full, try later. */
+			reg_set(res, 503, "Registrar Full");
+			reg_extra(res, "Retry-After: %d\r\n", REG_RETRY_AFTER);
+			res->over_total = true;
+			return 0;
 		case -ENAMETOOLONG:
 			reg_set(res, 400, "Field Too Long");
 			return 0;

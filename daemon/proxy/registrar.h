@@ -36,7 +36,10 @@ struct reg_result {
 	char		extra[REG_EXTRA_MAX];	/* "Contact: <..>;expires=N\r\n"..., "Min-Expires: .." */
 	int		extra_len;
 	int		nbindings;		/* bindings listed in a 200 */
+	bool		over_total;		/* refused: over --max-registrations */
 };
+
+#define REG_RETRY_AFTER	60	/* Retry-After of a 503 "Registrar Full" (seconds) */
 
 /* Fill a reg_cfg from the daemon's configuration. */
 void	reg_cfg_from(struct reg_cfg *rc, const struct xr_config *cfg);

@@ -62,6 +62,32 @@ px_reply(struct txn *st, const struct sip_msg *m, int code, const char *reason,
 	return n;
 }
 
+/*
+ * Answer request m (from src), which got no transaction (the TU's admit()
+ * refused it), statelessly: the same To tag for every retransmission.
+ */
+int
+px_reply_stateless(const struct sip_msg *m, const struct sip_src *src, int code,
+		   const char *reason, const char *extra)
+{
+	char tag[32];
+	struct sip_str totag = px_totag(m, tag, sizeof(tag));
+	struct sip_str ex = extra ? sip_str_mk(extra, (int)strlen(extra)) : (struct sip_str){ 0 };
+	char *out = malloc(PX_BUF);
+	int n;
+
+	if (!out)
+		return -ENOMEM;
+	n = sip_build_response(out, PX_BUF, m, code, reason, code > 100 ? &totag : NULL,
+			       extra ? &ex : NULL, NULL, NULL);
+	if (n >= 0) {
+		PX_INC(local_replies);
+		n = txn_respond_stateless(m, src, out, (size_t)n);
+	}
+	free(out);
+	return n;
+}
+
 /* ---- §16.7: responses -------------------------------------------------------- */
 
 static int

@@ -122,7 +122,13 @@ px_request_sdp(struct px_call *c, struct px_branch *b, bool first, struct txn *s
 		return 0;
 	}
 	PX_INC(sdp_errors);
-	code = rc == -ENOSPC ? 503 : rc == -ENOMEM ? 500 : 488;
+	code = rc == -ENOSPC || rc == -EBUSY || rc == -EDQUOT ? 503 : rc == -ENOMEM ? 500 : 488;
+	if (first && rc == -EBUSY)
+		PX_INC(media_refused);
+	else if (first && rc == -EDQUOT)
+		PX_INC(media_source_refused);
+	else if (first && rc == -E2BIG)
+		PX_INC(streams_refused);
 	log_ratelimited(LS_PROXY, LL_WARN, "proxy: %.*s for Call-ID %.*s to %s refused with %d: "
 			"%s", SIP_STR_FMT(m->method_str), SIP_STR_FMT(m->call_id), target, code,
 			err);
@@ -131,7 +137,8 @@ px_request_sdp(struct px_call *c, struct px_branch *b, bool first, struct txn *s
 	for (char *q = err; *q; q++)
 		if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
 			*q = '\'';
-	snprintf(warn, sizeof(warn), "Warning: 399 xrelay \"%s\"\r\n", err);
+	snprintf(warn, sizeof(warn), "Warning: 399 xrelay \"%s\"\r\n%s", err,
+		 rc == -EBUSY || rc == -EDQUOT ? PX_RETRY_AFTER : "");
 	px_reply(st, m, code, NULL, warn);
 	if (c->initial)
 		dlg_end(c->dlg);

@@ -629,6 +629,8 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 		txn_unref(t);
 		return;
 	}
+	if (txn_tu && txn_tu->admit && !txn_tu->admit(m, src))
+		return;		/* answered statelessly or dropped: nothing kept */
 	t = txn_server_new(m, src, &k, &other);
 	if (!t) {
 		if (other) {

@@ -91,6 +91,13 @@ struct txn_tu_ops {
 	 * every pointer to t before returning.  May be NULL.
 	 */
 	void	(*gone)(struct txn *t, void *ctx, enum txn_reason why);
+	/*
+	 * Admission: a request (not ACK, not a retransmission) is about to get
+	 * a server transaction.  false: it gets none, nothing is kept, and the
+	 * TU has answered it statelessly (txn_respond_stateless(), e.g. 503
+	 * when --max-transactions are live) or dropped it.  May be NULL.
+	 */
+	bool	(*admit)(const struct sip_msg *msg, const struct sip_src *src);
 };
 
 /* Register the TU (once, before sip_start()).  ops must outlive the workers. */
@@ -135,6 +142,15 @@ int	txn_respond(struct txn *st, int code, const void *buf, size_t len);
  * §8.2.6), e.g. 100 Trying, 408, 487, 503.  reason NULL: the default phrase.
  */
 int	txn_reply(struct txn *st, int code, const char *reason);
+
+/*
+ * Send response buf/len to request req (which got no transaction, see
+ * admit()) from src, routed as a server transaction's would be (§18.2.2,
+ * RFC 3581).  Nothing is kept: a retransmitted request is answered again.
+ * 0 or -errno.
+ */
+int	txn_respond_stateless(const struct sip_msg *req, const struct sip_src *src,
+			      const void *buf, size_t len);
 
 /* --- client side ---------------------------------------------------------- */
 

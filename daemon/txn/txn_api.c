@@ -505,6 +505,21 @@ txn_forward_response(const void *buf, size_t len)
 	return sip_tp_send(&d, buf, len);
 }
 
+int
+txn_respond_stateless(const struct sip_msg *req, const struct sip_src *src, const void *buf,
+		      size_t len)
+{
+	struct sip_dest d;
+	int err;
+
+	if (!req->is_request || req->nvia <= 0)
+		return -EINVAL;
+	err = server_dest(req, src, &d);
+	if (err)
+		return err;
+	return sip_tp_send(&d, buf, len);
+}
+
 size_t
 txn_branch_new(char *buf, size_t len)
 {

@@ -124,6 +124,7 @@ struct xr_ban_key {
 /* xr_ban.reason */
 #define XR_BAN_MANUAL		1	/* xrelayctl ban add */
 #define XR_BAN_PIKE		2	/* over the per-source SIP request rate */
+#define XR_BAN_AUTH		3	/* failed digest authentication too often */
 
 /* Value of xr_bans. */
 struct xr_ban {
