@@ -353,7 +353,7 @@ cm_offer(struct cm *cm, const struct sdp *p, bool caller, const union xr_sa *to_
 	if (max > 0 && p->n_media > max) {
 		snprintf(err, errlen, "offer has %d m= lines, at most %d media streams a call "
 			 "(--max-streams)", p->n_media, max);
-		return -E2BIG;
+		return -ERANGE;
 	}
 	if (p->n_media < cm->nstreams) {
 		snprintf(err, errlen, "offer has %d m= lines, the call has %d (RFC 3264 §8)",

@@ -71,7 +71,8 @@ enum cm_mode {
  * the call's).  Returns 1 with the new body in out[0..*outlen) (same
  * Content-Type), 0 when m carries no SDP or the call has ended (forward m
  * as it is), or -errno with a one-line reason in err: -EINVAL (bad SDP or
- * multipart body), -E2BIG (more m= lines than allowed), -EPROTO (an
+ * multipart body), -E2BIG (SDP over its parser's bounds), -ERANGE (more m=
+ * lines than cm_limits.max_streams), -EPROTO (an
  * answer that does not fit the offer), -ENOSPC (no free port pair), -EBUSY
  * (--max-media-sessions), -EDQUOT (the owner's quota), -ENOMEM.
  */

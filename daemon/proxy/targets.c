@@ -127,7 +127,7 @@ px_request_sdp(struct px_call *c, struct px_branch *b, bool first, struct txn *s
 		PX_INC(media_refused);
 	else if (first && rc == -EDQUOT)
 		PX_INC(media_source_refused);
-	else if (first && rc == -E2BIG)
+	else if (first && rc == -ERANGE)
 		PX_INC(streams_refused);
 	log_ratelimited(LS_PROXY, LL_WARN, "proxy: %.*s for Call-ID %.*s to %s refused with %d: "
 			"%s", SIP_STR_FMT(m->method_str), SIP_STR_FMT(m->call_id), target, code,

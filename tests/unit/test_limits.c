@@ -6,7 +6,7 @@
  * the blocklist on a fake clock, --max-registrations in the location
  * service (only adding is refused, expired bindings count until swept),
  * --max-calls in the dialog table (exact, places given back), and the media
- * bounds call_media.c asks for (--max-streams: -E2BIG before any session;
+ * bounds call_media.c asks for (--max-streams: -ERANGE before any session;
  * a refused quota: -EDQUOT, nothing created).
  */
 #include <errno.h>
@@ -315,16 +315,16 @@ test_media_bounds(void **state)
 	cm = cm_new(1);
 	assert_non_null(cm);
 	cm_set_owner(cm, &owner);
-	/* Five m= lines, at most four: -E2BIG before any session or quota. */
+	/* Five m= lines, at most four: -ERANGE before any session or quota. */
 	mk_invite(buf, sizeof(buf), &m, "media-1", 5);
 	assert_int_equal(cm_body(cm, &m, true, false, CM_NEW, NULL, &g, out, sizeof(out),
-				 &outlen, err, sizeof(err)), -E2BIG);
+				 &outlen, err, sizeof(err)), -ERANGE);
 	assert_non_null(strstr(err, "--max-streams"));
 	assert_int_equal(takes, 0);
 	/* Sixteen (what the parser takes): the same. */
 	mk_invite(buf, sizeof(buf), &m, "media-2", 16);
 	assert_int_equal(cm_body(cm, &m, true, false, CM_NEW, NULL, &g, out, sizeof(out),
-				 &outlen, err, sizeof(err)), -E2BIG);
+				 &outlen, err, sizeof(err)), -ERANGE);
 	/* The owner's quota refuses: -EDQUOT, no session, nothing to give back. */
 	take_rc = -EDQUOT;
 	mk_invite(buf, sizeof(buf), &m, "media-3", 2);
