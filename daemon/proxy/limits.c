@@ -125,7 +125,6 @@ px_auth_outcome(const struct sip_src *src, bool ok)
 		authfail_clear(&src->peer);
 		return;
 	}
-	PX_INC(auth_failures);
 	rcu_read_lock();
 	n = (unsigned)config_now(px_cfg)->auth_fail_ban;
 	win = (unsigned)config_now(px_cfg)->auth_fail_window;
