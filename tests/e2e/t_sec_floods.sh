@@ -6,7 +6,9 @@
 # held, descriptors stay bounded; (b) an INVITE flood over --max-calls: 503
 # + Retry-After, counted, a legitimate call (a, untrusted, to bob at the
 # trusted b) refused while the flood holds every call and completed with
-# RTP through XDP once the flood's calls time out, then nothing left; (c) a
+# RTP through XDP once the flood's calls time out, then nothing left; (g)
+# the same with 2 m= lines over --max-media-sessions-per-source: m's share
+# is full, a's call during the flood completes with RTP through XDP; (c) a
 # REGISTER flood over --max-registrations: 503 "Registrar Full" +
 # Retry-After, bindings stay at the bound; (d) 30 KB INVITEs: VmRSS stays
 # under a stated bound; (e) one INVITE to an AOR with 16 contacts reaches
@@ -25,6 +27,7 @@ SEC_CRED=$XR_TMP/credentials
 # T1 100 ms: a silent callee's branch times out (Timer B) after 6.4 s.
 cl_setup --credentials "$SEC_CRED" --auth-algorithms MD5 --pike-rate 0 --sip-t1 100 \
 	--max-calls 8 --max-streams 4 --max-branches 8 --max-registrations 24 \
+	--max-media-sessions-per-source 12 \
 	--auth-fail-ban 5 --auth-fail-window 60 --ban-time 60
 cl_xdp_check
 
@@ -62,15 +65,15 @@ xr_eq "(a) no port pair held" "$(cl_ports_in_use)" 0
 xr_eq "(a) no call left" "$(cl_calls | jpy 'len(d)')" 0
 xr_ok "(a) descriptors bounded: $(nfd) now, $fd0 before" [ "$(nfd)" -le $((fd0 + 8)) ]
 
-# ---- (b) INVITE flood over --max-calls 8 (silent callee, 2 m= lines each).
+# ---- (b) INVITE flood over --max-calls 8 (silent callee, 1 m= line each).
 fl=$XR_TMP/flood-b.json
 xr_bg m "$fl" /usr/bin/python3 "$FLOOD" --local "$M4" --server "$RM4:5060" \
-	--ruri sip:silent@example.com --count 40 --mlines 2 --tag fb --timeout 20
+	--ruri sip:silent@example.com --count 40 --mlines 1 --tag fb --timeout 20
 fpid=$XR_LAST_PID
 for i in $(seq 1 50); do [ "$(px calls_refused)" -ge 32 ] && break; sleep 0.1; done
 xr_eq "(b) the flood holds --max-calls (8) calls" "$(cl_calls | jpy 'len(d)')" 8
 xr_eq "(b) the other 32 INVITEs: calls_refused" "$(px calls_refused)" 32
-xr_eq "(b) 16 media sessions (2 a call), no more" "$(xr_ctl --json status | jpy 'd["sessions"]')" 16
+xr_eq "(b) 8 media sessions (1 a call), no more" "$(xr_ctl --json status | jpy 'd["sessions"]')" 8
 r=$(flood a 1 1 0 bob 3)
 xr_eq "(b) a legitimate call during the flood: 503 (the bound is global)" "$(fin "$r" 503)" 1
 xr_eq "(b) ... with Retry-After" "$(jpy 'd["retry_after"]' <<<"$r")" 1
@@ -93,6 +96,39 @@ cl_go floods-uac sent '^ACK'
 cl_reap floods-uac "$uac" 20
 cl_reap floods-uas "$uas" 20
 cl_check_clean "(b) after the legitimate call"
+
+# ---- (g) --max-media-sessions-per-source 12: m's 10 INVITEs with 2 m= lines
+# each; 6 calls hold m's 12 sessions, 4 get 503; a's call is not bound by it.
+fl=$XR_TMP/flood-g.json
+xr_bg m "$fl" /usr/bin/python3 "$FLOOD" --local "$M4" --server "$RM4:5060" \
+	--ruri sip:silent@example.com --count 10 --mlines 2 --tag fg --timeout 20
+fpid=$XR_LAST_PID
+for i in $(seq 1 50); do [ "$(px media_source_refused)" -ge 4 ] && break; sleep 0.1; done
+xr_eq "(g) 4 offers over m's share: media_source_refused" "$(px media_source_refused)" 4
+xr_eq "(g) m holds 6 calls, 12 sessions" \
+	"$(cl_calls | jpy 'len(d)') $(xr_ctl --json status | jpy 'd["sessions"]')" "6 12"
+cl_uas floods-g-uas call_uas.xml b 5100; uas=$CL_PID
+cl_uac floods-g-uac call_uac.xml bob 4100; uac=$CL_PID
+for i in $(seq 1 50); do	# the one confirmed call among m's ringing ones
+	id=$(cl_calls | jpy '" ".join(str(c["id"]) for c in d if c["state"] == "confirmed")')
+	[ -n "$id" ] && break
+	sleep 0.1
+done
+xr_ok "(g) a's call during m's flood is confirmed" [ -n "$id" ]
+if [ -n "$id" ] && cl_wait_media "$id"; then
+	cl_rtp floods-g "$A4:4100" "$CL_AR" "$B4:5100" "$CL_BR" 100 100 100
+	cl_kernel_only "(g) a's call" "$CL_SID" 100
+fi
+cl_go floods-g-uac sent '^ACK'
+cl_reap floods-g-uac "$uac" 20
+cl_reap floods-g-uas "$uas" 20
+xr_ok "(g) m's flood ends (its calls time out)" sipp_reap "$fpid" 20
+r=$(tail -n 1 "$fl")
+xr_eq "(g) flood: 4 x 503 with Retry-After, 6 x 408" \
+	"$(fin "$r" 503) $(jpy 'd["retry_after"]' <<<"$r") $(fin "$r" 408)" "4 4 6"
+xr_ok "(g) ... the Warning names the bound" grep -q -- "--max-media-sessions-per-source" \
+	<<<"$(jpy 'd["warning"]' <<<"$r")"
+cl_check_clean "(g) after the flood"
 
 # ---- (d) 30 KB INVITEs (1 m= line): memory stays bounded.
 rss0=$(rss_kb)
