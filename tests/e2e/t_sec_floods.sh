@@ -8,7 +8,8 @@
 # trusted b) refused while the flood holds every call and completed with
 # RTP through XDP once the flood's calls time out, then nothing left; (g)
 # the same with 2 m= lines over --max-media-sessions-per-source: m's share
-# is full, a's call during the flood completes with RTP through XDP; (c) a
+# is full, a's call during the flood completes with RTP through XDP; (h)
+# --max-transactions lowered by a SIGHUP: a stateless 503; (c) a
 # REGISTER flood over --max-registrations: 503 "Registrar Full" +
 # Retry-After, bindings stay at the bound; (d) 30 KB INVITEs: VmRSS stays
 # under a stated bound; (e) one INVITE to an AOR with 16 contacts reaches
@@ -25,7 +26,8 @@ SEC_CRED=$XR_TMP/credentials
 	sec_cred_line bob "$SEC_PW_BOB" MD5
 } >"$SEC_CRED"
 # T1 100 ms: a silent callee's branch times out (Timer B) after 6.4 s.
-cl_setup --credentials "$SEC_CRED" --auth-algorithms MD5 --pike-rate 0 --sip-t1 100 \
+echo "max-transactions = 50000" >"$XR_TMP/limits.conf"
+cl_setup -c "$XR_TMP/limits.conf" --credentials "$SEC_CRED" --auth-algorithms MD5 --pike-rate 0 --sip-t1 100 \
 	--max-calls 8 --max-streams 4 --max-branches 8 --max-registrations 24 \
 	--max-media-sessions-per-source 12 \
 	--auth-fail-ban 5 --auth-fail-window 60 --ban-time 60
@@ -129,6 +131,32 @@ xr_eq "(g) flood: 4 x 503 with Retry-After, 6 x 408" \
 xr_ok "(g) ... the Warning names the bound" grep -q -- "--max-media-sessions-per-source" \
 	<<<"$(jpy 'd["warning"]' <<<"$r")"
 cl_check_clean "(g) after the flood"
+
+# ---- (h) --max-transactions 16 by a SIGHUP: the flood's 41st transaction
+# on gets a stateless 503 (nothing kept); 8 INVITEs hold 16 (server + client).
+set_txn() {
+	echo "max-transactions = $2" >"$XR_TMP/limits.conf"
+	kill -HUP "$XR_DAEMON_PID"
+	for i in $(seq 1 50); do
+		grep -q "reload: max-transactions: $1 -> $2" "$XR_TMP/xrelayd.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+xr_ok "(h) SIGHUP: max-transactions 50000 -> 16" set_txn 50000 16
+t0=$(px transactions_refused) c0=$(px calls_refused)
+r=$(flood m 40 1 0 silent 20)
+n503=$(fin "$r" 503) n408=$(fin "$r" 408)
+t1=$(( $(px transactions_refused) - t0 )) c1=$(( $(px calls_refused) - c0 ))
+xr_log "(h) $n503 x 503: $t1 over --max-transactions (stateless), $c1 over --max-calls; $n408 x 408"
+xr_eq "(h) 40 INVITEs: each a 503 or (through, then timed out) a 408" "$((n503 + n408))" 40
+xr_ok "(h) ... 1 to 8 got through ($n408; earlier phases' transactions may still count)" \
+	[ "$n408" -ge 1 -a "$n408" -le 8 ]
+xr_eq "(h) every 503 carried Retry-After" "$(jpy 'd["retry_after"]' <<<"$r")" "$n503"
+xr_eq "(h) every 503 was one of the two bounds" "$((t1 + c1))" "$n503"
+xr_ge "(h) ... most of them stateless, before any transaction" "$t1" 24
+xr_ok "(h) SIGHUP: max-transactions 16 -> 50000" set_txn 16 50000
+cl_check_clean "(h) after the flood"
 
 # ---- (d) 30 KB INVITEs (1 m= line): memory stays bounded.
 rss0=$(rss_kb)
