@@ -3,7 +3,8 @@
  * test_media_session.c - media sessions with the userspace relay thread
  * running for real on loopback (fp == NULL): relaying both ways with exact
  * payloads and addressing, RTP Bleed drops, delete, update, direction,
- * half sessions, exhaustion, media timeout, IPv4<->IPv6, and the kernel
+ * half sessions, exhaustion, --max-media-sessions, media timeout,
+ * IPv4<->IPv6, and the kernel
  * flows written to real (unattached) BPF maps.  All waits bounded.
  * Ports: a block of 200 below the ephemeral range picked by PID (relay
  * ports BASE..BASE+49, parties BASE+100..), so parallel runs do not collide.
@@ -737,6 +738,30 @@ test_exhaustion_releases_first_side(void **state)
 	assert_int_equal(media_session_create(&a, &v6, &id2), -EINVAL);	/* no v6 --media */
 }
 
+/* --max-media-sessions 2: the third is refused before any port is taken; a delete makes room. */
+static void
+test_max_sessions(void **state)
+{
+	union xr_sa a = EP("127.0.0.1", 40), b = EP("127.0.0.1", 50);
+	uint64_t id1, id2, id3 = 0;
+
+	cfg.max_media_sessions = 2;
+	start();
+	assert_int_equal(media_session_create(&a, &b, &id1), 0);
+	assert_int_equal(media_session_create_half(&a, &b, &id2), 0);
+	assert_int_equal(media_session_create(&a, &b, &id3), -EBUSY);
+	assert_int_equal(media_session_create_half(&a, &b, &id3), -EBUSY);
+	assert_int_equal(media_session_count(), 2);
+	assert_int_equal(stats_in_use(), 4);
+	assert_int_equal(media_session_delete(id1), 0);
+	assert_int_equal(media_session_create(&a, &b, &id3), 0);
+	assert_int_equal(media_session_count(), 2);
+	/* 0: no bound but the ports. */
+	cfg.max_media_sessions = 0;
+	assert_int_equal(media_session_create(&a, &b, &id1), 0);
+	assert_int_equal(media_session_count(), 3);
+}
+
 static uint64_t timed_out_id;
 static int timed_out_calls;
 
@@ -1167,6 +1192,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rtcp_attribute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exhaustion_releases_first_side, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_media_timeout, setup, teardown),
