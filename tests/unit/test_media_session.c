@@ -4,8 +4,8 @@
  * running for real on loopback (fp == NULL): relaying both ways with exact
  * payloads and addressing, RTP Bleed drops, delete, update, direction,
  * half sessions, exhaustion, --max-media-sessions, media timeout,
- * IPv4<->IPv6, and the kernel
- * flows written to real (unattached) BPF maps.  All waits bounded.
+ * IPv4<->IPv6, and the kernel flows written to real (unattached) BPF maps.
+ * All waits bounded.
  * Ports: a block of 200 below the ephemeral range picked by PID (relay
  * ports BASE..BASE+49, parties BASE+100..), so parallel runs do not collide.
  */
