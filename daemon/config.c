@@ -114,6 +114,16 @@ static const struct opt opts[] = {
 	{ "tcp-max", 0, required_argument, true, "N",
 	  "at most this many SIP TCP connections (default 4096)",
 	  p_int, d_int, OFF(tcp_max_conns), 1, 1000000, t_int },
+	{ "tcp-max-per-source", 0, required_argument, true, "N",
+	  "at most this many SIP TCP connections from one untrusted address (default 64)",
+	  p_int, d_int, OFF(tcp_max_per_source), 1, 1000000, t_int },
+	{ "tcp-max-queue", 0, required_argument, true, "BYTES",
+	  "output queued for one SIP TCP connection over which it is closed (default 65536)",
+	  p_int, d_int, OFF(tcp_max_queue), 4096, 1 << 30, t_int },
+	{ "tcp-max-queue-total", 0, required_argument, true, "BYTES",
+	  "output queued over all SIP TCP connections; a connection that would pass it "
+	  "is closed (default 67108864)",
+	  p_int, d_int, OFF(tcp_max_queue_total), 65536, 1 << 30, t_int },
 	{ "min-expires", 0, required_argument, true, "SEC",
 	  "shortest registration accepted, else 423 (default 60)",
 	  p_int, d_int, OFF(min_expires), 1, 604800, t_int },
@@ -226,6 +236,9 @@ config_defaults(struct xr_config *cfg)
 	cfg->workers = 0;
 	cfg->tcp_idle = 600;
 	cfg->tcp_max_conns = 4096;
+	cfg->tcp_max_per_source = 64;
+	cfg->tcp_max_queue = 64 << 10;
+	cfg->tcp_max_queue_total = 64 << 20;
 	cfg->min_expires = 60;
 	cfg->max_expires = 3600;
 	cfg->default_expires = 3600;

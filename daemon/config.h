@@ -80,6 +80,9 @@ struct xr_config {
 	int		 workers;		/* --workers N SIP threads (default: CPUs) */
 	int		 tcp_idle;		/* --tcp-idle SEC (default 600) */
 	int		 tcp_max_conns;		/* --tcp-max N (default 4096) */
+	int		 tcp_max_per_source;	/* --tcp-max-per-source N untrusted (default 64) */
+	int		 tcp_max_queue;		/* --tcp-max-queue BYTES per connection (64 KiB) */
+	int		 tcp_max_queue_total;	/* --tcp-max-queue-total BYTES, all (64 MiB) */
 	int		 min_expires;		/* --min-expires SEC (default 60) */
 	int		 max_expires;		/* --max-expires SEC (default 3600) */
 	int		 default_expires;	/* --default-expires SEC (default 3600) */
