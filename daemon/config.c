@@ -124,6 +124,17 @@ static const struct opt opts[] = {
 	  "output queued over all SIP TCP connections; a connection that would pass it "
 	  "is closed (default 67108864)",
 	  p_int, d_int, OFF(tcp_max_queue_total), 65536, 1 << 30, t_int },
+	{ "dns-server", 0, required_argument, true, "ADDR[:PORT][,...]",
+	  "resolve host names through these servers (default: those of /etc/resolv.conf)",
+	  p_string, d_optstring, OFF(dns_servers), 0, sizeof(((struct xr_config *)0)->dns_servers),
+	  NULL },
+	{ "dns-timeout", 0, required_argument, true, "MS",
+	  "a DNS query that has no answer this long fails the requests waiting on it "
+	  "(408) (default 2000)",
+	  p_int, d_int, OFF(dns_timeout), 100, 60000, NULL },
+	{ "dns-max-pending", 0, required_argument, true, "N",
+	  "DNS queries under way at once; requests needing one more get 503 (default 256)",
+	  p_int, d_int, OFF(dns_max_pending), 1, 65536, NULL },
 	{ "min-expires", 0, required_argument, true, "SEC",
 	  "shortest registration accepted, else 423 (default 60)",
 	  p_int, d_int, OFF(min_expires), 1, 604800, t_int },
@@ -239,6 +250,8 @@ config_defaults(struct xr_config *cfg)
 	cfg->tcp_max_per_source = 64;
 	cfg->tcp_max_queue = 64 << 10;
 	cfg->tcp_max_queue_total = 64 << 20;
+	cfg->dns_timeout = 2000;
+	cfg->dns_max_pending = 256;
 	cfg->min_expires = 60;
 	cfg->max_expires = 3600;
 	cfg->default_expires = 3600;

@@ -83,6 +83,9 @@ struct xr_config {
 	int		 tcp_max_per_source;	/* --tcp-max-per-source N untrusted (default 64) */
 	int		 tcp_max_queue;		/* --tcp-max-queue BYTES per connection (64 KiB) */
 	int		 tcp_max_queue_total;	/* --tcp-max-queue-total BYTES, all (64 MiB) */
+	char		 dns_servers[256];	/* --dns-server ADDR[:PORT],...; "": resolv.conf */
+	int		 dns_timeout;		/* --dns-timeout MS per query (default 2000) */
+	int		 dns_max_pending;	/* --dns-max-pending N queries at once (256) */
 	int		 min_expires;		/* --min-expires SEC (default 60) */
 	int		 max_expires;		/* --max-expires SEC (default 3600) */
 	int		 default_expires;	/* --default-expires SEC (default 3600) */

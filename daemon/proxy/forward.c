@@ -3,32 +3,53 @@
  * forward.c - RFC 3261 §16.6: one request forwarded to one target, as a
  * client transaction (a branch of a response context) or statelessly (ACK
  * for a 2xx): next hop (§16.6 step 7, resolved as RFC 3263 reduced to
- * A/AAAA), Request-URI, Route edits, Max-Forwards, Record-Route (doubled
+ * A/AAAA, answered by the DNS cache: park.c waited for it), Request-URI, Route edits, Max-Forwards, Record-Route (doubled
  * when the request changes socket), our Via with a branch that carries the
  * loop hash.  Which targets a request has is targets.c's business.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proxy/proxy_int.h"
+#include "dns/dns.h"
 #include "sip/build.h"
 
 
 /*
+ * The host name a request for URI u must look up (its maddr or host) into
+ * host: true when it is a name (not an IP literal) of a sip: URI.
+ */
+bool
+px_hop_host(const struct sip_uri *u, char *host, size_t cap)
+{
+	struct sip_str h = sip_str_present(u->maddr) ? u->maddr : u->host;
+	union xr_sa a;
+
+	if (u->scheme != SIP_SCHEME_SIP || h.len <= 0 || h.len >= (int)cap ||
+	    h.len > DNS_NAME_MAX)
+		return false;
+	sip_str_cpy(host, cap, h);
+	return xr_sa_parse_ip(&a, host) < 0;
+}
+
+/*
  * Where a request for URI u goes (RFC 3263 reduced to A/AAAA): maddr or host,
- * the port or 5060, UDP unless ;transport=tcp.  0 or -errno.
+ * the port or 5060, UDP unless ;transport=tcp.  A host name is answered by
+ * the DNS cache, never waited for: a name not in it starts a lookup and
+ * gives -EAGAIN (park.c waits before forwarding, so a request finds its
+ * names there).  0 or -errno: -EPROTONOSUPPORT, -EINVAL, -ENOENT (no such
+ * name or no address), -ETIMEDOUT (the lookup timed out), -EAGAIN, -EIO.
  */
 int
 px_resolve(const struct sip_uri *u, struct sip_dest *d)
 {
 	char host[256];
-	struct addrinfo hints = { 0 }, *res = NULL;
 	struct sip_str h = sip_str_present(u->maddr) ? u->maddr : u->host;
 	int port = u->port ? u->port : SIP_DEFAULT_PORT;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->sock = -1;
@@ -50,14 +71,15 @@ px_resolve(const struct sip_uri *u, struct sip_dest *d)
 		xr_sa_set_port(&d->addr, (uint16_t)port);
 		return 0;
 	}
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
-		return -EHOSTUNREACH;
-	memcpy(&d->addr, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	xr_sa_set_port(&d->addr, (uint16_t)port);
-	return 0;
+	rc = dns_lookup(host, &d->addr, NULL, NULL);
+	if (rc == -EINPROGRESS)
+		return -EAGAIN;
+	if (rc == 0) {
+		PX_INC(dns_cache_hits);
+		xr_sa_set_port(&d->addr, (uint16_t)port);
+		return 0;
+	}
+	return rc == -ENOENT || rc == -ETIMEDOUT ? rc : -EIO;
 }
 
 /* A per-branch edit plus the text it points to (must outlive the build). */
@@ -227,7 +249,8 @@ px_fwd_via(struct px_fwd *f, const struct sip_msg *m, const struct px_plan *p,
  * connection the target registered over (0: none); body, when given,
  * replaces the body (rewritten SDP).  0, or -errno: -EPROTONOSUPPORT (no
  * URI we can reach: 416), -EBADMSG (the edits failed: 400), -EACCES (a
- * destination the access policy refuses: 403), another
+ * destination the access policy refuses: 403), -ENOENT (its host name
+ * does not exist: 604), -ETIMEDOUT (its DNS lookup timed out: 408), another
  * (no route, send failure: 503); px_status_of() maps them.
  */
 int
@@ -255,7 +278,7 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	rc = px_resolve(&hop, &d);
 	if (rc < 0) {
 		px_debug("proxy: no route to %.*s: %s", SIP_STR_FMT(hop.raw), strerror(-rc));
-		if (rc != -EPROTONOSUPPORT)
+		if (rc != -EPROTONOSUPPORT && rc != -ENOENT && rc != -ETIMEDOUT)
 			rc = -EHOSTUNREACH;
 		goto out;
 	}
@@ -313,6 +336,10 @@ px_status_of(int err)
 		return 400;
 	case -EACCES:
 		return 403;
+	case -ENOENT:
+		return 604;
+	case -ETIMEDOUT:
+		return 408;
 	default:
 		return 503;
 	}

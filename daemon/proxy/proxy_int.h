@@ -151,6 +151,14 @@ struct px_target {
 	uint64_t	conn_id;	/* TCP connection the binding came over */
 };
 
+/* The scratch of one request: its Route plan, targets, bindings, SDP. */
+struct px_req {
+	struct px_plan		p;
+	struct px_target	tg[PX_MAX_BRANCHES];
+	struct loc_binding	lb[PX_MAX_BRANCHES];
+	char			sdp[PX_BODY_MAX];	/* not zeroed: written before read */
+};
+
 /* h extended by one field, a SIP string (absent: empty). */
 static inline uint64_t
 px_hash_str(uint64_t h, struct sip_str s)
@@ -162,6 +170,17 @@ px_hash_str(uint64_t h, struct sip_str s)
 void	px_call_get(struct px_call *c);
 void	px_call_put(struct px_call *c);
 struct px_call *px_call_new(struct txn *st, bool invite);
+void	px_ctx_close(struct px_call *c);
+void	px_request_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
+			const struct sip_src *src, struct px_req *rq, int n, struct dlg **d,
+			bool from_caller, bool in_dialog);
+
+/* park.c: requests waiting for DNS */
+int	px_park(struct px_call *c, struct px_req *rq, int n, struct dlg **d, bool from_caller,
+		bool in_dialog);
+int	px_park_init(const struct xr_config *cfg);
+void	px_park_fini(void);
+bool	px_hop_host(const struct sip_uri *u, char *host, size_t cap);
 
 /* validate.c: pure functions of the request and px_cfg */
 bool	px_is_our_hostport(struct sip_str host, int port);

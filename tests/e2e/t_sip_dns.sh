@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# t_sip_dns.sh - host names are resolved off the SIP workers (issue 14).
+# xrelayd runs ONE worker and asks a DNS server in m (tests/e2e/dns_stub.py)
+# that answers callee.example.test, says NXDOMAIN for nx.example.test and
+# never answers names under silent.example.test.  20 OPTIONS for 20 silent
+# names are parked (16 lookups under way, --dns-max-pending 16; the other 4
+# get 503 at once); while their lookups are pending an OPTIONS ping and a
+# call over UDP on the same worker go through; then the 16 get 408 once
+# --dns-timeout ends.  A static route to callee.example.test resolves and
+# its call goes through (the second from the cache, no new query), a name
+# that does not exist gets 604, and the counters say so.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/sec_lib.sh"	# sipc.py (sec_send, sec_get), jpy
+SIP_TRUSTED_ARGS=(--trusted 10.11.0.0/16)
+
+PY=/usr/bin/python3
+DNS_TIMEOUT=15000
+[ -x $PY ] || xr_skip "$PY missing"
+sip_setup --workers 1 --dns-server $M4:53 --dns-timeout $DNS_TIMEOUT --dns-max-pending 16 \
+	--route "carol=sip:carol@callee.example.test:5060"
+xr_bg m "$XR_TMP/dns.log" $PY "$XR_ROOT/tests/e2e/dns_stub.py" $M4 53 \
+	--a "callee.example.test=$B4" --silent silent.example.test --secs 120
+xr_wait_bound m 53 || xr_die "dns_stub did not start"
+
+px() { xr_ctl_json stats | jpy "d['sip']['$1']"; }
+queries_for() { grep -c "\"name\": \"$1\", \"type\": 1}" "$XR_TMP/dns.log"; }
+
+# ---- a silent server costs the requests that need it, never the worker
+for i in $(seq 1 20); do
+	xr_bg a "$XR_TMP/silent-$i.out" $PY "$SEC_CLI" send --local $A4 --server $RA4:5060 \
+		--method OPTIONS --ruri "sip:u$i@h$i.silent.example.test" \
+		--to "sip:u$i@h$i.silent.example.test" --timeout 60
+	eval "silent_pid_$i=$XR_LAST_PID"
+done
+for i in $(seq 1 200); do
+	[ "$(px dns_parked)" -ge 20 ] 2>/dev/null && break
+	sleep 0.1
+done
+xr_ge "20 requests parked waiting for DNS" "$(px dns_parked)" 20
+xr_eq "over --dns-max-pending 16: 4 refused" "$(px dns_refused)" 4
+for i in $(seq 1 50); do
+	[ "$(grep -c 'silent.example.test", "type": 1' "$XR_TMP/dns.log")" -ge 16 ] && break
+	sleep 0.1
+done
+xr_ge "the DNS server got the 16 A queries (and answers none)" \
+	"$(grep -c 'silent.example.test", "type": 1' "$XR_TMP/dns.log")" 16
+r=$(sec_send a --method OPTIONS --ruri "sip:$RA4")
+xr_eq "meanwhile an OPTIONS ping on the same worker: 200" "$(sec_get "$r" 'd["code"]')" 200
+sip_register bob u1
+xr_eq "meanwhile a REGISTER: 200" "$?" 0
+sip_uas uas-1 uas.xml u1 -m 1
+uas=$SIPP_BG_PID
+sip_uac uac-1 uac.xml u1 30 -s bob -m 1 -d 100
+xr_eq "meanwhile a call over UDP: sipp exit status" "$?" 0
+sipp_reap "$uas"
+xr_eq "... all while the lookups were still pending (none timed out yet)" \
+	"$(px dns_timeouts)" 0
+n408=0 n503=0
+for i in $(seq 1 20); do
+	p=silent_pid_$i
+	for _ in $(seq 1 400); do kill -0 "${!p}" 2>/dev/null || break; sleep 0.1; done
+	c=$(sec_get "$(tail -n 1 "$XR_TMP/silent-$i.out")" 'd["code"]')
+	case $c in 408) n408=$((n408 + 1)) ;; 503) n503=$((n503 + 1)) ;; esac
+done
+xr_eq "the 16 parked requests: 408 once --dns-timeout ended" "$n408" 16
+xr_eq "the 4 refused ones: 503" "$n503" 4
+xr_ge "dns_timeouts counted" "$(px dns_timeouts)" 16
+
+# ---- a server that answers
+sip_uas uas-2 uas.xml u1 -m 2
+uas=$SIPP_BG_PID
+sip_uac uac-2 uac.xml u1 30 -s carol -m 1 -d 100
+xr_eq "a call to carol, routed to callee.example.test: sipp exit status" "$?" 0
+xr_eq "... one A query for callee.example.test" "$(queries_for callee.example.test)" 1
+hits=$(px dns_cache_hits)
+sip_uac uac-3 uac.xml u1 30 -s carol -m 1 -d 100
+xr_eq "a second call to carol: sipp exit status" "$?" 0
+sipp_reap "$uas"
+xr_eq "... answered from the cache: no new query" "$(queries_for callee.example.test)" 1
+xr_ge "... cache hits counted" "$(px dns_cache_hits)" $((hits + 1))
+r=$(sec_send a --method OPTIONS --ruri "sip:x@nx.example.test" --timeout 10)
+xr_eq "a host name that does not exist: 604" "$(sec_get "$r" 'd["code"]')" 604
+xr_ge "dns_failures counted" "$(px dns_failures)" 1
+xr_ok "no call left in the dialog table" sip_calls_empty
+prom=$(xr_ctl metrics)
+xr_ok "metrics: xrelay_sip_dns_timeouts_total" grep -q "^xrelay_sip_dns_timeouts_total 16" <<<"$prom"
+
+xr_ok "xrelayd still running" kill -0 "$XR_DAEMON_PID"
+xr_ok "xrelayd stops cleanly" xr_daemon_stop
+xr_done
