@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "proxy/proxy_int.h"
+#include "common/route.h"
 #include "dns/dns.h"
 #include "sip/build.h"
 
@@ -242,6 +243,48 @@ px_fwd_via(struct px_fwd *f, const struct sip_msg *m, const struct px_plan *p,
 	sip_edit_push_via(&f->e, sip_str_mk(f->via, (int)strlen(f->via)));
 }
 
+/* The request built for d in f->out, with its branch: its length, or -errno. */
+static int
+px_fwd_build(struct px_fwd *f, const struct sip_msg *m, const struct sip_src *src,
+	     const struct px_plan *p, struct sip_str target, const struct sip_uri *hop,
+	     struct sip_dest *d, const struct sip_str *body, bool stateful, char *branch)
+{
+	union xr_sa local;
+
+	if (sip_tp_pick(d, &local) < 0)
+		return -ENETUNREACH;
+	px_fwd_edit(f, m, src, p, target, hop, &local, d->tp, body);
+	px_access_edit(&f->e, m, p, &d->addr);
+	px_fwd_via(f, m, p, stateful, &local, d->tp, branch, TXN_BRANCH_MAX);
+	return sip_edit_build(&f->e, f->out, sizeof(f->out));
+}
+
+#define PX_UDP_MAX_UNKNOWN	1300	/* §18.1.1: largest UDP request, path MTU unknown */
+
+/*
+ * RFC 3261 §18.1.1: a request within 200 bytes of the path MTU, or over
+ * 1300 bytes when the path MTU is unknown, goes over a congestion
+ * controlled transport (TCP).  px_mtu_needs_tcp(): true when a request of
+ * n bytes must, on a path of mtu bytes (<= 0: unknown).  px_over_mtu():
+ * for one to d over UDP, the path MTU the kernel's for the route (route MTU
+ * or what PMTU discovery learnt): 1500 gives 1300, a jumbo 9000 path 8800.
+ */
+bool
+px_mtu_needs_tcp(int n, int mtu)
+{
+	if (n <= PX_UDP_MAX_UNKNOWN)
+		return false;
+	return mtu <= 400 || n > mtu - 200;	/* unknown (or absurd): 1300 */
+}
+
+static bool
+px_over_mtu(const struct sip_dest *d, int n)
+{
+	if (d->tp != SIP_TP_UDP || n <= PX_UDP_MAX_UNKNOWN)
+		return false;
+	return px_mtu_needs_tcp(n, route_mtu_for(&d->addr));
+}
+
 /*
  * §16.6: forward m (from src) to one target, as a client transaction of
  * branch br (stateful) or statelessly (ACK for a 2xx: br NULL).  target is
@@ -250,8 +293,15 @@ px_fwd_via(struct px_fwd *f, const struct sip_msg *m, const struct px_plan *p,
  * replaces the body (rewritten SDP).  0, or -errno: -EPROTONOSUPPORT (no
  * URI we can reach: 416), -EBADMSG (the edits failed: 400), -EACCES (a
  * destination the access policy refuses: 403), -ENOENT (its host name
- * does not exist: 604), -ETIMEDOUT (its DNS lookup timed out: 408), another
- * (no route, send failure: 503); px_status_of() maps them.
+ * does not exist: 604), -ETIMEDOUT (its DNS lookup timed out: 408),
+ * -EMSGSIZE (over the path MTU, and the next hop cannot take TCP: 513),
+ * another (no route, send failure: 503); px_status_of() maps them.
+ *
+ * §18.1.1: a request over the path MTU to a UDP next hop goes over TCP
+ * instead (its Via and Record-Route say so).  OUR choice where the RFC
+ * leaves one: a next hop whose URI names ;transport=udp explicitly is not
+ * switched (that URI is all we know of it): 513.  A switched branch whose
+ * TCP connection fails (refused, reset) ends with 513 too (px_on_failure).
  */
 int
 px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_plan *p,
@@ -261,8 +311,8 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	struct px_fwd *f;
 	struct sip_uri tu, hop;
 	struct sip_dest d;
-	union xr_sa local;
 	char branch[TXN_BRANCH_MAX];
+	bool to_tcp = false;
 	struct txn *ct;
 	int n, rc;
 
@@ -288,14 +338,26 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	}
 	if (hint_conn && d.tp == SIP_TP_TCP)
 		d.conn_id = hint_conn;
-	if (sip_tp_pick(&d, &local) < 0) {
-		rc = -ENETUNREACH;
+	n = px_fwd_build(f, m, src, p, target, &hop, &d, body, br != NULL, branch);
+	if (n > 0 && px_over_mtu(&d, n)) {
+		if (sip_str_present(hop.transport)) {
+			/* the next hop named UDP itself: it cannot be switched */
+			PX_INC(too_large);
+			px_debug("proxy: %d bytes over the path MTU to %.*s (;transport=udp): 513",
+				 n, SIP_STR_FMT(hop.raw));
+			rc = -EMSGSIZE;
+			goto out;
+		}
+		d.tp = SIP_TP_TCP;
+		d.conn_id = 0;
+		to_tcp = true;
+		PX_INC(udp_to_tcp);
+		n = px_fwd_build(f, m, src, p, target, &hop, &d, body, br != NULL, branch);
+	}
+	if (n == -ENETUNREACH) {
+		rc = n;
 		goto out;
 	}
-	px_fwd_edit(f, m, src, p, target, &hop, &local, d.tp, body);
-	px_access_edit(&f->e, m, p, &d.addr);
-	px_fwd_via(f, m, p, br != NULL, &local, d.tp, branch, sizeof(branch));
-	n = sip_edit_build(&f->e, f->out, sizeof(f->out));
 	if (n < 0) {
 		log_ratelimited(LS_PROXY, LL_WARN, "proxy: cannot build the forwarded request: %s",
 				strerror(-n));
@@ -307,10 +369,13 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 		goto out;
 	}
 	/* Step 10-11: a client transaction (Timer C included for INVITE). */
+	br->to_tcp = to_tcp;
 	ct = txn_client_new(&d, branch, f->out, (size_t)n, br);
 	if (!ct) {
 		px_debug("proxy: txn_client_new: %s", strerror(errno));
-		rc = -EIO;
+		rc = to_tcp ? -EMSGSIZE : -EIO;
+		if (to_tcp)
+			PX_INC(too_large);
 		goto out;
 	}
 	/* A response may already have set br->ct from another worker: same value. */
@@ -340,6 +405,8 @@ px_status_of(int err)
 		return 604;
 	case -ETIMEDOUT:
 		return 408;
+	case -EMSGSIZE:
+		return 513;
 	default:
 		return 503;
 	}

@@ -83,6 +83,7 @@ struct px_branch {
 	bool		 cancelled;	/* CANCEL sent */
 	int		 code;		/* final status (or generated 408/503) */
 	int		 group;		/* call_media group its offer went out in */
+	bool		 to_tcp;	/* over the path MTU: sent over TCP, not UDP (§18.1.1) */
 	char		*resp;		/* the final response, our Via removed; NULL: generated */
 	size_t		 resp_len;
 };
@@ -199,6 +200,7 @@ int	px_resolve(const struct sip_uri *u, struct sip_dest *d);
 int	px_next_hop(const struct px_plan *p, struct sip_str target, struct sip_uri *tu,
 		    struct sip_uri *hop);
 int	px_hop_addr(const struct px_plan *p, const char *target, union xr_sa *addr);
+bool	px_mtu_needs_tcp(int n, int mtu);
 int	px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_plan *p,
 		   struct sip_str target, uint64_t hint_conn, const struct sip_str *body,
 		   struct px_branch *br);
