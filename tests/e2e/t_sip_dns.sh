@@ -9,7 +9,8 @@
 # call over UDP on the same worker go through; then the 16 get 408 once
 # --dns-timeout ends.  A static route to callee.example.test resolves and
 # its call goes through (the second from the cache, no new query), a name
-# that does not exist gets 604, and the counters say so.
+# that does not exist gets 604, and the counters say so.  xrelayd stops
+# cleanly, at once, with requests parked.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sec_lib.sh"	# sipc.py (sec_send, sec_get), jpy
 SIP_TRUSTED_ARGS=(--trusted 10.11.0.0/16)
@@ -87,5 +88,18 @@ prom=$(xr_ctl metrics)
 xr_ok "metrics: xrelay_sip_dns_timeouts_total" grep -q "^xrelay_sip_dns_timeouts_total 16" <<<"$prom"
 
 xr_ok "xrelayd still running" kill -0 "$XR_DAEMON_PID"
-xr_ok "xrelayd stops cleanly" xr_daemon_stop
+
+# SIGTERM with requests parked: no wait for their lookups, a clean exit.
+parked=$(px dns_parked)
+for i in 21 22; do
+	xr_bg a "$XR_TMP/silent-$i.out" $PY "$SEC_CLI" send --local $A4 --server $RA4:5060 \
+		--method INVITE --ruri "sip:u$i@h$i.silent.example.test" \
+		--to "sip:u$i@h$i.silent.example.test" --timeout 30
+done
+for i in $(seq 1 100); do
+	[ "$(px dns_parked)" -ge $((parked + 2)) ] 2>/dev/null && break
+	sleep 0.1
+done
+xr_eq "two more requests parked (an INVITE among them)" "$(px dns_parked)" $((parked + 2))
+xr_ok "xrelayd stops cleanly with requests parked" xr_daemon_stop
 xr_done
