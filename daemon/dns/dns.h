@@ -98,11 +98,18 @@ struct dns_cfg {
 
 /* Start the resolver thread.  0 or -errno. */
 int	dns_start(const struct dns_cfg *cfg);
-/* Stop it (pending queries end with -ECANCELED) and free the cache. */
+/*
+ * Stop the thread: pending queries end with -ECANCELED (their waiters are
+ * called, on this thread), later ones at once.  The cache stays for the
+ * threads that may still look up, until dns_fini().
+ */
 void	dns_stop(void);
+/* dns_stop(), then free the cache: nobody may look up any more. */
+void	dns_fini(void);
 /*
  * As dnsc_lookup() on the resolver's cache, starting the query when one is
- * needed; -ENOTCONN when the resolver does not run.  Any thread, never blocks.
+ * needed (after dns_stop(): ended at once, -ECANCELED to the waiter);
+ * -ENOTCONN when there is no resolver.  Any thread, never blocks.
  */
 int	dns_lookup(const char *name, union xr_sa *addr, dns_cb cb, void *arg);
 

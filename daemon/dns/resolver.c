@@ -37,7 +37,8 @@ struct res_req {
 };
 
 static struct {
-	bool		 up;
+	bool		 up;		/* the cache exists (dns_start .. dns_fini) */
+	bool		 running;	/* the thread runs (dns_start .. dns_stop) */
 	struct dns_cfg	 cfg;
 	struct dns_cache cache;
 	ares_channel	 ch;
@@ -268,6 +269,7 @@ dns_start(const struct dns_cfg *cfg)
 	if (rc < 0)
 		goto out_loop;
 	res.up = true;
+	res.running = true;
 	return 0;
 
 out_loop:
@@ -286,23 +288,32 @@ out_lib:
 void
 dns_stop(void)
 {
-	if (!res.up)
+	if (!res.running)
 		return;
 	pthread_mutex_lock(&res.qlock);
 	res.stopping = true;
-	pthread_mutex_unlock(&res.qlock);
 	ev_async_send(res.loop, &res.wake);
+	pthread_mutex_unlock(&res.qlock);
 	pthread_join(res.thread, NULL);
-	res.up = false;
+	res.running = false;
 	ares_destroy(res.ch);	/* what is left ends with ARES_EDESTRUCTION */
 	for (int i = 0; i < RES_MAX_FDS; i++)
 		if (res.fds[i].fd >= 0)
 			ev_io_stop(res.loop, &res.fds[i].io);
 	ev_loop_destroy(res.loop);
 	res.loop = NULL;
+	ares_library_cleanup();
+}
+
+void
+dns_fini(void)
+{
+	dns_stop();
+	if (!res.up)
+		return;
+	res.up = false;
 	dnsc_fini(&res.cache);
 	pthread_mutex_destroy(&res.qlock);
-	ares_library_cleanup();
 }
 
 int
@@ -324,6 +335,7 @@ dns_lookup(const char *name, union xr_sa *addr, dns_cb cb, void *arg)
 		return rc;
 	}
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	/* Under qlock: dns_stop() sets stopping under it before the loop goes. */
 	pthread_mutex_lock(&res.qlock);
 	if (res.stopping) {
 		pthread_mutex_unlock(&res.qlock);
@@ -336,7 +348,7 @@ dns_lookup(const char *name, union xr_sa *addr, dns_cb cb, void *arg)
 	else
 		res.q_head = r;
 	res.q_tail = r;
-	pthread_mutex_unlock(&res.qlock);
 	ev_async_send(res.loop, &res.wake);
+	pthread_mutex_unlock(&res.qlock);
 	return rc;
 }

@@ -220,8 +220,19 @@ px_park_init(const struct xr_config *cfg)
 }
 
 /*
- * After the workers stopped: end the lookups, then free the parks whose
- * resumption never ran (their transactions are gone).
+ * Before the workers stop: end the lookups under way; their parks resume
+ * (their names fail: 503), later ones do not wait.  Nothing posts to a
+ * worker from the resolver thread after this.
+ */
+void
+px_park_stop(void)
+{
+	dns_stop();
+}
+
+/*
+ * After the workers stopped: free the parks whose resumption never ran
+ * (their transactions are gone), then the DNS cache.
  */
 void
 px_park_fini(void)
@@ -238,4 +249,5 @@ px_park_fini(void)
 		park_unlink(pk);
 		park_free(pk);
 	}
+	dns_fini();
 }

@@ -438,6 +438,12 @@ out_loc:
 }
 
 void
+proxy_stop(void)
+{
+	px_park_stop();
+}
+
+void
 proxy_fini(void)
 {
 	px_ctl_fini();

@@ -180,6 +180,7 @@ void	px_request_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
 int	px_park(struct px_call *c, struct px_req *rq, int n, struct dlg **d, bool from_caller,
 		bool in_dialog);
 int	px_park_init(const struct xr_config *cfg);
+void	px_park_stop(void);
 void	px_park_fini(void);
 bool	px_hop_host(const struct sip_uri *u, char *host, size_t cap);
 

@@ -70,7 +70,12 @@ released() {
 }
 
 rss0=$(rss_kb)
-xr_log "VmRSS before: $rss0 kB"
+# The bound: 48 MB over the start (issue 14: 50 such clients took 265 MB more).
+# Under AddressSanitizer (make SAN=1) freed memory sits in its quarantine
+# (256 MB): 320 MB there.
+RSS_SLACK=$((48 * 1024))
+ldd "$XR_BUILD/xrelayd" 2>/dev/null | grep -q libasan && RSS_SLACK=$((320 * 1024))
+xr_log "VmRSS before: $rss0 kB; bound: + $RSS_SLACK kB"
 
 # ---- phase 1: per source and per connection
 flood flood1
@@ -89,8 +94,8 @@ xr_ge "connections refused over --tcp-max-per-source 8 (4 x 16 tried)" \
 	"$(tp tcp_source_refused)" 32
 xr_ge "connections closed over --tcp-max-queue" "$(tp tcp_queue_closed)" 30
 xr_eq "the flood saw every accepted connection closed" "$(jpy 'd["open"]' <<<"$out")" 0
-xr_ok "VmRSS stayed under VmRSS before + 48 MB (max $RSS_MAX kB, before $rss0 kB)" \
-	[ "$RSS_MAX" -lt $((rss0 + 48 * 1024)) ]
+xr_ok "VmRSS stayed under VmRSS before + $RSS_SLACK kB (max $RSS_MAX kB, before $rss0 kB)" \
+	[ "$RSS_MAX" -lt $((rss0 + RSS_SLACK)) ]
 xr_ok "afterwards: no connection, no queued byte" released
 
 # ---- phase 2: the overall bound is the tighter one
@@ -111,8 +116,8 @@ out=$(tail -n 1 "$XR_TMP/flood2.out")
 xr_log "flood 2: $out; VmRSS max $RSS_MAX kB"
 xr_ge "connections closed over --tcp-max-queue-total" "$(tp tcp_queue_total_closed)" 1
 xr_eq "the flood saw every accepted connection closed" "$(jpy 'd["open"]' <<<"$out")" 0
-xr_ok "VmRSS stayed under VmRSS before + 48 MB (max $RSS_MAX kB)" \
-	[ "$RSS_MAX" -lt $((rss0 + 48 * 1024)) ]
+xr_ok "VmRSS stayed under VmRSS before + $RSS_SLACK kB (max $RSS_MAX kB)" \
+	[ "$RSS_MAX" -lt $((rss0 + RSS_SLACK)) ]
 xr_ok "afterwards: no connection, no queued byte" released
 prom=$(xr_ctl metrics)
 xr_ok "metrics: xrelay_sip_tcp_queue_closed_total" grep -q "^xrelay_sip_tcp_queue_closed_total" <<<"$prom"

@@ -257,6 +257,13 @@ test_resolver_timeout(void **state)
 	/* the failure is cached: answered at once, no new query */
 	assert_int_equal(dns_lookup("silent.example.test", &a, NULL, NULL), -ETIMEDOUT);
 	dns_stop();
+	/* stopped: the cache still answers, a new name ends at once */
+	assert_int_equal(dns_lookup("silent.example.test", &a, NULL, NULL), -ETIMEDOUT);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(dns_lookup("late.example.test", &a, wait_cb, &w), -EINPROGRESS);
+	assert_true(w.done);
+	assert_int_equal(w.status, -ECANCELED);
+	dns_fini();
 	assert_int_equal(dns_lookup("x.test", &a, NULL, NULL), -ENOTCONN);
 	close(fd);
 }
@@ -278,6 +285,7 @@ test_resolver_stop_pending(void **state)
 	dns_stop();		/* does not wait 10 s; the waiter hears of it */
 	assert_true(w.done);
 	assert_int_equal(w.status, -ECANCELED);
+	dns_fini();
 	close(fd);
 }
 
