@@ -244,10 +244,8 @@ dnsc_complete(struct dns_cache *c, const char *name, uint64_t now, int status,
 		e->pending = false;
 		c->npending--;
 		e->status = status;
-		if (status == 0) {
-			e->addr = *addr;
-			xr_sa_set_port(&e->addr, 0);
-		}
+		if (status == 0)
+			e->addr = *addr;	/* port: an SRV record's, else 0 */
 		e->expires_ms = now + (uint64_t)ttl_s * 1000;
 		if (status == -ECANCELED)
 			drop_locked(c, pp);	/* shutting down: nothing learnt */

@@ -6,7 +6,9 @@
  * worker never waits: a lookup answers from the cache at once, or says
  * "in progress" and calls back when the query ends; the number of pending
  * queries and of waiters is bounded, a query has a short timeout
- * (--dns-timeout).  RFC 3263 reduced to A/AAAA (no NAPTR/SRV).
+ * (--dns-timeout).  RFC 3263 without NAPTR: a key "_sip._udp.HOST" (or
+ * _tcp) is an SRV lookup with A/AAAA of its target (port from the record),
+ * falling back to HOST's A/AAAA; any other key is A/AAAA.
  */
 #ifndef XR_DNS_H
 #define XR_DNS_H
@@ -23,6 +25,7 @@
 #define DNS_MAX_TTL	3600	/* s: and at most this long */
 #define DNS_NEG_TTL	30	/* s: "no such name" / "no address" remembered */
 #define DNS_FAIL_TTL	5	/* s: a timeout or server failure remembered */
+#define DNS_SRV_TTL	300	/* s: at most, for an SRV answer (its own TTL is not parsed) */
 
 /*
  * Called once when the query a waiter joined ends: status 0 (the answer is
@@ -43,7 +46,7 @@ struct dns_entry {
 	char			 name[DNS_NAME_MAX + 1];	/* lower case */
 	bool			 pending;	/* a query is under way */
 	int			 status;	/* 0 or -errno, when !pending */
-	union xr_sa		 addr;		/* the address (port 0), when status 0 */
+	union xr_sa		 addr;		/* the address (port: SRV's, else 0), when status 0 */
 	uint64_t		 expires_ms;	/* when !pending */
 	struct dns_waiter	*waiters;	/* when pending */
 	unsigned		 nwaiters;
@@ -65,7 +68,8 @@ int	dnsc_init(struct dns_cache *c, unsigned max_entries, unsigned max_pending,
 /* Free everything; waiters are dropped without a call. */
 void	dnsc_fini(struct dns_cache *c);
 /*
- * Look name up at now_ms.  0 and *addr (port 0): a cached answer.
+ * Look name up at now_ms.  0 and *addr (port from an SRV record, else 0):
+ * a cached answer.
  * -EINPROGRESS: a query is under way (*start true: the caller must start
  * it, dnsc_complete() ends it); with cb, cb(arg, status) is called once it
  * ends.  A cached failure: -ENOENT (no such name, no address), -ETIMEDOUT,

@@ -9,6 +9,7 @@
  * socket, where a silent server would hold one blocked thread per query.
  */
 #include <ares.h>
+#include <ares_nameser.h>
 #include <errno.h>
 #include <ev.h>
 #include <netdb.h>
@@ -33,7 +34,9 @@ struct res_fd {
 /* A name to query, from dns_lookup() to the resolver thread. */
 struct res_req {
 	struct res_req	*next;
-	char		 name[DNS_NAME_MAX + 1];
+	char		 name[DNS_NAME_MAX + 1];	/* the cache's key */
+	uint16_t	 port;		/* from the SRV record chosen; 0: none */
+	unsigned	 srv_ttl;	/* no SRV TTL in c-ares 1.18's parser: DNS_SRV_TTL */
 };
 
 static struct {
@@ -171,6 +174,10 @@ res_done_cb(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 		rc = -ENOENT;
 	if (pick && (size_t)pick->ai_addrlen <= sizeof(addr))
 		memcpy(&addr, pick->ai_addr, pick->ai_addrlen);
+	if (rc == 0 && r->port)
+		xr_sa_set_port(&addr, r->port);
+	if (r->srv_ttl && r->srv_ttl < ttl)
+		ttl = r->srv_ttl;
 	slog(LS_MAIN, LL_DEBUG, "dns: %s: %s", r->name, rc ? strerror(-rc) : "resolved");
 	if (res.cfg.query_done)
 		res.cfg.query_done(rc);
@@ -178,6 +185,47 @@ res_done_cb(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 	if (ai)
 		ares_freeaddrinfo(ai);
 	free(r);
+}
+
+/*
+ * RFC 3263 §4.2 for a key "_sip._udp.HOST" (or _tcp): the SRV record of
+ * least priority (most weight among equals; no random choice), its
+ * target's A/AAAA with its port; no SRV record: HOST's A/AAAA, no port.
+ */
+static void
+res_srv_cb(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct ares_addrinfo_hints hints = { .ai_family = AF_UNSPEC };
+	struct ares_srv_reply *srv = NULL, *x, *best = NULL;
+	struct res_req *r = arg;
+	const char *host = r->name + strlen("_sip._udp.");
+	int rc = res_status(status);
+
+	(void)timeouts;
+	if (rc == 0 && ares_parse_srv_reply(abuf, alen, &srv) != ARES_SUCCESS)
+		rc = -ENOENT;
+	for (x = srv; x; x = x->next)
+		if (x->host[0] && (!best || x->priority < best->priority ||
+				   (x->priority == best->priority && x->weight > best->weight)))
+			best = x;
+	if (rc == 0 && best) {
+		r->port = best->port;
+		r->srv_ttl = DNS_SRV_TTL;
+		ares_getaddrinfo(res.ch, best->host, NULL, &hints, res_done_cb, r);
+	} else if (rc == 0 || rc == -ENOENT) {
+		ares_getaddrinfo(res.ch, host, NULL, &hints, res_done_cb, r);	/* no SRV */
+	} else {
+		res_done_cb(r, status, 0, NULL);
+	}
+	if (srv)
+		ares_free_data(srv);
+}
+
+/* The key asks for an SRV lookup first ("_sip._udp." or "_sip._tcp."). */
+static bool
+res_is_srv(const char *name)
+{
+	return strncmp(name, "_sip._udp.", 10) == 0 || strncmp(name, "_sip._tcp.", 10) == 0;
 }
 
 /* The loop's doorbell: start the queued queries, or stop. */
@@ -202,7 +250,10 @@ res_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
 			free(r);
 			continue;
 		}
-		ares_getaddrinfo(res.ch, r->name, NULL, &hints, res_done_cb, r);
+		if (res_is_srv(r->name))
+			ares_query(res.ch, r->name, C_IN, T_SRV, res_srv_cb, r);
+		else
+			ares_getaddrinfo(res.ch, r->name, NULL, &hints, res_done_cb, r);
 	}
 	if (stop) {
 		ares_cancel(res.ch);

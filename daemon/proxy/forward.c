@@ -3,7 +3,7 @@
  * forward.c - RFC 3261 §16.6: one request forwarded to one target, as a
  * client transaction (a branch of a response context) or statelessly (ACK
  * for a 2xx): next hop (§16.6 step 7, resolved as RFC 3263 reduced to
- * A/AAAA, answered by the DNS cache: park.c waited for it), Request-URI, Route edits, Max-Forwards, Record-Route (doubled
+ * SRV and A/AAAA, answered by the DNS cache: park.c waited for it), Request-URI, Route edits, Max-Forwards, Record-Route (doubled
  * when the request changes socket), our Via with a branch that carries the
  * loop hash.  Which targets a request has is targets.c's business.
  */
@@ -20,25 +20,36 @@
 
 
 /*
- * The host name a request for URI u must look up (its maddr or host) into
- * host: true when it is a name (not an IP literal) of a sip: URI.
+ * The DNS lookup a request for URI u needs (RFC 3263 §4.2 without NAPTR),
+ * as the cache's key, into key (cap >= DNS_NAME_MAX + 1): its maddr or
+ * host when the URI names a port (A/AAAA), else "_sip._udp." or
+ * "_sip._tcp." and that name (SRV, then A/AAAA).  True when u is a sip:
+ * URI whose host is a name (not an IP literal) and the key fits.
  */
 bool
-px_hop_host(const struct sip_uri *u, char *host, size_t cap)
+px_hop_host(const struct sip_uri *u, char *key, size_t cap)
 {
 	struct sip_str h = sip_str_present(u->maddr) ? u->maddr : u->host;
+	const char *pfx = "";
+	char host[DNS_NAME_MAX + 1];
 	union xr_sa a;
 
-	if (u->scheme != SIP_SCHEME_SIP || h.len <= 0 || h.len >= (int)cap ||
-	    h.len > DNS_NAME_MAX)
+	if (u->scheme != SIP_SCHEME_SIP || h.len <= 0 || h.len > DNS_NAME_MAX)
 		return false;
-	sip_str_cpy(host, cap, h);
-	return xr_sa_parse_ip(&a, host) < 0;
+	sip_str_cpy(host, sizeof(host), h);
+	if (xr_sa_parse_ip(&a, host) == 0)
+		return false;
+	if (!u->port)
+		pfx = sip_str_present(u->transport) && sip_str_caseeq_cstr(u->transport, "tcp") ?
+		      "_sip._tcp." : "_sip._udp.";
+	return (size_t)snprintf(key, cap, "%s%s", pfx, host) < cap &&
+	       strlen(key) <= DNS_NAME_MAX;
 }
 
 /*
- * Where a request for URI u goes (RFC 3263 reduced to A/AAAA): maddr or host,
- * the port or 5060, UDP unless ;transport=tcp.  A host name is answered by
+ * Where a request for URI u goes (RFC 3263 without NAPTR): maddr or host,
+ * the port, else an SRV record's (§4.2) or 5060, UDP unless ;transport=tcp.
+ * A host name is answered by
  * the DNS cache, never waited for: a name not in it starts a lookup and
  * gives -EAGAIN (park.c waits before forwarding, so a request finds its
  * names there).  0 or -errno: -EPROTONOSUPPORT, -EINVAL, -ENOENT (no such
@@ -72,12 +83,15 @@ px_resolve(const struct sip_uri *u, struct sip_dest *d)
 		xr_sa_set_port(&d->addr, (uint16_t)port);
 		return 0;
 	}
+	if (!px_hop_host(u, host, sizeof(host)))
+		return -EINVAL;
 	rc = dns_lookup(host, &d->addr, NULL, NULL);
 	if (rc == -EINPROGRESS)
 		return -EAGAIN;
 	if (rc == 0) {
 		PX_INC(dns_cache_hits);
-		xr_sa_set_port(&d->addr, (uint16_t)port);
+		if (!xr_sa_port(&d->addr))	/* else the SRV record's */
+			xr_sa_set_port(&d->addr, (uint16_t)port);
 		return 0;
 	}
 	return rc == -ENOENT || rc == -ETIMEDOUT ? rc : -EIO;

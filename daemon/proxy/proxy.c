@@ -18,9 +18,9 @@
  *  - §16.5: every target is forked in parallel (no sequential search by q).
  *  - §16.6 step 7 / §16.10: a CANCEL no INVITE server transaction matches
  *    gets 481 instead of being forwarded statelessly.
- *  - Host names in next hops are resolved off the workers (dns/, A/AAAA
- *    only, no NAPTR/SRV from RFC 3263): a request whose next hops are not
- *    in the DNS cache is parked (park.c) until the lookups end.
+ *  - Host names in next hops are resolved off the workers (dns/: RFC 3263
+ *    SRV and A/AAAA, no NAPTR): a request whose next hops are not in the
+ *    DNS cache is parked (park.c) until the lookups end.
  *  - A request for our own address with no user part (a ping) gets 200 for
  *    OPTIONS and 404 for other methods.
  *  - Record-Route is added to dialog-creating requests only (INVITE,

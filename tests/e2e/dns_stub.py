@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """dns_stub.py - a tiny DNS server for the e2e tests (t_sip_dns.sh).
 
-  dns_stub.py ADDR PORT --a NAME=IPV4 ... --silent SUFFIX ... --secs S
+  dns_stub.py ADDR PORT --a NAME=IPV4 ... --srv NAME=PRIO,WEIGHT,PORT,TARGET ...
+              --silent SUFFIX ... --secs S
 
-Over UDP: an A query for a NAME given gets its address (TTL 60); an AAAA
-query for it gets no data; a name ending in a SUFFIX given gets nothing at
-all, ever (a silent server); any other name gets NXDOMAIN.  Every query is
+Over UDP: an A query for a NAME of --a gets its address (TTL 60), an SRV
+query for a NAME of --srv its record (TTL 60); other types for those names
+get no data; a name ending in a SUFFIX given gets nothing at all, ever (a
+silent server); any other name gets NXDOMAIN.  Every query is
 printed as one JSON line {"name", "type"} before it is answered.  Ends after
 S seconds.  Test tool only.
 """
@@ -21,10 +23,16 @@ ap = argparse.ArgumentParser()
 ap.add_argument("addr")
 ap.add_argument("port", type=int)
 ap.add_argument("--a", action="append", default=[])
+ap.add_argument("--srv", action="append", default=[])
 ap.add_argument("--silent", action="append", default=[])
 ap.add_argument("--secs", type=float, default=120)
 a = ap.parse_args()
 known = dict(x.lower().split("=", 1) for x in a.a)
+srv = dict(x.lower().split("=", 1) for x in a.srv)
+
+
+def labels(name):
+	return b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
 
 
 def qname(pkt, off):
@@ -62,10 +70,15 @@ while time.time() < end:
 	if any(name == x or name.endswith("." + x) for x in a.silent):
 		continue
 	rd = flags & 0x0100
-	if name in known:
+	if name in known or name in srv:
 		answers = b""
 		nans = 0
-		if qtype == 1:
+		if qtype == 33 and name in srv:
+			prio, weight, port, target = srv[name].split(",")
+			rdata = struct.pack("!HHH", int(prio), int(weight), int(port)) + labels(target)
+			answers = b"\xc0\x0c" + struct.pack("!HHIH", 33, 1, 60, len(rdata)) + rdata
+			nans = 1
+		if qtype == 1 and name in known:
 			answers = (b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) +
 				   socket.inet_aton(known[name]))
 			nans = 1

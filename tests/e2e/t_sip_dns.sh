@@ -9,7 +9,8 @@
 # call over UDP on the same worker go through; then the 16 get 408 once
 # --dns-timeout ends.  A static route to callee.example.test resolves and
 # its call goes through (the second from the cache, no new query), a name
-# that does not exist gets 604, and the counters say so.  xrelayd stops
+# that does not exist gets 604, one with no port goes where its SRV record
+# says (RFC 3263 §4.2), and the counters say so.  xrelayd stops
 # cleanly, at once, with requests parked.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sec_lib.sh"	# sipc.py (sec_send, sec_get), jpy
@@ -19,13 +20,14 @@ PY=/usr/bin/python3
 DNS_TIMEOUT=15000
 [ -x $PY ] || xr_skip "$PY missing"
 sip_setup --workers 1 --dns-server $M4:53 --dns-timeout $DNS_TIMEOUT --dns-max-pending 16 \
-	--route "carol=sip:carol@callee.example.test:5060"
+	--route "carol=sip:carol@callee.example.test:5060" --route "dave=sip:dave@svc.example.test"
 xr_bg m "$XR_TMP/dns.log" $PY "$XR_ROOT/tests/e2e/dns_stub.py" $M4 53 \
-	--a "callee.example.test=$B4" --silent silent.example.test --secs 120
+	--a "callee.example.test=$B4" --srv "_sip._udp.svc.example.test=10,5,5062,callee.example.test" \
+	--silent silent.example.test --secs 120
 xr_wait_bound m 53 || xr_die "dns_stub did not start"
 
 px() { xr_ctl_json stats | jpy "d['sip']['$1']"; }
-queries_for() { grep -c "\"name\": \"$1\", \"type\": 1}" "$XR_TMP/dns.log"; }
+queries_for() { grep -c "\"name\": \"$1\", \"type\": ${2:-1}}" "$XR_TMP/dns.log"; }
 
 # ---- a silent server costs the requests that need it, never the worker
 for i in $(seq 1 20); do
@@ -41,11 +43,11 @@ done
 xr_ge "20 requests parked waiting for DNS" "$(px dns_parked)" 20
 xr_eq "over --dns-max-pending 16: 4 refused" "$(px dns_refused)" 4
 for i in $(seq 1 50); do
-	[ "$(grep -c 'silent.example.test", "type": 1' "$XR_TMP/dns.log")" -ge 16 ] && break
+	[ "$(grep -c 'silent.example.test", "type": 33' "$XR_TMP/dns.log")" -ge 16 ] && break
 	sleep 0.1
 done
-xr_ge "the DNS server got the 16 A queries (and answers none)" \
-	"$(grep -c 'silent.example.test", "type": 1' "$XR_TMP/dns.log")" 16
+xr_ge "the DNS server got the 16 SRV queries (no port in the URIs) and answers none" \
+	"$(grep -c '_sip._udp.h[0-9]*.silent.example.test", "type": 33' "$XR_TMP/dns.log")" 16
 r=$(sec_send a --method OPTIONS --ruri "sip:$RA4")
 xr_eq "meanwhile an OPTIONS ping on the same worker: 200" "$(sec_get "$r" 'd["code"]')" 200
 sip_register bob u1
@@ -80,6 +82,15 @@ xr_eq "a second call to carol: sipp exit status" "$?" 0
 sipp_reap "$uas"
 xr_eq "... answered from the cache: no new query" "$(queries_for callee.example.test)" 1
 xr_ge "... cache hits counted" "$(px dns_cache_hits)" $((hits + 1))
+# RFC 3263 §4.2: no port in the URI: SRV, then the target's address and the record's port.
+sipp_bg b uas-srv -sf "$SIP_SCEN/uas.xml" -i $B4 -p 5062 -t u1 -m 1
+uas=$SIPP_BG_PID
+sip_uac uac-srv uac.xml u1 30 -s dave -m 1 -d 100
+xr_eq "a call to dave, routed to svc.example.test (SRV: callee:5062): sipp exit status" "$?" 0
+sipp_reap "$uas"
+xr_eq "... the callee on port 5062 took it (sipp exit)" "$?" 0
+xr_eq "... one SRV query for _sip._udp.svc.example.test" \
+	"$(queries_for _sip._udp.svc.example.test 33)" 1
 r=$(sec_send a --method OPTIONS --ruri "sip:x@nx.example.test" --timeout 10)
 xr_eq "a host name that does not exist: 604" "$(sec_get "$r" 'd["code"]')" 604
 xr_ge "dns_failures counted" "$(px dns_failures)" 1

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_dns.c - daemon/dns/cache.c on a fake clock: a miss starts one query
- * that later lookups join, the waiters are called once with the status,
+ * that later lookups join, the waiters are called once with the status, an
+ * SRV answer keeps its port,
  * answers live their TTL (clamped), failures their negative TTLs, the
  * bounds on pending queries and waiters refuse with -ENOBUFS and start
  * nothing, a full cache evicts finished entries (never pending ones); and
@@ -98,6 +99,15 @@ test_miss_join_answer(void **state)
 	assert_int_equal(dnsc_lookup(&cache, "gw.example.test", 1500 + 60000, &a, NULL, NULL,
 				     &start), -EINPROGRESS);
 	assert_true(start);
+	/* an SRV answer keeps its record's port (RFC 3263 §4.2) */
+	assert_int_equal(dnsc_lookup(&cache, "_sip._udp.example.test", 2000, &a, NULL, NULL,
+				     &start), -EINPROGRESS);
+	want = ip("192.0.2.8");
+	xr_sa_set_port(&want, 5062);
+	dnsc_complete(&cache, "_sip._udp.example.test", 2000, 0, &want, 60);
+	assert_int_equal(dnsc_lookup(&cache, "_SIP._udp.example.test", 2001, &a, NULL, NULL,
+				     &start), 0);
+	assert_int_equal(xr_sa_port(&a), 5062);
 	/* a late second completion of a finished name changes nothing */
 	dnsc_complete(&cache, "gw.example.test", 70000, -EIO, NULL, 0);
 	dnsc_complete(&cache, "gw.example.test", 70000, -EIO, NULL, 0);

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "dns/dns.h"
 #include "proxy/proxy_int.h"
 
 static struct xr_config cfg;
@@ -245,7 +246,7 @@ next_hop(void **state)
 static void
 mtu_rule(void **state)
 {
-	char host[64];
+	char host[DNS_NAME_MAX + 1];
 	struct sip_uri u;
 
 	(void)state;
@@ -265,7 +266,10 @@ mtu_rule(void **state)
 	assert_int_equal(sip_uri_parse(SIP_STR("sip:bob@192.0.2.1;maddr=proxy.example.net"), &u),
 			 0);
 	assert_true(px_hop_host(&u, host, sizeof(host)));
-	assert_string_equal(host, "proxy.example.net");
+	assert_string_equal(host, "_sip._udp.proxy.example.net");	/* no port: SRV first */
+	assert_int_equal(sip_uri_parse(SIP_STR("sip:bob@example.com;transport=tcp"), &u), 0);
+	assert_true(px_hop_host(&u, host, sizeof(host)));
+	assert_string_equal(host, "_sip._tcp.example.com");
 	assert_int_equal(sip_uri_parse(SIP_STR("sip:bob@192.0.2.1"), &u), 0);
 	assert_false(px_hop_host(&u, host, sizeof(host)));
 	assert_int_equal(sip_uri_parse(SIP_STR("sip:bob@[2001:db8::1]:5060"), &u), 0);
