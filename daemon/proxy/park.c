@@ -95,6 +95,7 @@ park_job(struct sip_job *job)
 	src.received[0] = '\0';		/* on the copy's Via already */
 	src.rport = 0;
 	keep = pk->rq->p;
+	memset(&pk->rq->p, 0, sizeof(pk->rq->p));	/* px_plan_routes() appends */
 	if (px_plan_routes(m, &pk->rq->p) < 0) {
 		px_reply(st, m, 500, NULL, NULL);
 		goto out;

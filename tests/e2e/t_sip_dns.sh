@@ -22,7 +22,7 @@ DNS_TIMEOUT=15000
 sip_setup --workers 1 --dns-server $M4:53 --dns-timeout $DNS_TIMEOUT --dns-max-pending 16 \
 	--route "carol=sip:carol@callee.example.test:5060" --route "dave=sip:dave@svc.example.test"
 xr_bg m "$XR_TMP/dns.log" $PY "$XR_ROOT/tests/e2e/dns_stub.py" $M4 53 \
-	--a "callee.example.test=$B4" --srv "_sip._udp.svc.example.test=10,5,5062,callee.example.test" \
+	--a "callee.example.test=$B4" --a "edge.example.test=$B4" --srv "_sip._udp.svc.example.test=10,5,5062,callee.example.test" \
 	--silent silent.example.test --secs 120
 xr_wait_bound m 53 || xr_die "dns_stub did not start"
 
@@ -91,6 +91,16 @@ sipp_reap "$uas"
 xr_eq "... the callee on port 5062 took it (sipp exit)" "$?" 0
 xr_eq "... one SRV query for _sip._udp.svc.example.test" \
 	"$(queries_for _sip._udp.svc.example.test 33)" 1
+# A parked request with a Route set resumes with the same plan: our Route
+# removed, the next one (a host name) followed and kept (loose routing).
+sec_listen b $B4 5070 edge
+r=$(sec_send a --method OPTIONS --ruri "sip:x@example.org" \
+	--header "Route: <sip:$RA4;lr>, <sip:edge.example.test:5070;lr>" --timeout 10)
+xr_eq "OPTIONS with Route: <us>, <edge.example.test>: the listener's 486" \
+	"$(sec_get "$r" 'd["code"]')" 486
+xr_eq "... it arrived with one Route, the edge's" \
+	"$(grep '"first": "OPTIONS' "$XR_TMP/edge.jsonl" | tail -n 1 | jpy 'd["route"]')" \
+	'["<sip:edge.example.test:5070;lr>"]'
 r=$(sec_send a --method OPTIONS --ruri "sip:x@nx.example.test" --timeout 10)
 xr_eq "a host name that does not exist: 604" "$(sec_get "$r" 'd["code"]')" 604
 xr_ge "dns_failures counted" "$(px dns_failures)" 1
