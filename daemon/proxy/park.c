@@ -17,6 +17,7 @@
 #include <urcu/compiler.h>
 
 #include "dns/dns.h"
+#include "policy/policy.h"
 #include "proxy/proxy_int.h"
 #include "sip/worker.h"
 
@@ -94,6 +95,7 @@ park_job(struct sip_job *job)
 	src = *txn_source(st);
 	src.received[0] = '\0';		/* on the copy's Via already */
 	src.rport = 0;
+	pol_set_sender_trusted(pol_trusted(&src.peer));	/* for its SDP (access.c) */
 	keep = pk->rq->p;
 	memset(&pk->rq->p, 0, sizeof(pk->rq->p));	/* px_plan_routes() appends */
 	if (px_plan_routes(m, &pk->rq->p) < 0) {
