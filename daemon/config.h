@@ -27,7 +27,7 @@
 #define XR_MAX_ROUTES	64	/* --route entries */
 #define XR_MAX_TARGETS	16	/* URIs in one --route */
 #define XR_MAX_FILES	8	/* config files named in errors (-c given this often) */
-#define XR_MAX_OPTS	56	/* rows of the options table (checked in config.c) */
+#define XR_MAX_OPTS	80	/* rows of the options table (checked in config.c) */
 #define XR_MAX_CIDRS	POL_MAX_CIDRS	/* --trusted, --deny-dest entries */
 
 enum xr_xdp_mode { XR_XDP_AUTO, XR_XDP_NATIVE, XR_XDP_GENERIC };
