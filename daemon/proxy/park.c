@@ -80,6 +80,7 @@ park_job(struct sip_job *job)
 
 	park_unlink(pk);
 	pthread_mutex_lock(&c->lock);
+	c->parked = false;
 	st = c->st;
 	if (!st || sip_stopping)
 		goto out;		/* the transaction went meanwhile */
@@ -186,6 +187,9 @@ px_park(struct px_call *c, struct px_req *rq, int n, struct dlg **d, bool from_c
 	/* From here on the park owns them; a lookup may have ended already. */
 	pk->d = *d;
 	*d = NULL;
+	pthread_mutex_lock(&c->lock);
+	c->parked = true;		/* a CANCEL now is answered at once (px_on_cancel) */
+	pthread_mutex_unlock(&c->lock);
 	PX_INC(dns_parked);
 	pthread_mutex_lock(&park_lock);
 	pk->next = parks;

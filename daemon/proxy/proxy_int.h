@@ -96,6 +96,7 @@ struct px_call {
 	struct txn	*st;		/* NULL after gone() */
 	bool		 invite;
 	bool		 forwarding;	/* branches still being created */
+	bool		 parked;	/* waiting for DNS (park.c): no branch yet */
 	bool		 final_sent;	/* a final went upstream (2xx: the first) */
 	bool		 got_2xx;
 	bool		 cancel_requested;

@@ -10,7 +10,8 @@
 # --dns-timeout ends.  A static route to callee.example.test resolves and
 # its call goes through (the second from the cache, no new query), a name
 # that does not exist gets 604, one with no port goes where its SRV record
-# says (RFC 3263 §4.2), and the counters say so.  xrelayd stops
+# says (RFC 3263 §4.2), a CANCEL of a parked INVITE gets its 487 at once,
+# and the counters say so.  xrelayd stops
 # cleanly, at once, with requests parked.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sec_lib.sh"	# sipc.py (sec_send, sec_get), jpy
@@ -20,7 +21,8 @@ PY=/usr/bin/python3
 DNS_TIMEOUT=15000
 [ -x $PY ] || xr_skip "$PY missing"
 sip_setup --workers 1 --dns-server $M4:53 --dns-timeout $DNS_TIMEOUT --dns-max-pending 16 \
-	--route "carol=sip:carol@callee.example.test:5060" --route "dave=sip:dave@svc.example.test"
+	--route "carol=sip:carol@callee.example.test:5060" --route "dave=sip:dave@svc.example.test" \
+	--route "erin=sip:erin@inv.silent.example.test:5060"
 xr_bg m "$XR_TMP/dns.log" $PY "$XR_ROOT/tests/e2e/dns_stub.py" $M4 53 \
 	--a "callee.example.test=$B4" --a "edge.example.test=$B4" --srv "_sip._udp.svc.example.test=10,5,5062,callee.example.test" \
 	--silent silent.example.test --secs 120
@@ -70,6 +72,13 @@ xr_eq "the 16 parked requests: 408 once --dns-timeout ended" "$n408" 16
 xr_eq "the 4 refused ones: 503" "$n503" 4
 xr_ge "dns_timeouts counted" "$(px dns_timeouts)" 16
 
+# A CANCEL of an INVITE parked for DNS: 487 at once, not when the lookup ends.
+timeouts=$(px dns_timeouts)
+sip_uac uac-cancel-parked uac_cancel_parked.xml u1 30 -s erin -m 1
+xr_eq "CANCEL of a parked INVITE: 200, 487 (sipp exit status)" "$?" 0
+xr_eq "... while its lookup was still pending" "$(px dns_timeouts)" "$timeouts"
+xr_ok "... and no call record left" sip_calls_empty
+
 # ---- a server that answers
 sip_uas uas-2 uas.xml u1 -m 2
 uas=$SIPP_BG_PID
@@ -106,7 +115,8 @@ xr_eq "a host name that does not exist: 604" "$(sec_get "$r" 'd["code"]')" 604
 xr_ge "dns_failures counted" "$(px dns_failures)" 1
 xr_ok "no call left in the dialog table" sip_calls_empty
 prom=$(xr_ctl metrics)
-xr_ok "metrics: xrelay_sip_dns_timeouts_total" grep -q "^xrelay_sip_dns_timeouts_total 16" <<<"$prom"
+xr_ge "metrics: xrelay_sip_dns_timeouts_total" \
+	"$(awk '$1 == "xrelay_sip_dns_timeouts_total" { print $2 }' <<<"$prom")" 16
 
 xr_ok "xrelayd still running" kill -0 "$XR_DAEMON_PID"
 
