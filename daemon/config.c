@@ -114,6 +114,27 @@ static const struct opt opts[] = {
 	{ "tcp-max", 0, required_argument, true, "N",
 	  "at most this many SIP TCP connections (default 4096)",
 	  p_int, d_int, OFF(tcp_max_conns), 1, 1000000, t_int },
+	{ "tcp-max-per-source", 0, required_argument, true, "N",
+	  "at most this many SIP TCP connections from one untrusted address (default 64)",
+	  p_int, d_int, OFF(tcp_max_per_source), 1, 1000000, t_int },
+	{ "tcp-max-queue", 0, required_argument, true, "BYTES",
+	  "output queued for one SIP TCP connection over which it is closed (default 65536)",
+	  p_int, d_int, OFF(tcp_max_queue), 4096, 1 << 30, t_int },
+	{ "tcp-max-queue-total", 0, required_argument, true, "BYTES",
+	  "output queued over all SIP TCP connections; a connection that would pass it "
+	  "is closed (default 67108864)",
+	  p_int, d_int, OFF(tcp_max_queue_total), 65536, 1 << 30, t_int },
+	{ "dns-server", 0, required_argument, true, "ADDR[:PORT][,...]",
+	  "resolve host names through these servers (default: those of /etc/resolv.conf)",
+	  p_string, d_optstring, OFF(dns_servers), 0, sizeof(((struct xr_config *)0)->dns_servers),
+	  NULL },
+	{ "dns-timeout", 0, required_argument, true, "MS",
+	  "a DNS query that has no answer this long fails the requests waiting on it "
+	  "(408) (default 2000)",
+	  p_int, d_int, OFF(dns_timeout), 100, 60000, NULL },
+	{ "dns-max-pending", 0, required_argument, true, "N",
+	  "DNS queries under way at once; requests needing one more get 503 (default 256)",
+	  p_int, d_int, OFF(dns_max_pending), 1, 65536, NULL },
 	{ "min-expires", 0, required_argument, true, "SEC",
 	  "shortest registration accepted, else 423 (default 60)",
 	  p_int, d_int, OFF(min_expires), 1, 604800, t_int },
@@ -261,6 +282,11 @@ config_defaults(struct xr_config *cfg)
 	cfg->workers = 0;
 	cfg->tcp_idle = 600;
 	cfg->tcp_max_conns = 4096;
+	cfg->tcp_max_per_source = 64;
+	cfg->tcp_max_queue = 64 << 10;
+	cfg->tcp_max_queue_total = 64 << 20;
+	cfg->dns_timeout = 2000;
+	cfg->dns_max_pending = 256;
 	cfg->min_expires = 60;
 	cfg->max_expires = 3600;
 	cfg->default_expires = 3600;

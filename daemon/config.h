@@ -27,7 +27,7 @@
 #define XR_MAX_ROUTES	64	/* --route entries */
 #define XR_MAX_TARGETS	16	/* URIs in one --route */
 #define XR_MAX_FILES	8	/* config files named in errors (-c given this often) */
-#define XR_MAX_OPTS	64	/* rows of the options table (checked in config.c) */
+#define XR_MAX_OPTS	112	/* rows of the options table (checked in config.c) */
 #define XR_MAX_CIDRS	POL_MAX_CIDRS	/* --trusted, --deny-dest entries */
 
 enum xr_xdp_mode { XR_XDP_AUTO, XR_XDP_NATIVE, XR_XDP_GENERIC };
@@ -80,6 +80,12 @@ struct xr_config {
 	int		 workers;		/* --workers N SIP threads (default: CPUs) */
 	int		 tcp_idle;		/* --tcp-idle SEC (default 600) */
 	int		 tcp_max_conns;		/* --tcp-max N (default 4096) */
+	int		 tcp_max_per_source;	/* --tcp-max-per-source N untrusted (default 64) */
+	int		 tcp_max_queue;		/* --tcp-max-queue BYTES per connection (64 KiB) */
+	int		 tcp_max_queue_total;	/* --tcp-max-queue-total BYTES, all (64 MiB) */
+	char		 dns_servers[256];	/* --dns-server ADDR[:PORT],...; "": resolv.conf */
+	int		 dns_timeout;		/* --dns-timeout MS per query (default 2000) */
+	int		 dns_max_pending;	/* --dns-max-pending N queries at once (256) */
 	int		 min_expires;		/* --min-expires SEC (default 60) */
 	int		 max_expires;		/* --max-expires SEC (default 3600) */
 	int		 default_expires;	/* --default-expires SEC (default 3600) */

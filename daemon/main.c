@@ -413,6 +413,8 @@ shutdown_all(void)
 	if (http_up)
 		http_metrics_stop();
 	http_up = false;
+	if (proxy_up)
+		proxy_stop();	/* the DNS thread: it posts to the workers */
 	if (sip_up)
 		sip_stop();
 	sip_up = false;

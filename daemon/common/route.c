@@ -5,6 +5,7 @@
  * Answers are cached per thread for a second.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -125,4 +126,29 @@ route_pick(const union xr_sa *cands, int n, const union xr_sa *dst)
 		if (cands[i].sa.sa_family == dst->sa.sa_family)
 			return i;
 	return 0;
+}
+
+int
+route_mtu_for(const union xr_sa *dst)
+{
+	union xr_sa d = *dst;
+	int fd, mtu = 0, err;
+	socklen_t ol = sizeof(mtu);
+
+	if (d.sa.sa_family != AF_INET && d.sa.sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	xr_sa_set_port(&d, 9);
+	fd = socket(d.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* connect() runs the route lookup; IP_MTU is then the path's (route or PMTU cache) */
+	if (connect(fd, &d.sa, xr_sa_len(&d)) < 0 ||
+	    getsockopt(fd, d.sa.sa_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		       d.sa.sa_family == AF_INET6 ? IPV6_MTU : IP_MTU, &mtu, &ol) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return mtu;
 }

@@ -21,4 +21,10 @@ int	route_src_for(const union xr_sa *dst, union xr_sa *src);
  */
 int	route_pick(const union xr_sa *cands, int n, const union xr_sa *dst);
 
+/*
+ * The MTU of the path to dst as the kernel knows it (the route's MTU, or
+ * what path MTU discovery learnt), in bytes; -errno when there is no route.
+ */
+int	route_mtu_for(const union xr_sa *dst);
+
 #endif /* XR_ROUTE_H */

@@ -42,6 +42,8 @@ px_on_cancel(struct txn *st, struct txn *inv, const struct sip_msg *m)
 	if (!c->final_sent && !c->got_2xx) {
 		c->cancel_requested = true;
 		px_cancel_pending(c);
+		if (c->parked)
+			c->forwarding = false;	/* no branch will start: 487 now */
 		px_maybe_finish(c);
 	}
 	pthread_mutex_unlock(&c->lock);

@@ -3,32 +3,65 @@
  * forward.c - RFC 3261 §16.6: one request forwarded to one target, as a
  * client transaction (a branch of a response context) or statelessly (ACK
  * for a 2xx): next hop (§16.6 step 7, resolved as RFC 3263 reduced to
- * A/AAAA), Request-URI, Route edits, Max-Forwards, Record-Route (doubled
+ * SRV and A/AAAA, answered by the DNS cache: park.c waited for it), Request-URI, Route edits, Max-Forwards, Record-Route (doubled
  * when the request changes socket), our Via with a branch that carries the
  * loop hash.  Which targets a request has is targets.c's business.
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proxy/proxy_int.h"
+#include "common/route.h"
+#include "dns/dns.h"
 #include "sip/build.h"
 
 
 /*
- * Where a request for URI u goes (RFC 3263 reduced to A/AAAA): maddr or host,
- * the port or 5060, UDP unless ;transport=tcp.  0 or -errno.
+ * The DNS lookup a request for URI u needs (RFC 3263 §4.2 without NAPTR),
+ * as the cache's key, into key (cap >= DNS_NAME_MAX + 1): its maddr or
+ * host when the URI names a port (A/AAAA), else "_sip._udp." or
+ * "_sip._tcp." and that name (SRV, then A/AAAA).  True when u is a sip:
+ * URI whose host is a name (not an IP literal) and the key fits.
+ */
+bool
+px_hop_host(const struct sip_uri *u, char *key, size_t cap)
+{
+	struct sip_str h = sip_str_present(u->maddr) ? u->maddr : u->host;
+	const char *pfx = "";
+	char host[DNS_NAME_MAX + 1];
+	union xr_sa a;
+
+	if (u->scheme != SIP_SCHEME_SIP || h.len <= 0 || h.len > DNS_NAME_MAX)
+		return false;
+	sip_str_cpy(host, sizeof(host), h);
+	if (xr_sa_parse_ip(&a, host) == 0)
+		return false;
+	if (!u->port)
+		pfx = sip_str_present(u->transport) && sip_str_caseeq_cstr(u->transport, "tcp") ?
+		      "_sip._tcp." : "_sip._udp.";
+	return (size_t)snprintf(key, cap, "%s%s", pfx, host) < cap &&
+	       strlen(key) <= DNS_NAME_MAX;
+}
+
+/*
+ * Where a request for URI u goes (RFC 3263 without NAPTR): maddr or host,
+ * the port, else an SRV record's (§4.2) or 5060, UDP unless ;transport=tcp.
+ * A host name is answered by
+ * the DNS cache, never waited for: a name not in it starts a lookup and
+ * gives -EAGAIN (park.c waits before forwarding, so a request finds its
+ * names there).  0 or -errno: -EPROTONOSUPPORT, -EINVAL, -ENOENT (no such
+ * name or no address), -ETIMEDOUT (the lookup timed out), -EAGAIN, -EIO.
  */
 int
 px_resolve(const struct sip_uri *u, struct sip_dest *d)
 {
 	char host[256];
-	struct addrinfo hints = { 0 }, *res = NULL;
 	struct sip_str h = sip_str_present(u->maddr) ? u->maddr : u->host;
 	int port = u->port ? u->port : SIP_DEFAULT_PORT;
+	int rc;
 
 	memset(d, 0, sizeof(*d));
 	d->sock = -1;
@@ -50,14 +83,18 @@ px_resolve(const struct sip_uri *u, struct sip_dest *d)
 		xr_sa_set_port(&d->addr, (uint16_t)port);
 		return 0;
 	}
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
-		return -EHOSTUNREACH;
-	memcpy(&d->addr, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	xr_sa_set_port(&d->addr, (uint16_t)port);
-	return 0;
+	if (!px_hop_host(u, host, sizeof(host)))
+		return -EINVAL;
+	rc = dns_lookup(host, &d->addr, NULL, NULL);
+	if (rc == -EINPROGRESS)
+		return -EAGAIN;
+	if (rc == 0) {
+		PX_INC(dns_cache_hits);
+		if (!xr_sa_port(&d->addr))	/* else the SRV record's */
+			xr_sa_set_port(&d->addr, (uint16_t)port);
+		return 0;
+	}
+	return rc == -ENOENT || rc == -ETIMEDOUT ? rc : -EIO;
 }
 
 /* A per-branch edit plus the text it points to (must outlive the build). */
@@ -220,6 +257,48 @@ px_fwd_via(struct px_fwd *f, const struct sip_msg *m, const struct px_plan *p,
 	sip_edit_push_via(&f->e, sip_str_mk(f->via, (int)strlen(f->via)));
 }
 
+/* The request built for d in f->out, with its branch: its length, or -errno. */
+static int
+px_fwd_build(struct px_fwd *f, const struct sip_msg *m, const struct sip_src *src,
+	     const struct px_plan *p, struct sip_str target, const struct sip_uri *hop,
+	     struct sip_dest *d, const struct sip_str *body, bool stateful, char *branch)
+{
+	union xr_sa local;
+
+	if (sip_tp_pick(d, &local) < 0)
+		return -ENETUNREACH;
+	px_fwd_edit(f, m, src, p, target, hop, &local, d->tp, body);
+	px_access_edit(&f->e, m, p, &d->addr);
+	px_fwd_via(f, m, p, stateful, &local, d->tp, branch, TXN_BRANCH_MAX);
+	return sip_edit_build(&f->e, f->out, sizeof(f->out));
+}
+
+#define PX_UDP_MAX_UNKNOWN	1300	/* §18.1.1: largest UDP request, path MTU unknown */
+
+/*
+ * RFC 3261 §18.1.1: a request within 200 bytes of the path MTU, or over
+ * 1300 bytes when the path MTU is unknown, goes over a congestion
+ * controlled transport (TCP).  px_mtu_needs_tcp(): true when a request of
+ * n bytes must, on a path of mtu bytes (<= 0: unknown).  px_over_mtu():
+ * for one to d over UDP, the path MTU the kernel's for the route (route MTU
+ * or what PMTU discovery learnt): 1500 gives 1300, a jumbo 9000 path 8800.
+ */
+bool
+px_mtu_needs_tcp(int n, int mtu)
+{
+	if (n <= PX_UDP_MAX_UNKNOWN)
+		return false;
+	return mtu <= 400 || n > mtu - 200;	/* unknown (or absurd): 1300 */
+}
+
+static bool
+px_over_mtu(const struct sip_dest *d, int n)
+{
+	if (d->tp != SIP_TP_UDP || n <= PX_UDP_MAX_UNKNOWN)
+		return false;
+	return px_mtu_needs_tcp(n, route_mtu_for(&d->addr));
+}
+
 /*
  * §16.6: forward m (from src) to one target, as a client transaction of
  * branch br (stateful) or statelessly (ACK for a 2xx: br NULL).  target is
@@ -227,8 +306,16 @@ px_fwd_via(struct px_fwd *f, const struct sip_msg *m, const struct px_plan *p,
  * connection the target registered over (0: none); body, when given,
  * replaces the body (rewritten SDP).  0, or -errno: -EPROTONOSUPPORT (no
  * URI we can reach: 416), -EBADMSG (the edits failed: 400), -EACCES (a
- * destination the access policy refuses: 403), another
- * (no route, send failure: 503); px_status_of() maps them.
+ * destination the access policy refuses: 403), -ENOENT (its host name
+ * does not exist: 604), -ETIMEDOUT (its DNS lookup timed out: 408),
+ * -EMSGSIZE (over the path MTU, and the next hop cannot take TCP: 513),
+ * another (no route, send failure: 503); px_status_of() maps them.
+ *
+ * §18.1.1: a request over the path MTU to a UDP next hop goes over TCP
+ * instead (its Via and Record-Route say so).  OUR choice where the RFC
+ * leaves one: a next hop whose URI names ;transport=udp explicitly is not
+ * switched (that URI is all we know of it): 513.  A switched branch whose
+ * TCP connection fails (refused, reset) ends with 513 too (px_on_failure).
  */
 int
 px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_plan *p,
@@ -238,8 +325,8 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	struct px_fwd *f;
 	struct sip_uri tu, hop;
 	struct sip_dest d;
-	union xr_sa local;
 	char branch[TXN_BRANCH_MAX];
+	bool to_tcp = false;
 	struct txn *ct;
 	int n, rc;
 
@@ -255,7 +342,7 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	rc = px_resolve(&hop, &d);
 	if (rc < 0) {
 		px_debug("proxy: no route to %.*s: %s", SIP_STR_FMT(hop.raw), strerror(-rc));
-		if (rc != -EPROTONOSUPPORT)
+		if (rc != -EPROTONOSUPPORT && rc != -ENOENT && rc != -ETIMEDOUT)
 			rc = -EHOSTUNREACH;
 		goto out;
 	}
@@ -265,14 +352,26 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	}
 	if (hint_conn && d.tp == SIP_TP_TCP)
 		d.conn_id = hint_conn;
-	if (sip_tp_pick(&d, &local) < 0) {
-		rc = -ENETUNREACH;
+	n = px_fwd_build(f, m, src, p, target, &hop, &d, body, br != NULL, branch);
+	if (n > 0 && px_over_mtu(&d, n)) {
+		if (sip_str_present(hop.transport)) {
+			/* the next hop named UDP itself: it cannot be switched */
+			PX_INC(too_large);
+			px_debug("proxy: %d bytes over the path MTU to %.*s (;transport=udp): 513",
+				 n, SIP_STR_FMT(hop.raw));
+			rc = -EMSGSIZE;
+			goto out;
+		}
+		d.tp = SIP_TP_TCP;
+		d.conn_id = 0;
+		to_tcp = true;
+		PX_INC(udp_to_tcp);
+		n = px_fwd_build(f, m, src, p, target, &hop, &d, body, br != NULL, branch);
+	}
+	if (n == -ENETUNREACH) {
+		rc = n;
 		goto out;
 	}
-	px_fwd_edit(f, m, src, p, target, &hop, &local, d.tp, body);
-	px_access_edit(&f->e, m, p, &d.addr);
-	px_fwd_via(f, m, p, br != NULL, &local, d.tp, branch, sizeof(branch));
-	n = sip_edit_build(&f->e, f->out, sizeof(f->out));
 	if (n < 0) {
 		log_ratelimited(LS_PROXY, LL_WARN, "proxy: cannot build the forwarded request: %s",
 				strerror(-n));
@@ -284,10 +383,13 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 		goto out;
 	}
 	/* Step 10-11: a client transaction (Timer C included for INVITE). */
+	br->to_tcp = to_tcp;
 	ct = txn_client_new(&d, branch, f->out, (size_t)n, br);
 	if (!ct) {
 		px_debug("proxy: txn_client_new: %s", strerror(errno));
-		rc = -EIO;
+		rc = to_tcp ? -EMSGSIZE : -EIO;
+		if (to_tcp)
+			PX_INC(too_large);
 		goto out;
 	}
 	/* A response may already have set br->ct from another worker: same value. */
@@ -313,6 +415,12 @@ px_status_of(int err)
 		return 400;
 	case -EACCES:
 		return 403;
+	case -ENOENT:
+		return 604;
+	case -ETIMEDOUT:
+		return 408;
+	case -EMSGSIZE:
+		return 513;
 	default:
 		return 503;
 	}

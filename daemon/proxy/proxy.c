@@ -18,8 +18,9 @@
  *  - §16.5: every target is forked in parallel (no sequential search by q).
  *  - §16.6 step 7 / §16.10: a CANCEL no INVITE server transaction matches
  *    gets 481 instead of being forwarded statelessly.
- *  - Host names in next hops are resolved with getaddrinfo() on the worker
- *    (A/AAAA only, no NAPTR/SRV from RFC 3263).
+ *  - Host names in next hops are resolved off the workers (dns/: RFC 3263
+ *    SRV and A/AAAA, no NAPTR): a request whose next hops are not in the
+ *    DNS cache is parked (park.c) until the lookups end.
  *  - A request for our own address with no user part (a ping) gets 200 for
  *    OPTIONS and 404 for other methods.
  *  - Record-Route is added to dialog-creating requests only (INVITE,
@@ -104,7 +105,7 @@ px_ctx_open(struct txn *st, bool invite)
 }
 
 /* Drop our reference; if nothing was forwarded, a local reply went out. */
-static void
+void
 px_ctx_close(struct px_call *c)
 {
 	if (!c)
@@ -300,13 +301,29 @@ px_attach_dialog(struct px_call *c, const struct sip_msg *m, const struct sip_sr
 	return 0;
 }
 
-/* The scratch of one request: its Route plan, targets, bindings, SDP. */
-struct px_req {
-	struct px_plan		p;
-	struct px_target	tg[PX_MAX_BRANCHES];
-	struct loc_binding	lb[PX_MAX_BRANCHES];
-	char			sdp[PX_BODY_MAX];	/* not zeroed: written before read */
-};
+/*
+ * §16.6 for each of rq's n targets, as one response context c: the call
+ * record (*d, an in-dialog request's, moves to c; or a new one for an
+ * initial INVITE), the fork, the best response once every branch is final.
+ */
+void
+px_request_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
+		const struct sip_src *src, struct px_req *rq, int n, struct dlg **d,
+		bool from_caller, bool in_dialog)
+{
+	pthread_mutex_lock(&c->lock);
+	c->up_addr = src->peer;
+	c->from_caller = from_caller;
+	if (px_attach_dialog(c, m, src, d, in_dialog) < 0) {
+		/* over --max-calls: answered 503 there, nothing forked */
+		c->forwarding = false;
+		c->final_sent = true;
+	} else if (px_fork(c, st, m, src, &rq->p, rq->tg, n, rq->sdp, sizeof(rq->sdp)) == 0) {
+		c->forwarding = false;
+		px_maybe_finish(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
 
 /*
  * A request from the transaction layer (a new server transaction st; inv:
@@ -382,17 +399,10 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	/* §16.6 for each target, as one response context. */
 	if (!c && !(c = px_ctx_open(st, false)))
 		goto out;
-	pthread_mutex_lock(&c->lock);
-	c->up_addr = src->peer;
-	c->from_caller = from_caller;
-	if (px_attach_dialog(c, m, src, &d, in_dialog) < 0) {
-		c->forwarding = false;
-		c->final_sent = true;
-	} else if (px_fork(c, st, m, src, &rq->p, rq->tg, n, rq->sdp, sizeof(rq->sdp)) == 0) {
-		c->forwarding = false;
-		px_maybe_finish(c);
-	}
-	pthread_mutex_unlock(&c->lock);
+	/* Next hops named by host names not in the DNS cache: wait, off the worker. */
+	if (px_park(c, rq, n, &d, from_caller, in_dialog) == 0)
+		return;		/* the park owns rq, d and our reference to c now */
+	px_request_fork(c, st, m, src, rq, n, &d, from_caller, in_dialog);
 out:
 	dlg_put(d);
 	free(rq);
@@ -427,6 +437,9 @@ proxy_init(const struct xr_config *cfg)
 	rc = px_limits_init();
 	if (rc < 0)
 		goto out_dlg;
+	rc = px_park_init(cfg);		/* the DNS resolver thread */
+	if (rc < 0)
+		goto out_limits;
 	txn_set_tu(&px_tu_ops);
 	cm_set_dest_check(px_access_media_dest);
 	txn_set_timers(&(struct txn_timer_cfg){
@@ -445,9 +458,9 @@ proxy_init(const struct xr_config *cfg)
 
 out_ctl:
 	px_ctl_fini();
-	dlg_fini();
+	px_park_fini();
+out_limits:
 	px_limits_fini();
-	goto out_loc;
 out_dlg:
 	dlg_fini();
 out_loc:
@@ -456,10 +469,17 @@ out_loc:
 }
 
 void
+proxy_stop(void)
+{
+	px_park_stop();
+}
+
+void
 proxy_fini(void)
 {
 	px_ctl_fini();
 	px_sweep_stop();
+	px_park_fini();
 	dlg_fini();
 	px_limits_fini();
 	loc_fini();

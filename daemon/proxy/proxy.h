@@ -3,8 +3,9 @@
  * proxy.h - the transaction user: RFC 3261 §16 stateful proxy core, the §10
  * registrar and its location service, dialogs.  main.c calls proxy_init()
  * before sip_start() (it registers itself with the transaction layer and its
- * control commands: "regs", "calls", "call.show", "call.kill"), and
- * proxy_fini() after sip_stop().
+ * control commands: "regs", "calls", "call.show", "call.kill"),
+ * proxy_stop() before sip_stop() (the DNS resolver thread ends, so nothing
+ * posts to the workers from it), and proxy_fini() after sip_stop().
  */
 #ifndef XR_PROXY_H
 #define XR_PROXY_H
@@ -17,6 +18,7 @@
 #include "config.h"
 
 int	proxy_init(const struct xr_config *cfg);
+void	proxy_stop(void);
 void	proxy_fini(void);
 
 /*

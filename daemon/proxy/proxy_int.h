@@ -85,6 +85,7 @@ struct px_branch {
 	bool		 cancelled;	/* CANCEL sent */
 	int		 code;		/* final status (or generated 408/503) */
 	int		 group;		/* call_media group its offer went out in */
+	bool		 to_tcp;	/* over the path MTU: sent over TCP, not UDP (§18.1.1) */
 	char		*resp;		/* the final response, our Via removed; NULL: generated */
 	size_t		 resp_len;
 };
@@ -97,6 +98,7 @@ struct px_call {
 	struct txn	*st;		/* NULL after gone() */
 	bool		 invite;
 	bool		 forwarding;	/* branches still being created */
+	bool		 parked;	/* waiting for DNS (park.c): no branch yet */
 	bool		 final_sent;	/* a final went upstream (2xx: the first) */
 	bool		 got_2xx;
 	bool		 cancel_requested;
@@ -153,6 +155,14 @@ struct px_target {
 	uint64_t	conn_id;	/* TCP connection the binding came over */
 };
 
+/* The scratch of one request: its Route plan, targets, bindings, SDP. */
+struct px_req {
+	struct px_plan		p;
+	struct px_target	tg[PX_MAX_BRANCHES];
+	struct loc_binding	lb[PX_MAX_BRANCHES];
+	char			sdp[PX_BODY_MAX];	/* not zeroed: written before read */
+};
+
 /* h extended by one field, a SIP string (absent: empty). */
 static inline uint64_t
 px_hash_str(uint64_t h, struct sip_str s)
@@ -164,6 +174,18 @@ px_hash_str(uint64_t h, struct sip_str s)
 void	px_call_get(struct px_call *c);
 void	px_call_put(struct px_call *c);
 struct px_call *px_call_new(struct txn *st, bool invite);
+void	px_ctx_close(struct px_call *c);
+void	px_request_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
+			const struct sip_src *src, struct px_req *rq, int n, struct dlg **d,
+			bool from_caller, bool in_dialog);
+
+/* park.c: requests waiting for DNS */
+int	px_park(struct px_call *c, struct px_req *rq, int n, struct dlg **d, bool from_caller,
+		bool in_dialog);
+int	px_park_init(const struct xr_config *cfg);
+void	px_park_stop(void);
+void	px_park_fini(void);
+bool	px_hop_host(const struct sip_uri *u, char *host, size_t cap);
 
 /* validate.c: pure functions of the request and px_cfg */
 bool	px_is_our_hostport(struct sip_str host, int port);
@@ -182,6 +204,7 @@ int	px_resolve(const struct sip_uri *u, struct sip_dest *d);
 int	px_next_hop(const struct px_plan *p, struct sip_str target, struct sip_uri *tu,
 		    struct sip_uri *hop);
 int	px_hop_addr(const struct px_plan *p, const char *target, union xr_sa *addr);
+bool	px_mtu_needs_tcp(int n, int mtu);
 int	px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_plan *p,
 		   struct sip_str target, uint64_t hint_conn, const struct sip_str *body,
 		   struct px_branch *br);

@@ -420,6 +420,11 @@ px_on_failure(struct txn *ct, void *ctx, int code, enum txn_reason why)
 		b->cancelled = true;
 		txn_client_cancel(ct);
 	}
+	if (why == TXN_TRANSPORT && b->to_tcp && code == 503) {
+		/* §18.1.1: too large for UDP, and TCP to the next hop failed */
+		code = 513;
+		PX_INC(too_large);
+	}
 	if (!b->final) {
 		b->final = true;
 		b->code = code;

@@ -33,7 +33,7 @@ sip_set_err(struct sip_err *err, enum sip_errkind kind, const char *reason, int 
 	err->hdr = hdr;
 	switch (kind) {
 	case SIP_E_TOO_BIG:
-		err->code = 413;
+		err->code = 513;	/* §21.5.11: over what we can process */
 		rc = -EMSGSIZE;
 		break;
 	case SIP_E_VERSION:
@@ -513,8 +513,13 @@ sip_msg_parse(struct sip_msg *m, const char *buf, size_t len, struct sip_err *er
 	avail = (int)(end - p);
 	if (m->content_length >= 0) {
 		if (m->content_length > avail) {
-			rc = sip_set_err(err, SIP_E_CONTENT_LENGTH, "Bad Content-Length",
-					 m->first[SIP_HDR_CONTENT_LENGTH]);
+			/* a whole message over our limit: 513 (RFC 3261 §21.5.11) */
+			if ((size_t)m->hdr_end + (size_t)m->content_length > SIP_MAX_MSG_SIZE)
+				rc = sip_set_err(err, SIP_E_TOO_BIG, "Message Too Large",
+						 m->first[SIP_HDR_CONTENT_LENGTH]);
+			else
+				rc = sip_set_err(err, SIP_E_CONTENT_LENGTH, "Bad Content-Length",
+						 m->first[SIP_HDR_CONTENT_LENGTH]);
 			goto out_fail;
 		}
 		m->body = sip_str_mk(p, m->content_length);

@@ -26,7 +26,7 @@
 
 enum sip_errkind {
 	SIP_E_NONE = 0,
-	SIP_E_TOO_BIG,		/* 413 "Message Too Large" */
+	SIP_E_TOO_BIG,		/* 513 "Message Too Large" (§21.5.11) */
 	SIP_E_TOO_MANY_HDRS,	/* 400 "Too Many Headers (max 128)" */
 	SIP_E_NO_END,		/* 400 no empty line after the headers */
 	SIP_E_START_LINE,	/* 400 request/status line syntax */
@@ -45,7 +45,7 @@ enum sip_errkind {
 /*
  * What went wrong.  reason is a static string fit for a response's reason
  * phrase ("Bad Content-Length", "Duplicate CSeq Header", ...); code is the
- * status to answer with (400, 413, 505); hdr the index in m->hdrs of the
+ * status to answer with (400, 513, 505); hdr the index in m->hdrs of the
  * offending header or -1.  can_reply: the message is a request (not an
  * ACK) whose method was read and whose header lines were split, with a Via
  * among them, so sip_build_response() can answer it even though the
@@ -310,7 +310,7 @@ struct sip_msg {
  * end in CRLF or a bare LF; a datagram that ends right after its last
  * header line (empty line lost, RFC 4475 baddn) is accepted with an empty
  * body.  On success returns 0.  On error returns
- * -EMSGSIZE (413), -EPROTONOSUPPORT (505) or -EBADMSG (400) and fills err;
+ * -EMSGSIZE (513), -EPROTONOSUPPORT (505) or -EBADMSG (400) and fills err;
  * m is then only good for sip_build_response() when err->can_reply.
  *
  * Validated eagerly (so a proxy never forwards garbage, RFC 4475 §3.1.2):

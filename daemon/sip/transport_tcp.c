@@ -3,8 +3,10 @@
  * transport_tcp.c - SIP over TCP (RFC 3261 §18.3): listeners, accepted and
  * outgoing connections, framing by Content-Length (sip_frame_length) with
  * CRLF keep-alives skipped, a cap on message size, an idle timeout
- * (--tcp-idle), a cap on connections (--tcp-max), and write queues with
- * backpressure.  Connections live in two shared liburcu tables (by id, by
+ * (--tcp-idle), a cap on connections (--tcp-max) and on connections from
+ * one untrusted address (--tcp-max-per-source), and write queues bounded per
+ * connection (--tcp-max-queue) and over all (--tcp-max-queue-total): a peer
+ * that does not read loses its connection, never our memory.  Connections live in two shared liburcu tables (by id, by
  * peer address) so any worker can send over a connection another worker
  * reads; the owning worker alone touches its watchers and read buffer.
  */
@@ -22,12 +24,12 @@
 
 #include "common/hash.h"
 #include "common/log.h"
+#include "policy/policy.h"
 #include "sip/msg.h"
 #include "sip/worker.h"
 
 #define TCP_RBUF_MIN	4096
 #define TCP_RBUF_MAX	(SIP_MAX_MSG + 4096)
-#define TCP_WQ_MAX	(4u << 20)	/* queued bytes per connection before -ENOBUFS */
 #define TCP_ACCEPTS	64		/* accept() calls per wake-up */
 #define TCP_READS	8		/* read() calls per wake-up */
 
@@ -45,6 +47,7 @@ struct tcp_conn {
 	struct sip_worker	*owner;
 	int			 fd;
 	int			 sock;		/* index in sip_addrs */
+	bool			 src_counted;	/* holds a --tcp-max-per-source slot */
 	union xr_sa		 peer, local;
 	atomic_uint_fast64_t	 last_active;	/* ms, for --tcp-idle */
 	/* owner thread only */
@@ -69,6 +72,20 @@ static struct cds_lfht	*by_id, *by_addr;
 static atomic_uint_fast64_t next_id = 1;
 static atomic_uint	 rr;	/* round robin owner for off-worker connects */
 
+/*
+ * Accepted connections per source address (--tcp-max-per-source): a small
+ * chained table under src_lock; an entry lives while its count is > 0, so
+ * there are at most --tcp-max entries.
+ */
+#define SRC_BUCKETS	1024
+struct src_count {
+	struct src_count	*next;
+	union xr_sa		 ip;	/* port ignored */
+	int			 n;
+};
+static struct src_count	*src_tab[SRC_BUCKETS];
+static pthread_mutex_t	 src_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void	conn_job(struct sip_job *job);
 static void	conn_io_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void	conn_idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
@@ -81,6 +98,59 @@ tp_tcp_init(void)
 	by_id = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE, NULL);
 	by_addr = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE, NULL);
 	return by_id && by_addr ? 0 : -ENOMEM;
+}
+
+static unsigned long
+ip_hash(const union xr_sa *a)
+{
+	if (a->sa.sa_family == AF_INET)
+		return (unsigned long)xr_fnv64(XR_FNV64_INIT, &a->sin.sin_addr, 4);
+	return (unsigned long)xr_fnv64(XR_FNV64_INIT, &a->sin6.sin6_addr, 16);
+}
+
+/*
+ * Take one of ip's --tcp-max-per-source slots (max > 0).  True when taken;
+ * false when ip holds max already (or no memory).
+ */
+static bool
+src_take(const union xr_sa *ip, int max)
+{
+	struct src_count **pp = &src_tab[ip_hash(ip) % SRC_BUCKETS], *e;
+	bool ok = false;
+
+	pthread_mutex_lock(&src_lock);
+	for (e = *pp; e && !xr_sa_ip_eq(&e->ip, ip); e = e->next)
+		;
+	if (!e && (e = calloc(1, sizeof(*e))) != NULL) {
+		e->ip = *ip;
+		e->next = *pp;
+		*pp = e;
+	}
+	if (e && e->n < max) {
+		e->n++;
+		ok = true;
+	}
+	pthread_mutex_unlock(&src_lock);
+	return ok;
+}
+
+/* Give back a slot src_take() gave; the entry goes with its last one. */
+static void
+src_release(const union xr_sa *ip)
+{
+	struct src_count **pp = &src_tab[ip_hash(ip) % SRC_BUCKETS], *e;
+
+	pthread_mutex_lock(&src_lock);
+	for (; (e = *pp) != NULL; pp = &e->next) {
+		if (!xr_sa_ip_eq(&e->ip, ip))
+			continue;
+		if (--e->n <= 0) {
+			*pp = e->next;
+			free(e);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&src_lock);
 }
 
 static unsigned long
@@ -110,6 +180,8 @@ conn_free(struct tcp_conn *c)
 		n = q->next;
 		free(q);
 	}
+	if (c->wq_bytes)
+		__atomic_fetch_sub(&tp_stats.tcp_queued_bytes, c->wq_bytes, __ATOMIC_RELAXED);
 	free(c->rbuf);
 	pthread_mutex_destroy(&c->wlock);
 	free(c);
@@ -290,6 +362,8 @@ conn_close_owner(struct tcp_conn *c, const char *why)
 	close(c->fd);
 	c->fd = -1;
 	TP_DEC(tcp_conns);
+	if (c->src_counted)
+		src_release(&c->peer);
 	/* §17.1.4: client transactions waiting on this connection fail now */
 	if (!sip_stopping && sip_upper && sip_upper->conn_closed)
 		sip_upper->conn_closed(c->id);
@@ -298,27 +372,48 @@ conn_close_owner(struct tcp_conn *c, const char *why)
 	conn_unref(c);
 }
 
-/* --tcp-idle and --tcp-max of the running configuration (0: default / none). */
+/* The TCP limits of the running configuration (0: default / none). */
+struct tcp_limits {
+	int	idle;		/* --tcp-idle */
+	int	max;		/* --tcp-max */
+	int	per_source;	/* --tcp-max-per-source */
+	size_t	queue;		/* --tcp-max-queue */
+	size_t	queue_total;	/* --tcp-max-queue-total */
+};
+
+#define TCP_QUEUE_DEFAULT	(64u << 10)
+#define TCP_QUEUE_TOTAL_DEFAULT	(64u << 20)
+
 static void
-tp_tcp_limits(int *idle, int *max)
+tp_tcp_limits(struct tcp_limits *l)
 {
-	*idle = *max = 0;
+	const struct xr_config *cfg;
+
+	memset(l, 0, sizeof(*l));
+	l->queue = TCP_QUEUE_DEFAULT;
+	l->queue_total = TCP_QUEUE_TOTAL_DEFAULT;
 	if (!sip_cfg)
 		return;
 	rcu_read_lock();
-	*idle = config_now(sip_cfg)->tcp_idle;
-	*max = config_now(sip_cfg)->tcp_max_conns;
+	cfg = config_now(sip_cfg);
+	l->idle = cfg->tcp_idle;
+	l->max = cfg->tcp_max_conns;
+	l->per_source = cfg->tcp_max_per_source;
+	if (cfg->tcp_max_queue > 0)
+		l->queue = (size_t)cfg->tcp_max_queue;
+	if (cfg->tcp_max_queue_total > 0)
+		l->queue_total = (size_t)cfg->tcp_max_queue_total;
 	rcu_read_unlock();
 }
 
 static void
 conn_start_owner(struct tcp_conn *c)
 {
-	int cfg_idle, cfg_max;
+	struct tcp_limits l;
 	double idle;
 
-	tp_tcp_limits(&cfg_idle, &cfg_max);
-	idle = cfg_idle > 0 ? cfg_idle : 600;
+	tp_tcp_limits(&l);
+	idle = l.idle > 0 ? l.idle : 600;
 
 	ev_io_init(&c->io, conn_io_cb, c->fd, EV_READ);
 	c->io.data = c;
@@ -366,6 +461,7 @@ conn_flush_locked(struct tcp_conn *c)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 		q->off += (size_t)n;
 		c->wq_bytes -= (size_t)n;
+		__atomic_fetch_sub(&tp_stats.tcp_queued_bytes, (uint64_t)n, __ATOMIC_RELAXED);
 		if (q->off < q->len)
 			return 0;
 		c->wq_head = q->next;
@@ -511,10 +607,10 @@ conn_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	struct tcp_conn *c = w->data;
 	uint64_t now = sip_now_ms(), last = atomic_load(&c->last_active);
 	uint64_t idle_ms;
-	int cfg_idle, cfg_max;
+	struct tcp_limits l;
 
-	tp_tcp_limits(&cfg_idle, &cfg_max);
-	idle_ms = (uint64_t)(cfg_idle > 0 ? cfg_idle : 600) * 1000;
+	tp_tcp_limits(&l);
+	idle_ms = (uint64_t)(l.idle > 0 ? l.idle : 600) * 1000;
 
 	(void)revents;
 	if (now - last >= idle_ms) {
@@ -570,13 +666,16 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 		union xr_sa peer;
 		socklen_t sl = sizeof(peer);
 		char s[XR_SA_STRLEN];
+		struct tcp_limits l;
 		struct tcp_conn *c;
-		int fd, idle, max;
+		bool src_counted;
+		int fd, max;
 
 		fd = accept4(io->fd, &peer.sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		tp_tcp_limits(&idle, &max);
+		tp_tcp_limits(&l);
+		max = l.max;
 		/*
 		 * Reserve the slot first: two workers accepting at once must
 		 * not both see room for the last one.
@@ -591,12 +690,26 @@ accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			close(fd);
 			continue;
 		}
-		c = conn_new(fd, w, idx, &peer, &sip_addrs[idx], false);
-		if (!c) {
+		/* --tcp-max-per-source: trusted peers (--trusted) are exempt */
+		src_counted = l.per_source > 0 && !pol_trusted(&peer);
+		if (src_counted && !src_take(&peer, l.per_source)) {
 			TP_DEC(tcp_conns);
+			TP_INC(tcp_source_refused);
+			log_ratelimited(LS_SIP, LL_WARN, "tcp: %s has %d connections "
+					"(--tcp-max-per-source): closing the new one",
+					xr_sa_ipstr(&peer, s, sizeof(s)), l.per_source);
 			close(fd);
 			continue;
 		}
+		c = conn_new(fd, w, idx, &peer, &sip_addrs[idx], false);
+		if (!c) {
+			TP_DEC(tcp_conns);
+			if (src_counted)
+				src_release(&peer);
+			close(fd);
+			continue;
+		}
+		c->src_counted = src_counted;
 		TP_INC(tcp_accepted);
 		conn_start_owner(c);
 	}
@@ -690,14 +803,22 @@ fail:
 	return NULL;
 }
 
-/* Queue or write buf on c.  0 or -errno. */
+/*
+ * Queue or write buf on c.  0 or -errno: -ENOBUFS when what would stay
+ * queued passes --tcp-max-queue (the peer does not read) or all queued
+ * output passes --tcp-max-queue-total; the connection is closed then, as a
+ * peer that does not read cannot be helped by waiting.
+ */
 static int
 conn_write(struct tcp_conn *c, const void *buf, size_t len)
 {
+	struct tcp_limits l;
 	struct wchunk *q;
 	size_t done = 0;
+	uint64_t total;
 	int err = 0;
 
+	tp_tcp_limits(&l);
 	pthread_mutex_lock(&c->wlock);
 	if (c->closing) {
 		err = -ENOTCONN;
@@ -716,8 +837,22 @@ conn_write(struct tcp_conn *c, const void *buf, size_t len)
 		if (done == len)
 			goto out;
 	}
-	if (c->wq_bytes + (len - done) > TCP_WQ_MAX) {
-		err = -ENOBUFS;	/* backpressure: the peer does not read */
+	total = __atomic_load_n(&tp_stats.tcp_queued_bytes, __ATOMIC_RELAXED);
+	if (c->wq_bytes + (len - done) > l.queue || total + (len - done) > l.queue_total) {
+		char a[XR_SA_STRLEN];
+		bool mine = c->wq_bytes + (len - done) > l.queue;
+
+		if (mine)
+			TP_INC(tcp_queue_closed);
+		else
+			TP_INC(tcp_queue_total_closed);
+		log_ratelimited(LS_SIP, LL_WARN, "tcp: %s does not read: %zu bytes queued "
+				"(%s): closing", xr_sa_str(&c->peer, a, sizeof(a)),
+				c->wq_bytes + (len - done),
+				mine ? "--tcp-max-queue" : "--tcp-max-queue-total");
+		err = -ENOBUFS;
+		c->closing = true;
+		conn_kick_locked(c);
 		goto out;
 	}
 	q = malloc(sizeof(*q) + len - done);
@@ -735,6 +870,7 @@ conn_write(struct tcp_conn *c, const void *buf, size_t len)
 		c->wq_head = q;
 	c->wq_tail = q;
 	c->wq_bytes += q->len;
+	__atomic_fetch_add(&tp_stats.tcp_queued_bytes, q->len, __ATOMIC_RELAXED);
 	conn_kick_locked(c);
 out:
 	pthread_mutex_unlock(&c->wlock);
@@ -810,9 +946,12 @@ tp_tcp_shutdown(void)
 
 		cds_lfht_del(by_id, &c->by_id);
 		cds_lfht_del(by_addr, &c->by_addr);
-		if (c->fd >= 0)
+		if (c->fd >= 0) {
 			close(c->fd);
-		TP_DEC(tcp_conns);
+			TP_DEC(tcp_conns);
+			if (c->src_counted)
+				src_release(&c->peer);
+		}
 		conn_free(c);
 	}
 	cds_lfht_destroy(by_id, NULL);

@@ -96,7 +96,7 @@ int	tp_tcp_send(struct sip_dest *d, const void *buf, size_t len);
 int	sip_tp_send_track(struct sip_dest *d, const void *buf, size_t len);
 /*
  * One framed message from the network: parse it, answer what cannot be
- * processed (400/505/413), fill received/rport and hand it to txn_input().
+ * processed (400/505/513), fill received/rport and hand it to txn_input().
  * reply is how to answer when unparsable (UDP: to the source; TCP: the
  * connection).  Returns false when the stream must be closed (TCP).
  */

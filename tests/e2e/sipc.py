@@ -204,7 +204,8 @@ def listen(a):
         rec = {"src": "%s:%d" % (src[0], src[1]), "first": msg.split("\r\n", 1)[0],
                "pai": headers(msg, "P-Asserted-Identity"),
                "ppi": headers(msg, "P-Preferred-Identity"),
-               "proxy_auth": headers(msg, "Proxy-Authorization")}
+               "proxy_auth": headers(msg, "Proxy-Authorization"),
+               "route": headers(msg, "Route")}
         sys.stdout.write(json.dumps(rec) + "\n")
         sys.stdout.flush()
         if not msg.startswith("SIP/2.0") and not msg.startswith("ACK "):

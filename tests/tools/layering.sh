@@ -27,7 +27,7 @@ cd "$(dirname "$0")/../.."
 #   ctl       the control socket and its core commands
 #   proxy     the §16 proxy core, registrar, dialogs, call media
 #   main      daemon/main.c: start-up order
-LAYERS="xrelay ctl-cli common policy config fastpath media guard sip sdp auth txn ctl proxy main"
+LAYERS="xrelay ctl-cli common policy config dns fastpath media guard sip sdp auth txn ctl proxy main"
 
 verbose=0
 [ "${1:-}" = -v ] && verbose=1

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "dns/dns.h"
 #include "proxy/proxy_int.h"
 
 static struct xr_config cfg;
@@ -236,6 +237,43 @@ next_hop(void **state)
 	assert_int_equal(px_status_of(-EPROTONOSUPPORT), 416);
 	assert_int_equal(px_status_of(-EBADMSG), 400);
 	assert_int_equal(px_status_of(-EHOSTUNREACH), 503);
+	assert_int_equal(px_status_of(-EMSGSIZE), 513);
+	assert_int_equal(px_status_of(-ENOENT), 604);
+	assert_int_equal(px_status_of(-ETIMEDOUT), 408);
+}
+
+/* RFC 3261 §18.1.1: over 1300 bytes with the path MTU unknown, or within 200 of it. */
+static void
+mtu_rule(void **state)
+{
+	char host[DNS_NAME_MAX + 1];
+	struct sip_uri u;
+
+	(void)state;
+	assert_false(px_mtu_needs_tcp(1300, 0));
+	assert_true(px_mtu_needs_tcp(1301, 0));		/* unknown */
+	assert_false(px_mtu_needs_tcp(1300, 1500));
+	assert_true(px_mtu_needs_tcp(1301, 1500));	/* within 200 of 1500 */
+	assert_false(px_mtu_needs_tcp(8800, 9000));	/* a jumbo path takes more */
+	assert_true(px_mtu_needs_tcp(8801, 9000));
+	assert_true(px_mtu_needs_tcp(1200 + 101, 1280 + 220));
+	assert_false(px_mtu_needs_tcp(1000, 1100));	/* never under 1300 */
+	assert_true(px_mtu_needs_tcp(3000, 65536 - 70000));	/* absurd: as unknown */
+	/* which next hops need DNS */
+	assert_int_equal(sip_uri_parse(SIP_STR("sip:bob@gw.example.com:5070"), &u), 0);
+	assert_true(px_hop_host(&u, host, sizeof(host)));
+	assert_string_equal(host, "gw.example.com");
+	assert_int_equal(sip_uri_parse(SIP_STR("sip:bob@192.0.2.1;maddr=proxy.example.net"), &u),
+			 0);
+	assert_true(px_hop_host(&u, host, sizeof(host)));
+	assert_string_equal(host, "_sip._udp.proxy.example.net");	/* no port: SRV first */
+	assert_int_equal(sip_uri_parse(SIP_STR("sip:bob@example.com;transport=tcp"), &u), 0);
+	assert_true(px_hop_host(&u, host, sizeof(host)));
+	assert_string_equal(host, "_sip._tcp.example.com");
+	assert_int_equal(sip_uri_parse(SIP_STR("sip:bob@192.0.2.1"), &u), 0);
+	assert_false(px_hop_host(&u, host, sizeof(host)));
+	assert_int_equal(sip_uri_parse(SIP_STR("sip:bob@[2001:db8::1]:5060"), &u), 0);
+	assert_false(px_hop_host(&u, host, sizeof(host)));
 }
 
 int
@@ -248,6 +286,7 @@ main(void)
 		cmocka_unit_test_setup(loop_detection, setup),
 		cmocka_unit_test_setup(plan_routes, setup),
 		cmocka_unit_test_setup(next_hop, setup),
+		cmocka_unit_test_setup(mtu_rule, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -842,10 +842,24 @@ test_limits(void **state)
 			assert_true(err.can_reply);
 		}
 	}
-	/* over 65535 bytes: 413 */
+	/* over 65535 bytes: 513 Message Too Large (RFC 3261 §21.5.11) */
 	memset(big, 'a', sizeof(big));
 	assert_int_equal(sip_msg_parse(&M, big, SIP_MAX_MSG_SIZE + 1, &err), -EMSGSIZE);
-	assert_int_equal(err.code, 413);
+	assert_int_equal(err.code, 513);
+	/* headers whose Content-Length makes the message too large: 513, answerable */
+	assert_int_equal(parse_str("INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\n"
+				   "From: <sip:c@d>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+				   "CSeq: 1 INVITE\r\nContent-Length: 70000\r\n\r\nv=0\r\n", &err),
+			 -EMSGSIZE);
+	assert_int_equal(err.code, 513);
+	assert_string_equal(err.reason, "Message Too Large");
+	assert_true(err.can_reply);
+	/* a short body under the limit is still a bad Content-Length: 400 */
+	assert_int_equal(parse_str("INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bKx\r\n"
+				   "From: <sip:c@d>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+				   "CSeq: 1 INVITE\r\nContent-Length: 700\r\n\r\nv=0\r\n", &err),
+			 -EBADMSG);
+	assert_int_equal(err.code, 400);
 	/* no end of headers */
 	assert_int_equal(parse_str("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP", &err), -EBADMSG);
 	assert_int_equal(err.kind, SIP_E_NO_END);
