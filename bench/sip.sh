@@ -26,7 +26,10 @@
 # RESULTS (default bench/results/sip-<UTC time>.json), GAP (s between steps, 2),
 # ALL_RATES=1 (go on after a failed step; default: stop the flow there),
 # KEEP=DIR (keep every step's SIPp logs and the proxy's log there), PROFILE=1
-# (perf record -e cpu-clock of the proxy during each step, top symbols printed).
+# (perf record -e cpu-clock -g of the proxy during each step: top symbols and
+# bench/perf_where.py's table of where the microseconds go, per call and per
+# message, printed).  For xrelayd each step also records the SIP messages it
+# read and sent per call (xrelayctl stats).
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
@@ -162,6 +165,16 @@ proxy_stop() {
 	PROXY_PID=
 }
 
+# proxy_msgs : SIP messages xrelayd read and sent so far (its transport
+# counters); empty for the other proxies.
+proxy_msgs() {
+	[ "$PROXY" = xrelayd ] || return 0
+	xr_ctl --json stats 2>/dev/null | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["sip"]["transport"]
+print(t["rx_msgs"] + t["tx_msgs"])' 2>/dev/null
+}
+
 # proxy_ticks : user+system clock ticks of the proxy and its child processes
 # (and of rtpengine's, when it runs); proxy_pids : their PIDs, comma-separated.
 proxy_ticks() { proxy_procs ticks; }
@@ -238,7 +251,7 @@ stat() {
 # step PROXY FLOW RATE : one stepped run; one JSON line into steps.jsonl.
 step() {
 	local proxy=$1 flow=$2 rate=$3 calls=$(($3 * SECS)) name="$1-$2-$3" scen svc rc
-	local c0 c1 secs p drops drops0 perfpid
+	local c0 c1 secs p drops drops0 perfpid m0 m1 mpc=0
 	UAS_PIDS=()
 	case $flow in
 	simple)   scen=uac_simple.xml;   svc=bob;  uas "$name-uas" 5060 uas_simple.xml ;;
@@ -250,6 +263,7 @@ step() {
 	sleep 0.3
 	secs=$((SECS + HOLD / 1000 + 30))
 	c0=$(proxy_ticks)
+	m0=$(proxy_msgs)
 	drops0=$(rcvbuf_errors)
 	perfpid=
 	if [ "${PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
@@ -265,11 +279,19 @@ step() {
 		-trace_rtt -rtt_freq 1 -default_behaviors all,-abortunexp $RA4:5060
 	rc=$?
 	c1=$(proxy_ticks)
+	m1=$(proxy_msgs)
+	[ -n "$m0" ] && [ -n "$m1" ] && mpc=$(awk -v a="$m0" -v b="$m1" -v n="$calls" \
+		'BEGIN { printf "%.2f", (b - a) / n }')
 	if [ -n "$perfpid" ]; then
 		wait "$perfpid"
 		xr_log "$name: perf (cpu-clock) of $proxy, symbols over 1 %:"
 		perf report -i "$XR_TMP/$name.perf" --stdio --no-children --sort dso,sym -g none \
 			--percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | head -40 | sed 's/^/#   /'
+		xr_log "$name: where the microseconds go ($mpc SIP messages a call):"
+		perf script -i "$XR_TMP/$name.perf" -F comm,tid,ip,sym 2>/dev/null |
+			python3 "$XR_ROOT/bench/perf_where.py" \
+			"$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$calls" \
+				'BEGIN { printf "%.1f", 1e6 * t / hz / n }')" "$mpc" | sed 's/^/#   /'
 	fi
 	# datagrams dropped by full receive buffers during the step: caller, proxy, callee
 	drops=$(awk -v a="$(rcvbuf_errors)" -v b="$drops0" 'BEGIN { split(a, x, ",");
@@ -283,9 +305,9 @@ step() {
 	python3 - "$XR_TMP/$name" "$proxy" "$flow" "$rate" "$calls" "$rc" \
 		"$(stat "$name" 'SuccessfulCall(C)')" "$(stat "$name" 'FailedCall(C)')" \
 		"$(stat "$name" 'Retransmissions(C)')" $((c1 - c0)) "$(getconf CLK_TCK)" "${drops:-0}" \
-		>>"$XR_TMP/steps.jsonl" <<'EOF'
+		"$mpc" >>"$XR_TMP/steps.jsonl" <<'EOF'
 import glob, json, sys
-d, proxy, flow, rate, calls, rc, ok, fail, retr, ticks, hz, drops = sys.argv[1:]
+d, proxy, flow, rate, calls, rc, ok, fail, retr, ticks, hz, drops, mpc = sys.argv[1:]
 num = lambda s: int(s) if s.strip().isdigit() else None
 ok, fail, retr = num(ok), num(fail), num(retr)
 rt = {1: [], 2: []}
@@ -310,7 +332,8 @@ r = {"proxy": proxy, "flow": flow, "rate": int(rate), "calls": int(calls),
      "setup_n": len(rt[1]), "setup_p50_ms": pct(rt[1], .5), "setup_p90_ms": pct(rt[1], .9),
      "setup_p99_ms": pct(rt[1], .99), "reinvite_p50_ms": pct(rt[2], .5),
      "reinvite_p99_ms": pct(rt[2], .99),
-     "cpu_us_per_call": 1e6 * int(ticks) / float(hz) / int(calls) if ok else None}
+     "cpu_us_per_call": 1e6 * int(ticks) / float(hz) / int(calls) if ok else None,
+     "msgs_per_call": float(mpc) if float(mpc) > 0 else None}
 print(json.dumps(r))
 EOF
 	tail -n 1 "$XR_TMP/steps.jsonl" | python3 -c '
