@@ -27,6 +27,7 @@
 #include "xrelay/reuseport.h"
 
 _Static_assert(XR_RP_CNT__MAX == 4, "sip_tp_balance_stats() in sip/transport.h");
+_Static_assert(XR_MAX_ADDRS <= XR_RP_GROUPS, "a reuseport group per --sip address");
 
 static pthread_mutex_t		 rp_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sip_reuseport	*rp_skel;	/* under rp_lock; NULL: not balancing */
