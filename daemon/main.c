@@ -486,12 +486,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * A forwarded request or a reply takes a 64-80 KB scratch buffer from
-	 * malloc (proxy/forward.c, reply.c).  glibc's default trims a thread
-	 * arena's top as soon as 128 KB are free, so every such buffer came
-	 * back as fresh pages: a quarter of the CPU under `make bench-sip`
-	 * went to page faults zeroing them (bench/README.md, "where the
-	 * microseconds go").  Keep freed memory (the workers' peak is a few
-	 * MB) and a fixed mmap threshold.
+	 * malloc (proxy/forward.c, reply.c).  glibc's default gives a thread
+	 * arena's free top back (madvise) as soon as 128 KB are free, so the
+	 * next such buffer faults fresh pages in: 1.7-2.6 % of the CPU in
+	 * madvise() under `make bench-sip` (bench/README.md, "where the
+	 * microseconds go").  Keep up to 64 MB of freed heap, and a fixed
+	 * mmap threshold.
 	 */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
