@@ -20,7 +20,7 @@
 #   caller a 10.11.1.2 --- 10.11.1.1 proxy 10.11.2.1 --- 10.11.2.2 callee(s) b
 #
 # Environment: SIP_FLOWS ("simple fork reinvite"), RATES (calls/s, ascending;
-# default "250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 8000"), SECS (5), HOLD
+# default "250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 7000 8000"), SECS (5), HOLD
 # (ms, 1000), PEERS=1 (adds kamailio and kamailio+rtpengine), PROXIES (instead:
 # e.g. "xrelayd kamailio+rtpengine"),
 # RESULTS (default bench/results/sip-<UTC time>.json), GAP (s between steps, 2),
@@ -34,7 +34,7 @@ set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
 SIP_FLOWS=${SIP_FLOWS:-simple fork reinvite}
-RATES=${RATES:-250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 8000}
+RATES=${RATES:-250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 7000 8000}
 SECS=${SECS:-5}
 HOLD=${HOLD:-1000}
 GAP=${GAP:-2}
