@@ -109,9 +109,11 @@ kamailio_start() {
 # rtpengine_start : rtpengine in the relay host (userspace forwarding: no
 # kernel module here), interface "a" on the caller side, "b" on the callee
 # side, the ng control protocol on 127.0.0.1:2223; its PID in RTPE_PID.
+# Media ports 10000-60000: never 5060 (rtpengine binds with SO_REUSEADDR, as
+# Kamailio does, so a media port of 5060 took the SIP of the callee side).
 rtpengine_start() {
 	xr_bg r "$XR_TMP/rtpengine.log" rtpengine --config-file=none -f -E -L "${RTPE_LOG:-3}" \
-		-i "a/$RA4" -i "b/$RB4" -n 127.0.0.1:2223 -m 1024 -M 65535 --table=-1 \
+		-i "a/$RA4" -i "b/$RB4" -n 127.0.0.1:2223 -m 10000 -M 60000 --table=-1 \
 		--delete-delay=0 --num-threads=2 -p "$XR_TMP/rtpengine.pid"
 	RTPE_PID=$XR_LAST_PID
 	local i
