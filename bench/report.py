@@ -193,27 +193,39 @@ def sip(argv):
             b["best"] = s
         if not s["ok"] and (b["first_fail"] is None or s["rate"] < b["first_fail"]):
             b["first_fail"] = s["rate"]
-    rows = sorted(best.values(), key=lambda b: (b["flow"], b["proxy"]))
+    order = {"xrelayd": 0, "kamailio": 1, "kamailio+rtpengine": 2}
+    rows = sorted(best.values(), key=lambda b: (b["flow"], order.get(b["proxy"], 9), b["proxy"]))
     for r in rows:
-        other = [x for x in rows if x["flow"] == r["flow"] and x["proxy"] != r["proxy"]]
-        r["ratio_to_peer"] = (r["best_cps"] / other[0]["best_cps"]
-                              if other and other[0]["best_cps"] else None)
+        # on a peer's row: xrelayd's highest rate over the peer's, and
+        # xrelayd's CPU per call over the peer's (at each one's highest rate)
+        xr = [x for x in rows if x["flow"] == r["flow"] and x["proxy"] == "xrelayd"]
+        xr = xr[0] if xr and r["proxy"] != "xrelayd" else None
+        r["ratio_to_peer"] = (xr["best_cps"] / r["best_cps"]
+                              if xr and r["best_cps"] else None)
+        xc = (xr["best"] or {}).get("cpu_us_per_call") if xr else None
+        pc = (r["best"] or {}).get("cpu_us_per_call")
+        r["cpu_ratio_to_peer"] = xc / pc if xc and pc else None
     m = machine()
     print()
     print("SIP benchmark: highest calls/s with 0 failed calls (%s s per step); %s, %s cores, "
           "kernel %s, %s" % (par.get("secs"), m["cpu"], m["cores"], m["kernel"], m["date"]))
-    hdr = "%-9s %-9s %9s %9s %22s %12s %9s" % ("flow", "proxy", "calls/s", "1st fail",
-                                              "setup ms p50/p90/p99", "us CPU/call", "vs peer")
+    hdr = "%-9s %-18s %9s %9s %22s %12s %17s" % (
+        "flow", "proxy", "calls/s", "1st fail", "setup ms p50/p90/p99", "us CPU/call",
+        "xrelayd rate/CPU")
     print(hdr)
     print("-" * len(hdr))
     for r in rows:
         b = r["best"] or {}
-        print("%-9s %-9s %9d %9s %22s %12s %9s" % (
+        print("%-9s %-18s %9d %9s %22s %12s %17s" % (
             r["flow"], r["proxy"], r["best_cps"], fmt(r["first_fail"], "%d", "none"),
             "%s/%s/%s" % (fmt(b.get("setup_p50_ms"), "%.1f"), fmt(b.get("setup_p90_ms"), "%.1f"),
                           fmt(b.get("setup_p99_ms"), "%.1f")),
-            fmt(b.get("cpu_us_per_call"), "%.0f"), fmt(r["ratio_to_peer"], "%.2fx")))
+            fmt(b.get("cpu_us_per_call"), "%.0f"),
+            "%s / %s" % (fmt(r["ratio_to_peer"], "%.2fx"), fmt(r["cpu_ratio_to_peer"], "%.2fx"))
+            if r["proxy"] != "xrelayd" else "-"))
     print("setup: INVITE sent to 200 OK received at the caller (SIPp response time).")
+    print("xrelayd rate/CPU, on a peer's row: xrelayd's highest rate over the peer's, and"
+          " xrelayd's CPU per call over the peer's.")
     doc = {"kind": "sip", "machine": m, "params": par, "results": rows, "steps": steps}
     with open(out, "w") as o:
         json.dump(doc, o, indent=1)
@@ -250,16 +262,18 @@ def markdown(argv):
                                              "{:,}".format(n["flows"]), n["note"]))
         else:
             print("| flow | proxy | calls/s, 0 failed | first failed step | "
-                  "setup p50 / p90 / p99 | CPU per call | vs peer |")
+                  "setup p50 / p90 / p99 | CPU per call | xrelayd's rate / its | "
+                  "xrelayd's CPU / its |")
             print("|------|-------|------------------:|------------------:|"
-                  "----------------------:|-------------:|--------:|")
+                  "----------------------:|-------------:|-----:|-----:|")
             for r in d["results"]:
                 b = r["best"] or {}
-                print("| %s | %s | %s | %s | %s / %s / %s ms | %s us | %s |" % (
+                print("| %s | %s | %s | %s | %s / %s / %s ms | %s us | %s | %s |" % (
                     r["flow"], r["proxy"], "{:,}".format(r["best_cps"]),
                     fmt(r["first_fail"], "%d", "none"), fmt(b.get("setup_p50_ms")),
                     fmt(b.get("setup_p90_ms")), fmt(b.get("setup_p99_ms")),
-                    fmt(b.get("cpu_us_per_call")), fmt(r["ratio_to_peer"], "%.2fx")))
+                    fmt(b.get("cpu_us_per_call")), fmt(r.get("ratio_to_peer"), "%.2fx"),
+                    fmt(r.get("cpu_ratio_to_peer"), "%.2fx")))
         print()
 
 

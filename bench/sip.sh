@@ -11,28 +11,38 @@
 # the highest rate that passed, the setup latency (INVITE to 200 at the
 # caller, SIPp's response time 1) percentiles at that rate, and the proxy's
 # CPU per call.  The proxy is xrelayd (proxy + registrar, media anchored by
-# it) and, with PEERS=1, Kamailio with bench/kamailio.cfg (installed with
-# apt-get then) on the same runs.  It reports; nothing passes or fails.
+# it) and, with PEERS=1, on the same runs: Kamailio with bench/kamailio.cfg
+# (signalling only) and Kamailio + rtpengine (the same config with
+# -A WITH_RTPENGINE: media anchored by rtpengine, the same job as xrelayd);
+# PEER_PKGS are installed with apt-get then.  It reports; nothing passes or
+# fails.
 #
 #   caller a 10.11.1.2 --- 10.11.1.1 proxy 10.11.2.1 --- 10.11.2.2 callee(s) b
 #
 # Environment: SIP_FLOWS ("simple fork reinvite"), RATES (calls/s, ascending;
-# default "250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 8000"), SECS (5), HOLD
-# (ms, 1000), PEERS=1 (adds kamailio), PROXIES (instead: "xrelayd kamailio"),
+# default "250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 7000 8000"), SECS (5), HOLD
+# (ms, 1000), PEERS=1 (adds kamailio and kamailio+rtpengine), PROXIES (instead:
+# e.g. "xrelayd kamailio+rtpengine"),
 # RESULTS (default bench/results/sip-<UTC time>.json), GAP (s between steps, 2),
 # ALL_RATES=1 (go on after a failed step; default: stop the flow there),
 # KEEP=DIR (keep every step's SIPp logs and the proxy's log there), PROFILE=1
-# (perf record -e cpu-clock of the proxy during each step, top symbols printed).
+# (perf record -e cpu-clock -g of the proxy during each step: top symbols and
+# bench/perf_where.py's table of where the microseconds go, per call and per
+# message, printed).  For xrelayd each step also records the SIP messages it
+# read and sent per call (xrelayctl stats).
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
 SIP_FLOWS=${SIP_FLOWS:-simple fork reinvite}
-RATES=${RATES:-250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 8000}
+RATES=${RATES:-250 500 1000 1500 2000 2500 3000 3500 4000 5000 6000 7000 8000}
 SECS=${SECS:-5}
 HOLD=${HOLD:-1000}
 GAP=${GAP:-2}
 PEERS=${PEERS:-0}
-PROXIES=${PROXIES:-xrelayd$([ "$PEERS" = 1 ] && echo " kamailio")}
+PROXIES=${PROXIES:-xrelayd$([ "$PEERS" = 1 ] && echo " kamailio kamailio+rtpengine")}
+# The peers' Debian packages (bench only: no test needs them); Kamailio's
+# rtpengine module is in the kamailio package itself.
+PEER_PKGS="kamailio rtpengine-daemon"
 STAMP=$(date -u +%Y%m%dT%H%MZ)
 RESULTS=${RESULTS:-$XR_ROOT/bench/results/sip-$STAMP.json}
 SCEN=$XR_ROOT/bench/sipp
@@ -54,15 +64,19 @@ done
 [ "$SECS" -ge 1 ] && [ "$SECS" -le 3600 ] 2>/dev/null || xr_die "SECS: 1-3600"
 [ "$HOLD" -ge 0 ] && [ "$HOLD" -le 600000 ] 2>/dev/null || xr_die "HOLD: 0-600000 ms"
 for p in $PROXIES; do
-	case $p in xrelayd|kamailio) ;; *) xr_die "PROXIES: unknown proxy $p" ;; esac
+	case $p in xrelayd|kamailio|kamailio+rtpengine) ;; *) xr_die "PROXIES: unknown proxy $p" ;; esac
 done
-if [[ " $PROXIES " == *" kamailio "* ]] && ! command -v kamailio >/dev/null; then
-	xr_log "PEERS=1: installing kamailio (apt-get)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		kamailio >/dev/null 2>&1 ||
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			--no-install-recommends kamailio >/dev/null 2>&1; } ||
-		xr_log "kamailio does not install: the kamailio runs are skipped"
+if [[ " $PROXIES " == *" kamailio"* ]]; then
+	missing=$(for p in $PEER_PKGS; do dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		grep -q 'ok installed' || echo "$p"; done)
+	if [ -n "$missing" ]; then
+		xr_log "PEERS=1: installing" $missing "(apt-get)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			$missing >/dev/null 2>&1 ||
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+				-qq --no-install-recommends $missing >/dev/null 2>&1; } ||
+			xr_log "$missing: does not install: those runs are skipped"
+	fi
 fi
 # a socket per held call's media (4 with the relay anchoring it), and SIPp's
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
@@ -70,6 +84,57 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 xr_topology
 : >"$XR_TMP/steps.jsonl"
 PROXY_PID=
+RTPE_PID=
+
+# kamailio_start [kamailio args] : Kamailio in the relay host, tuned as
+# bench/kamailio.cfg's header says; its PID in PROXY_PID.
+kamailio_start() {
+	mkdir -p "$XR_TMP/kam"
+	sed "s/XR_LISTEN_A/$RA4/; s/XR_LISTEN_B/$RB4/" "$XR_ROOT/bench/kamailio.cfg" \
+		>"$XR_TMP/kam/kamailio.cfg"
+	xr_bg r "$XR_TMP/kamailio.log" kamailio -f "$XR_TMP/kam/kamailio.cfg" -DD -E \
+		-m 4096 -M 32 -x tlsf -b 4194304 -Y "$XR_TMP/kam" -P "$XR_TMP/kam/kamailio.pid" \
+		-w "$XR_TMP/kam" "$@"
+	PROXY_PID=$XR_LAST_PID
+	local i
+	for i in $(seq 1 50); do
+		ss -N "${XR_PFX}r" -uln 2>/dev/null | grep -q "$RB4:5060" && break
+		kill -0 "$PROXY_PID" 2>/dev/null ||
+			{ tail -20 "$XR_TMP/kamailio.log"; xr_die "kamailio exited at start"; }
+		sleep 0.1
+	done
+	sleep 0.5	# its children are forked after the sockets are bound
+}
+
+# rtpengine_start : rtpengine in the relay host (userspace forwarding: no
+# kernel module here), interface "a" on the caller side, "b" on the callee
+# side, the ng control protocol on 127.0.0.1:2223; its PID in RTPE_PID.
+# Media ports 10000-60000: never 5060 (rtpengine binds with SO_REUSEADDR, as
+# Kamailio does, so a media port of 5060 took the SIP of the callee side).
+rtpengine_start() {
+	xr_bg r "$XR_TMP/rtpengine.log" rtpengine --config-file=none -f -E -L "${RTPE_LOG:-3}" \
+		-i "a/$RA4" -i "b/$RB4" -n 127.0.0.1:2223 -m 10000 -M 60000 --table=-1 \
+		--delete-delay=0 --num-threads=2 -p "$XR_TMP/rtpengine.pid"
+	RTPE_PID=$XR_LAST_PID
+	local i
+	for i in $(seq 1 50); do
+		ss -N "${XR_PFX}r" -uln 2>/dev/null | grep -q "127.0.0.1:2223" && return 0
+		kill -0 "$RTPE_PID" 2>/dev/null ||
+			{ tail -20 "$XR_TMP/rtpengine.log"; xr_die "rtpengine exited at start"; }
+		sleep 0.1
+	done
+	xr_die "rtpengine: no ng socket after 5 s"
+}
+
+# stop_pid PID : SIGTERM, SIGKILL after 5 s, reaped.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	local i
+	for i in $(seq 1 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
 
 # proxy_start NAME : xrelayd or kamailio in the relay host, on both sides.
 proxy_start() {
@@ -82,22 +147,10 @@ proxy_start() {
 			--pike-rate 0 --trusted 10.11.0.0/16	# the SIPp hosts are trunks: no digest
 		PROXY_PID=$XR_DAEMON_PID
 		;;
-	kamailio)
-		mkdir -p "$XR_TMP/kam"
-		sed "s/XR_LISTEN_A/$RA4/; s/XR_LISTEN_B/$RB4/" "$XR_ROOT/bench/kamailio.cfg" \
-			>"$XR_TMP/kam/kamailio.cfg"
-		xr_bg r "$XR_TMP/kamailio.log" kamailio -f "$XR_TMP/kam/kamailio.cfg" -DD -E \
-			-m 2048 -M 16 -x tlsf -Y "$XR_TMP/kam" -P "$XR_TMP/kam/kamailio.pid" \
-			-w "$XR_TMP/kam"
-		PROXY_PID=$XR_LAST_PID
-		local i
-		for i in $(seq 1 50); do
-			ss -N "${XR_PFX}r" -uln 2>/dev/null | grep -q "$RB4:5060" && break
-			kill -0 "$PROXY_PID" 2>/dev/null ||
-				{ tail -20 "$XR_TMP/kamailio.log"; xr_die "kamailio exited at start"; }
-			sleep 0.1
-		done
-		sleep 0.5	# its children are forked after the sockets are bound
+	kamailio) kamailio_start ;;
+	kamailio+rtpengine)
+		rtpengine_start
+		kamailio_start -A WITH_RTPENGINE
 		;;
 	esac
 }
@@ -105,25 +158,33 @@ proxy_start() {
 proxy_stop() {
 	case $1 in
 	xrelayd) xr_daemon_stop || xr_log "xrelayd exit status $?" ;;
-	kamailio)
-		kill -TERM "$PROXY_PID" 2>/dev/null
-		local i
-		for i in $(seq 1 50); do kill -0 "$PROXY_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$PROXY_PID" 2>/dev/null
-		wait "$PROXY_PID" 2>/dev/null
+	kamailio*)
+		stop_pid "$PROXY_PID"
+		stop_pid "$RTPE_PID"
+		RTPE_PID=
 		;;
 	esac
 	PROXY_PID=
 }
 
-# proxy_ticks : user+system clock ticks of the proxy and its child processes;
-# proxy_pids : their PIDs, comma-separated.
+# proxy_msgs : SIP messages xrelayd read and sent so far (its transport
+# counters); empty for the other proxies.
+proxy_msgs() {
+	[ "$PROXY" = xrelayd ] || return 0
+	xr_ctl --json stats 2>/dev/null | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["sip"]["transport"]
+print(t["rx_msgs"] + t["tx_msgs"])' 2>/dev/null
+}
+
+# proxy_ticks : user+system clock ticks of the proxy and its child processes
+# (and of rtpengine's, when it runs); proxy_pids : their PIDs, comma-separated.
 proxy_ticks() { proxy_procs ticks; }
 proxy_pids() { proxy_procs pids; }
 proxy_procs() {
-	python3 - "$PROXY_PID" "$1" <<'EOF'
+	python3 - "$PROXY_PID $RTPE_PID" "$1" <<'EOF'
 import os, sys
-root = sys.argv[1]
+roots = set(sys.argv[1].split())
 procs = {}
 for p in os.listdir("/proc"):
     if p.isdigit():
@@ -132,7 +193,7 @@ for p in os.listdir("/proc"):
         except OSError:
             continue
         procs[p] = (st[1], int(st[11]) + int(st[12]))
-want, total = {root}, 0
+want, total = set(roots), 0
 changed = True
 while changed:
     changed = False
@@ -192,7 +253,7 @@ stat() {
 # step PROXY FLOW RATE : one stepped run; one JSON line into steps.jsonl.
 step() {
 	local proxy=$1 flow=$2 rate=$3 calls=$(($3 * SECS)) name="$1-$2-$3" scen svc rc
-	local c0 c1 secs p drops drops0 perfpid
+	local c0 c1 secs p drops drops0 perfpid m0 m1 mpc=0
 	UAS_PIDS=()
 	case $flow in
 	simple)   scen=uac_simple.xml;   svc=bob;  uas "$name-uas" 5060 uas_simple.xml ;;
@@ -204,6 +265,7 @@ step() {
 	sleep 0.3
 	secs=$((SECS + HOLD / 1000 + 30))
 	c0=$(proxy_ticks)
+	m0=$(proxy_msgs)
 	drops0=$(rcvbuf_errors)
 	perfpid=
 	if [ "${PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
@@ -219,11 +281,19 @@ step() {
 		-trace_rtt -rtt_freq 1 -default_behaviors all,-abortunexp $RA4:5060
 	rc=$?
 	c1=$(proxy_ticks)
+	m1=$(proxy_msgs)
+	[ -n "$m0" ] && [ -n "$m1" ] && mpc=$(awk -v a="$m0" -v b="$m1" -v n="$calls" \
+		'BEGIN { printf "%.2f", (b - a) / n }')
 	if [ -n "$perfpid" ]; then
 		wait "$perfpid"
 		xr_log "$name: perf (cpu-clock) of $proxy, symbols over 1 %:"
 		perf report -i "$XR_TMP/$name.perf" --stdio --no-children --sort dso,sym -g none \
 			--percent-limit 1 2>/dev/null | grep -E '^ +[0-9]' | head -40 | sed 's/^/#   /'
+		xr_log "$name: where the microseconds go ($mpc SIP messages a call):"
+		perf script -i "$XR_TMP/$name.perf" -F comm,tid,ip,sym 2>/dev/null |
+			python3 "$XR_ROOT/bench/perf_where.py" \
+			"$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$calls" \
+				'BEGIN { printf "%.1f", 1e6 * t / hz / n }')" "$mpc" | sed 's/^/#   /'
 	fi
 	# datagrams dropped by full receive buffers during the step: caller, proxy, callee
 	drops=$(awk -v a="$(rcvbuf_errors)" -v b="$drops0" 'BEGIN { split(a, x, ",");
@@ -237,9 +307,9 @@ step() {
 	python3 - "$XR_TMP/$name" "$proxy" "$flow" "$rate" "$calls" "$rc" \
 		"$(stat "$name" 'SuccessfulCall(C)')" "$(stat "$name" 'FailedCall(C)')" \
 		"$(stat "$name" 'Retransmissions(C)')" $((c1 - c0)) "$(getconf CLK_TCK)" "${drops:-0}" \
-		>>"$XR_TMP/steps.jsonl" <<'EOF'
+		"$mpc" >>"$XR_TMP/steps.jsonl" <<'EOF'
 import glob, json, sys
-d, proxy, flow, rate, calls, rc, ok, fail, retr, ticks, hz, drops = sys.argv[1:]
+d, proxy, flow, rate, calls, rc, ok, fail, retr, ticks, hz, drops, mpc = sys.argv[1:]
 num = lambda s: int(s) if s.strip().isdigit() else None
 ok, fail, retr = num(ok), num(fail), num(retr)
 rt = {1: [], 2: []}
@@ -264,7 +334,8 @@ r = {"proxy": proxy, "flow": flow, "rate": int(rate), "calls": int(calls),
      "setup_n": len(rt[1]), "setup_p50_ms": pct(rt[1], .5), "setup_p90_ms": pct(rt[1], .9),
      "setup_p99_ms": pct(rt[1], .99), "reinvite_p50_ms": pct(rt[2], .5),
      "reinvite_p99_ms": pct(rt[2], .99),
-     "cpu_us_per_call": 1e6 * int(ticks) / float(hz) / int(calls) if ok else None}
+     "cpu_us_per_call": 1e6 * int(ticks) / float(hz) / int(calls) if ok else None,
+     "msgs_per_call": float(mpc) if float(mpc) > 0 else None}
 print(json.dumps(r))
 EOF
 	tail -n 1 "$XR_TMP/steps.jsonl" | python3 -c '
@@ -290,8 +361,12 @@ print("# %s %s %d calls/s: %s ok, %s failed, %s retransmissions, full-socket dro
 xr_log "SIP benchmark: flows [$SIP_FLOWS], proxies [$PROXIES], rates [$RATES] calls/s," \
 	"${SECS}s of calls per step, held ${HOLD} ms"
 for PROXY in $PROXIES; do
-	if [ "$PROXY" = kamailio ] && ! command -v kamailio >/dev/null; then
-		xr_log "kamailio: not installed, skipped"
+	if [[ $PROXY == kamailio* ]] && ! command -v kamailio >/dev/null; then
+		xr_log "$PROXY: kamailio not installed, skipped"
+		continue
+	fi
+	if [ "$PROXY" = kamailio+rtpengine ] && ! command -v rtpengine >/dev/null; then
+		xr_log "$PROXY: rtpengine not installed, skipped"
 		continue
 	fi
 	for flow in $SIP_FLOWS; do

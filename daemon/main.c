@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -485,6 +486,17 @@ main(int argc, char **argv)
 	for (int s = 0; s < LS__MAX; s++)
 		log_set_level((enum log_subsys)s, config_log_level(&cfg, (enum log_subsys)s));
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A forwarded request or a reply takes a 64-80 KB scratch buffer from
+	 * malloc (proxy/forward.c, reply.c).  glibc's default gives a thread
+	 * arena's free top back (madvise) as soon as 128 KB are free, so the
+	 * next such buffer faults fresh pages in: 1.7-2.6 % of the CPU in
+	 * madvise() under `make bench-sip` (bench/README.md, "where the
+	 * microseconds go").  Keep up to 64 MB of freed heap, and a fixed
+	 * mmap threshold.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	rcu_register_thread();
 	if (config_publish(&cfg) < 0)
 		die("out of memory");

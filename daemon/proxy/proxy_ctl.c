@@ -216,6 +216,36 @@ ctl_call_kill(json_t *args, json_t **result, char *err, size_t errlen)
 	return rc;
 }
 
+/* Per SIP worker: UDP datagrams read and sent ([{"rx":N,"tx":N}, ...]). */
+static json_t *
+px_workers_json(void)
+{
+	struct sip_tp_worker_stats ws[64];
+	json_t *a = json_array();
+	int n = sip_tp_worker_stats(ws, 64);
+
+	for (int i = 0; a && i < n && i < 64; i++)
+		json_array_append_new(a, json_pack("{s:I, s:I}", "rx", (json_int_t)ws[i].rx,
+						   "tx", (json_int_t)ws[i].tx));
+	return a;
+}
+
+/*
+ * How UDP is spread over the workers: "callid" (the SK_REUSEPORT program,
+ * with what became of the datagrams it saw) or "kernel" (address hash).
+ */
+static json_t *
+px_balance_json(void)
+{
+	uint64_t c[4];
+
+	if (sip_tp_balance_stats(c) < 0)
+		return json_pack("{s:s}", "mode", "kernel");
+	return json_pack("{s:s, s:I, s:I, s:I, s:I}", "mode", "callid",
+			 "by_callid", (json_int_t)c[0], "no_callid", (json_int_t)c[1],
+			 "no_socket", (json_int_t)c[2], "no_group", (json_int_t)c[3]);
+}
+
 /*
  * The SIP side's numbers for `xrelayctl stats` and `metrics` (the hook of
  * ctl_set_sip_stats()) and for proxy.stats: transport counters, transactions
@@ -254,6 +284,8 @@ px_stats_json(void)
 	json_object_set_new(o, key, json_integer((json_int_t)	\
 			    __atomic_load_n(&px_stats.field, __ATOMIC_RELAXED)));
 #include "sip/counters.def"
+	json_object_set_new(o, "workers", px_workers_json());
+	json_object_set_new(o, "balance", px_balance_json());
 	/* The access policy: refusals, challenges, table sizes (never a hash). */
 	json_object_set_new(o, "access", access_stats_json());
 	return o;

@@ -25,6 +25,8 @@ const struct xr_config		*sip_cfg;
 static struct sip_worker	*workers;
 const struct sip_tp_upper	*sip_upper;	/* the transaction layer */
 static int			 nworkers;
+/* Held while the worker array is freed: sip_tp_worker_stats() reads it. */
+static pthread_mutex_t		 workers_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 sip_tp_set_upper(const struct sip_tp_upper *up)
@@ -42,6 +44,21 @@ int
 sip_nworkers(void)
 {
 	return nworkers;
+}
+
+int
+sip_tp_worker_stats(struct sip_tp_worker_stats *out, int max)
+{
+	int n;
+
+	pthread_mutex_lock(&workers_lock);
+	n = workers ? nworkers : 0;
+	for (int i = 0; i < n && i < max; i++) {
+		out[i].rx = __atomic_load_n(&workers[i].udp_rx, __ATOMIC_RELAXED);
+		out[i].tx = __atomic_load_n(&workers[i].udp_tx, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&workers_lock);
+	return n;
 }
 
 static void
@@ -144,7 +161,9 @@ sip_start(const struct xr_config *cfg, struct ev_loop *main_loop)
 		err = tp_tcp_init();
 	if (err)
 		goto out;
+	pthread_mutex_lock(&workers_lock);
 	workers = calloc((size_t)nworkers, sizeof(*workers));
+	pthread_mutex_unlock(&workers_lock);
 	if (!workers) {
 		err = -ENOMEM;
 		goto out;
@@ -155,6 +174,14 @@ sip_start(const struct xr_config *cfg, struct ev_loop *main_loop)
 			nworkers = i + 1;	/* free what was set up */
 			goto out_workers;
 		}
+	}
+	if (nworkers > 1) {
+		err = sip_balance_start(workers, nworkers);
+		if (err)
+			log_info("sip: no Call-ID balancing (%s): the kernel's address hash"
+				 " spreads UDP over the workers", strerror(-err));
+		else
+			log_info("sip: UDP balanced over the workers by Call-ID (SK_REUSEPORT)");
 	}
 	for (int i = 0; i < nworkers; i++) {
 		err = sip_worker_start(&workers[i]);
@@ -180,6 +207,7 @@ sip_stop(void)
 		return;
 	for (int i = 0; i < nworkers; i++)
 		sip_worker_stop(&workers[i]);
+	sip_balance_stop();
 	/*
 	 * No worker runs now: finish their queued jobs here (objects are
 	 * freed at once from now on), then free transactions, connections,
@@ -191,11 +219,13 @@ sip_stop(void)
 	if (sip_upper && sip_upper->stop)
 		sip_upper->stop();
 	tp_tcp_shutdown();
+	pthread_mutex_lock(&workers_lock);
 	for (int i = 0; i < nworkers; i++)
 		worker_free(&workers[i]);
 	free(workers);
 	workers = NULL;
 	nworkers = 0;
+	pthread_mutex_unlock(&workers_lock);
 	sip_naddrs = 0;
 	sip_stopping = false;
 }

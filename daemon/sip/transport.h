@@ -137,4 +137,18 @@ struct sip_tp_stats {
 };
 void	sip_tp_stats(struct sip_tp_stats *out);
 
+/* One worker's UDP datagrams, read and sent (a relaxed snapshot). */
+struct sip_tp_worker_stats {
+	uint64_t	rx;
+	uint64_t	tx;
+};
+/* Worker i's counters, 0 <= i < n; returns n, the number of workers (0: not running). */
+int	sip_tp_worker_stats(struct sip_tp_worker_stats *out, int max);
+/*
+ * The Call-ID balancer's counters (enum xr_rp_cnt of xrelay/reuseport.h:
+ * picked by Call-ID, no Call-ID, empty slot, unknown group), summed over
+ * CPUs.  0, or -ENOENT when the kernel's hash balances (no program).
+ */
+int	sip_tp_balance_stats(uint64_t out[4]);
+
 #endif /* XR_SIP_TRANSPORT_H */

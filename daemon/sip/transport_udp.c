@@ -267,6 +267,7 @@ tp_udp_send(const struct sip_dest *d, const void *buf, size_t len)
 		return err;
 	}
 	TP_INC(tx_msgs);
+	__atomic_fetch_add(&w->udp_tx, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -371,6 +372,7 @@ udp_cb(struct ev_loop *loop, ev_io *io, int revents)
 		n = recvmmsg(io->fd, rx->hdr, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		__atomic_fetch_add(&w->udp_rx, (uint64_t)n, __ATOMIC_RELAXED);
 		for (int i = 0; i < n; i++) {
 			struct sip_src src = {
 				.peer = rx->from[i], .local = sip_addrs[idx], .tp = SIP_TP_UDP,

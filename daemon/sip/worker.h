@@ -38,6 +38,8 @@ struct sip_worker {
 	int		 tcp_fd[XR_MAX_ADDRS];	/* listeners */
 	ev_io		 tcp_io[XR_MAX_ADDRS];
 	void		*tp;			/* transport private state (rx buffers) */
+	uint64_t	 udp_rx;		/* datagrams read (relaxed atomics) */
+	uint64_t	 udp_tx;		/* datagrams sent from its sockets */
 };
 
 /* The worker this thread is, or NULL (main thread, ctl, tests). */
@@ -64,6 +66,14 @@ extern const struct sip_tp_upper *sip_upper;
 
 /* Monotonic milliseconds (never 0). */
 uint64_t sip_now_ms(void);
+
+/*
+ * The Call-ID balancer of the workers' UDP sockets (balance.c): start after
+ * every worker's sockets are bound (0 or -errno: then the kernel's hash
+ * spreads by address), stop before they close.
+ */
+int	sip_balance_start(struct sip_worker *ws, int nw);
+void	sip_balance_stop(void);
 
 /* Worker lifecycle (sip.c). */
 int	sip_worker_start(struct sip_worker *w);
