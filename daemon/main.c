@@ -34,6 +34,7 @@
 #include "guard/ban.h"
 #include "guard/pike.h"
 #include "guard/privs.h"
+#include "ha/ha.h"
 #include "policy/policy.h"
 #include "media/media.h"
 #include "proxy/proxy.h"
@@ -42,7 +43,7 @@
 
 static struct xr_config cfg;
 static struct fp fp;
-static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up, http_up, ban_up;
+static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up, http_up, ban_up, ha_up;
 static int ready_fd = -1;	/* daemonised: the parent waits for one byte here */
 /* A reload parses the same command line again, from the directory it was given in. */
 static int saved_argc;
@@ -334,7 +335,8 @@ static void
 start_fastpath(struct ev_loop *loop)
 {
 	struct fp_opts o = { .wrong_src_sample = (unsigned)cfg.wrong_src_sample,
-			     .media_max_pps = (unsigned)cfg.media_max_pps };
+			     .media_max_pps = (unsigned)cfg.media_max_pps,
+			     .adopt = ha_enabled() };	/* --redis: flows outlive us */
 	int rc, attached = 0;
 
 	rc = fp_open_opts(&fp, cfg.pin_dir, &o);
@@ -422,6 +424,9 @@ shutdown_all(void)
 	if (media_up)
 		media_stop();
 	media_up = false;
+	if (ha_up)
+		ha_stop();		/* after proxy and media: their deletions are written */
+	ha_up = false;
 	if (ban_up)
 		ban_fini();		/* before the maps go */
 	ban_up = false;
@@ -483,6 +488,8 @@ main(int argc, char **argv)
 	for (int s = 0; s < LS__MAX; s++)
 		log_set_level((enum log_subsys)s, config_log_level(&cfg, (enum log_subsys)s));
 	signal(SIGPIPE, SIG_IGN);
+	if (ha_init(&cfg, err, sizeof(err)) < 0)
+		die("%s", err);
 	rcu_register_thread();
 	if (config_publish(&cfg) < 0)
 		die("out of memory");
@@ -544,6 +551,16 @@ main(int argc, char **argv)
 		if ((rc = registrar_ctl_init()) < 0)	/* reg.del */
 			die("registrar: %s", strerror(-rc));
 		proxy_up = true;
+	}
+	if (ha_enabled()) {
+		/* Before SIP: a restarted daemon takes its calls back first. */
+		rc = ha_restore();
+		if (rc < 0)
+			die("redis: cannot restore: %s", strerror(-rc));
+		rc = ha_start();
+		if (rc < 0)
+			die("redis: cannot start the writer: %s", strerror(-rc));
+		ha_up = true;
 	}
 	rc = ctl_start(loop, cfg.ctl_path);
 	if (rc < 0)

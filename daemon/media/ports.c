@@ -191,6 +191,31 @@ out_unlock:
 	return err;
 }
 
+int
+port_pool_alloc_at(struct port_pool *p, uint16_t rtp_port, struct port_pair *out)
+{
+	int idx, err;
+
+	if (rtp_port < p->first || (rtp_port - p->first) & 1)
+		return -EINVAL;
+	idx = (rtp_port - p->first) / 2;
+	if (idx >= p->npairs)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	if (p->map[idx / 64] & (1ull << (idx % 64))) {
+		err = -EEXIST;
+		goto out_unlock;
+	}
+	err = pool_bind_pair(p, idx, out);
+	if (err == 0) {
+		p->map[idx / 64] |= 1ull << (idx % 64);
+		p->in_use++;
+	}
+out_unlock:
+	pthread_mutex_unlock(&p->lock);
+	return err;
+}
+
 void
 port_pool_release(struct port_pool *p, uint16_t rtp_port)
 {

@@ -42,6 +42,12 @@ void			 port_pool_free(struct port_pool *p);
  */
 int	port_pool_alloc(struct port_pool *p, struct port_pair *out);
 /*
+ * Take the pair whose RTP port is rtp_port and bind it (a restart re-reserving
+ * the ports of the sessions it restores, daemon/ha/).  0, -EINVAL (not a pair
+ * of the range), -EEXIST (allocated already), or -errno from bind().
+ */
+int	port_pool_alloc_at(struct port_pool *p, uint16_t rtp_port, struct port_pair *out);
+/*
  * Return the pair whose RTP port is rtp_port to the pool.  The caller has
  * closed (or never opened) its sockets.  Unknown or free ports are ignored.
  */

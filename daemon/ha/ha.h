@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ha.h - calls outlive the process: the daemon's state in Redis (--redis).
+ *   codec.c    JSON documents of media sessions, calls and registrations (pure)
+ *   queue.c    the bounded queue of changed objects the lower layers feed
+ *   writer.c   the Redis thread: its libev loop, hiredis async, reconnects,
+ *              re-syncs, the replication numbers for status and /metrics
+ *   restore.c  at start-up: read this node's keys, rebuild media sessions,
+ *              dialogs and registrations, reconcile the kernel flows
+ * The lower layers only call back (media_set_change_cb, dlg_set_change_cb,
+ * cm_set_change_cb, loc_set_change_cb, ctl_set_ha): none includes ha/.
+ * Key layout: README "Calls outlive the process".
+ */
+#ifndef XR_HA_H
+#define XR_HA_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+/*
+ * Parse --redis and --node-id (the host name when unset) and set up the
+ * queue; connects to nothing.  0 (also without --redis: then every other
+ * call is a no-op), or -EINVAL with a one-line reason in err.
+ */
+int	ha_init(const struct xr_config *cfg, char *err, size_t errlen);
+/* --redis was given. */
+bool	ha_enabled(void);
+/*
+ * Start-up, after media_init() and proxy_init(), before SIP starts: read
+ * every key of this node (blocking, bounded by a connect/read timeout: no
+ * SIP worker runs yet), restore media sessions, then confirmed dialogs,
+ * then registrations, then delete the kernel flows no session owns.
+ * Redis unreachable: logged, nothing restored (the flows are reconciled
+ * against nothing: none is kept).  Returns the number of calls restored or
+ * -errno.
+ */
+int	ha_restore(void);
+/*
+ * Install the change callbacks and start the Redis thread: it connects,
+ * writes everything once (re-sync), then each change.  0 or -errno.
+ */
+int	ha_start(void);
+/*
+ * Stop (after the proxy and media stopped, so that their deletions are
+ * queued): write what is queued, bounded to ~2 s, then close.
+ */
+void	ha_stop(void);
+
+#endif /* XR_HA_H */
