@@ -243,13 +243,14 @@ write_item(const struct ha_item *it)
 	}
 	case HA_REG: {
 		struct loc_binding *b = calloc(LOC_MAX_BINDINGS, sizeof(*b));
-		uint64_t mono = loc_now_ms(), last;
+		uint64_t mono = loc_now_ms(), last = 0;
 		int n = b ? loc_lookup(it->aor, mono, b, LOC_MAX_BINDINGS) : -ENOMEM;
 
-		if (n > 0)
-			send_set(key, ha_enc_reg(it->aor, b, n, mono, real_ms(), &last), last,
-				 it->t_ns);
-		else
+		if (n > 0) {
+			json_t *doc = ha_enc_reg(it->aor, b, n, mono, real_ms(), &last);
+
+			send_set(key, doc, last, it->t_ns);
+		} else
 			send_del(key, it->t_ns);
 		free(b);
 		break;
