@@ -418,6 +418,8 @@ shutdown_all(void)
 	if (sip_up)
 		sip_stop();
 	sip_up = false;
+	if (ha_up)
+		ha_stop();		/* before the tables it reads go */
 	if (proxy_up)
 		proxy_fini();
 	proxy_up = false;
@@ -425,7 +427,7 @@ shutdown_all(void)
 		media_stop();
 	media_up = false;
 	if (ha_up)
-		ha_stop();		/* after proxy and media: their deletions are written */
+		ha_forget_calls();	/* a clean stop ends the calls: not to be restored */
 	ha_up = false;
 	if (ban_up)
 		ban_fini();		/* before the maps go */

@@ -42,9 +42,17 @@ int	ha_restore(void);
  */
 int	ha_start(void);
 /*
- * Stop (after the proxy and media stopped, so that their deletions are
- * queued): write what is queued, bounded to ~2 s, then close.
+ * Stop (after SIP, before the proxy and media tables go): the callbacks
+ * are removed, what is queued is written (bounded to ~2 s), the thread
+ * ends.  The queue and the loop are left to the process's exit (a thread
+ * that read a callback just before may still push).
  */
 void	ha_stop(void);
+/*
+ * A clean stop (SIGTERM) ends every call: delete this node's call and
+ * media keys (blocking, bounded), so that no later start restores them.
+ * Registrations stay (they expire on their own).
+ */
+void	ha_forget_calls(void);
 
 #endif /* XR_HA_H */

@@ -31,7 +31,7 @@ ha_connect_sync(void)
 	c = ha.uri.path[0] ? redisConnectUnixWithTimeout(ha.uri.path, tv) :
 			     redisConnectWithTimeout(ha.uri.host, ha.uri.port, tv);
 	if (!c || c->err) {
-		logs(LS_MAIN, LL_WARN, "redis %s: %s: nothing restored", ha.uri_str,
+		logs(LS_MAIN, LL_WARN, "redis %s: cannot connect: %s", ha.uri_str,
 		     c ? c->errstr : "out of memory");
 		if (c)
 			redisFree(c);
@@ -195,6 +195,9 @@ ha_restore(void)
 	c = ha_connect_sync();
 	if (c)
 		keys = scan_keys(c, &n);
+	else
+		logs(LS_MAIN, LL_WARN, "redis: nothing restored: kernel flows left by an earlier "
+		     "daemon are removed");
 	if (c && !keys)
 		logs(LS_MAIN, LL_WARN, "redis %s: cannot list the keys: %s", ha.uri_str,
 		     c->err ? c->errstr : "bad reply");
@@ -226,4 +229,31 @@ ha_restore(void)
 	     (unsigned long long)ha.restored_calls, (unsigned long long)ha.restored_sessions,
 	     (unsigned long long)ha.restored_regs, removed < 0 ? 0 : removed);
 	return (int)ha.restored_calls;
+}
+
+void
+ha_forget_calls(void)
+{
+	redisContext *c;
+	char **keys;
+	size_t n = 0, gone = 0;
+
+	if (!ha.enabled || !(c = ha_connect_sync()))
+		return;
+	keys = scan_keys(c, &n);
+	for (size_t i = 0; keys && i < n; i++) {
+		struct ha_item it;
+
+		if (ha_key_parse(keys[i], strlen(keys[i]), &it) == 0 && it.kind != HA_REG) {
+			redisReply *r = redisCommand(c, "DEL %s", keys[i]);
+
+			gone += r && r->type == REDIS_REPLY_INTEGER ? (size_t)r->integer : 0;
+			if (r)
+				freeReplyObject(r);
+		}
+		free(keys[i]);
+	}
+	free(keys);
+	redisFree(c);
+	logs(LS_MAIN, LL_INFO, "redis: %zu call and media key(s) removed (clean stop)", gone);
 }

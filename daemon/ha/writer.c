@@ -726,12 +726,7 @@ ha_stop(void)
 	}
 	ctl_set_ha(NULL, NULL);
 	ha_queue_wake = NULL;
-	if (w.loop)
-		ev_loop_destroy(w.loop);
-	w.loop = NULL;
 	free(w.work);
 	w.work = NULL;
 	w.nwork = w.capwork = 0;
-	ha_queue_fini();
-	ha.enabled = false;
 }

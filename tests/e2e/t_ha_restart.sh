@@ -23,28 +23,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/call_lib.sh"
 
-command -v redis-server >/dev/null || xr_skip "redis-server missing"
-HA_SOCK=$XR_TMP/redis.sock
+unset XR_REDIS		# this test starts and stops Redis itself
+HA_SOCK=$XR_REDIS_SOCK
 HA_NODE=hatest
 rcli() { redis-cli -s "$HA_SOCK" "$@"; }
-
-# ha_redis_start : a fresh, empty redis-server on $HA_SOCK (no persistence);
-# waits (10 s) until it answers.
-ha_redis_start() {
-	redis-server --port 0 --unixsocket "$HA_SOCK" --save "" --appendonly no \
-		>>"$XR_TMP/redis.log" 2>&1 &
-	HA_REDIS_PID=$!
-	XR_PIDS+=("$HA_REDIS_PID")
-	for _ in $(seq 1 100); do
-		[ "$(rcli ping 2>/dev/null)" = PONG ] && return 0
-		sleep 0.1
-	done
-	xr_die "redis-server did not come up"
-}
-ha_redis_stop() {
-	kill -TERM "$HA_REDIS_PID" 2>/dev/null
-	wait "$HA_REDIS_PID" 2>/dev/null
-}
 # ha_keys KIND : this node's keys of KIND (call, media, reg), sorted.
 ha_keys() { rcli --scan --pattern "xr:$HA_NODE:$1:*" | sort; }
 # ha_repl EXPR : EXPR (Python) over the "replication" object of `status`.
@@ -78,7 +60,7 @@ ha_kill9() {
 }
 ha_restart() { xr_daemon_start "${CL_ARGS[@]}" "${CL_XARGS[@]}"; }
 
-ha_redis_start
+xr_redis_start
 CL_XARGS=(--redis "unix:$HA_SOCK" --node-id "$HA_NODE")
 cl_start b
 
@@ -106,6 +88,13 @@ xr_eq "R0: the call document names both tags and the callee's contact" \
 	"$(rcli get "xr:$HA_NODE:call:$id" | jpy 'd["state"] + " " + str(bool(d["from_tag"]) and
 		bool(d["to_tag"])) + " " + d["callee_contact"].split("@")[1].split(";")[0]')" \
 	"confirmed True $B4:5060"
+
+xr_ctl metrics >"$XR_TMP/m.txt"
+xr_ok "R0: /metrics with the replication families parses strictly" \
+	python3 "$XR_ROOT/tests/tools/promcheck.py" "$XR_TMP/m.txt"
+xr_ok "R0: xrelay_ha_connected 1" grep -qx "xrelay_ha_connected 1" "$XR_TMP/m.txt"
+xr_ok "R0: status (table) has the replication line" \
+	grep -q "^replication: redis unix:$HA_SOCK as node $HA_NODE, connected" <<<"$(xr_ctl status)"
 
 # ---- R1: kill -9 mid-stream ------------------------------------------------
 N=5000
@@ -149,14 +138,14 @@ ml_wait
 cl_rx_check R1 "$XR_TMP/R1.a.json" "$ar" $N "$XR_TMP/R1.b.json" "$br" $N
 
 # ---- R2: Redis away, the call goes on, then re-sync ---------------------------
-ha_redis_stop
+xr_redis_stop
 xr_ok "R2: Redis stopped: status shows it" ha_wait_repl 'r["state"] == "disconnected"'
 cl_go uac received '^SIP/2.0 200' 1		# alice's re-INVITE to 4102
 xr_ok "R2: the re-INVITE moved alice's media to 4102 (Redis down)" \
 	cl_wait_m "$id" 'm["caller"]["remote"] == "'$A4':4102"' 6
 xr_ok "R2: the change waits in the queue" ha_wait_repl 'r["queued"] >= 1 and r["lag_ms"] >= 0' 5
 cl_rtp R2 "$A4:4102" "$ar" "$B4:5100" "$br" 100 100 100 --pt 8
-ha_redis_start
+xr_redis_start
 xr_ok "R2: Redis back: reconnected, re-synced, nothing queued" ha_wait_repl \
 	'r["state"] == "connected" and r["resyncs"] >= 2 and r["queued"] == 0 and r["in_flight"] == 0' 15
 xr_eq "R2: the empty Redis has the call again" "$(ha_keys call)" "xr:$HA_NODE:call:$id"
@@ -188,5 +177,7 @@ xr_eq "R4: no call key" "$(ha_keys call)" ""
 xr_eq "R4: no media key" "$(ha_keys media)" ""
 xr_ok "xrelayd stops cleanly" xr_daemon_stop
 xr_eq "after SIGTERM: XDP detached (no pinned link left)" "$(ml_xdp_ifaces)" 0
-ha_redis_stop
+xr_eq "after SIGTERM: no link pin left" "$(ls "$XR_PIN" 2>/dev/null | grep -c '^link_')" 0
+xr_eq "after SIGTERM: bob's binding stays in Redis" "$(ha_keys reg)" "xr:$HA_NODE:reg:bob@example.com"
+xr_redis_stop
 xr_done
