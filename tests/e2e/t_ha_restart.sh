@@ -18,6 +18,9 @@
 #       media (from the re-synced copy); RTP exact, in the kernel
 #   R4  BYE through the restarted daemon: nothing left (calls, sessions,
 #       flows, kernel map, ports; no call or media key in Redis)
+#   R5  another call, silent, restarted with --media-timeout 3: the
+#       timeout resumes and the relay BYEs both parties from the restored
+#       dialog
 # Each phase waits for the state it needs (bounded polls, cl_go), never a
 # fixed pause.
 . "$(dirname "$0")/lib.sh"
@@ -58,7 +61,7 @@ ha_kill9() {
 	wait "$XR_DAEMON_PID" 2>/dev/null
 	XR_DAEMON_PID=
 }
-ha_restart() { xr_daemon_start "${CL_ARGS[@]}" "${CL_XARGS[@]}"; }
+ha_restart() { xr_daemon_start "${CL_ARGS[@]}" "${CL_XARGS[@]}" "$@"; }
 
 xr_redis_start
 CL_XARGS=(--redis "unix:$HA_SOCK" --node-id "$HA_NODE")
@@ -175,6 +178,36 @@ cl_check_clean "R4: after the BYE"
 xr_ok "R4: Redis: no call or media key left" ha_wait_repl 'r["queued"] == 0 and r["in_flight"] == 0'
 xr_eq "R4: no call key" "$(ha_keys call)" ""
 xr_eq "R4: no media key" "$(ha_keys media)" ""
+# ---- R5: media timeouts resume after a restart -----------------------------------------
+# A second call, its media latched, then silent; the daemon killed and
+# restarted with --media-timeout 3: the restored call's silence clock runs
+# again and the relay ends it with a BYE to each party, built from what
+# Redis kept (route sets, contacts, tags, CSeqs).
+cl_uas to-uas call_uas.xml b 5100; uas=$CL_PID
+cl_uac to-uac call_uac_wait.xml bob 4100; uac=$CL_PID
+id2=$(cl_wait_call confirmed)
+xr_ok "R5: the second call is confirmed" [ -n "$id2" ]
+if [ -n "$id2" ] && cl_wait_media "$id2"; then
+	cl_rtp R5 "$A4:4100" "$CL_AR" "$B4:5100" "$CL_BR" 100 100 100
+	xr_ok "R5: Redis caught up" ha_wait_repl 'r["queued"] == 0 and r["in_flight"] == 0'
+	ha_kill9
+	ha_restart --media-timeout 3
+	xr_eq "R5: the call is back" "$(cl_wait_call confirmed)" "$id2"
+	t0=$(date +%s%N)
+fi
+cl_reap to-uac "$uac" 15
+cl_reap to-uas "$uas" 5
+if [ -n "${t0:-}" ]; then
+	dt=$(( ($(date +%s%N) - t0) / 1000000 ))
+	xr_log "R5: the BYE came ${dt} ms after the restart (--media-timeout 3)"
+	xr_ok "R5: ended by the media timeout 2 to 8 s after the restart (${dt} ms)" \
+		[ "$dt" -ge 2000 ] && [ "$dt" -le 8000 ]
+fi
+cl_check_clean "R5: after the media timeout"
+xr_ok "R5: Redis caught up" ha_wait_repl 'r["queued"] == 0 and r["in_flight"] == 0'
+xr_eq "R5: no call key" "$(ha_keys call)" ""
+xr_eq "R5: no media key" "$(ha_keys media)" ""
+
 xr_ok "xrelayd stops cleanly" xr_daemon_stop
 xr_eq "after SIGTERM: XDP detached (no pinned link left)" "$(ml_xdp_ifaces)" 0
 xr_eq "after SIGTERM: no link pin left" "$(ls "$XR_PIN" 2>/dev/null | grep -c '^link_')" 0
