@@ -81,6 +81,10 @@ static const struct opt opts[] = {
 	  "this node's name in the Redis keys (default: the host name)",
 	  p_string, d_optstring, OFF(node_id), 0, sizeof(((struct xr_config *)0)->node_id),
 	  NULL },
+	{ "standby", 0, no_argument, true, NULL,
+	  "with --redis: follow the active node and take its calls over when the service "
+	  "addresses move here and its lease expires",
+	  p_bool, d_optbool, OFF(standby), 0, 0, NULL },
 	{ "user", 0, required_argument, true, "NAME",
 	  "once XDP is attached and the sockets bound, run as NAME with no capabilities",
 	  p_string, d_optstring, OFF(user), 0, sizeof(((struct xr_config *)0)->user), NULL },

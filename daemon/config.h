@@ -68,6 +68,7 @@ struct xr_config {
 	char		 user[64];		/* --user NAME: run as NAME once set up (default: stay) */
 	char		 redis[256];		/* --redis URI (unix:/PATH, tcp:HOST:PORT); "" none */
 	char		 node_id[64];		/* --node-id NAME for the Redis keys; "" host name */
+	bool		 standby;		/* --standby: follow the active node, take over */
 	char		*domains[XR_MAX_DOMAINS]; /* --domain NAME */
 	int		 ndomains;
 	struct xr_route	 routes[XR_MAX_ROUTES];	/* --route AOR=URI[,URI] */

@@ -367,6 +367,40 @@ start_fastpath(struct ev_loop *loop)
 		 fp.pin_dir[0] ? fp.pin_dir : "(not pinned)");
 }
 
+/* ---- standby takeover (daemon/ha/) ---- */
+static ev_async takeover_w;
+static struct ev_loop *takeover_loop;
+
+/* From the standby's thread: the lease is ours; the main loop does the rest. */
+static void
+post_takeover(void)
+{
+	ev_async_send(takeover_loop, &takeover_w);
+}
+
+/* The standby becomes the active node: calls restored, the writer, then SIP. */
+static void
+on_takeover(struct ev_loop *loop, ev_async *w, int revents)
+{
+	int rc;
+
+	(void)w;
+	(void)revents;
+	rc = ha_takeover();
+	if (rc < 0)
+		logs(LS_MAIN, LL_WARN, "takeover: %s", strerror(-rc));
+	rc = ha_start();
+	if (rc < 0)
+		die("redis: cannot start the writer: %s", strerror(-rc));
+	if (cfg.nsip && !sip_up) {
+		rc = sip_start(&cfg, loop);
+		if (rc < 0)
+			die("sip: %s", strerror(-rc));
+		sip_up = true;
+	}
+	log_info("active: serving SIP and media as %s", cfg.node_id[0] ? cfg.node_id : "this node");
+}
+
 /* The lowest port an unprivileged process may bind in this netns (1024 when unreadable). */
 static int
 unprivileged_port_start(void)
@@ -554,7 +588,16 @@ main(int argc, char **argv)
 			die("registrar: %s", strerror(-rc));
 		proxy_up = true;
 	}
-	if (ha_enabled()) {
+	if (ha_enabled() && ha_should_standby(&cfg)) {
+		/* Pre-arm the active node's calls; SIP starts at the takeover. */
+		ev_async_init(&takeover_w, on_takeover);
+		ev_async_start(loop, &takeover_w);
+		takeover_loop = loop;
+		rc = ha_standby_start(&cfg, post_takeover);
+		if (rc < 0)
+			die("redis: cannot start the standby: %s", strerror(-rc));
+		ha_up = true;
+	} else if (ha_enabled()) {
 		/* Before SIP: a restarted daemon takes its calls back first. */
 		rc = ha_restore();
 		if (rc < 0)
@@ -577,7 +620,7 @@ main(int argc, char **argv)
 			    strerror(-rc));
 		http_up = true;
 	}
-	if (cfg.nsip) {
+	if (cfg.nsip && !ha_is_standby()) {
 		rc = sip_start(&cfg, loop);
 		if (rc < 0)
 			die("sip: %s", strerror(-rc));

@@ -55,4 +55,30 @@ void	ha_stop(void);
  */
 void	ha_forget_calls(void);
 
+/*
+ * At start-up, after ha_init(): should this node start as a standby?
+ * --standby, or the lease is another live node's (a restarted former
+ * active must not serve beside the one that took over).  Blocking, bounded.
+ */
+bool	ha_should_standby(const struct xr_config *cfg);
+/*
+ * Run as a standby (instead of ha_restore() + ha_start()): media sessions
+ * bind with IP_FREEBIND and never time out; a thread follows the active
+ * node's change log (Redis Streams, catching up from its last entry after
+ * a reconnect), keeps every media session of the active node pre-armed
+ * (same ports, kernel flows written and latched, so XDP forwards the first
+ * packet that arrives once the service addresses move here), and when
+ * every --sip and --media address is local and the lease is free, takes
+ * the lease and calls on_takeover() (from its thread: post to the main loop).
+ */
+int	ha_standby_start(const struct xr_config *cfg, void (*on_takeover)(void));
+/*
+ * On the main loop, after on_takeover(): stop following, restore calls and
+ * registrations (the pre-armed sessions kept), timeouts on again.  Then
+ * call ha_start() and start SIP.  Returns the calls restored or -errno.
+ */
+int	ha_takeover(void);
+/* This node is a standby (not serving SIP) now. */
+bool	ha_is_standby(void);
+
 #endif /* XR_HA_H */

@@ -7,6 +7,7 @@
 #define XR_HA_INT_H
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,6 +21,18 @@
 #define HA_QUEUE_MAX	4096	/* changes queued while Redis is slow or away */
 #define HA_INFLIGHT_MAX	512	/* commands sent and not yet answered */
 #define HA_KEY_MAX	(LOC_AOR_MAX + 96)
+#define HA_LOG_MAX_STR	"100000"	/* entries kept in the change log (XADD MAXLEN ~) */
+#define HA_LEASE_MS	3000	/* lease lifetime; the active renews it every third */
+/*
+ * Take or renew the lease KEYS[1] for ARGV[1] (ARGV[2] ms): 1 when it is
+ * ours now, 0 when another node holds it.
+ */
+#define HA_LEASE_LUA	"local v = redis.call('GET', KEYS[1]) " \
+			"if v == false or v == ARGV[1] then " \
+			"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end return 0"
+
+/* Which node serves: the one holding the lease (README "Standby"). */
+enum ha_role { HA_ROLE_ACTIVE = 1, HA_ROLE_STANDBY, HA_ROLE_FENCED };
 
 /* What changed: the kind of object, and which. */
 enum ha_kind { HA_MEDIA = 1, HA_CALL, HA_REG };
@@ -45,6 +58,8 @@ struct ha_state {
 	char		uri_str[256];
 	char		node[64];
 	char		prefix[96];		/* "xr:<node>:" */
+	char		me[352];		/* "<host>:<pin dir>": the lease's value */
+	int		role;			/* enum ha_role, atomic */
 	/* numbers for status and /metrics (relaxed atomics) */
 	uint64_t	writes, write_errors, dropped, resyncs, reconnects;
 	uint64_t	queued;			/* in the queue now */
@@ -88,5 +103,18 @@ int	ha_key_parse(const char *key, size_t len, struct ha_item *out);
 
 /* restore.c: a blocking connection (start-up only); NULL after a log line. */
 struct redisContext *ha_connect_sync(void);
+/* Every key of this node (NULL-terminated, malloc'd strings); NULL on error. */
+char	**ha_scan_keys(struct redisContext *c, size_t *n);
+/* Restore (or, with skip_existing, pre-armed already: keep) one media key. */
+int	ha_restore_media_key(struct redisContext *c, const char *key, bool skip_existing);
+
+/* writer.c: status and metrics (ctl_set_ha()); the part common to both roles. */
+json_t	*ha_status_json(void);
+json_t	*ha_status_common(void);
+void	ha_metrics(FILE *f);
+
+/* follow.c: the standby's own numbers, added to status; stop its thread. */
+void	ha_follow_status(json_t *o);
+void	ha_follow_stop(void);
 
 #endif /* XR_HA_INT_H */

@@ -42,8 +42,8 @@ ha_connect_sync(void)
 }
 
 /* Every key of this node, as a NULL-terminated malloc'd array of strings; NULL on error. */
-static char **
-scan_keys(redisContext *c, size_t *n)
+char **
+ha_scan_keys(redisContext *c, size_t *n)
 {
 	char **keys = NULL, cursor[32] = "0", match[128];
 	size_t cap = 0;
@@ -111,20 +111,23 @@ real_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void
-restore_media(redisContext *c, const char *key)
+int
+ha_restore_media_key(redisContext *c, const char *key, bool skip_existing)
 {
-	struct media_session_info mi;
+	struct media_session_info mi, have;
 	json_t *j = get_doc(c, key);
 	int rc = j ? ha_dec_media(j, &mi) : -ENOENT;
 
 	json_decref(j);
+	if (rc == 0 && skip_existing && media_session_info(mi.id, &have) == 0)
+		return 0;	/* pre-armed by the standby, kept current by the log */
 	if (rc == 0)
 		rc = media_session_restore(&mi);
 	if (rc == 0)
 		ha.restored_sessions++;
 	else
 		logs(LS_MAIN, LL_WARN, "redis: %s not restored: %s", key, strerror(-rc));
+	return rc;
 }
 
 static void
@@ -182,19 +185,21 @@ restore_reg(redisContext *c, const char *key)
 	free(b);
 }
 
-int
-ha_restore(void)
+/*
+ * ha_restore(), and ha_takeover() with skip_existing: the media sessions a
+ * standby pre-armed are kept as they are.
+ */
+static int
+restore_all(bool skip_existing)
 {
 	redisContext *c;
 	char **keys = NULL;
 	size_t n = 0;
 	int removed, pass;
 
-	if (!ha.enabled)
-		return 0;
 	c = ha_connect_sync();
 	if (c)
-		keys = scan_keys(c, &n);
+		keys = ha_scan_keys(c, &n);
 	else
 		logs(LS_MAIN, LL_WARN, "redis: nothing restored: kernel flows left by an earlier "
 		     "daemon are removed");
@@ -210,7 +215,7 @@ ha_restore(void)
 			    (int)it.kind != pass)
 				continue;
 			if (it.kind == HA_MEDIA)
-				restore_media(c, keys[i]);
+				ha_restore_media_key(c, keys[i], skip_existing);
 			else if (it.kind == HA_CALL)
 				restore_call(c, keys[i]);
 			else
@@ -231,6 +236,27 @@ ha_restore(void)
 	return (int)ha.restored_calls;
 }
 
+int
+ha_restore(void)
+{
+	return ha.enabled ? restore_all(false) : 0;
+}
+
+int
+ha_takeover(void)
+{
+	int rc;
+
+	if (!ha.enabled || ha.role != HA_ROLE_STANDBY)
+		return -EINVAL;
+	ha_follow_stop();
+	rc = restore_all(true);
+	media_set_standby(false);	/* timeouts run again, from now */
+	__atomic_store_n(&ha.role, HA_ROLE_ACTIVE, __ATOMIC_RELEASE);
+	logs(LS_MAIN, LL_INFO, "redis: took over as the active node (lease %slease)", ha.prefix);
+	return rc;
+}
+
 void
 ha_forget_calls(void)
 {
@@ -238,9 +264,10 @@ ha_forget_calls(void)
 	char **keys;
 	size_t n = 0, gone = 0;
 
-	if (!ha.enabled || !(c = ha_connect_sync()))
+	/* Only the lease holder's stop ends the calls (a standby's or a fenced one's does not). */
+	if (!ha.enabled || ha.role != HA_ROLE_ACTIVE || !(c = ha_connect_sync()))
 		return;
-	keys = scan_keys(c, &n);
+	keys = ha_scan_keys(c, &n);
 	for (size_t i = 0; keys && i < n; i++) {
 		struct ha_item it;
 

@@ -48,7 +48,7 @@ static struct {
 	bool			 running;
 	struct ev_loop		*loop;
 	ev_async		 wake, stop;
-	ev_timer		 retry, drain;
+	ev_timer		 retry, drain, lease;
 	redisAsyncContext	*ac;
 	bool			 up;		/* connected */
 	bool			 stopping;
@@ -181,6 +181,23 @@ send_cmd(int argc, const char **argv, const size_t *lens, uint64_t t_ns)
 	__atomic_store_n(&ha.in_flight, w.fl_n, __ATOMIC_RELAXED);
 }
 
+/*
+ * The change log a standby follows (Redis Streams): one entry per write,
+ * naming the key ("k"); trimmed to about HA_LOG_MAX entries.
+ */
+static void
+send_log(const char *key, uint64_t t_ns)
+{
+	char logkey[HA_KEY_MAX];
+	const char *argv[8] = { "XADD", logkey, "MAXLEN", "~", HA_LOG_MAX_STR, "*", "k", key };
+	size_t lens[8];
+
+	snprintf(logkey, sizeof(logkey), "%slog", ha.prefix);
+	for (int i = 0; i < 8; i++)
+		lens[i] = strlen(argv[i]);
+	send_cmd(8, argv, lens, t_ns);
+}
+
 static void
 send_del(const char *key, uint64_t t_ns)
 {
@@ -188,6 +205,7 @@ send_del(const char *key, uint64_t t_ns)
 	size_t lens[2] = { 3, strlen(key) };
 
 	send_cmd(2, argv, lens, t_ns);
+	send_log(key, t_ns);
 }
 
 /* SET key doc, with PXAT expiry_ms when not 0; doc is consumed. */
@@ -208,6 +226,7 @@ send_set(const char *key, json_t *doc, uint64_t expiry_ms, uint64_t t_ns)
 	lens[4] = strlen(exp);
 	send_cmd(expiry_ms ? 5 : 3, argv, lens, t_ns);
 	free(s);
+	send_log(key, t_ns);
 }
 
 /* Write one object as it is now, or delete its key when it is gone. */
@@ -216,6 +235,9 @@ write_item(const struct ha_item *it)
 {
 	char key[HA_KEY_MAX];
 
+	/* Fenced (another node holds the lease): its keys are not ours to write. */
+	if (__atomic_load_n(&ha.role, __ATOMIC_RELAXED) != HA_ROLE_ACTIVE)
+		return;
 	ha_key(key, sizeof(key), it->kind, it->id, it->aor);
 	switch (it->kind) {
 	case HA_MEDIA: {
@@ -387,6 +409,42 @@ pump(void)
 	}
 }
 
+/* ---- the lease ----------------------------------------------------------------------------- */
+
+/* The answer to a renewal: 1 held, 0 another node holds it (we are fenced). */
+static void
+on_lease(redisAsyncContext *ac, void *r, void *priv)
+{
+	redisReply *reply = r;
+
+	(void)ac;
+	(void)priv;
+	if (!reply || reply->type != REDIS_REPLY_INTEGER)
+		return;
+	if (reply->integer == 1)
+		return;
+	if (__atomic_exchange_n(&ha.role, HA_ROLE_FENCED, __ATOMIC_RELAXED) != HA_ROLE_FENCED)
+		logs(LS_MAIN, LL_ERR, "redis: the lease %slease is another node's: this one "
+		     "is fenced and writes nothing more (stop it; the other one serves)",
+		     ha.prefix);
+}
+
+static void
+on_lease_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	char key[HA_KEY_MAX], ttl[16];
+
+	(void)loop;
+	(void)t;
+	(void)revents;
+	if (!w.up || w.stopping || __atomic_load_n(&ha.role, __ATOMIC_RELAXED) != HA_ROLE_ACTIVE)
+		return;
+	snprintf(key, sizeof(key), "%slease", ha.prefix);
+	snprintf(ttl, sizeof(ttl), "%d", HA_LEASE_MS);
+	redisAsyncCommand(w.ac, on_lease, NULL, "EVAL %s 1 %s %s %s", HA_LEASE_LUA, key, ha.me,
+			  ttl);
+}
+
 /* ---- connection ------------------------------------------------------------------------ */
 
 static void connect_async(void);
@@ -404,6 +462,7 @@ on_connect(const redisAsyncContext *ac, int status)
 	w.up = true;
 	__atomic_store_n(&ha.connected, 1, __ATOMIC_RELAXED);
 	logs(LS_MAIN, LL_INFO, "redis %s: connected", ha.uri_str);
+	on_lease_timer(w.loop, &w.lease, 0);
 	resync();
 	pump();
 }
@@ -497,6 +556,7 @@ on_stop(struct ev_loop *loop, ev_async *a, int revents)
 	(void)revents;
 	w.stopping = true;
 	ev_timer_stop(w.loop, &w.retry);
+	ev_timer_stop(w.loop, &w.lease);
 	ev_timer_start(w.loop, &w.drain);
 	maybe_close();
 }
@@ -556,8 +616,30 @@ lag_ms(void)
 	return now > q ? (now - q) / 1000000 : 0;
 }
 
-static json_t *
+static const char *
+role_name(void)
+{
+	switch (__atomic_load_n(&ha.role, __ATOMIC_RELAXED)) {
+	case HA_ROLE_ACTIVE:	return "active";
+	case HA_ROLE_STANDBY:	return "standby";
+	case HA_ROLE_FENCED:	return "fenced";
+	}
+	return "?";
+}
+
+json_t *
 ha_status_json(void)
+{
+	json_t *o = ha_status_common();
+
+	json_object_set_new(o, "role", json_string(role_name()));
+	if (__atomic_load_n(&ha.role, __ATOMIC_RELAXED) == HA_ROLE_STANDBY)
+		ha_follow_status(o);
+	return o;
+}
+
+json_t *
+ha_status_common(void)
 {
 	return json_pack("{s:s, s:s, s:s, s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 			 "s:{s:I, s:I, s:I, s:I}}",
@@ -587,12 +669,14 @@ metric(FILE *f, const char *name, const char *type, const char *help, uint64_t v
 		name, help, name, type, name, (unsigned long long)v);
 }
 
-static void
+void
 ha_metrics(FILE *f)
 {
 #define LD(x)	__atomic_load_n(&ha.x, __ATOMIC_RELAXED)
 	metric(f, "connected", "gauge", "1 while the Redis connection is up",
 	       (uint64_t)LD(connected));
+	metric(f, "active", "gauge", "1 while this node holds the lease and serves (0: standby "
+	       "or fenced)", LD(role) == HA_ROLE_ACTIVE);
 	metric(f, "lag_milliseconds", "gauge", "age of the oldest change not yet written to Redis",
 	       lag_ms());
 	metric(f, "queued", "gauge", "changes waiting for Redis", LD(queued));
@@ -669,6 +753,18 @@ ha_init(const struct xr_config *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	snprintf(ha.prefix, sizeof(ha.prefix), "xr:%s:", ha.node);
+	{
+		char host[64] = "";
+
+		/*
+		 * Host and pin directory: one daemon per directory (flock), and a
+		 * daemon restarted on it is the same node, which takes its own
+		 * lease back at once.
+		 */
+		gethostname(host, sizeof(host) - 1);
+		snprintf(ha.me, sizeof(ha.me), "%s:%s", host, cfg->pin_dir);
+	}
+	ha.role = HA_ROLE_ACTIVE;
 	if (ha_queue_init() < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -694,6 +790,8 @@ ha_start(void)
 	ev_init(&w.retry, on_retry);
 	w.retry.repeat = HA_RETRY_S;
 	ev_timer_init(&w.drain, on_drain, HA_DRAIN_S, 0.);
+	ev_timer_init(&w.lease, on_lease_timer, HA_LEASE_MS / 3000., HA_LEASE_MS / 3000.);
+	ev_timer_start(w.loop, &w.lease);
 	ha_queue_wake = wake_writer;
 	media_set_change_cb(on_media_change);
 	dlg_set_change_cb(on_call_change);
@@ -715,6 +813,7 @@ ha_stop(void)
 {
 	if (!ha.enabled)
 		return;
+	ha_follow_stop();
 	media_set_change_cb(NULL);
 	dlg_set_change_cb(NULL);
 	cm_set_change_cb(NULL);

@@ -172,6 +172,13 @@ void	media_set_change_cb(void (*cb)(uint64_t id));
  * or -errno from bind().
  */
 int	media_session_restore(const struct media_session_info *in);
+/*
+ * Standby (daemon/ha/, --standby): sessions may be bound to addresses this
+ * host does not have yet (IP_FREEBIND), and no session times out (no media
+ * reaches a standby).  Turned off at takeover, every session's silence
+ * clock restarted.
+ */
+void	media_set_standby(bool on);
 /* fn(id, arg) for every session (RCU read side: fn must not block or delete). */
 void	media_session_walk(void (*fn)(uint64_t id, void *arg), void *arg);
 /*

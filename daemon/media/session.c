@@ -832,7 +832,7 @@ media_timeout_check(void)
 	void *arg;
 	int n = 0;
 
-	if (!media_st.inited || media_timeout_s() <= 0)
+	if (!media_st.inited || media_timeout_s() <= 0 || media_is_standby())
 		return;
 	limit = (uint64_t)media_timeout_s() * 1000000000ull;
 	rcu_read_lock();

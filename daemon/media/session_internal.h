@@ -130,6 +130,8 @@ void	side_setup(struct media_session *s, enum media_side_id sd, int pool,
 		   const union xr_sa *remote);
 /* Write s's kernel flows and link it into the tables and the relay. */
 void	session_insert(struct media_session *s);
+/* media_set_standby(true) is in force: no media timeout. */
+bool	media_is_standby(void);
 /* Tell the change callback (media_set_change_cb()) that session id changed. */
 void	media_changed(uint64_t id);
 

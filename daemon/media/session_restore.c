@@ -137,6 +137,32 @@ media_flows_reconcile(void)
 	return deleted;
 }
 
+static bool media_standby;	/* atomic */
+
+void
+media_set_standby(bool on)
+{
+	struct cds_lfht_iter it;
+	struct media_session *s;
+
+	port_set_freebind(on);
+	__atomic_store_n(&media_standby, on, __ATOMIC_RELEASE);
+	if (on || !media_st.by_id)
+		return;
+	rcu_read_lock();
+	for_each_session(it, s) {
+		__atomic_store_n(&s->created_ns, media_now_ns(), __ATOMIC_RELAXED);
+		__atomic_store_n(&s->timeout_reported, false, __ATOMIC_RELEASE);
+	}
+	rcu_read_unlock();
+}
+
+bool
+media_is_standby(void)
+{
+	return __atomic_load_n(&media_standby, __ATOMIC_ACQUIRE);
+}
+
 void
 media_session_walk(void (*fn)(uint64_t id, void *arg), void *arg)
 {
