@@ -6,7 +6,9 @@
  *   writer.c   the Redis thread: its libev loop, hiredis async, reconnects,
  *              re-syncs, the replication numbers for status and /metrics
  *   restore.c  at start-up: read this node's keys, rebuild media sessions,
- *              dialogs and registrations, reconcile the kernel flows
+ *              dialogs and registrations, reconcile the kernel flows; takeover
+ *   follow.c   --standby: follow the active node's change log, pre-arm its
+ *              media sessions, take the lease when the addresses move here
  * The lower layers only call back (media_set_change_cb, dlg_set_change_cb,
  * cm_set_change_cb, loc_set_change_cb, ctl_set_ha): none includes ha/.
  * Key layout: README "Calls outlive the process".
