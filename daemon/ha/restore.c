@@ -31,8 +31,8 @@ ha_connect_sync(void)
 	c = ha.uri.path[0] ? redisConnectUnixWithTimeout(ha.uri.path, tv) :
 			     redisConnectWithTimeout(ha.uri.host, ha.uri.port, tv);
 	if (!c || c->err) {
-		logs(LS_MAIN, LL_WARN, "redis %s: cannot connect: %s", ha.uri_str,
-		     c ? c->errstr : "out of memory");
+		log_ratelimited(LS_MAIN, LL_WARN, "redis %s: cannot connect: %s", ha.uri_str,
+				c ? c->errstr : "out of memory");
 		if (c)
 			redisFree(c);
 		return NULL;
@@ -125,7 +125,7 @@ ha_restore_media_key(redisContext *c, const char *key, bool skip_existing)
 		rc = media_session_restore(&mi);
 	if (rc == 0)
 		ha.restored_sessions++;
-	else
+	else if (rc != -ENOENT)		/* deleted since: nothing to restore */
 		logs(LS_MAIN, LL_WARN, "redis: %s not restored: %s", key, strerror(-rc));
 	return rc;
 }
@@ -277,10 +277,24 @@ ha_forget_calls(void)
 			gone += r && r->type == REDIS_REPLY_INTEGER ? (size_t)r->integer : 0;
 			if (r)
 				freeReplyObject(r);
+			/* ... in the change log too: a standby drops its copy. */
+			r = redisCommand(c, "XADD %slog MAXLEN ~ %s * k %s", ha.prefix,
+					 HA_LOG_MAX_STR, keys[i]);
+			if (r)
+				freeReplyObject(r);
 		}
 		free(keys[i]);
 	}
 	free(keys);
+	/* The lease goes too (if still ours): a standby may take over at once. */
+	{
+		redisReply *r = redisCommand(c, "EVAL %s 1 %slease %s", "if redis.call('GET', "
+					     "KEYS[1]) == ARGV[1] then return redis.call('DEL', "
+					     "KEYS[1]) end return 0", ha.prefix, ha.me);
+
+		if (r)
+			freeReplyObject(r);
+	}
 	redisFree(c);
 	logs(LS_MAIN, LL_INFO, "redis: %zu call and media key(s) removed (clean stop)", gone);
 }

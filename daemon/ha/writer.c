@@ -735,6 +735,10 @@ int
 ha_init(const struct xr_config *cfg, char *err, size_t errlen)
 {
 	memset(&ha, 0, sizeof(ha));
+	if (cfg->standby && !cfg->redis[0]) {
+		snprintf(err, errlen, "--standby needs --redis");
+		return -EINVAL;
+	}
 	if (!cfg->redis[0])
 		return 0;
 	if (parse_uri(cfg->redis, &ha.uri) < 0) {

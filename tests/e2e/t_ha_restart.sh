@@ -63,6 +63,10 @@ ha_kill9() {
 }
 ha_restart() { xr_daemon_start "${CL_ARGS[@]}" "${CL_XARGS[@]}" "$@"; }
 
+out=$("$XR_BUILD/xrelayd" -f --standby --media 127.0.0.1 --ctl "$XR_TMP/x.sock" 2>&1)
+xr_eq "--standby without --redis: exit 1" "$?" 1
+xr_ok "--standby without --redis: says why" grep -q -- "--standby needs --redis" <<<"$out"
+
 xr_redis_start
 CL_XARGS=(--redis "unix:$HA_SOCK" --node-id "$HA_NODE")
 cl_start b
