@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ha.h - calls outlive the process: the daemon's state in Redis (--redis).
+ *   ha.c       options, key names, the replication numbers (status, /metrics)
  *   codec.c    JSON documents of media sessions, calls and registrations (pure)
  *   queue.c    the bounded queue of changed objects the lower layers feed
  *   writer.c   the Redis thread: its libev loop, hiredis async, reconnects,
- *              re-syncs, the replication numbers for status and /metrics
+ *              re-syncs, the change log, the lease
  *   restore.c  at start-up: read this node's keys, rebuild media sessions,
  *              dialogs and registrations, reconcile the kernel flows; takeover
  *   follow.c   --standby: follow the active node's change log, pre-arm its

@@ -51,7 +51,7 @@ struct ha_uri {
 	int		port;
 };
 
-/* The module's state; writer.c owns the thread, queue.c the queue. */
+/* The module's state (ha.c); writer.c owns the thread, queue.c the queue. */
 struct ha_state {
 	bool		enabled;
 	struct ha_uri	uri;
@@ -96,7 +96,7 @@ json_t	*ha_enc_reg(const char *aor, const struct loc_binding *b, int n, uint64_t
 int	 ha_dec_reg(json_t *j, char *aor, size_t aor_cap, struct loc_binding *b, int max,
 		    uint64_t mono_now, uint64_t real_now);
 
-/* writer.c: the key of an object ("<prefix>media:<id>", ...), and back. */
+/* ha.c: the key of an object ("<prefix>media:<id>", ...), and back. */
 void	ha_key(char *buf, size_t cap, enum ha_kind kind, uint64_t id, const char *aor);
 /* 0 and the item, or -EINVAL for a key of no kind we write. */
 int	ha_key_parse(const char *key, size_t len, struct ha_item *out);
@@ -108,7 +108,7 @@ char	**ha_scan_keys(struct redisContext *c, size_t *n);
 /* Restore (or, with skip_existing, pre-armed already: keep) one media key. */
 int	ha_restore_media_key(struct redisContext *c, const char *key, bool skip_existing);
 
-/* writer.c: status and metrics (ctl_set_ha()); the part common to both roles. */
+/* ha.c: status and metrics (ctl_set_ha()); the part common to both roles. */
 json_t	*ha_status_json(void);
 json_t	*ha_status_common(void);
 void	ha_metrics(FILE *f);
