@@ -166,6 +166,33 @@ full_sync(redisContext *c, char *last, size_t cap)
 	return 0;
 }
 
+/*
+ * After a reconnect: can the log still be read on from last (its oldest
+ * entry is not newer than the one after last, nothing was trimmed away)?
+ */
+static bool
+log_covers(redisContext *c, const char *last)
+{
+	char logkey[HA_KEY_MAX];
+	unsigned long long lm, ls, fm, fs;
+	redisReply *r;
+	bool ok = false;
+
+	if (!last[0] || sscanf(last, "%llu-%llu", &lm, &ls) != 2)
+		return false;
+	snprintf(logkey, sizeof(logkey), "%slog", ha.prefix);
+	r = redisCommand(c, "XRANGE %s - + COUNT 1", logkey);
+	if (r && r->type == REDIS_REPLY_ARRAY) {
+		if (r->elements == 0)
+			ok = false;	/* an empty log: Redis restarted, read it all */
+		else if (sscanf(r->element[0]->element[0]->str, "%llu-%llu", &fm, &fs) == 2)
+			ok = fm < lm || (fm == lm && fs <= ls + 1);
+	}
+	if (r)
+		freeReplyObject(r);
+	return ok;
+}
+
 /* One XREAD: apply what came; 0, or -EIO (reconnect). */
 static int
 follow_once(redisContext *c, char *last, size_t cap)
@@ -219,8 +246,11 @@ follow_main(void *arg)
 			usleep(500000);
 			continue;
 		}
-		/* A fresh connection: read everything once, then follow the log from there. */
-		if (full_sync(c, last, sizeof(last)) == 0) {
+		/*
+		 * A fresh connection: on from the last entry applied when the log
+		 * still holds what came after it; else read everything once.
+		 */
+		if (log_covers(c, last) || full_sync(c, last, sizeof(last)) == 0) {
 			__atomic_store_n(&f.following, 1, __ATOMIC_RELAXED);
 			logs(LS_MAIN, LL_INFO, "standby: following %slog from %s, %d session(s) "
 			     "pre-armed", ha.prefix, last, media_session_count());

@@ -14,7 +14,9 @@
 #
 #   S0  bob registers through r; the standby follows r's change log
 #   S1  alice calls bob through r, RTP latches; the standby holds the
-#       session pre-armed (same relay ports, latched, in its kernel map)
+#       session pre-armed (same relay ports, latched, in its kernel map);
+#       stopped (SIGSTOP) while r creates and deletes a session, it
+#       catches up from the change log
 #   S2  r dies mid-stream (kill -9, its links down) and the test moves the
 #       service addresses to s, as VRRP would (a and b re-resolve them):
 #       RTP resumes through s within 1 s of the move, in s's kernel path
@@ -123,6 +125,23 @@ done
 xr_eq "S1: on s: session $sid, same relay ports, latched" "$(latched)" \
 	"[\"A:$ar:True\",\"B:$br:True\"]"
 xr_eq "S1: s's kernel map holds the 4 flows" "$(s_map_count)" 4
+
+# S1b: the standby away (SIGSTOP) while the active creates and deletes a
+# session: it reads on from its last entry of the log and catches up.
+kill -STOP "$S_PID"
+ml_create "$A4:7000" "$B4:7002"
+xr_ok "S1b: (the standby is stopped) a session is created on r" [ -n "$ML_SID" ]
+applied0=$(rcli xlen "xr:$HA_NODE:log")
+kill -CONT "$S_PID"
+xr_ok "S1b: the standby caught up: 2 sessions pre-armed" s_wait 'r["pre_armed_sessions"] == 2'
+xr_eq "S1b: ... the new one with its relay ports" \
+	"$(sctl --json media list | jpy 'sorted(str(x["id"]) for x in d)' | grep -c "\"$ML_SID\"")" 1
+kill -STOP "$S_PID"
+xr_ctl media delete "$ML_SID" >/dev/null
+kill -CONT "$S_PID"
+xr_ok "S1b: the delete reached it too: 1 session pre-armed" s_wait 'r["pre_armed_sessions"] == 1'
+xr_ok "S1b: the log grew by the writes ($applied0 entries before the delete)" \
+	test "$(rcli xlen "xr:$HA_NODE:log")" -gt "$applied0"
 
 # ---- S2: r dies mid-stream, the addresses move ------------------------------------------
 N=3000
