@@ -36,7 +36,7 @@ endif
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARNINGS) $(WERROR) -D_GNU_SOURCE -MMD -MP \
 	    -Iinclude -Idaemon -I$(OUT)
-LDLIBS   := -lbpf -lelf -lz -lmnl -lurcu -lurcu-cds -lev -ljansson -linih -lmicrohttpd -lcrypto -lcares -lpthread
+LDLIBS   := -lbpf -lelf -lz -lmnl -lurcu -lurcu-cds -lev -ljansson -linih -lmicrohttpd -lcrypto -lcares -lhiredis -lpthread
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
@@ -156,7 +156,7 @@ DEB_PKGS := build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev 
 	    libmnl-dev liburcu-dev libev-dev libjansson-dev libinih-dev libmicrohttpd-dev \
 	    libcmocka-dev sip-tester iproute2 iputils-ping ethtool procps psmisc python3 \
 	    libclang-rt-14-dev tshark linux-perf valgrind pkg-config curl man-db groff-base \
-	    stress-ng libssl-dev sipvicious baresip libc-ares-dev
+	    stress-ng libssl-dev sipvicious baresip libc-ares-dev libhiredis-dev redis-server
 
 # Idempotent: installs only what is missing (apt-get update only then).
 deps:

@@ -307,6 +307,15 @@ print_status(json_t *r)
 		printf("media packets relayed: kernel %s, userspace %s\n",
 		       count_str(pk, "kernel", b1, sizeof(b1)),
 		       count_str(pk, "userspace", b2, sizeof(b2)));
+	v = json_object_get(r, "replication");
+	if (json_is_object(v))
+		printf("replication: redis %s as node %s, %s, lag %lld ms, %lld queued "
+		       "(of %lld), %lld in flight, %lld written, %lld errors, %lld dropped, "
+		       "%lld re-syncs\n", str_of(v, "redis"), str_of(v, "node"), str_of(v, "state"),
+		       int_of(v, "lag_ms", 0), int_of(v, "queued", 0), int_of(v, "queue_max", 0),
+		       int_of(v, "in_flight", 0), int_of(v, "writes", 0),
+		       int_of(v, "write_errors", 0), int_of(v, "dropped", 0),
+		       int_of(v, "resyncs", 0));
 }
 
 /* "packets/bytes" of row[obj], "-" when row[obj] is absent or null (no kernel path). */
@@ -1069,6 +1078,8 @@ static const struct cmd commands[] = {
 	  "calls, media flows (latched ones apart), registered contacts and AORs;\n"
 	  "media packets relayed since start by the kernel and by the daemon.\n"
 	  "JSON: version, abi, pid, uptime, kernel_path, pin_dir, prog_id, xdp[],\n"
+	  "replication (with --redis: redis, node, state, lag_ms, queued, queue_max,\n"
+	  "in_flight, writes, write_errors, dropped, resyncs, connects, restored),\n"
 	  "media[], ports{lo,hi}, sessions, sip[], counts{calls, flows,\n"
 	  "flows_latched, registrations, aors, sessions}, packets{kernel, userspace}\n"
 	  "(null where the part is off)." },

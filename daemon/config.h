@@ -66,6 +66,9 @@ struct xr_config {
 	char		 ctl_group[64];		/* --ctl-group NAME: may use the socket (default none) */
 	char		 pin_dir[256];		/* --pin-dir (default /sys/fs/bpf/xrelay) */
 	char		 user[64];		/* --user NAME: run as NAME once set up (default: stay) */
+	char		 redis[256];		/* --redis URI (unix:/PATH, tcp:HOST:PORT); "" none */
+	char		 node_id[64];		/* --node-id NAME for the Redis keys; "" host name */
+	bool		 standby;		/* --standby: follow the active node, take over */
 	char		*domains[XR_MAX_DOMAINS]; /* --domain NAME */
 	int		 ndomains;
 	struct xr_route	 routes[XR_MAX_ROUTES];	/* --route AOR=URI[,URI] */

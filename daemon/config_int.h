@@ -54,6 +54,8 @@ int	p_workers(struct xr_config *cfg, const struct opt *o, const char *val, char 
 void	d_workers(const struct xr_config *cfg, const struct opt *o, FILE *out);
 int	p_bool(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen);
 void	d_bool(const struct xr_config *cfg, const struct opt *o, FILE *out);
+/* A flag off by default: no line while it is off. */
+void	d_optbool(const struct xr_config *cfg, const struct opt *o, FILE *out);
 int	p_verbose(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen);
 int	p_string(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen);
 void	d_string(const struct xr_config *cfg, const struct opt *o, FILE *out);

@@ -111,6 +111,13 @@ d_bool(const struct xr_config *cfg, const struct opt *o, FILE *out)
 	fprintf(out, "%s = %s\n", o->name, *CFIELD(cfg, o, bool) ? "yes" : "no");
 }
 
+void
+d_optbool(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	if (*CFIELD(cfg, o, bool))
+		d_bool(cfg, o, out);
+}
+
 /* -v on the command line adds one; "verbose = N" in a file sets it. */
 int
 p_verbose(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)

@@ -35,6 +35,7 @@
 #include "guard/ban.h"
 #include "guard/pike.h"
 #include "guard/privs.h"
+#include "ha/ha.h"
 #include "policy/policy.h"
 #include "media/media.h"
 #include "proxy/proxy.h"
@@ -43,7 +44,7 @@
 
 static struct xr_config cfg;
 static struct fp fp;
-static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up, http_up, ban_up;
+static bool fp_up, netlink_up, media_up, ctl_up, proxy_up, sip_up, http_up, ban_up, ha_up;
 static int ready_fd = -1;	/* daemonised: the parent waits for one byte here */
 /* A reload parses the same command line again, from the directory it was given in. */
 static int saved_argc;
@@ -335,7 +336,8 @@ static void
 start_fastpath(struct ev_loop *loop)
 {
 	struct fp_opts o = { .wrong_src_sample = (unsigned)cfg.wrong_src_sample,
-			     .media_max_pps = (unsigned)cfg.media_max_pps };
+			     .media_max_pps = (unsigned)cfg.media_max_pps,
+			     .adopt = ha_enabled() };	/* --redis: flows outlive us */
 	int rc, attached = 0;
 
 	rc = fp_open_opts(&fp, cfg.pin_dir, &o);
@@ -364,6 +366,40 @@ start_fastpath(struct ev_loop *loop)
 		netlink_up = true;
 	log_info("XDP fast path on %d of %d interface(s), maps in %s", attached, cfg.nxdp,
 		 fp.pin_dir[0] ? fp.pin_dir : "(not pinned)");
+}
+
+/* ---- standby takeover (daemon/ha/) ---- */
+static ev_async takeover_w;
+static struct ev_loop *takeover_loop;
+
+/* From the standby's thread: the lease is ours; the main loop does the rest. */
+static void
+post_takeover(void)
+{
+	ev_async_send(takeover_loop, &takeover_w);
+}
+
+/* The standby becomes the active node: calls restored, the writer, then SIP. */
+static void
+on_takeover(struct ev_loop *loop, ev_async *w, int revents)
+{
+	int rc;
+
+	(void)w;
+	(void)revents;
+	rc = ha_takeover();
+	if (rc < 0)
+		logs(LS_MAIN, LL_WARN, "takeover: %s", strerror(-rc));
+	rc = ha_start();
+	if (rc < 0)
+		die("redis: cannot start the writer: %s", strerror(-rc));
+	if (cfg.nsip && !sip_up) {
+		rc = sip_start(&cfg, loop);
+		if (rc < 0)
+			die("sip: %s", strerror(-rc));
+		sip_up = true;
+	}
+	log_info("active: serving SIP and media as %s", cfg.node_id[0] ? cfg.node_id : "this node");
 }
 
 /* The lowest port an unprivileged process may bind in this netns (1024 when unreadable). */
@@ -419,12 +455,17 @@ shutdown_all(void)
 	if (sip_up)
 		sip_stop();
 	sip_up = false;
+	if (ha_up)
+		ha_stop();		/* before the tables it reads go */
 	if (proxy_up)
 		proxy_fini();
 	proxy_up = false;
 	if (media_up)
 		media_stop();
 	media_up = false;
+	if (ha_up)
+		ha_forget_calls();	/* a clean stop ends the calls: not to be restored */
+	ha_up = false;
 	if (ban_up)
 		ban_fini();		/* before the maps go */
 	ban_up = false;
@@ -497,6 +538,8 @@ main(int argc, char **argv)
 	 */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	if (ha_init(&cfg, err, sizeof(err)) < 0)
+		die("%s", err);
 	rcu_register_thread();
 	if (config_publish(&cfg) < 0)
 		die("out of memory");
@@ -559,6 +602,25 @@ main(int argc, char **argv)
 			die("registrar: %s", strerror(-rc));
 		proxy_up = true;
 	}
+	if (ha_enabled() && ha_should_standby(&cfg)) {
+		/* Pre-arm the active node's calls; SIP starts at the takeover. */
+		ev_async_init(&takeover_w, on_takeover);
+		ev_async_start(loop, &takeover_w);
+		takeover_loop = loop;
+		rc = ha_standby_start(&cfg, post_takeover);
+		if (rc < 0)
+			die("redis: cannot start the standby: %s", strerror(-rc));
+		ha_up = true;
+	} else if (ha_enabled()) {
+		/* Before SIP: a restarted daemon takes its calls back first. */
+		rc = ha_restore();
+		if (rc < 0)
+			die("redis: cannot restore: %s", strerror(-rc));
+		rc = ha_start();
+		if (rc < 0)
+			die("redis: cannot start the writer: %s", strerror(-rc));
+		ha_up = true;
+	}
 	rc = ctl_start(loop, cfg.ctl_path);
 	if (rc < 0)
 		die("ctl: cannot listen on %s: %s", cfg.ctl_path, strerror(-rc));
@@ -572,7 +634,7 @@ main(int argc, char **argv)
 			    strerror(-rc));
 		http_up = true;
 	}
-	if (cfg.nsip) {
+	if (cfg.nsip && !ha_is_standby()) {
 		rc = sip_start(&cfg, loop);
 		if (rc < 0)
 			die("sip: %s", strerror(-rc));

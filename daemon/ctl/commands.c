@@ -35,6 +35,16 @@ ctl_set_sip_stats(json_t *(*fn)(void))
 	__atomic_store_n(&sip_stats_fn, fn, __ATOMIC_RELEASE);
 }
 
+static json_t *(*ha_status_fn)(void);		/* ctl_set_ha(): atomic */
+static void (*ha_metrics_fn)(FILE *f);
+
+void
+ctl_set_ha(json_t *(*status)(void), void (*metrics)(FILE *f))
+{
+	__atomic_store_n(&ha_metrics_fn, metrics, __ATOMIC_RELEASE);
+	__atomic_store_n(&ha_status_fn, status, __ATOMIC_RELEASE);
+}
+
 /* The SIP side's statistics (a new object), or NULL without SIP. */
 static json_t *
 sip_stats_json(void)
@@ -195,6 +205,12 @@ cmd_status(json_t *args, json_t **result, char *err, size_t errlen)
 	json_object_set_new(*result, "prog_id", prog_id_json());
 	json_object_set_new(*result, "counts", status_counts());
 	json_object_set_new(*result, "packets", status_packets());
+	{
+		json_t *(*fn)(void) = __atomic_load_n(&ha_status_fn, __ATOMIC_ACQUIRE);
+
+		if (fn)
+			json_object_set_new(*result, "replication", fn());
+	}
 	return 0;
 }
 
@@ -460,6 +476,12 @@ ctl_metrics_text(void)
 	json_decref(media);
 	if (ccfg && ccfg->nsip)
 		sip_msg_stats_metrics(f);
+	{
+		void (*fn)(FILE *) = __atomic_load_n(&ha_metrics_fn, __ATOMIC_ACQUIRE);
+
+		if (fn)
+			fn(f);
+	}
 	if (fclose(f) != 0) {
 		free(text);
 		errno = ENOMEM;

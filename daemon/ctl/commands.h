@@ -8,6 +8,7 @@
 #define XR_CTL_COMMANDS_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -28,6 +29,13 @@ int	ctl_commands_init(const struct xr_config *cfg, struct fp *fp);
  * sip/counters.def.  proxy_init() sets it.
  */
 void	ctl_set_sip_stats(json_t *(*fn)(void));
+
+/*
+ * State replication (daemon/ha/, --redis): status() returns a new object for
+ * `status` (under "replication"), metrics(f) writes its families into
+ * `metrics`; both called on the control or HTTP thread, must not block.
+ */
+void	ctl_set_ha(json_t *(*status)(void), void (*metrics)(FILE *f));
 
 /*
  * Every metric in the Prometheus text exposition format (0.0.4), as the

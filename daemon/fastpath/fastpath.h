@@ -29,6 +29,7 @@ struct fp_link {
 	char		name[IF_NAMESIZE];
 	int		link_fd;	/* bpf_link: the program goes when the daemon dies */
 	unsigned	xdp_flags;	/* XDP_FLAGS_DRV_MODE / XDP_FLAGS_SKB_MODE actually used */
+	bool		pinned;		/* pinned as <pin_dir>/link_<name> (adopt mode) */
 };
 
 struct fp {
@@ -46,12 +47,22 @@ struct fp {
 	int		lock_fd;	/* pin_dir opened and flock()ed: one daemon per directory */
 	struct fp_link	links[FP_MAX_LINKS];
 	int		nlinks;
+	bool		adopt;		/* fp_opts.adopt: flows and XDP links outlive us */
 };
 
 /* Load-time knobs of the XDP program (its const volatile globals). */
 struct fp_opts {
 	unsigned	wrong_src_sample;	/* wrong-source packets/s per CPU passed up */
 	unsigned	media_max_pps;		/* packets/s a flow is forwarded (per CPU); 0 no cap */
+	/*
+	 * Calls outlive the process (--redis): flows left by an earlier daemon
+	 * are kept (its state is restored and reconciled, daemon/ha/), and the
+	 * XDP links are pinned next to the maps (<pin_dir>/link_<ifname>) so
+	 * the kernel keeps forwarding while no daemon runs; an attach finding
+	 * such a pin moves that link to the new program (bpf_link_update: no
+	 * gap).  Without it, leftovers are flushed and stale link pins removed.
+	 */
+	bool		adopt;
 };
 
 /* Their defaults (fp_open()), and xrelayd's. */
@@ -103,6 +114,8 @@ int	fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_sta
 int	fp_counters(struct fp *fp, uint64_t out[XR_CNT__MAX]);
 /* Delete every flow and stats entry; returns how many flows were deleted. */
 int	fp_flows_flush(struct fp *fp);
+/* Every key of xr_flows, malloc'd into *keys (the caller frees); the count or -errno. */
+int	fp_flows_keys(struct fp *fp, struct xr_flow_key **keys);
 /* Number of entries in xr_flows (for tests: "maps are empty afterwards"). */
 int	fp_flows_count(struct fp *fp);
 /*

@@ -480,6 +480,15 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 		goto out_reset;
 	}
 
+	fp->adopt = o && o->adopt;
+	if (fp->adopt) {
+		/* Restored and reconciled by daemon/ha/ before SIP starts. */
+		n = fp_flows_count(fp);
+		fp_info("loaded (ABI %u, %d CPUs%s%s), %d leftover flow%s kept for adoption",
+			XR_ABI_VERSION, fp->ncpus, fp->pin_dir[0] ? ", maps pinned under " : "",
+			fp->pin_dir, n < 0 ? 0 : n, n == 1 ? "" : "s");
+		return 0;
+	}
 	n = fp_flows_flush(fp);
 	if (n < 0) {
 		err = n;
@@ -512,6 +521,43 @@ fp_link_xdp(int prog_fd, int ifindex, unsigned flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* <pin_dir>/link_<ifname>: where an adopting daemon pins its XDP link. */
+static void
+fp_link_pin_path(const struct fp *fp, const char *ifname, char *path, size_t cap)
+{
+	snprintf(path, cap, "%s/link_%s", fp->pin_dir, ifname);
+}
+
+/*
+ * A link an earlier daemon pinned for ifname: in adopt mode moved to our
+ * program (atomically: the kernel never forwards without one) and its fd
+ * returned; otherwise, or when that fails, unpinned and closed (the stale
+ * program goes) and -ENOENT returned, as when there is none.
+ */
+static int
+fp_link_adopt(struct fp *fp, const char *ifname)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (!fp->pin_dir[0])
+		return -ENOENT;
+	fp_link_pin_path(fp, ifname, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -ENOENT;
+	if (fp->adopt && bpf_link_update(fd, fp->prog_fd, NULL) == 0) {
+		fp_info("XDP link on %s adopted from the previous daemon", ifname);
+		return fd;
+	}
+	if (fp->adopt)
+		fp_warn("cannot move the pinned XDP link of %s to this program", ifname);
+	if (unlink(path) && errno != ENOENT)
+		fp_warn("cannot unpin %s", path);
+	close(fd);
+	return -ENOENT;
+}
+
 int
 fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode)
 {
@@ -539,6 +585,11 @@ fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode)
 		}
 	}
 
+	fd = fp_link_adopt(fp, ifname);
+	if (fd >= 0) {
+		flags = mode == XR_XDP_GENERIC ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+		goto out_link;
+	}
 	switch (mode) {
 	case XR_XDP_NATIVE:
 		flags = XDP_FLAGS_DRV_MODE;
@@ -567,12 +618,22 @@ fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode)
 		return fd;
 	}
 
+out_link:
 	l = &fp->links[fp->nlinks++];
 	memset(l, 0, sizeof(*l));
 	l->ifindex = ifindex;
 	snprintf(l->name, sizeof(l->name), "%s", ifname);
 	l->link_fd = fd;
 	l->xdp_flags = flags;
+	if (fp->adopt && fp->pin_dir[0]) {
+		char path[PATH_MAX];
+
+		fp_link_pin_path(fp, ifname, path, sizeof(path));
+		if (bpf_obj_pin(fd, path) == 0 || errno == EEXIST)
+			l->pinned = true;
+		else
+			fp_warn("cannot pin the XDP link of %s: it stops with the daemon", ifname);
+	}
 
 	err = fp_tx_port_set(fp, ifindex, true);
 	if (err)
@@ -638,6 +699,13 @@ fp_close(struct fp *fp, bool unpin)
 
 		if (fp->tx_ports_fd >= 0)
 			fp_tx_port_set(fp, l->ifindex, false);
+		if (l->pinned) {
+			char path[PATH_MAX];
+
+			fp_link_pin_path(fp, l->name, path, sizeof(path));
+			if (unlink(path) && errno != ENOENT)
+				fp_warn("cannot unpin %s", path);
+		}
 		close(l->link_fd);	/* last reference: the program is detached */
 		fp_info("XDP detached from %s", l->name);
 	}

@@ -231,6 +231,13 @@ fp_flows_flush(struct fp *fp)
 }
 
 int
+fp_flows_keys(struct fp *fp, struct xr_flow_key **keys)
+{
+	*keys = NULL;
+	return map_keys(fp->flows_fd, sizeof(**keys), (void **)keys);
+}
+
+int
 fp_flows_count(struct fp *fp)
 {
 	struct xr_flow_key cur, next;

@@ -44,6 +44,7 @@ enum media_side_id { MEDIA_A = 0, MEDIA_B = 1 };
 struct media_side_info {
 	union xr_sa	local_rtp;	/* relay address and RTP port this side sends to */
 	union xr_sa	remote_rtp;	/* negotiated RTP address of the party (port 0: unknown) */
+	union xr_sa	remote_rtcp;	/* negotiated RTCP address (a=rtcp, or RTP + 1) */
 	union xr_sa	latched_rtp;	/* latched RTP source (family 0: not latched) */
 	union xr_sa	latched_rtcp;	/* latched RTCP source (family 0: not latched) */
 	enum media_dir	dir;		/* what this side's SDP said */
@@ -155,5 +156,37 @@ int	media_session_touch(uint64_t id);
  */
 int	media_relay_address(const union xr_sa *party, union xr_sa *out);
 void	media_set_timeout_cb(void (*cb)(uint64_t id, void *arg), void *arg);
+
+/*
+ * cb(id) after a session was created, changed (answer, re-INVITE, latch) or
+ * deleted, outside the session's lock, on the thread that changed it (a SIP
+ * worker, the relay thread, ctl): it must not block.  daemon/ha/ records
+ * the session in Redis.  NULL: none.
+ */
+void	media_set_change_cb(void (*cb)(uint64_t id));
+/*
+ * Re-create a session from a saved copy (a restarted daemon, daemon/ha/):
+ * the same id, the same relay ports (bound again), remotes, latches and
+ * directions; its kernel flows are written (re-programmed if missing, made
+ * current if adopted).  Its silence clock starts now.  0, -EEXIST (that id
+ * or a port is taken), -EINVAL (no --media address of that relay address),
+ * or -errno from bind().
+ */
+int	media_session_restore(const struct media_session_info *in);
+/*
+ * Standby (daemon/ha/, --standby): sessions may be bound to addresses this
+ * host does not have yet (IP_FREEBIND), and no session times out (no media
+ * reaches a standby).  Turned off at takeover, every session's silence
+ * clock restarted.
+ */
+void	media_set_standby(bool on);
+/* fn(id, arg) for every session (RCU read side: fn must not block or delete). */
+void	media_session_walk(void (*fn)(uint64_t id, void *arg), void *arg);
+/*
+ * Delete every kernel flow no session owns (left by a daemon that died:
+ * a restart keeps the flows it restored and drops the rest).  The count
+ * deleted, or -errno.  0 without the fast path.
+ */
+int	media_flows_reconcile(void);
 
 #endif /* XR_MEDIA_H */

@@ -87,6 +87,14 @@ pool_next_free(const struct port_pool *p, int from, int to)
 	return -1;
 }
 
+static bool port_freebind;	/* atomic: port_set_freebind() */
+
+void
+port_set_freebind(bool on)
+{
+	__atomic_store_n(&port_freebind, on, __ATOMIC_RELAXED);
+}
+
 /* A nonblocking, close-on-exec UDP socket bound to sa with the relay's TTL. */
 static int
 bind_udp(const union xr_sa *sa)
@@ -96,6 +104,12 @@ bind_udp(const union xr_sa *sa)
 	fd = socket(sa->sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* A standby binds the service addresses before they move to its host. */
+	if (__atomic_load_n(&port_freebind, __ATOMIC_RELAXED) &&
+	    (sa->sa.sa_family == AF_INET6 ?
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one)) :
+	     setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one))) < 0)
+		goto out_close;
 	/*
 	 * The TOS / traffic class of each packet read is carried over (relay.c).
 	 * IPv6 goes out with flow label 0, as the XDP path rewrites it.
@@ -186,6 +200,31 @@ port_pool_alloc(struct port_pool *p, struct port_pair *out)
 		log_ratelimited(LS_MEDIA, LL_WARN, "no free port pair on %s in %u-%u (%d pairs "
 				"in use)", xr_sa_ipstr(&p->addr, ip, sizeof(ip)), p->lo, p->hi,
 				p->in_use);
+out_unlock:
+	pthread_mutex_unlock(&p->lock);
+	return err;
+}
+
+int
+port_pool_alloc_at(struct port_pool *p, uint16_t rtp_port, struct port_pair *out)
+{
+	int idx, err;
+
+	if (rtp_port < p->first || (rtp_port - p->first) & 1)
+		return -EINVAL;
+	idx = (rtp_port - p->first) / 2;
+	if (idx >= p->npairs)
+		return -EINVAL;
+	pthread_mutex_lock(&p->lock);
+	if (p->map[idx / 64] & (1ull << (idx % 64))) {
+		err = -EEXIST;
+		goto out_unlock;
+	}
+	err = pool_bind_pair(p, idx, out);
+	if (err == 0) {
+		p->map[idx / 64] |= 1ull << (idx % 64);
+		p->in_use++;
+	}
 out_unlock:
 	pthread_mutex_unlock(&p->lock);
 	return err;

@@ -8,6 +8,7 @@
 #ifndef XR_MEDIA_PORTS_H
 #define XR_MEDIA_PORTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/addr.h"
@@ -41,6 +42,18 @@ void			 port_pool_free(struct port_pool *p);
  * is not on this host).  Nothing is held on error.  Thread-safe.
  */
 int	port_pool_alloc(struct port_pool *p, struct port_pair *out);
+/*
+ * Bind media sockets even to an address this host does not have yet
+ * (IP_FREEBIND): a standby (daemon/ha/) holds the active node's ports on
+ * the service addresses before they move to it.
+ */
+void	port_set_freebind(bool on);
+/*
+ * Take the pair whose RTP port is rtp_port and bind it (a restart re-reserving
+ * the ports of the sessions it restores, daemon/ha/).  0, -EINVAL (not a pair
+ * of the range), -EEXIST (allocated already), or -errno from bind().
+ */
+int	port_pool_alloc_at(struct port_pool *p, uint16_t rtp_port, struct port_pair *out);
 /*
  * Return the pair whose RTP port is rtp_port to the pool.  The caller has
  * closed (or never opened) its sockets.  Unknown or free ports are ignored.

@@ -258,6 +258,8 @@ relay_batch(struct media_leg *leg)
 	if (latched_now)
 		media_flows_write(s);
 	pthread_mutex_unlock(&s->lock);
+	if (latched_now)
+		media_changed(s->id);	/* a latch is state (daemon/ha/ keeps it) */
 	relay_rearm(n);
 
 	if (k)

@@ -426,7 +426,7 @@ pick_pool(const union xr_sa *party)
 }
 
 /* Fill side sd of s from its bound pair and negotiated RTP remote. */
-static void
+void
 side_setup(struct media_session *s, enum media_side_id sd, int pool, const union xr_sa *remote)
 {
 	struct media_side *x = &s->side[sd];
@@ -473,6 +473,46 @@ session_reserve(void)
 		return 0;
 	__atomic_fetch_sub(&media_st.nsessions, 1, __ATOMIC_RELAXED);
 	return -EBUSY;
+}
+
+/*
+ * Write s's kernel flows and make it visible: both tables, the relay's
+ * watchers.  s is fully set up and not yet shared, and counted already
+ * (session_reserve()).
+ */
+void
+session_insert(struct media_session *s)
+{
+	/* A flow the kernel refuses (table full) leaves that leg to the relay. */
+	pthread_mutex_lock(&s->lock);
+	media_flows_write(s);
+	pthread_mutex_unlock(&s->lock);
+
+	rcu_read_lock();
+	for (int sd = 0; sd < 2; sd++)
+		for (int l = 0; l < 2; l++) {
+			struct media_leg *leg = &s->side[sd].leg[l];
+
+			cds_lfht_add(media_st.by_local, hash_sa(&leg->local), &leg->local_node);
+		}
+	cds_lfht_add(media_st.by_id, hash_u64(s->id), &s->id_node);
+	rcu_read_unlock();
+	relay_attach(s);
+}
+
+void
+media_set_change_cb(void (*cb)(uint64_t id))
+{
+	__atomic_store_n(&media_st.change_cb, cb, __ATOMIC_RELEASE);
+}
+
+void
+media_changed(uint64_t id)
+{
+	void (*cb)(uint64_t) = __atomic_load_n(&media_st.change_cb, __ATOMIC_ACQUIRE);
+
+	if (cb)
+		cb(id);
 }
 
 /*
@@ -528,22 +568,9 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 		side_setup(s, MEDIA_B, pb, &unknown);
 	}
 
-	/* A flow the kernel refuses (table full) leaves that leg to the relay. */
-	pthread_mutex_lock(&s->lock);
-	media_flows_write(s);
-	pthread_mutex_unlock(&s->lock);
-
-	rcu_read_lock();
-	for (int sd = 0; sd < 2; sd++)
-		for (int l = 0; l < 2; l++) {
-			struct media_leg *leg = &s->side[sd].leg[l];
-
-			cds_lfht_add(media_st.by_local, hash_sa(&leg->local), &leg->local_node);
-		}
-	cds_lfht_add(media_st.by_id, hash_u64(s->id), &s->id_node);
-	rcu_read_unlock();
-	relay_attach(s);
+	session_insert(s);
 	*id = s->id;
+	media_changed(s->id);
 
 	if (log_enabled(LS_MEDIA, LL_DEBUG)) {
 		char la[XR_SA_STRLEN], lb[XR_SA_STRLEN], ra[XR_SA_STRLEN], rb[XR_SA_STRLEN];
@@ -665,6 +692,8 @@ media_session_update_rtcp(uint64_t id, enum media_side_id side, const union xr_s
 out_unlock:
 	pthread_mutex_unlock(&s->lock);
 	rcu_read_unlock();
+	if (!err)
+		media_changed(id);
 	return err;
 }
 
@@ -706,6 +735,7 @@ media_session_delete(uint64_t id)
 	}
 	media_debug("session %llu deleted", (unsigned long long)id);
 	call_rcu(&s->rcu, session_free_rcu);
+	media_changed(id);
 	return 0;
 }
 
@@ -748,6 +778,7 @@ media_session_info(uint64_t id, struct media_session_info *out)
 
 		out->side[sd].local_rtp = x->leg[MEDIA_RTP].local;
 		out->side[sd].remote_rtp = x->leg[MEDIA_RTP].remote;
+		out->side[sd].remote_rtcp = x->leg[MEDIA_RTCP].remote;
 		out->side[sd].latched_rtp = x->leg[MEDIA_RTP].latched;
 		out->side[sd].latched_rtcp = x->leg[MEDIA_RTCP].latched;
 		out->side[sd].dir = x->dir;
@@ -829,7 +860,7 @@ media_timeout_check(void)
 	void *arg;
 	int n = 0;
 
-	if (!media_st.inited || media_timeout_s() <= 0)
+	if (!media_st.inited || media_timeout_s() <= 0 || media_is_standby())
 		return;
 	limit = (uint64_t)media_timeout_s() * 1000000000ull;
 	rcu_read_lock();

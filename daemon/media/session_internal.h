@@ -120,9 +120,20 @@ struct media_state {
 	pthread_mutex_t		 cb_lock;
 	void			(*timeout_cb)(uint64_t id, void *arg);
 	void			*timeout_arg;
+	void			(*change_cb)(uint64_t id);	/* atomic: media_set_change_cb() */
 	bool			 inited;
 };
 extern struct media_state media_st;
+
+/* Fill side sd of s from its bound pair (s->side[sd].pair) and RTP remote. */
+void	side_setup(struct media_session *s, enum media_side_id sd, int pool,
+		   const union xr_sa *remote);
+/* Write s's kernel flows and link it into the tables and the relay. */
+void	session_insert(struct media_session *s);
+/* media_set_standby(true) is in force: no media timeout. */
+bool	media_is_standby(void);
+/* Tell the change callback (media_set_change_cb()) that session id changed. */
+void	media_changed(uint64_t id);
 
 /* "sendrecv", ... by enum media_dir. */
 extern const char *const media_dir_names[];

@@ -77,6 +77,9 @@ struct cm {
 	struct cm_line	*offer;		/* [SDP_MAX_MEDIA] while an offer is pending */
 };
 
+static void cm_notify(uint64_t call_id);
+_Static_assert(CM_SAVED_MAX == SDP_MAX_MEDIA, "cm_saved holds every m= line");
+
 #define for_each_group(cm, gi)	for (gi = 0; gi < CM_MAX_GROUPS; gi++) if ((cm)->g[gi].live)
 
 struct cm *
@@ -621,7 +624,68 @@ unlock:
 	pthread_mutex_unlock(&cm->lock);
 out:
 	free(p);
+	if (rc == 1 && mode != CM_REPLAY)
+		cm_notify(cm->call_id);
 	return rc;
+}
+
+static void (*cm_change_cb)(uint64_t call_id);	/* atomic */
+
+void
+cm_set_change_cb(void (*cb)(uint64_t call_id))
+{
+	__atomic_store_n(&cm_change_cb, cb, __ATOMIC_RELEASE);
+}
+
+static void
+cm_notify(uint64_t call_id)
+{
+	void (*cb)(uint64_t) = __atomic_load_n(&cm_change_cb, __ATOMIC_ACQUIRE);
+
+	if (cb)
+		cb(call_id);
+}
+
+int
+cm_export(struct cm *cm, struct cm_saved *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!cm)
+		return -ENOENT;
+	pthread_mutex_lock(&cm->lock);
+	out->nstreams = cm->nstreams < SDP_MAX_MEDIA ? cm->nstreams : SDP_MAX_MEDIA;
+	if (cm->g[0].live)
+		out->relay = cm->g[0].relay;
+	for (int i = 0; i < out->nstreams; i++) {
+		snprintf(out->st[i].type, sizeof(out->st[i].type), "%s", cm->type[i]);
+		/* A stream a pending offer added is not the call's yet. */
+		if (cm->g[0].live && !cm->g[0].st[i].added) {
+			out->st[i].sid = cm->g[0].st[i].sid;
+			out->st[i].a_is_caller = cm->g[0].st[i].a_is_caller;
+		}
+	}
+	pthread_mutex_unlock(&cm->lock);
+	return 0;
+}
+
+int
+cm_restore(struct cm *cm, const struct cm_saved *in)
+{
+	if (!cm || in->nstreams < 0 || in->nstreams > SDP_MAX_MEDIA)
+		return -EINVAL;
+	pthread_mutex_lock(&cm->lock);
+	cm_idle(cm);
+	memset(cm->g, 0, sizeof(cm->g));
+	cm->nstreams = in->nstreams;
+	cm->g[0].live = true;
+	cm->g[0].relay = in->relay;
+	for (int i = 0; i < in->nstreams; i++) {
+		snprintf(cm->type[i], sizeof(cm->type[i]), "%s", in->st[i].type);
+		cm->g[0].st[i].sid = in->st[i].sid;
+		cm->g[0].st[i].a_is_caller = in->st[i].a_is_caller;
+	}
+	pthread_mutex_unlock(&cm->lock);
+	return 0;
 }
 
 void

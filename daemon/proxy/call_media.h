@@ -107,6 +107,31 @@ int	cm_streams(struct cm *cm);
 json_t	*cm_json(struct cm *cm);
 
 /*
+ * What a restarted daemon needs of a call's media (daemon/ha/): the
+ * streams of group 0 when no offer is pending (an offer in flight is not
+ * kept: the side that made it retransmits it or gives up).
+ */
+#define CM_SAVED_MAX	16	/* == SDP_MAX_MEDIA, checked in call_media.c */
+struct cm_saved {
+	int		nstreams;
+	union xr_sa	relay;		/* group 0's relay address (port 0) */
+	struct {
+		char		type[16];	/* "audio", ... */
+		uint64_t	sid;		/* media session, 0: none */
+		bool		a_is_caller;
+	} st[CM_SAVED_MAX];
+};
+/* A copy of cm's streams; 0 or -ENOENT (no cm). */
+int	cm_export(struct cm *cm, struct cm_saved *out);
+/* Set a fresh cm (a restored call) from a saved copy: idle, group 0.  0 or -EINVAL. */
+int	cm_restore(struct cm *cm, const struct cm_saved *in);
+/*
+ * cb(call_id) after an SDP changed a call's streams (offer, answer; not a
+ * replay), on the thread that handled it, outside cm's lock: must not block.
+ */
+void	cm_set_change_cb(void (*cb)(uint64_t call_id));
+
+/*
  * Install the check every SDP address a party gives must pass before media is
  * anchored towards it: NULL when allowed, else a short reason (cm_body()
  * then fails with -EACCES).  No check until one is installed (unit tests).

@@ -38,6 +38,7 @@ struct dlg {
 	void			*owner;		/* under lock: see dlg_set_owner() */
 };
 
+static void		(*dlg_change_cb)(uint64_t id);	/* atomic: dlg_set_change_cb() */
 static struct cds_lfht	*dlg_ht;
 static uint64_t		 dlg_next_id = 1;	/* atomic */
 static unsigned long	 dlg_live;		/* atomic */
@@ -54,6 +55,22 @@ dlg_state_name(enum dlg_state s)
 	return "?";
 }
 
+
+void
+dlg_set_change_cb(void (*cb)(uint64_t id))
+{
+	__atomic_store_n(&dlg_change_cb, cb, __ATOMIC_RELEASE);
+}
+
+/* Tell the change callback; outside d->lock. */
+static void
+dlg_changed(uint64_t id)
+{
+	void (*cb)(uint64_t) = __atomic_load_n(&dlg_change_cb, __ATOMIC_ACQUIRE);
+
+	if (cb)
+		cb(id);
+}
 
 static unsigned long
 dlg_hash(struct sip_str callid, struct sip_str ftag)
@@ -124,6 +141,7 @@ dlg_unlink(struct dlg *d)
 	/* Ending a call removes its kernel entries and ports in the same step. */
 	cm_end(d->cm);
 	__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
+	dlg_changed(d->info.id);	/* id never changes: no lock needed */
 	dlg_put(d);
 }
 
@@ -276,8 +294,10 @@ dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip_src 
 	struct sip_contact c;
 	struct sip_uri u;
 	int i, n = 0;
+	enum dlg_state was;
 
 	pthread_mutex_lock(&d->lock);
+	was = d->info.state;
 	/* Once answered, the call's code is its 2xx's (not a cancelled fork's 487). */
 	if (d->info.state == DLG_TERMINATED || d->info.state == DLG_CONFIRMED) {
 		pthread_mutex_unlock(&d->lock);
@@ -309,7 +329,10 @@ dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip_src 
 				  na[i].value);
 	}
 	/* A final non-2xx ends the record when the proxy sends it upstream (dlg_end). */
+	n = d->info.state != was;
 	pthread_mutex_unlock(&d->lock);
+	if (n)
+		dlg_changed(d->info.id);
 }
 
 /* Is tag (the callee's, from a request) this dialog's?  Absent: any. */
@@ -466,12 +489,74 @@ dlg_owner_get(struct dlg *d, void (*hold)(void *owner))
 void
 dlg_note_cseq(struct dlg *d, bool from_caller, uint32_t cseq)
 {
+	bool changed = false;
+
 	pthread_mutex_lock(&d->lock);
-	if (from_caller && cseq > d->info.cseq_caller)
+	if (from_caller && cseq > d->info.cseq_caller) {
 		d->info.cseq_caller = cseq;
-	if (!from_caller && cseq > d->info.cseq_callee)
+		changed = d->info.state == DLG_CONFIRMED;
+	}
+	if (!from_caller && cseq > d->info.cseq_callee) {
 		d->info.cseq_callee = cseq;
+		changed = d->info.state == DLG_CONFIRMED;
+	}
 	pthread_mutex_unlock(&d->lock);
+	if (changed)
+		dlg_changed(d->info.id);
+}
+
+int
+dlg_restore(const struct dlg_info *in, const struct cm_saved *media)
+{
+	struct cds_lfht_node *ret;
+	struct dlg_key k;
+	struct dlg *d;
+	uint64_t next;
+	int err;
+
+	if (!dlg_ht || in->state != DLG_CONFIRMED)
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	pthread_mutex_init(&d->lock, NULL);
+	d->cm = cm_new(in->id);
+	if (!d->cm) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	err = cm_restore(d->cm, media);
+	if (err)
+		goto out_free;
+	d->refs = 1;		/* the table's */
+	d->linked = true;
+	d->info = *in;
+	d->info.created_mono_ms = xr_mono_ms();
+	d->hash = dlg_hash(sip_str_mk(d->info.callid, strlen(d->info.callid)),
+			   sip_str_mk(d->info.from_tag, strlen(d->info.from_tag)));
+	k.callid = sip_str_mk(d->info.callid, strlen(d->info.callid));
+	k.ftag = sip_str_mk(d->info.from_tag, strlen(d->info.from_tag));
+	cds_lfht_node_init(&d->node);
+	rcu_read_lock();
+	ret = cds_lfht_add_unique(dlg_ht, d->hash, dlg_match, &k, &d->node);
+	rcu_read_unlock();
+	if (ret != &d->node) {
+		err = -EEXIST;
+		goto out_free;
+	}
+	__atomic_add_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
+	next = __atomic_load_n(&dlg_next_id, __ATOMIC_RELAXED);
+	while (next <= in->id &&
+	       !__atomic_compare_exchange_n(&dlg_next_id, &next, in->id + 1, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return 0;
+
+out_free:
+	cm_free(d->cm);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+	return err;
 }
 
 void

@@ -126,6 +126,21 @@ void	dlg_note_cseq(struct dlg *d, bool from_caller, uint32_t cseq);
  */
 void	dlg_end(struct dlg *d);
 
+/*
+ * cb(id) after a record changed in a way a restarted daemon needs (early,
+ * answered, a CSeq of the confirmed dialog, ended), on the thread that
+ * changed it, outside the record's lock: must not block (daemon/ha/).
+ */
+void	dlg_set_change_cb(void (*cb)(uint64_t id));
+struct cm_saved;
+/*
+ * Re-create a confirmed dialog from a saved copy (a restarted daemon,
+ * daemon/ha/), with its id and its media streams (whose sessions were
+ * restored first).  0, -EEXIST (that Call-ID and tag exist), -EINVAL (not
+ * confirmed), -ENOMEM.  RCU-registered thread.
+ */
+int	dlg_restore(const struct dlg_info *in, const struct cm_saved *media);
+
 /* Copy the record d (consistent, under its lock). */
 void	dlg_info_of(struct dlg *d, struct dlg_info *out);
 /* Copy one record; 0 or -ENOENT.  With ref, *ref gets the record with a reference. */

@@ -78,6 +78,24 @@ loc_uri_eq_default(const char *a, size_t alen, const char *b, size_t blen)
 	return alen == blen && strncasecmp(a, b, alen) == 0;
 }
 
+static void	(*loc_change_cb)(const char *aor);	/* atomic: loc_set_change_cb() */
+
+void
+loc_set_change_cb(void (*cb)(const char *aor))
+{
+	__atomic_store_n(&loc_change_cb, cb, __ATOMIC_RELEASE);
+}
+
+/* Tell the change callback, outside loc_wlock. */
+static void
+loc_changed(const char *aor)
+{
+	void (*cb)(const char *) = __atomic_load_n(&loc_change_cb, __ATOMIC_ACQUIRE);
+
+	if (cb)
+		cb(aor);
+}
+
 int
 loc_init(loc_uri_eq_fn uri_eq)
 {
@@ -301,6 +319,8 @@ out_free:
 out_unlock:
 	rcu_read_unlock();
 	pthread_mutex_unlock(&loc_wlock);
+	if (rc == 0)
+		loc_changed(aor);
 	return rc;
 }
 
@@ -401,6 +421,8 @@ loc_remove_aor(const char *aor, uint64_t now_ms)
 	}
 	rcu_read_unlock();
 	pthread_mutex_unlock(&loc_wlock);
+	if (live)
+		loc_changed(aor);
 	return live ? live : -ENOENT;
 }
 

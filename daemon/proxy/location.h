@@ -123,4 +123,11 @@ void	loc_count(uint64_t now_ms, int *naors, int *nbindings);
 /* Milliseconds on CLOCK_MONOTONIC: what the daemon passes as now_ms. */
 uint64_t loc_now_ms(void);
 
+/*
+ * cb(aor) after a REGISTER or reg.del changed aor's bindings, on that
+ * thread, outside the table's lock: must not block (daemon/ha/ records
+ * them).  Expiry is not reported: the copy expires on its own.
+ */
+void	loc_set_change_cb(void (*cb)(const char *aor));
+
 #endif /* XR_LOCATION_H */

@@ -216,6 +216,30 @@ xr_daemon_stop() {
 	return $rc
 }
 
+# xr_redis_start : a fresh, empty redis-server (no persistence) on the unix
+# socket $XR_REDIS_SOCK in the test's directory, for xrelayd --redis; waits
+# (10 s) until it answers.  Killed by the trap like any process started here.
+XR_REDIS_SOCK=$XR_TMP/redis.sock
+xr_redis_start() {
+	command -v redis-server >/dev/null || xr_skip "redis-server missing"
+	redis-server --port 0 --unixsocket "$XR_REDIS_SOCK" --save "" --appendonly no \
+		>>"$XR_TMP/redis.log" 2>&1 &
+	XR_REDIS_PID=$!
+	XR_PIDS+=("$XR_REDIS_PID")
+	for _ in $(seq 1 100); do
+		[ "$(redis-cli -s "$XR_REDIS_SOCK" ping 2>/dev/null)" = PONG ] && return 0
+		sleep 0.1
+	done
+	xr_die "redis-server did not come up"
+}
+# xr_redis_stop : stop it (SIGTERM) and reap it.
+xr_redis_stop() {
+	[ -n "${XR_REDIS_PID:-}" ] || return 0
+	kill -TERM "$XR_REDIS_PID" 2>/dev/null
+	wait "$XR_REDIS_PID" 2>/dev/null
+	XR_REDIS_PID=
+}
+
 # xr_ctl ARGS... : xrelayctl against this test's daemon.
 xr_ctl() { xr_ns r "$XR_BUILD/xrelayctl" -s "$XR_CTL" "$@"; }
 

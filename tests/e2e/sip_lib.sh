@@ -29,6 +29,11 @@ sip_setup() {
 	command -v sipp >/dev/null || xr_skip "sipp (sip-tester) missing"
 	[ -x "$XR_BUILD/xrelayd" ] || xr_skip "build/xrelayd missing (make)"
 	xr_topology
+	# XR_REDIS=1: the same test with the call state kept in Redis (--redis).
+	if [ -n "${XR_REDIS:-}" ]; then
+		xr_redis_start
+		set -- "$@" --redis "unix:$XR_REDIS_SOCK"
+	fi
 	xr_daemon_start --sip $RA4:5060 --sip $RB4:5060 --domain example.com \
 		--media $RA4 --media $RB4 "${SIP_TRUSTED_ARGS[@]}" "$@"
 }

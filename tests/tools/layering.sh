@@ -26,8 +26,10 @@ cd "$(dirname "$0")/../.."
 #   txn       RFC 3261 §17 transactions (registers with sip/, serves proxy/)
 #   ctl       the control socket and its core commands
 #   proxy     the §16 proxy core, registrar, dialogs, call media
+#   ha        call state in Redis: restore at start, write changes (hooks
+#             media/, proxy/ and ctl/ call; none of them includes ha/)
 #   main      daemon/main.c: start-up order
-LAYERS="xrelay ctl-cli common policy config dns fastpath media guard sip sdp auth txn ctl proxy main"
+LAYERS="xrelay ctl-cli common policy config dns fastpath media guard sip sdp auth txn ctl proxy ha main"
 
 verbose=0
 [ "${1:-}" = -v ] && verbose=1
