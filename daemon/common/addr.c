@@ -167,17 +167,26 @@ xr_sa_eq(const union xr_sa *a, const union xr_sa *b)
 }
 
 void
-xr_sa_to_map(const union xr_sa *sa, uint8_t addr[16], uint16_t *port_be, uint8_t *fam)
+xr_sa_addr16(const union xr_sa *sa, uint8_t addr[16])
 {
 	if (sa->sa.sa_family == AF_INET6) {
 		memcpy(addr, &sa->sin6.sin6_addr, 16);
-		*port_be = sa->sin6.sin6_port;
-		*fam = XR_FAM_IPV6;
 	} else {
 		memset(addr, 0, 10);
 		addr[10] = 0xff;
 		addr[11] = 0xff;
 		memcpy(addr + 12, &sa->sin.sin_addr, 4);
+	}
+}
+
+void
+xr_sa_to_map(const union xr_sa *sa, uint8_t addr[16], uint16_t *port_be, uint8_t *fam)
+{
+	xr_sa_addr16(sa, addr);
+	if (sa->sa.sa_family == AF_INET6) {
+		*port_be = sa->sin6.sin6_port;
+		*fam = XR_FAM_IPV6;
+	} else {
 		*port_be = sa->sin.sin_port;
 		*fam = XR_FAM_IPV4;
 	}

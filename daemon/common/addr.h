@@ -49,6 +49,8 @@ bool		xr_sa_ip_eq(const union xr_sa *a, const union xr_sa *b);
  * Map form (flow.h): 16 bytes, IPv4 as ::ffff:a.b.c.d, plus port (network
  * order) and XR_FAM_*.  xr_sa_from_map() returns -EINVAL for an unknown family.
  */
+/* The address alone, 16 bytes, v4 as ::ffff:a.b.c.d (the maps' form). */
+void		xr_sa_addr16(const union xr_sa *sa, uint8_t addr[16]);
 void		xr_sa_to_map(const union xr_sa *sa, uint8_t addr[16], uint16_t *port_be,
 			     uint8_t *fam);
 int		xr_sa_from_map(union xr_sa *sa, const uint8_t addr[16], uint16_t port_be,

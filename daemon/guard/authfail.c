@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/hash.h"
+#include "common/addr.h"
 #include "guard/authfail.h"
 #include "guard/ban.h"
 
@@ -27,18 +28,6 @@ struct af_slot {
 
 static struct af_slot	AF[AUTHFAIL_SLOTS];	/* under af_lock */
 static pthread_mutex_t	af_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void
-af_addr16(const union xr_sa *sa, uint8_t a[16])
-{
-	memset(a, 0, 16);
-	if (sa->sa.sa_family == AF_INET6) {
-		memcpy(a, &sa->sin6.sin6_addr, 16);
-	} else {
-		a[10] = a[11] = 0xff;
-		memcpy(a + 12, &sa->sin.sin_addr, 4);
-	}
-}
 
 /* a's slot; when create, a free or the stalest one taken over.  Call with af_lock held. */
 static struct af_slot *
@@ -73,7 +62,7 @@ authfail_note_at(const union xr_sa *src, unsigned n, unsigned window_s, unsigned
 
 	if (n == 0)
 		return 0;
-	af_addr16(src, a);
+	xr_sa_addr16(src, a);
 	pthread_mutex_lock(&af_lock);
 	s = af_slot(a, true);
 	if (s->fails == 0 || now_ms - s->start_ms >= (uint64_t)window_s * 1000) {
@@ -111,7 +100,7 @@ authfail_clear(const union xr_sa *src)
 	struct af_slot *s;
 	uint8_t a[16];
 
-	af_addr16(src, a);
+	xr_sa_addr16(src, a);
 	pthread_mutex_lock(&af_lock);
 	s = af_slot(a, false);
 	if (s)
@@ -126,7 +115,7 @@ authfail_count(const union xr_sa *src)
 	uint8_t a[16];
 	unsigned n;
 
-	af_addr16(src, a);
+	xr_sa_addr16(src, a);
 	pthread_mutex_lock(&af_lock);
 	s = af_slot(a, false);
 	n = s ? s->fails : 0;

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "common/log.h"
+#include "common/addr.h"
 #include "guard/ban.h"
 #include "guard/pike.h"
 
@@ -61,18 +62,6 @@ static uint32_t
 hash16(const uint8_t a[16])
 {
 	return xr_fnv32(XR_FNV32_INIT, a, 16);
-}
-
-static void
-addr16(const union xr_sa *sa, uint8_t a[16])
-{
-	memset(a, 0, 16);
-	if (sa->sa.sa_family == AF_INET6) {
-		memcpy(a, &sa->sin6.sin6_addr, 16);
-	} else {
-		a[10] = a[11] = 0xff;
-		memcpy(a + 12, &sa->sin.sin_addr, 4);
-	}
 }
 
 /* Refill s up to now at rate a second, capped at burst. */
@@ -146,7 +135,7 @@ pike_request_at(const union xr_sa *src, uint64_t now)
 	}
 	if (!rate)
 		return true;
-	addr16(src, a);
+	xr_sa_addr16(src, a);
 	s = slot_of(a, now, rate, burst);
 	if (!s || s->exempt)
 		return true;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "common/addr.h"
 #include "guard/quota.h"
 
 struct quota_ent {
@@ -25,18 +26,6 @@ struct quota {
 	unsigned		 nsrc;		/* entries (addresses holding units) */
 	struct quota_ent	*b[];		/* under lock */
 };
-
-static void
-quota_addr16(const union xr_sa *sa, uint8_t a[16])
-{
-	memset(a, 0, 16);
-	if (sa->sa.sa_family == AF_INET6) {
-		memcpy(a, &sa->sin6.sin6_addr, 16);
-	} else {
-		a[10] = a[11] = 0xff;
-		memcpy(a + 12, &sa->sin.sin_addr, 4);
-	}
-}
 
 struct quota *
 quota_new(unsigned buckets)
@@ -88,7 +77,7 @@ quota_take(struct quota *q, const union xr_sa *src, unsigned max)
 	uint8_t a[16];
 	int rc = 0;
 
-	quota_addr16(src, a);
+	xr_sa_addr16(src, a);
 	pthread_mutex_lock(&q->lock);
 	pp = quota_find(q, a);
 	e = *pp;
@@ -117,7 +106,7 @@ quota_put(struct quota *q, const union xr_sa *src)
 	struct quota_ent **pp, *e;
 	uint8_t a[16];
 
-	quota_addr16(src, a);
+	xr_sa_addr16(src, a);
 	pthread_mutex_lock(&q->lock);
 	pp = quota_find(q, a);
 	e = *pp;
@@ -136,7 +125,7 @@ quota_held(struct quota *q, const union xr_sa *src)
 	uint8_t a[16];
 	unsigned n;
 
-	quota_addr16(src, a);
+	xr_sa_addr16(src, a);
 	pthread_mutex_lock(&q->lock);
 	e = *quota_find(q, a);
 	n = e ? e->units : 0;
