@@ -35,6 +35,34 @@ px_totag(const struct sip_msg *m, char *buf, size_t cap)
 }
 
 /*
+ * Our response to m (code, reason, optional extra header lines, our To tag
+ * above 100) in a new PX_BUF buffer *out (the caller frees it).  Its
+ * length, or -errno (*out NULL).
+ */
+static int
+px_build_reply(const struct sip_msg *m, int code, const char *reason, const char *extra,
+	       char **out)
+{
+	char tag[32];
+	struct sip_str totag = px_totag(m, tag, sizeof(tag));
+	struct sip_str ex = extra ? sip_str_mk(extra, (int)strlen(extra)) : (struct sip_str){ 0 };
+	int n;
+
+	*out = malloc(PX_BUF);
+	if (!*out)
+		return -ENOMEM;
+	n = sip_build_response(*out, PX_BUF, m, code, reason, code > 100 ? &totag : NULL,
+			       extra ? &ex : NULL, NULL, NULL);
+	if (n < 0) {
+		free(*out);
+		*out = NULL;
+		return n;
+	}
+	PX_INC(local_replies);
+	return n;
+}
+
+/*
  * Answer server transaction st (request m) ourselves, with optional extra
  * header lines.  Returns what txn_respond() returned.
  */
@@ -42,21 +70,11 @@ int
 px_reply(struct txn *st, const struct sip_msg *m, int code, const char *reason,
 	 const char *extra)
 {
-	char tag[32];
-	struct sip_str totag = px_totag(m, tag, sizeof(tag));
-	struct sip_str ex = extra ? sip_str_mk(extra, (int)strlen(extra)) : (struct sip_str){ 0 };
-	char *out = malloc(PX_BUF);
-	int n;
+	char *out;
+	int n = px_build_reply(m, code, reason, extra, &out);
 
-	if (!out)
-		return txn_reply(st, code, reason);
-	n = sip_build_response(out, PX_BUF, m, code, reason, code > 100 ? &totag : NULL,
-			       extra ? &ex : NULL, NULL, NULL);
-	if (n < 0) {
-		free(out);
-		return txn_reply(st, code, reason);
-	}
-	PX_INC(local_replies);
+	if (n < 0)
+		return txn_reply(st, code, reason);	/* the plain form */
 	n = txn_respond(st, code, out, (size_t)n);
 	free(out);
 	return n;
@@ -70,20 +88,12 @@ int
 px_reply_stateless(const struct sip_msg *m, const struct sip_src *src, int code,
 		   const char *reason, const char *extra)
 {
-	char tag[32];
-	struct sip_str totag = px_totag(m, tag, sizeof(tag));
-	struct sip_str ex = extra ? sip_str_mk(extra, (int)strlen(extra)) : (struct sip_str){ 0 };
-	char *out = malloc(PX_BUF);
-	int n;
+	char *out;
+	int n = px_build_reply(m, code, reason, extra, &out);
 
-	if (!out)
-		return -ENOMEM;
-	n = sip_build_response(out, PX_BUF, m, code, reason, code > 100 ? &totag : NULL,
-			       extra ? &ex : NULL, NULL, NULL);
-	if (n >= 0) {
-		PX_INC(local_replies);
-		n = txn_respond_stateless(m, src, out, (size_t)n);
-	}
+	if (n < 0)
+		return n;
+	n = txn_respond_stateless(m, src, out, (size_t)n);
 	free(out);
 	return n;
 }
