@@ -5,6 +5,7 @@
  *   loader.c   open/load/pin the skeleton, ABI check, attach/detach (owner of struct fp)
  *   maps.c     encode and write flows, read per-flow stats and counters
  *   netlink.c  libmnl link dump + notifications -> xr_tx_ports / xr_vlans
+ *   sklookup.c the sk_lookup program steering the --ports range to shared sockets
  * Map updates are plain bpf syscalls: safe from any thread.
  */
 #ifndef XR_FASTPATH_H
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "xrelay/counters.h"
 #include "xrelay/flow.h"
+#include "xrelay/sklookup.h"
 
 #define FP_MAX_LINKS	XR_MAX_ADDRS
 
@@ -132,5 +134,31 @@ int	fp_netlink_start(struct fp *fp, struct ev_loop *loop);
 void	fp_netlink_stop(void);
 /* Add (on) or remove (!on; absent is not an error) ifindex in xr_tx_ports. 0 or -errno. */
 int	fp_tx_port_set(struct fp *fp, int ifindex, bool on);
+
+/* ---- sklookup.c ---- */
+struct sk_lookup;	/* build/sk_lookup.skel.h */
+
+/* The sk_lookup program and its link; independent of struct fp (no --xdp needed). */
+struct fp_sk {
+	struct sk_lookup	*skel;
+	int			 link_fd;	/* -1: not attached */
+	int			 nslots;	/* ranges written */
+};
+
+/* A closed handle (nothing to undo). */
+void	fp_sk_reset(struct fp_sk *sk);
+/* Load the program (not attached).  0 or -errno (logged). */
+int	fp_sk_open(struct fp_sk *sk);
+/*
+ * Steer UDP packets for addr (port ignored), ports lo..hi, to the socket
+ * sock_fd (bound, unconnected UDP).  Call before fp_sk_attach().  0,
+ * -ENOSPC past XR_SK_SLOTS, or -errno (logged).
+ */
+int	fp_sk_add(struct fp_sk *sk, const union xr_sa *addr, uint16_t lo, uint16_t hi,
+		  int sock_fd);
+/* Attach to the calling thread's network namespace.  0 or -errno (logged). */
+int	fp_sk_attach(struct fp_sk *sk);
+/* Detach and unload; the shared sockets stay the caller's. */
+void	fp_sk_close(struct fp_sk *sk);
 
 #endif /* XR_FASTPATH_H */

@@ -2,7 +2,8 @@
 /*
  * ports.c - RTP/RTCP port pairs over --ports for one relay address (ports.h).
  * A bitmap of pairs with a rotating cursor, under a mutex; allocation binds
- * the two sockets.  Owns neither the sessions nor the relay's watchers.
+ * the two sockets, or, for a pool of the shared-socket relay, sets a bit and
+ * nothing else.  Owns neither the sessions nor the relay's watchers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,10 +26,11 @@ struct port_pool {
 	int		in_use;		/* bits set in map */
 	int		cursor;		/* next pair index to try */
 	uint64_t	*map;		/* bit i set: pair i allocated */
+	bool		bind;		/* allocation binds the pair's sockets */
 };
 
 struct port_pool *
-port_pool_new(const union xr_sa *addr, uint16_t lo, uint16_t hi)
+port_pool_new(const union xr_sa *addr, uint16_t lo, uint16_t hi, bool bind)
 {
 	struct port_pool *p;
 	uint32_t first = (uint32_t)lo + (lo & 1u);
@@ -56,6 +58,7 @@ port_pool_new(const union xr_sa *addr, uint16_t lo, uint16_t hi)
 	p->hi = hi;
 	p->first = (uint16_t)first;
 	p->npairs = npairs;
+	p->bind = bind;
 	return p;
 }
 
@@ -128,6 +131,11 @@ pool_bind_pair(struct port_pool *p, int idx, struct port_pair *out)
 	int fd0, fd1;
 
 	xr_sa_set_port(&sa, port);
+	if (!p->bind) {
+		out->fd[0] = out->fd[1] = -1;
+		out->rtp = sa;
+		return 0;
+	}
 	fd0 = bind_udp(&sa);
 	if (fd0 < 0)
 		return fd0;

@@ -19,6 +19,7 @@
 #include "fastpath/fastpath.h"
 #include "media/relay.h"
 #include "media/session_internal.h"
+#include "media/shared.h"
 
 struct media_state media_st = {
 	.cb_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -85,6 +86,19 @@ session_find(uint64_t id)
 	cds_lfht_lookup(media_st.by_id, hash_u64(id), match_id, &id, &it);
 	n = cds_lfht_iter_get_node(&it);
 	return session_of(n);
+}
+
+struct media_leg *
+leg_find(const union xr_sa *local)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+
+	if (!media_st.by_local)
+		return NULL;
+	cds_lfht_lookup(media_st.by_local, hash_sa(local), match_local, local, &it);
+	n = cds_lfht_iter_get_node(&it);
+	return n ? caa_container_of(n, struct media_leg, local_node) : NULL;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -258,9 +272,10 @@ flows_delete(struct media_session *s)
 /* ---- life cycle --------------------------------------------------------- */
 
 /*
- * Every session holds four sockets: take the whole hard RLIMIT_NOFILE (the
- * soft default of 1024 would stop at ~250 calls), and say how many
- * sessions that allows when it is below what the port range could hold.
+ * Take the whole hard RLIMIT_NOFILE (SIP over TCP wants it too).  With a
+ * socket per port every session holds four (the soft default of 1024 would
+ * stop at ~250 calls): say how many sessions that allows when it is below
+ * what the port range could hold.
  */
 static void
 media_raise_nofile(const struct xr_config *cfg)
@@ -275,6 +290,8 @@ media_raise_nofile(const struct xr_config *cfg)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			return;
 	}
+	if (media_st.shared)	/* the sockets are a few, whatever the sessions */
+		return;
 	pairs = (unsigned long)((cfg->port_hi - cfg->port_lo + 1) / 2) *
 		(unsigned long)cfg->nmedia;
 	fit = rl.rlim_cur == RLIM_INFINITY ? pairs : (unsigned long)(rl.rlim_cur / 4);
@@ -282,6 +299,32 @@ media_raise_nofile(const struct xr_config *cfg)
 		logs(LS_MEDIA, LL_INFO, "open files limit %lu: at most ~%lu media sessions "
 		     "(4 sockets each); raise LimitNOFILE / ulimit -n for more",
 		     (unsigned long)rl.rlim_cur, fit);
+}
+
+/*
+ * --media-sockets shared: the shared sockets and their sk_lookup program
+ * (shared.c), or, when those cannot be had, a socket per port with a
+ * warning.  A relay port already in use refuses the start (-EADDRINUSE).
+ */
+static int
+media_shared_init(const struct xr_config *cfg)
+{
+	int err;
+
+	media_st.shared = false;
+	if (cfg->media_sockets != XR_MSOCK_SHARED)
+		return 0;
+	err = shared_open(media_st.addrs, cfg->nmedia, cfg->port_lo, cfg->port_hi,
+			  media_st.shared_fd);
+	if (err == -EADDRINUSE)
+		return err;
+	if (err) {
+		logs(LS_MEDIA, LL_WARN, "shared media sockets unavailable (%s): one socket per "
+		     "port instead (--media-sockets port)", strerror(-err));
+		return 0;
+	}
+	media_st.shared = true;
+	return 0;
 }
 
 int
@@ -298,13 +341,19 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 	}
 	media_st.cfg = cfg;
 	media_st.fp = fp;
+	for (int i = 0; i < cfg->nmedia; i++) {
+		media_st.addrs[i] = cfg->media[i];
+		xr_sa_set_port(&media_st.addrs[i], 0);
+	}
+	err = media_shared_init(cfg);
+	if (err)
+		return err;
 	media_raise_nofile(cfg);
 	for (int i = 0; i < cfg->nmedia; i++) {
 		char ip[INET6_ADDRSTRLEN];
 
-		media_st.addrs[i] = cfg->media[i];
-		xr_sa_set_port(&media_st.addrs[i], 0);
-		media_st.pools[i] = port_pool_new(&media_st.addrs[i], cfg->port_lo, cfg->port_hi);
+		media_st.pools[i] = port_pool_new(&media_st.addrs[i], cfg->port_lo, cfg->port_hi,
+						  !media_st.shared);
 		if (!media_st.pools[i]) {
 			err = -errno;
 			logs(LS_MEDIA, LL_WARN, "bad port range %u-%u for %s", cfg->port_lo,
@@ -328,6 +377,8 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 	err = relay_init(cfg->media_timeout);
 	if (err)
 		goto out_tables;
+	for (int i = 0; media_st.shared && i < media_st.npools; i++)
+		relay_add_shared(media_st.shared_fd[i]);
 	media_st.inited = true;
 	return 0;
 
@@ -341,6 +392,9 @@ out_pools:
 	for (int i = 0; i < media_st.npools; i++)
 		port_pool_free(media_st.pools[i]);
 	media_st.npools = 0;
+	if (media_st.shared)
+		shared_close();
+	media_st.shared = false;
 	return err;
 }
 
@@ -395,6 +449,9 @@ media_stop(void)
 		port_pool_free(media_st.pools[i]);
 	media_st.npools = 0;
 	relay_fini();
+	if (media_st.shared)
+		shared_close();
+	media_st.shared = false;
 	media_st.inited = false;
 }
 

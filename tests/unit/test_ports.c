@@ -63,7 +63,7 @@ static void
 test_even_odd_and_sockets(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B, B + 9);
+	struct port_pool *p = port_pool_new(&lo, B, B + 9, true);
 	struct port_pair pp;
 	int ttl = 0, fl;
 	socklen_t tl = sizeof(ttl);
@@ -100,7 +100,7 @@ test_range_edges(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
 	/* Odd low end: first pair B + 12; B + 20 has no RTCP port, so 4 pairs. */
-	struct port_pool *p = port_pool_new(&lo, B + 11, B + 20);
+	struct port_pool *p = port_pool_new(&lo, B + 11, B + 20, true);
 	struct port_pair pp[5];
 	uint16_t want[4] = { B + 12, B + 14, B + 16, B + 18 };
 
@@ -117,7 +117,7 @@ test_range_edges(void **state)
 	port_pool_free(p);
 
 	/* The smallest range: one pair. */
-	p = port_pool_new(&lo, B + 22, B + 23);
+	p = port_pool_new(&lo, B + 22, B + 23, true);
 	assert_non_null(p);
 	assert_int_equal(port_pool_size(p), 1);
 	assert_int_equal(port_pool_alloc(p, &pp[0]), 0);
@@ -131,7 +131,7 @@ static void
 test_exhaustion(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B + 30, B + 39);
+	struct port_pool *p = port_pool_new(&lo, B + 30, B + 39, true);
 	struct port_pair pp[6];
 
 	for (int i = 0; i < 5; i++)
@@ -156,7 +156,7 @@ static void
 test_partial_pair_released(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B + 40, B + 41);
+	struct port_pool *p = port_pool_new(&lo, B + 40, B + 41, true);
 	struct port_pair pp;
 	int other = hold("127.0.0.1", B + 41), fd;
 
@@ -178,7 +178,7 @@ static void
 test_held_ports_skipped(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B + 50, B + 59);
+	struct port_pool *p = port_pool_new(&lo, B + 50, B + 59, true);
 	struct port_pair pp[3];
 	int h1 = hold("127.0.0.1", B + 52);	/* RTP of pair 1 */
 	int h2 = hold("127.0.0.1", B + 55);	/* RTCP of pair 2 */
@@ -209,7 +209,7 @@ static void
 test_reuse_rotates(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B + 60, B + 65);
+	struct port_pool *p = port_pool_new(&lo, B + 60, B + 65, true);
 	struct port_pair a, b, c, d;
 
 	assert_int_equal(port_pool_alloc(p, &a), 0);
@@ -239,14 +239,14 @@ test_bad_range(void **state)
 
 	memset(&none, 0, sizeof(none));
 	errno = 0;
-	assert_null(port_pool_new(&lo, B + 10, B));	/* reversed */
+	assert_null(port_pool_new(&lo, B + 10, B, true));	/* reversed */
 	assert_int_equal(errno, EINVAL);
-	assert_null(port_pool_new(&lo, B, B));	/* no RTCP port */
-	assert_null(port_pool_new(&lo, B + 1, B + 2));	/* B + 2 has no RTCP */
-	assert_null(port_pool_new(&lo, 0, 100));	/* port 0 */
-	assert_null(port_pool_new(&none, B, B + 9));	/* no family */
+	assert_null(port_pool_new(&lo, B, B, true));	/* no RTCP port */
+	assert_null(port_pool_new(&lo, B + 1, B + 2, true));	/* B + 2 has no RTCP */
+	assert_null(port_pool_new(&lo, 0, 100, true));	/* port 0 */
+	assert_null(port_pool_new(&none, B, B + 9, true));	/* no family */
 	assert_int_equal(errno, EINVAL);
-	struct port_pool *p = port_pool_new(&lo, 65534, 65535);
+	struct port_pool *p = port_pool_new(&lo, 65534, 65535, true);
 	assert_non_null(p);
 	assert_int_equal(port_pool_size(p), 1);
 	port_pool_free(p);
@@ -257,7 +257,7 @@ static void
 test_foreign_address(void **state)
 {
 	union xr_sa ta = sa_of("192.0.2.1");
-	struct port_pool *p = port_pool_new(&ta, B + 70, B + 79);
+	struct port_pool *p = port_pool_new(&ta, B + 70, B + 79, true);
 	struct port_pair pp;
 
 	assert_int_equal(port_pool_alloc(p, &pp), -EADDRNOTAVAIL);
@@ -269,7 +269,7 @@ static void
 test_ipv6(void **state)
 {
 	union xr_sa lo6 = sa_of("::1");
-	struct port_pool *p = port_pool_new(&lo6, B + 80, B + 83);
+	struct port_pool *p = port_pool_new(&lo6, B + 80, B + 83, true);
 	struct port_pair pp;
 	int hops = 0, fd = hold("::1", B + 99);
 	socklen_t hl = sizeof(hops);
