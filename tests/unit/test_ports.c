@@ -59,6 +59,18 @@ bound_port(int fd)
 	return xr_sa_port(&sa);
 }
 
+/* File descriptors open in this process. */
+static int
+open_fds(void)
+{
+	int n = 0;
+
+	for (int f = 0; f < 4096; f++)
+		if (fcntl(f, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
 static void
 test_even_odd_and_sockets(void **state)
 {
@@ -288,6 +300,40 @@ test_ipv6(void **state)
 	port_pool_free(p);
 }
 
+/*
+ * A pool of the shared-socket relay: pairs are bits only.  No socket is
+ * opened (a held port does not matter: the shared socket gets its packets),
+ * the whole range is used, exhaustion and release work as with sockets.
+ */
+static void
+test_bitmap_only(void **state)
+{
+	union xr_sa lo = sa_of("127.0.0.1");
+	struct port_pool *p = port_pool_new(&lo, B + 86, B + 95, false);
+	struct port_pair pp[6];
+	int fd = hold("127.0.0.1", B + 88), nfd = open_fds();
+
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(port_pool_alloc(p, &pp[i]), 0);
+		assert_int_equal(pp[i].fd[0], -1);
+		assert_int_equal(pp[i].fd[1], -1);
+		assert_int_equal(xr_sa_port(&pp[i].rtp), B + 86 + 2 * i);
+	}
+	assert_int_equal(port_pool_in_use(p), 5);
+	assert_int_equal(open_fds(), nfd);	/* no socket opened */
+	assert_int_equal(port_pool_alloc(p, &pp[5]), -ENOSPC);
+	port_pair_put(p, &pp[2]);
+	assert_int_equal(port_pool_in_use(p), 4);
+	assert_int_equal(port_pool_alloc(p, &pp[2]), 0);
+	assert_int_equal(xr_sa_port(&pp[2].rtp), B + 90);
+	for (int i = 0; i < 5; i++)
+		port_pair_put(p, &pp[i]);
+	assert_int_equal(port_pool_in_use(p), 0);
+	if (fd >= 0)
+		close(fd);
+	port_pool_free(p);
+}
+
 int
 main(void)
 {
@@ -301,6 +347,7 @@ main(void)
 		cmocka_unit_test(test_bad_range),
 		cmocka_unit_test(test_foreign_address),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_bitmap_only),
 	};
 
 	/* 10000-19999; test_media_session takes 20000-31999 */
