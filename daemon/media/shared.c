@@ -140,6 +140,12 @@ shared_open(const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi, int fds[]
 	err = fp_sk_open(&SH.sk);
 	if (err)
 		goto out_undo;
+	/*
+	 * Before the shared sockets bind (port 0) so theirs fall outside the
+	 * range.  Not fatal: the range still works, the kernel may only hand
+	 * its ports out to other sockets (which then receive nothing).
+	 */
+	ports_reserve(lo, hi);
 	for (int i = 0; i < n; i++) {
 		int fam = addrs[i].sa.sa_family, r = fam == AF_INET ? 0 : 1;
 
@@ -161,8 +167,6 @@ shared_open(const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi, int fds[]
 		if (err)
 			goto out_undo;
 	}
-	/* Not fatal: the range still works, the kernel may only hand its ports out. */
-	ports_reserve(lo, hi);
 	err = fp_sk_attach(&SH.sk);
 	if (err)
 		goto out_undo;
