@@ -24,6 +24,14 @@ struct {
 	__type(value, struct xr_sk_range);
 } xr_sk_ranges SEC(".maps");
 
+/* Ports of the range left to the kernel's lookup: the daemon's own SIP sockets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XR_SK_SKIP_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} xr_sk_skip SEC(".maps");
+
 /* The shared socket of each slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKMAP);
@@ -56,7 +64,7 @@ xr_sk_lookup(struct bpf_sk_lookup *ctx)
 	__u32 a[4] = { ctx->local_ip6[0], ctx->local_ip6[1], ctx->local_ip6[2],
 		       ctx->local_ip6[3] };
 
-	if (proto != IPPROTO_UDP)
+	if (proto != IPPROTO_UDP || bpf_map_lookup_elem(&xr_sk_skip, &port))
 		return SK_PASS;
 	if (fam == XR_AF_INET) {
 		a[0] = ip4;

@@ -156,6 +156,8 @@ int	fp_sk_open(struct fp_sk *sk);
  */
 int	fp_sk_add(struct fp_sk *sk, const union xr_sa *addr, uint16_t lo, uint16_t hi,
 		  int sock_fd);
+/* Leave UDP port (host order) to the kernel's lookup on every address.  0 or -errno. */
+int	fp_sk_skip(struct fp_sk *sk, uint16_t port);
 /* Attach to the calling thread's network namespace.  0 or -errno (logged). */
 int	fp_sk_attach(struct fp_sk *sk);
 /* Detach and unload; the shared sockets stay the caller's. */

@@ -90,6 +90,21 @@ fp_sk_add(struct fp_sk *sk, const union xr_sa *addr, uint16_t lo, uint16_t hi, i
 }
 
 int
+fp_sk_skip(struct fp_sk *sk, uint16_t port)
+{
+	__u32 k = port, one = 1;
+	int err;
+
+	if (!sk->skel)
+		return -EBADF;
+	err = bpf_map__update_elem(sk->skel->maps.xr_sk_skip, &k, sizeof(k), &one, sizeof(one),
+				   BPF_ANY);
+	if (err)
+		sk_warnx("cannot write %s: %s", XR_MAP_SK_SKIP, strerror(-err));
+	return err;
+}
+
+int
 fp_sk_attach(struct fp_sk *sk)
 {
 	int ns, fd, err;

@@ -23,7 +23,8 @@ struct port_pool {
 	uint16_t	lo, hi;		/* the configured range, for messages */
 	uint16_t	first;		/* RTP port of pair 0 (even) */
 	int		npairs;		/* pairs in the range */
-	int		in_use;		/* bits set in map */
+	int		in_use;		/* bits set in map by allocation */
+	int		held;		/* bits set by port_pool_hold(): never allocated */
 	int		cursor;		/* next pair index to try */
 	uint64_t	*map;		/* bit i set: pair i allocated */
 	bool		bind;		/* allocation binds the pair's sockets */
@@ -218,6 +219,24 @@ port_pool_release(struct port_pool *p, uint16_t rtp_port)
 }
 
 void
+port_pool_hold(struct port_pool *p, uint16_t port)
+{
+	int idx;
+
+	if (port < p->first)
+		return;
+	idx = (port - p->first) / 2;
+	if (idx >= p->npairs)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (!(p->map[idx / 64] & (1ull << (idx % 64)))) {
+		p->map[idx / 64] |= 1ull << (idx % 64);
+		p->held++;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
 port_pair_put(struct port_pool *p, struct port_pair *pair)
 {
 	for (int i = 0; i < 2; i++) {
@@ -244,7 +263,7 @@ port_pool_in_use(struct port_pool *p)
 int
 port_pool_size(const struct port_pool *p)
 {
-	return p->npairs;
+	return p->npairs - p->held;
 }
 
 const union xr_sa *

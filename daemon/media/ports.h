@@ -53,6 +53,11 @@ int	port_pool_alloc(struct port_pool *p, struct port_pair *out);
  * closed (or never opened) its sockets.  Unknown or free ports are ignored.
  */
 void	port_pool_release(struct port_pool *p, uint16_t rtp_port);
+/*
+ * Never give out the pair holding port (the daemon's own SIP port inside the
+ * range of a pool that does not bind); it no longer counts in the size.
+ */
+void	port_pool_hold(struct port_pool *p, uint16_t port);
 /* Close pair's sockets (those >= 0) and release it; for error paths and deletes. */
 void	port_pair_put(struct port_pool *p, struct port_pair *pair);
 

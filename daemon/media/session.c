@@ -309,12 +309,20 @@ media_raise_nofile(const struct xr_config *cfg)
 static int
 media_shared_init(const struct xr_config *cfg)
 {
-	int err;
+	uint16_t skip[XR_MAX_ADDRS];
+	int err, nskip = 0;
 
 	media_st.shared = false;
 	if (cfg->media_sockets != XR_MSOCK_SHARED)
 		return 0;
-	err = shared_open(media_st.addrs, cfg->nmedia, cfg->port_lo, cfg->port_hi,
+	/* Our own SIP ports inside the range stay SIP's (and no session's). */
+	for (int i = 0; i < cfg->nsip; i++) {
+		uint16_t p = xr_sa_port(&cfg->sip[i]);
+
+		if (p >= cfg->port_lo && p <= cfg->port_hi)
+			skip[nskip++] = p;
+	}
+	err = shared_open(media_st.addrs, cfg->nmedia, cfg->port_lo, cfg->port_hi, skip, nskip,
 			  media_st.shared_fd);
 	if (err == -EADDRINUSE)
 		return err;
@@ -361,6 +369,8 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 			goto out_pools;
 		}
 		media_st.npools = i + 1;
+		for (int j = 0; media_st.shared && j < cfg->nsip; j++)
+			port_pool_hold(media_st.pools[i], xr_sa_port(&cfg->sip[j]));
 	}
 	media_st.by_id = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	media_st.by_local = cds_lfht_new(4096, 4096, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,

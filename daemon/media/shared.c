@@ -45,9 +45,35 @@ shared_raw_fd(int fam)
 	return fam == AF_INET ? SH.raw[0] : fam == AF_INET6 ? SH.raw[1] : -1;
 }
 
-/* The receiving socket for addr: any port outside the range (0: the kernel's pick). */
+/*
+ * Bind fd to addr on a port outside lo..hi: the kernel's pick (the range is
+ * reserved by then), or, when the range leaves it none (--ports 1024-65535),
+ * the first free one below lo, then above hi.  0 or -errno.
+ */
 static int
-shared_socket(const union xr_sa *addr)
+shared_bind(int fd, const union xr_sa *addr, uint16_t lo, uint16_t hi)
+{
+	union xr_sa sa = *addr;
+
+	xr_sa_set_port(&sa, 0);
+	if (bind(fd, &sa.sa, xr_sa_len(&sa)) == 0)
+		return 0;
+	for (unsigned p = lo - 1u; errno == EADDRINUSE && p >= 1 && p < lo; p--) {
+		xr_sa_set_port(&sa, (uint16_t)p);
+		if (bind(fd, &sa.sa, xr_sa_len(&sa)) == 0)
+			return 0;
+	}
+	for (unsigned p = hi + 1u; errno == EADDRINUSE && p <= 65535; p++) {
+		xr_sa_set_port(&sa, (uint16_t)p);
+		if (bind(fd, &sa.sa, xr_sa_len(&sa)) == 0)
+			return 0;
+	}
+	return -errno;
+}
+
+/* The receiving socket for addr, on a port outside lo..hi. */
+static int
+shared_socket(const union xr_sa *addr, uint16_t lo, uint16_t hi)
 {
 	int one = 1, fd, err, rcv = SHARED_RCVBUF;
 	bool v6 = addr->sa.sa_family == AF_INET6;
@@ -64,15 +90,18 @@ shared_socket(const union xr_sa *addr)
 	       : setsockopt(fd, IPPROTO_IP, IP_RECVTOS, &one, sizeof(one)) < 0 ||
 		 setsockopt(fd, IPPROTO_IP, IP_RECVORIGDSTADDR, &one, sizeof(one)) < 0)
 		goto out_close;
-	if (bind(fd, &addr->sa, xr_sa_len(addr)) < 0)
-		goto out_close;
+	err = shared_bind(fd, addr, lo, hi);
+	if (err < 0)
+		goto out_log;
 	return fd;
 out_close:
 	err = -errno;
+out_log:
 	logs(LS_MEDIA, LL_WARN, "shared media socket on %s: %s",
 	     xr_sa_ipstr(addr, a, sizeof(a)), strerror(-err));
 	close(fd);
-	return err;
+	/* -EADDRINUSE is the caller's "a relay port is taken": not this. */
+	return err == -EADDRINUSE ? -EADDRNOTAVAIL : err;
 }
 
 /* The raw sending socket of family fam. */
@@ -121,7 +150,8 @@ shared_undo(void)
  * undone by shared_undo() on failure.
  */
 int
-shared_open(const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi, int fds[])
+shared_open(const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi,
+	    const uint16_t *skip, int nskip, int fds[])
 {
 	char a[XR_SA_STRLEN], b_s[XR_SA_STRLEN];
 	int err, port;
@@ -157,13 +187,18 @@ shared_open(const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi, int fds[]
 				goto out_undo;
 			}
 		}
-		fds[i] = shared_socket(&addrs[i]);
+		fds[i] = shared_socket(&addrs[i], lo, hi);
 		if (fds[i] < 0) {
 			err = fds[i];
 			goto out_undo;
 		}
 		SH.fds[SH.nfds++] = fds[i];
 		err = fp_sk_add(&SH.sk, &addrs[i], lo, hi, fds[i]);
+		if (err)
+			goto out_undo;
+	}
+	for (int i = 0; i < nskip; i++) {
+		err = fp_sk_skip(&SH.sk, skip[i]);
 		if (err)
 			goto out_undo;
 	}

@@ -13,6 +13,9 @@
 #define XR_SK_SLOTS		16	/* one per --media address (XR_MAX_ADDRS) */
 #define XR_MAP_SK_RANGES	"xr_sk_ranges"	/* ARRAY slot -> xr_sk_range */
 #define XR_MAP_SK_SOCKS		"xr_sk_socks"	/* SOCKMAP slot -> the shared UDP socket */
+#define XR_MAP_SK_SKIP		"xr_sk_skip"	/* HASH port (__u32, host order) -> __u32 1:
+						 * never steered (the daemon's own --sip) */
+#define XR_SK_SKIP_MAX		64
 
 /* One --media address and the --ports range on it; family 0: slot unused. */
 struct xr_sk_range {

@@ -334,6 +334,27 @@ test_bitmap_only(void **state)
 	port_pool_free(p);
 }
 
+/* A held port's pair (our own SIP port in the range) is never given out. */
+static void
+test_hold(void **state)
+{
+	union xr_sa lo = sa_of("127.0.0.1");
+	struct port_pool *p = port_pool_new(&lo, B + 86, B + 91, false);
+	struct port_pair a, b, c;
+
+	port_pool_hold(p, B + 89);	/* the RTCP port of the second pair */
+	assert_int_equal(port_pool_size(p), 2);
+	assert_int_equal(port_pool_alloc(p, &a), 0);
+	assert_int_equal(port_pool_alloc(p, &b), 0);
+	assert_int_equal(xr_sa_port(&a.rtp), B + 86);
+	assert_int_equal(xr_sa_port(&b.rtp), B + 90);
+	assert_int_equal(port_pool_alloc(p, &c), -ENOSPC);
+	assert_int_equal(port_pool_in_use(p), 2);
+	port_pair_put(p, &a);
+	port_pair_put(p, &b);
+	port_pool_free(p);
+}
+
 int
 main(void)
 {
@@ -348,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_foreign_address),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_bitmap_only),
+		cmocka_unit_test(test_hold),
 	};
 
 	/* 10000-19999; test_media_session takes 20000-31999 */
