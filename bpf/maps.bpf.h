@@ -15,9 +15,14 @@
 #include "xrelay/flow.h"
 #include "xrelay/maps.h"
 
-/* Forwarding table: (relay address, port, family) -> what to do.  Written by the daemon. */
+/*
+ * Forwarding table: (relay address, port, family) -> what to do.  Written by
+ * the daemon.  Not preallocated (both flow maps): the loader sizes them from
+ * --max-sessions, and memory follows the sessions that exist.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, XR_FLOWS_MAX);
 	__type(key, struct xr_flow_key);
 	__type(value, struct xr_flow);
@@ -30,6 +35,7 @@ struct {
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, XR_FLOWS_MAX);
 	__type(key, struct xr_flow_key);
 	__type(value, struct xr_flow_stats);

@@ -68,6 +68,10 @@ static const struct opt opts[] = {
 	  "shared: one socket per --media address takes every port (BPF sk_lookup); "
 	  "port: a socket per port (default shared)",
 	  p_media_sockets, d_media_sockets, 0, 0, 0, NULL },
+	{ "max-sessions", 0, required_argument, true, "N",
+	  "most media sessions at once; sizes the kernel flow table (4 entries a "
+	  "session), 0: from the host's memory (default 0)",
+	  p_int, d_int, OFF(max_sessions), 0, 4000000, NULL },
 	{ "ctl", 0, required_argument, true, "PATH",
 	  "control socket (default " XR_CTL_PATH ")",
 	  p_string, d_string, OFF(ctl_path), 0, sizeof(((struct xr_config *)0)->ctl_path), NULL },

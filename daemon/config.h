@@ -72,6 +72,7 @@ struct xr_config {
 	int		 nxdp;
 	enum xr_xdp_mode xdp_mode;		/* --xdp-mode (default auto) */
 	enum xr_media_sockets media_sockets;	/* --media-sockets shared|port (default shared) */
+	int		 max_sessions;		/* --max-sessions N (0: from the host's memory) */
 	char		 ctl_path[108];		/* --ctl (default /run/xrelay/xrelay.sock) */
 	char		 ctl_group[64];		/* --ctl-group NAME: may use the socket (default none) */
 	char		 pin_dir[256];		/* --pin-dir (default /sys/fs/bpf/xrelay) */

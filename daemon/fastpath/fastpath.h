@@ -54,6 +54,8 @@ struct fp {
 struct fp_opts {
 	unsigned	wrong_src_sample;	/* wrong-source packets/s per CPU passed up */
 	unsigned	media_max_pps;		/* packets/s a flow is forwarded (per CPU); 0 no cap */
+	unsigned	max_flows;		/* entries of xr_flows and xr_flow_stats;
+						 * 0: XR_FLOWS_MAX */
 };
 
 /* Their defaults (fp_open()), and xrelayd's. */

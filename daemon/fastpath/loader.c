@@ -405,6 +405,13 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
 	skel->rodata->wrong_src_sample = o ? o->wrong_src_sample : FP_WRONG_SRC_SAMPLE;
 	skel->rodata->media_max_pps = o ? o->media_max_pps : 0;
+	if (o && o->max_flows &&
+	    (bpf_map__set_max_entries(skel->maps.xr_flows, o->max_flows) ||
+	     bpf_map__set_max_entries(skel->maps.xr_flow_stats, o->max_flows))) {
+		err = -EINVAL;
+		fp_warnx("cannot size the flow maps to %u entries", o->max_flows);
+		goto out_destroy;
+	}
 
 	if (pin_dir && *pin_dir) {
 		if (strlen(pin_dir) >= sizeof(fp->pin_dir)) {
@@ -486,9 +493,9 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 		fp_warnx("cannot flush leftover flows: %s", strerror(-err));
 		goto out_reset;
 	}
-	fp_info("loaded (ABI %u, %d CPUs%s%s), %d leftover flow%s flushed",
-		XR_ABI_VERSION, fp->ncpus, fp->pin_dir[0] ? ", maps pinned under " : "",
-		fp->pin_dir, n, n == 1 ? "" : "s");
+	fp_info("loaded (ABI %u, %d CPUs, %u flows at most%s%s), %d leftover flow%s flushed",
+		XR_ABI_VERSION, fp->ncpus, bpf_map__max_entries(skel->maps.xr_flows),
+		fp->pin_dir[0] ? ", maps pinned under " : "", fp->pin_dir, n, n == 1 ? "" : "s");
 	return 0;
 
 out_reset:

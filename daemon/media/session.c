@@ -269,6 +269,47 @@ flows_delete(struct media_session *s)
 		}
 }
 
+/* ---- sizes -------------------------------------------------------------- */
+
+#define HTAB_ELEM_OVERHEAD	56	/* struct htab_elem + allocator rounding, per entry */
+
+size_t
+media_session_bytes(size_t *user, size_t *kernel)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	size_t flow, stats;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	/* The session, its hash-table nodes and the allocator's share. */
+	*user = sizeof(struct media_session) + 64;
+	flow = HTAB_ELEM_OVERHEAD + ((sizeof(struct xr_flow_key) + 7) & ~7ul) +
+	       ((sizeof(struct xr_flow) + 7) & ~7ul);
+	stats = HTAB_ELEM_OVERHEAD + ((sizeof(struct xr_flow_key) + 7) & ~7ul) + 8 +
+		(size_t)ncpu * ((sizeof(struct xr_flow_stats) + 7) & ~7ul);
+	*kernel = 4 * (flow + stats);
+	return *user + *kernel;
+}
+
+int
+media_max_sessions(const struct xr_config *cfg)
+{
+	size_t u, k, per = media_session_bytes(&u, &k);
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	unsigned long long n;
+
+	if (cfg->max_sessions > 0)
+		return cfg->max_sessions;
+	if (pages <= 0 || psz <= 0)
+		return 4096;
+	n = (unsigned long long)pages * (unsigned long long)psz / 32 / per;
+	if (n < 4096)
+		n = 4096;
+	if (n > 1048576)
+		n = 1048576;
+	return (int)n;
+}
+
 /* ---- life cycle --------------------------------------------------------- */
 
 /*
@@ -384,6 +425,16 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 		r = (uint32_t)(media_now_ns() ^ (uint64_t)getpid());
 	media_st.next_id = (uint64_t)r + 1;
 	media_st.nsessions = 0;
+	media_st.max_sessions = media_max_sessions(cfg);
+	{
+		size_t u, k, per = media_session_bytes(&u, &k);
+
+		logs(LS_MEDIA, LL_INFO, "at most %d media sessions (%s); about %zu bytes a "
+		     "session (%zu userspace, %zu kernel flows): %zu MiB at most",
+		     media_st.max_sessions, cfg->max_sessions ? "--max-sessions" :
+		     "1/32 of the memory", per, u, k,
+		     (size_t)media_st.max_sessions * per >> 20);
+	}
 	err = relay_init(cfg->media_timeout);
 	if (err)
 		goto out_tables;
@@ -534,6 +585,12 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 		return -EINVAL;
 	if (xr_sa_port(a) == 0 || (b_known && xr_sa_port(b) == 0))
 		return -EINVAL;
+	if (media_st.max_sessions > 0 &&
+	    __atomic_load_n(&media_st.nsessions, __ATOMIC_RELAXED) >= media_st.max_sessions) {
+		log_ratelimited(LS_MEDIA, LL_WARN, "%d media sessions: --max-sessions reached",
+				media_st.max_sessions);
+		return -ENOSPC;
+	}
 	pa = pick_pool(a);
 	if (pa < 0)
 		return pa;

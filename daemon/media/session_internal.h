@@ -119,6 +119,7 @@ struct media_state {
 	struct cds_lfht		*by_local;	/* media_leg.local_node, key leg->local */
 	uint64_t		 next_id;	/* atomic; random start */
 	int			 nsessions;	/* atomic */
+	int			 max_sessions;	/* media_max_sessions() */
 	pthread_mutex_t		 cb_lock;
 	void			(*timeout_cb)(uint64_t id, void *arg);
 	void			*timeout_arg;

@@ -22,9 +22,10 @@
  * the meaning of a counter.  3: drop_wrong_source and the xr_sample budget;
  * index 17 of counters.def is pass_no_headroom (see there); the xr_bans
  * blocklist and drop_banned; the per-flow rate cap (xr_flow_stats.rl_*,
- * drop_rate_limit).
+ * drop_rate_limit).  4: xr_flows and xr_flow_stats not preallocated
+ * (BPF_F_NO_PREALLOC), their size set by the loader (--max-sessions).
  */
-#define XR_ABI_VERSION		3
+#define XR_ABI_VERSION		4
 
 /* Address family tags used in keys and values (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4

@@ -19,7 +19,8 @@
 #define XR_MAP_SAMPLE		"xr_sample"	/* PERCPU_ARRAY[1] -> xr_budget (BPF's own) */
 #define XR_MAP_BANS		"xr_bans"	/* LPM_TRIE xr_ban_key -> xr_ban */
 
-#define XR_FLOWS_MAX		131072	/* flows: two per port of a session side */
+#define XR_FLOWS_MAX		131072	/* flows: two per port of a session side; the
+					 * compiled size, xrelayd sets 4 x --max-sessions */
 #define XR_TX_PORTS_MAX		256	/* interfaces the program may redirect to */
 #define XR_VLANS_MAX		1024	/* VLAN devices known */
 #define XR_BANS_MAX		65536	/* banned prefixes */
