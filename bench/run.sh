@@ -93,7 +93,9 @@ CAP_FDS=$(($(ulimit -n) / 4 - 64))
 # shows up to where it can go (MAXPOINT=0: not).
 CAP_ALL=$CAP_PORTS
 [ "$CAP_KERNEL" -lt "$CAP_ALL" ] && CAP_ALL=$CAP_KERNEL
-[ "$CAP_FDS" -lt "$CAP_ALL" ] && CAP_ALL=$CAP_FDS
+case " $CASES " in
+*" rtpengine "*) [ "$CAP_FDS" -lt "$CAP_ALL" ] && CAP_ALL=$CAP_FDS ;;
+esac
 if [ "${MAXPOINT:-1}" = 1 ] && [ "$CAP_ALL" -ge 100 ]; then
 	for f in $FLOWS; do
 		if [ "$f" -gt "$CAP_ALL" ]; then

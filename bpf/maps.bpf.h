@@ -17,8 +17,8 @@
 
 /*
  * Forwarding table: (relay address, port, family) -> what to do.  Written by
- * the daemon.  Not preallocated (both flow maps): the loader sizes them from
- * --max-sessions, and memory follows the sessions that exist.
+ * the daemon.  Not preallocated: the loader sizes it (and xr_flow_stats)
+ * from --max-sessions, and its memory follows the sessions that exist.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -29,15 +29,14 @@ struct {
 } xr_flows SEC(".maps");
 
 /*
- * Per-flow, per-CPU packets/bytes/last-seen.  The daemon creates the zeroed
- * entry together with the flow and deletes it with the flow; the program
- * only looks it up and adds, never inserts.
+ * Per-flow, per-CPU packets/bytes/last-seen and the next-hop cache, at the
+ * index the flow names (xr_flow.slot): no second hash lookup.  The daemon
+ * zeroes a slot when it gives it to a flow; the program only adds.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XR_FLOWS_MAX);
-	__type(key, struct xr_flow_key);
+	__type(key, __u32);
 	__type(value, struct xr_flow_stats);
 } xr_flow_stats SEC(".maps");
 

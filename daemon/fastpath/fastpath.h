@@ -33,10 +33,13 @@ struct fp_link {
 	unsigned	xdp_flags;	/* XDP_FLAGS_DRV_MODE / XDP_FLAGS_SKB_MODE actually used */
 };
 
+struct fp_slots;	/* maps.c: the xr_flow_stats slot of each flow key */
+
 struct fp {
 	struct xrelay	*skel;	/* NULL when the maps were opened some other way (tests) */
 	int		flows_fd;	/* xr_flows */
-	int		stats_fd;	/* xr_flow_stats */
+	int		stats_fd;	/* xr_flow_stats (per-CPU array, indexed by xr_flow.slot) */
+	struct fp_slots	*slots;		/* fp_slots_init() */
 	int		counters_fd;	/* xr_counters */
 	int		tx_ports_fd;	/* xr_tx_ports */
 	int		vlans_fd;	/* xr_vlans */
@@ -87,6 +90,15 @@ int	fp_chown(struct fp *fp, uid_t uid, gid_t gid);
 void	fp_close(struct fp *fp, bool unpin);
 
 /* ---- maps.c ---- */
+/*
+ * The allocator of xr_flow_stats slots (nslots: that map's size) and the
+ * table of which flow key holds which; fp_open() sets it up, tests that open
+ * the maps themselves call it.  0 or -ENOMEM.
+ */
+int	fp_slots_init(struct fp *fp, unsigned nslots);
+void	fp_slots_free(struct fp *fp);
+/* The xr_flow_stats slot of the flow k (>= 0), or -ENOENT. */
+int	fp_flow_slot(struct fp *fp, const struct xr_flow_key *k);
 /* Key for packets sent to local (relay address and port). Zeroes padding. */
 void	fp_key_make(struct xr_flow_key *k, const union xr_sa *local);
 /*
@@ -96,9 +108,18 @@ void	fp_key_make(struct xr_flow_key *k, const union xr_sa *local);
 void	fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *peer,
 		     unsigned flags, const union xr_sa *src, const union xr_sa *dst,
 		     uint8_t ttl);
-/* Insert or replace a flow; creates its zeroed stats entry when missing. */
+/*
+ * Insert or replace a flow; a new one gets a free, zeroed stats slot
+ * (v's slot is set here), a replaced one keeps its slot.  -E2BIG when no
+ * slot is free.
+ */
 int	fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v);
-/* Delete a flow and its stats; -ENOENT when it was not there. */
+/*
+ * Delete a flow and give its stats slot back; -ENOENT when it was not there.
+ * A packet the program was forwarding meanwhile may still count into the
+ * slot after the next flow took it (one packet at most per CPU); its
+ * next-hop cache is not used again (generation).
+ */
 int	fp_flow_del(struct fp *fp, const struct xr_flow_key *k);
 int	fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v);
 /* Per-flow stats summed over CPUs (last_seen_ns: the max). */

@@ -474,6 +474,11 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	fp->abi_fd = bpf_map__fd(skel->maps.xr_abi);
 	fp->bans_fd = bpf_map__fd(skel->maps.xr_bans);
 	fp->ncpus = libbpf_num_possible_cpus();
+	err = fp_slots_init(fp, bpf_map__max_entries(skel->maps.xr_flow_stats));
+	if (err) {
+		fp_warnx("cannot allocate the flow slot table: %s", strerror(-err));
+		goto out_reset;
+	}
 	if (fp->ncpus < 0) {
 		err = fp->ncpus;
 		fp_warnx("cannot count CPUs: %s", strerror(-err));
@@ -500,6 +505,7 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 
 out_reset:
 	fp_restore_lo_forwarding(lo_prev);
+	fp_slots_free(fp);
 	fp_reset(fp);
 out_unlock:
 	if (lock_fd >= 0)
@@ -660,5 +666,6 @@ fp_close(struct fp *fp, bool unpin)
 		xrelay__destroy(fp->skel);
 	if (fp->lock_fd >= 0)
 		close(fp->lock_fd);	/* the next daemon may take the directory */
+	fp_slots_free(fp);
 	fp_reset(fp);
 }

@@ -285,8 +285,8 @@ media_session_bytes(size_t *user, size_t *kernel)
 	*user = sizeof(struct media_session) + 64;
 	flow = HTAB_ELEM_OVERHEAD + ((sizeof(struct xr_flow_key) + 7) & ~7ul) +
 	       ((sizeof(struct xr_flow) + 7) & ~7ul);
-	stats = HTAB_ELEM_OVERHEAD + ((sizeof(struct xr_flow_key) + 7) & ~7ul) + 8 +
-		(size_t)ncpu * ((sizeof(struct xr_flow_stats) + 7) & ~7ul);
+	/* A slot of the per-CPU stats array (allocated whole at load). */
+	stats = 8 + (size_t)ncpu * ((sizeof(struct xr_flow_stats) + 7) & ~7ul);
 	*kernel = 4 * (flow + stats);
 	return *user + *kernel;
 }

@@ -11,7 +11,7 @@
 #define XR_PIN_DIR		"/sys/fs/bpf/xrelay"	/* default; xrelayd --pin-dir overrides */
 
 #define XR_MAP_FLOWS		"xr_flows"	/* HASH  xr_flow_key -> xr_flow */
-#define XR_MAP_FLOW_STATS	"xr_flow_stats"	/* PERCPU_HASH xr_flow_key -> xr_flow_stats */
+#define XR_MAP_FLOW_STATS	"xr_flow_stats"	/* PERCPU_ARRAY xr_flow.slot -> xr_flow_stats */
 #define XR_MAP_COUNTERS		"xr_counters"	/* PERCPU_ARRAY enum xr_cnt -> __u64 packets */
 #define XR_MAP_TX_PORTS		"xr_tx_ports"	/* DEVMAP_HASH ifindex -> ifindex */
 #define XR_MAP_VLANS		"xr_vlans"	/* HASH ifindex of a VLAN device -> xr_vlan */
