@@ -78,8 +78,13 @@ static struct {
 	struct mmsghdr	out[RELAY_BATCH];
 	struct iovec	oiov[RELAY_BATCH];
 	union relay_cmsg cout[RELAY_BATCH];	/* the same, for the packet sent */
-	struct iovec	riov[RELAY_BATCH][2];	/* raw sends: header, payload */
-	uint8_t		rhdr[RELAY_BATCH][RAWUDP_HDR_MAX];
+	/* Raw sends of a shared-socket batch, per family ([0] IPv4, [1] IPv6). */
+	struct mmsghdr	rout[2][RELAY_BATCH];
+	struct iovec	riov[2][RELAY_BATCH][2];	/* header, payload */
+	uint8_t		rhdr[2][RELAY_BATCH][RAWUDP_HDR_MAX];
+	union xr_sa	rdst[2][RELAY_BATCH];		/* destination, port 0 */
+	struct media_leg *rleg[2][RELAY_BATCH];		/* the leg it came in on */
+	int		nraw[2];
 	unsigned char	buf[RELAY_BATCH][RELAY_MTU];
 } B;
 
@@ -192,35 +197,74 @@ relay_rearm(int n)
 }
 
 /*
- * Turn out[0..k), built for a UDP socket towards dst, into whole packets
- * from local for the raw socket of their family (shared.c): the header goes
- * first, the TOS / traffic class goes in it.
+ * Queue a datagram of len bytes at buf, read on leg, to leave from local
+ * towards dst through the raw socket of their family (shared.c), header
+ * first, the TOS / traffic class in it; relay_raw_flush() sends the batch.
  */
 static void
-relay_to_raw(int k, const union xr_sa *local, union xr_sa *dst_raw)
+relay_raw_add(struct media_leg *leg, const union xr_sa *local, const union xr_sa *dst,
+	      void *buf, unsigned len, int tos)
 {
-	for (int i = 0; i < k; i++) {
-		struct msghdr *mh = &B.out[i].msg_hdr;
-		int tos = 0, hl;
+	int f = local->sa.sa_family == AF_INET6, j = B.nraw[f]++;
+	int hl = rawudp_header(B.rhdr[f][j], local, dst, tos, MEDIA_TTL, buf, len);
 
-		if (mh->msg_control)
-			memcpy(&tos, CMSG_DATA(CMSG_FIRSTHDR(mh)), sizeof(tos));
-		hl = rawudp_header(B.rhdr[i], local, mh->msg_name, tos, MEDIA_TTL,
-				   B.oiov[i].iov_base, B.oiov[i].iov_len);
-		B.riov[i][0] = (struct iovec){ .iov_base = B.rhdr[i], .iov_len = (size_t)hl };
-		B.riov[i][1] = B.oiov[i];
-		mh->msg_iov = B.riov[i];
-		mh->msg_iovlen = 2;
-		mh->msg_control = NULL;
-		mh->msg_controllen = 0;
-		mh->msg_name = dst_raw;
+	B.rdst[f][j] = *dst;
+	xr_sa_set_port(&B.rdst[f][j], 0);	/* raw sockets take no port */
+	B.riov[f][j][0] = (struct iovec){ .iov_base = B.rhdr[f][j], .iov_len = (size_t)hl };
+	B.riov[f][j][1] = (struct iovec){ .iov_base = buf, .iov_len = len };
+	B.rout[f][j].msg_hdr = (struct msghdr){
+		.msg_name = &B.rdst[f][j], .msg_namelen = xr_sa_len(dst),
+		.msg_iov = B.riov[f][j], .msg_iovlen = 2,
+	};
+	B.rleg[f][j] = leg;
+}
+
+/*
+ * Send what relay_raw_add() queued, one sendmmsg per family for the whole
+ * batch (packets of many legs interleave on a shared socket), and count each
+ * packet on its leg.  Call under the RCU read lock that found the legs.
+ */
+static void
+relay_raw_flush(void)
+{
+	for (int f = 0; f < 2; f++) {
+		int n = B.nraw[f], sent = 0, fd = shared_raw_fd(f ? AF_INET6 : AF_INET);
+
+		while (sent < n) {
+			int r = sendmmsg(fd, B.rout[f] + sent, (unsigned)(n - sent), MSG_DONTWAIT);
+
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				log_ratelimited(LS_MEDIA, LL_WARN, "relay: sendmmsg on the raw "
+						"socket: %s", strerror(errno));
+				break;
+			}
+			sent += r;
+		}
+		for (int i = 0; i < n; i++) {
+			struct media_leg *leg = B.rleg[f][i];
+			uint64_t len = B.riov[f][i][1].iov_len;
+
+			if (i < sent) {
+				STAT_ADD(leg->st.fwd_packets, 1);
+				STAT_ADD(leg->st.fwd_bytes, len);
+				TOT_ADD(fwd_packets, 1);
+				TOT_ADD(fwd_bytes, len);
+			} else {
+				STAT_ADD(leg->st.drop_other, 1);
+				TOT_ADD(drop_other, 1);
+			}
+		}
+		B.nraw[f] = 0;
 	}
 }
 
 /*
  * Datagrams in[first..first+n) sent to leg: latch, filter, and relay from
- * the other side's port of the same leg (its socket, or the raw socket of
- * its family), payload and TOS / traffic class unchanged.  The session lock
+ * the other side's port of the same leg (its socket, or queued for the raw
+ * socket of its family: relay_raw_flush()), payload and TOS / traffic class
+ * unchanged.  The session lock
  * is taken once; the kernel flows are rewritten under it when these latched
  * the leg.  Call on the relay thread, under the RCU read lock for a leg of
  * a shared socket.
@@ -236,8 +280,8 @@ relay_run(struct media_leg *leg, int first, int n, uint64_t now)
 	uint64_t rx_b = 0, fwd_b = 0;
 	int k = 0, drop_src = 0, drop_nodst = 0, drop_other = 0, drop_early = 0, sent = 0;
 	enum xr_latch policy = media_policy();
-	bool latched_now = false, have_dst, known;
-	union xr_sa dst, dst_raw, latched_src, bad_src, out_local;
+	bool latched_now = false, have_dst, known, raw;
+	union xr_sa dst, latched_src, bad_src, out_local;
 	int out_fd, out_fam, tos;
 	enum latch_verdict v;
 
@@ -250,6 +294,7 @@ relay_run(struct media_leg *leg, int first, int n, uint64_t now)
 	out_fd = peer->fd;
 	out_local = peer->local;
 	out_fam = peer->local.sa.sa_family;
+	raw = out_fd < 0;
 	for (int i = first; i < first + n; i++) {
 		unsigned len = B.in[i].msg_len;
 
@@ -279,6 +324,11 @@ relay_run(struct media_leg *leg, int first, int n, uint64_t now)
 			drop_nodst++;
 			continue;
 		}
+		if (raw) {	/* sent with the rest of the batch: relay_raw_flush() */
+			relay_raw_add(leg, &out_local, &dst, B.buf[i], len,
+				      rx_tos(&B.in[i].msg_hdr));
+			continue;
+		}
 		B.oiov[k].iov_base = B.buf[i];
 		B.oiov[k].iov_len = len;
 		B.out[k].msg_hdr = (struct msghdr){
@@ -294,19 +344,9 @@ relay_run(struct media_leg *leg, int first, int n, uint64_t now)
 		media_flows_write(s);
 	pthread_mutex_unlock(&s->lock);
 
-	if (k && out_fd < 0) {
-		/* Raw sockets take the destination without a port (shared.c). */
-		dst_raw = dst;
-		xr_sa_set_port(&dst_raw, 0);
-		relay_to_raw(k, &out_local, &dst_raw);
-		out_fd = shared_raw_fd(out_fam);
-	}
 	if (k)
 		sent = relay_send(out_fd, k, &fwd_b);
 	drop_other += k - sent;
-	if (out_fd >= 0 && peer->fd < 0)	/* raw: count the UDP payload alone */
-		for (int i = 0; i < sent; i++)
-			fwd_b -= B.riov[i][0].iov_len;
 
 	STAT_ADD(leg->st.rx_packets, (uint64_t)n);
 	STAT_ADD(leg->st.rx_bytes, rx_b);
@@ -405,6 +445,7 @@ relay_shared_batch(int fd)
 				B.odst[i].sa.sa_family ?
 				xr_sa_str(&B.odst[i], a, sizeof(a)) : "(no destination)");
 	}
+	relay_raw_flush();
 	rcu_read_unlock();
 	relay_rearm(n);
 	TOT_ADD(rx_packets, (uint64_t)unknown);
