@@ -17,12 +17,12 @@
 
 /*
  * Forwarding table: (relay address, port, family) -> what to do.  Written by
- * the daemon.  Not preallocated: the loader sizes it (and xr_flow_stats)
- * from --max-sessions, and its memory follows the sessions that exist.
+ * the daemon.  The loader sizes it (and xr_flow_stats) from --max-sessions.
+ * Preallocated: with its elements scattered (BPF_F_NO_PREALLOC) 32,200
+ * flows went from 0.41x to 0.25x of the host's XDP limit (one run).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, XR_FLOWS_MAX);
 	__type(key, struct xr_flow_key);
 	__type(value, struct xr_flow);

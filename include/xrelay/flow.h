@@ -22,9 +22,9 @@
  * the meaning of a counter.  3: drop_wrong_source and the xr_sample budget;
  * index 17 of counters.def is pass_no_headroom (see there); the xr_bans
  * blocklist and drop_banned; the per-flow rate cap (xr_flow_stats.rl_*,
- * drop_rate_limit).  4: xr_flows not preallocated (BPF_F_NO_PREALLOC),
- * sized by the loader (--max-sessions); xr_flow_stats a per-CPU array of
- * the same size indexed by the new xr_flow.slot (one hash lookup a packet).
+ * drop_rate_limit).  4: xr_flows sized by the loader (--max-sessions);
+ * xr_flow_stats a per-CPU array of the same size indexed by the new
+ * xr_flow.slot (one hash lookup a packet).
  */
 #define XR_ABI_VERSION		4
 
