@@ -337,7 +337,8 @@ start_fastpath(struct ev_loop *loop)
 {
 	struct fp_opts o = { .wrong_src_sample = (unsigned)cfg.wrong_src_sample,
 			     .media_max_pps = (unsigned)cfg.media_max_pps,
-			     .adopt = ha_enabled() };	/* --redis: flows outlive us */
+			     .adopt = ha_enabled(),	/* --redis: flows outlive us */
+			     .max_flows = 4u * (unsigned)media_max_sessions(&cfg) };
 	int rc, attached = 0;
 
 	rc = fp_open_opts(&fp, cfg.pin_dir, &o);
