@@ -76,11 +76,15 @@ for c in $CASES; do
 	case $c in xdp|user|limit|plain|rtpengine|bleed) ;; *) xr_die "CASES: unknown case $c" ;; esac
 done
 
-# What xrelayd can hold: its kernel flow table has XR_FLOWS_MAX entries, 4 per
-# session (RTP and RTCP of each side); each side takes a port pair from the
-# pool of the one --media address the route to its party leaves from.
-XR_FLOWS_MAX=$(awk '/define XR_FLOWS_MAX/ { print $3 }' "$XR_ROOT/include/xrelay/maps.h")
-CAP_KERNEL=$((XR_FLOWS_MAX / 4))
+# What xrelayd can hold: its kernel flow table is sized by --max-sessions (4
+# entries a session: RTP and RTCP of each side), given as the most sessions
+# FLOWS asks for; each side takes a port pair from the pool of the one
+# --media address the route to its party leaves from.  xrelayd's media
+# sockets are shared (one per --media address): the open-files limit counts
+# only for rtpengine (CAP_FDS).
+MAX_SESSIONS=$(printf '%s\n' $FLOWS | sort -n | tail -1)
+[ "$MAX_SESSIONS" -lt 4096 ] && MAX_SESSIONS=4096
+CAP_KERNEL=$MAX_SESSIONS
 CAP_PORTS=$(((PORT_HI - PORT_LO + 1 - (PORT_LO & 1)) / 2))
 CAP_FDS=$(($(ulimit -n) / 4 - 64))
 
@@ -89,7 +93,9 @@ CAP_FDS=$(($(ulimit -n) / 4 - 64))
 # shows up to where it can go (MAXPOINT=0: not).
 CAP_ALL=$CAP_PORTS
 [ "$CAP_KERNEL" -lt "$CAP_ALL" ] && CAP_ALL=$CAP_KERNEL
-[ "$CAP_FDS" -lt "$CAP_ALL" ] && CAP_ALL=$CAP_FDS
+case " $CASES " in
+*" rtpengine "*) [ "$CAP_FDS" -lt "$CAP_ALL" ] && CAP_ALL=$CAP_FDS ;;
+esac
 if [ "${MAXPOINT:-1}" = 1 ] && [ "$CAP_ALL" -ge 100 ]; then
 	for f in $FLOWS; do
 		if [ "$f" -gt "$CAP_ALL" ]; then
@@ -273,10 +279,7 @@ xrelay_case() {
 	cap=$CAP_PORTS why="$CAP_PORTS port pairs on the one --media address facing each side ($PORT_LO-$PORT_HI)"
 	if [ "$c" != user ] && [ "$CAP_KERNEL" -lt "$cap" ]; then
 		cap=$CAP_KERNEL
-		why="XR_FLOWS_MAX $XR_FLOWS_MAX kernel flow entries, 4 per session"
-	fi
-	if [ "$CAP_FDS" -lt "$cap" ]; then
-		cap=$CAP_FDS why="RLIMIT_NOFILE $(ulimit -n), 4 sockets per session"
+		why="--max-sessions $MAX_SESSIONS"
 	fi
 	if [ "$f" -gt "$cap" ]; then
 		note "$c" "$f" "not measured: xrelayd holds at most $cap sessions here ($why)"
@@ -353,6 +356,7 @@ rtpengine_case() {
 }
 
 DAEMON_ARGS=(--sip 127.0.0.1:5060 --media $RG4 --media $RS4 --media-timeout 0
+	--max-sessions "$MAX_SESSIONS"
 	--ports $PORT_LO-$PORT_HI)
 : >"$XR_TMP/setup.jsonl"
 xr_log "testbed up: flows [$FLOWS], payloads [$PAYLOADS] B, cases [$CASES], $ROUNDS" \
@@ -407,6 +411,6 @@ done
 mkdir -p "$(dirname "$RESULTS")"
 python3 "$XR_ROOT/bench/report.py" media "$XR_TMP/rounds.jsonl" "$XR_TMP/notes.jsonl" \
 	"$XR_TMP/setup.jsonl" "$RESULTS" "flows=$FLOWS" "payloads=$PAYLOADS" "rounds=$ROUNDS" \
-	"duration=$DURATION" "gen_cpu=$GEN_CPU" "xr_flows_max=$XR_FLOWS_MAX" || xr_die "report failed"
+	"duration=$DURATION" "gen_cpu=$GEN_CPU" "xr_flows_max=$((MAX_SESSIONS * 4))" || xr_die "report failed"
 mkdir -p "$XR_ROOT/${OUT:-build}/bench" 2>/dev/null && cp "$RESULTS" "$XR_ROOT/${OUT:-build}/bench/results.json" 2>/dev/null
 exit 0

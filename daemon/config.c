@@ -64,6 +64,14 @@ static const struct opt opts[] = {
 	{ "xdp-mode", 0, required_argument, true, "MODE",
 	  "native | generic | auto (default auto)",
 	  p_xdp_mode, d_xdp_mode, 0, 0, 0, NULL },
+	{ "media-sockets", 0, required_argument, true, "MODE",
+	  "shared: one socket per --media address takes every port (BPF sk_lookup); "
+	  "port: a socket per port (default shared)",
+	  p_media_sockets, d_media_sockets, 0, 0, 0, NULL },
+	{ "max-sessions", 0, required_argument, true, "N",
+	  "most media sessions at once; sizes the kernel flow table (4 entries a "
+	  "session), 0: from the host's memory (default 0)",
+	  p_int, d_int, OFF(max_sessions), 0, 4000000, NULL },
 	{ "ctl", 0, required_argument, true, "PATH",
 	  "control socket (default " XR_CTL_PATH ")",
 	  p_string, d_string, OFF(ctl_path), 0, sizeof(((struct xr_config *)0)->ctl_path), NULL },
@@ -282,6 +290,7 @@ config_defaults(struct xr_config *cfg)
 	cfg->port_lo = 30000;
 	cfg->port_hi = 39999;
 	cfg->xdp_mode = XR_XDP_AUTO;
+	cfg->media_sockets = XR_MSOCK_SHARED;
 	snprintf(cfg->ctl_path, sizeof(cfg->ctl_path), "%s", XR_CTL_PATH);
 	snprintf(cfg->pin_dir, sizeof(cfg->pin_dir), "%s", XR_PIN_DIR);
 	cfg->media_timeout = 60;

@@ -33,6 +33,15 @@
 enum xr_xdp_mode { XR_XDP_AUTO, XR_XDP_NATIVE, XR_XDP_GENERIC };
 
 /*
+ * How media ports are received (--media-sockets):
+ *  SHARED:   one socket per --media address takes the whole --ports range
+ *            through a BPF sk_lookup program (a session binds nothing);
+ *            falls back to PORT, with a warning, when it cannot be attached.
+ *  PORT:     a bound socket per relay port (four a session).
+ */
+enum xr_media_sockets { XR_MSOCK_PORT, XR_MSOCK_SHARED };	/* zeroed config: PORT */
+
+/*
  * Latching policy (README "Latching"): which first packet may latch a side.
  *  STRICT:  source address and port equal the negotiated (SDP) ones.
  *  ADDRESS: source address equals the negotiated one, any port (port-only NAT).
@@ -62,6 +71,8 @@ struct xr_config {
 	char		 xdp_ifs[XR_MAX_ADDRS][IF_NAMESIZE]; /* --xdp IFNAME */
 	int		 nxdp;
 	enum xr_xdp_mode xdp_mode;		/* --xdp-mode (default auto) */
+	enum xr_media_sockets media_sockets;	/* --media-sockets shared|port (default shared) */
+	int		 max_sessions;		/* --max-sessions N (0: from the host's memory) */
 	char		 ctl_path[108];		/* --ctl (default /run/xrelay/xrelay.sock) */
 	char		 ctl_group[64];		/* --ctl-group NAME: may use the socket (default none) */
 	char		 pin_dir[256];		/* --pin-dir (default /sys/fs/bpf/xrelay) */

@@ -70,6 +70,9 @@ int	p_xdp(struct xr_config *cfg, const struct opt *o, const char *val, char *err
 void	d_xdp(const struct xr_config *cfg, const struct opt *o, FILE *out);
 int	p_xdp_mode(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen);
 void	d_xdp_mode(const struct xr_config *cfg, const struct opt *o, FILE *out);
+int	p_media_sockets(struct xr_config *cfg, const struct opt *o, const char *val, char *err,
+			size_t errlen);
+void	d_media_sockets(const struct xr_config *cfg, const struct opt *o, FILE *out);
 int	p_latch(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen);
 void	d_latch(const struct xr_config *cfg, const struct opt *o, FILE *out);
 int	p_domain(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen);

@@ -333,6 +333,30 @@ d_xdp_mode(const struct xr_config *cfg, const struct opt *o, FILE *out)
 	fprintf(out, "%s = %s\n", o->name, xdp_mode_names[cfg->xdp_mode]);
 }
 
+static const char *const media_sockets_names[] = {
+	[XR_MSOCK_SHARED] = "shared", [XR_MSOCK_PORT] = "port",
+};
+
+int
+p_media_sockets(struct xr_config *cfg, const struct opt *o, const char *val, char *err,
+		size_t errlen)
+{
+	for (int i = 0; i < 2; i++) {
+		if (strcmp(val, media_sockets_names[i]) == 0) {
+			cfg->media_sockets = (enum xr_media_sockets)i;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "expected shared or port");
+	return -EINVAL;
+}
+
+void
+d_media_sockets(const struct xr_config *cfg, const struct opt *o, FILE *out)
+{
+	fprintf(out, "%s = %s\n", o->name, media_sockets_names[cfg->media_sockets]);
+}
+
 int
 p_latch(struct xr_config *cfg, const struct opt *o, const char *val, char *err, size_t errlen)
 {

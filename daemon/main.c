@@ -337,7 +337,8 @@ start_fastpath(struct ev_loop *loop)
 {
 	struct fp_opts o = { .wrong_src_sample = (unsigned)cfg.wrong_src_sample,
 			     .media_max_pps = (unsigned)cfg.media_max_pps,
-			     .adopt = ha_enabled() };	/* --redis: flows outlive us */
+			     .adopt = ha_enabled(),	/* --redis: flows outlive us */
+			     .max_flows = 4u * (unsigned)media_max_sessions(&cfg) };
 	int rc, attached = 0;
 
 	rc = fp_open_opts(&fp, cfg.pin_dir, &o);
@@ -540,6 +541,16 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (ha_init(&cfg, err, sizeof(err)) < 0)
 		die("%s", err);
+	if (ha_enabled() && cfg.media_sockets == XR_MSOCK_SHARED) {
+		/*
+		 * Not yet together: a restart that adopts the kept flows with the
+		 * shared sockets (sk_lookup link, reserved range still held by
+		 * the killed daemon) is not done; --redis keeps a socket per port.
+		 */
+		log_info("--redis: media sockets one per port (--media-sockets shared is not "
+			 "yet supported with --redis)");
+		cfg.media_sockets = XR_MSOCK_PORT;
+	}
 	rcu_register_thread();
 	if (config_publish(&cfg) < 0)
 		die("out of memory");

@@ -51,6 +51,51 @@ route_slot_of(const union xr_sa *a)
 	return xr_fnv32(XR_FNV32_INIT, p, n) % ROUTE_CACHE_SLOTS;
 }
 
+/*
+ * The lookup socket of family fam, bound to the wildcard address and an
+ * explicit port of its own, which a disconnect keeps: connect() then only
+ * routes and never searches for a free port.  That search is slow when
+ * ip_local_reserved_ports holds most ports (xrelayd reserves --ports;
+ * --ports 1024-65535 leaves it none and every connect() failed after a full
+ * scan).  The port is found with one automatic bind, else among 1023..512
+ * (root); failing both, the socket is left unbound (an automatic bind a
+ * lookup, as before).
+ */
+static int
+route_socket(int fam)
+{
+	union xr_sa a;
+	socklen_t l = sizeof(a);
+	int fd, probe, one = 1, small = 2048;
+
+	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));	/* reads nothing */
+	if (fam == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	memset(&a, 0, sizeof(a));
+	a.sa.sa_family = (sa_family_t)fam;
+	probe = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && bind(probe, &a.sa, xr_sa_len(&a)) == 0 &&
+	    getsockname(probe, &a.sa, &l) == 0) {
+		close(probe);
+		probe = -1;
+		if (bind(fd, &a.sa, xr_sa_len(&a)) == 0)
+			return fd;
+	}
+	if (probe >= 0)
+		close(probe);
+	for (unsigned p = 1023; p >= 512; p--) {
+		xr_sa_set_port(&a, (uint16_t)p);
+		if (bind(fd, &a.sa, xr_sa_len(&a)) == 0)
+			return fd;
+		if (errno != EADDRINUSE)
+			break;
+	}
+	return fd;
+}
+
 static int
 route_lookup(const union xr_sa *dst, union xr_sa *src)
 {
@@ -61,13 +106,13 @@ route_lookup(const union xr_sa *dst, union xr_sa *src)
 
 	xr_sa_set_port(&d, 9);	/* any port: only the route matters */
 	if (*fd < 0) {
-		*fd = socket(d.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		*fd = route_socket(d.sa.sa_family);
 		if (*fd < 0)
-			return -errno;
+			return *fd;
 	}
 	/*
-	 * The first connect() binds the socket to the source it picked; a
-	 * disconnect (AF_UNSPEC) resets an automatic bind, so each lookup
+	 * connect() sets the source address it picked; a disconnect
+	 * (AF_UNSPEC) resets it (the address is not bound), so each lookup
 	 * picks afresh.
 	 */
 	if (connect(*fd, &unspec, sizeof(unspec)) < 0 ||

@@ -5,6 +5,7 @@
  *   loader.c   open/load/pin the skeleton, ABI check, attach/detach (owner of struct fp)
  *   maps.c     encode and write flows, read per-flow stats and counters
  *   netlink.c  libmnl link dump + notifications -> xr_tx_ports / xr_vlans
+ *   sklookup.c the sk_lookup program steering the --ports range to shared sockets
  * Map updates are plain bpf syscalls: safe from any thread.
  */
 #ifndef XR_FASTPATH_H
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "xrelay/counters.h"
 #include "xrelay/flow.h"
+#include "xrelay/sklookup.h"
 
 #define FP_MAX_LINKS	XR_MAX_ADDRS
 
@@ -32,10 +34,13 @@ struct fp_link {
 	bool		pinned;		/* pinned as <pin_dir>/link_<name> (adopt mode) */
 };
 
+struct fp_slots;	/* maps.c: the xr_flow_stats slot of each flow key */
+
 struct fp {
 	struct xrelay	*skel;	/* NULL when the maps were opened some other way (tests) */
 	int		flows_fd;	/* xr_flows */
-	int		stats_fd;	/* xr_flow_stats */
+	int		stats_fd;	/* xr_flow_stats (per-CPU array, indexed by xr_flow.slot) */
+	struct fp_slots	*slots;		/* fp_slots_init() */
 	int		counters_fd;	/* xr_counters */
 	int		tx_ports_fd;	/* xr_tx_ports */
 	int		vlans_fd;	/* xr_vlans */
@@ -63,6 +68,8 @@ struct fp_opts {
 	 * gap).  Without it, leftovers are flushed and stale link pins removed.
 	 */
 	bool		adopt;
+	unsigned	max_flows;		/* entries of xr_flows and xr_flow_stats;
+						 * 0: XR_FLOWS_MAX */
 };
 
 /* Their defaults (fp_open()), and xrelayd's. */
@@ -94,6 +101,15 @@ int	fp_chown(struct fp *fp, uid_t uid, gid_t gid);
 void	fp_close(struct fp *fp, bool unpin);
 
 /* ---- maps.c ---- */
+/*
+ * The allocator of xr_flow_stats slots (nslots: that map's size) and the
+ * table of which flow key holds which; fp_open() sets it up, tests that open
+ * the maps themselves call it.  0 or -ENOMEM.
+ */
+int	fp_slots_init(struct fp *fp, unsigned nslots);
+void	fp_slots_free(struct fp *fp);
+/* The xr_flow_stats slot of the flow k (>= 0), or -ENOENT. */
+int	fp_flow_slot(struct fp *fp, const struct xr_flow_key *k);
 /* Key for packets sent to local (relay address and port). Zeroes padding. */
 void	fp_key_make(struct xr_flow_key *k, const union xr_sa *local);
 /*
@@ -103,9 +119,18 @@ void	fp_key_make(struct xr_flow_key *k, const union xr_sa *local);
 void	fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *peer,
 		     unsigned flags, const union xr_sa *src, const union xr_sa *dst,
 		     uint8_t ttl);
-/* Insert or replace a flow; creates its zeroed stats entry when missing. */
+/*
+ * Insert or replace a flow; a new one gets a free, zeroed stats slot
+ * (v's slot is set here), a replaced one keeps its slot.  -E2BIG when no
+ * slot is free.
+ */
 int	fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v);
-/* Delete a flow and its stats; -ENOENT when it was not there. */
+/*
+ * Delete a flow and give its stats slot back; -ENOENT when it was not there.
+ * A packet the program was forwarding meanwhile may still count into the
+ * slot after the next flow took it (one packet at most per CPU); its
+ * next-hop cache is not used again (generation).
+ */
 int	fp_flow_del(struct fp *fp, const struct xr_flow_key *k);
 int	fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v);
 /* Per-flow stats summed over CPUs (last_seen_ns: the max). */
@@ -114,6 +139,7 @@ int	fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_sta
 int	fp_counters(struct fp *fp, uint64_t out[XR_CNT__MAX]);
 /* Delete every flow and stats entry; returns how many flows were deleted. */
 int	fp_flows_flush(struct fp *fp);
+int	fp_slots_adopt(struct fp *fp);	/* adopt mode: the kept flows' slots */
 /* Every key of xr_flows, malloc'd into *keys (the caller frees); the count or -errno. */
 int	fp_flows_keys(struct fp *fp, struct xr_flow_key **keys);
 /* Number of entries in xr_flows (for tests: "maps are empty afterwards"). */
@@ -145,5 +171,33 @@ int	fp_netlink_start(struct fp *fp, struct ev_loop *loop);
 void	fp_netlink_stop(void);
 /* Add (on) or remove (!on; absent is not an error) ifindex in xr_tx_ports. 0 or -errno. */
 int	fp_tx_port_set(struct fp *fp, int ifindex, bool on);
+
+/* ---- sklookup.c ---- */
+struct sk_lookup;	/* build/sk_lookup.skel.h */
+
+/* The sk_lookup program and its link; independent of struct fp (no --xdp needed). */
+struct fp_sk {
+	struct sk_lookup	*skel;
+	int			 link_fd;	/* -1: not attached */
+	int			 nslots;	/* ranges written */
+};
+
+/* A closed handle (nothing to undo). */
+void	fp_sk_reset(struct fp_sk *sk);
+/* Load the program (not attached).  0 or -errno (logged). */
+int	fp_sk_open(struct fp_sk *sk);
+/*
+ * Steer UDP packets for addr (port ignored), ports lo..hi, to the socket
+ * sock_fd (bound, unconnected UDP).  Call before fp_sk_attach().  0,
+ * -ENOSPC past XR_SK_SLOTS, or -errno (logged).
+ */
+int	fp_sk_add(struct fp_sk *sk, const union xr_sa *addr, uint16_t lo, uint16_t hi,
+		  int sock_fd);
+/* Leave UDP port (host order) to the kernel's lookup on every address.  0 or -errno. */
+int	fp_sk_skip(struct fp_sk *sk, uint16_t port);
+/* Attach to the calling thread's network namespace.  0 or -errno (logged). */
+int	fp_sk_attach(struct fp_sk *sk);
+/* Detach and unload; the shared sockets stay the caller's. */
+void	fp_sk_close(struct fp_sk *sk);
 
 #endif /* XR_FASTPATH_H */

@@ -405,6 +405,13 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
 	skel->rodata->wrong_src_sample = o ? o->wrong_src_sample : FP_WRONG_SRC_SAMPLE;
 	skel->rodata->media_max_pps = o ? o->media_max_pps : 0;
+	if (o && o->max_flows &&
+	    (bpf_map__set_max_entries(skel->maps.xr_flows, o->max_flows) ||
+	     bpf_map__set_max_entries(skel->maps.xr_flow_stats, o->max_flows))) {
+		err = -EINVAL;
+		fp_warnx("cannot size the flow maps to %u entries", o->max_flows);
+		goto out_destroy;
+	}
 
 	if (pin_dir && *pin_dir) {
 		if (strlen(pin_dir) >= sizeof(fp->pin_dir)) {
@@ -467,6 +474,11 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	fp->abi_fd = bpf_map__fd(skel->maps.xr_abi);
 	fp->bans_fd = bpf_map__fd(skel->maps.xr_bans);
 	fp->ncpus = libbpf_num_possible_cpus();
+	err = fp_slots_init(fp, bpf_map__max_entries(skel->maps.xr_flow_stats));
+	if (err) {
+		fp_warnx("cannot allocate the flow slot table: %s", strerror(-err));
+		goto out_reset;
+	}
 	if (fp->ncpus < 0) {
 		err = fp->ncpus;
 		fp_warnx("cannot count CPUs: %s", strerror(-err));
@@ -483,7 +495,7 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	fp->adopt = o && o->adopt;
 	if (fp->adopt) {
 		/* Restored and reconciled by daemon/ha/ before SIP starts. */
-		n = fp_flows_count(fp);
+		n = fp_slots_adopt(fp);
 		fp_info("loaded (ABI %u, %d CPUs%s%s), %d leftover flow%s kept for adoption",
 			XR_ABI_VERSION, fp->ncpus, fp->pin_dir[0] ? ", maps pinned under " : "",
 			fp->pin_dir, n < 0 ? 0 : n, n == 1 ? "" : "s");
@@ -495,13 +507,14 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 		fp_warnx("cannot flush leftover flows: %s", strerror(-err));
 		goto out_reset;
 	}
-	fp_info("loaded (ABI %u, %d CPUs%s%s), %d leftover flow%s flushed",
-		XR_ABI_VERSION, fp->ncpus, fp->pin_dir[0] ? ", maps pinned under " : "",
-		fp->pin_dir, n, n == 1 ? "" : "s");
+	fp_info("loaded (ABI %u, %d CPUs, %u flows at most%s%s), %d leftover flow%s flushed",
+		XR_ABI_VERSION, fp->ncpus, bpf_map__max_entries(skel->maps.xr_flows),
+		fp->pin_dir[0] ? ", maps pinned under " : "", fp->pin_dir, n, n == 1 ? "" : "s");
 	return 0;
 
 out_reset:
 	fp_restore_lo_forwarding(lo_prev);
+	fp_slots_free(fp);
 	fp_reset(fp);
 out_unlock:
 	if (lock_fd >= 0)
@@ -721,5 +734,6 @@ fp_close(struct fp *fp, bool unpin)
 		xrelay__destroy(fp->skel);
 	if (fp->lock_fd >= 0)
 		close(fp->lock_fd);	/* the next daemon may take the directory */
+	fp_slots_free(fp);
 	fp_reset(fp);
 }

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * maps.c - encoding of fast-path map entries (flow.h) and the bpf syscalls
- * that write flows and read per-flow stats and counters.  Owns no state:
- * every call works on the map fds of a struct fp (loader.c opens them).
- * Plain bpf syscalls, safe from any thread; no RCU needed.
+ * that write flows and read per-flow stats and counters, on the map fds of
+ * a struct fp (loader.c opens them).  Owns one piece of state: which
+ * xr_flow_stats slot each flow holds (struct fp_slots, under its mutex), so
+ * that the XDP program finds a flow's stats without a second hash lookup.
+ * Safe from any thread; no RCU needed.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
 
+#include "common/hash.h"
 #include "fastpath/fastpath.h"
 
 /* Size of one CPU's slot in a per-CPU map value buffer (the kernel rounds to 8). */
@@ -44,58 +48,235 @@ fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *peer,
 	}
 }
 
+/* ---- stats slots -------------------------------------------------------- */
+
+/* One entry of the key -> slot table; slot1 0: empty, else slot + 1. */
+struct fp_slot_ent {
+	struct xr_flow_key	key;
+	uint32_t		slot1;
+};
+
+struct fp_slots {
+	pthread_mutex_t		lock;
+	struct fp_slot_ent	*tab;	/* open addressing, linear probing */
+	size_t			mask;	/* capacity - 1 (a power of two >= 2 x nslots) */
+	uint32_t		*free;	/* stack of free slots */
+	uint32_t		nfree;
+	uint32_t		nslots;
+};
+
+int
+fp_slots_init(struct fp *fp, unsigned nslots)
+{
+	struct fp_slots *s = calloc(1, sizeof(*s));
+	size_t cap = 16;
+
+	if (!s)
+		return -ENOMEM;
+	while (cap < 2 * (size_t)nslots)
+		cap *= 2;
+	s->tab = calloc(cap, sizeof(*s->tab));
+	s->free = malloc((size_t)nslots * sizeof(*s->free) + 1);
+	if (!s->tab || !s->free) {
+		free(s->tab);
+		free(s->free);
+		free(s);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->mask = cap - 1;
+	s->nslots = nslots;
+	for (uint32_t i = 0; i < nslots; i++)
+		s->free[i] = nslots - 1 - i;	/* slot 0 is popped first */
+	s->nfree = nslots;
+	fp_slots_free(fp);
+	fp->slots = s;
+	return 0;
+}
+
+void
+fp_slots_free(struct fp *fp)
+{
+	struct fp_slots *s = fp->slots;
+
+	if (!s)
+		return;
+	pthread_mutex_destroy(&s->lock);
+	free(s->tab);
+	free(s->free);
+	free(s);
+	fp->slots = NULL;
+}
+
+static size_t
+slot_hash(const struct fp_slots *s, const struct xr_flow_key *k)
+{
+	return (size_t)xr_fnv64(XR_FNV64_INIT, k, sizeof(*k)) & s->mask;
+}
+
+/* Index of k's entry, or -1.  Call with s->lock held. */
+static long
+slot_find(const struct fp_slots *s, const struct xr_flow_key *k)
+{
+	for (size_t i = slot_hash(s, k);; i = (i + 1) & s->mask) {
+		if (!s->tab[i].slot1)
+			return -1;
+		if (memcmp(&s->tab[i].key, k, sizeof(*k)) == 0)
+			return (long)i;
+	}
+}
+
+/* Take entry i out, shifting back the entries its probe run displaced.  Lock held. */
+static void
+slot_remove_at(struct fp_slots *s, size_t i)
+{
+	size_t j = i;
+
+	s->free[s->nfree++] = s->tab[i].slot1 - 1;
+	for (;;) {
+		size_t h;
+
+		j = (j + 1) & s->mask;
+		if (!s->tab[j].slot1)
+			break;
+		h = slot_hash(s, &s->tab[j].key);
+		/* Entry j may fill the hole at i unless its home lies cyclically in (i, j]. */
+		if (i <= j ? (h <= i || h > j) : (h <= i && h > j)) {
+			s->tab[i] = s->tab[j];
+			i = j;
+		}
+	}
+	s->tab[i].slot1 = 0;
+}
+
+/*
+ * The slot of k, a new one when it had none (*created).  -E2BIG when every
+ * slot is taken.
+ */
+static long
+slot_get(struct fp_slots *s, const struct xr_flow_key *k, bool *created)
+{
+	long i, slot;
+	size_t h;
+
+	pthread_mutex_lock(&s->lock);
+	i = slot_find(s, k);
+	*created = i < 0;
+	if (i >= 0) {
+		slot = (long)s->tab[i].slot1 - 1;
+	} else if (!s->nfree) {
+		slot = -E2BIG;
+	} else {
+		slot = s->free[--s->nfree];
+		for (h = slot_hash(s, k); s->tab[h].slot1; h = (h + 1) & s->mask)
+			;
+		s->tab[h].key = *k;
+		s->tab[h].slot1 = (uint32_t)slot + 1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return slot;
+}
+
+/* Give k's slot back (no-op when it has none). */
+static void
+slot_put(struct fp_slots *s, const struct xr_flow_key *k)
+{
+	long i;
+
+	pthread_mutex_lock(&s->lock);
+	i = slot_find(s, k);
+	if (i >= 0)
+		slot_remove_at(s, (size_t)i);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int
+fp_flow_slot(struct fp *fp, const struct xr_flow_key *k)
+{
+	long i;
+	int slot = -ENOENT;
+
+	if (!fp->slots)
+		return -ENOENT;
+	pthread_mutex_lock(&fp->slots->lock);
+	i = slot_find(fp->slots, k);
+	if (i >= 0)
+		slot = (int)fp->slots->tab[i].slot1 - 1;
+	pthread_mutex_unlock(&fp->slots->lock);
+	return slot;
+}
+
+/* Every slot free again (after a flush: no flow is left). */
+static void
+slots_reset(struct fp_slots *s)
+{
+	pthread_mutex_lock(&s->lock);
+	memset(s->tab, 0, (s->mask + 1) * sizeof(*s->tab));
+	for (uint32_t i = 0; i < s->nslots; i++)
+		s->free[i] = s->nslots - 1 - i;
+	s->nfree = s->nslots;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- flows -------------------------------------------------------------- */
+
 /* Generations of flow entries (xr_flow.gen): 0 is never used. */
 static uint32_t fp_gen;
 
 /*
- * The stats entry goes in first (BPF never inserts it), then the flow: a
- * packet that hits the new flow always finds stats to count into.  Every
- * write gets a new generation, so the program's cached next hop for the
- * entry's previous contents is not used again.
+ * A new flow's stats slot is zeroed first, then the flow written: a packet
+ * that hits the new flow always counts into fresh stats.  Every write gets
+ * a new generation, so the program's cached next hop for the entry's
+ * previous contents (or the slot's previous flow) is not used again.
  */
 int
 fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v0)
 {
-	size_t slot = FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
-	struct xr_flow vv = *v0, *v = &vv;
+	size_t psz = FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
+	struct xr_flow vv = *v0;
 	bool created;
-	void *zero;
+	long slot;
+	__u32 key;
 	int err;
 
+	if (fp->ncpus <= 0 || !fp->slots)
+		return -EINVAL;
 	do
 		vv.gen = __atomic_add_fetch(&fp_gen, 1, __ATOMIC_RELAXED);
 	while (vv.gen == 0);
+	slot = slot_get(fp->slots, k, &created);
+	if (slot < 0)
+		return (int)slot;
+	key = (__u32)slot;
+	if (created) {
+		void *zero = calloc((size_t)fp->ncpus, psz);
 
-	if (fp->ncpus <= 0)
-		return -EINVAL;
-	zero = calloc((size_t)fp->ncpus, slot);
-	if (!zero)
-		return -ENOMEM;
-	err = bpf_map_update_elem(fp->stats_fd, k, zero, BPF_NOEXIST);
-	free(zero);
-	if (err < 0 && err != -EEXIST)
-		return err;
-	created = err == 0;
-	err = bpf_map_update_elem(fp->flows_fd, k, v, BPF_ANY);
-	if (err < 0) {
-		if (created)		/* leave nothing behind (map full, ...) */
-			bpf_map_delete_elem(fp->stats_fd, k);
-		return err;
+		err = zero ? bpf_map_update_elem(fp->stats_fd, &key, zero, BPF_ANY) : -ENOMEM;
+		free(zero);
+		if (err < 0)
+			goto out_slot;
 	}
+	vv.slot = key;
+	vv.pad1 = 0;
+	err = bpf_map_update_elem(fp->flows_fd, k, &vv, BPF_ANY);
+	if (err < 0)
+		goto out_slot;
 	return 0;
+out_slot:
+	if (created)		/* leave nothing behind (map full, ...) */
+		slot_put(fp->slots, k);
+	return err;
 }
 
 /* The flow goes first so that no packet is forwarded uncounted. */
 int
 fp_flow_del(struct fp *fp, const struct xr_flow_key *k)
 {
-	int err, serr;
+	int err = bpf_map_delete_elem(fp->flows_fd, k);
 
-	err = bpf_map_delete_elem(fp->flows_fd, k);
-	serr = bpf_map_delete_elem(fp->stats_fd, k);
-	if (err < 0)
-		return err;
-	return serr < 0 && serr != -ENOENT ? serr : 0;
+	if (fp->slots)
+		slot_put(fp->slots, k);
+	return err < 0 ? err : 0;
 }
 
 int
@@ -111,15 +292,20 @@ fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *
 {
 	size_t slot = FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
 	unsigned char *buf;
-	int err, i;
+	int err, i, idx;
+	__u32 key;
 
 	memset(sum, 0, sizeof(*sum));
 	if (fp->ncpus <= 0)
 		return -EINVAL;
+	idx = fp_flow_slot(fp, k);
+	if (idx < 0)
+		return idx;
 	buf = calloc((size_t)fp->ncpus, slot);
 	if (!buf)
 		return -ENOMEM;
-	err = bpf_map_lookup_elem(fp->stats_fd, k, buf);
+	key = (__u32)idx;
+	err = bpf_map_lookup_elem(fp->stats_fd, &key, buf);
 	if (err < 0)
 		goto out_free;
 	for (i = 0; i < fp->ncpus; i++) {
@@ -212,7 +398,7 @@ map_keys(int fd, size_t ksz, void **out)
 int
 fp_flows_flush(struct fp *fp)
 {
-	struct xr_flow_key *keys = NULL, next;
+	struct xr_flow_key *keys = NULL;
 	int n, deleted = 0;
 
 	n = map_keys(fp->flows_fd, sizeof(*keys), (void **)&keys);
@@ -222,12 +408,66 @@ fp_flows_flush(struct fp *fp)
 		if (fp_flow_del(fp, &keys[i]) == 0)
 			deleted++;
 	free(keys);
-	/* Stats without a flow (a put that failed half-way) go too. */
-	while (bpf_map_get_next_key(fp->stats_fd, NULL, &next) == 0) {
-		if (bpf_map_delete_elem(fp->stats_fd, &next) < 0)
-			break;
-	}
+	/* No flow left: every stats slot is free (a slot is zeroed when given out). */
+	if (fp->slots)
+		slots_reset(fp->slots);
 	return deleted;
+}
+
+/*
+ * Adopt mode (--redis): the flows an earlier daemon left keep the stats
+ * slots they name; take those out of the free stack so a new flow never
+ * shares one.  A flow naming a slot out of range or already taken is
+ * deleted (daemon/ha/'s reconcile writes it again with a slot of its own).
+ * Returns the flows kept, or -errno.
+ */
+int
+fp_slots_adopt(struct fp *fp)
+{
+	struct fp_slots *s = fp->slots;
+	struct xr_flow_key *keys = NULL;
+	struct xr_flow v;
+	bool *used;
+	int n, kept = 0;
+
+	if (!s)
+		return 0;
+	n = map_keys(fp->flows_fd, sizeof(*keys), (void **)&keys);
+	if (n < 0)
+		return n;
+	used = calloc(s->nslots ? s->nslots : 1, sizeof(*used));
+	if (!used) {
+		free(keys);
+		return -ENOMEM;
+	}
+	slots_reset(s);
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < n; i++) {
+		size_t h;
+
+		if (bpf_map_lookup_elem(fp->flows_fd, &keys[i], &v))
+			continue;
+		if (v.slot >= s->nslots || used[v.slot]) {
+			pthread_mutex_unlock(&s->lock);
+			(void)bpf_map_delete_elem(fp->flows_fd, &keys[i]);
+			pthread_mutex_lock(&s->lock);
+			continue;
+		}
+		used[v.slot] = true;
+		for (h = slot_hash(s, &keys[i]); s->tab[h].slot1; h = (h + 1) & s->mask)
+			;
+		s->tab[h].key = keys[i];
+		s->tab[h].slot1 = v.slot + 1;
+		kept++;
+	}
+	s->nfree = 0;
+	for (uint32_t i = s->nslots; i-- > 0;)
+		if (!used[i])
+			s->free[s->nfree++] = i;
+	pthread_mutex_unlock(&s->lock);
+	free(used);
+	free(keys);
+	return kept;
 }
 
 int

@@ -17,6 +17,7 @@
 #define XR_MEDIA_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/addr.h"
@@ -57,6 +58,15 @@ struct media_session_info {
 	uint64_t		last_media_ms;	/* CLOCK_MONOTONIC ms of the last packet, either path */
 };
 
+/*
+ * The most sessions at once: --max-sessions, or when 0, as many as take at
+ * most 1/32 of the host's memory (userspace and kernel, see
+ * media_session_bytes()), between 4,096 and 1,048,576.  The fast path's flow
+ * table is sized for it (4 flows a session) before media_init().
+ */
+int	media_max_sessions(const struct xr_config *cfg);
+/* Estimated memory one session costs (userspace + kernel flow entries), bytes. */
+size_t	media_session_bytes(size_t *user, size_t *kernel);
 /* Set up the allocator and the table; fp is NULL without --xdp. 0 or -errno. */
 int	media_init(const struct xr_config *cfg, struct fp *fp);
 /* Start the relay thread. */
@@ -70,8 +80,9 @@ void	media_stop(void);
  * not-yet-latched kernel flows, starts relaying.  Flows the kernel table
  * refuses (full) are left out and those legs relayed in userspace (logged).
  * On error nothing is left half-allocated: -ENOSPC for an exhausted port
- * range (message in the log), -EBUSY when --max-media-sessions are live
- * (the running configuration's; reserved first, exact), -EINVAL for bad addresses (or no --media
+ * range or media_max_sessions() reached (message in the log), -EBUSY when
+ * --max-media-sessions are live (the running configuration's; reserved
+ * first, exact), -EINVAL for bad addresses (or no --media
  * address of a party's family), another -errno from bind() (e.g.
  * -EADDRNOTAVAIL: a --media address is not on this host).
  */

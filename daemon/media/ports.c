@@ -2,7 +2,8 @@
 /*
  * ports.c - RTP/RTCP port pairs over --ports for one relay address (ports.h).
  * A bitmap of pairs with a rotating cursor, under a mutex; allocation binds
- * the two sockets.  Owns neither the sessions nor the relay's watchers.
+ * the two sockets, or, for a pool of the shared-socket relay, sets a bit and
+ * nothing else.  Owns neither the sessions nor the relay's watchers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +23,15 @@ struct port_pool {
 	uint16_t	lo, hi;		/* the configured range, for messages */
 	uint16_t	first;		/* RTP port of pair 0 (even) */
 	int		npairs;		/* pairs in the range */
-	int		in_use;		/* bits set in map */
+	int		in_use;		/* bits set in map by allocation */
+	int		held;		/* bits set by port_pool_hold(): never allocated */
 	int		cursor;		/* next pair index to try */
 	uint64_t	*map;		/* bit i set: pair i allocated */
+	bool		bind;		/* allocation binds the pair's sockets */
 };
 
 struct port_pool *
-port_pool_new(const union xr_sa *addr, uint16_t lo, uint16_t hi)
+port_pool_new(const union xr_sa *addr, uint16_t lo, uint16_t hi, bool bind)
 {
 	struct port_pool *p;
 	uint32_t first = (uint32_t)lo + (lo & 1u);
@@ -56,6 +59,7 @@ port_pool_new(const union xr_sa *addr, uint16_t lo, uint16_t hi)
 	p->hi = hi;
 	p->first = (uint16_t)first;
 	p->npairs = npairs;
+	p->bind = bind;
 	return p;
 }
 
@@ -142,6 +146,11 @@ pool_bind_pair(struct port_pool *p, int idx, struct port_pair *out)
 	int fd0, fd1;
 
 	xr_sa_set_port(&sa, port);
+	if (!p->bind) {
+		out->fd[0] = out->fd[1] = -1;
+		out->rtp = sa;
+		return 0;
+	}
 	fd0 = bind_udp(&sa);
 	if (fd0 < 0)
 		return fd0;
@@ -249,6 +258,24 @@ port_pool_release(struct port_pool *p, uint16_t rtp_port)
 }
 
 void
+port_pool_hold(struct port_pool *p, uint16_t port)
+{
+	int idx;
+
+	if (port < p->first)
+		return;
+	idx = (port - p->first) / 2;
+	if (idx >= p->npairs)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (!(p->map[idx / 64] & (1ull << (idx % 64)))) {
+		p->map[idx / 64] |= 1ull << (idx % 64);
+		p->held++;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
 port_pair_put(struct port_pool *p, struct port_pair *pair)
 {
 	for (int i = 0; i < 2; i++) {
@@ -275,7 +302,7 @@ port_pool_in_use(struct port_pool *p)
 int
 port_pool_size(const struct port_pool *p)
 {
-	return p->npairs;
+	return p->npairs - p->held;
 }
 
 const union xr_sa *

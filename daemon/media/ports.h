@@ -2,7 +2,8 @@
 /*
  * ports.h - the RTP/RTCP port-pair allocator of daemon/media (ports.c).
  * One pool per --media address over --ports LO-HI: even RTP port, RTCP on
- * RTP + 1.  Allocating a pair binds both UDP sockets; freeing only returns
+ * RTP + 1.  Allocating a pair binds both UDP sockets (unless the pool is the
+ * shared-socket relay's: then it only takes the pair); freeing only returns
  * the pair to the pool (the caller closes the sockets first).
  */
 #ifndef XR_MEDIA_PORTS_H
@@ -16,7 +17,10 @@
 
 struct port_pool;
 
-/* A bound pair: fd[0] RTP on port, fd[1] RTCP on port + 1, both on addr. */
+/*
+ * A pair: fd[0] RTP on port, fd[1] RTCP on port + 1, both bound on addr
+ * (both -1 in a pool that does not bind).
+ */
 struct port_pair {
 	int		fd[2];		/* nonblocking, close-on-exec UDP sockets */
 	union xr_sa	rtp;		/* relay address and RTP port (RTCP: port + 1) */
@@ -26,9 +30,11 @@ struct port_pair {
  * A pool for addr (port ignored) over lo..hi inclusive.  The first RTP port
  * is lo rounded up to even; the last pair ends at or before hi.  NULL with
  * errno EINVAL when the range holds no pair (or lo == 0, or the address is
- * not IPv4/IPv6), ENOMEM when out of memory.
+ * not IPv4/IPv6), ENOMEM when out of memory.  Without bind, allocating a
+ * pair makes no system call (the shared sockets receive its packets).
  */
-struct port_pool	*port_pool_new(const union xr_sa *addr, uint16_t lo, uint16_t hi);
+struct port_pool	*port_pool_new(const union xr_sa *addr, uint16_t lo, uint16_t hi,
+				       bool bind);
 void			 port_pool_free(struct port_pool *p);
 
 /*
@@ -59,6 +65,11 @@ int	port_pool_alloc_at(struct port_pool *p, uint16_t rtp_port, struct port_pair 
  * closed (or never opened) its sockets.  Unknown or free ports are ignored.
  */
 void	port_pool_release(struct port_pool *p, uint16_t rtp_port);
+/*
+ * Never give out the pair holding port (the daemon's own SIP port inside the
+ * range of a pool that does not bind); it no longer counts in the size.
+ */
+void	port_pool_hold(struct port_pool *p, uint16_t port);
 /* Close pair's sockets (those >= 0) and release it; for error paths and deletes. */
 void	port_pair_put(struct port_pool *p, struct port_pair *pair);
 

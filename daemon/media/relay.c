@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * relay.c - the userspace media relay (relay.h): one thread, one libev loop,
- * an ev_io per leg socket.  It relays what the XDP path passes up (not yet
- * latched, no neighbour, no XDP at all) with the same rules, and latches.
- * Owns the loop and its watchers; the sessions belong to session.c.
+ * an ev_io per shared socket (one per --media address; the port a packet was
+ * sent to names its leg) or, with --media-sockets port, per leg socket.  It
+ * relays what the XDP path passes up (not yet latched, no neighbour, no XDP
+ * at all) with the same rules, and latches.  Shared sockets send through
+ * the raw sockets of shared.c.  Owns the loop and its watchers; the sessions
+ * belong to session.c.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,8 +17,10 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "media/rawudp.h"
 #include "media/relay.h"
 #include "media/session_internal.h"
+#include "media/shared.h"
 
 enum relay_op { RELAY_ATTACH, RELAY_DETACH };
 
@@ -40,6 +45,8 @@ static struct {
 	bool			 running;	/* the thread owns the loop */
 	bool			 stopping;
 	struct relay_totals	 tot;		/* relay thread writes (STAT_ADD), others load */
+	ev_io			 shared[XR_MAX_ADDRS];	/* the shared sockets' watchers */
+	int			 nshared;
 } R = {
 	.qlock = PTHREAD_MUTEX_INITIALIZER,
 	.qcond = PTHREAD_COND_INITIALIZER,
@@ -51,6 +58,12 @@ union relay_cmsg {
 	struct cmsghdr	align;
 };
 
+/* Room for what a datagram is read with: TOS / traffic class and the original destination. */
+union relay_rx_cmsg {
+	char		buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct sockaddr_in6)) + 64];
+	struct cmsghdr	align;
+};
+
 /*
  * Batch buffers: only the relay thread (or the one thread driving the loop
  * before relay_start()) uses them; nothing is allocated per packet.
@@ -59,10 +72,19 @@ static struct {
 	struct mmsghdr	in[RELAY_BATCH];
 	struct iovec	iov[RELAY_BATCH];
 	union xr_sa	src[RELAY_BATCH];
-	union relay_cmsg cin[RELAY_BATCH];	/* IP_TOS / IPV6_TCLASS of each packet read */
+	union relay_rx_cmsg cin[RELAY_BATCH];	/* IP_TOS / IPV6_TCLASS (and the original
+						 * destination) of each packet read */
+	union xr_sa	odst[RELAY_BATCH];	/* shared sockets: where each was sent to */
 	struct mmsghdr	out[RELAY_BATCH];
 	struct iovec	oiov[RELAY_BATCH];
 	union relay_cmsg cout[RELAY_BATCH];	/* the same, for the packet sent */
+	/* Raw sends of a shared-socket batch, per family ([0] IPv4, [1] IPv6). */
+	struct mmsghdr	rout[2][RELAY_BATCH];
+	struct iovec	riov[2][RELAY_BATCH][2];	/* header, payload */
+	uint8_t		rhdr[2][RELAY_BATCH][RAWUDP_HDR_MAX];
+	union xr_sa	rdst[2][RELAY_BATCH];		/* destination, port 0 */
+	struct media_leg *rleg[2][RELAY_BATCH];		/* the leg it came in on */
+	int		nraw[2];
 	unsigned char	buf[RELAY_BATCH][RELAY_MTU];
 } B;
 
@@ -175,47 +197,105 @@ relay_rearm(int n)
 }
 
 /*
- * One batch from leg's socket: latch, filter, and relay from the other
- * side's socket of the same leg, payload and TOS / traffic class unchanged.
- * The session lock is taken once per batch; the kernel flows are rewritten
- * under it when this batch latched the leg.
- * Returns the number of datagrams read (0: socket drained or error).
+ * Queue a datagram of len bytes at buf, read on leg, to leave from local
+ * towards dst through the raw socket of their family (shared.c), header
+ * first, the TOS / traffic class in it; relay_raw_flush() sends the batch.
+ */
+static void
+relay_raw_add(struct media_leg *leg, const union xr_sa *local, const union xr_sa *dst,
+	      void *buf, unsigned len, int tos)
+{
+	int f = local->sa.sa_family == AF_INET6, j = B.nraw[f]++;
+	int hl = rawudp_header(B.rhdr[f][j], local, dst, tos, MEDIA_TTL, buf, len);
+
+	B.rdst[f][j] = *dst;
+	xr_sa_set_port(&B.rdst[f][j], 0);	/* raw sockets take no port */
+	B.riov[f][j][0] = (struct iovec){ .iov_base = B.rhdr[f][j], .iov_len = (size_t)hl };
+	B.riov[f][j][1] = (struct iovec){ .iov_base = buf, .iov_len = len };
+	B.rout[f][j].msg_hdr = (struct msghdr){
+		.msg_name = &B.rdst[f][j], .msg_namelen = xr_sa_len(dst),
+		.msg_iov = B.riov[f][j], .msg_iovlen = 2,
+	};
+	B.rleg[f][j] = leg;
+}
+
+/*
+ * Send what relay_raw_add() queued, one sendmmsg per family for the whole
+ * batch (packets of many legs interleave on a shared socket), and count each
+ * packet on its leg.  Call under the RCU read lock that found the legs.
+ */
+static void
+relay_raw_flush(void)
+{
+	for (int f = 0; f < 2; f++) {
+		int n = B.nraw[f], sent = 0, fd = shared_raw_fd(f ? AF_INET6 : AF_INET);
+
+		while (sent < n) {
+			int r = sendmmsg(fd, B.rout[f] + sent, (unsigned)(n - sent), MSG_DONTWAIT);
+
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				log_ratelimited(LS_MEDIA, LL_WARN, "relay: sendmmsg on the raw "
+						"socket: %s", strerror(errno));
+				break;
+			}
+			sent += r;
+		}
+		for (int i = 0; i < n; i++) {
+			struct media_leg *leg = B.rleg[f][i];
+			uint64_t len = B.riov[f][i][1].iov_len;
+
+			if (i < sent) {
+				STAT_ADD(leg->st.fwd_packets, 1);
+				STAT_ADD(leg->st.fwd_bytes, len);
+				TOT_ADD(fwd_packets, 1);
+				TOT_ADD(fwd_bytes, len);
+			} else {
+				STAT_ADD(leg->st.drop_other, 1);
+				TOT_ADD(drop_other, 1);
+			}
+		}
+		B.nraw[f] = 0;
+	}
+}
+
+/*
+ * Datagrams in[first..first+n) sent to leg: latch, filter, and relay from
+ * the other side's port of the same leg (its socket, or queued for the raw
+ * socket of its family: relay_raw_flush()), payload and TOS / traffic class
+ * unchanged.  The session lock
+ * is taken once; the kernel flows are rewritten under it when these latched
+ * the leg.  Call on the relay thread, under the RCU read lock for a leg of
+ * a shared socket.
  *
- * Long (~100 lines) because it is the userspace relay's per-batch loop:
+ * Long (~110 lines) because it is the userspace relay's per-batch loop:
  * split, the batch state would go through every call on the hot path.
  */
-static int
-relay_batch(struct media_leg *leg)
+static void
+relay_run(struct media_leg *leg, int first, int n, uint64_t now)
 {
 	struct media_session *s = leg->side->sess;
 	struct media_leg *peer = &s->side[!leg->side->id].leg[leg->id];
-	uint64_t rx_b = 0, fwd_b = 0, now;
-	int n, k = 0, drop_src = 0, drop_nodst = 0, drop_other = 0, drop_early = 0, sent = 0;
+	uint64_t rx_b = 0, fwd_b = 0;
+	int k = 0, drop_src = 0, drop_nodst = 0, drop_other = 0, drop_early = 0, sent = 0;
 	enum xr_latch policy = media_policy();
-	bool latched_now = false, have_dst, known;
-	union xr_sa dst, latched_src, bad_src;
+	bool latched_now = false, have_dst, known, raw;
+	union xr_sa dst, latched_src, bad_src, out_local;
 	int out_fd, out_fam, tos;
 	enum latch_verdict v;
-
-	n = recvmmsg(leg->fd, B.in, RELAY_BATCH, MSG_DONTWAIT, NULL);
-	if (n <= 0) {
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			log_ratelimited(LS_MEDIA, LL_WARN, "relay: recvmmsg on fd %d: %s",
-					leg->fd, strerror(errno));
-		return 0;
-	}
-	now = media_now_ns();
 
 	pthread_mutex_lock(&s->lock);
 	if (s->dead) {
 		pthread_mutex_unlock(&s->lock);
-		relay_rearm(n);
-		return n;
+		return;
 	}
 	have_dst = media_leg_dst(leg, &dst, &known);
 	out_fd = peer->fd;
+	out_local = peer->local;
 	out_fam = peer->local.sa.sa_family;
-	for (int i = 0; i < n; i++) {
+	raw = out_fd < 0;
+	for (int i = first; i < first + n; i++) {
 		unsigned len = B.in[i].msg_len;
 
 		rx_b += len;
@@ -244,6 +324,11 @@ relay_batch(struct media_leg *leg)
 			drop_nodst++;
 			continue;
 		}
+		if (raw) {	/* sent with the rest of the batch: relay_raw_flush() */
+			relay_raw_add(leg, &out_local, &dst, B.buf[i], len,
+				      rx_tos(&B.in[i].msg_hdr));
+			continue;
+		}
 		B.oiov[k].iov_base = B.buf[i];
 		B.oiov[k].iov_len = len;
 		B.out[k].msg_hdr = (struct msghdr){
@@ -260,7 +345,6 @@ relay_batch(struct media_leg *leg)
 	pthread_mutex_unlock(&s->lock);
 	if (latched_now)
 		media_changed(s->id);	/* a latch is state (daemon/ha/ keeps it) */
-	relay_rearm(n);
 
 	if (k)
 		sent = relay_send(out_fd, k, &fwd_b);
@@ -302,7 +386,94 @@ relay_batch(struct media_leg *leg)
 				leg->id == MEDIA_RTP ? "RTP" : "RTCP", drop_src,
 				drop_src == 1 ? "" : "s", xr_sa_str(&bad_src, b, sizeof(b)));
 	}
+}
+
+/* One batch from leg's own socket.  Returns the datagrams read (0: drained or error). */
+static int
+relay_batch(struct media_leg *leg)
+{
+	int n = recvmmsg(leg->fd, B.in, RELAY_BATCH, MSG_DONTWAIT, NULL);
+
+	if (n <= 0) {
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			log_ratelimited(LS_MEDIA, LL_WARN, "relay: recvmmsg on fd %d: %s",
+					leg->fd, strerror(errno));
+		return 0;
+	}
+	relay_run(leg, 0, n, media_now_ns());
+	relay_rearm(n);
 	return n;
+}
+
+/*
+ * One batch from a shared socket: each run of datagrams sent to the same
+ * relay port goes to that port's leg (relay_run()); datagrams for a port no
+ * session holds are dropped and counted.  Returns the datagrams read.
+ */
+static int
+relay_shared_batch(int fd)
+{
+	int n = recvmmsg(fd, B.in, RELAY_BATCH, MSG_DONTWAIT, NULL), unknown = 0;
+	uint64_t now, unknown_b = 0;
+	char a[XR_SA_STRLEN];
+
+	if (n <= 0) {
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			log_ratelimited(LS_MEDIA, LL_WARN, "relay: recvmmsg on fd %d: %s", fd,
+					strerror(errno));
+		return 0;
+	}
+	now = media_now_ns();
+	for (int i = 0; i < n; i++)
+		if (rawudp_origdst(&B.in[i].msg_hdr, &B.odst[i]) < 0)
+			memset(&B.odst[i], 0, sizeof(B.odst[i]));
+	rcu_read_lock();
+	for (int i = 0, j; i < n; i = j) {
+		struct media_leg *leg = NULL;
+
+		for (j = i + 1; j < n && xr_sa_eq(&B.odst[j], &B.odst[i]); j++)
+			;
+		if (B.odst[i].sa.sa_family)
+			leg = leg_find(&B.odst[i]);
+		if (leg) {
+			relay_run(leg, i, j - i, now);
+			continue;
+		}
+		unknown += j - i;
+		for (int x = i; x < j; x++)
+			unknown_b += B.in[x].msg_len;
+		log_ratelimited(LS_MEDIA, LL_INFO, "relay: %d packet%s for %s, a port no "
+				"session holds, dropped", j - i, j - i == 1 ? "" : "s",
+				B.odst[i].sa.sa_family ?
+				xr_sa_str(&B.odst[i], a, sizeof(a)) : "(no destination)");
+	}
+	relay_raw_flush();
+	rcu_read_unlock();
+	relay_rearm(n);
+	TOT_ADD(rx_packets, (uint64_t)unknown);
+	TOT_ADD(rx_bytes, unknown_b);
+	TOT_ADD(drop_other, (uint64_t)unknown);
+	return n;
+}
+
+/* Readable shared socket: up to a few batches, then let the others run. */
+static void
+relay_on_shared(struct ev_loop *loop, ev_io *w, int revents)
+{
+	for (int round = 0; round < 8; round++)
+		if (relay_shared_batch(w->fd) < RELAY_BATCH)
+			break;
+}
+
+int
+relay_add_shared(int fd)
+{
+	if (R.nshared >= XR_MAX_ADDRS || !R.loop)
+		return -ENOSPC;
+	ev_io_init(&R.shared[R.nshared], relay_on_shared, fd, EV_READ);
+	ev_io_start(R.loop, &R.shared[R.nshared]);
+	R.nshared++;
+	return 0;
 }
 
 /* Readable leg socket: up to a few batches, then let the other sockets run. */
@@ -323,6 +494,8 @@ relay_do(enum relay_op op, struct media_session *s)
 		for (int l = 0; l < 2; l++) {
 			struct media_leg *leg = &s->side[sd].leg[l];
 
+			if (leg->fd < 0)	/* a shared socket's: nothing to watch */
+				continue;
 			if (op == RELAY_ATTACH) {
 				ev_io_init(&leg->io, relay_on_read, leg->fd, EV_READ);
 				leg->io.data = leg;
@@ -470,6 +643,9 @@ relay_fini(void)
 	if (!R.loop)
 		return;
 	relay_stop();
+	for (int i = 0; i < R.nshared; i++)
+		ev_io_stop(R.loop, &R.shared[i]);
+	R.nshared = 0;
 	ev_async_stop(R.loop, &R.wake);
 	ev_loop_destroy(R.loop);
 	R.loop = NULL;
@@ -487,6 +663,13 @@ relay_request(enum relay_op op, struct media_session *s)
 {
 	struct relay_cmd sync = { .op = op, .s = s }, *c = &sync;
 
+	/*
+	 * Legs of the shared sockets have no watcher: the relay finds them
+	 * under the RCU read lock and skips them once dead, and they are freed
+	 * after a grace period.
+	 */
+	if (s->side[0].leg[0].fd < 0 && s->side[1].leg[0].fd < 0)
+		return;
 	pthread_mutex_lock(&R.qlock);
 	if (!R.running || on_relay_thread) {
 		relay_do(op, s);

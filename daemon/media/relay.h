@@ -40,6 +40,8 @@ void	relay_fini(void);
  */
 void	relay_attach(struct media_session *s);
 void	relay_detach(struct media_session *s);
+/* Watch a shared socket (shared.c) from the next relay_start(); 0 or -ENOSPC. */
+int	relay_add_shared(int fd);
 /* True on the relay thread (timeout callbacks run there). */
 int	relay_on_thread(void);
 void	relay_get_totals(struct relay_totals *t);

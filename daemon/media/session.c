@@ -19,6 +19,7 @@
 #include "fastpath/fastpath.h"
 #include "media/relay.h"
 #include "media/session_internal.h"
+#include "media/shared.h"
 
 struct media_state media_st = {
 	.cb_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -85,6 +86,19 @@ session_find(uint64_t id)
 	cds_lfht_lookup(media_st.by_id, hash_u64(id), match_id, &id, &it);
 	n = cds_lfht_iter_get_node(&it);
 	return session_of(n);
+}
+
+struct media_leg *
+leg_find(const union xr_sa *local)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+
+	if (!media_st.by_local)
+		return NULL;
+	cds_lfht_lookup(media_st.by_local, hash_sa(local), match_local, local, &it);
+	n = cds_lfht_iter_get_node(&it);
+	return n ? caa_container_of(n, struct media_leg, local_node) : NULL;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -255,12 +269,54 @@ flows_delete(struct media_session *s)
 		}
 }
 
+/* ---- sizes -------------------------------------------------------------- */
+
+#define HTAB_ELEM_OVERHEAD	56	/* struct htab_elem + allocator rounding, per entry */
+
+size_t
+media_session_bytes(size_t *user, size_t *kernel)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	size_t flow, stats;
+
+	if (ncpu < 1)
+		ncpu = 1;
+	/* The session, its hash-table nodes and the allocator's share. */
+	*user = sizeof(struct media_session) + 64;
+	flow = HTAB_ELEM_OVERHEAD + ((sizeof(struct xr_flow_key) + 7) & ~7ul) +
+	       ((sizeof(struct xr_flow) + 7) & ~7ul);
+	/* A slot of the per-CPU stats array (allocated whole at load). */
+	stats = 8 + (size_t)ncpu * ((sizeof(struct xr_flow_stats) + 7) & ~7ul);
+	*kernel = 4 * (flow + stats);
+	return *user + *kernel;
+}
+
+int
+media_max_sessions(const struct xr_config *cfg)
+{
+	size_t u, k, per = media_session_bytes(&u, &k);
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	unsigned long long n;
+
+	if (cfg->max_sessions > 0)
+		return cfg->max_sessions;
+	if (pages <= 0 || psz <= 0)
+		return 4096;
+	n = (unsigned long long)pages * (unsigned long long)psz / 32 / per;
+	if (n < 4096)
+		n = 4096;
+	if (n > 1048576)
+		n = 1048576;
+	return (int)n;
+}
+
 /* ---- life cycle --------------------------------------------------------- */
 
 /*
- * Every session holds four sockets: take the whole hard RLIMIT_NOFILE (the
- * soft default of 1024 would stop at ~250 calls), and say how many
- * sessions that allows when it is below what the port range could hold.
+ * Take the whole hard RLIMIT_NOFILE (SIP over TCP wants it too).  With a
+ * socket per port every session holds four (the soft default of 1024 would
+ * stop at ~250 calls): say how many sessions that allows when it is below
+ * what the port range could hold.
  */
 static void
 media_raise_nofile(const struct xr_config *cfg)
@@ -275,6 +331,8 @@ media_raise_nofile(const struct xr_config *cfg)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			return;
 	}
+	if (media_st.shared)	/* the sockets are a few, whatever the sessions */
+		return;
 	pairs = (unsigned long)((cfg->port_hi - cfg->port_lo + 1) / 2) *
 		(unsigned long)cfg->nmedia;
 	fit = rl.rlim_cur == RLIM_INFINITY ? pairs : (unsigned long)(rl.rlim_cur / 4);
@@ -282,6 +340,40 @@ media_raise_nofile(const struct xr_config *cfg)
 		logs(LS_MEDIA, LL_INFO, "open files limit %lu: at most ~%lu media sessions "
 		     "(4 sockets each); raise LimitNOFILE / ulimit -n for more",
 		     (unsigned long)rl.rlim_cur, fit);
+}
+
+/*
+ * --media-sockets shared: the shared sockets and their sk_lookup program
+ * (shared.c), or, when those cannot be had, a socket per port with a
+ * warning.  A relay port already in use refuses the start (-EADDRINUSE).
+ */
+static int
+media_shared_init(const struct xr_config *cfg)
+{
+	uint16_t skip[XR_MAX_ADDRS];
+	int err, nskip = 0;
+
+	media_st.shared = false;
+	if (cfg->media_sockets != XR_MSOCK_SHARED)
+		return 0;
+	/* Our own SIP ports inside the range stay SIP's (and no session's). */
+	for (int i = 0; i < cfg->nsip; i++) {
+		uint16_t p = xr_sa_port(&cfg->sip[i]);
+
+		if (p >= cfg->port_lo && p <= cfg->port_hi)
+			skip[nskip++] = p;
+	}
+	err = shared_open(media_st.addrs, cfg->nmedia, cfg->port_lo, cfg->port_hi, skip, nskip,
+			  media_st.shared_fd);
+	if (err == -EADDRINUSE)
+		return err;
+	if (err) {
+		logs(LS_MEDIA, LL_WARN, "shared media sockets unavailable (%s): one socket per "
+		     "port instead (--media-sockets port)", strerror(-err));
+		return 0;
+	}
+	media_st.shared = true;
+	return 0;
 }
 
 int
@@ -298,13 +390,19 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 	}
 	media_st.cfg = cfg;
 	media_st.fp = fp;
+	for (int i = 0; i < cfg->nmedia; i++) {
+		media_st.addrs[i] = cfg->media[i];
+		xr_sa_set_port(&media_st.addrs[i], 0);
+	}
+	err = media_shared_init(cfg);
+	if (err)
+		return err;
 	media_raise_nofile(cfg);
 	for (int i = 0; i < cfg->nmedia; i++) {
 		char ip[INET6_ADDRSTRLEN];
 
-		media_st.addrs[i] = cfg->media[i];
-		xr_sa_set_port(&media_st.addrs[i], 0);
-		media_st.pools[i] = port_pool_new(&media_st.addrs[i], cfg->port_lo, cfg->port_hi);
+		media_st.pools[i] = port_pool_new(&media_st.addrs[i], cfg->port_lo, cfg->port_hi,
+						  !media_st.shared);
 		if (!media_st.pools[i]) {
 			err = -errno;
 			logs(LS_MEDIA, LL_WARN, "bad port range %u-%u for %s", cfg->port_lo,
@@ -312,6 +410,8 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 			goto out_pools;
 		}
 		media_st.npools = i + 1;
+		for (int j = 0; media_st.shared && j < cfg->nsip; j++)
+			port_pool_hold(media_st.pools[i], xr_sa_port(&cfg->sip[j]));
 	}
 	media_st.by_id = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	media_st.by_local = cds_lfht_new(4096, 4096, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
@@ -325,9 +425,21 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 		r = (uint32_t)(media_now_ns() ^ (uint64_t)getpid());
 	media_st.next_id = (uint64_t)r + 1;
 	media_st.nsessions = 0;
+	media_st.max_sessions = media_max_sessions(cfg);
+	{
+		size_t u, k, per = media_session_bytes(&u, &k);
+
+		logs(LS_MEDIA, LL_INFO, "at most %d media sessions (%s); about %zu bytes a "
+		     "session (%zu userspace, %zu kernel flows): %zu MiB at most",
+		     media_st.max_sessions, cfg->max_sessions ? "--max-sessions" :
+		     "1/32 of the memory", per, u, k,
+		     (size_t)media_st.max_sessions * per >> 20);
+	}
 	err = relay_init(cfg->media_timeout);
 	if (err)
 		goto out_tables;
+	for (int i = 0; media_st.shared && i < media_st.npools; i++)
+		relay_add_shared(media_st.shared_fd[i]);
 	media_st.inited = true;
 	return 0;
 
@@ -341,6 +453,9 @@ out_pools:
 	for (int i = 0; i < media_st.npools; i++)
 		port_pool_free(media_st.pools[i]);
 	media_st.npools = 0;
+	if (media_st.shared)
+		shared_close();
+	media_st.shared = false;
 	return err;
 }
 
@@ -395,6 +510,9 @@ media_stop(void)
 		port_pool_free(media_st.pools[i]);
 	media_st.npools = 0;
 	relay_fini();
+	if (media_st.shared)
+		shared_close();
+	media_st.shared = false;
 	media_st.inited = false;
 }
 
@@ -529,6 +647,12 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 		return -EINVAL;
 	if (xr_sa_port(a) == 0 || (b_known && xr_sa_port(b) == 0))
 		return -EINVAL;
+	if (media_st.max_sessions > 0 &&
+	    __atomic_load_n(&media_st.nsessions, __ATOMIC_RELAXED) >= media_st.max_sessions) {
+		log_ratelimited(LS_MEDIA, LL_WARN, "%d media sessions: --max-sessions reached",
+				media_st.max_sessions);
+		return -ENOSPC;
+	}
 	pa = pick_pool(a);
 	if (pa < 0)
 		return pa;

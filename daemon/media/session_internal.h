@@ -113,10 +113,13 @@ struct media_state {
 	struct port_pool	*pools[XR_MAX_ADDRS];	/* one per --media address */
 	union xr_sa		 addrs[XR_MAX_ADDRS];	/* the --media addresses, port 0 */
 	int			 npools;
+	bool			 shared;	/* the shared-socket relay (shared.c) runs */
+	int			 shared_fd[XR_MAX_ADDRS]; /* its socket per --media address */
 	struct cds_lfht		*by_id;		/* media_session.id_node, key id */
 	struct cds_lfht		*by_local;	/* media_leg.local_node, key leg->local */
 	uint64_t		 next_id;	/* atomic; random start */
 	int			 nsessions;	/* atomic */
+	int			 max_sessions;	/* media_max_sessions() */
 	pthread_mutex_t		 cb_lock;
 	void			(*timeout_cb)(uint64_t id, void *arg);
 	void			*timeout_arg;
@@ -154,6 +157,8 @@ session_of(struct cds_lfht_node *n)
 	     ((s) = session_of(cds_lfht_iter_get_node(&(it))));		\
 	     cds_lfht_next(media_st.by_id, &(it)))
 
+/* The leg whose relay address and port is local, or NULL.  Call under the RCU read lock. */
+struct media_leg *leg_find(const union xr_sa *local);
 /* Session with this id, or NULL.  Call under the RCU read lock. */
 struct media_session *session_find(uint64_t id);
 /*

@@ -22,9 +22,11 @@
  * the meaning of a counter.  3: drop_wrong_source and the xr_sample budget;
  * index 17 of counters.def is pass_no_headroom (see there); the xr_bans
  * blocklist and drop_banned; the per-flow rate cap (xr_flow_stats.rl_*,
- * drop_rate_limit).
+ * drop_rate_limit).  4: xr_flows sized by the loader (--max-sessions);
+ * xr_flow_stats a per-CPU array of the same size indexed by the new
+ * xr_flow.slot (one hash lookup a packet).
  */
-#define XR_ABI_VERSION		3
+#define XR_ABI_VERSION		4
 
 /* Address family tags used in keys and values (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
@@ -60,10 +62,14 @@ struct xr_flow {
 	__u32	gen;		/* set anew by the daemon on every write of the entry:
 				 * the XDP program's next-hop cache is only good
 				 * for the generation it was filled for */
+	__u32	slot;		/* index of this flow's entry in xr_flow_stats (the
+				 * daemon allocates it, zeroed, with the flow) */
+	__u32	pad1;		/* zero */
 };
 
 /*
- * Value of xr_flow_stats (per-CPU): summed (packets, bytes) and maxed
+ * Value of xr_flow_stats (a per-CPU array indexed by xr_flow.slot, so a
+ * forwarded packet costs one hash lookup, xr_flows): summed (packets, bytes) and maxed
  * (last_seen) by the daemon.  The nh_* fields are the XDP program's own
  * per-CPU next-hop cache for the flow (the daemon zeroes them when it
  * creates the entry and never reads them): what bpf_fib_lookup() and
@@ -147,7 +153,8 @@ struct xr_abi {
 
 _Static_assert(sizeof(struct xr_flow_key) == 20, "xr_flow_key layout");
 _Static_assert(__builtin_offsetof(struct xr_flow_key, port) == 16, "xr_flow_key.port");
-_Static_assert(sizeof(struct xr_flow) == 72, "xr_flow layout");
+_Static_assert(sizeof(struct xr_flow) == 80, "xr_flow layout");
+_Static_assert(__builtin_offsetof(struct xr_flow, slot) == 72, "xr_flow.slot");
 _Static_assert(__builtin_offsetof(struct xr_flow, peer_addr) == 8, "xr_flow.peer_addr");
 _Static_assert(__builtin_offsetof(struct xr_flow, src_addr) == 28, "xr_flow.src_addr");
 _Static_assert(__builtin_offsetof(struct xr_flow, dst_addr) == 48, "xr_flow.dst_addr");

@@ -11,7 +11,7 @@
 #define XR_PIN_DIR		"/sys/fs/bpf/xrelay"	/* default; xrelayd --pin-dir overrides */
 
 #define XR_MAP_FLOWS		"xr_flows"	/* HASH  xr_flow_key -> xr_flow */
-#define XR_MAP_FLOW_STATS	"xr_flow_stats"	/* PERCPU_HASH xr_flow_key -> xr_flow_stats */
+#define XR_MAP_FLOW_STATS	"xr_flow_stats"	/* PERCPU_ARRAY xr_flow.slot -> xr_flow_stats */
 #define XR_MAP_COUNTERS		"xr_counters"	/* PERCPU_ARRAY enum xr_cnt -> __u64 packets */
 #define XR_MAP_TX_PORTS		"xr_tx_ports"	/* DEVMAP_HASH ifindex -> ifindex */
 #define XR_MAP_VLANS		"xr_vlans"	/* HASH ifindex of a VLAN device -> xr_vlan */
@@ -19,7 +19,8 @@
 #define XR_MAP_SAMPLE		"xr_sample"	/* PERCPU_ARRAY[1] -> xr_budget (BPF's own) */
 #define XR_MAP_BANS		"xr_bans"	/* LPM_TRIE xr_ban_key -> xr_ban */
 
-#define XR_FLOWS_MAX		131072	/* flows: two per port of a session side */
+#define XR_FLOWS_MAX		131072	/* flows: two per port of a session side; the
+					 * compiled size, xrelayd sets 4 x --max-sessions */
 #define XR_TX_PORTS_MAX		256	/* interfaces the program may redirect to */
 #define XR_VLANS_MAX		1024	/* VLAN devices known */
 #define XR_BANS_MAX		65536	/* banned prefixes */

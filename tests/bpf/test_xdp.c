@@ -568,6 +568,8 @@ tskel_load_pps(struct tskel *t, __u32 fib_ifindex, __u32 sample, __u32 max_pps)
 	t->fp.prog_fd = bpf_program__fd(s->progs.xr_xdp_rx);
 	t->fp.lock_fd = -1;
 	t->fp.ncpus = libbpf_num_possible_cpus();
+	if (fp_slots_init(&t->fp, bpf_map__max_entries(s->maps.xr_flow_stats)))
+		return -ENOMEM;
 	return t->fp.ncpus > 0 ? 0 : -EINVAL;
 }
 
@@ -817,10 +819,11 @@ test_abi_sizes(void **state)
 	assert_int_equal(bpf_map__key_size(s->maps.xr_flows), sizeof(struct xr_flow_key));
 	assert_int_equal(bpf_map__value_size(s->maps.xr_flows), sizeof(struct xr_flow));
 	assert_int_equal(bpf_map__max_entries(s->maps.xr_flows), XR_FLOWS_MAX);
-	assert_int_equal(bpf_map__key_size(s->maps.xr_flow_stats), sizeof(struct xr_flow_key));
+	assert_int_equal(bpf_map__key_size(s->maps.xr_flow_stats), sizeof(__u32));
 	assert_int_equal(bpf_map__value_size(s->maps.xr_flow_stats),
 			 sizeof(struct xr_flow_stats));
-	assert_int_equal(bpf_map__type(s->maps.xr_flow_stats), BPF_MAP_TYPE_PERCPU_HASH);
+	assert_int_equal(bpf_map__type(s->maps.xr_flow_stats), BPF_MAP_TYPE_PERCPU_ARRAY);
+	assert_int_equal(bpf_map__max_entries(s->maps.xr_flow_stats), XR_FLOWS_MAX);
 	assert_int_equal(bpf_map__key_size(s->maps.xr_counters), sizeof(__u32));
 	assert_int_equal(bpf_map__value_size(s->maps.xr_counters), sizeof(__u64));
 	assert_int_equal(bpf_map__max_entries(s->maps.xr_counters), XR_CNT__MAX);
@@ -848,7 +851,23 @@ test_abi_sizes(void **state)
 	}
 }
 
-/* fp_flow_put creates stats first; fp_flow_del and fp_flows_flush leave nothing. */
+/* The raw per-CPU stats of flow k, from the slot it holds.  0 or -errno. */
+static int
+raw_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *raw)
+{
+	int slot = fp_flow_slot(fp, k);
+	__u32 key;
+
+	if (slot < 0)
+		return slot;
+	key = (__u32)slot;
+	return bpf_map_lookup_elem(fp->stats_fd, &key, raw) < 0 ? -errno : 0;
+}
+
+/*
+ * fp_flow_put gives a new flow a zeroed stats slot and a replaced one keeps
+ * its own; fp_flow_del and fp_flows_flush give the slots back.
+ */
 static void
 test_flow_lifecycle(void **state)
 {
@@ -856,8 +875,9 @@ test_flow_lifecycle(void **state)
 	union xr_sa local, peer, src, dst;
 	struct xr_flow v, got;
 	struct xr_flow_stats st;
-	struct xr_flow_key k, k2, nk;
-	int i;
+	struct xr_flow_key k, k2;
+	struct xr_flow_stats raw[64];
+	int i, slot;
 
 	assert_true(fp_flows_flush(fp) >= 0);
 	parse_sa(&local, "10.1.0.1:31000");
@@ -868,9 +888,13 @@ test_flow_lifecycle(void **state)
 	fp_flow_make(&v, 99, &peer, LF, &src, &dst, 64);
 	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
 	assert_int_equal(fp_flow_get(fp, &k, &got), 0);
-	/* Stored as given, with a new generation (never 0). */
+	/* Stored as given, with a new generation (never 0) and its stats slot. */
 	assert_int_not_equal(got.gen, 0);
+	slot = fp_flow_slot(fp, &k);
+	assert_true(slot >= 0);
+	assert_int_equal(got.slot, slot);
 	v.gen = got.gen;
+	v.slot = got.slot;
 	assert_memory_equal(&got, &v, sizeof(v));
 	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
 	assert_int_equal(st.packets, 0);
@@ -879,21 +903,66 @@ test_flow_lifecycle(void **state)
 	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
 	assert_int_equal(fp_flow_get(fp, &k, &got), 0);
 	assert_int_equal(got.flags, XR_FLOW_F_LATCHED);
+	assert_int_equal(got.slot, slot);	/* the same slot */
 	assert_int_equal(fp_flows_count(fp), 1);
 	assert_int_equal(fp_flow_del(fp, &k), 0);
 	assert_int_equal(fp_flow_del(fp, &k), -ENOENT);
 	assert_int_equal(fp_flow_get(fp, &k, &got), -ENOENT);
 	assert_int_equal(fp_flow_stats(fp, &k, &st), -ENOENT);
-	/* Many flows, then a flush: both maps empty. */
+	assert_int_equal(fp_flow_slot(fp, &k), -ENOENT);
+	/* A slot given back is zeroed when the next flow takes it. */
+	{
+		__u32 key = (__u32)slot;
+		struct xr_flow_stats dirty[64];
+
+		memset(dirty, 0, sizeof(dirty));
+		for (i = 0; i < fp->ncpus && i < 64; i++)
+			dirty[i].packets = 7;
+		assert_int_equal(bpf_map_update_elem(fp->stats_fd, &key, dirty, BPF_ANY), 0);
+		assert_int_equal(fp_flow_put(fp, &k, &v), 0);
+		assert_int_equal(fp_flow_slot(fp, &k), slot);
+		assert_int_equal(raw_stats(fp, &k, raw), 0);
+		for (i = 0; i < fp->ncpus && i < 64; i++)
+			assert_int_equal(raw[i].packets, 0);
+		assert_int_equal(fp_flow_del(fp, &k), 0);
+	}
+	/* Many flows, then a flush: no flow, every slot free again. */
 	for (i = 0; i < 300; i++) {
 		xr_sa_set_port(&local, (uint16_t)(32000 + i));
 		fp_key_make(&k2, &local);
 		assert_int_equal(fp_flow_put(fp, &k2, &v), 0);
 	}
 	assert_int_equal(fp_flows_count(fp), 300);
-	assert_int_equal(fp_flows_flush(fp), 300);
+	{
+		int seen[300];
+
+		/* 300 different slots, each found again by its key */
+		for (i = 0; i < 300; i++) {
+			xr_sa_set_port(&local, (uint16_t)(32000 + i));
+			fp_key_make(&k2, &local);
+			seen[i] = fp_flow_slot(fp, &k2);
+			assert_true(seen[i] >= 0);
+			for (int j = 0; j < i; j++)
+				assert_int_not_equal(seen[j], seen[i]);
+		}
+		/* delete every other one: the rest still find their own slots */
+		for (i = 0; i < 300; i += 2) {
+			xr_sa_set_port(&local, (uint16_t)(32000 + i));
+			fp_key_make(&k2, &local);
+			assert_int_equal(fp_flow_del(fp, &k2), 0);
+		}
+		for (i = 1; i < 300; i += 2) {
+			xr_sa_set_port(&local, (uint16_t)(32000 + i));
+			fp_key_make(&k2, &local);
+			assert_int_equal(fp_flow_slot(fp, &k2), seen[i]);
+		}
+	}
+	assert_int_equal(fp_flows_flush(fp), 150);
 	assert_int_equal(fp_flows_count(fp), 0);
-	assert_int_equal(bpf_map_get_next_key(fp->stats_fd, NULL, &nk), -ENOENT);
+	assert_int_equal(fp_flow_slot(fp, &k2), -ENOENT);
+	assert_int_equal(fp_flow_put(fp, &k2, &v), 0);
+	assert_int_equal(fp_flow_slot(fp, &k2), 0);	/* all free: the first slot again */
+	assert_int_equal(fp_flows_flush(fp), 1);
 }
 
 /*
@@ -928,7 +997,7 @@ test_percpu_sums(void **state)
 					  &outlen), XDP_REDIRECT);
 	}
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
-	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
 	assert_int_equal(raw[0].packets, 1);
 	assert_int_equal(raw[1].packets, 1);
 	assert_int_equal(fp_flow_stats(&sk_lo.fp, &k, &st), 0);
@@ -969,13 +1038,13 @@ test_nh_cache(void **state)
 	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
 	row_setup(&sk_lo, r, &k);
 	inlen = build_frame(in, &r->in);
-	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
 	assert_int_equal(raw[0].nh_expires_ns, 0);		/* empty at creation */
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out1, sizeof(out1), &o1),
 			 XDP_REDIRECT);
 	assert_int_equal(fp_flow_get(&sk_lo.fp, &k, &f), 0);
 	gen1 = f.gen;
-	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
 	assert_true(raw[0].nh_expires_ns > 0);
 	assert_int_equal(raw[0].nh_gen, gen1);
 	assert_int_equal(raw[0].nh_ok_len, inlen - ETH_HLEN);	/* the IP packet's length */
@@ -984,7 +1053,7 @@ test_nh_cache(void **state)
 			 XDP_REDIRECT);
 	assert_int_equal(o1, o2);
 	assert_memory_equal(out1, out2, o1);
-	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
 	assert_int_equal(raw[0].packets, 2);
 	/* A rewrite of the flow: a new generation, looked up again on the next packet. */
 	assert_int_equal(fp_flow_put(&sk_lo.fp, &k, &f), 0);
@@ -992,7 +1061,7 @@ test_nh_cache(void **state)
 	assert_true(f.gen != gen1);
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
 			 XDP_REDIRECT);
-	assert_int_equal(bpf_map_lookup_elem(sk_lo.fp.stats_fd, &k, raw), 0);
+	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
 	assert_int_equal(raw[0].nh_gen, f.gen);
 	assert_memory_equal(out1, out2, o1);
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
@@ -1058,6 +1127,7 @@ test_wrong_source_budget(void **state)
 	assert_true(passed);
 	assert_true(dt >= 0.95);	/* not before the window ended (coarse clock: a tick) */
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	fp_slots_free(&t.fp);
 	xrelay__destroy(t.skel);
 }
 
@@ -1132,6 +1202,7 @@ test_media_max_pps(void **state)
 	}
 	assert_true(back);
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	fp_slots_free(&t.fp);
 	xrelay__destroy(t.skel);
 }
 
@@ -1600,6 +1671,8 @@ main(int argc, char **argv)
 	}
 	rc = _cmocka_run_group_tests("test_xdp", tests, n + 10, NULL, NULL);
 	free(tests);
+	fp_slots_free(&sk_in.fp);
+	fp_slots_free(&sk_lo.fp);
 	xrelay__destroy(sk_in.skel);
 	xrelay__destroy(sk_lo.skel);
 	return rc;

@@ -5,8 +5,10 @@
 # bounding set (root's other capabilities gone, as under systemd) the XDP
 # fast path loads and attaches natively and --ctl-group works; without
 # CAP_BPF, CAP_PERFMON or CAP_NET_ADMIN the fast path is unavailable, and
-# without CAP_CHOWN --ctl-group cannot be applied.  libbpf's messages about
-# it reach the daemon's log (fastpath).
+# without CAP_CHOWN --ctl-group cannot be applied; the shared media sockets
+# (sk_lookup, raw sockets) come up with the unit's set, and without
+# CAP_NET_RAW the daemon falls back to a socket per port.  libbpf's messages
+# about it reach the daemon's log (fastpath).
 source "$(dirname "$0")/lib.sh"
 
 xr_need_root
@@ -58,6 +60,14 @@ xr_ok "the unit's set: XDP attached natively" grep -q 'XDP attached to eth-a (if
 xr_ok "the unit's set: fast path on 1 of 1 interface(s)" grep -q 'XDP fast path on 1 of 1 interface' "$XR_TMP/unit.log"
 xr_eq "the unit's set: the socket belongs to --ctl-group" "$RUN_GROUP" nogroup
 xr_eq "the unit's set: nothing refused" "$(grep -ciE 'not permitted|permission denied' "$XR_TMP/unit.log")" 0
+xr_ok "the unit's set: one shared media socket" \
+	grep -q 'media ports 42300-42399 on 10.11.1.1: one shared socket' "$XR_TMP/unit.log"
+# shellcheck disable=SC2046
+run_caps no-raw $(without CAP_NET_RAW) --
+xr_eq "without CAP_NET_RAW: xrelayd ran and stopped cleanly" "$RUN_RC" 0
+xr_ok "without CAP_NET_RAW: a socket per port instead, logged" \
+	grep -q 'shared media sockets unavailable (Operation not permitted): one socket per port' \
+	"$XR_TMP/no-raw.log"
 
 for c in CAP_BPF CAP_PERFMON CAP_NET_ADMIN; do
 	# shellcheck disable=SC2046

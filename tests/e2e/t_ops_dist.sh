@@ -58,7 +58,8 @@ done
 
 # ---- the unit: the capabilities granted are the ones justified.
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
-xr_eq "bounding set" "$caps" "CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_CHOWN CAP_SETUID CAP_SETGID"
+xr_eq "bounding set" "$caps" \
+	"CAP_BPF CAP_PERFMON CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_SETUID CAP_SETGID"
 xr_eq "ambient = bounding" "$(sed -n 's/^AmbientCapabilities=//p' "$UNIT")" "$caps"
 for c in $caps; do
 	xr_ok "$c is justified in a comment" grep -qE "^#  $c " "$UNIT"

@@ -979,6 +979,7 @@ setup(void **state)
 	xr_sa_parse_ip(&lo, "127.0.0.1");
 	cfg.media[cfg.nmedia++] = lo;
 	cfg.port_lo = 41000;
+	cfg.media_sockets = XR_MSOCK_PORT;	/* never sk_lookup in the host's namespace */
 	cfg.port_hi = 41007;
 	if (media_init(&cfg, NULL) < 0 || media_start() < 0)
 		return -1;

@@ -935,12 +935,16 @@ fp_maps_open(struct fp *fp, unsigned max_flows)
 				      sizeof(struct xr_flow), max_flows, NULL);
 	if (fp->flows_fd < 0)
 		return fp->flows_fd;
-	fp->stats_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "t_stats",
-				      sizeof(struct xr_flow_key), sizeof(struct xr_flow_stats),
-				      2 * max_flows, NULL);
+	fp->stats_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "t_stats", sizeof(__u32),
+				      sizeof(struct xr_flow_stats), 2 * max_flows, NULL);
 	if (fp->stats_fd < 0) {
 		close(fp->flows_fd);
 		return fp->stats_fd;
+	}
+	if (fp_slots_init(fp, 2 * max_flows)) {
+		close(fp->flows_fd);
+		close(fp->stats_fd);
+		return -ENOMEM;
 	}
 	fp->ncpus = libbpf_num_possible_cpus();
 	fp->counters_fd = fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
@@ -953,6 +957,7 @@ fp_maps_close(struct fp *fp)
 {
 	close(fp->flows_fd);
 	close(fp->stats_fd);
+	fp_slots_free(fp);
 }
 
 static struct xr_flow
@@ -978,18 +983,23 @@ flow_addr_is(const uint8_t addr[16], uint16_t port_be, const union xr_sa *sa)
 static void
 fake_kernel_stats(struct fp *fp, const union xr_sa *local, uint64_t packets)
 {
-	size_t slot = (sizeof(struct xr_flow_stats) + 7) & ~(size_t)7;
-	unsigned char buf[64 * 32] = { 0 };
+	size_t psz = (sizeof(struct xr_flow_stats) + 7) & ~(size_t)7;
+	unsigned char buf[64 * 80] = { 0 };
 	struct xr_flow_stats st = { .packets = packets, .bytes = packets * 172 };
 	struct xr_flow_key k;
 	struct timespec ts;
+	int slot;
+	__u32 key;
 
-	assert_true((size_t)fp->ncpus * slot <= sizeof(buf));
+	assert_true((size_t)fp->ncpus * psz <= sizeof(buf));
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);	/* bpf_ktime_get_coarse_ns() */
 	st.last_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	memcpy(buf, &st, sizeof(st));
 	fp_key_make(&k, local);
-	assert_int_equal(bpf_map_update_elem(fp->stats_fd, &k, buf, BPF_EXIST), 0);
+	slot = fp_flow_slot(fp, &k);	/* the flow's entry of the stats array */
+	assert_true(slot >= 0);
+	key = (__u32)slot;
+	assert_int_equal(bpf_map_update_elem(fp->stats_fd, &key, buf, BPF_EXIST), 0);
 }
 
 /* A number under "kernel" in a flows row; -1 when the row has no kernel flow. */

@@ -59,11 +59,23 @@ bound_port(int fd)
 	return xr_sa_port(&sa);
 }
 
+/* File descriptors open in this process. */
+static int
+open_fds(void)
+{
+	int n = 0;
+
+	for (int f = 0; f < 4096; f++)
+		if (fcntl(f, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
 static void
 test_even_odd_and_sockets(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B, B + 9);
+	struct port_pool *p = port_pool_new(&lo, B, B + 9, true);
 	struct port_pair pp;
 	int ttl = 0, fl;
 	socklen_t tl = sizeof(ttl);
@@ -100,7 +112,7 @@ test_range_edges(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
 	/* Odd low end: first pair B + 12; B + 20 has no RTCP port, so 4 pairs. */
-	struct port_pool *p = port_pool_new(&lo, B + 11, B + 20);
+	struct port_pool *p = port_pool_new(&lo, B + 11, B + 20, true);
 	struct port_pair pp[5];
 	uint16_t want[4] = { B + 12, B + 14, B + 16, B + 18 };
 
@@ -117,7 +129,7 @@ test_range_edges(void **state)
 	port_pool_free(p);
 
 	/* The smallest range: one pair. */
-	p = port_pool_new(&lo, B + 22, B + 23);
+	p = port_pool_new(&lo, B + 22, B + 23, true);
 	assert_non_null(p);
 	assert_int_equal(port_pool_size(p), 1);
 	assert_int_equal(port_pool_alloc(p, &pp[0]), 0);
@@ -131,7 +143,7 @@ static void
 test_exhaustion(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B + 30, B + 39);
+	struct port_pool *p = port_pool_new(&lo, B + 30, B + 39, true);
 	struct port_pair pp[6];
 
 	for (int i = 0; i < 5; i++)
@@ -156,7 +168,7 @@ static void
 test_partial_pair_released(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B + 40, B + 41);
+	struct port_pool *p = port_pool_new(&lo, B + 40, B + 41, true);
 	struct port_pair pp;
 	int other = hold("127.0.0.1", B + 41), fd;
 
@@ -178,7 +190,7 @@ static void
 test_held_ports_skipped(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B + 50, B + 59);
+	struct port_pool *p = port_pool_new(&lo, B + 50, B + 59, true);
 	struct port_pair pp[3];
 	int h1 = hold("127.0.0.1", B + 52);	/* RTP of pair 1 */
 	int h2 = hold("127.0.0.1", B + 55);	/* RTCP of pair 2 */
@@ -209,7 +221,7 @@ static void
 test_reuse_rotates(void **state)
 {
 	union xr_sa lo = sa_of("127.0.0.1");
-	struct port_pool *p = port_pool_new(&lo, B + 60, B + 65);
+	struct port_pool *p = port_pool_new(&lo, B + 60, B + 65, true);
 	struct port_pair a, b, c, d;
 
 	assert_int_equal(port_pool_alloc(p, &a), 0);
@@ -239,14 +251,14 @@ test_bad_range(void **state)
 
 	memset(&none, 0, sizeof(none));
 	errno = 0;
-	assert_null(port_pool_new(&lo, B + 10, B));	/* reversed */
+	assert_null(port_pool_new(&lo, B + 10, B, true));	/* reversed */
 	assert_int_equal(errno, EINVAL);
-	assert_null(port_pool_new(&lo, B, B));	/* no RTCP port */
-	assert_null(port_pool_new(&lo, B + 1, B + 2));	/* B + 2 has no RTCP */
-	assert_null(port_pool_new(&lo, 0, 100));	/* port 0 */
-	assert_null(port_pool_new(&none, B, B + 9));	/* no family */
+	assert_null(port_pool_new(&lo, B, B, true));	/* no RTCP port */
+	assert_null(port_pool_new(&lo, B + 1, B + 2, true));	/* B + 2 has no RTCP */
+	assert_null(port_pool_new(&lo, 0, 100, true));	/* port 0 */
+	assert_null(port_pool_new(&none, B, B + 9, true));	/* no family */
 	assert_int_equal(errno, EINVAL);
-	struct port_pool *p = port_pool_new(&lo, 65534, 65535);
+	struct port_pool *p = port_pool_new(&lo, 65534, 65535, true);
 	assert_non_null(p);
 	assert_int_equal(port_pool_size(p), 1);
 	port_pool_free(p);
@@ -257,7 +269,7 @@ static void
 test_foreign_address(void **state)
 {
 	union xr_sa ta = sa_of("192.0.2.1");
-	struct port_pool *p = port_pool_new(&ta, B + 70, B + 79);
+	struct port_pool *p = port_pool_new(&ta, B + 70, B + 79, true);
 	struct port_pair pp;
 
 	assert_int_equal(port_pool_alloc(p, &pp), -EADDRNOTAVAIL);
@@ -269,7 +281,7 @@ static void
 test_ipv6(void **state)
 {
 	union xr_sa lo6 = sa_of("::1");
-	struct port_pool *p = port_pool_new(&lo6, B + 80, B + 83);
+	struct port_pool *p = port_pool_new(&lo6, B + 80, B + 83, true);
 	struct port_pair pp;
 	int hops = 0, fd = hold("::1", B + 99);
 	socklen_t hl = sizeof(hops);
@@ -288,6 +300,61 @@ test_ipv6(void **state)
 	port_pool_free(p);
 }
 
+/*
+ * A pool of the shared-socket relay: pairs are bits only.  No socket is
+ * opened (a held port does not matter: the shared socket gets its packets),
+ * the whole range is used, exhaustion and release work as with sockets.
+ */
+static void
+test_bitmap_only(void **state)
+{
+	union xr_sa lo = sa_of("127.0.0.1");
+	struct port_pool *p = port_pool_new(&lo, B + 86, B + 95, false);
+	struct port_pair pp[6];
+	int fd = hold("127.0.0.1", B + 88), nfd = open_fds();
+
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(port_pool_alloc(p, &pp[i]), 0);
+		assert_int_equal(pp[i].fd[0], -1);
+		assert_int_equal(pp[i].fd[1], -1);
+		assert_int_equal(xr_sa_port(&pp[i].rtp), B + 86 + 2 * i);
+	}
+	assert_int_equal(port_pool_in_use(p), 5);
+	assert_int_equal(open_fds(), nfd);	/* no socket opened */
+	assert_int_equal(port_pool_alloc(p, &pp[5]), -ENOSPC);
+	port_pair_put(p, &pp[2]);
+	assert_int_equal(port_pool_in_use(p), 4);
+	assert_int_equal(port_pool_alloc(p, &pp[2]), 0);
+	assert_int_equal(xr_sa_port(&pp[2].rtp), B + 90);
+	for (int i = 0; i < 5; i++)
+		port_pair_put(p, &pp[i]);
+	assert_int_equal(port_pool_in_use(p), 0);
+	if (fd >= 0)
+		close(fd);
+	port_pool_free(p);
+}
+
+/* A held port's pair (our own SIP port in the range) is never given out. */
+static void
+test_hold(void **state)
+{
+	union xr_sa lo = sa_of("127.0.0.1");
+	struct port_pool *p = port_pool_new(&lo, B + 86, B + 91, false);
+	struct port_pair a, b, c;
+
+	port_pool_hold(p, B + 89);	/* the RTCP port of the second pair */
+	assert_int_equal(port_pool_size(p), 2);
+	assert_int_equal(port_pool_alloc(p, &a), 0);
+	assert_int_equal(port_pool_alloc(p, &b), 0);
+	assert_int_equal(xr_sa_port(&a.rtp), B + 86);
+	assert_int_equal(xr_sa_port(&b.rtp), B + 90);
+	assert_int_equal(port_pool_alloc(p, &c), -ENOSPC);
+	assert_int_equal(port_pool_in_use(p), 2);
+	port_pair_put(p, &a);
+	port_pair_put(p, &b);
+	port_pool_free(p);
+}
+
 int
 main(void)
 {
@@ -301,6 +368,8 @@ main(void)
 		cmocka_unit_test(test_bad_range),
 		cmocka_unit_test(test_foreign_address),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_bitmap_only),
+		cmocka_unit_test(test_hold),
 	};
 
 	/* 10000-19999; test_media_session takes 20000-31999 */
