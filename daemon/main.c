@@ -541,16 +541,6 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	if (ha_init(&cfg, err, sizeof(err)) < 0)
 		die("%s", err);
-	if (ha_enabled() && cfg.media_sockets == XR_MSOCK_SHARED) {
-		/*
-		 * Not yet together: a restart that adopts the kept flows with the
-		 * shared sockets (sk_lookup link, reserved range still held by
-		 * the killed daemon) is not done; --redis keeps a socket per port.
-		 */
-		log_info("--redis: media sockets one per port (--media-sockets shared is not "
-			 "yet supported with --redis)");
-		cfg.media_sockets = XR_MSOCK_PORT;
-	}
 	rcu_register_thread();
 	if (config_publish(&cfg) < 0)
 		die("out of memory");
