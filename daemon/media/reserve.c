@@ -129,7 +129,7 @@ reserved_write(const struct port_set *set)
 }
 
 int
-ports_reserve(uint16_t lo, uint16_t hi)
+ports_reserve(uint16_t lo, uint16_t hi, bool claim)
 {
 	struct port_set cur;
 	int err;
@@ -137,7 +137,7 @@ ports_reserve(uint16_t lo, uint16_t hi)
 	err = reserved_read(&cur);
 	memset(&RS.added, 0, sizeof(RS.added));
 	for (unsigned p = lo; !err && p <= hi; p++)
-		if (!has_bit(&cur, p)) {
+		if (claim || !has_bit(&cur, p)) {
 			set_bit(&cur, p);
 			set_bit(&RS.added, p);
 		}

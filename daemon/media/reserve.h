@@ -31,9 +31,12 @@ int	port_set_format(const struct port_set *set, char *buf, size_t len);
 int	ports_in_use(const union xr_sa *addrs, int naddrs, uint16_t lo, uint16_t hi);
 /*
  * Add lo..hi to ip_local_reserved_ports; remembers which of those ports were
- * not reserved before for ports_unreserve().  0 or -errno (logged).
+ * not reserved before for ports_unreserve().  claim: the whole range counts
+ * as ours even where already reserved (--redis: a daemon of this node that
+ * was killed left it reserved; a stop then gives all of it back).  0 or
+ * -errno (logged).
  */
-int	ports_reserve(uint16_t lo, uint16_t hi);
+int	ports_reserve(uint16_t lo, uint16_t hi, bool claim);
 /* Take back what ports_reserve() added, leaving anyone else's. */
 void	ports_unreserve(void);
 

@@ -364,7 +364,7 @@ media_shared_init(const struct xr_config *cfg)
 			skip[nskip++] = p;
 	}
 	err = shared_open(media_st.addrs, cfg->nmedia, cfg->port_lo, cfg->port_hi, skip, nskip,
-			  media_st.shared_fd);
+			  cfg->redis[0] != '\0', media_st.shared_fd);
 	if (err == -EADDRINUSE)
 		return err;
 	if (err) {

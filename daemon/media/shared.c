@@ -151,7 +151,7 @@ shared_undo(void)
  */
 int
 shared_open(const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi,
-	    const uint16_t *skip, int nskip, int fds[])
+	    const uint16_t *skip, int nskip, bool claim, int fds[])
 {
 	char a[XR_SA_STRLEN], b_s[XR_SA_STRLEN];
 	int err, port;
@@ -175,7 +175,7 @@ shared_open(const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi,
 	 * range.  Not fatal: the range still works, the kernel may only hand
 	 * its ports out to other sockets (which then receive nothing).
 	 */
-	ports_reserve(lo, hi);
+	ports_reserve(lo, hi, claim);
 	for (int i = 0; i < n; i++) {
 		int fam = addrs[i].sa.sa_family, r = fam == AF_INET ? 0 : 1;
 

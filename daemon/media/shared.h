@@ -18,12 +18,13 @@
  * range (ip_local_reserved_ports), open and bind the shared sockets
  * (fds[i] is addrs[i]'s), open the raw sockets, load the sk_lookup program and
  * attach it to this network namespace.  The ports skip[0..nskip) (the
- * daemon's own --sip ports inside the range) are left to the kernel.  Nothing is left on error: -EADDRINUSE
+ * daemon's own --sip ports inside the range) are left to the kernel; claim is
+ * ports_reserve()'s.  Nothing is left on error: -EADDRINUSE
  * is for the caller to refuse to start; any other -errno (no BPF, no
  * CAP_NET_RAW; logged) lets it fall back to a socket per port.
  */
 int	shared_open(const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi,
-		    const uint16_t *skip, int nskip, int fds[]);
+		    const uint16_t *skip, int nskip, bool claim, int fds[]);
 /* Detach, close every socket, give back the reserved ports. */
 void	shared_close(void);
 /* The raw socket sending datagrams of family fam (AF_INET/AF_INET6), or -1. */

@@ -18,6 +18,8 @@
 #       media (from the re-synced copy); RTP exact, in the kernel
 #   R4  BYE through the restarted daemon: nothing left (calls, sessions,
 #       flows, kernel map, ports; no call or media key in Redis)
+#       (shared media sockets: the restart re-attaches the sk_lookup program
+#       and claims the reserved range the killed daemon left)
 #   R5  another call, silent, restarted with --media-timeout 3: the
 #       timeout resumes and the relay BYEs both parties from the restored
 #       dialog
@@ -68,7 +70,8 @@ xr_eq "--standby without --redis: exit 1" "$?" 1
 xr_ok "--standby without --redis: says why" grep -q -- "--standby needs --redis" <<<"$out"
 
 xr_redis_start
-CL_XARGS=(--redis "unix:$HA_SOCK" --node-id "$HA_NODE")
+# --max-sessions 64: ha_kernel_pkts dumps the whole per-CPU stats array
+CL_XARGS=(--redis "unix:$HA_SOCK" --node-id "$HA_NODE" --max-sessions 64)
 cl_start b
 
 # ---- R0 ----------------------------------------------------------------------
@@ -215,6 +218,10 @@ xr_eq "R5: no media key" "$(ha_keys media)" ""
 xr_ok "xrelayd stops cleanly" xr_daemon_stop
 xr_eq "after SIGTERM: XDP detached (no pinned link left)" "$(ml_xdp_ifaces)" 0
 xr_eq "after SIGTERM: no link pin left" "$(ls "$XR_PIN" 2>/dev/null | grep -c '^link_')" 0
+# The media range the first (killed) daemon reserved is given back by the
+# last restarted one (README "Media sockets": --redis claims it).
+xr_eq "after SIGTERM: the media ports are no longer reserved" \
+	"$(xr_ns r cat /proc/sys/net/ipv4/ip_local_reserved_ports)" ""
 xr_eq "after SIGTERM: bob's binding stays in Redis" "$(ha_keys reg)" "xr:$HA_NODE:reg:bob@example.com"
 xr_redis_stop
 xr_done

@@ -134,12 +134,36 @@ test_reserve_release(void **state)
 		skip();
 	/* Someone else's reservation overlaps the range: it stays theirs. */
 	sysctl_set("8080,30005-30006\n");
-	assert_int_equal(ports_reserve(30000, 30009), 0);
+	assert_int_equal(ports_reserve(30000, 30009, false), 0);
 	assert_string_equal(sysctl_get(b, sizeof(b)), "8080,30000-30009");
 	ports_unreserve();
 	assert_string_equal(sysctl_get(b, sizeof(b)), "8080,30005-30006");
 	ports_unreserve();	/* twice: nothing more */
 	assert_string_equal(sysctl_get(b, sizeof(b)), "8080,30005-30006");
+	sysctl_set("\n");
+}
+
+/*
+ * claim (--redis): a killed daemon of this node left the range reserved; the
+ * restarted one takes all of it as its own and gives all of it back.
+ */
+static void
+test_reserve_claim(void **state)
+{
+	char b[256];
+
+	if (!own_netns)
+		skip();
+	sysctl_set("8080,30000-30009\n");
+	assert_int_equal(ports_reserve(30000, 30009, true), 0);
+	assert_string_equal(sysctl_get(b, sizeof(b)), "8080,30000-30009");
+	ports_unreserve();
+	assert_string_equal(sysctl_get(b, sizeof(b)), "8080");
+	/* Without claim, the same leftover would have stayed reserved. */
+	sysctl_set("30000-30009\n");
+	assert_int_equal(ports_reserve(30000, 30009, false), 0);
+	ports_unreserve();
+	assert_string_equal(sysctl_get(b, sizeof(b)), "30000-30009");
 	sysctl_set("\n");
 }
 
@@ -150,6 +174,7 @@ main(void)
 		cmocka_unit_test(test_set_format),
 		cmocka_unit_test(test_in_use),
 		cmocka_unit_test(test_reserve_release),
+		cmocka_unit_test(test_reserve_claim),
 	};
 
 	log_init(true, LL_WARN, "test_reserve");
