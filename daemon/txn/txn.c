@@ -105,7 +105,14 @@ free_rcu(struct rcu_head *h)
 	txn_free(caa_container_of(h, struct txn, rcu));
 }
 
-/* From sip_stop(), after every worker has stopped: no timers run, no one looks up. */
+/*
+ * From sip_stop(), after every worker has stopped: no timers run, no one
+ * looks up.  The table still shrinks as it empties (CDS_LFHT_ACCOUNTING):
+ * that resize runs in liburcu's call_rcu thread and walks the chains, so a
+ * removed transaction is freed after a grace period like any other, never
+ * at once (freed at once, the resize could read a reused node and trip
+ * liburcu's `!is_removed(iter)` assertion at exit).
+ */
 static void
 txn_shutdown(void)
 {
@@ -115,16 +122,20 @@ txn_shutdown(void)
 	if (!txn_ht)
 		return;
 	rcu_barrier();	/* frees already under way */
+	rcu_read_lock();
 	cds_lfht_for_each(txn_ht, &it, n) {
 		struct txn *t = caa_container_of(n, struct txn, node);
 
-		cds_lfht_del(txn_ht, n);
+		if (cds_lfht_del(txn_ht, n) != 0)
+			continue;
 		t->in_table = false;
 		if (!t->owner_done && !t->internal && txn_tu && txn_tu->gone)
 			txn_tu->gone(t, t->ctx, TXN_KILLED);
 		atomic_fetch_sub(&txn_n, 1);
-		txn_free(t);
+		call_rcu(&t->rcu, free_rcu);
 	}
+	rcu_read_unlock();
+	rcu_barrier();	/* every transaction freed, the resize done */
 	cds_lfht_destroy(txn_ht, NULL);
 	txn_ht = NULL;
 }
