@@ -1139,12 +1139,16 @@ client_tcp_refused(void **state)
 	int fd;
 
 	(void)state;
-	/* a port nobody listens on: bind, read it back, close */
+	/*
+	 * A port nobody listens on, kept bound (not listening) for the test:
+	 * a SYN to it is refused, and no automatic bind can take it meanwhile
+	 * (closed at once, the client's own connect could get it as its source
+	 * port and connect to itself: TCP simultaneous open).
+	 */
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &sl), 0);
-	close(fd);
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(xr_sa_parse(&d.addr, "127.0.0.1:0", -1), 0);
 	xr_sa_set_port(&d.addr, ntohs(a.sin_port));
@@ -1158,6 +1162,7 @@ client_tcp_refused(void **state)
 	assert_int_equal(e.code, 503);
 	assert_int_equal(e.why, TXN_TRANSPORT);
 	assert_int_equal(wait_ev(&ctx, EV_GONE, 5000).why, TXN_TRANSPORT);
+	close(fd);
 }
 
 /* The next hop closes the connection before answering: 503 too. */
