@@ -224,8 +224,8 @@ static const struct opt opts[] = {
 	  p_int, d_int, OFF(max_registrations), 1, 10000000, t_int },
 	{ "max-media-sessions", 0, required_argument, true, "N",
 	  "media sessions (one per stream) in all; an offer over it gets 503 + Retry-After "
-	  "(default 10000)",
-	  p_int, d_int, OFF(max_media_sessions), 1, 10000000, t_int },
+	  "(default 0: as many as --max-sessions)",
+	  p_int, d_int, OFF(max_media_sessions), 0, 10000000, t_int },
 	{ "max-media-sessions-per-source", 0, required_argument, true, "N",
 	  "media sessions the calls of one untrusted source address may hold; over it 503 "
 	  "+ Retry-After (default 200)",
@@ -323,7 +323,7 @@ config_defaults(struct xr_config *cfg)
 	cfg->max_calls = 10000;
 	cfg->max_transactions = 50000;
 	cfg->max_registrations = 100000;
-	cfg->max_media_sessions = 10000;
+	cfg->max_media_sessions = 0;	/* --max-sessions */
 	cfg->max_media_per_source = 200;
 	cfg->max_streams = 4;
 	cfg->max_branches = 8;

@@ -125,7 +125,7 @@ struct xr_config {
 	int		 max_calls;		/* --max-calls N: call records at once (10000) */
 	int		 max_transactions;	/* --max-transactions N: SIP transactions (50000) */
 	int		 max_registrations;	/* --max-registrations N: bindings in all (100000) */
-	int		 max_media_sessions;	/* --max-media-sessions N: in all (10000) */
+	int		 max_media_sessions;	/* --max-media-sessions N: in all (0: --max-sessions) */
 	int		 max_media_per_source;	/* --max-media-sessions-per-source N (200) */
 	int		 max_streams;		/* --max-streams N: m= lines per call (4) */
 	int		 max_branches;		/* --max-branches N: targets per request (8) */

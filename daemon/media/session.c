@@ -572,24 +572,31 @@ side_setup(struct media_session *s, enum media_side_id sd, int pool, const union
 }
 
 /*
- * Take a place among --max-media-sessions of the running configuration
- * (none without one: unit tests).  Reserved before anything is allocated,
- * so the bound holds across threads.  0 or -EBUSY.
+ * Take a place among the sessions allowed: --max-media-sessions of the
+ * running configuration (reloadable), at most the capacity the tables were
+ * sized for (--max-sessions, media_st.max_sessions; 0 and no configuration
+ * in unit tests: unbounded).  Reserved before anything is allocated, so the
+ * bound holds across threads.  0 or -EBUSY.
  */
 static int
 session_reserve(void)
 {
-	int max = 0, n;
+	int max = media_st.max_sessions, lim = 0, n;
 
 	if (media_st.cfg) {
 		rcu_read_lock();
-		max = config_now(media_st.cfg)->max_media_sessions;
+		lim = config_now(media_st.cfg)->max_media_sessions;
 		rcu_read_unlock();
 	}
+	if (lim > 0 && (max <= 0 || lim < max))
+		max = lim;
 	n = __atomic_add_fetch(&media_st.nsessions, 1, __ATOMIC_RELAXED);
 	if (max <= 0 || n <= max)
 		return 0;
 	__atomic_fetch_sub(&media_st.nsessions, 1, __ATOMIC_RELAXED);
+	if (max == media_st.max_sessions)
+		log_ratelimited(LS_MEDIA, LL_WARN, "%d media sessions: the capacity "
+				"(--max-sessions) is reached", max);
 	return -EBUSY;
 }
 
@@ -647,12 +654,6 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 		return -EINVAL;
 	if (xr_sa_port(a) == 0 || (b_known && xr_sa_port(b) == 0))
 		return -EINVAL;
-	if (media_st.max_sessions > 0 &&
-	    __atomic_load_n(&media_st.nsessions, __ATOMIC_RELAXED) >= media_st.max_sessions) {
-		log_ratelimited(LS_MEDIA, LL_WARN, "%d media sessions: --max-sessions reached",
-				media_st.max_sessions);
-		return -ENOSPC;
-	}
 	pa = pick_pool(a);
 	if (pa < 0)
 		return pa;
