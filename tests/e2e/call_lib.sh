@@ -88,7 +88,7 @@ cl_sipp() {
 	xr_bg "$host" "$XR_TMP/$name.out" env -C "${CL_CWD:-$PWD}" timeout -k 3 $((secs + 5)) sipp -nostdin \
 		-timeout "${secs}s" -timeout_error -trace_err -error_file "$XR_TMP/$name.err" \
 		-trace_msg -message_file "$XR_TMP/$name.msg" \
-		-trace_stat -stf "$XR_TMP/$name.csv" -cp $((8000 + RANDOM % 1500)) "${go[@]}" "$@"
+		-trace_stat -stf "$XR_TMP/$name.csv" -cp "$(xr_sipp_cp)" "${go[@]}" "$@"
 	CL_PID=$XR_LAST_PID
 	if [ ${#go[@]} -gt 0 ]; then
 		xr_bg "$host" "$XR_TMP/$name.go.log" /usr/bin/python3 "$XR_ROOT/tests/e2e/sipp_go.py" \

@@ -158,6 +158,17 @@ xr_bg() {
 	XR_PIDS+=("$XR_LAST_PID")
 }
 
+# xr_sipp_cp : a SIPp remote-control port (-cp) for the next SIPp, one of its
+# own in the test (8000-9499 in turn, counted in a file so that a call from
+# a subshell counts too): never a random one that a SIPp still running in
+# the same host holds.
+xr_sipp_cp() {
+	local cp
+	cp=$(cat "$XR_TMP/.sipp_cp" 2>/dev/null || echo 8000)
+	echo $((cp >= 9499 ? 8000 : cp + 1)) > "$XR_TMP/.sipp_cp"
+	echo "$cp"
+}
+
 # xr_wait_bound HOST PORT [ADDR] : wait (10 s) until a socket is bound to PORT
 # (UDP, or TCP listening) in HOST, on ADDR if given: a receiver or a SIPp
 # is ready before anyone sends to it.  1 (logged) on time-out.

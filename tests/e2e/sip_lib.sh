@@ -46,7 +46,7 @@ sipp_fg() {
 	local host=$1 name=$2 secs=$3 rc; shift 3
 	timeout -k 5 $((secs + 10)) ip netns exec "${XR_PFX}$host" sipp -nostdin \
 		-timeout "${secs}s" -timeout_error -trace_err -error_file "$XR_TMP/$name.err" \
-		-trace_stat -stf "$XR_TMP/$name.csv" -cp $((8000 + RANDOM % 1000)) \
+		-trace_stat -stf "$XR_TMP/$name.csv" -cp "$(xr_sipp_cp)" \
 		"$@" >"$XR_TMP/$name.out" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ]; then
@@ -63,7 +63,7 @@ sipp_bg() {
 	local host=$1 name=$2 a prev= port=5060; shift 2
 	for a in "$@"; do [ "$prev" = -p ] && port=$a; prev=$a; done
 	xr_bg "$host" "$XR_TMP/$name.out" sipp -nostdin -trace_err \
-		-error_file "$XR_TMP/$name.err" -cp $((9000 + RANDOM % 1000)) "$@"
+		-error_file "$XR_TMP/$name.err" -cp "$(xr_sipp_cp)" "$@"
 	SIPP_BG_PID=$XR_LAST_PID
 	xr_wait_bound "$host" "$port"	# bound before a caller sends
 }
