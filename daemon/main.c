@@ -571,6 +571,9 @@ main(int argc, char **argv)
 	if (cfg.nxdp)
 		start_fastpath(loop);
 
+	/* Adopted maps of another size (fp_adopt_size()): the capacity is theirs. */
+	if (fp_up && fp.max_flows && fp.max_flows / 4 != (unsigned)media_max_sessions(&cfg))
+		cfg.max_sessions = (int)(fp.max_flows / 4);
 	rc = media_init(&cfg, fp_up ? &fp : NULL);
 	if (rc < 0)
 		die("media: %s", strerror(-rc));

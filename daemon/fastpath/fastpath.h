@@ -53,6 +53,7 @@ struct fp {
 	struct fp_link	links[FP_MAX_LINKS];
 	int		nlinks;
 	bool		adopt;		/* fp_opts.adopt: flows and XDP links outlive us */
+	unsigned	max_flows;	/* entries of xr_flows (and of xr_flow_stats) */
 };
 
 /* Load-time knobs of the XDP program (its const volatile globals). */

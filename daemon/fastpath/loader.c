@@ -363,6 +363,40 @@ fp_mkdir_p(const char *dir)
 	return 0;
 }
 
+/*
+ * The size to give xr_flows and xr_flow_stats: o->max_flows, except in adopt
+ * mode when an earlier daemon's pinned xr_flows has another size (its
+ * --max-sessions was different): the kept flows and their slots only fit
+ * maps of that size, so it is kept (logged) and the new size waits for a
+ * stop.  Otherwise the pinned maps would not be reused and every call lost.
+ */
+static __u32
+fp_adopt_size(const char *pin_dir, const struct fp_opts *o)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	if (!o->adopt || !pin_dir || !*pin_dir)
+		return o->max_flows;
+	snprintf(path, sizeof(path), "%s/xr_flows", pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return o->max_flows;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == BPF_MAP_TYPE_HASH &&
+	    info.max_entries && info.max_entries != o->max_flows) {
+		fp_warnx("the pinned flow table of the previous daemon holds %u flows, not "
+			 "the %u asked for: kept, so that its flows are adopted (the new size "
+			 "takes effect after a stop)", info.max_entries, o->max_flows);
+		close(fd);
+		return info.max_entries;
+	}
+	close(fd);
+	return o->max_flows;
+}
+
 static void
 fp_reset(struct fp *fp)
 {
@@ -390,7 +424,7 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	struct bpf_program *prog;
 	char lo_prev[FP_LO_FWD_N];
 	struct xr_abi abi;
-	__u32 key = 0;
+	__u32 key = 0, max_flows;
 	int err, n, lock_fd = -1;
 
 	fp_reset(fp);
@@ -405,11 +439,12 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
 	skel->rodata->wrong_src_sample = o ? o->wrong_src_sample : FP_WRONG_SRC_SAMPLE;
 	skel->rodata->media_max_pps = o ? o->media_max_pps : 0;
-	if (o && o->max_flows &&
-	    (bpf_map__set_max_entries(skel->maps.xr_flows, o->max_flows) ||
-	     bpf_map__set_max_entries(skel->maps.xr_flow_stats, o->max_flows))) {
+	max_flows = o ? fp_adopt_size(pin_dir, o) : 0;
+	if (max_flows &&
+	    (bpf_map__set_max_entries(skel->maps.xr_flows, max_flows) ||
+	     bpf_map__set_max_entries(skel->maps.xr_flow_stats, max_flows))) {
 		err = -EINVAL;
-		fp_warnx("cannot size the flow maps to %u entries", o->max_flows);
+		fp_warnx("cannot size the flow maps to %u entries", max_flows);
 		goto out_destroy;
 	}
 
@@ -493,6 +528,7 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	}
 
 	fp->adopt = o && o->adopt;
+	fp->max_flows = bpf_map__max_entries(skel->maps.xr_flows);
 	if (fp->adopt) {
 		/* Restored and reconciled by daemon/ha/ before SIP starts. */
 		n = fp_slots_adopt(fp);

@@ -14,7 +14,8 @@
 #       media to a new port), the change waits in the queue; Redis comes
 #       back empty: the daemon reconnects and re-syncs (the new port is in
 #       Redis)
-#   R3  a second kill -9 and restart: the call comes back with the moved
+#   R3  a second kill -9 and restart (with another --max-sessions: the
+#       pinned tables keep their size): the call comes back with the moved
 #       media (from the re-synced copy); RTP exact, in the kernel
 #   R4  BYE through the restarted daemon: nothing left (calls, sessions,
 #       flows, kernel map, ports; no call or media key in Redis)
@@ -166,7 +167,13 @@ xr_eq "R2: ... and bob's binding" "$(ha_keys reg)" "xr:$HA_NODE:reg:bob@example.
 
 # ---- R3: restart from the re-synced copy ------------------------------------------
 ha_kill9
-ha_restart
+# Restarted with another --max-sessions: the pinned tables keep their size
+# (their flows and slots only fit it) until a stop; said in the log.
+ha_restart --max-sessions 128
+xr_ok "R3: another --max-sessions: the pinned tables' size is kept (log)" \
+	grep -q "holds 256 flows, not the 512 asked for: kept" "$XR_TMP/xrelayd.log"
+xr_ok "R3: ... and the media capacity follows it (log)" \
+	grep -q "at most 64 media sessions (--max-sessions)" "$XR_TMP/xrelayd.log"
 xr_eq "R3: the call is back" "$(cl_wait_call confirmed)" "$id"
 xr_eq "R3: with the moved media" "$(cl_m "$id" 'm["caller"]["remote"]')" "$A4:4102"
 ka=$(cl_kp "$sid" A) kb=$(cl_kp "$sid" B) ua=$(cl_up "$sid" A) ub=$(cl_up "$sid" B)
