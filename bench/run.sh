@@ -351,6 +351,8 @@ xrelay_case() {
 		xr_daemon_stop
 		return
 	fi
+	xr_log "xrelayd with $(sessions_of "$f") sessions: $(awk '/^VmRSS/ { print $2 / 1024 " MiB resident" }' \
+		"/proc/$XR_DAEMON_PID/status"), $(free -m | awk '/^Mem/ { print $3 " MiB used on the host" }')"
 	warmup "$f"
 	rounds "$c" "$f" "$XR_DAEMON_PID" --dst-file "$XR_TMP/dsts"
 	if [ "$c" != user ]; then
@@ -406,7 +408,7 @@ rtpengine_case() {
 }
 
 DAEMON_ARGS=(--sip 127.0.0.1:5060 --media-timeout 0 --latch any
-	--max-sessions "$MAX_SESSIONS" --ports $PORT_LO-$PORT_HI)
+	--max-sessions "$MAX_SESSIONS" --max-media-sessions "$MAX_SESSIONS" --ports $PORT_LO-$PORT_HI)
 for g in $(seq 0 $((NGROUPS - 1))); do DAEMON_ARGS+=(--media 10.14.$g.1 --media 10.15.$g.1); done
 : >"$XR_TMP/setup.jsonl"
 xr_log "testbed up: flows [$FLOWS], payloads [$PAYLOADS] B, cases [$CASES], $ROUNDS" \
