@@ -210,9 +210,11 @@ round() {
 	perfpid=
 	if [ "${PROFILE:-0}" = 1 ] && [ "$c" != user ] && command -v perf >/dev/null; then
 		# software clock sampling (no PMU in a VM) of the generator's CPU,
-		# where the whole chain runs in softirq
-		perf record -q -e cpu-clock -F 4999 -a -C "$GEN_CPU" -g -o "$XR_TMP/$tag.perf" \
-			-- sleep "$DURATION" >/dev/null 2>&1 &
+		# where the whole chain runs in softirq; from a second in, when
+		# the generator has read its flows (half a million lines: ~1 s)
+		( sleep 1; exec perf record -q -e cpu-clock -F 4999 -a -C "$GEN_CPU" -g \
+			-o "$XR_TMP/$tag.perf" -- sleep $((DURATION > 2 ? DURATION - 1 : 1)) \
+			>/dev/null 2>&1 ) &
 		perfpid=$!
 	fi
 	if [ "$c" = bleed ]; then
