@@ -31,6 +31,9 @@
 # ns per packet from kernel.bpf_stats_enabled; costs ~20-40 ns a packet, so
 # the pps figures of such a run are lower), MAXPOINT=0 (no extra flow count at
 # xrelayd's capacity), KEEP=DIR (keep the rounds' JSON and the relays' logs),
+# SHUFFLE=1 (the generator visits the flows in a random order, not in the
+# order the sessions were made), SESSIONS_MAX (xrelayd's --max-sessions, which sizes its kernel tables;
+# default the sessions of the largest FLOWS, at least 4096),
 # PROFILE=1 (perf record, cpu-clock, of the generator's CPU during every XDP
 # round, the top symbols printed; it costs throughput, so not for the table).
 set -u
@@ -99,6 +102,9 @@ MAX_FLOWS=$(printf '%s\n' $FLOWS | sort -n | tail -1)
 MAX_SESSIONS=$(sessions_of "$MAX_FLOWS")
 [ "$MAX_SESSIONS" -gt $((CAP_GROUPS * CAP_PAIRS)) ] && MAX_SESSIONS=$((CAP_GROUPS * CAP_PAIRS))
 [ "$MAX_SESSIONS" -lt 4096 ] && MAX_SESSIONS=4096
+# SESSIONS_MAX: --max-sessions given instead (the table's size; at least what FLOWS needs)
+[ -n "${SESSIONS_MAX:-}" ] && [ "$SESSIONS_MAX" -gt "$MAX_SESSIONS" ] 2>/dev/null &&
+	MAX_SESSIONS=$SESSIONS_MAX
 CAP_KERNEL=$((MAX_SESSIONS * 2))
 CAP_PORTS=$((CAP_GROUPS * CAP_PAIRS * 2))
 CAP_FDS=$(($(ulimit -n) / 4 - 64))
@@ -326,7 +332,14 @@ print(round(float(sys.argv[2]) + d["seconds"], 3), int(sys.argv[3]) + d["created
 		note "$c" "$f" "not measured: session setup failed: $err"
 		return 1
 	fi
-	head -n "$f" "$XR_TMP/dsts" >"$XR_TMP/dsts.all" && mv "$XR_TMP/dsts.all" "$XR_TMP/dsts"
+	# SHUFFLE=1: the generator visits the flows in a random order (fixed for
+	# the run), not in the order the sessions (and their stats slots) were made
+	if [ "${SHUFFLE:-0}" = 1 ]; then
+		head -n "$f" "$XR_TMP/dsts" | shuf --random-source=<(yes) >"$XR_TMP/dsts.all"
+	else
+		head -n "$f" "$XR_TMP/dsts" >"$XR_TMP/dsts.all"
+	fi
+	mv "$XR_TMP/dsts.all" "$XR_TMP/dsts"
 }
 
 # xrelay_case CASE FLOWS : xrelayd with or without --xdp, the sessions of
