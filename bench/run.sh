@@ -15,7 +15,8 @@
 #           other CPU, floods the same relay ports from wrong source ports
 #           (RTP Bleed) at its full rate: XDP drops the flood; the share of
 #           the legitimate rate that still arrives is the ratio shown
-# for each FLOWS (concurrent relayed sessions, one RTP flow each) and PAYLOADS
+# for each FLOWS (RTP streams, each to side A's RTP or RTCP port of a relayed
+# session: two a session; see "What xrelayd can hold") and PAYLOADS
 # (UDP payload bytes: 12-byte RTP header + RTP payload; G.711 20 ms is 172).
 # No pass/fail: it reports.  See bench/README.md for the figures and knobs.
 #
@@ -66,7 +67,7 @@ XR_BUILD=$XR_TMP/bin
 RF=$XR_BUILD/rtpflood
 [ "$GEN_CPU" -lt "$(nproc)" ] 2>/dev/null || GEN_CPU=0
 FLOOD_CPU=$(( GEN_CPU == 0 ? 1 : 0 ))	# the bleed case's flood generator
-# 4 sockets per session (RTP and RTCP on both sides): 32000 sessions need 128k.
+# rtpengine: 4 sockets a call (RTP and RTCP on both sides); xrelayd shares its sockets.
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 for p in $PAYLOADS; do
 	[ "$p" -ge 36 ] && [ "$p" -le 1412 ] 2>/dev/null ||
