@@ -15,7 +15,8 @@
 #           other CPU, floods the same relay ports from wrong source ports
 #           (RTP Bleed) at its full rate: XDP drops the flood; the share of
 #           the legitimate rate that still arrives is the ratio shown
-# for each FLOWS (concurrent relayed sessions, one RTP flow each) and PAYLOADS
+# for each FLOWS (RTP streams, each to side A's RTP or RTCP port of a relayed
+# session: two a session; see "What xrelayd can hold") and PAYLOADS
 # (UDP payload bytes: 12-byte RTP header + RTP payload; G.711 20 ms is 172).
 # No pass/fail: it reports.  See bench/README.md for the figures and knobs.
 #
@@ -31,6 +32,9 @@
 # ns per packet from kernel.bpf_stats_enabled; costs ~20-40 ns a packet, so
 # the pps figures of such a run are lower), MAXPOINT=0 (no extra flow count at
 # xrelayd's capacity), KEEP=DIR (keep the rounds' JSON and the relays' logs),
+# SHUFFLE=1 (the generator visits the flows in a random order, not in the
+# order the sessions were made), SESSIONS_MAX (xrelayd's --max-sessions, which sizes its kernel tables;
+# default the sessions of the largest FLOWS, at least 4096),
 # PROFILE=1 (perf record, cpu-clock, of the generator's CPU during every XDP
 # round, the top symbols printed; it costs throughput, so not for the table).
 set -u
@@ -63,7 +67,7 @@ XR_BUILD=$XR_TMP/bin
 RF=$XR_BUILD/rtpflood
 [ "$GEN_CPU" -lt "$(nproc)" ] 2>/dev/null || GEN_CPU=0
 FLOOD_CPU=$(( GEN_CPU == 0 ? 1 : 0 ))	# the bleed case's flood generator
-# 4 sockets per session (RTP and RTCP on both sides): 32000 sessions need 128k.
+# rtpengine: 4 sockets a call (RTP and RTCP on both sides); xrelayd shares its sockets.
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 for p in $PAYLOADS; do
 	[ "$p" -ge 36 ] && [ "$p" -le 1412 ] 2>/dev/null ||
@@ -76,17 +80,37 @@ for c in $CASES; do
 	case $c in xdp|user|limit|plain|rtpengine|bleed) ;; *) xr_die "CASES: unknown case $c" ;; esac
 done
 
-# What xrelayd can hold: its kernel flow table is sized by --max-sessions (4
-# entries a session: RTP and RTCP of each side), given as the most sessions
-# FLOWS asks for; each side takes a port pair from the pool of the one
-# --media address the route to its party leaves from.  xrelayd's media
-# sockets are shared (one per --media address): the open-files limit counts
-# only for rtpengine (CAP_FDS).
-MAX_SESSIONS=$(printf '%s\n' $FLOWS | sort -n | tail -1)
+# What xrelayd can hold.  A flow is one stream the generator sends: side A's
+# RTP or RTCP port of a session (two a session), relayed to side B's party
+# on the sink.  Each session side takes a port pair (--ports: CAP_PAIRS a
+# relay address) from the pool of the --media address the route to its
+# party leaves from, so sessions are made in groups: group g's side A faces
+# the party 10.14.g.2 (the relay's 10.14.g.1 on eth-g; the generator
+# sends from 10.12.1.2 and --latch any latches it) and its side B the sink's
+# 10.15.g.2 (the relay's 10.15.g.1 on eth-s), at most CAP_PAIRS sessions a
+# group.  xrelayd takes at most MAX_MEDIA (XR_MAX_ADDRS, daemon/config.h)
+# --media addresses, so MAX_MEDIA / 2 groups.  The kernel flow table is
+# sized by --max-sessions (4 entries a session: RTP and RTCP of each side),
+# given as the most sessions FLOWS asks for.  xrelayd's media sockets are
+# shared (one per --media address): the open-files limit counts only for
+# rtpengine (CAP_FDS).
+MAX_MEDIA=16
+CAP_PAIRS=$(((PORT_HI - PORT_LO + 1 - (PORT_LO & 1)) / 2))
+CAP_GROUPS=$((MAX_MEDIA / 2))
+sessions_of() { echo $((($1 + 1) / 2)); }
+groups_of() { echo $((($(sessions_of "$1") + CAP_PAIRS - 1) / CAP_PAIRS)); }
+MAX_FLOWS=$(printf '%s\n' $FLOWS | sort -n | tail -1)
+MAX_SESSIONS=$(sessions_of "$MAX_FLOWS")
+[ "$MAX_SESSIONS" -gt $((CAP_GROUPS * CAP_PAIRS)) ] && MAX_SESSIONS=$((CAP_GROUPS * CAP_PAIRS))
 [ "$MAX_SESSIONS" -lt 4096 ] && MAX_SESSIONS=4096
-CAP_KERNEL=$MAX_SESSIONS
-CAP_PORTS=$(((PORT_HI - PORT_LO + 1 - (PORT_LO & 1)) / 2))
+# SESSIONS_MAX: --max-sessions given instead (the table's size; at least what FLOWS needs)
+[ -n "${SESSIONS_MAX:-}" ] && [ "$SESSIONS_MAX" -gt "$MAX_SESSIONS" ] 2>/dev/null &&
+	MAX_SESSIONS=$SESSIONS_MAX
+CAP_KERNEL=$((MAX_SESSIONS * 2))
+CAP_PORTS=$((CAP_GROUPS * CAP_PAIRS * 2))
 CAP_FDS=$(($(ulimit -n) / 4 - 64))
+NGROUPS=$(groups_of "$MAX_FLOWS")
+[ "$NGROUPS" -gt "$CAP_GROUPS" ] && NGROUPS=$CAP_GROUPS
 
 # The most sessions every case can hold: when FLOWS asks for more, that many
 # (rounded down to a hundred) is measured too, so the scaling of each case
@@ -132,6 +156,12 @@ xr_ns g ethtool -K eth0 gro on >/dev/null
 # Full checksums from the warm-up's sockets (lib.sh: CHECKSUM_PARTIAL and XDP).
 xr_ns g ethtool -K eth0 tx off >/dev/null 2>&1
 xr_ns s ethtool -K eth0 tx off >/dev/null 2>&1
+# The relay addresses of the session groups (see "What xrelayd can hold").
+for g in $(seq 0 $((NGROUPS - 1))); do
+	xr_addr r eth-g 10.14.$g.1/24
+	xr_addr r eth-s 10.15.$g.1/24
+	xr_addr s eth0 10.15.$g.2/24
+done
 xr_ns g ping -c1 -W1 -q $RG4 >/dev/null || xr_die "gen cannot reach the relay"
 xr_ns s ping -c1 -W1 -q $RS4 >/dev/null || xr_die "sink cannot reach the relay"
 RMAC=$(ip -n "${XR_PFX}r" -br link show eth-g | awk '{print $3}')
@@ -172,7 +202,7 @@ round() {
 	local c=$1 f=$2 p=$3 n=$4 rpid=$5 sink b0 b1 r0 r1 t0 n0 t1 n1 ns=0 was perfpid flood=; shift 5
 	local tag="$c-$f-$p-$n"
 	xr_bg s "$XR_TMP/$tag.sink.json" "$RF" sink --mode xdp --dev eth0 \
-		--ports $SPORT-$SPORT --flows "$f" --duration $((DURATION + 60)) --json
+		--ports $SPORT-$((SPORT + 1)) --flows "$f" --duration $((DURATION + 60)) --json
 	sink=$XR_LAST_PID
 	# the sink is up when its program is on eth0 (a million flows take a moment)
 	for _ in $(seq 1 100); do
@@ -187,9 +217,11 @@ round() {
 	perfpid=
 	if [ "${PROFILE:-0}" = 1 ] && [ "$c" != user ] && command -v perf >/dev/null; then
 		# software clock sampling (no PMU in a VM) of the generator's CPU,
-		# where the whole chain runs in softirq
-		perf record -q -e cpu-clock -F 4999 -a -C "$GEN_CPU" -g -o "$XR_TMP/$tag.perf" \
-			-- sleep "$DURATION" >/dev/null 2>&1 &
+		# where the whole chain runs in softirq; from a second in, when
+		# the generator has read its flows (half a million lines: ~1 s)
+		( sleep 1; exec perf record -q -e cpu-clock -F 4999 -a -C "$GEN_CPU" -g \
+			-o "$XR_TMP/$tag.perf" -- sleep $((DURATION > 2 ? DURATION - 1 : 1)) \
+			>/dev/null 2>&1 ) &
 		perfpid=$!
 	fi
 	if [ "$c" = bleed ]; then
@@ -273,34 +305,70 @@ warmup() {
 	sleep 1
 }
 
-# xrelay_case CASE FLOWS : xrelayd with or without --xdp, FLOWS sessions, rounds.
+# make_sessions CASE FLOWS : the sessions of FLOWS streams, spread evenly over
+# the groups it needs (one bench/sessions.py run a group); dsts gets side A's
+# RTP and RTCP port of each, FLOWS lines.  Returns 1 (after a note) on a
+# failure.
+make_sessions() {
+	local c=$1 f=$2 n ng g k out secs=0 made=0 err=null
+	n=$(sessions_of "$f") ng=$(groups_of "$f")
+	: >"$XR_TMP/dsts"
+	for g in $(seq 0 $((ng - 1))); do
+		k=$(((n + g) / ng))	# n split in ng nearly equal parts
+		out=$(python3 "$XR_ROOT/bench/sessions.py" xrelay "$XR_CTL" "$k" 10.14.$g.2:$GPORT \
+			10.15.$g.2:$SPORT "$XR_TMP/dsts.$g")
+		xr_log "sessions, group $g: $out"
+		read -r secs made err < <(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+print(round(float(sys.argv[2]) + d["seconds"], 3), int(sys.argv[3]) + d["created"],
+      json.dumps(d["error"]).replace(" ", "_"))' "$out" "$secs" "$made")
+		awk -F: '{ print $1 ":" $2; print $1 ":" $2 + 1 }' "$XR_TMP/dsts.$g" >>"$XR_TMP/dsts"
+		[ "$err" = null ] || break
+	done
+	python3 -c 'import json,sys; print(json.dumps({"case": sys.argv[1], "flows": int(sys.argv[2]), "sessions": int(sys.argv[3]), "groups": int(sys.argv[4]), "setup_s": float(sys.argv[5]), "created": int(sys.argv[6]), "error": json.loads(sys.argv[7].replace("_", " "))}))' \
+		"$c" "$f" "$n" "$ng" "$secs" "$made" "$err" >>"$XR_TMP/setup.jsonl"
+	xr_log "$made of $n sessions in $secs s ($ng group(s))"
+	if [ "$made" -ne "$n" ]; then
+		note "$c" "$f" "not measured: session setup failed: $err"
+		return 1
+	fi
+	# SHUFFLE=1: the generator visits the flows in a random order (fixed for
+	# the run), not in the order the sessions (and their stats slots) were made
+	if [ "${SHUFFLE:-0}" = 1 ]; then
+		head -n "$f" "$XR_TMP/dsts" | shuf --random-source=<(yes) >"$XR_TMP/dsts.all"
+	else
+		head -n "$f" "$XR_TMP/dsts" >"$XR_TMP/dsts.all"
+	fi
+	mv "$XR_TMP/dsts.all" "$XR_TMP/dsts"
+}
+
+# xrelay_case CASE FLOWS : xrelayd with or without --xdp, the sessions of
+# FLOWS streams, rounds.
 xrelay_case() {
-	local c=$1 f=$2 cap why out
-	cap=$CAP_PORTS why="$CAP_PORTS port pairs on the one --media address facing each side ($PORT_LO-$PORT_HI)"
+	local c=$1 f=$2 cap why
+	cap=$CAP_PORTS why="$CAP_GROUPS groups of 2 --media addresses (xrelayd takes $MAX_MEDIA), $CAP_PAIRS port pairs an address ($PORT_LO-$PORT_HI), 2 flows a session"
 	if [ "$c" != user ] && [ "$CAP_KERNEL" -lt "$cap" ]; then
 		cap=$CAP_KERNEL
 		why="--max-sessions $MAX_SESSIONS"
 	fi
 	if [ "$f" -gt "$cap" ]; then
-		note "$c" "$f" "not measured: xrelayd holds at most $cap sessions here ($why)"
+		note "$c" "$f" "not measured: xrelayd holds at most $cap flows here ($why): $(sessions_of "$f") sessions need $((($(sessions_of "$f") + CAP_PAIRS - 1) / CAP_PAIRS * 2)) --media addresses"
 		return
 	fi
-	xr_log "case $c: xrelayd$([ "$c" != user ] && echo " --xdp eth-g --xdp eth-s"), $f sessions"
+	xr_log "case $c: xrelayd$([ "$c" != user ] && echo " --xdp eth-g --xdp eth-s"), $f flows, $(sessions_of "$f") sessions"
 	if [ "$c" != user ]; then
 		xr_daemon_start "${DAEMON_ARGS[@]}" --xdp eth-g --xdp eth-s
 	else
 		xr_daemon_start "${DAEMON_ARGS[@]}"
 	fi
-	out=$(python3 "$XR_ROOT/bench/sessions.py" xrelay "$XR_CTL" "$f" $G4:$GPORT $S4:$SPORT \
-		"$XR_TMP/dsts")
-	xr_log "sessions: $out"
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(json.dumps({"case": sys.argv[2], "flows": d["wanted"], "setup_s": d["seconds"], "created": d["created"], "error": d["error"]}))' \
-		"$out" "$c" >>"$XR_TMP/setup.jsonl"
-	if [ "$(wc -l <"$XR_TMP/dsts")" -ne "$f" ]; then
-		note "$c" "$f" "not measured: session setup failed: $out"
+	grep -m1 -i "bytes" "$XR_TMP/xrelayd.log" | sed 's/^/# xrelayd: /'
+	if ! make_sessions "$c" "$f"; then
 		xr_daemon_stop
 		return
 	fi
+	xr_log "xrelayd with $(sessions_of "$f") sessions: $(awk '/^VmRSS/ { print $2 / 1024 " MiB resident" }' \
+		"/proc/$XR_DAEMON_PID/status"), $(free -m | awk '/^Mem/ { print $3 " MiB used on the host" }')"
 	warmup "$f"
 	rounds "$c" "$f" "$XR_DAEMON_PID" --dst-file "$XR_TMP/dsts"
 	if [ "$c" != user ]; then
@@ -355,13 +423,14 @@ rtpengine_case() {
 	return 0
 }
 
-DAEMON_ARGS=(--sip 127.0.0.1:5060 --media $RG4 --media $RS4 --media-timeout 0
-	--max-sessions "$MAX_SESSIONS"
-	--ports $PORT_LO-$PORT_HI)
+DAEMON_ARGS=(--sip 127.0.0.1:5060 --media-timeout 0 --latch any
+	--max-sessions "$MAX_SESSIONS" --max-media-sessions "$MAX_SESSIONS" --ports $PORT_LO-$PORT_HI)
+for g in $(seq 0 $((NGROUPS - 1))); do DAEMON_ARGS+=(--media 10.14.$g.1 --media 10.15.$g.1); done
 : >"$XR_TMP/setup.jsonl"
 xr_log "testbed up: flows [$FLOWS], payloads [$PAYLOADS] B, cases [$CASES], $ROUNDS" \
 	"rounds of ${DURATION}s, generator on CPU $GEN_CPU; xrelayd capacity: kernel" \
-	"$CAP_KERNEL sessions, ports $CAP_PORTS, fds $CAP_FDS"
+	"$CAP_KERNEL flows ($MAX_SESSIONS sessions), ports $CAP_PORTS flows ($NGROUPS group(s) of" \
+	"addresses), rtpengine fds $CAP_FDS"
 
 # Rounds interleave the cases (round 1 of each case, then round 2 of each...)
 # so that a noisy stretch of a shared machine spreads over all of them; each
