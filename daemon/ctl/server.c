@@ -28,6 +28,7 @@
 #define CTL_STALL_S	30.0		/* no write progress this long with replies queued: drop */
 #define CTL_IDLE_S	600.0		/* nothing asked or owed this long: drop */
 #define CTL_SWEEP_S	5.0		/* how often stalled and idle clients are looked for */
+#define CTL_READ_CHUNK	(64 * 1024)	/* one recv() takes up to this: many pipelined lines */
 
 struct ctl_cmd {
 	char	*name;
@@ -38,10 +39,10 @@ struct ctl_cmd {
 struct ctl_client {
 	ev_io		 rio, wio;
 	int		 fd;
-	char		*in;		/* bytes of the request line(s) not yet complete */
-	size_t		 inlen;
+	char		*in;		/* bytes of the request line(s) not yet answered */
+	size_t		 inlen, incap;
 	char		*out;		/* replies not yet written */
-	size_t		 outlen, outoff;
+	size_t		 outlen, outoff, outcap;
 	bool		 closing;	/* close once out is written */
 	bool		 paused;	/* reading stopped until out drains (CTL_OUT_HIGH) */
 	ev_tstamp	 active;	/* last request read or reply byte written */
@@ -236,38 +237,79 @@ client_pending(const struct ctl_client *c)
 	return c->outlen - c->outoff;
 }
 
-/* Queue one reply line (consumes resp); 0, -ENOBUFS over CTL_MAX_OUT, -ENOMEM. */
+/*
+ * Room for n more bytes at the end of *buf (len used, *cap allocated),
+ * growing it geometrically so a burst of pipelined requests or replies
+ * costs a few reallocations, not one each.  0 or -ENOMEM.
+ */
+static int
+buf_reserve(char **buf, size_t len, size_t *cap, size_t n)
+{
+	size_t want = *cap ? *cap : 4096;
+	char *nb;
+
+	if (len + n <= *cap)
+		return 0;
+	while (want < len + n)
+		want *= 2;
+	nb = realloc(*buf, want);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	*cap = want;
+	return 0;
+}
+
+/* json_dump_callback() sink: append to a client's reply buffer. */
+struct out_sink {
+	struct ctl_client	*c;
+	int			 err;	/* -ENOBUFS or -ENOMEM once one failed */
+};
+
+static int
+out_append(const char *s, size_t n, void *arg)
+{
+	struct out_sink *o = arg;
+	struct ctl_client *c = o->c;
+
+	if (client_pending(c) + n + 1 > CTL_MAX_OUT)
+		o->err = -ENOBUFS;
+	else if (buf_reserve(&c->out, c->outlen, &c->outcap, n + 1) < 0)
+		o->err = -ENOMEM;
+	if (o->err)
+		return -1;
+	memcpy(c->out + c->outlen, s, n);
+	c->outlen += n;
+	return 0;
+}
+
+/*
+ * Queue one reply line (consumes resp), serialised straight into the
+ * client's reply buffer (no string of its own).  0, -ENOBUFS over
+ * CTL_MAX_OUT, -ENOMEM.
+ */
 static int
 client_queue(struct ctl_client *c, json_t *resp)
 {
-	char *s = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
-	size_t n;
-	char *nb;
+	struct out_sink o = { .c = c };
+	size_t mark;
 
-	json_decref(resp);
-	if (!s)
+	if (!resp)
 		return -ENOMEM;
-	n = strlen(s);
-	if (client_pending(c) + n + 1 > CTL_MAX_OUT) {
-		free(s);
-		return -ENOBUFS;
-	}
 	if (c->outoff) {	/* reclaim what was written */
 		memmove(c->out, c->out + c->outoff, client_pending(c));
 		c->outlen -= c->outoff;
 		c->outoff = 0;
 	}
-	nb = realloc(c->out, c->outlen + n + 1);
-	if (!nb) {
-		free(s);
-		return -ENOMEM;
+	mark = c->outlen;
+	if (json_dump_callback(resp, out_append, &o, JSON_COMPACT) < 0 ||
+	    out_append("\n", 1, &o) < 0) {
+		c->outlen = mark;	/* no half reply on the wire */
+		if (!o.err)
+			o.err = -ENOMEM;
 	}
-	c->out = nb;
-	memcpy(c->out + c->outlen, s, n);
-	c->out[c->outlen + n] = '\n';
-	c->outlen += n + 1;
-	free(s);
-	return 0;
+	json_decref(resp);
+	return o.err;
 }
 
 /*
@@ -372,15 +414,22 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	client_flush(w->data);
 }
 
+/*
+ * Read what the socket has, up to CTL_READ_CHUNK at once straight into the
+ * request buffer (a pipelining client's lines arrive in one call), answer
+ * every complete line, then write all their replies with one send().
+ */
 static void
 client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_client *c = w->data;
-	char buf[8192];
 	ssize_t n;
-	char *nb;
 
-	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (buf_reserve(&c->in, c->inlen, &c->incap, CTL_READ_CHUNK) < 0) {
+		client_free(c);
+		return;
+	}
+	n = recv(c->fd, c->in + c->inlen, CTL_READ_CHUNK, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -390,13 +439,6 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_flush(c);
 		return;
 	}
-	nb = realloc(c->in, c->inlen + (size_t)n);
-	if (!nb) {
-		client_free(c);
-		return;
-	}
-	c->in = nb;
-	memcpy(c->in + c->inlen, buf, (size_t)n);
 	c->inlen += (size_t)n;
 	c->active = ev_now(loop);
 	if (client_process(c) < 0)
