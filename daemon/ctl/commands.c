@@ -604,7 +604,7 @@ cmd_media_create(json_t *args, json_t **result, char *err, size_t errlen)
 		snprintf(err, errlen, "media.create: %s", strerror(-rc));
 		return rc;
 	}
-	rc = media_session_info(id, &si);
+	rc = media_session_addrs(id, &si);
 	if (rc < 0) {
 		snprintf(err, errlen, "media.create: session %llu vanished: %s",
 			 (unsigned long long)id, strerror(-rc));

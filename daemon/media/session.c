@@ -211,7 +211,9 @@ media_leg_dst(const struct media_leg *leg, union xr_sa *dst, bool *known)
 int
 media_flows_write(struct media_session *s)
 {
-	int err = 0, nfail = 0;
+	struct xr_flow_key keys[4];
+	struct xr_flow vals[4];
+	int res[4], err = 0, nfail = 0;
 
 	if (!media_st.fp || s->dead)
 		return 0;
@@ -221,10 +223,8 @@ media_flows_write(struct media_session *s)
 			struct media_leg *out = &s->side[!sd].leg[l];
 			unsigned flags = l == MEDIA_RTCP ? XR_FLOW_F_RTCP : 0;
 			const union xr_sa *peer = &leg->remote;
-			struct xr_flow v;
 			union xr_sa dst;
 			bool known;
-			int r;
 
 			if (leg->latched.sa.sa_family) {
 				peer = &leg->latched;
@@ -232,17 +232,21 @@ media_flows_write(struct media_session *s)
 			}
 			if (media_leg_dst(leg, &dst, &known))
 				flags |= XR_FLOW_F_FORWARD;
-			fp_flow_make(&v, s->id, peer, flags, &out->local, known ? &dst : NULL,
-				     MEDIA_TTL);
-			r = fp_flow_put(media_st.fp, &leg->key, &v);
-			if (r < 0) {
-				/* Never leave a stale flow: the relay carries this leg. */
-				fp_flow_del(media_st.fp, &leg->key);
-				if (!err)
-					err = r;
-				nfail++;
-			}
+			fp_flow_make(&vals[sd * 2 + l], s->id, peer, flags, &out->local,
+				     known ? &dst : NULL, MEDIA_TTL);
+			keys[sd * 2 + l] = leg->key;
 		}
+	}
+	/* All four in two system calls (fp_flows_put: slots, then flows). */
+	fp_flows_put(media_st.fp, keys, vals, 4, res);
+	for (int i = 0; i < 4; i++) {
+		if (res[i] >= 0)
+			continue;
+		/* Never leave a stale flow: the relay carries this leg. */
+		fp_flow_del(media_st.fp, &keys[i]);
+		if (!err)
+			err = res[i];
+		nfail++;
 	}
 	if (nfail)
 		log_ratelimited(LS_MEDIA, LL_WARN,
@@ -252,21 +256,24 @@ media_flows_write(struct media_session *s)
 	return err;
 }
 
-/* Remove s's four kernel flows; needs s->lock. */
+/* Remove s's four kernel flows (one system call); needs s->lock. */
 static void
 flows_delete(struct media_session *s)
 {
+	struct xr_flow_key keys[4];
+	int res[4];
+
 	if (!media_st.fp)
 		return;
 	for (int sd = 0; sd < 2; sd++)
-		for (int l = 0; l < 2; l++) {
-			int r = fp_flow_del(media_st.fp, &s->side[sd].leg[l].key);
-
-			if (r < 0 && r != -ENOENT)
-				log_ratelimited(LS_MEDIA, LL_WARN,
-						"session %llu: kernel flow delete failed: %s",
-						(unsigned long long)s->id, strerror(-r));
-		}
+		for (int l = 0; l < 2; l++)
+			keys[sd * 2 + l] = s->side[sd].leg[l].key;
+	fp_flows_del(media_st.fp, keys, 4, res);
+	for (int i = 0; i < 4; i++)
+		if (res[i] < 0 && res[i] != -ENOENT)
+			log_ratelimited(LS_MEDIA, LL_WARN,
+					"session %llu: kernel flow delete failed: %s",
+					(unsigned long long)s->id, strerror(-res[i]));
 }
 
 /* ---- sizes -------------------------------------------------------------- */
@@ -473,7 +480,7 @@ session_free_rcu(struct rcu_head *head)
 	struct media_session *s = caa_container_of(head, struct media_session, rcu);
 
 	pthread_mutex_destroy(&s->lock);
-	free(s);
+	session_release(s);
 }
 
 void
@@ -510,6 +517,7 @@ media_stop(void)
 		port_pool_free(media_st.pools[i]);
 	media_st.npools = 0;
 	relay_fini();
+	session_pool_drop();	/* every session went back at rcu_barrier() */
 	if (media_st.shared)
 		shared_close();
 	media_st.shared = false;
@@ -662,7 +670,7 @@ session_create(const union xr_sa *a, const union xr_sa *b, bool b_known, uint64_
 	err = session_reserve();
 	if (err)
 		return err;
-	s = calloc(1, sizeof(*s));
+	s = session_alloc();
 	if (!s) {
 		__atomic_fetch_sub(&media_st.nsessions, 1, __ATOMIC_RELAXED);
 		return -ENOMEM;
@@ -712,7 +720,7 @@ out_ports:
 	port_pair_put(media_st.pools[pb], &s->side[MEDIA_B].pair);
 	port_pair_put(media_st.pools[pa], &s->side[MEDIA_A].pair);
 out_free:
-	free(s);
+	session_release(s);
 	__atomic_fetch_sub(&media_st.nsessions, 1, __ATOMIC_RELAXED);
 	return err;
 }
@@ -881,8 +889,9 @@ leg_last_ns(struct media_leg *leg, bool ask_kernel)
 	return u;
 }
 
-int
-media_session_info(uint64_t id, struct media_session_info *out)
+/* media_session_info(); with_last: read the last packet's time (kernel too). */
+static int
+session_info(uint64_t id, struct media_session_info *out, bool with_last)
 {
 	struct media_session *s;
 	uint64_t last = 0;
@@ -908,7 +917,7 @@ media_session_info(uint64_t id, struct media_session_info *out)
 		out->side[sd].dir = x->dir;
 	}
 	pthread_mutex_unlock(&s->lock);
-	for (int sd = 0; sd < 2; sd++)
+	for (int sd = 0; sd < 2 && with_last; sd++)
 		for (int l = 0; l < 2; l++) {
 			uint64_t t = leg_last_ns(&s->side[sd].leg[l], true);
 
@@ -918,6 +927,18 @@ media_session_info(uint64_t id, struct media_session_info *out)
 	out->last_media_ms = last / 1000000;
 	rcu_read_unlock();
 	return 0;
+}
+
+int
+media_session_info(uint64_t id, struct media_session_info *out)
+{
+	return session_info(id, out, true);
+}
+
+int
+media_session_addrs(uint64_t id, struct media_session_info *out)
+{
+	return session_info(id, out, false);
 }
 
 int

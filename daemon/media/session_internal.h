@@ -129,6 +129,15 @@ struct media_state {
 extern struct media_state media_st;
 
 /* Fill side sd of s from its bound pair (s->side[sd].pair) and RTP remote. */
+/*
+ * session_pool.c: a zeroed session (NULL with errno set), and giving one
+ * back (after its RCU grace period).  session_pool_drop() unmaps the slabs
+ * once every session is back (media_stop()); -EBUSY while one is out.
+ */
+struct media_session *session_alloc(void);
+void	session_release(struct media_session *s);
+int	session_pool_drop(void);
+
 void	side_setup(struct media_session *s, enum media_side_id sd, int pool,
 		   const union xr_sa *remote);
 /* Write s's kernel flows and link it into the tables and the relay. */
