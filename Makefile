@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # xrelay: one non-recursive GNU Makefile; every output lands under build/.
 #
-#   make            build the BPF object, its skeleton, xrelayd, xrelayctl, rtpflood
+#   make            build the BPF object, its skeleton, xrelayd, xrelayctl, rtpflood, sessbench
 #   make deps       install the Debian packages the build and the tests need
 #   make test       deps + build + every test (unit, bpf, e2e); ends in "N passed, N failed"
 #   make demo       deps + build + a self-contained demo in network namespaces
@@ -71,6 +71,7 @@ SKELS        := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/%.skel.h)
 BENCH_BPF    := $(wildcard bench/rtpflood/*.bpf.c)
 BENCH_SKELS  := $(BENCH_BPF:bench/rtpflood/%.bpf.c=$(OUT)/%.skel.h)
 BENCH_SRCS   := $(filter-out $(BENCH_BPF),$(wildcard bench/rtpflood/*.c))
+SESSB_SRCS   := $(wildcard bench/sessbench/*.c)
 
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/unit/%)
@@ -83,6 +84,9 @@ TEST_TOOLS   := $(TEST_TOOLS_SRCS:tests/tools/%.c=$(OUT)/tests/tools/%)
 PROGS := $(OUT)/xrelayd $(OUT)/xrelayctl
 ifneq ($(BENCH_SRCS),)
 PROGS += $(OUT)/rtpflood
+endif
+ifneq ($(SESSB_SRCS),)
+PROGS += $(OUT)/sessbench
 endif
 
 .PHONY: all deps test unit bpf-test e2e demo bench bench-sip fuzz clean help check-deps install \
@@ -129,6 +133,10 @@ $(OUT)/xrelayd: $(OUT)/daemon/main.o $(OUT)/libxrelay.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUT)/xrelayctl: $(CTL_SRCS:%.c=$(OUT)/%.o)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -o $@
+
+$(OUT)/sessbench: $(SESSB_SRCS:%.c=$(OUT)/%.o)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -o $@
 
