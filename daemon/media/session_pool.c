@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -39,12 +40,14 @@ struct slab {
 
 static struct {
 	pthread_mutex_t	 lock;
-	union pool_item	*free;		/* under lock */
-	struct slab	*slabs;		/* under lock */
-	size_t		 nslabs, nfree;	/* under lock */
+	union pool_item	*free;		/* given back; under lock */
+	struct slab	*slabs;		/* newest first; under lock */
+	int		 unused;	/* items of slabs->item never given out (the
+					 * last ones); under lock */
+	size_t		 out;		/* sessions given out; under lock */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* A new slab's sessions onto the free list.  Call with pool.lock held. */
+/* A new slab, its pages populated in the same call.  Call with pool.lock held. */
 static int
 slab_add_locked(void)
 {
@@ -53,14 +56,9 @@ slab_add_locked(void)
 
 	if (sl == MAP_FAILED)
 		return -errno;
-	for (int i = SLAB_SESSIONS - 1; i >= 0; i--) {
-		sl->item[i].next = pool.free;
-		pool.free = &sl->item[i];
-	}
 	sl->next = pool.slabs;
 	pool.slabs = sl;
-	pool.nslabs++;
-	pool.nfree += SLAB_SESSIONS;
+	pool.unused = SLAB_SESSIONS;
 	return 0;
 }
 
@@ -71,22 +69,30 @@ session_alloc(void)
 	return calloc(1, sizeof(struct media_session));
 #else
 	union pool_item *it = NULL;
+	bool fresh = false;
 	int rc = 0;
 
 	pthread_mutex_lock(&pool.lock);
-	if (!pool.free)
-		rc = slab_add_locked();
-	if (rc == 0) {
+	if (pool.free) {
 		it = pool.free;
 		pool.free = it->next;
-		pool.nfree--;
+	} else {
+		if (!pool.unused)
+			rc = slab_add_locked();
+		if (rc == 0) {	/* never used: still zero from mmap() */
+			it = &pool.slabs->item[SLAB_SESSIONS - pool.unused--];
+			fresh = true;
+		}
 	}
+	if (it)
+		pool.out++;
 	pthread_mutex_unlock(&pool.lock);
 	if (!it) {
 		errno = -rc;
 		return NULL;
 	}
-	memset(&it->s, 0, sizeof(it->s));
+	if (!fresh)
+		memset(&it->s, 0, sizeof(it->s));
 	return &it->s;
 #endif
 }
@@ -104,7 +110,7 @@ session_release(struct media_session *s)
 	pthread_mutex_lock(&pool.lock);
 	it->next = pool.free;
 	pool.free = it;
-	pool.nfree++;
+	pool.out--;
 	pthread_mutex_unlock(&pool.lock);
 #endif
 }
@@ -115,7 +121,7 @@ session_pool_drop(void)
 	int rc = 0;
 
 	pthread_mutex_lock(&pool.lock);
-	if (pool.nfree != pool.nslabs * SLAB_SESSIONS) {
+	if (pool.out) {
 		rc = -EBUSY;	/* a session is still out: keep everything */
 	} else {
 		while (pool.slabs) {
@@ -125,7 +131,7 @@ session_pool_drop(void)
 			munmap(sl, sizeof(*sl));
 		}
 		pool.free = NULL;
-		pool.nslabs = pool.nfree = 0;
+		pool.unused = 0;
 	}
 	pthread_mutex_unlock(&pool.lock);
 	return rc;
