@@ -128,9 +128,9 @@ int	fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow
 /* Most flows fp_flows_put() and fp_flows_del() take at once (a session has 4). */
 #define FP_BATCH_MAX	8
 /*
- * fp_flow_put() for n (1..FP_BATCH_MAX) flows k[i] -> v[i] in two system
- * calls (BPF_MAP_UPDATE_BATCH: the new slots zeroed, then the flows);
- * res[i] gets each flow's result.  0, or the first flow's error.
+ * fp_flow_put() for n (1..FP_BATCH_MAX) flows k[i] -> v[i] in one system
+ * call (BPF_MAP_UPDATE_BATCH; free stats slots are zeroed ahead, 256 in
+ * one call); res[i] gets each flow's result.  0, or the first flow's error.
  */
 int	fp_flows_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v,
 		     int n, int *res);

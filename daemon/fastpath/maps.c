@@ -19,6 +19,7 @@
 
 /* Size of one CPU's slot in a per-CPU map value buffer (the kernel rounds to 8). */
 #define FP_PERCPU_SLOT(sz)	(((sz) + 7) & ~(size_t)7)
+#define FP_ZERO_BATCH		256	/* free stats slots zeroed in one system call */
 
 void
 fp_key_make(struct xr_flow_key *k, const union xr_sa *local)
@@ -62,6 +63,7 @@ struct fp_slots {
 	size_t			mask;	/* capacity - 1 (a power of two >= 2 x nslots) */
 	uint32_t		*free;	/* stack of free slots */
 	uint32_t		nfree;
+	uint32_t		nclean;	/* the top nclean of free[] are zeroed in the map */
 	uint32_t		nslots;
 };
 
@@ -132,7 +134,10 @@ slot_remove_at(struct fp_slots *s, size_t i)
 {
 	size_t j = i;
 
-	s->free[s->nfree++] = s->tab[i].slot1 - 1;
+	/* A slot that held a flow is not zero: it goes below the zeroed ones. */
+	s->free[s->nfree] = s->free[s->nfree - s->nclean];
+	s->free[s->nfree - s->nclean] = s->tab[i].slot1 - 1;
+	s->nfree++;
 	for (;;) {
 		size_t h;
 
@@ -149,13 +154,60 @@ slot_remove_at(struct fp_slots *s, size_t i)
 	s->tab[i].slot1 = 0;
 }
 
+static void *stats_zeros(const struct fp *fp);
+
+/* Slots zeroed at once (capped so the zero buffer stays under 256 KB). */
+static uint32_t
+zero_batch(const struct fp *fp)
+{
+	size_t per = (size_t)fp->ncpus * FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
+	size_t n = (256 * 1024) / (per ? per : 1);
+
+	return n < 1 ? 1 : n > FP_ZERO_BATCH ? FP_ZERO_BATCH : (uint32_t)n;
+}
+
 /*
- * The slot of k, a new one when it had none (*created).  -E2BIG when every
- * slot is taken.
+ * Zero the stats of the free slots on top of the stack, up to zero_batch()
+ * of them, in one BPF_MAP_UPDATE_BATCH: a new flow's slot is zero before
+ * the flow is written, so a packet that hits the new flow counts into fresh
+ * stats, for one system call per FP_ZERO_BATCH new flows rather than one
+ * each.  Call with s->lock held, s->nclean 0 and s->nfree > 0.  0 or -errno.
+ */
+static int
+slots_zero_locked(struct fp *fp, struct fp_slots *s)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	uint32_t n = zero_batch(fp);
+	void *zeros = stats_zeros(fp);
+	__u32 count;
+	int err;
+
+	if (!zeros)
+		return -ENOMEM;
+	if (n > s->nfree)
+		n = s->nfree;
+	count = n;
+	err = bpf_map_update_batch(fp->stats_fd, &s->free[s->nfree - n], zeros, &count, &opts);
+	if (err == 0) {
+		s->nclean = n;
+		return 0;
+	}
+	/* No batch operation (or it stopped early): the top slot alone. */
+	err = bpf_map_update_elem(fp->stats_fd, &s->free[s->nfree - 1], zeros, BPF_ANY);
+	if (err < 0)
+		return err;
+	s->nclean = 1;
+	return 0;
+}
+
+/*
+ * The slot of k, a new one when it had none (*created), its stats zero.
+ * -E2BIG when every slot is taken, -errno when zeroing failed.
  */
 static long
-slot_get(struct fp_slots *s, const struct xr_flow_key *k, bool *created)
+slot_get(struct fp *fp, const struct xr_flow_key *k, bool *created)
 {
+	struct fp_slots *s = fp->slots;
 	long i, slot;
 	size_t h;
 
@@ -166,7 +218,10 @@ slot_get(struct fp_slots *s, const struct xr_flow_key *k, bool *created)
 		slot = (long)s->tab[i].slot1 - 1;
 	} else if (!s->nfree) {
 		slot = -E2BIG;
+	} else if (!s->nclean && (slot = slots_zero_locked(fp, s)) < 0) {
+		*created = false;
 	} else {
+		s->nclean--;
 		slot = s->free[--s->nfree];
 		for (h = slot_hash(s, k); s->tab[h].slot1; h = (h + 1) & s->mask)
 			;
@@ -215,6 +270,7 @@ slots_reset(struct fp_slots *s)
 	for (uint32_t i = 0; i < s->nslots; i++)
 		s->free[i] = s->nslots - 1 - i;
 	s->nfree = s->nslots;
+	s->nclean = 0;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -224,7 +280,7 @@ slots_reset(struct fp_slots *s)
 static uint32_t fp_gen;
 
 /*
- * Zeroed per-CPU stats values for FP_BATCH_MAX slots, allocated once and
+ * Zeroed per-CPU stats values for zero_batch() slots, allocated once and
  * only ever read (shared by every thread).
  */
 static void *
@@ -235,7 +291,7 @@ stats_zeros(const struct fp *fp)
 
 	if (z)
 		return z;
-	z = calloc((size_t)fp->ncpus * FP_BATCH_MAX,
+	z = calloc((size_t)fp->ncpus * zero_batch(fp),
 		   FP_PERCPU_SLOT(sizeof(struct xr_flow_stats)));
 	if (z && !__atomic_compare_exchange_n(&zeros, &none, z, false, __ATOMIC_ACQ_REL,
 					      __ATOMIC_ACQUIRE)) {
@@ -296,35 +352,29 @@ update_entries(int fd, const void *keys, size_t ksz, const void *vals, size_t vs
 }
 
 /*
- * A new flow's stats slot is zeroed first, then the flow written: a packet
- * that hits the new flow always counts into fresh stats.  Every write gets
- * a new generation, so the program's cached next hop for the entry's
- * previous contents (or the slot's previous flow) is not used again.  The
- * slots of all n flows are zeroed in one system call and the flows written
- * in another (a session's four: two instead of eight).
+ * A new flow gets a slot whose stats are zero already (slot_get(): zeroed
+ * in batches), then the flow is written: a packet that hits the new flow
+ * always counts into fresh stats.  Every write gets a new generation, so
+ * the program's cached next hop for the entry's previous contents (or the
+ * slot's previous flow) is not used again.  All n flows go in one system
+ * call (a session's four: one instead of eight).
  */
 int
 fp_flows_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v0, int n,
 	     int *res)
 {
-	size_t psz = FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
 	struct xr_flow vv[FP_BATCH_MAX];
 	bool created[FP_BATCH_MAX];
-	__u32 skeys[FP_BATCH_MAX];
-	int sres[FP_BATCH_MAX], sidx[FP_BATCH_MAX], ns = 0, first = 0;
-	void *zeros;
+	int first = 0;
 
 	if (n < 1 || n > FP_BATCH_MAX)
 		return -EINVAL;
 	for (int i = 0; i < n; i++)
-		res[i] = 0;
-	if (fp->ncpus <= 0 || !fp->slots || !(zeros = stats_zeros(fp))) {
-		for (int i = 0; i < n; i++)
-			res[i] = fp->ncpus <= 0 || !fp->slots ? -EINVAL : -ENOMEM;
+		res[i] = fp->ncpus <= 0 || !fp->slots ? -EINVAL : 0;
+	if (res[0])
 		return res[0];
-	}
 	for (int i = 0; i < n; i++) {
-		long slot = slot_get(fp->slots, &k[i], &created[i]);
+		long slot = slot_get(fp, &k[i], &created[i]);
 
 		vv[i] = v0[i];
 		do
@@ -333,21 +383,9 @@ fp_flows_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v
 		vv[i].pad1 = 0;
 		if (slot < 0) {
 			res[i] = (int)slot;
-			created[i] = false;
 			continue;
 		}
 		vv[i].slot = (__u32)slot;
-		if (created[i]) {
-			skeys[ns] = (__u32)slot;
-			sres[ns] = 0;
-			sidx[ns++] = i;
-		}
-	}
-	if (ns) {
-		update_entries(fp->stats_fd, skeys, sizeof(skeys[0]), zeros,
-			       (size_t)fp->ncpus * psz, ns, sres);
-		for (int j = 0; j < ns; j++)
-			res[sidx[j]] = sres[j];
 	}
 	update_entries(fp->flows_fd, k, sizeof(*k), vv, sizeof(vv[0]), n, res);
 	for (int i = 0; i < n; i++) {
@@ -593,7 +631,7 @@ fp_slots_adopt(struct fp *fp)
 		s->tab[h].slot1 = v.slot + 1;
 		kept++;
 	}
-	s->nfree = 0;
+	s->nfree = s->nclean = 0;
 	for (uint32_t i = s->nslots; i-- > 0;)
 		if (!used[i])
 			s->free[s->nfree++] = i;
