@@ -5,7 +5,8 @@
 #   make deps       install the Debian packages the build and the tests need
 #   make test       deps + build + every test (unit, bpf, e2e); ends in "N passed, N failed"
 #   make demo       deps + build + a self-contained demo in network namespaces
-#   make bench      deps + build + media pps benchmark; make bench-sip: SIP calls/s
+#   make bench      deps + build + media pps benchmark; make bench-sip: SIP calls/s;
+#                   make bench-setup: media sessions set up and deleted a second
 #   make fuzz       libFuzzer harnesses (clang), run for FUZZ_SECONDS each
 #   make install    binaries, man pages, systemd unit, example config (PREFIX, DESTDIR)
 #   make SAN=1 ...  the same with AddressSanitizer/UBSan (output in build-san/)
@@ -89,7 +90,7 @@ ifneq ($(SESSB_SRCS),)
 PROGS += $(OUT)/sessbench
 endif
 
-.PHONY: all deps test unit bpf-test e2e demo bench bench-sip fuzz clean help check-deps install \
+.PHONY: all deps test unit bpf-test e2e demo bench bench-sip bench-setup fuzz clean help check-deps install \
 	test-san
 all: $(PROGS) $(UNIT_BINS) $(BPFT_BINS) $(TEST_TOOLS)
 
@@ -205,7 +206,8 @@ demo: deps
 	$(Q)tests/e2e/demo.sh
 
 # Knobs from the command line or the environment: FLOWS PAYLOADS ROUNDS DURATION
-# CASES PEERS=1 (bench/run.sh); SIP_FLOWS RATES SECS HOLD PEERS=1 (bench/sip.sh).
+# CASES PEERS=1 (bench/run.sh); SIP_FLOWS RATES SECS HOLD PEERS=1 (bench/sip.sh);
+# SESSIONS ROUNDS CASES (bench/setup.sh).
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run.sh
@@ -213,6 +215,10 @@ bench: deps
 bench-sip: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/sip.sh
+
+bench-setup: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/setup.sh
 
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)

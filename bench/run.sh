@@ -52,13 +52,13 @@ PORT_LO=1024 PORT_HI=65535	# the relay's media ports: 32256 pairs per address
 NG=127.0.0.1:2223
 
 xr_need_root
-for b in xrelayd xrelayctl rtpflood; do
+for b in xrelayd xrelayctl rtpflood sessbench; do
 	[ -x "$XR_BUILD/$b" ] || xr_die "$XR_BUILD/$b missing: run make"
 done
 command -v python3 >/dev/null || xr_die "python3 missing (make deps)"
 # Private copies: a `make` elsewhere in the tree must not swap a binary mid-run.
 mkdir -p "$XR_TMP/bin"
-for b in xrelayd xrelayctl rtpflood; do cp "$XR_BUILD/$b" "$XR_TMP/bin/"; done
+for b in xrelayd xrelayctl rtpflood sessbench; do cp "$XR_BUILD/$b" "$XR_TMP/bin/"; done
 XR_BUILD=$XR_TMP/bin
 RF=$XR_BUILD/rtpflood
 [ "$GEN_CPU" -lt "$(nproc)" ] 2>/dev/null || GEN_CPU=0
@@ -291,8 +291,7 @@ xrelay_case() {
 	else
 		xr_daemon_start "${DAEMON_ARGS[@]}"
 	fi
-	out=$(python3 "$XR_ROOT/bench/sessions.py" xrelay "$XR_CTL" "$f" $G4:$GPORT $S4:$SPORT \
-		"$XR_TMP/dsts")
+	out=$("$XR_BUILD/sessbench" -s "$XR_CTL" -o "$XR_TMP/dsts" "$f" $G4:$GPORT $S4:$SPORT)
 	xr_log "sessions: $out"
 	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(json.dumps({"case": sys.argv[2], "flows": d["wanted"], "setup_s": d["seconds"], "created": d["created"], "error": d["error"]}))' \
 		"$out" "$c" >>"$XR_TMP/setup.jsonl"

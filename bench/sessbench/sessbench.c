@@ -35,7 +35,7 @@ struct conn {
 	size_t	 outlen, outoff, outcap;
 };
 
-/* One phase: n requests made by mk(i), each reply checked by got(i, reply). */
+/* One phase: n requests of one command, answered in order (replies carry the request's id). */
 struct phase {
 	const char	*cmd;
 	long		 n, sent, done, ok;
