@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 
@@ -67,6 +68,29 @@ struct fp_slots {
 	uint32_t		nslots;
 };
 
+/*
+ * The key -> slot table: megabytes probed at random (4 lookups a session
+ * made or deleted), so it asks for transparent huge pages: on this VM its
+ * TLB misses were 10-15 % of media.create's CPU.  Zeroed; NULL on failure.
+ */
+static void *
+tab_alloc(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+static void
+tab_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, bytes);
+}
+
 int
 fp_slots_init(struct fp *fp, unsigned nslots)
 {
@@ -77,10 +101,10 @@ fp_slots_init(struct fp *fp, unsigned nslots)
 		return -ENOMEM;
 	while (cap < 2 * (size_t)nslots)
 		cap *= 2;
-	s->tab = calloc(cap, sizeof(*s->tab));
+	s->tab = tab_alloc(cap * sizeof(*s->tab));
 	s->free = malloc((size_t)nslots * sizeof(*s->free) + 1);
 	if (!s->tab || !s->free) {
-		free(s->tab);
+		tab_free(s->tab, cap * sizeof(*s->tab));
 		free(s->free);
 		free(s);
 		return -ENOMEM;
@@ -104,7 +128,7 @@ fp_slots_free(struct fp *fp)
 	if (!s)
 		return;
 	pthread_mutex_destroy(&s->lock);
-	free(s->tab);
+	tab_free(s->tab, (s->mask + 1) * sizeof(*s->tab));
 	free(s->free);
 	free(s);
 	fp->slots = NULL;
