@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # xrelay: one non-recursive GNU Makefile; every output lands under build/.
 #
-#   make            build the BPF object, its skeleton, xrelayd, xrelayctl, rtpflood
+#   make            build the BPF object, its skeleton, xrelayd, xrelayctl, rtpflood, sessbench
 #   make deps       install the Debian packages the build and the tests need
 #   make test       deps + build + every test (unit, bpf, e2e); ends in "N passed, N failed"
 #   make demo       deps + build + a self-contained demo in network namespaces
-#   make bench      deps + build + media pps benchmark; make bench-sip: SIP calls/s
+#   make bench      deps + build + media pps benchmark; make bench-sip: SIP calls/s;
+#                   make bench-setup: media sessions set up and deleted a second
 #   make fuzz       libFuzzer harnesses (clang), run for FUZZ_SECONDS each
 #   make install    binaries, man pages, systemd unit, example config (PREFIX, DESTDIR)
 #   make SAN=1 ...  the same with AddressSanitizer/UBSan (output in build-san/)
@@ -71,6 +72,7 @@ SKELS        := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/%.skel.h)
 BENCH_BPF    := $(wildcard bench/rtpflood/*.bpf.c)
 BENCH_SKELS  := $(BENCH_BPF:bench/rtpflood/%.bpf.c=$(OUT)/%.skel.h)
 BENCH_SRCS   := $(filter-out $(BENCH_BPF),$(wildcard bench/rtpflood/*.c))
+SESSB_SRCS   := $(wildcard bench/sessbench/*.c)
 
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(OUT)/tests/unit/%)
@@ -84,8 +86,11 @@ PROGS := $(OUT)/xrelayd $(OUT)/xrelayctl
 ifneq ($(BENCH_SRCS),)
 PROGS += $(OUT)/rtpflood
 endif
+ifneq ($(SESSB_SRCS),)
+PROGS += $(OUT)/sessbench
+endif
 
-.PHONY: all deps test unit bpf-test e2e demo bench bench-sip fuzz clean help check-deps install \
+.PHONY: all deps test unit bpf-test e2e demo bench bench-sip bench-setup fuzz clean help check-deps install \
 	test-san
 all: $(PROGS) $(UNIT_BINS) $(BPFT_BINS) $(TEST_TOOLS)
 
@@ -129,6 +134,10 @@ $(OUT)/xrelayd: $(OUT)/daemon/main.o $(OUT)/libxrelay.a
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUT)/xrelayctl: $(CTL_SRCS:%.c=$(OUT)/%.o)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -o $@
+
+$(OUT)/sessbench: $(SESSB_SRCS:%.c=$(OUT)/%.o)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -o $@
 
@@ -197,7 +206,8 @@ demo: deps
 	$(Q)tests/e2e/demo.sh
 
 # Knobs from the command line or the environment: FLOWS PAYLOADS ROUNDS DURATION
-# CASES PEERS=1 (bench/run.sh); SIP_FLOWS RATES SECS HOLD PEERS=1 (bench/sip.sh).
+# CASES PEERS=1 (bench/run.sh); SIP_FLOWS RATES SECS HOLD PEERS=1 (bench/sip.sh);
+# SESSIONS ROUNDS CASES (bench/setup.sh).
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run.sh
@@ -205,6 +215,10 @@ bench: deps
 bench-sip: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/sip.sh
+
+bench-setup: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/setup.sh
 
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)

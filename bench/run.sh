@@ -56,13 +56,13 @@ PORT_LO=1024 PORT_HI=65535	# the relay's media ports: 32256 pairs per address
 NG=127.0.0.1:2223
 
 xr_need_root
-for b in xrelayd xrelayctl rtpflood; do
+for b in xrelayd xrelayctl rtpflood sessbench; do
 	[ -x "$XR_BUILD/$b" ] || xr_die "$XR_BUILD/$b missing: run make"
 done
 command -v python3 >/dev/null || xr_die "python3 missing (make deps)"
 # Private copies: a `make` elsewhere in the tree must not swap a binary mid-run.
 mkdir -p "$XR_TMP/bin"
-for b in xrelayd xrelayctl rtpflood; do cp "$XR_BUILD/$b" "$XR_TMP/bin/"; done
+for b in xrelayd xrelayctl rtpflood sessbench; do cp "$XR_BUILD/$b" "$XR_TMP/bin/"; done
 XR_BUILD=$XR_TMP/bin
 RF=$XR_BUILD/rtpflood
 [ "$GEN_CPU" -lt "$(nproc)" ] 2>/dev/null || GEN_CPU=0
@@ -306,7 +306,7 @@ warmup() {
 }
 
 # make_sessions CASE FLOWS : the sessions of FLOWS streams, spread evenly over
-# the groups it needs (one bench/sessions.py run a group); dsts gets side A's
+# the groups it needs (one build/sessbench run a group); dsts gets side A's
 # RTP and RTCP port of each, FLOWS lines.  Returns 1 (after a note) on a
 # failure.
 make_sessions() {
@@ -315,8 +315,8 @@ make_sessions() {
 	: >"$XR_TMP/dsts"
 	for g in $(seq 0 $((ng - 1))); do
 		k=$(((n + g) / ng))	# n split in ng nearly equal parts
-		out=$(python3 "$XR_ROOT/bench/sessions.py" xrelay "$XR_CTL" "$k" 10.14.$g.2:$GPORT \
-			10.15.$g.2:$SPORT "$XR_TMP/dsts.$g")
+		out=$("$XR_BUILD/sessbench" -s "$XR_CTL" -o "$XR_TMP/dsts.$g" "$k" \
+			10.14.$g.2:$GPORT 10.15.$g.2:$SPORT)
 		xr_log "sessions, group $g: $out"
 		read -r secs made err < <(python3 -c '
 import json, sys

@@ -23,6 +23,7 @@
 #define XR_CTL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "xrelay/ctl.h"		/* XR_CTL_PATH, XR_CTL_PROTO_VERSION */
@@ -54,5 +55,52 @@ void	ctl_stop(void);
 json_t	*ctl_dispatch(const char *line, size_t len);
 /* The name of a positive errno ("ENOENT"), as replies carry it in "code". */
 const char *ctl_errcode(int err);
+
+/*
+ * The fast path (fastline.c, server.c): a request line of the simple shape
+ * ({"v":1,"id":..,"cmd":"..","args":{"k":"string" or integer, ...}}, plain
+ * ASCII strings) is parsed without jansson, and a command that registered a
+ * ctl_fast_fn writes its result's JSON text itself.  What is not simple goes
+ * the general way, with the same replies.
+ */
+#define CTL_FAST_MAX_ARGS	8
+
+struct ctl_fast_arg {
+	const char	*key, *str;	/* not NUL-terminated; str NULL for an integer */
+	size_t		 klen, slen;
+	bool		 is_int;
+	long long	 ival;
+};
+
+struct ctl_fast_req {
+	const char	*cmd;		/* not NUL-terminated */
+	size_t		 cmdlen;
+	const char	*id;		/* the id's JSON text (a string with its quotes), or NULL */
+	size_t		 idlen;
+	bool		 has_args;
+	int		 nargs;
+	struct ctl_fast_arg args[CTL_FAST_MAX_ARGS];
+};
+
+/* 0 when line is a request of the simple shape (r points into line), else -EINVAL. */
+int	ctl_fast_parse(const char *line, size_t len, struct ctl_fast_req *r);
+/* The argument named key, or NULL. */
+const struct ctl_fast_arg *ctl_fast_arg(const struct ctl_fast_req *r, const char *key);
+/*
+ * A command's fast handler: write its "result" as JSON text into out (len
+ * bytes) and return how many bytes; 0 to leave the request to the general
+ * handler (arguments it does not take, no room); -errno with a one-line
+ * reason in err, exactly as the general handler would fail.
+ */
+typedef int (*ctl_fast_fn)(const struct ctl_fast_req *r, char *out, size_t len, char *err,
+			   size_t errlen);
+/* Give the command name, registered already, a fast handler.  0 or -ENOENT. */
+int	ctl_register_fast(const char *name, ctl_fast_fn fn);
+/*
+ * The reply line (with its newline) the fast path gives for line, into out;
+ * its length, 0 when the line is not for the fast path, -ENOBUFS for no
+ * room.  server.c's clients use it; tests call it directly.
+ */
+int	ctl_dispatch_fast(const char *line, size_t len, char *out, size_t outlen);
 
 #endif /* XR_CTL_H */

@@ -28,20 +28,23 @@
 #define CTL_STALL_S	30.0		/* no write progress this long with replies queued: drop */
 #define CTL_IDLE_S	600.0		/* nothing asked or owed this long: drop */
 #define CTL_SWEEP_S	5.0		/* how often stalled and idle clients are looked for */
+#define CTL_READ_CHUNK	(64 * 1024)	/* one recv() takes up to this: many pipelined lines */
+#define CTL_FAST_OUT	4096		/* room given to one fast-path reply */
 
 struct ctl_cmd {
-	char	*name;
-	ctl_fn	 fn;
-	char	*help;
+	char		*name;
+	ctl_fn		 fn;
+	ctl_fast_fn	 fast;	/* or NULL: ctl_register_fast() */
+	char		*help;
 };
 
 struct ctl_client {
 	ev_io		 rio, wio;
 	int		 fd;
-	char		*in;		/* bytes of the request line(s) not yet complete */
-	size_t		 inlen;
+	char		*in;		/* bytes of the request line(s) not yet answered */
+	size_t		 inlen, incap;
 	char		*out;		/* replies not yet written */
-	size_t		 outlen, outoff;
+	size_t		 outlen, outoff, outcap;
 	bool		 closing;	/* close once out is written */
 	bool		 paused;	/* reading stopped until out drains (CTL_OUT_HIGH) */
 	ev_tstamp	 active;	/* last request read or reply byte written */
@@ -86,6 +89,18 @@ ctl_register(const char *name, ctl_fn fn, const char *help)
 	cmds[ncmds].fn = fn;
 	ncmds++;
 	return 0;
+}
+
+int
+ctl_register_fast(const char *name, ctl_fast_fn fn)
+{
+	for (int i = 0; i < ncmds; i++) {
+		if (strcmp(cmds[i].name, name) == 0) {
+			cmds[i].fast = fn;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 const char *
@@ -208,6 +223,60 @@ ctl_dispatch(const char *line, size_t len)
 	return resp;
 }
 
+/* The error reply of the fast path: reply_error() with the request's id. */
+static int
+fast_error(const struct ctl_fast_req *r, int rc, const char *err, char *out, size_t outlen)
+{
+	json_t *resp = reply_error(-rc, "%s", err[0] ? err : strerror(-rc));
+	size_t n;
+
+	if (!resp)
+		return -ENOMEM;
+	if (r->id)
+		json_object_set_new(resp, "id", json_loadb(r->id, r->idlen, JSON_DECODE_ANY,
+							   NULL));
+	n = json_dumpb(resp, out, outlen, JSON_COMPACT);
+	json_decref(resp);
+	if (n == 0 || n + 1 > outlen)
+		return -ENOBUFS;
+	out[n] = '\n';
+	return (int)n + 1;
+}
+
+int
+ctl_dispatch_fast(const char *line, size_t len, char *out, size_t outlen)
+{
+	struct ctl_fast_req r;
+	char err[512] = "";
+	int i, n, rc;
+
+	if (ctl_fast_parse(line, len, &r) < 0)
+		return 0;
+	for (i = 0; i < ncmds; i++)
+		if (cmds[i].fast && strlen(cmds[i].name) == r.cmdlen &&
+		    memcmp(cmds[i].name, r.cmd, r.cmdlen) == 0)
+			break;
+	if (i == ncmds)
+		return 0;
+	n = snprintf(out, outlen, "{\"v\":%d,\"ok\":true,\"result\":", XR_CTL_PROTO_VERSION);
+	/* after the result: ,"id":ID}\n */
+	if (n < 0 || (size_t)n + r.idlen + 16 >= outlen)
+		return -ENOBUFS;
+	rc = cmds[i].fast(&r, out + n, outlen - (size_t)n - r.idlen - 16, err, sizeof(err));
+	if (rc == 0)
+		return 0;
+	if (rc < 0)
+		return fast_error(&r, rc, err, out, outlen);
+	n += rc;
+	if (r.id) {
+		memcpy(out + n, ",\"id\":", 6);
+		memcpy(out + n + 6, r.id, r.idlen);
+		n += 6 + (int)r.idlen;
+	}
+	memcpy(out + n, "}\n", 2);
+	return n + 2;
+}
+
 /* ---- clients ---------------------------------------------------------------- */
 
 static void
@@ -236,38 +305,108 @@ client_pending(const struct ctl_client *c)
 	return c->outlen - c->outoff;
 }
 
-/* Queue one reply line (consumes resp); 0, -ENOBUFS over CTL_MAX_OUT, -ENOMEM. */
+/*
+ * Room for n more bytes at the end of *buf (len used, *cap allocated),
+ * growing it geometrically so a burst of pipelined requests or replies
+ * costs a few reallocations, not one each.  0 or -ENOMEM.
+ */
 static int
-client_queue(struct ctl_client *c, json_t *resp)
+buf_reserve(char **buf, size_t len, size_t *cap, size_t n)
 {
-	char *s = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
-	size_t n;
+	size_t want = *cap ? *cap : 4096;
 	char *nb;
 
-	json_decref(resp);
-	if (!s)
+	if (len + n <= *cap)
+		return 0;
+	while (want < len + n)
+		want *= 2;
+	nb = realloc(*buf, want);
+	if (!nb)
 		return -ENOMEM;
-	n = strlen(s);
-	if (client_pending(c) + n + 1 > CTL_MAX_OUT) {
-		free(s);
-		return -ENOBUFS;
-	}
-	if (c->outoff) {	/* reclaim what was written */
+	*buf = nb;
+	*cap = want;
+	return 0;
+}
+
+/* Move what is still to be written to the start of the reply buffer. */
+static void
+out_reclaim(struct ctl_client *c)
+{
+	if (c->outoff) {
 		memmove(c->out, c->out + c->outoff, client_pending(c));
 		c->outlen -= c->outoff;
 		c->outoff = 0;
 	}
-	nb = realloc(c->out, c->outlen + n + 1);
-	if (!nb) {
-		free(s);
-		return -ENOMEM;
-	}
-	c->out = nb;
+}
+
+/* json_dump_callback() sink: append to a client's reply buffer. */
+struct out_sink {
+	struct ctl_client	*c;
+	int			 err;	/* -ENOBUFS or -ENOMEM once one failed */
+};
+
+static int
+out_append(const char *s, size_t n, void *arg)
+{
+	struct out_sink *o = arg;
+	struct ctl_client *c = o->c;
+
+	if (client_pending(c) + n + 1 > CTL_MAX_OUT)
+		o->err = -ENOBUFS;
+	else if (buf_reserve(&c->out, c->outlen, &c->outcap, n + 1) < 0)
+		o->err = -ENOMEM;
+	if (o->err)
+		return -1;
 	memcpy(c->out + c->outlen, s, n);
-	c->out[c->outlen + n] = '\n';
-	c->outlen += n + 1;
-	free(s);
+	c->outlen += n;
 	return 0;
+}
+
+/*
+ * Queue one reply line (consumes resp), serialised straight into the
+ * client's reply buffer (no string of its own).  0, -ENOBUFS over
+ * CTL_MAX_OUT, -ENOMEM.
+ */
+static int
+client_queue(struct ctl_client *c, json_t *resp)
+{
+	struct out_sink o = { .c = c };
+	size_t mark;
+
+	if (!resp)
+		return -ENOMEM;
+	out_reclaim(c);
+	mark = c->outlen;
+	if (json_dump_callback(resp, out_append, &o, JSON_COMPACT) < 0 ||
+	    out_append("\n", 1, &o) < 0) {
+		c->outlen = mark;	/* no half reply on the wire */
+		if (!o.err)
+			o.err = -ENOMEM;
+	}
+	json_decref(resp);
+	return o.err;
+}
+
+/*
+ * Answer one request line: the fast path (ctl_dispatch_fast()) writes the
+ * reply straight into the reply buffer; a line it does not take goes
+ * through jansson (ctl_dispatch()).  0 or client_queue()'s error.
+ */
+static int
+client_answer(struct ctl_client *c, const char *line, size_t len)
+{
+	int n;
+
+	out_reclaim(c);
+	if (client_pending(c) + CTL_FAST_OUT <= CTL_MAX_OUT &&
+	    buf_reserve(&c->out, c->outlen, &c->outcap, CTL_FAST_OUT) == 0) {
+		n = ctl_dispatch_fast(line, len, c->out + c->outlen, CTL_FAST_OUT);
+		if (n > 0) {
+			c->outlen += (size_t)n;
+			return 0;
+		}
+	}
+	return client_queue(c, ctl_dispatch(line, len));
 }
 
 /*
@@ -300,7 +439,7 @@ client_process(struct ctl_client *c)
 		}
 		if (len && c->in[start + len - 1] == '\r')
 			len--;
-		if (len && client_queue(c, ctl_dispatch(c->in + start, len)) < 0) {
+		if (len && client_answer(c, c->in + start, len) < 0) {
 			log_ratelimited(LS_CTL, LL_WARN, "control client reply over %d bytes or "
 					"out of memory: closing", CTL_MAX_OUT);
 			goto out_free;
@@ -372,15 +511,22 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	client_flush(w->data);
 }
 
+/*
+ * Read what the socket has, up to CTL_READ_CHUNK at once straight into the
+ * request buffer (a pipelining client's lines arrive in one call), answer
+ * every complete line, then write all their replies with one send().
+ */
 static void
 client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_client *c = w->data;
-	char buf[8192];
 	ssize_t n;
-	char *nb;
 
-	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (buf_reserve(&c->in, c->inlen, &c->incap, CTL_READ_CHUNK) < 0) {
+		client_free(c);
+		return;
+	}
+	n = recv(c->fd, c->in + c->inlen, CTL_READ_CHUNK, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -390,13 +536,6 @@ client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_flush(c);
 		return;
 	}
-	nb = realloc(c->in, c->inlen + (size_t)n);
-	if (!nb) {
-		client_free(c);
-		return;
-	}
-	c->in = nb;
-	memcpy(c->in + c->inlen, buf, (size_t)n);
 	c->inlen += (size_t)n;
 	c->active = ev_now(loop);
 	if (client_process(c) < 0)

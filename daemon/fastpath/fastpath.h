@@ -126,6 +126,15 @@ void	fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *pee
  * slot is free.
  */
 int	fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v);
+/* Most flows fp_flows_put() and fp_flows_del() take at once (a session has 4). */
+#define FP_BATCH_MAX	8
+/*
+ * fp_flow_put() for n (1..FP_BATCH_MAX) flows k[i] -> v[i] in one system
+ * call (BPF_MAP_UPDATE_BATCH; free stats slots are zeroed ahead, 256 in
+ * one call); res[i] gets each flow's result.  0, or the first flow's error.
+ */
+int	fp_flows_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v,
+		     int n, int *res);
 /*
  * Delete a flow and give its stats slot back; -ENOENT when it was not there.
  * A packet the program was forwarding meanwhile may still count into the
@@ -133,6 +142,8 @@ int	fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow
  * next-hop cache is not used again (generation).
  */
 int	fp_flow_del(struct fp *fp, const struct xr_flow_key *k);
+/* fp_flow_del() for n (1..FP_BATCH_MAX) flows, one BPF_MAP_DELETE_BATCH. */
+int	fp_flows_del(struct fp *fp, const struct xr_flow_key *k, int n, int *res);
 int	fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v);
 /* Per-flow stats summed over CPUs (last_seen_ns: the max). */
 int	fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *sum);

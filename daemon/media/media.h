@@ -111,6 +111,11 @@ int	media_session_update_rtcp(uint64_t id, enum media_side_id side, const union 
 /* Delete a session: kernel flows gone before this returns. 0 or -ENOENT. */
 int	media_session_delete(uint64_t id);
 int	media_session_info(uint64_t id, struct media_session_info *out);
+/*
+ * media_session_info() without last_media_ms (left 0): no kernel map is
+ * read, for a caller that wants only the addresses (media.create's reply).
+ */
+int	media_session_addrs(uint64_t id, struct media_session_info *out);
 int	media_session_count(void);
 /*
  * Which session, side and leg own the relay address and port local (the

@@ -49,7 +49,6 @@ struct media_leg {
 	union xr_sa		 early;		/* source of the last early packet (family 0:
 						 * none), latched if the answer names it; s->lock */
 	struct xr_flow_key	 key;		/* kernel flow key for local */
-	struct cds_lfht_node	 local_node;	/* in the by-local-address table */
 	ev_io			 io;		/* relay thread's watcher; data = this leg */
 	struct media_leg_stats	 st;
 	uint64_t		 k_last_ns;	/* kernel last_seen_ns seen by the timeout check
@@ -116,7 +115,9 @@ struct media_state {
 	bool			 shared;	/* the shared-socket relay (shared.c) runs */
 	int			 shared_fd[XR_MAX_ADDRS]; /* its socket per --media address */
 	struct cds_lfht		*by_id;		/* media_session.id_node, key id */
-	struct cds_lfht		*by_local;	/* media_leg.local_node, key leg->local */
+	struct media_leg	**by_port[XR_MAX_ADDRS]; /* per --media address, indexed by
+						 * port - port_lo: the leg (RCU pointer) */
+	unsigned		 port_lo, nports;	/* --ports */
 	uint64_t		 next_id;	/* atomic; random start */
 	int			 nsessions;	/* atomic */
 	int			 max_sessions;	/* media_max_sessions() */
@@ -129,6 +130,15 @@ struct media_state {
 extern struct media_state media_st;
 
 /* Fill side sd of s from its bound pair (s->side[sd].pair) and RTP remote. */
+/*
+ * session_pool.c: a zeroed session (NULL with errno set), and giving one
+ * back (after its RCU grace period).  session_pool_drop() unmaps the slabs
+ * once every session is back (media_stop()); -EBUSY while one is out.
+ */
+struct media_session *session_alloc(void);
+void	session_release(struct media_session *s);
+int	session_pool_drop(void);
+
 void	side_setup(struct media_session *s, enum media_side_id sd, int pool,
 		   const union xr_sa *remote);
 /* Write s's kernel flows and link it into the tables and the relay. */

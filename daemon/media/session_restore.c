@@ -56,7 +56,7 @@ media_session_restore(const struct media_session_info *in)
 		if (pool[sd] < 0 || in->side[sd].dir > MEDIA_INACTIVE)
 			return -EINVAL;
 	}
-	s = calloc(1, sizeof(*s));
+	s = session_alloc();
 	if (!s)
 		return -ENOMEM;
 	s->side[0].pair.fd[0] = s->side[0].pair.fd[1] = -1;
@@ -93,7 +93,7 @@ media_session_restore(const struct media_session_info *in)
 out_ports:
 	port_pair_put(media_st.pools[pool[0]], &s->side[MEDIA_A].pair);
 out_free:
-	free(s);
+	session_release(s);
 	return err;
 }
 

@@ -3,7 +3,8 @@
 # t_media_sockets.sh - the shared media sockets (--media-sockets shared, the
 # default): a relay port already held refuses the start; under `ulimit -n
 # 1024` (soft and hard) 20,000 sessions are created through the control
-# socket and the daemon holds a few dozen descriptors; the --ports range is
+# socket (build/sessbench, pipelined) and the daemon holds a few dozen
+# descriptors, 4,000 more are made and deleted again; the --ports range is
 # reserved while it runs (an automatic bind cannot land in it, and a process
 # that binds a relay port by hand receives nothing: the relay gets its
 # packets) and given back at stop with the sk_lookup link gone.
@@ -58,20 +59,30 @@ xr_eq "a relay port in use: nothing reserved" "$(reserved)" ""
 kill "$holder"; wait "$holder" 2>/dev/null
 
 # ---- 20,000 sessions under ulimit -n 1024.
-xr_daemon_start "${ML_XDP_ARGS[@]}" --media "$RA4" --media "$RB4" --ports "$PORTS"
+xr_daemon_start "${ML_XDP_ARGS[@]}" --media "$RA4" --media "$RB4" --ports "$PORTS" \
+	--max-media-sessions $((N + 5000))
 xr_ok "log: one shared socket for the range" \
 	grep -q "media ports $PORTS on $RA4: one shared socket" "$XR_TMP/xrelayd.log"
 xr_eq "the range is reserved" "$(reserved)" "$PORTS"
 xr_eq "one sk_lookup link on r's namespace" "$(sk_links)" 1
-out=$(python3 "$XR_ROOT/bench/sessions.py" xrelay "$XR_CTL" $N "$A4:4000" "$B4:5000" \
-	"$XR_TMP/dsts")
-xr_log "sessions.py: $out"
+out=$("$XR_BUILD/sessbench" -s "$XR_CTL" -o "$XR_TMP/dsts" $N "$A4:4000" "$B4:5000")
+xr_log "sessbench: $out"
 xr_eq "$N sessions created" "$(jpy 'd["created"]' <<<"$out")" $N
+xr_eq "a relay address for each" "$(sort -u "$XR_TMP/dsts" | wc -l)" $N
 xr_eq "media list: $N sessions" "$(xr_ctl --json stats | jpy 'd["media"]["sessions"]')" $N
 nfd=$(ls "/proc/$XR_DAEMON_PID/fd" | wc -l)
 xr_ok "the daemon holds few descriptors with $N sessions ($nfd < 200)" test "$nfd" -lt 200
 xr_ok "one more session relays both ways" ml_create "$A4:7000" "$B4:7002"
 ml_exchange shared "$A4:7000" "$ML_RA" "$B4:7002" "$ML_RB" 50 50
+# 4,000 more made and deleted again, pipelined: the counts are back.
+out=$("$XR_BUILD/sessbench" -s "$XR_CTL" -d 4000 "$A4:4100" "$B4:5100")
+xr_log "sessbench -d: $out"
+xr_eq "4000 more created and deleted" "$(jpy '"%d %d" % (d["created"], d["deleted"])' <<<"$out")" \
+	"4000 4000"
+xr_eq "sessions back to $((N + 1))" "$(xr_ctl --json stats | jpy 'd["media"]["sessions"]')" \
+	$((N + 1))
+xr_eq "flows back to $((4 * (N + 1)))" "$(xr_ctl --json status | jpy 'd["counts"]["flows"]')" \
+	$((4 * (N + 1)))
 
 # ---- the range is enforced while the daemon runs.
 xr_eq "an automatic bind cannot take a relay port" "$(autobind 30000 30009)" "errno 98"

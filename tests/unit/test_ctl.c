@@ -6,7 +6,9 @@
  * driven from a client thread: requests split over reads, several per
  * write, an over-long line, a stale socket file, a live one; protocol
  * version 1 (codes, "v", "id"), a client that never reads beside one that
- * does, and SO_PEERCRED (other uids refused, --ctl-group members let in).
+ * does, and SO_PEERCRED (other uids refused, --ctl-group members let in);
+ * the fast path of media.create / media.delete against the general one, and
+ * thousands of pipelined requests in one write answered in order.
  */
 #include <errno.h>
 #include <ev.h>
@@ -303,6 +305,126 @@ test_media_session_api(void **state)
 	json_decref(s3);
 }
 
+/*
+ * The reply the fast path writes for line: canonical compact JSON (what
+ * jansson itself would print), one line.  Returns it parsed.
+ */
+static json_t *
+fast_reply(const char *line)
+{
+	char out[4096];
+	int n = ctl_dispatch_fast(line, strlen(line), out, sizeof(out));
+	json_t *j;
+	char *again;
+
+	assert_true(n > 0);
+	assert_int_equal(out[n - 1], '\n');
+	assert_null(memchr(out, '\n', (size_t)n - 1));
+	j = json_loadb(out, (size_t)n - 1, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(j);
+	again = json_dumps(j, JSON_COMPACT);
+	assert_int_equal(strlen(again), (size_t)n - 1);
+	assert_memory_equal(again, out, (size_t)n - 1);
+	free(again);
+	return j;
+}
+
+/* r with what differs between two sessions (id, relay ports) blanked. */
+static char *
+normalised(json_t *r0)
+{
+	json_t *r = json_deep_copy(r0), *res = json_object_get(r, "result");
+	char *t;
+
+	if (json_is_object(res) && json_object_get(res, "a")) {
+		json_object_set_new(res, "id", json_integer(0));
+		for (int i = 0; i < 2; i++) {
+			json_t *side = json_object_get(res, i ? "b" : "a");
+
+			json_object_set_new(side, "relay", json_string(""));
+			json_object_set_new(side, "rtp", json_integer(0));
+			json_object_set_new(side, "rtcp", json_integer(0));
+		}
+	}
+	t = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	return t;
+}
+
+/*
+ * media.create and media.delete through the fast path (ctl_dispatch_fast)
+ * answer as the general one (ctl_dispatch) does, byte for byte but for the
+ * session's id and ports; what is not of the simple shape is left to it.
+ */
+static void
+test_media_fast_path(void **state)
+{
+	static const char *const same[] = {
+		"{\"v\":1,\"id\":7,\"cmd\":\"media.create\",\"args\":{\"a\":\"127.0.0.1:5000\","
+		"\"b\":\"127.0.0.1:6000\"}}",
+		" { \"args\" : { \"b\" : \"127.0.0.1:6000\" , \"a\" : \"127.0.0.1:5000\" } ,"
+		" \"cmd\" : \"media.create\" , \"id\" : \"x-1\" } ",
+		"{\"cmd\":\"media.create\",\"args\":{\"a\":\"127.0.0.1:5000\",\"b\":\"127.0.0.1:6000\","
+		"\"extra\":3}}",
+		"{\"id\":-3,\"cmd\":\"media.create\",\"args\":{\"a\":\"127.0.0.1:0\","
+		"\"b\":\"127.0.0.1:6000\"}}",
+		"{\"id\":1,\"cmd\":\"media.create\",\"args\":{\"a\":\"127.0.0.1:5000\"}}",
+		"{\"id\":2,\"cmd\":\"media.create\",\"args\":{\"a\":\"127.0.0.1:5000\","
+		"\"b\":\"[::1]:6000\"}}",
+		"{\"id\":3,\"cmd\":\"media.create\",\"args\":{\"a\":\"nowhere\",\"b\":\"127.0.0.1:6000\"}}",
+		"{\"id\":4,\"cmd\":\"media.delete\",\"args\":{\"id\":123456789}}",
+	};
+	static const char *const general_only[] = {
+		"{\"cmd\":\"media.create\",\"args\":{\"a\":5,\"b\":\"127.0.0.1:6000\"}}",
+		"{\"cmd\":\"media.create\",\"args\":{\"a\":\"127.0.0.1:5000\",\"b\":\"127.0.0.1:6\\u0030\"}}",
+		"{\"cmd\":\"media.delete\",\"args\":{\"id\":\"12\"}}",
+		"{\"cmd\":\"media.delete\",\"args\":{\"id\":-1}}",
+		"{\"cmd\":\"media.delete\"}",
+		"{\"cmd\":\"media.list\"}",
+		"{\"cmd\":\"echo\",\"args\":{\"n\":1}}",
+		"{\"v\":2,\"cmd\":\"media.delete\",\"args\":{\"id\":1}}",
+		"{\"id\":null,\"cmd\":\"media.delete\",\"args\":{\"id\":1}}",
+	};
+	char out[4096];
+
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		json_t *f = fast_reply(same[i]), *g = dispatch(same[i]);
+		char *nf = normalised(f), *ng = normalised(g);
+
+		assert_string_equal(nf, ng);
+		/* A session each path made: both deleted (fast path, then general). */
+		for (json_t *r = f; r; r = r == f ? g : NULL) {
+			json_t *id = json_object_get(json_object_get(r, "result"), "id");
+			char line[128];
+
+			if (!json_is_integer(id))
+				continue;
+			snprintf(line, sizeof(line), "{\"id\":9,\"cmd\":\"media.delete\","
+				 "\"args\":{\"id\":%lld}}", (long long)json_integer_value(id));
+			if (r == f) {
+				json_t *d = fast_reply(line);
+				char *t = json_dumps(d, JSON_COMPACT), want[128];
+
+				snprintf(want, sizeof(want), "{\"v\":1,\"ok\":true,\"result\":"
+					 "{\"deleted\":%lld},\"id\":9}", (long long)json_integer_value(id));
+				assert_string_equal(t, want);
+				free(t);
+				json_decref(d);
+			} else {
+				json_decref(expect_ok(line));
+			}
+		}
+		free(nf);
+		free(ng);
+		json_decref(f);
+		json_decref(g);
+	}
+	for (size_t i = 0; i < sizeof(general_only) / sizeof(general_only[0]); i++)
+		assert_int_equal(ctl_dispatch_fast(general_only[i], strlen(general_only[i]), out,
+						   sizeof(out)), 0);
+	assert_int_equal(media_session_count(), 0);
+}
+
 /* Every sample line's family was announced by # HELP and # TYPE, exactly once. */
 static void
 check_families(const char *t)
@@ -487,10 +609,13 @@ test_sip_messages(void **state)
 
 /* ---- the socket ------------------------------------------------------------- */
 
+#define PIPELINED	3000	/* requests written at once, fast path and general mixed */
+
 struct client_ctx {
 	char		 path[108];
 	char		 replies[4][512];
 	int		 nreplies;
+	int		 pipelined_ok;	/* replies of the batch in order, each as expected */
 	char		 long_reply[512];
 	bool		 long_closed;
 	char		 long_reply2[512];
@@ -561,6 +686,43 @@ client_thread(void *arg)
 		for (int i = 0; i < 3; i++)
 			if (read_line(fd, cx->replies[i], sizeof(cx->replies[i])) == 0)
 				cx->nreplies++;
+		close(fd);
+	}
+	/*
+	 * PIPELINED requests in one write (the daemon reads them 64 KB at a
+	 * time): media.delete of no session (the fast path's error) and every
+	 * 7th an echo (jansson's path); the replies come back in order.
+	 */
+	fd = client_connect(cx->path);
+	if (fd >= 0) {
+		char *batch = malloc(PIPELINED * 96), line[512];
+		size_t n = 0;
+
+		for (int i = 0; i < PIPELINED; i++)
+			n += (size_t)sprintf(batch + n, i % 7 ? "{\"v\":1,\"id\":%d,\"cmd\":"
+					     "\"media.delete\",\"args\":{\"id\":77}}\n" :
+					     "{\"id\":%d,\"cmd\":\"echo\",\"args\":{\"n\":1}}\n", i);
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(fd, batch + off, n - off);
+
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		free(batch);
+		for (int i = 0; i < PIPELINED && read_line(fd, line, sizeof(line)) == 0; i++) {
+			char want[512];
+
+			if (i % 7)
+				snprintf(want, sizeof(want), "{\"v\":1,\"ok\":false,\"code\":\"ENOENT\","
+					 "\"error\":\"media.delete: no session 77\",\"id\":%d}", i);
+			else
+				snprintf(want, sizeof(want), "{\"v\":1,\"ok\":true,\"result\":"
+					 "{\"n\":1},\"id\":%d}", i);
+			if (strcmp(line, want) != 0)
+				break;
+			cx->pipelined_ok++;
+		}
 		close(fd);
 	}
 	/* A line over the cap gets an error and the connection closes. */
@@ -651,6 +813,7 @@ test_socket(void **state)
 	pthread_join(th, NULL);
 
 	assert_int_equal(cx.nreplies, 3);
+	assert_int_equal(cx.pipelined_ok, PIPELINED);
 	assert_string_equal(cx.replies[0], "{\"v\":1,\"ok\":true,\"result\":{\"n\":1}}");
 	assert_string_equal(cx.replies[1], "{\"v\":1,\"ok\":true,\"result\":{\"n\":2}}");
 	assert_non_null(strstr(cx.replies[2], "\"ok\":false"));
@@ -1009,6 +1172,7 @@ main(void)
 		cmocka_unit_test(test_protocol),
 		cmocka_unit_test(test_media_args),
 		cmocka_unit_test(test_media_session_api),
+		cmocka_unit_test(test_media_fast_path),
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_sip_stats),
 		cmocka_unit_test(test_sip_messages),
