@@ -384,7 +384,7 @@ by_port_free(void)
 
 /*
  * Buckets of the by-id table: a power of two at
- * least --max-media-sessions at start (1,024 to 262,144), kept as the least
+ * least the sessions admitted (--max-media-sessions, else --max-sessions) at start (1,024 to 262,144), kept as the least
  * the table shrinks to.  A table that starts small grows in the background
  * (call_rcu), so a burst of creations walked chains many entries long
  * until it caught up: 20 % of media.create's CPU at 30,000 sessions.  The
@@ -393,9 +393,12 @@ by_port_free(void)
 static unsigned long
 table_buckets(const struct xr_config *cfg)
 {
-	unsigned long nb = 1024;
+	unsigned long nb = 1024, want = (unsigned long)media_max_sessions(cfg);
 
-	while (nb < (unsigned long)cfg->max_media_sessions && nb < 262144)
+	/* The sessions admitted: --max-media-sessions, at most the capacity. */
+	if (cfg->max_media_sessions > 0 && (unsigned long)cfg->max_media_sessions < want)
+		want = (unsigned long)cfg->max_media_sessions;
+	while (nb < want && nb < 262144)
 		nb *= 2;
 	return nb;
 }
