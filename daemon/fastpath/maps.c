@@ -296,11 +296,8 @@ slots_reset(struct fp_slots *s)
 	 * its pages (48 MB at the default --max-sessions of a 24 GB host) at
 	 * every start.
 	 */
-	if (s->nfree == s->nslots) {
-		pthread_mutex_unlock(&s->lock);
-		return;
-	}
-	memset(s->tab, 0, (s->mask + 1) * sizeof(*s->tab));
+	if (s->nfree != s->nslots)
+		memset(s->tab, 0, (s->mask + 1) * sizeof(*s->tab));
 	for (uint32_t i = 0; i < s->nslots; i++)
 		s->free[i] = s->nslots - 1 - i;
 	s->nfree = s->nslots;
