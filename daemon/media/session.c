@@ -383,22 +383,24 @@ by_port_free(void)
 }
 
 /*
- * Buckets of the by-id table: a power of two at
- * least the sessions admitted (--max-media-sessions, else --max-sessions) at start (1,024 to 262,144), kept as the least
- * the table shrinks to.  A table that starts small grows in the background
- * (call_rcu), so a burst of creations walked chains many entries long
- * until it caught up: 20 % of media.create's CPU at 30,000 sessions.  The
- * cost is 8 bytes a bucket (10,000 sessions: 128 KB).
+ * Buckets of the by-id table: a power of two at least the sessions admitted
+ * (--max-media-sessions, else --max-sessions) at start, from 1,024 to
+ * 16,384, kept as the least the table shrinks to; beyond that it grows in
+ * the background.  Starting small made a burst of creations walk chains
+ * many entries long until the table caught up (20 % of media.create's CPU
+ * at 30,000 sessions); starting at the capacity (262,144 buckets here) made
+ * every walk of the table (the relay thread's media-timeout check, each
+ * second) cost ~27 ms even with no session, the buckets being nodes of the
+ * walked list.  8 bytes a bucket.
  */
 static unsigned long
 table_buckets(const struct xr_config *cfg)
 {
 	unsigned long nb = 1024, want = (unsigned long)media_max_sessions(cfg);
 
-	/* The sessions admitted: --max-media-sessions, at most the capacity. */
 	if (cfg->max_media_sessions > 0 && (unsigned long)cfg->max_media_sessions < want)
 		want = (unsigned long)cfg->max_media_sessions;
-	while (nb < want && nb < 262144)
+	while (nb < want && nb < 16384)
 		nb *= 2;
 	return nb;
 }
