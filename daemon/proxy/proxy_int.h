@@ -14,6 +14,7 @@
  *   sweep.c      the sweep thread: expired bindings, dialogs, media timeouts
  *   limits.c     the bounds under attack: admission, calls, branches, media
  *                quota per source, the ban after failed authentications
+ *   scratch.c    per-thread spares for the big per-message buffers
  *
  * Return convention of the proxy: 0 or -errno.  A function that also decides
  * a SIP status for a refusal hands it back through an `int *code` argument;
@@ -162,6 +163,16 @@ struct px_req {
 	struct loc_binding	lb[PX_MAX_BRANCHES];
 	char			sdp[PX_BODY_MAX];	/* not zeroed: written before read */
 };
+
+/*
+ * scratch.c: the big per-message buffers (a px_req, forward.c's px_fwd, a
+ * reply being built) come from per-thread spares of this size.
+ */
+#define PX_SCRATCH_SIZE	(128 * 1024)
+_Static_assert(sizeof(struct px_req) <= PX_SCRATCH_SIZE, "px_req over PX_SCRATCH_SIZE");
+_Static_assert(PX_BUF <= PX_SCRATCH_SIZE, "PX_BUF over PX_SCRATCH_SIZE");
+void	*px_scratch_get(void);
+void	 px_scratch_put(void *buf);
 
 /* h extended by one field, a SIP string (absent: empty). */
 static inline uint64_t

@@ -36,7 +36,8 @@ px_totag(const struct sip_msg *m, char *buf, size_t cap)
 
 /*
  * Our response to m (code, reason, optional extra header lines, our To tag
- * above 100) in a new PX_BUF buffer *out (the caller frees it).  Its
+ * above 100) in a new PX_BUF buffer *out (px_scratch_get(): the caller
+ * gives it back with px_scratch_put()).  Its
  * length, or -errno (*out NULL).
  */
 static int
@@ -48,13 +49,13 @@ px_build_reply(const struct sip_msg *m, int code, const char *reason, const char
 	struct sip_str ex = extra ? sip_str_mk(extra, (int)strlen(extra)) : (struct sip_str){ 0 };
 	int n;
 
-	*out = malloc(PX_BUF);
+	*out = px_scratch_get();
 	if (!*out)
 		return -ENOMEM;
 	n = sip_build_response(*out, PX_BUF, m, code, reason, code > 100 ? &totag : NULL,
 			       extra ? &ex : NULL, NULL, NULL);
 	if (n < 0) {
-		free(*out);
+		px_scratch_put(*out);
 		*out = NULL;
 		return n;
 	}
@@ -76,7 +77,7 @@ px_reply(struct txn *st, const struct sip_msg *m, int code, const char *reason,
 	if (n < 0)
 		return txn_reply(st, code, reason);	/* the plain form */
 	n = txn_respond(st, code, out, (size_t)n);
-	free(out);
+	px_scratch_put(out);
 	return n;
 }
 
@@ -94,7 +95,7 @@ px_reply_stateless(const struct sip_msg *m, const struct sip_src *src, int code,
 	if (n < 0)
 		return n;
 	n = txn_respond_stateless(m, src, out, (size_t)n);
-	free(out);
+	px_scratch_put(out);
 	return n;
 }
 
@@ -204,12 +205,12 @@ out:
 static int
 px_send_challenges(struct px_call *c, int best)
 {
-	char *out = malloc(PX_BUF);
+	char *out = px_scratch_get();
 	int n = out ? px_merge_challenges(c, best, out, PX_BUF) : -ENOMEM;
 
 	if (n > 0)
 		txn_respond(c->st, c->br[best].code, out, (size_t)n);
-	free(out);
+	px_scratch_put(out);
 	return n > 0 ? 0 : n;
 }
 
