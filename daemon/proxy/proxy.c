@@ -115,6 +115,7 @@ px_ctx_close(struct px_call *c)
 		c->forwarding = false;
 		c->final_sent = true;
 	}
+	px_release_dlg(c);
 	pthread_mutex_unlock(&c->lock);
 	px_call_put(c);
 }

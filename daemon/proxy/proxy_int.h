@@ -105,7 +105,9 @@ struct px_call {
 	bool		 cancel_requested;
 	int		 nbranches;
 	struct px_branch br[PX_MAX_BRANCHES];
-	struct dlg	*dlg;		/* the call record (initial INVITE, or in-dialog) */
+	struct dlg	*dlg;		/* the call record (initial INVITE, or in-dialog);
+					 * NULL once c is done: px_release_dlg() */
+	bool		 dlg_released;	/* dlg was released: px_resp_dlg() finds it again */
 	bool		 initial;	/* dlg was created by this INVITE */
 	bool		 from_caller;	/* in-dialog: the request came from the caller */
 	bool		 sdp;		/* the request's body went through the call's media */
@@ -239,6 +241,7 @@ int	px_reply_stateless(const struct sip_msg *m, const struct sip_src *src, int c
 int	px_best(const struct px_call *c);
 void	px_cancel_pending(struct px_call *c);
 void	px_maybe_finish(struct px_call *c);
+void	px_release_dlg(struct px_call *c);
 void	px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		       const struct sip_src *src);
 void	px_on_failure(struct txn *ct, void *ctx, int code, enum txn_reason why);

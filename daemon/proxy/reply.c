@@ -299,6 +299,56 @@ px_strip_via(const struct sip_msg *msg, const struct sip_str *body, bool strip_i
 }
 
 /*
+ * Once c is done (a final went upstream, no branch pending, nothing being
+ * forwarded) it lets go of its call record: the server transaction keeps c
+ * for Timer L (32 s), and the record (~11 KB with its media state) would
+ * stay as long after the call ended (bench/README.md "Where the
+ * microseconds go": the heap grew ~20 KB a call).  What can still reach c
+ * (2xx retransmissions, a late 2xx of another fork) finds the record again
+ * through px_resp_dlg() while the call lasts; after it ended, the record
+ * would have had nothing to give them (cm_body() on an ended call changes
+ * nothing, dlg_on_response() ignores an ended or confirmed record).  The
+ * `call kill` owner goes with it: it is only used before a final went up.
+ * Call with c->lock held.
+ */
+void
+px_release_dlg(struct px_call *c)
+{
+	int i;
+
+	if (!c->dlg || c->forwarding || c->parked || !c->final_sent)
+		return;
+	for (i = 0; i < c->nbranches; i++)
+		if (!c->br[i].final)
+			return;
+	if (c->initial)
+		dlg_set_owner(c->dlg, NULL);
+	dlg_put(c->dlg);
+	c->dlg = NULL;
+	c->dlg_released = true;
+}
+
+/*
+ * The call record for msg, a response to c's request: c->dlg while c holds
+ * it, else the record looked up again (NULL once the call ended): an initial
+ * INVITE's by the caller's From tag alone (a late 2xx of another fork has
+ * its own To tag), an in-dialog request's by both tags.  *put: the caller
+ * must dlg_put() it.  Call with c->lock held.
+ */
+static struct dlg *
+px_resp_dlg(struct px_call *c, const struct sip_msg *msg, bool *put)
+{
+	bool fc;
+
+	*put = false;
+	if (c->dlg || !c->dlg_released)
+		return c->dlg;
+	*put = true;
+	return dlg_find(msg->call_id, msg->from.tag,
+			c->initial ? (struct sip_str){ 0 } : msg->to.tag, &fc);
+}
+
+/*
  * The SDP of response msg (to c's request) through the call's media: the
  * kernel entries change before the response goes upstream.  Sets *body to
  * store, the rewritten body in sdp (sdp_cap bytes), or leaves it NULL (no
@@ -306,7 +356,7 @@ px_strip_via(const struct sip_msg *msg, const struct sip_str *body, bool strip_i
  * Call with c->lock held.
  */
 static void
-px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *msg,
+px_response_sdp(struct px_call *c, struct dlg *d, struct px_branch *b, const struct sip_msg *msg,
 		char *sdp, size_t sdp_cap, struct sip_str *store, struct sip_str **body)
 {
 	enum cm_mode mode;
@@ -315,7 +365,7 @@ px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *ms
 	int rc;
 
 	*body = NULL;
-	if (!c->dlg || msg->body.len <= 0 || msg->status <= 100 || msg->status >= 300)
+	if (!d || msg->body.len <= 0 || msg->status <= 100 || msg->status >= 300)
 		return;
 	/*
 	 * RFC 3264/6337: a response to a request that offered can only answer
@@ -324,7 +374,7 @@ px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *ms
 	 */
 	mode = c->got_2xx ? CM_REPLAY : c->sdp ? CM_ANSWER : c->resp_sdp ? CM_REPLAY : CM_NEW;
 	/* A reliable provisional (RFC 3262, RSeq) completes an exchange like a 2xx. */
-	rc = cm_body(dlg_cm(c->dlg), msg, !c->from_caller,
+	rc = cm_body(dlg_cm(d), msg, !c->from_caller,
 		     msg->status >= 200 || sip_msg_hdr_by_name(msg, "RSeq") != NULL, mode,
 		     &c->up_addr, &b->group, sdp, sdp_cap, &blen, err, sizeof(err));
 	if (rc >= 0)
@@ -347,6 +397,8 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 	struct sip_str store, *body;
 	struct px_out out;		/* on the stack: ~140 KB of a worker's 8 MB */
 	struct px_call *c;
+	struct dlg *d;
+	bool put_d;
 	int n, code = msg->status;
 
 	if (!b || b->kind != PX_BRANCH)
@@ -357,9 +409,10 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 	pthread_mutex_lock(&c->lock);
 	if (!b->ct)
 		b->ct = ct;
+	d = px_resp_dlg(c, msg, &put_d);
 	body = NULL;
 	if (code >= 200 || !c->final_sent)
-		px_response_sdp(c, b, msg, out.sdp, sizeof(out.sdp), &store, &body);
+		px_response_sdp(c, d, b, msg, out.sdp, sizeof(out.sdp), &store, &body);
 	n = px_strip_via(msg, body, !pol_trusted(&src->peer) || !pol_trusted(&c->up_addr),
 			 out.msg, sizeof(out.msg));
 	if (n < 0) {
@@ -368,8 +421,8 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		goto out;
 	}
 	if (c->initial && msg->cseq_method == SIP_METHOD_INVITE) {
-		dlg_on_response(c->dlg, msg, src, px_uri_is_ours);
-		dlg_branch_status(c->dlg, (int)(b - c->br), code, msg->to.tag);
+		dlg_on_response(d, msg, src, px_uri_is_ours);
+		dlg_branch_status(d, (int)(b - c->br), code, msg->to.tag);
 	}
 	if (code < 200) {
 		b->got_prov = true;
@@ -378,7 +431,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		/* A CANCEL asked for before this branch had answered anything. */
 		if (c->cancel_requested && !b->cancelled) {
 			b->cancelled = true;
-			dlg_branch_cancelled(c->initial ? c->dlg : NULL, (int)(b - c->br));
+			dlg_branch_cancelled(c->initial ? d : NULL, (int)(b - c->br));
 			txn_client_cancel(ct);
 		}
 	} else if (code < 300) {
@@ -395,7 +448,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		if (!c->got_2xx) {
 			c->got_2xx = true;
 			if (c->initial)
-				cm_touch(dlg_cm(c->dlg));	/* answered: silence counts from now */
+				cm_touch(dlg_cm(d));	/* answered: silence counts from now */
 			px_cancel_pending(c);
 		}
 	} else if (!b->final) {
@@ -411,6 +464,9 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		px_maybe_finish(c);
 	}
 out:
+	px_release_dlg(c);
+	if (put_d)
+		dlg_put(d);
 	pthread_mutex_unlock(&c->lock);
 	px_call_put(c);
 }
@@ -443,6 +499,7 @@ px_on_failure(struct txn *ct, void *ctx, int code, enum txn_reason why)
 			dlg_branch_status(c->dlg, (int)(b - c->br), code, (struct sip_str){ 0 });
 		px_maybe_finish(c);
 	}
+	px_release_dlg(c);
 	pthread_mutex_unlock(&c->lock);
 	px_call_put(c);
 }
@@ -467,14 +524,15 @@ px_on_gone(struct txn *t, void *ctx, enum txn_reason why)
 			b->code = 408;
 			px_maybe_finish(c);
 		}
+		px_release_dlg(c);
 		pthread_mutex_unlock(&c->lock);
 		px_call_put(c);
 		break;
 	case PX_CALL:
 		c = ctx;
-		if (c->initial)
-			dlg_set_owner(c->dlg, NULL);	/* before c can go */
 		pthread_mutex_lock(&c->lock);
+		if (c->initial)
+			dlg_set_owner(c->dlg, NULL);	/* before c can go (NULL: released) */
 		c->st = NULL;
 		/* Nothing can be sent upstream any more: stop the branches. */
 		if (!c->final_sent)
