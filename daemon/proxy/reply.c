@@ -215,14 +215,16 @@ px_send_challenges(struct px_call *c, int best)
 }
 
 /*
- * Send upstream what branch best ended with (req: the request, or NULL):
- * 487 after a CANCEL (unless a 6xx), 500 instead of a 503, challenges
- * merged, else the branch's response or the one we generated for it.
+ * Send upstream what branch best ended with: 487 after a CANCEL (unless a
+ * 6xx), 500 instead of a 503, challenges merged, else the branch's response
+ * or the one we generated for it from the request (txn_request(): its
+ * parsed copy, 8 KB and more kept with the transaction, made only here).
  */
 static void
-px_send_best(struct px_call *c, int best, const struct sip_msg *req)
+px_send_best(struct px_call *c, int best)
 {
 	const struct px_branch *b = &c->br[best];
+	const struct sip_msg *req;
 
 	if (c->cancel_requested && b->code != 487 && px_class(b->code) != 6)
 		txn_reply(c->st, 487, NULL);
@@ -233,7 +235,7 @@ px_send_best(struct px_call *c, int best, const struct sip_msg *req)
 		return;
 	else if (b->resp)
 		txn_respond(c->st, b->code, b->resp, b->resp_len);
-	else if (req)
+	else if ((req = txn_request(c->st)))
 		px_reply(c->st, req, b->code, NULL, NULL);
 	else
 		txn_reply(c->st, b->code, NULL);
@@ -257,7 +259,7 @@ px_maybe_finish(struct px_call *c)
 	c->final_sent = true;
 	best = px_best(c);
 	if (best >= 0)
-		px_send_best(c, best, txn_request(c->st));
+		px_send_best(c, best);
 	else if (c->cancel_requested)
 		txn_reply(c->st, 487, NULL);
 	else
