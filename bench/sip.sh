@@ -30,6 +30,7 @@
 # bench/perf_where.py's table of where the microseconds go, per call and per
 # message, printed).  For xrelayd each step also records the SIP messages it
 # read and sent per call (xrelayctl stats).
+# SIPP_BUF (the SIPp endpoints' socket buffers, bytes; 4 MB as the proxies').
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
