@@ -106,6 +106,7 @@ struct px_fwd {
 	char		addroute[LOC_URI_MAX + 4];
 	char		out[PX_BUF];	/* the request as it leaves */
 };
+_Static_assert(sizeof(struct px_fwd) <= PX_SCRATCH_SIZE, "px_fwd over PX_SCRATCH_SIZE");
 
 /*
  * Remove Route values: del[i] says which of p->r.  Whole lines go with
@@ -330,7 +331,7 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	struct txn *ct;
 	int n, rc;
 
-	f = malloc(sizeof(*f));
+	f = px_scratch_get();
 	if (!f)
 		return -ENOMEM;
 	if (!sip_str_present(target))
@@ -398,7 +399,7 @@ px_forward(const struct sip_msg *m, const struct sip_src *src, const struct px_p
 	PX_INC(forwarded);
 	rc = 0;
 out:
-	free(f);
+	px_scratch_put(f);
 	return rc;
 }
 

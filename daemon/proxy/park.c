@@ -56,7 +56,7 @@ static void
 park_free(struct px_park *pk)
 {
 	dlg_put(pk->d);
-	free(pk->rq);
+	px_scratch_put(pk->rq);
 	px_ctx_close(pk->c);
 	free(pk);
 }

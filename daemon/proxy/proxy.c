@@ -115,6 +115,7 @@ px_ctx_close(struct px_call *c)
 		c->forwarding = false;
 		c->final_sent = true;
 	}
+	px_release_dlg(c);
 	pthread_mutex_unlock(&c->lock);
 	px_call_put(c);
 }
@@ -353,7 +354,7 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 		return;
 	if (m->method == SIP_METHOD_INVITE && !(c = px_ctx_open(st, true)))
 		return;
-	rq = malloc(sizeof(*rq));
+	rq = px_scratch_get();
 	if (!rq) {
 		txn_reply(st, 500, NULL);
 		goto out;
@@ -405,7 +406,7 @@ px_on_request(struct txn *st, struct txn *inv, const struct sip_msg *m,
 	px_request_fork(c, st, m, src, rq, n, &d, from_caller, in_dialog);
 out:
 	dlg_put(d);
-	free(rq);
+	px_scratch_put(rq);
 	px_ctx_close(c);
 }
 

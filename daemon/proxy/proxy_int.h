@@ -14,6 +14,7 @@
  *   sweep.c      the sweep thread: expired bindings, dialogs, media timeouts
  *   limits.c     the bounds under attack: admission, calls, branches, media
  *                quota per source, the ban after failed authentications
+ *   scratch.c    per-thread spares for the big per-message buffers
  *
  * Return convention of the proxy: 0 or -errno.  A function that also decides
  * a SIP status for a refusal hands it back through an `int *code` argument;
@@ -104,7 +105,9 @@ struct px_call {
 	bool		 cancel_requested;
 	int		 nbranches;
 	struct px_branch br[PX_MAX_BRANCHES];
-	struct dlg	*dlg;		/* the call record (initial INVITE, or in-dialog) */
+	struct dlg	*dlg;		/* the call record (initial INVITE, or in-dialog);
+					 * NULL once c is done: px_release_dlg() */
+	bool		 dlg_released;	/* dlg was released: px_resp_dlg() finds it again */
 	bool		 initial;	/* dlg was created by this INVITE */
 	bool		 from_caller;	/* in-dialog: the request came from the caller */
 	bool		 sdp;		/* the request's body went through the call's media */
@@ -162,6 +165,16 @@ struct px_req {
 	struct loc_binding	lb[PX_MAX_BRANCHES];
 	char			sdp[PX_BODY_MAX];	/* not zeroed: written before read */
 };
+
+/*
+ * scratch.c: the big per-message buffers (a px_req, forward.c's px_fwd, a
+ * reply being built) come from per-thread spares of this size.
+ */
+#define PX_SCRATCH_SIZE	(128 * 1024)
+_Static_assert(sizeof(struct px_req) <= PX_SCRATCH_SIZE, "px_req over PX_SCRATCH_SIZE");
+_Static_assert(PX_BUF <= PX_SCRATCH_SIZE, "PX_BUF over PX_SCRATCH_SIZE");
+void	*px_scratch_get(void);
+void	 px_scratch_put(void *buf);
 
 /* h extended by one field, a SIP string (absent: empty). */
 static inline uint64_t
@@ -228,6 +241,7 @@ int	px_reply_stateless(const struct sip_msg *m, const struct sip_src *src, int c
 int	px_best(const struct px_call *c);
 void	px_cancel_pending(struct px_call *c);
 void	px_maybe_finish(struct px_call *c);
+void	px_release_dlg(struct px_call *c);
 void	px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		       const struct sip_src *src);
 void	px_on_failure(struct txn *ct, void *ctx, int code, enum txn_reason why);

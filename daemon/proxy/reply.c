@@ -36,7 +36,8 @@ px_totag(const struct sip_msg *m, char *buf, size_t cap)
 
 /*
  * Our response to m (code, reason, optional extra header lines, our To tag
- * above 100) in a new PX_BUF buffer *out (the caller frees it).  Its
+ * above 100) in a new PX_BUF buffer *out (px_scratch_get(): the caller
+ * gives it back with px_scratch_put()).  Its
  * length, or -errno (*out NULL).
  */
 static int
@@ -48,13 +49,13 @@ px_build_reply(const struct sip_msg *m, int code, const char *reason, const char
 	struct sip_str ex = extra ? sip_str_mk(extra, (int)strlen(extra)) : (struct sip_str){ 0 };
 	int n;
 
-	*out = malloc(PX_BUF);
+	*out = px_scratch_get();
 	if (!*out)
 		return -ENOMEM;
 	n = sip_build_response(*out, PX_BUF, m, code, reason, code > 100 ? &totag : NULL,
 			       extra ? &ex : NULL, NULL, NULL);
 	if (n < 0) {
-		free(*out);
+		px_scratch_put(*out);
 		*out = NULL;
 		return n;
 	}
@@ -76,7 +77,7 @@ px_reply(struct txn *st, const struct sip_msg *m, int code, const char *reason,
 	if (n < 0)
 		return txn_reply(st, code, reason);	/* the plain form */
 	n = txn_respond(st, code, out, (size_t)n);
-	free(out);
+	px_scratch_put(out);
 	return n;
 }
 
@@ -94,7 +95,7 @@ px_reply_stateless(const struct sip_msg *m, const struct sip_src *src, int code,
 	if (n < 0)
 		return n;
 	n = txn_respond_stateless(m, src, out, (size_t)n);
-	free(out);
+	px_scratch_put(out);
 	return n;
 }
 
@@ -204,24 +205,26 @@ out:
 static int
 px_send_challenges(struct px_call *c, int best)
 {
-	char *out = malloc(PX_BUF);
+	char *out = px_scratch_get();
 	int n = out ? px_merge_challenges(c, best, out, PX_BUF) : -ENOMEM;
 
 	if (n > 0)
 		txn_respond(c->st, c->br[best].code, out, (size_t)n);
-	free(out);
+	px_scratch_put(out);
 	return n > 0 ? 0 : n;
 }
 
 /*
- * Send upstream what branch best ended with (req: the request, or NULL):
- * 487 after a CANCEL (unless a 6xx), 500 instead of a 503, challenges
- * merged, else the branch's response or the one we generated for it.
+ * Send upstream what branch best ended with: 487 after a CANCEL (unless a
+ * 6xx), 500 instead of a 503, challenges merged, else the branch's response
+ * or the one we generated for it from the request (txn_request(): its
+ * parsed copy, 8 KB and more kept with the transaction, made only here).
  */
 static void
-px_send_best(struct px_call *c, int best, const struct sip_msg *req)
+px_send_best(struct px_call *c, int best)
 {
 	const struct px_branch *b = &c->br[best];
+	const struct sip_msg *req;
 
 	if (c->cancel_requested && b->code != 487 && px_class(b->code) != 6)
 		txn_reply(c->st, 487, NULL);
@@ -232,7 +235,7 @@ px_send_best(struct px_call *c, int best, const struct sip_msg *req)
 		return;
 	else if (b->resp)
 		txn_respond(c->st, b->code, b->resp, b->resp_len);
-	else if (req)
+	else if ((req = txn_request(c->st)))
 		px_reply(c->st, req, b->code, NULL, NULL);
 	else
 		txn_reply(c->st, b->code, NULL);
@@ -256,7 +259,7 @@ px_maybe_finish(struct px_call *c)
 	c->final_sent = true;
 	best = px_best(c);
 	if (best >= 0)
-		px_send_best(c, best, txn_request(c->st));
+		px_send_best(c, best);
 	else if (c->cancel_requested)
 		txn_reply(c->st, 487, NULL);
 	else
@@ -298,6 +301,56 @@ px_strip_via(const struct sip_msg *msg, const struct sip_str *body, bool strip_i
 }
 
 /*
+ * Once c is done (a final went upstream, no branch pending, nothing being
+ * forwarded) it lets go of its call record: the server transaction keeps c
+ * for Timer L (32 s), and the record (~11 KB with its media state) would
+ * stay as long after the call ended (bench/README.md "Where the
+ * microseconds go": the heap grew ~20 KB a call).  What can still reach c
+ * (2xx retransmissions, a late 2xx of another fork) finds the record again
+ * through px_resp_dlg() while the call lasts; after it ended, the record
+ * would have had nothing to give them (cm_body() on an ended call changes
+ * nothing, dlg_on_response() ignores an ended or confirmed record).  The
+ * `call kill` owner goes with it: it is only used before a final went up.
+ * Call with c->lock held.
+ */
+void
+px_release_dlg(struct px_call *c)
+{
+	int i;
+
+	if (!c->dlg || c->forwarding || c->parked || !c->final_sent)
+		return;
+	for (i = 0; i < c->nbranches; i++)
+		if (!c->br[i].final)
+			return;
+	if (c->initial)
+		dlg_set_owner(c->dlg, NULL);
+	dlg_put(c->dlg);
+	c->dlg = NULL;
+	c->dlg_released = true;
+}
+
+/*
+ * The call record for msg, a response to c's request: c->dlg while c holds
+ * it, else the record looked up again (NULL once the call ended): an initial
+ * INVITE's by the caller's From tag alone (a late 2xx of another fork has
+ * its own To tag), an in-dialog request's by both tags.  *put: the caller
+ * must dlg_put() it.  Call with c->lock held.
+ */
+static struct dlg *
+px_resp_dlg(struct px_call *c, const struct sip_msg *msg, bool *put)
+{
+	bool fc;
+
+	*put = false;
+	if (c->dlg || !c->dlg_released)
+		return c->dlg;
+	*put = true;
+	return dlg_find(msg->call_id, msg->from.tag,
+			c->initial ? (struct sip_str){ 0 } : msg->to.tag, &fc);
+}
+
+/*
  * The SDP of response msg (to c's request) through the call's media: the
  * kernel entries change before the response goes upstream.  Sets *body to
  * store, the rewritten body in sdp (sdp_cap bytes), or leaves it NULL (no
@@ -305,7 +358,7 @@ px_strip_via(const struct sip_msg *msg, const struct sip_str *body, bool strip_i
  * Call with c->lock held.
  */
 static void
-px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *msg,
+px_response_sdp(struct px_call *c, struct dlg *d, struct px_branch *b, const struct sip_msg *msg,
 		char *sdp, size_t sdp_cap, struct sip_str *store, struct sip_str **body)
 {
 	enum cm_mode mode;
@@ -314,7 +367,7 @@ px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *ms
 	int rc;
 
 	*body = NULL;
-	if (!c->dlg || msg->body.len <= 0 || msg->status <= 100 || msg->status >= 300)
+	if (!d || msg->body.len <= 0 || msg->status <= 100 || msg->status >= 300)
 		return;
 	/*
 	 * RFC 3264/6337: a response to a request that offered can only answer
@@ -323,7 +376,7 @@ px_response_sdp(struct px_call *c, struct px_branch *b, const struct sip_msg *ms
 	 */
 	mode = c->got_2xx ? CM_REPLAY : c->sdp ? CM_ANSWER : c->resp_sdp ? CM_REPLAY : CM_NEW;
 	/* A reliable provisional (RFC 3262, RSeq) completes an exchange like a 2xx. */
-	rc = cm_body(dlg_cm(c->dlg), msg, !c->from_caller,
+	rc = cm_body(dlg_cm(d), msg, !c->from_caller,
 		     msg->status >= 200 || sip_msg_hdr_by_name(msg, "RSeq") != NULL, mode,
 		     &c->up_addr, &b->group, sdp, sdp_cap, &blen, err, sizeof(err));
 	if (rc >= 0)
@@ -346,6 +399,8 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 	struct sip_str store, *body;
 	struct px_out out;		/* on the stack: ~140 KB of a worker's 8 MB */
 	struct px_call *c;
+	struct dlg *d;
+	bool put_d;
 	int n, code = msg->status;
 
 	if (!b || b->kind != PX_BRANCH)
@@ -356,9 +411,10 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 	pthread_mutex_lock(&c->lock);
 	if (!b->ct)
 		b->ct = ct;
+	d = px_resp_dlg(c, msg, &put_d);
 	body = NULL;
 	if (code >= 200 || !c->final_sent)
-		px_response_sdp(c, b, msg, out.sdp, sizeof(out.sdp), &store, &body);
+		px_response_sdp(c, d, b, msg, out.sdp, sizeof(out.sdp), &store, &body);
 	n = px_strip_via(msg, body, !pol_trusted(&src->peer) || !pol_trusted(&c->up_addr),
 			 out.msg, sizeof(out.msg));
 	if (n < 0) {
@@ -367,8 +423,8 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		goto out;
 	}
 	if (c->initial && msg->cseq_method == SIP_METHOD_INVITE) {
-		dlg_on_response(c->dlg, msg, src, px_uri_is_ours);
-		dlg_branch_status(c->dlg, (int)(b - c->br), code, msg->to.tag);
+		dlg_on_response(d, msg, src, px_uri_is_ours);
+		dlg_branch_status(d, (int)(b - c->br), code, msg->to.tag);
 	}
 	if (code < 200) {
 		b->got_prov = true;
@@ -377,7 +433,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		/* A CANCEL asked for before this branch had answered anything. */
 		if (c->cancel_requested && !b->cancelled) {
 			b->cancelled = true;
-			dlg_branch_cancelled(c->initial ? c->dlg : NULL, (int)(b - c->br));
+			dlg_branch_cancelled(c->initial ? d : NULL, (int)(b - c->br));
 			txn_client_cancel(ct);
 		}
 	} else if (code < 300) {
@@ -394,7 +450,7 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		if (!c->got_2xx) {
 			c->got_2xx = true;
 			if (c->initial)
-				cm_touch(dlg_cm(c->dlg));	/* answered: silence counts from now */
+				cm_touch(dlg_cm(d));	/* answered: silence counts from now */
 			px_cancel_pending(c);
 		}
 	} else if (!b->final) {
@@ -410,6 +466,9 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 		px_maybe_finish(c);
 	}
 out:
+	px_release_dlg(c);
+	if (put_d)
+		dlg_put(d);
 	pthread_mutex_unlock(&c->lock);
 	px_call_put(c);
 }
@@ -442,6 +501,7 @@ px_on_failure(struct txn *ct, void *ctx, int code, enum txn_reason why)
 			dlg_branch_status(c->dlg, (int)(b - c->br), code, (struct sip_str){ 0 });
 		px_maybe_finish(c);
 	}
+	px_release_dlg(c);
 	pthread_mutex_unlock(&c->lock);
 	px_call_put(c);
 }
@@ -466,14 +526,15 @@ px_on_gone(struct txn *t, void *ctx, enum txn_reason why)
 			b->code = 408;
 			px_maybe_finish(c);
 		}
+		px_release_dlg(c);
 		pthread_mutex_unlock(&c->lock);
 		px_call_put(c);
 		break;
 	case PX_CALL:
 		c = ctx;
-		if (c->initial)
-			dlg_set_owner(c->dlg, NULL);	/* before c can go */
 		pthread_mutex_lock(&c->lock);
+		if (c->initial)
+			dlg_set_owner(c->dlg, NULL);	/* before c can go (NULL: released) */
 		c->st = NULL;
 		/* Nothing can be sent upstream any more: stop the branches. */
 		if (!c->final_sent)
