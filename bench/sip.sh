@@ -147,9 +147,16 @@ proxy_start() {
 	case $1 in
 	xrelayd)
 		# the widest port range: a held call takes a pair on each side; the
-		# one SIPp host is the whole load: no per-source rate limit
+		# one SIPp host is the whole load: no per-source rate limit.
+		# --max-transactions sized for the load, as README "Limits" says: a
+		# call leaves ~4 transactions for up to 32 s each (RFC 3261 Timers
+		# J, L, M), ~100 transaction-seconds, so the default 50,000 admits
+		# ~500 calls/s sustained; at the default the steps above ~2,500
+		# calls/s (and lower ones soon after a busy step) were refused with
+		# stateless 503s and measured the limit, not the proxy.
 		xr_daemon_start --sip $RA4:5060 --sip $RB4:5060 --domain example.com \
 			--media $RA4 --media $RB4 --media-timeout 0 --ports 1024-65535 \
+			--max-transactions 1000000 --max-calls 100000 \
 			--pike-rate 0 --trusted 10.11.0.0/16	# the SIPp hosts are trunks: no digest
 		PROXY_PID=$XR_DAEMON_PID
 		;;
