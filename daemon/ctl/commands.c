@@ -760,6 +760,19 @@ fast_media_create(const struct ctl_fast_req *r, char *out, size_t len, char *err
 	return n;
 }
 
+/* Delete session id for media.delete (both paths): 0, or -errno with err set. */
+static int
+media_delete(uint64_t id, char *err, size_t errlen)
+{
+	int rc = media_session_delete(id);
+
+	if (rc == -ENOENT)
+		snprintf(err, errlen, "media.delete: no session %llu", (unsigned long long)id);
+	else if (rc < 0)
+		snprintf(err, errlen, "media.delete: %s", strerror(-rc));
+	return rc < 0 ? rc : 0;
+}
+
 /* media.delete with an integer id; a string id or none goes the general way. */
 static int
 fast_media_delete(const struct ctl_fast_req *r, char *out, size_t len, char *err,
@@ -772,15 +785,8 @@ fast_media_delete(const struct ctl_fast_req *r, char *out, size_t len, char *err
 	if (len < 64 || !a || !a->is_int || a->ival < 0)
 		return 0;
 	id = (uint64_t)a->ival;
-	rc = media_session_delete(id);
-	if (rc == -ENOENT) {
-		snprintf(err, errlen, "media.delete: no session %llu", (unsigned long long)id);
+	if ((rc = media_delete(id, err, errlen)) < 0)
 		return rc;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "media.delete: %s", strerror(-rc));
-		return rc;
-	}
 	return snprintf(out, len, "{\"deleted\":%llu}", (unsigned long long)id);
 }
 
@@ -815,15 +821,8 @@ cmd_media_delete(json_t *args, json_t **result, char *err, size_t errlen)
 
 	if ((rc = arg_id(args, "media.delete", &id, err, errlen)) < 0)
 		return rc;
-	rc = media_session_delete(id);
-	if (rc == -ENOENT) {
-		snprintf(err, errlen, "media.delete: no session %llu", (unsigned long long)id);
+	if ((rc = media_delete(id, err, errlen)) < 0)
 		return rc;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "media.delete: %s", strerror(-rc));
-		return rc;
-	}
 	*result = json_pack("{s:I}", "deleted", (json_int_t)id);
 	return 0;
 }
