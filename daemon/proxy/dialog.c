@@ -296,6 +296,8 @@ dlg_on_response(struct dlg *d, const struct sip_msg *resp, const struct sip_src 
 	int i, n = 0;
 	enum dlg_state was;
 
+	if (!d)
+		return;
 	pthread_mutex_lock(&d->lock);
 	was = d->info.state;
 	/* Once answered, the call's code is its 2xx's (not a cancelled fork's 487). */

@@ -422,7 +422,8 @@ px_on_response(struct txn *ct, void *ctx, const struct sip_msg *msg,
 				strerror(-n));
 		goto out;
 	}
-	if (c->initial && msg->cseq_method == SIP_METHOD_INVITE) {
+	/* d is NULL for a late response (a 2xx retransmission) once the call ended. */
+	if (d && c->initial && msg->cseq_method == SIP_METHOD_INVITE) {
 		dlg_on_response(d, msg, src, px_uri_is_ours);
 		dlg_branch_status(d, (int)(b - c->br), code, msg->to.tag);
 	}
