@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xrelay.bpf.c - the XDP entry of the RTP fast path (SEC("xdp") xr_xdp_rx).
- * Parses a frame (parse.h), looks the relay address and port up in xr_flows,
- * checks the latched source, finds the next hop with bpf_fib_lookup, rewrites
+ * Parses a frame (parse.h), finds the entry of the relay address and port in
+ * the xr_flows array (xr_cfg gives the row of each address), reads it under
+ * its sequence counter, checks the latched source, finds the next hop with bpf_fib_lookup, rewrites
  * addresses, ports, TTL, MACs and the VLAN tag (and drops IPv4 options, as the
  * userspace relay's socket does), and sends the frame on
  * (XDP_TX or a DEVMAP redirect).  A packet from a wrong source on a latched
  * flow is dropped (XDP_DROP) but for a sampled share passed up for the daemon
  * to log.  Before anything else, a packet from a source in the xr_bans
- * blocklist (SIP, media, anything IP) is dropped.  Everything else is
+ * blocklist (SIP, media, anything IP) is dropped (the lookup is skipped while
+ * the daemon says the list is empty).  Everything else is
  * XDP_PASS, untouched.
  */
 #include <linux/bpf.h>
@@ -68,12 +70,42 @@ const volatile __u32 fib_ifindex = 0;
 const volatile __u32 wrong_src_sample = 10;	/* FP_WRONG_SRC_SAMPLE */
 
 /*
- * media_max_pps - the most packets a second one flow is forwarded, per CPU
- * (a flow's packets arrive on one CPU when the NIC hashes flows to queues);
- * the excess is dropped (drop_rate_limit).  0: no cap.  Set by the loader
- * (xrelayd --media-max-pps).
+ * media_max_pps - the most packets a second one flow is forwarded, whichever
+ * CPUs its packets arrive on (the window lives in the flow's entry: a fixed
+ * one-second window, its count bumped with an atomic add, so CPUs racing at
+ * the window's start may let a few more through); the excess is dropped
+ * (drop_rate_limit).  0: no cap.  At most XR_RL_COUNT_MAX.  Set by the
+ * loader (xrelayd --media-max-pps).
  */
 const volatile __u32 media_max_pps = 0;
+
+/*
+ * Memory ordering of the sequence counters (the entry's seq, written by the
+ * daemon, and nh_tag, written by other CPUs running this program).  A reader
+ * loads the counter, the fields, the counter again; it must not see the
+ * second load done before the field loads, nor the first after them.  On
+ * x86 (TSO: loads are not reordered with other loads, stores not with other
+ * stores) the JIT emits plain moves in program order, so only the compiler
+ * must be stopped from moving them: an empty asm with a memory clobber.  On
+ * weakly ordered CPUs (arm64, ...) BPF has no plain read barrier in this
+ * clang; an atomic read-modify-write with fetch is fully ordered there (the
+ * arm64 JIT emits LDADDAL, or an LL/SC loop with DMB), so xr_rmb() does one
+ * on a stack slot: it orders the loads around it, at the price of a few ns.
+ * The writers' side is in daemon/fastpath/maps.c (ent_begin()) and in
+ * xr_nh_store() below.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define xr_rmb()	asm volatile("" ::: "memory")
+#else
+static __always_inline void
+xr_rmb(void)
+{
+	volatile __u64 fence = 0;
+
+	__sync_fetch_and_add(&fence, 0);
+}
+#endif
+#define XR_READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
 
 /* What to do with the VLAN tag on the way out. */
 enum xr_vlan_op {
@@ -95,9 +127,10 @@ struct xr_egress {
 /*
  * The blocklist, first: an IPv4 or IPv6 packet whose source falls in an
  * unexpired xr_bans prefix is dropped (drop_banned), whatever it carries.
- * Only the fixed IP header is read; the full parse comes after.  An empty
- * trie answers at once, so the check costs one helper call when nobody is
- * banned.
+ * Only the fixed IP header is read; the full parse comes after.  Called
+ * only while xr_cfg.bans is set (the daemon clears it when the trie is
+ * empty): even an empty LPM trie costs a helper call and a lock-free walk
+ * setup on every packet.
  */
 static __always_inline int
 xr_ban_check(void *data, void *data_end)
@@ -141,36 +174,66 @@ xr_ban_check(void *data, void *data_end)
 	return XR_CNT_drop_banned;
 }
 
-/* Build the key (where the packet was sent to) from the parsed headers. */
+/*
+ * The index in xr_flows of where the packet was sent to: the row of its
+ * destination address (a scan of at most XR_CFG_ADDRS relay addresses of
+ * its family, IPv4 as one 32-bit compare each) times the range, plus the
+ * port's offset in --ports.  An address or port that is none of the relay's
+ * media ports (SIP, anything else) is pass_unknown_port, as a missing flow.
+ */
 static __always_inline int
-xr_make_key(void *data, void *data_end, const struct xr_pkt *p, struct xr_flow_key *key)
+xr_flow_index(void *data, void *data_end, const struct xr_pkt *p, const struct xr_cfg *cfg,
+	      __u32 *idx)
 {
-	__u32 l3 = p->l3_off, l4 = p->l4_off;
+	__u32 l3 = p->l3_off, l4 = p->l4_off, off, ai = XR_CFG_ADDRS, n;
 	struct udphdr *udp;
 
-	__builtin_memset(key, 0, sizeof(*key));
 	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
 		return XR_CNT_pass_truncated;
 	udp = data + l4;
 	if ((void *)(udp + 1) > data_end)
 		return XR_CNT_pass_truncated;
-	key->port = udp->dest;
-	key->family = p->family;
+	off = (__u32)bpf_ntohs(udp->dest) - cfg->port_lo;
+	if (off >= cfg->nports)
+		return XR_CNT_pass_unknown_port;
 	if (p->family == XR_FAM_IPV4) {
 		struct iphdr *ip = data + l3;
+		__be32 d;
 
 		if ((void *)(ip + 1) > data_end)
 			return XR_CNT_pass_truncated;
-		key->addr[10] = 0xff;
-		key->addr[11] = 0xff;
-		__builtin_memcpy(&key->addr[12], &ip->daddr, 4);
+		d = ip->daddr;
+		n = cfg->n4;
+		for (int i = 0; i < XR_CFG_ADDRS; i++) {
+			if (i >= n)
+				break;
+			if (cfg->a4[i] == d) {
+				ai = cfg->i4[i];
+				break;
+			}
+		}
 	} else {
 		struct ipv6hdr *ip6 = data + l3;
+		const __u32 *d;
 
 		if ((void *)(ip6 + 1) > data_end)
 			return XR_CNT_pass_truncated;
-		__builtin_memcpy(key->addr, &ip6->daddr, 16);
+		d = ip6->daddr.in6_u.u6_addr32;
+		n = cfg->n6;
+		for (int i = 0; i < XR_CFG_ADDRS; i++) {
+			const __u32 *a = (const __u32 *)cfg->a6[i];
+
+			if (i >= n)
+				break;
+			if (a[0] == d[0] && a[1] == d[1] && a[2] == d[2] && a[3] == d[3]) {
+				ai = cfg->i6[i];
+				break;
+			}
+		}
 	}
+	if (ai >= XR_CFG_ADDRS)
+		return XR_CNT_pass_unknown_port;
+	*idx = ai * cfg->nports + off;
 	return XR_CONTINUE;
 }
 
@@ -179,7 +242,7 @@ xr_make_key(void *data, void *data_end, const struct xr_pkt *p, struct xr_flow_k
  * latched peer (address and port: RTP Bleed), forwarding on, same family.
  */
 static __always_inline int
-xr_check_flow(void *data, void *data_end, const struct xr_pkt *p, const struct xr_flow *f)
+xr_check_flow(void *data, void *data_end, const struct xr_pkt *p, const struct xr_flow_fwd *f)
 {
 	__u32 l3 = p->l3_off, l4 = p->l4_off;
 	const __u32 *peer = (const __u32 *)f->peer_addr;
@@ -262,7 +325,7 @@ struct xr_nh {
  */
 static __always_inline int
 xr_fib(struct xdp_md *ctx, void *data, void *data_end, const struct xr_pkt *p,
-       const struct xr_flow *f, struct bpf_fib_lookup *fib)
+       const struct xr_flow_fwd *f, struct bpf_fib_lookup *fib)
 {
 	__u32 l3 = p->l3_off;
 	long rc;
@@ -431,7 +494,7 @@ xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
  * datagram) of the IPv4/UDP packet at l3/l4, checksums incrementally.
  */
 static __always_inline int
-xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow *f,
+xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow_fwd *f,
 	      __u16 tot_len)
 {
 	struct iphdr *ip = data + l3;
@@ -473,7 +536,7 @@ xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
  * relay's own socket would have in the userspace path.
  */
 static __always_inline int
-xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow *f,
+xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow_fwd *f,
 	      __u16 payload_len)
 {
 	struct ipv6hdr *ip6 = data + l3;
@@ -571,6 +634,118 @@ xr_strip_ipv4_options(struct xdp_md *ctx, struct xr_pkt *p)
 	return 0;
 }
 
+/*
+ * The flow's line 0 (struct xr_flow_fwd) copied out of entry e under its
+ * sequence counter: XR_CONTINUE with *f a consistent snapshot of one write
+ * of the daemon, or pass_flow_busy when the daemon was writing it (seq odd
+ * before, or changed after: the packet goes up untouched and the userspace
+ * relay, which reads the session under its lock, handles it), or
+ * pass_unknown_port when the entry holds no flow.
+ */
+static __always_inline int
+xr_flow_read(const struct xr_flow_ent *e, struct xr_flow_fwd *f)
+{
+	__u32 seq = XR_READ_ONCE(e->fwd.seq);
+
+	xr_rmb();
+	__builtin_memcpy(f, &e->fwd, sizeof(*f));
+	xr_rmb();
+	if ((seq & 1) || XR_READ_ONCE(e->fwd.seq) != seq)
+		return XR_CNT_pass_flow_busy;
+	if (!(f->flags & XR_FLOW_F_ACTIVE))
+		return XR_CNT_pass_unknown_port;
+	f->seq = seq;
+	return XR_CONTINUE;
+}
+
+/* The next-hop cache's tag for the entry's generation seq (see flow.h nh_tag). */
+#define XR_NH_GEN(seq)	((((seq) >> 1) & 0xffffu) << 16)
+
+/*
+ * The next hop from the entry's cache, shared by every CPU: used when it was
+ * filled for this generation of the flow (seq), in this coarse second (nsec),
+ * for a packet no longer than one the route took, and read whole (nh_tag
+ * unchanged and even around the copy: another CPU may be rewriting it).
+ * 1 on a hit; *tag gets what nh_tag said, for xr_nh_store().
+ */
+static __always_inline int
+xr_nh_load(const struct xr_flow_ent *e, __u32 seq, __u32 nsec, __u32 l3_len, struct xr_nh *nh,
+	   __u32 *tag)
+{
+	__u32 t = XR_READ_ONCE(e->nh_tag), vid;
+
+	*tag = t;
+	if ((t & 1) || (t & 0xffff0000u) != XR_NH_GEN(seq))
+		return 0;
+	xr_rmb();
+	if (e->nh_sec != nsec || l3_len > e->nh_ok_len)
+		return 0;
+	nh->tx = e->nh_tx;
+	vid = e->nh_vid;
+	__builtin_memcpy(nh->dmac, e->nh_dmac, ETH_ALEN);
+	__builtin_memcpy(nh->smac, e->nh_smac, ETH_ALEN);
+	xr_rmb();
+	if (XR_READ_ONCE(e->nh_tag) != t)
+		return 0;
+	nh->vlan = !!(vid & XR_NH_VLAN);
+	nh->vid = vid & XR_VLAN_VID_MASK;
+	nh->out = nh->tx;	/* only read when !vlan (xr_egress()), where they agree */
+	return 1;
+}
+
+/*
+ * Fill the entry's next-hop cache with nh, unless another CPU is at it (the
+ * compare-and-swap from the tag xr_nh_load() saw to an odd version fails:
+ * this packet just does not cache).  The CAS and the atomic add that
+ * publishes the new tag are fully ordered on every architecture, so the
+ * field stores cannot leak out of the claimed window.  ok_len grows while
+ * the generation, second and egress stay the same.
+ */
+static __always_inline void
+xr_nh_store(struct xr_flow_ent *e, __u32 seq, __u32 nsec, __u32 l3_len, const struct xr_nh *nh,
+	    __u32 tag)
+{
+	__u32 claim = (tag & 0xffff0000u) | ((tag + 1) & 0xffffu);
+	__u32 done = XR_NH_GEN(seq) | ((tag + 2) & 0xffffu);
+	__u16 vid = nh->vlan ? (XR_NH_VLAN | nh->vid) : 0;
+	int same;
+
+	if (tag & 1)
+		return;
+	if (__sync_val_compare_and_swap(&e->nh_tag, tag, claim) != tag)
+		return;
+	same = (tag & 0xffff0000u) == XR_NH_GEN(seq) && e->nh_sec == nsec &&
+	       e->nh_tx == nh->tx && e->nh_vid == vid;
+	e->nh_ok_len = same && e->nh_ok_len > l3_len ? e->nh_ok_len : (__u16)l3_len;
+	e->nh_sec = nsec;
+	e->nh_tx = nh->tx;
+	e->nh_vid = vid;
+	__builtin_memcpy(e->nh_dmac, nh->dmac, ETH_ALEN);
+	__builtin_memcpy(e->nh_smac, nh->smac, ETH_ALEN);
+	__sync_fetch_and_add(&e->nh_tag, done - claim);	/* publish: claim -> done */
+}
+
+/*
+ * --media-max-pps on the flow's window (flow.h xr_flow_ent.rl): 1 when the
+ * packet is over the cap.  The first packet of a new second resets the
+ * window with a plain store; two CPUs doing so at once lose a count or two.
+ */
+static __always_inline int
+xr_rate_over(struct xr_flow_ent *e, __u64 now)
+{
+	__u32 sec8 = (__u32)(now / 1000000000ull) & 0xff;
+	__u32 rl = XR_READ_ONCE(e->rl);
+
+	if ((rl >> 24) != sec8) {
+		e->rl = (sec8 << 24) | 1;
+		return 0;
+	}
+	if ((rl & XR_RL_COUNT_MAX) >= media_max_pps)
+		return 1;
+	__sync_fetch_and_add(&e->rl, 1);
+	return 0;
+}
+
 /* Every step of the pipeline; returns the enum xr_cnt outcome of the frame. */
 static __always_inline int
 xr_process(struct xdp_md *ctx)
@@ -578,67 +753,54 @@ xr_process(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct bpf_fib_lookup fib;
-	struct xr_flow_stats *st;
-	struct xr_flow_key key;
+	const struct xr_cfg *cfg;
+	struct xr_flow_ent *e;
+	struct xr_flow_fwd f;
 	struct xr_egress eg;
 	struct xr_nh nh;
 	__u64 now;
-	struct xr_flow *fv;
-	struct xr_flow f;
 	struct xr_pkt p;
 	int rc, l3;
-	__u32 l4, want, have;
+	__u32 l4, want, have, k0 = 0, idx, nsec, tag;
 
-	rc = xr_ban_check(data, data_end);
-	if (rc != XR_CONTINUE)
-		return rc;
+	cfg = bpf_map_lookup_elem(&xr_cfg, &k0);	/* an inlined array access */
+	if (!cfg)
+		return XR_CNT_pass_unknown_port;	/* cannot happen: one entry */
+	if (XR_READ_ONCE(cfg->bans)) {
+		rc = xr_ban_check(data, data_end);
+		if (rc != XR_CONTINUE)
+			return rc;
+	}
 	__builtin_memset(&p, 0, sizeof(p));
 	rc = xr_parse(data, data_end, &p);
 	if (rc != XR_CONTINUE)
 		return rc;
-	rc = xr_make_key(data, data_end, &p, &key);
+	rc = xr_flow_index(data, data_end, &p, cfg, &idx);
 	if (rc != XR_CONTINUE)
 		return rc;
-	fv = bpf_map_lookup_elem(&xr_flows, &key);
-	if (!fv)
-		return XR_CNT_pass_unknown_port;
-	/* One snapshot: the daemon may replace the entry while we run. */
-	__builtin_memcpy(&f, fv, sizeof(f));
+	e = bpf_map_lookup_elem(&xr_flows, &idx);	/* inlined: base + idx * 128 */
+	if (!e)
+		return XR_CNT_pass_unknown_port;	/* xr_cfg larger than the table */
+	/* One snapshot: the daemon may rewrite the entry while we run. */
+	rc = xr_flow_read(e, &f);
+	if (rc != XR_CONTINUE)
+		return rc;
 	rc = xr_check_flow(data, data_end, &p, &f);
 	/* RTP Bleed: dropped here, but for the share the daemon logs. */
 	if (rc == XR_CNT_pass_wrong_source)
 		return xr_sampled(bpf_ktime_get_coarse_ns()) ? rc : XR_CNT_drop_wrong_source;
 	if (rc != XR_CONTINUE)
 		return rc;
-	/*
-	 * The next hop: from this CPU's cache in the flow's stats when it is
-	 * fresh, for this generation of the flow, and the packet is no longer
-	 * than one the route took (the fib's MTU check); else asked afresh.
-	 * Measured: the fib lookup and the VLAN lookup were ~105 of ~300 ns.
-	 */
-	st = bpf_map_lookup_elem(&xr_flow_stats, &f.slot);	/* an array: no hashing */
 	now = bpf_ktime_get_coarse_ns();
-	/* The per-flow cap: a fixed one-second window in this CPU's stats. */
-	if (media_max_pps && st) {
-		__u32 sec = (__u32)(now / 1000000000ull);
-
-		if (st->rl_sec != sec) {
-			st->rl_sec = sec;
-			st->rl_count = 0;
-		}
-		if (st->rl_count >= media_max_pps)
-			return XR_CNT_drop_rate_limit;
-		st->rl_count++;
-	}
-	if (st && st->nh_expires_ns > now && st->nh_gen == f.gen &&
-	    p.l3_len <= st->nh_ok_len) {
-		nh.out = st->nh_out;
-		nh.tx = st->nh_tx;
-		nh.vid = st->nh_vid;
-		nh.vlan = st->nh_vlan;
-		__builtin_memcpy(nh.dmac, st->nh_dmac, ETH_ALEN);
-		__builtin_memcpy(nh.smac, st->nh_smac, ETH_ALEN);
-	} else {
+	if (media_max_pps && xr_rate_over(e, now))
+		return XR_CNT_drop_rate_limit;
+	/*
+	 * The next hop: from the entry's cache when it is good, else asked
+	 * afresh.  Measured: the fib lookup and the VLAN lookup were ~105 of
+	 * ~300 ns.
+	 */
+	nsec = (__u32)(now >> 30);
+	if (!xr_nh_load(e, f.seq, nsec, p.l3_len, &nh, &tag)) {
 		rc = xr_fib(ctx, data, data_end, &p, &f, &fib);
 		if (rc != XR_CONTINUE)
 			return rc;
@@ -646,21 +808,7 @@ xr_process(struct xdp_md *ctx)
 		__builtin_memcpy(nh.dmac, fib.dmac, ETH_ALEN);
 		__builtin_memcpy(nh.smac, fib.smac, ETH_ALEN);
 		xr_vlan_of(&nh);
-		if (st) {
-			int same = st->nh_expires_ns > now && st->nh_gen == f.gen &&
-				    st->nh_out == nh.out;
-
-			st->nh_ok_len = same && st->nh_ok_len > p.l3_len ? st->nh_ok_len :
-					(__u16)p.l3_len;
-			st->nh_gen = f.gen;
-			st->nh_out = nh.out;
-			st->nh_tx = nh.tx;
-			st->nh_vid = nh.vid;
-			st->nh_vlan = nh.vlan;
-			__builtin_memcpy(st->nh_dmac, nh.dmac, ETH_ALEN);
-			__builtin_memcpy(st->nh_smac, nh.smac, ETH_ALEN);
-			st->nh_expires_ns = now + XR_NH_CACHE_NS;
-		}
+		xr_nh_store(e, f.seq, nsec, p.l3_len, &nh, tag);
 	}
 	rc = xr_egress(ctx, &p, &nh, &eg);
 	if (rc != XR_CONTINUE)
@@ -693,7 +841,7 @@ xr_process(struct xdp_md *ctx)
 	if (have > want && bpf_xdp_adjust_tail(ctx, -(int)(have - want)))
 		return XR_CNT_pass_truncated;	/* cannot happen: the frame only shrinks */
 
-	xr_flow_account(st, p.udp_len - sizeof(struct udphdr), now);
+	xr_flow_account(e, p.udp_len - sizeof(struct udphdr), now);
 	return eg.verdict;
 }
 

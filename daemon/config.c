@@ -114,7 +114,7 @@ static const struct opt opts[] = {
 	  p_int, d_int, OFF(wrong_src_sample), 0, 1000000, NULL },
 	{ "media-max-pps", 0, required_argument, true, "N",
 	  "most packets a second XDP forwards on one flow (per CPU), 0 no cap (default 0)",
-	  p_int, d_int, OFF(media_max_pps), 0, 100000000, NULL },
+	  p_int, d_int, OFF(media_max_pps), 0, 16000000, NULL },
 	{ "pike-rate", 0, required_argument, true, "N",
 	  "SIP requests a second one source may send (per worker), 0 no limit (default 100)",
 	  p_int, d_int, OFF(pike_rate), 0, 1000000, t_int },

@@ -338,7 +338,9 @@ start_fastpath(struct ev_loop *loop)
 	struct fp_opts o = { .wrong_src_sample = (unsigned)cfg.wrong_src_sample,
 			     .media_max_pps = (unsigned)cfg.media_max_pps,
 			     .adopt = ha_enabled(),	/* --redis: flows outlive us */
-			     .max_flows = 4u * (unsigned)media_max_sessions(&cfg) };
+			     /* the flow table: one entry per --media address and port */
+			     .addrs = cfg.media, .naddrs = cfg.nmedia,
+			     .port_lo = cfg.port_lo, .port_hi = cfg.port_hi };
 	int rc, attached = 0;
 
 	rc = fp_open_opts(&fp, cfg.pin_dir, &o);
@@ -571,9 +573,6 @@ main(int argc, char **argv)
 	if (cfg.nxdp)
 		start_fastpath(loop);
 
-	/* Adopted maps of another size (fp_adopt_size()): the capacity is theirs. */
-	if (fp_up && fp.max_flows && fp.max_flows / 4 != (unsigned)media_max_sessions(&cfg))
-		cfg.max_sessions = (int)(fp.max_flows / 4);
 	rc = media_init(&cfg, fp_up ? &fp : NULL);
 	if (rc < 0)
 		die("media: %s", strerror(-rc));

@@ -3,10 +3,12 @@
  * fastpath.h - the daemon's handle on the XDP fast path: the loaded skeleton,
  * its (pinned) maps, and the interfaces it is attached to.
  *   loader.c   open/load/pin the skeleton, ABI check, attach/detach (owner of struct fp)
- *   maps.c     encode and write flows, read per-flow stats and counters
+ *   maps.c     the flow table: key -> index, entries written and read through
+ *              its mapping (no system call); counters; the blocklist
  *   netlink.c  libmnl link dump + notifications -> xr_tx_ports / xr_vlans
  *   sklookup.c the sk_lookup program steering the --ports range to shared sockets
- * Map updates are plain bpf syscalls: safe from any thread.
+ * Flow writes are memory writes under each entry's sequence counter, other
+ * map updates plain bpf syscalls: safe from any thread.
  */
 #ifndef XR_FASTPATH_H
 #define XR_FASTPATH_H
@@ -34,13 +36,17 @@ struct fp_link {
 	bool		pinned;		/* pinned as <pin_dir>/link_<name> (adopt mode) */
 };
 
-struct fp_slots;	/* maps.c: the xr_flow_stats slot of each flow key */
+/* A flow's counters as fp_flow_stats() reads them from its entry. */
+struct xr_flow_stats {
+	uint64_t	packets;	/* packets forwarded by XDP */
+	uint64_t	bytes;		/* UDP payload bytes forwarded by XDP */
+	uint64_t	last_seen_ns;	/* CLOCK_MONOTONIC_COARSE of the last one; 0: none */
+};
 
 struct fp {
 	struct xrelay	*skel;	/* NULL when the maps were opened some other way (tests) */
-	int		flows_fd;	/* xr_flows */
-	int		stats_fd;	/* xr_flow_stats (per-CPU array, indexed by xr_flow.slot) */
-	struct fp_slots	*slots;		/* fp_slots_init() */
+	int		flows_fd;	/* xr_flows (the table, mmapped at tab) */
+	int		cfg_fd;		/* xr_cfg (mmapped at cfgm) */
 	int		counters_fd;	/* xr_counters */
 	int		tx_ports_fd;	/* xr_tx_ports */
 	int		vlans_fd;	/* xr_vlans */
@@ -53,13 +59,21 @@ struct fp {
 	struct fp_link	links[FP_MAX_LINKS];
 	int		nlinks;
 	bool		adopt;		/* fp_opts.adopt: flows and XDP links outlive us */
-	unsigned	max_flows;	/* entries of xr_flows (and of xr_flow_stats) */
+	/* The table (fp_table_init()): row i is addr[i]/fam[i], nports ports from port_lo. */
+	struct xr_flow_ent *tab;	/* xr_flows' mapping; NULL: none */
+	size_t		tab_bytes;	/* its length */
+	struct xr_cfg	*cfgm;		/* xr_cfg's mapping */
+	unsigned	nents;		/* entries in use: naddrs x nports */
+	int		naddrs;
+	unsigned	port_lo, nports;
+	uint8_t		addr[XR_CFG_ADDRS][16];	/* v4-mapped for IPv4 */
+	uint8_t		fam[XR_CFG_ADDRS];	/* XR_FAM_* */
 };
 
 /* Load-time knobs of the XDP program (its const volatile globals). */
 struct fp_opts {
 	unsigned	wrong_src_sample;	/* wrong-source packets/s per CPU passed up */
-	unsigned	media_max_pps;		/* packets/s a flow is forwarded (per CPU); 0 no cap */
+	unsigned	media_max_pps;		/* packets/s a flow is forwarded; 0 no cap */
 	/*
 	 * Calls outlive the process (--redis): flows left by an earlier daemon
 	 * are kept (its state is restored and reconciled, daemon/ha/), and the
@@ -69,8 +83,13 @@ struct fp_opts {
 	 * gap).  Without it, leftovers are flushed and stale link pins removed.
 	 */
 	bool		adopt;
-	unsigned	max_flows;		/* entries of xr_flows and xr_flow_stats;
-						 * 0: XR_FLOWS_MAX */
+	/*
+	 * The flow table's rows and columns: the --media addresses (port
+	 * ignored) and the --ports range.  naddrs 0: no table (tests).
+	 */
+	const union xr_sa *addrs;
+	int		naddrs;
+	uint16_t	port_lo, port_hi;
 };
 
 /* Their defaults (fp_open()), and xrelayd's. */
@@ -102,15 +121,28 @@ int	fp_chown(struct fp *fp, uid_t uid, gid_t gid);
 void	fp_close(struct fp *fp, bool unpin);
 
 /* ---- maps.c ---- */
+/* Entries of a table for naddrs addresses and ports lo..hi; 0 when invalid. */
+size_t	fp_table_entries(int naddrs, uint16_t lo, uint16_t hi);
+/* The struct xr_cfg of that table (bans 0); whether two say the same but for bans. */
+void	fp_cfg_make(struct xr_cfg *c, const union xr_sa *addrs, int n, uint16_t lo,
+		    uint16_t hi);
+bool	fp_cfg_same(const struct xr_cfg *a, const struct xr_cfg *b);
 /*
- * The allocator of xr_flow_stats slots (nslots: that map's size) and the
- * table of which flow key holds which; fp_open() sets it up, tests that open
- * the maps themselves call it.  0 or -ENOMEM.
+ * Map the table and xr_cfg (flows_fd and cfg_fd open) for the n addresses
+ * addrs and ports lo..hi, and write xr_cfg; fp_open() does it, tests that
+ * load the program themselves call it.  0 or -errno (-EINVAL: the table is
+ * too small or not mmapable).
  */
-int	fp_slots_init(struct fp *fp, unsigned nslots);
-void	fp_slots_free(struct fp *fp);
-/* The xr_flow_stats slot of the flow k (>= 0), or -ENOENT. */
-int	fp_flow_slot(struct fp *fp, const struct xr_flow_key *k);
+int	fp_table_init(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi);
+/*
+ * Only the key -> index half of it (no mapping: fp->tab stays as it is;
+ * unit tests point it at memory of their own).  0 or -EINVAL.
+ */
+int	fp_table_layout(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo,
+			uint16_t hi);
+void	fp_table_free(struct fp *fp);
+/* Index of flow k's entry: its address's row x nports + port - port_lo; or -ERANGE. */
+long	fp_flow_index(const struct fp *fp, const struct xr_flow_key *k);
 /* Key for packets sent to local (relay address and port). Zeroes padding. */
 void	fp_key_make(struct xr_flow_key *k, const union xr_sa *local);
 /*
@@ -121,40 +153,27 @@ void	fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *pee
 		     unsigned flags, const union xr_sa *src, const union xr_sa *dst,
 		     uint8_t ttl);
 /*
- * Insert or replace a flow; a new one gets a free, zeroed stats slot
- * (v's slot is set here), a replaced one keeps its slot.  -E2BIG when no
- * slot is free.
+ * Insert or replace a flow: memory writes into its entry, under the entry's
+ * sequence counter (no system call).  A new flow starts with zero counters,
+ * a replaced one keeps them.  -ERANGE when k is outside the table.
  */
 int	fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v);
-/* Most flows fp_flows_put() and fp_flows_del() take at once (a session has 4). */
-#define FP_BATCH_MAX	8
 /*
- * fp_flow_put() for n (1..FP_BATCH_MAX) flows k[i] -> v[i] in one system
- * call (BPF_MAP_UPDATE_BATCH; free stats slots are zeroed ahead, 256 in
- * one call); res[i] gets each flow's result.  0, or the first flow's error.
- */
-int	fp_flows_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v,
-		     int n, int *res);
-/*
- * Delete a flow and give its stats slot back; -ENOENT when it was not there.
- * A packet the program was forwarding meanwhile may still count into the
- * slot after the next flow took it (one packet at most per CPU); its
- * next-hop cache is not used again (generation).
+ * Delete a flow; -ENOENT when it was not there.  A packet the program was
+ * forwarding meanwhile may still count into the entry (one per CPU at
+ * most); the next flow there starts from zero.
  */
 int	fp_flow_del(struct fp *fp, const struct xr_flow_key *k);
-/* fp_flow_del() for n (1..FP_BATCH_MAX) flows, one BPF_MAP_DELETE_BATCH. */
-int	fp_flows_del(struct fp *fp, const struct xr_flow_key *k, int n, int *res);
 int	fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v);
-/* Per-flow stats summed over CPUs (last_seen_ns: the max). */
+/* A flow's counters, read from its entry (shared by all CPUs); -ENOENT: no flow. */
 int	fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *sum);
 /* All counters summed over CPUs, indexed by enum xr_cnt. */
 int	fp_counters(struct fp *fp, uint64_t out[XR_CNT__MAX]);
-/* Delete every flow and stats entry; returns how many flows were deleted. */
+/* Clear every entry (flows and counters); returns how many flows were deleted. */
 int	fp_flows_flush(struct fp *fp);
-int	fp_slots_adopt(struct fp *fp);	/* adopt mode: the kept flows' slots */
-/* Every key of xr_flows, malloc'd into *keys (the caller frees); the count or -errno. */
+/* The key of every flow in the table, malloc'd into *keys (the caller frees); the count or -errno. */
 int	fp_flows_keys(struct fp *fp, struct xr_flow_key **keys);
-/* Number of entries in xr_flows (for tests: "maps are empty afterwards"). */
+/* Number of flows in the table (for tests: "maps are empty afterwards"). */
 int	fp_flows_count(struct fp *fp);
 /*
  * Blocklist key for prefix/plen (plen in the address's own family: 0..32
@@ -162,7 +181,12 @@ int	fp_flows_count(struct fp *fp);
  * a bad family or length.
  */
 int	fp_ban_key_make(struct xr_ban_key *k, const union xr_sa *prefix, int plen);
-/* Insert or replace a ban; delete one (-ENOENT when absent). */
+/*
+ * Insert or replace a ban; delete one (-ENOENT when absent).  Both keep
+ * xr_cfg.bans (the program's "any ban?" switch) right; fp_bans_sync() sets
+ * it from the trie (start-up: adopted bans).
+ */
+void	fp_bans_sync(struct fp *fp);
 int	fp_ban_put(struct fp *fp, const struct xr_ban_key *k, const struct xr_ban *v);
 int	fp_ban_del(struct fp *fp, const struct xr_ban_key *k);
 /*

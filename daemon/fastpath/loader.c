@@ -183,9 +183,8 @@ fp_abi_compiled(struct xr_abi *abi)
 {
 	memset(abi, 0, sizeof(*abi));
 	abi->version = XR_ABI_VERSION;
-	abi->key_size = sizeof(struct xr_flow_key);
-	abi->flow_size = sizeof(struct xr_flow);
-	abi->stats_size = sizeof(struct xr_flow_stats);
+	abi->cfg_size = sizeof(struct xr_cfg);
+	abi->ent_size = sizeof(struct xr_flow_ent);
 	abi->ncounters = XR_CNT__MAX;
 }
 
@@ -221,7 +220,7 @@ fp_pinned_abi(const char *pin_dir, struct xr_abi *abi)
  * flags) are one table-like sequence with one log line each.
  */
 static int
-fp_prepare_pins(struct xrelay *skel, const char *pin_dir)
+fp_prepare_pins(struct xrelay *skel, const char *pin_dir, bool *reused_flows)
 {
 	struct xr_abi want, have;
 	bool have_abi = false;
@@ -290,6 +289,8 @@ fp_prepare_pins(struct xrelay *skel, const char *pin_dir)
 		}
 		err = bpf_map__reuse_fd(map, fd);
 		close(fd);	/* reuse_fd keeps its own duplicate */
+		if (!err && map == skel->maps.xr_flows)
+			*reused_flows = true;
 		if (err) {
 			fp_warnx("cannot reuse pinned map %s: %s", path, strerror(-err));
 			return err;
@@ -304,10 +305,10 @@ fp_prepare_pins(struct xrelay *skel, const char *pin_dir)
 	 * writing it; the shapes above already matched, so accept it.
 	 */
 	if (have_abi && have.version != 0 && memcmp(&have, &want, sizeof(want)) != 0) {
-		fp_warnx("pinned maps under %s are ABI %u (flow %u bytes), "
-			 "this xrelayd is ABI %u (flow %u bytes): "
+		fp_warnx("pinned maps under %s are ABI %u (flow entry %u bytes), "
+			 "this xrelayd is ABI %u (flow entry %u bytes): "
 			 "stop the old daemon and remove the directory",
-			 pin_dir, have.version, have.flow_size, want.version, want.flow_size);
+			 pin_dir, have.version, have.ent_size, want.version, want.ent_size);
 		return -EPROTO;
 	}
 	return 0;
@@ -364,44 +365,67 @@ fp_mkdir_p(const char *dir)
 }
 
 /*
- * The size to give xr_flows and xr_flow_stats: o->max_flows, except in adopt
- * mode when an earlier daemon's pinned xr_flows has another size (its
- * --max-sessions was different): the kept flows and their slots only fit
- * maps of that size, so it is kept (logged) and the new size waits for a
- * stop.  Otherwise the pinned maps would not be reused and every call lost.
+ * The flow table follows --media x --ports: its index means (address row,
+ * port).  A pinned table of an earlier daemon whose xr_cfg says other
+ * addresses or another range (or that has another size) cannot be read
+ * with this configuration: its pins (xr_flows, xr_cfg) are removed so that
+ * fresh maps are made, and, in adopt mode, its flows are lost (logged; the
+ * restored calls' flows are written again by daemon/ha/'s reconcile).  An
+ * old program still attached through a pinned link keeps its own maps
+ * until the link moves to ours.  want: this configuration's xr_cfg.
  */
-static __u32
-fp_adopt_size(const char *pin_dir, const struct fp_opts *o)
+static void
+fp_table_pins(const char *pin_dir, const struct xr_cfg *want, __u32 nents, bool adopt)
 {
+	char fpath[PATH_MAX], cpath[PATH_MAX];
 	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-	char path[PATH_MAX];
-	int fd;
+	__u32 len = sizeof(info), key = 0;
+	struct xr_cfg have;
+	struct xr_abi abi;
+	int ffd, cfd;
+	bool same = false;
 
-	if (!o->adopt || !pin_dir || !*pin_dir)
-		return o->max_flows;
-	snprintf(path, sizeof(path), "%s/xr_flows", pin_dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return o->max_flows;
+	if (!pin_dir || !*pin_dir)
+		return;
+	/* Another ABI: fp_prepare_pins() refuses the directory, untouched. */
+	if (fp_pinned_abi(pin_dir, &abi) == 0 && abi.version != 0 &&
+	    abi.version != XR_ABI_VERSION)
+		return;
+	snprintf(fpath, sizeof(fpath), "%s/%s", pin_dir, XR_MAP_FLOWS);
+	snprintf(cpath, sizeof(cpath), "%s/%s", pin_dir, XR_MAP_CFG);
+	ffd = bpf_obj_get(fpath);
+	cfd = bpf_obj_get(cpath);
+	if (ffd < 0 && cfd < 0)
+		return;
 	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == BPF_MAP_TYPE_HASH &&
-	    info.max_entries && info.max_entries != o->max_flows) {
-		fp_warnx("the pinned flow table of the previous daemon holds %u flows, not "
-			 "the %u asked for: kept, so that its flows are adopted (the new size "
-			 "takes effect after a stop)", info.max_entries, o->max_flows);
-		close(fd);
-		return info.max_entries;
-	}
-	close(fd);
-	return o->max_flows;
+	if (ffd >= 0 && cfd >= 0 && bpf_obj_get_info_by_fd(ffd, &info, &len) == 0 &&
+	    info.type == BPF_MAP_TYPE_ARRAY && info.max_entries == nents &&
+	    info.value_size == sizeof(struct xr_flow_ent) &&
+	    bpf_map_lookup_elem(cfd, &key, &have) == 0)
+		same = fp_cfg_same(&have, want) || (have.nports == 0 && have.n4 + have.n6 == 0);
+	if (ffd >= 0)
+		close(ffd);
+	if (cfd >= 0)
+		close(cfd);
+	if (same)
+		return;
+	if (adopt)
+		fp_warnx("the pinned flow table of the previous daemon is for other --media "
+			 "addresses or --ports: its flows cannot be adopted (a new table is made)");
+	else
+		fp_info("the pinned flow table is for other --media addresses or --ports: "
+			"a new one is made");
+	if (unlink(fpath) && errno != ENOENT)
+		fp_warn("cannot unpin %s", fpath);
+	if (unlink(cpath) && errno != ENOENT)
+		fp_warn("cannot unpin %s", cpath);
 }
 
 static void
 fp_reset(struct fp *fp)
 {
 	memset(fp, 0, sizeof(*fp));
-	fp->flows_fd = fp->stats_fd = fp->counters_fd = -1;
+	fp->flows_fd = fp->cfg_fd = fp->counters_fd = -1;
 	fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
 	fp->bans_fd = -1;
 	fp->lock_fd = -1;
@@ -424,7 +448,9 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	struct bpf_program *prog;
 	char lo_prev[FP_LO_FWD_N];
 	struct xr_abi abi;
-	__u32 key = 0, max_flows;
+	struct xr_cfg want;
+	__u32 key = 0, nents = 0;
+	bool reused = false;
 	int err, n, lock_fd = -1;
 
 	fp_reset(fp);
@@ -439,12 +465,17 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	skel->rodata->fib_ifindex = 1;	/* lo: see fp_enable_lo_forwarding() */
 	skel->rodata->wrong_src_sample = o ? o->wrong_src_sample : FP_WRONG_SRC_SAMPLE;
 	skel->rodata->media_max_pps = o ? o->media_max_pps : 0;
-	max_flows = o ? fp_adopt_size(pin_dir, o) : 0;
-	if (max_flows &&
-	    (bpf_map__set_max_entries(skel->maps.xr_flows, max_flows) ||
-	     bpf_map__set_max_entries(skel->maps.xr_flow_stats, max_flows))) {
+	if (o && o->naddrs)
+		nents = (__u32)fp_table_entries(o->naddrs, o->port_lo, o->port_hi);
+	if (o && o->naddrs && !nents) {
 		err = -EINVAL;
-		fp_warnx("cannot size the flow maps to %u entries", max_flows);
+		fp_warnx("no flow table for %d addresses and ports %u-%u", o->naddrs,
+			 o->port_lo, o->port_hi);
+		goto out_destroy;
+	}
+	if (nents && bpf_map__set_max_entries(skel->maps.xr_flows, nents)) {
+		err = -EINVAL;
+		fp_warnx("cannot size the flow table to %u entries", nents);
 		goto out_destroy;
 	}
 
@@ -468,7 +499,11 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 			err = lock_fd;
 			goto out_destroy;
 		}
-		err = fp_prepare_pins(skel, pin_dir);
+		if (nents) {
+			fp_cfg_make(&want, o->addrs, o->naddrs, o->port_lo, o->port_hi);
+			fp_table_pins(pin_dir, &want, nents, o->adopt);
+		}
+		err = fp_prepare_pins(skel, pin_dir, &reused);
 		if (err)
 			goto out_unlock;
 		strcpy(fp->pin_dir, pin_dir);
@@ -502,17 +537,22 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	fp->lock_fd = lock_fd;
 	fp->prog_fd = bpf_program__fd(prog);
 	fp->flows_fd = bpf_map__fd(skel->maps.xr_flows);
-	fp->stats_fd = bpf_map__fd(skel->maps.xr_flow_stats);
+	fp->cfg_fd = bpf_map__fd(skel->maps.xr_cfg);
 	fp->counters_fd = bpf_map__fd(skel->maps.xr_counters);
 	fp->tx_ports_fd = bpf_map__fd(skel->maps.xr_tx_ports);
 	fp->vlans_fd = bpf_map__fd(skel->maps.xr_vlans);
 	fp->abi_fd = bpf_map__fd(skel->maps.xr_abi);
 	fp->bans_fd = bpf_map__fd(skel->maps.xr_bans);
 	fp->ncpus = libbpf_num_possible_cpus();
-	err = fp_slots_init(fp, bpf_map__max_entries(skel->maps.xr_flow_stats));
-	if (err) {
-		fp_warnx("cannot allocate the flow slot table: %s", strerror(-err));
-		goto out_reset;
+	if (nents) {
+		err = fp_table_init(fp, o->addrs, o->naddrs, o->port_lo, o->port_hi);
+		if (err) {
+			fp_warnx("cannot map the flow table: %s", strerror(-err));
+			goto out_reset;
+		}
+		fp_info("flow table: %d address%s x %u ports = %u entries of %zu bytes, %.1f MB",
+			o->naddrs, o->naddrs == 1 ? "" : "es", fp->nports, nents,
+			sizeof(struct xr_flow_ent), (double)fp->tab_bytes / (1024.0 * 1024.0));
 	}
 	if (fp->ncpus < 0) {
 		err = fp->ncpus;
@@ -528,29 +568,25 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	}
 
 	fp->adopt = o && o->adopt;
-	fp->max_flows = bpf_map__max_entries(skel->maps.xr_flows);
+	fp_bans_sync(fp);	/* bans of an earlier daemon (pinned) are enforced at once */
 	if (fp->adopt) {
-		/* Restored and reconciled by daemon/ha/ before SIP starts. */
-		n = fp_slots_adopt(fp);
+		/* Restored and reconciled by daemon/ha/ before SIP starts; counters kept. */
+		n = fp_flows_count(fp);
 		fp_info("loaded (ABI %u, %d CPUs%s%s), %d leftover flow%s kept for adoption",
 			XR_ABI_VERSION, fp->ncpus, fp->pin_dir[0] ? ", maps pinned under " : "",
 			fp->pin_dir, n < 0 ? 0 : n, n == 1 ? "" : "s");
 		return 0;
 	}
-	n = fp_flows_flush(fp);
-	if (n < 0) {
-		err = n;
-		fp_warnx("cannot flush leftover flows: %s", strerror(-err));
-		goto out_reset;
-	}
+	/* A table just made is all zero: only a reused (pinned) one is cleared. */
+	n = reused ? fp_flows_flush(fp) : 0;
 	fp_info("loaded (ABI %u, %d CPUs, %u flows at most%s%s), %d leftover flow%s flushed",
-		XR_ABI_VERSION, fp->ncpus, bpf_map__max_entries(skel->maps.xr_flows),
+		XR_ABI_VERSION, fp->ncpus, fp->nents,
 		fp->pin_dir[0] ? ", maps pinned under " : "", fp->pin_dir, n, n == 1 ? "" : "s");
 	return 0;
 
 out_reset:
 	fp_restore_lo_forwarding(lo_prev);
-	fp_slots_free(fp);
+	fp_table_free(fp);
 	fp_reset(fp);
 out_unlock:
 	if (lock_fd >= 0)
@@ -759,7 +795,7 @@ fp_close(struct fp *fp, bool unpin)
 		fp_info("XDP detached from %s", l->name);
 	}
 	fp->nlinks = 0;
-	if (fp->flows_fd >= 0) {
+	if (fp->tab) {
 		n = fp_flows_flush(fp);
 		if (n > 0)
 			fp_info("%d flow%s removed", n, n == 1 ? "" : "s");
@@ -770,6 +806,6 @@ fp_close(struct fp *fp, bool unpin)
 		xrelay__destroy(fp->skel);
 	if (fp->lock_fd >= 0)
 		close(fp->lock_fd);	/* the next daemon may take the directory */
-	fp_slots_free(fp);
+	fp_table_free(fp);
 	fp_reset(fp);
 }

@@ -1,26 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * maps.c - encoding of fast-path map entries (flow.h) and the bpf syscalls
- * that write flows and read per-flow stats and counters, on the map fds of
- * a struct fp (loader.c opens them).  Owns one piece of state: which
- * xr_flow_stats slot each flow holds (struct fp_slots, under its mutex), so
- * that the XDP program finds a flow's stats without a second hash lookup.
- * Safe from any thread; no RCU needed.
+ * maps.c - the flow table (flow.h) as the daemon sees it: the translation of
+ * a flow key (relay address, port) into its index in xr_flows, and the
+ * entries written and read through the table's mapping (BPF_F_MMAPABLE), so
+ * that creating, changing or deleting a session's flows, and reading their
+ * counters, are memory accesses, no system call.  Also the counters, the
+ * blocklist (bpf syscalls) and its on/off switch in xr_cfg.  Safe from any
+ * thread: writers of one entry exclude each other through its sequence
+ * counter.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 
-#include "common/hash.h"
 #include "fastpath/fastpath.h"
-
-/* Size of one CPU's slot in a per-CPU map value buffer (the kernel rounds to 8). */
-#define FP_PERCPU_SLOT(sz)	(((sz) + 7) & ~(size_t)7)
-#define FP_ZERO_BATCH		256	/* free stats slots zeroed in one system call */
 
 void
 fp_key_make(struct xr_flow_key *k, const union xr_sa *local)
@@ -50,479 +50,369 @@ fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *peer,
 	}
 }
 
-/* ---- stats slots -------------------------------------------------------- */
+/* ---- the table: layout and mapping -------------------------------------- */
 
-/* One entry of the key -> slot table; slot1 0: empty, else slot + 1. */
-struct fp_slot_ent {
-	struct xr_flow_key	key;
-	uint32_t		slot1;
-};
-
-struct fp_slots {
-	pthread_mutex_t		lock;
-	struct fp_slot_ent	*tab;	/* open addressing, linear probing */
-	size_t			mask;	/* capacity - 1 (a power of two >= 2 x nslots) */
-	uint32_t		*free;	/* stack of free slots */
-	uint32_t		nfree;
-	uint32_t		nclean;	/* the top nclean of free[] are zeroed in the map */
-	uint32_t		nslots;
-};
-
-/*
- * The key -> slot table: megabytes probed at random (4 lookups a session
- * made or deleted), so it asks for transparent huge pages: on this VM its
- * TLB misses were 10-15 % of media.create's CPU.  Zeroed; NULL on failure.
- */
-static void *
-tab_alloc(size_t bytes)
+size_t
+fp_table_entries(int naddrs, uint16_t lo, uint16_t hi)
 {
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	(void)madvise(p, bytes, MADV_HUGEPAGE);
-	return p;
+	if (naddrs <= 0 || naddrs > XR_CFG_ADDRS || lo > hi || lo == 0)
+		return 0;
+	return (size_t)naddrs * ((size_t)hi - lo + 1);
 }
 
-static void
-tab_free(void *p, size_t bytes)
+/* Bytes of an mmapable array of n values of vsz bytes (the kernel's rounding). */
+static size_t
+map_bytes(size_t n, size_t vsz)
 {
-	if (p)
-		munmap(p, bytes);
-}
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
 
-int
-fp_slots_init(struct fp *fp, unsigned nslots)
-{
-	struct fp_slots *s = calloc(1, sizeof(*s));
-	size_t cap = 16;
-
-	if (!s)
-		return -ENOMEM;
-	while (cap < 2 * (size_t)nslots)
-		cap *= 2;
-	s->tab = tab_alloc(cap * sizeof(*s->tab));
-	s->free = malloc((size_t)nslots * sizeof(*s->free) + 1);
-	if (!s->tab || !s->free) {
-		tab_free(s->tab, cap * sizeof(*s->tab));
-		free(s->free);
-		free(s);
-		return -ENOMEM;
-	}
-	pthread_mutex_init(&s->lock, NULL);
-	s->mask = cap - 1;
-	s->nslots = nslots;
-	for (uint32_t i = 0; i < nslots; i++)
-		s->free[i] = nslots - 1 - i;	/* slot 0 is popped first */
-	s->nfree = nslots;
-	fp_slots_free(fp);
-	fp->slots = s;
-	return 0;
+	return (n * ((vsz + 7) & ~(size_t)7) + psz - 1) & ~(psz - 1);
 }
 
 void
-fp_slots_free(struct fp *fp)
+fp_cfg_make(struct xr_cfg *c, const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi)
 {
-	struct fp_slots *s = fp->slots;
-
-	if (!s)
+	memset(c, 0, sizeof(*c));
+	if (!fp_table_entries(n, lo, hi))
 		return;
-	pthread_mutex_destroy(&s->lock);
-	tab_free(s->tab, (s->mask + 1) * sizeof(*s->tab));
-	free(s->free);
-	free(s);
-	fp->slots = NULL;
-}
+	c->port_lo = lo;
+	c->nports = (uint32_t)hi - lo + 1;
+	for (int i = 0; i < n; i++) {
+		uint8_t a[16], fam;
+		uint16_t port;
 
-static size_t
-slot_hash(const struct fp_slots *s, const struct xr_flow_key *k)
-{
-	return (size_t)xr_fnv64(XR_FNV64_INIT, k, sizeof(*k)) & s->mask;
-}
-
-/* Index of k's entry, or -1.  Call with s->lock held. */
-static long
-slot_find(const struct fp_slots *s, const struct xr_flow_key *k)
-{
-	for (size_t i = slot_hash(s, k);; i = (i + 1) & s->mask) {
-		if (!s->tab[i].slot1)
-			return -1;
-		if (memcmp(&s->tab[i].key, k, sizeof(*k)) == 0)
-			return (long)i;
-	}
-}
-
-/* Take entry i out, shifting back the entries its probe run displaced.  Lock held. */
-static void
-slot_remove_at(struct fp_slots *s, size_t i)
-{
-	size_t j = i;
-
-	/* A slot that held a flow is not zero: it goes below the zeroed ones. */
-	s->free[s->nfree] = s->free[s->nfree - s->nclean];
-	s->free[s->nfree - s->nclean] = s->tab[i].slot1 - 1;
-	s->nfree++;
-	for (;;) {
-		size_t h;
-
-		j = (j + 1) & s->mask;
-		if (!s->tab[j].slot1)
-			break;
-		h = slot_hash(s, &s->tab[j].key);
-		/* Entry j may fill the hole at i unless its home lies cyclically in (i, j]. */
-		if (i <= j ? (h <= i || h > j) : (h <= i && h > j)) {
-			s->tab[i] = s->tab[j];
-			i = j;
+		xr_sa_to_map(&addrs[i], a, &port, &fam);
+		if (fam == XR_FAM_IPV4) {
+			memcpy(&c->a4[c->n4], &a[12], 4);
+			c->i4[c->n4++] = (uint8_t)i;
+		} else {
+			memcpy(c->a6[c->n6], a, 16);
+			c->i6[c->n6++] = (uint8_t)i;
 		}
 	}
-	s->tab[i].slot1 = 0;
 }
 
-static void *stats_zeros(const struct fp *fp);
-
-/* Slots zeroed at once (capped so the zero buffer stays under 256 KB). */
-static uint32_t
-zero_batch(const struct fp *fp)
+bool
+fp_cfg_same(const struct xr_cfg *a, const struct xr_cfg *b)
 {
-	size_t per = (size_t)fp->ncpus * FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
-	size_t n = (256 * 1024) / (per ? per : 1);
+	struct xr_cfg x = *a, y = *b;
 
-	return n < 1 ? 1 : n > FP_ZERO_BATCH ? FP_ZERO_BATCH : (uint32_t)n;
+	x.bans = y.bans = 0;
+	return memcmp(&x, &y, sizeof(x)) == 0;
 }
 
-/*
- * Zero the stats of the free slots on top of the stack, up to zero_batch()
- * of them, in one BPF_MAP_UPDATE_BATCH: a new flow's slot is zero before
- * the flow is written, so a packet that hits the new flow counts into fresh
- * stats, for one system call per FP_ZERO_BATCH new flows rather than one
- * each.  Call with s->lock held, s->nclean 0 and s->nfree > 0.  0 or -errno.
- */
-static int
-slots_zero_locked(struct fp *fp, struct fp_slots *s)
+void
+fp_table_free(struct fp *fp)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
-	uint32_t n = zero_batch(fp);
-	void *zeros = stats_zeros(fp);
-	__u32 count;
-	int err;
+	if (fp->tab)
+		munmap(fp->tab, fp->tab_bytes);
+	if (fp->cfgm)
+		munmap(fp->cfgm, map_bytes(1, sizeof(struct xr_cfg)));
+	fp->tab = NULL;
+	fp->cfgm = NULL;
+	fp->tab_bytes = 0;
+	fp->nents = 0;
+	fp->naddrs = 0;
+	fp->nports = 0;
+}
 
-	if (!zeros)
-		return -ENOMEM;
-	if (n > s->nfree)
-		n = s->nfree;
-	count = n;
-	err = bpf_map_update_batch(fp->stats_fd, &s->free[s->nfree - n], zeros, &count, &opts);
-	if (err == 0) {
-		s->nclean = n;
-		return 0;
+int
+fp_table_layout(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi)
+{
+	size_t nents = fp_table_entries(n, lo, hi);
+
+	if (!nents)
+		return -EINVAL;
+	fp->nents = (unsigned)nents;
+	fp->naddrs = n;
+	fp->port_lo = lo;
+	fp->nports = (unsigned)hi - lo + 1;
+	for (int i = 0; i < n; i++) {
+		uint16_t port;
+
+		xr_sa_to_map(&addrs[i], fp->addr[i], &port, &fp->fam[i]);
 	}
-	/* No batch operation (or it stopped early): the top slot alone. */
-	err = bpf_map_update_elem(fp->stats_fd, &s->free[s->nfree - 1], zeros, BPF_ANY);
-	if (err < 0)
-		return err;
-	s->nclean = 1;
 	return 0;
 }
 
 /*
- * The slot of k, a new one when it had none (*created), its stats zero.
- * -E2BIG when every slot is taken, -errno when zeroing failed.
- */
-static long
-slot_get(struct fp *fp, const struct xr_flow_key *k, bool *created)
-{
-	struct fp_slots *s = fp->slots;
-	long i, slot;
-	size_t h;
-
-	pthread_mutex_lock(&s->lock);
-	i = slot_find(s, k);
-	*created = i < 0;
-	if (i >= 0) {
-		slot = (long)s->tab[i].slot1 - 1;
-	} else if (!s->nfree) {
-		slot = -E2BIG;
-	} else if (!s->nclean && (slot = slots_zero_locked(fp, s)) < 0) {
-		*created = false;
-	} else {
-		s->nclean--;
-		slot = s->free[--s->nfree];
-		for (h = slot_hash(s, k); s->tab[h].slot1; h = (h + 1) & s->mask)
-			;
-		s->tab[h].key = *k;
-		s->tab[h].slot1 = (uint32_t)slot + 1;
-	}
-	pthread_mutex_unlock(&s->lock);
-	return slot;
-}
-
-/* Give k's slot back (no-op when it has none). */
-static void
-slot_put(struct fp_slots *s, const struct xr_flow_key *k)
-{
-	long i;
-
-	pthread_mutex_lock(&s->lock);
-	i = slot_find(s, k);
-	if (i >= 0)
-		slot_remove_at(s, (size_t)i);
-	pthread_mutex_unlock(&s->lock);
-}
-
-int
-fp_flow_slot(struct fp *fp, const struct xr_flow_key *k)
-{
-	long i;
-	int slot = -ENOENT;
-
-	if (!fp->slots)
-		return -ENOENT;
-	pthread_mutex_lock(&fp->slots->lock);
-	i = slot_find(fp->slots, k);
-	if (i >= 0)
-		slot = (int)fp->slots->tab[i].slot1 - 1;
-	pthread_mutex_unlock(&fp->slots->lock);
-	return slot;
-}
-
-/* Every slot free again (after a flush: no flow is left). */
-static void
-slots_reset(struct fp_slots *s)
-{
-	pthread_mutex_lock(&s->lock);
-	/*
-	 * With every slot free the table is already all zero (deletion shifts
-	 * back, it leaves no tombstones): clearing it anyway would touch all of
-	 * its pages (48 MB at the default --max-sessions of a 24 GB host) at
-	 * every start.
-	 */
-	if (s->nfree != s->nslots)
-		memset(s->tab, 0, (s->mask + 1) * sizeof(*s->tab));
-	for (uint32_t i = 0; i < s->nslots; i++)
-		s->free[i] = s->nslots - 1 - i;
-	s->nfree = s->nslots;
-	s->nclean = 0;
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* ---- flows -------------------------------------------------------------- */
-
-/* Generations of flow entries (xr_flow.gen): 0 is never used. */
-static uint32_t fp_gen;
-
-/*
- * Zeroed per-CPU stats values for zero_batch() slots, allocated once and
- * only ever read (shared by every thread).
- */
-static void *
-stats_zeros(const struct fp *fp)
-{
-	static void *zeros;
-	void *z = __atomic_load_n(&zeros, __ATOMIC_ACQUIRE), *none = NULL;
-
-	if (z)
-		return z;
-	z = calloc((size_t)fp->ncpus * zero_batch(fp),
-		   FP_PERCPU_SLOT(sizeof(struct xr_flow_stats)));
-	if (z && !__atomic_compare_exchange_n(&zeros, &none, z, false, __ATOMIC_ACQ_REL,
-					      __ATOMIC_ACQUIRE)) {
-		free(z);
-		z = none;
-	}
-	return z;
-}
-
-/*
- * n entries of map fd in one BPF_MAP_UPDATE_BATCH; what the batch did not
- * take (the kernel stops at the first element it refuses, or has no batch
- * operation for the map) is written one by one.  res[i] gets each entry's
- * result (0 or -errno); entries whose res[i] is already set are skipped.
- */
-static void
-update_entries(int fd, const void *keys, size_t ksz, const void *vals, size_t vsz, int n,
-	       int *res)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
-	unsigned char kb[FP_BATCH_MAX * 64];
-	const unsigned char *k = keys, *v = vals;
-	unsigned char *vb = NULL;
-	int idx[FP_BATCH_MAX], m = 0;
-	__u32 count;
-
-	for (int i = 0; i < n; i++)
-		if (!res[i])
-			idx[m++] = i;
-	if (!m)
-		return;
-	count = (__u32)m;
-	if (m == n) {		/* the usual case: all of them, in place */
-		if (bpf_map_update_batch(fd, keys, vals, &count, &opts) == 0)
-			return;
-	} else if (ksz <= 64 && (vb = malloc((size_t)m * vsz))) {
-		for (int j = 0; j < m; j++) {
-			memcpy(kb + (size_t)j * ksz, k + (size_t)idx[j] * ksz, ksz);
-			memcpy(vb + (size_t)j * vsz, v + (size_t)idx[j] * vsz, vsz);
-		}
-		if (bpf_map_update_batch(fd, kb, vb, &count, &opts) == 0) {
-			free(vb);
-			return;
-		}
-	} else {
-		count = 0;
-	}
-	free(vb);
-	if (count > (__u32)m)
-		count = 0;
-	for (int j = (int)count; j < m; j++) {
-		int i = idx[j];
-		int err = bpf_map_update_elem(fd, k + (size_t)i * ksz, v + (size_t)i * vsz,
-					      BPF_ANY);
-
-		res[i] = err < 0 ? err : 0;
-	}
-}
-
-/*
- * A new flow gets a slot whose stats are zero already (slot_get(): zeroed
- * in batches), then the flow is written: a packet that hits the new flow
- * always counts into fresh stats.  Every write gets a new generation, so
- * the program's cached next hop for the entry's previous contents (or the
- * slot's previous flow) is not used again.  All n flows go in one system
- * call (a session's four: one instead of eight).
+ * The daemon's half of the table: map xr_flows and xr_cfg (flows_fd and
+ * cfg_fd must be set), remember which address is which row, and tell the
+ * program (xr_cfg; its bans switch is left as it is).  The table must hold
+ * n x (hi - lo + 1) entries; the loader sized it so.  0 or -errno.
  */
 int
-fp_flows_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v0, int n,
-	     int *res)
+fp_table_init(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi)
 {
-	struct xr_flow vv[FP_BATCH_MAX];
-	bool created[FP_BATCH_MAX];
-	int first = 0;
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	size_t nents = fp_table_entries(n, lo, hi);
+	struct xr_cfg c;
+	void *t, *m;
 
-	if (n < 1 || n > FP_BATCH_MAX)
+	fp_table_free(fp);
+	if (!nents)
 		return -EINVAL;
-	for (int i = 0; i < n; i++)
-		res[i] = fp->ncpus <= 0 || !fp->slots ? -EINVAL : 0;
-	if (res[0])
-		return res[0];
-	for (int i = 0; i < n; i++) {
-		long slot = slot_get(fp, &k[i], &created[i]);
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fp->flows_fd, &info, &len))
+		return -errno;
+	if (info.value_size != sizeof(struct xr_flow_ent) || info.max_entries < nents ||
+	    !(info.map_flags & BPF_F_MMAPABLE))
+		return -EINVAL;
+	t = mmap(NULL, map_bytes(info.max_entries, info.value_size), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fp->flows_fd, 0);
+	if (t == MAP_FAILED)
+		return -errno;
+	m = mmap(NULL, map_bytes(1, sizeof(struct xr_cfg)), PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fp->cfg_fd, 0);
+	if (m == MAP_FAILED) {
+		int err = -errno;
 
-		vv[i] = v0[i];
-		do
-			vv[i].gen = __atomic_add_fetch(&fp_gen, 1, __ATOMIC_RELAXED);
-		while (vv[i].gen == 0);
-		vv[i].pad1 = 0;
-		if (slot < 0) {
-			res[i] = (int)slot;
-			continue;
-		}
-		vv[i].slot = (__u32)slot;
+		munmap(t, map_bytes(info.max_entries, info.value_size));
+		return err;
 	}
-	update_entries(fp->flows_fd, k, sizeof(*k), vv, sizeof(vv[0]), n, res);
-	for (int i = 0; i < n; i++) {
-		if (res[i] < 0 && created[i])	/* leave nothing behind (map full, ...) */
-			slot_put(fp->slots, &k[i]);
-		if (res[i] < 0 && !first)
-			first = res[i];
-	}
-	return first;
+	fp->tab = t;
+	fp->tab_bytes = map_bytes(info.max_entries, info.value_size);
+	fp->cfgm = m;
+	fp_table_layout(fp, addrs, n, lo, hi);
+	fp_cfg_make(&c, addrs, n, lo, hi);
+	c.bans = __atomic_load_n(&fp->cfgm->bans, __ATOMIC_RELAXED);
+	/*
+	 * The table is in place before the program learns the addresses; in
+	 * adopt mode the content is the same as what is there (checked by the
+	 * loader), so a packet reading it meanwhile reads the same bytes.
+	 */
+	memcpy(fp->cfgm, &c, sizeof(c));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return 0;
 }
 
-int
-fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v0)
+long
+fp_flow_index(const struct fp *fp, const struct xr_flow_key *k)
 {
-	int res;
+	unsigned off = (unsigned)ntohs(k->port) - fp->port_lo;
 
-	fp_flows_put(fp, k, v0, 1, &res);
-	return res;
+	if (!fp->tab || off >= fp->nports)
+		return -ERANGE;
+	for (int i = 0; i < fp->naddrs; i++)
+		if (fp->fam[i] == k->family && memcmp(fp->addr[i], k->addr, 16) == 0)
+			return (long)i * fp->nports + off;
+	return -ERANGE;
 }
 
-/* The flow goes first so that no packet is forwarded uncounted. */
+/* The key of entry idx (the inverse of fp_flow_index()). */
+static void
+index_key(const struct fp *fp, size_t idx, struct xr_flow_key *k)
+{
+	size_t ai = idx / fp->nports;
+
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, fp->addr[ai], 16);
+	k->family = fp->fam[ai];
+	k->port = htons((uint16_t)(fp->port_lo + idx % fp->nports));
+}
+
+/* ---- entries: the writer's side of the sequence counter ----------------- */
+
+/*
+ * Begin a write of entry e: seq from even to odd with a compare-and-swap
+ * (spinning while another writer holds it), then a release fence, so that
+ * no store of the write becomes visible before seq is odd.  Returns the odd
+ * value for ent_end().
+ *
+ * Writers: the daemon's session code writes a session's entries under that
+ * session's lock (media/session.c: media_flows_write() and flows_delete()
+ * with s->lock held), and a port, so an entry, belongs to one session at a
+ * time (ports.c gives it back only after the session's flows are deleted).
+ * Start-up (flush, reconcile) runs before SIP and the control socket.  So
+ * two writers of one entry do not meet in practice; the CAS makes that a
+ * guarantee instead of an assumption, for the cost of one locked
+ * instruction on a line the write dirties anyway.
+ *
+ * Why readers see either a whole write or an odd/changed seq: x86 is TSO,
+ * stores become visible in program order, so the fences are compiler
+ * barriers only and cost nothing; the CAS is a locked instruction.  On
+ * weakly ordered CPUs the release fence (DMB ISHST-class) after the CAS and
+ * the release store of the final seq order the entry's stores between the
+ * two seq stores, as write_seqcount_begin()/end() do with smp_wmb(); the
+ * program's side (bpf/xrelay.bpf.c xr_rmb()) orders its loads.
+ */
+static uint32_t
+ent_begin(struct xr_flow_ent *e)
+{
+	uint32_t s = __atomic_load_n(&e->fwd.seq, __ATOMIC_RELAXED);
+
+	for (;;) {
+		if (!(s & 1) && __atomic_compare_exchange_n(&e->fwd.seq, &s, s + 1, false,
+							     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			break;
+		if (s & 1) {
+			sched_yield();
+			s = __atomic_load_n(&e->fwd.seq, __ATOMIC_RELAXED);
+		}
+	}
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	return s + 1;
+}
+
+/* End the write begun by ent_begin(): seq even again, after every store. */
+static void
+ent_end(struct xr_flow_ent *e, uint32_t odd)
+{
+	__atomic_store_n(&e->fwd.seq, odd + 1, __ATOMIC_RELEASE);
+}
+
+static void
+fwd_from_flow(struct xr_flow_fwd *f, const struct xr_flow *v)
+{
+	f->flags = (uint8_t)(v->flags | XR_FLOW_F_ACTIVE);
+	f->peer_family = v->peer_family;
+	f->out_family = v->out_family;
+	f->ttl = v->ttl;
+	f->peer_port = v->peer_port;
+	f->src_port = v->src_port;
+	f->dst_port = v->dst_port;
+	f->pad0 = 0;
+	memcpy(f->peer_addr, v->peer_addr, 16);
+	memcpy(f->src_addr, v->src_addr, 16);
+	memcpy(f->dst_addr, v->dst_addr, 16);
+}
+
+/* Everything but seq back to zero (a write: ent_begin() held). */
+static void
+ent_clear(struct xr_flow_ent *e)
+{
+	memset((char *)e + sizeof(e->fwd.seq), 0, sizeof(*e) - sizeof(e->fwd.seq));
+}
+
+static struct xr_flow_ent *
+ent_of(struct fp *fp, const struct xr_flow_key *k, long *err)
+{
+	long idx = fp_flow_index(fp, k);
+
+	*err = idx < 0 ? idx : 0;
+	return idx < 0 ? NULL : &fp->tab[idx];
+}
+
+/*
+ * A new flow starts with zero counters and rate window (a packet of the
+ * entry's previous flow still in flight may add one); a replaced one keeps
+ * them.  Either way seq changes, so the program's cached next hop for the
+ * previous contents is not used again.  -ERANGE for a key outside the
+ * table (not one of the --media addresses, or a port outside --ports).
+ */
+int
+fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
+{
+	long err;
+	struct xr_flow_ent *e = ent_of(fp, k, &err);
+	uint32_t odd;
+
+	if (!e)
+		return (int)err;
+	odd = ent_begin(e);
+	if (!(e->fwd.flags & XR_FLOW_F_ACTIVE)) {
+		__atomic_store_n(&e->packets, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->bytes, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->last_seen_ns, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->rl, 0, __ATOMIC_RELAXED);
+	}
+	e->session_id = v->session_id;
+	fwd_from_flow(&e->fwd, v);
+	ent_end(e, odd);
+	return 0;
+}
+
+/* The flow goes: its entry no longer ACTIVE (counters kept until the next flow). */
 int
 fp_flow_del(struct fp *fp, const struct xr_flow_key *k)
 {
-	int err = bpf_map_delete_elem(fp->flows_fd, k);
+	long err;
+	struct xr_flow_ent *e = ent_of(fp, k, &err);
+	uint32_t odd;
+	int rc = 0;
 
-	if (fp->slots)
-		slot_put(fp->slots, k);
-	return err < 0 ? err : 0;
+	if (!e)
+		return -ENOENT;
+	odd = ent_begin(e);
+	if (e->fwd.flags & XR_FLOW_F_ACTIVE) {
+		memset((char *)&e->fwd + sizeof(e->fwd.seq), 0,
+		       sizeof(e->fwd) - sizeof(e->fwd.seq));
+		e->session_id = 0;
+	} else {
+		rc = -ENOENT;
+	}
+	ent_end(e, odd);
+	return rc;
 }
 
 /*
- * n flows deleted with one BPF_MAP_DELETE_BATCH; the kernel stops at the
- * first key it does not find, so the rest go one by one from there.
+ * A consistent copy of entry e's flow (the reader's side, as the program's):
+ * 0, or -ENOENT when it holds none.
  */
-int
-fp_flows_del(struct fp *fp, const struct xr_flow_key *k, int n, int *res)
+static int
+ent_read(const struct xr_flow_ent *e, struct xr_flow *v)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 count = (__u32)n;
-	int first = 0;
+	for (;;) {
+		uint32_t s = __atomic_load_n(&e->fwd.seq, __ATOMIC_ACQUIRE);
+		struct xr_flow_fwd f;
+		uint64_t sid;
 
-	if (n < 1 || n > FP_BATCH_MAX)
-		return -EINVAL;
-	if (bpf_map_delete_batch(fp->flows_fd, k, &count, &opts) == 0)
-		count = (__u32)n;
-	else if (count > (__u32)n)
-		count = 0;
-	for (int i = 0; i < n; i++) {
-		int err = 0;
-
-		if (i >= (int)count) {
-			err = bpf_map_delete_elem(fp->flows_fd, &k[i]);
-			err = err < 0 ? err : 0;
+		if (s & 1) {
+			sched_yield();
+			continue;
 		}
-		if (fp->slots)
-			slot_put(fp->slots, &k[i]);
-		res[i] = err;
-		if (err && !first)
-			first = err;
+		memcpy(&f, &e->fwd, sizeof(f));
+		sid = e->session_id;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&e->fwd.seq, __ATOMIC_RELAXED) != s)
+			continue;
+		if (!(f.flags & XR_FLOW_F_ACTIVE))
+			return -ENOENT;
+		memset(v, 0, sizeof(*v));
+		v->session_id = sid;
+		v->flags = f.flags & (uint8_t)~XR_FLOW_F_ACTIVE;
+		v->peer_family = f.peer_family;
+		v->out_family = f.out_family;
+		v->ttl = f.ttl;
+		v->peer_port = f.peer_port;
+		v->src_port = f.src_port;
+		v->dst_port = f.dst_port;
+		memcpy(v->peer_addr, f.peer_addr, 16);
+		memcpy(v->src_addr, f.src_addr, 16);
+		memcpy(v->dst_addr, f.dst_addr, 16);
+		return 0;
 	}
-	return first;
 }
 
 int
 fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v)
 {
-	int err = bpf_map_lookup_elem(fp->flows_fd, k, v);
+	long err;
+	struct xr_flow_ent *e = ent_of(fp, k, &err);
 
-	return err < 0 ? err : 0;
+	if (!e)
+		return -ENOENT;
+	return ent_read(e, v);
 }
 
+/*
+ * Straight from the mapping: the counters are whole 64-bit words (atomic
+ * loads), the same for every CPU.  A flow being replaced keeps them.
+ */
 int
 fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *sum)
 {
-	size_t slot = FP_PERCPU_SLOT(sizeof(struct xr_flow_stats));
-	unsigned char *buf;
-	int err, i, idx;
-	__u32 key;
+	long err;
+	struct xr_flow_ent *e = ent_of(fp, k, &err);
 
 	memset(sum, 0, sizeof(*sum));
-	if (fp->ncpus <= 0)
-		return -EINVAL;
-	idx = fp_flow_slot(fp, k);
-	if (idx < 0)
-		return idx;
-	buf = calloc((size_t)fp->ncpus, slot);
-	if (!buf)
-		return -ENOMEM;
-	key = (__u32)idx;
-	err = bpf_map_lookup_elem(fp->stats_fd, &key, buf);
-	if (err < 0)
-		goto out_free;
-	for (i = 0; i < fp->ncpus; i++) {
-		struct xr_flow_stats st;
-
-		memcpy(&st, buf + (size_t)i * slot, sizeof(st));
-		sum->packets += st.packets;
-		sum->bytes += st.bytes;
-		if (st.last_seen_ns > sum->last_seen_ns)
-			sum->last_seen_ns = st.last_seen_ns;
-	}
-	err = 0;
-out_free:
-	free(buf);
-	return err;
+	if (!e || !(__atomic_load_n(&e->fwd.flags, __ATOMIC_ACQUIRE) & XR_FLOW_F_ACTIVE))
+		return -ENOENT;
+	sum->packets = __atomic_load_n(&e->packets, __ATOMIC_RELAXED);
+	sum->bytes = __atomic_load_n(&e->bytes, __ATOMIC_RELAXED);
+	sum->last_seen_ns = __atomic_load_n(&e->last_seen_ns, __ATOMIC_RELAXED);
+	return 0;
 }
 
 int
@@ -594,108 +484,71 @@ map_keys(int fd, size_t ksz, void **out)
 }
 
 /*
- * Collect every key first, then delete: deleting while walking a hash map
- * with get_next_key restarts the walk from the first bucket.
+ * Clear every entry an earlier daemon wrote (start-up without adoption, and
+ * close): the table is pinned, so it may hold the flows of a daemon that
+ * died.  An entry never written has seq 0 and nothing else (the program
+ * writes only entries holding a flow), and is skipped.  The others are
+ * cleared as a write, under their sequence counter, not by a bare memset of
+ * the mapping: a program attached through a link pinned by an earlier
+ * daemon may still be reading them, and seq must keep growing so that no
+ * cached next hop of theirs matches a later flow.  Returns the flows removed.
  */
 int
 fp_flows_flush(struct fp *fp)
 {
-	struct xr_flow_key *keys = NULL;
-	int n, deleted = 0;
+	int n = 0;
 
-	n = map_keys(fp->flows_fd, sizeof(*keys), (void **)&keys);
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++)
-		if (fp_flow_del(fp, &keys[i]) == 0)
-			deleted++;
-	free(keys);
-	/* No flow left: every stats slot is free (a slot is zeroed when given out). */
-	if (fp->slots)
-		slots_reset(fp->slots);
-	return deleted;
-}
-
-/*
- * Adopt mode (--redis): the flows an earlier daemon left keep the stats
- * slots they name; take those out of the free stack so a new flow never
- * shares one.  A flow naming a slot out of range or already taken is
- * deleted (daemon/ha/'s reconcile writes it again with a slot of its own).
- * Returns the flows kept, or -errno.
- */
-int
-fp_slots_adopt(struct fp *fp)
-{
-	struct fp_slots *s = fp->slots;
-	struct xr_flow_key *keys = NULL;
-	struct xr_flow v;
-	bool *used;
-	int n, kept = 0;
-
-	if (!s)
+	if (!fp->tab)
 		return 0;
-	n = map_keys(fp->flows_fd, sizeof(*keys), (void **)&keys);
-	if (n < 0)
-		return n;
-	used = calloc(s->nslots ? s->nslots : 1, sizeof(*used));
-	if (!used) {
-		free(keys);
-		return -ENOMEM;
-	}
-	slots_reset(s);
-	pthread_mutex_lock(&s->lock);
-	for (int i = 0; i < n; i++) {
-		size_t h;
+	for (size_t i = 0; i < fp->nents; i++) {
+		struct xr_flow_ent *e = &fp->tab[i];
+		uint32_t odd;
 
-		if (bpf_map_lookup_elem(fp->flows_fd, &keys[i], &v))
+		if (!__atomic_load_n(&e->fwd.seq, __ATOMIC_RELAXED))
 			continue;
-		if (v.slot >= s->nslots || used[v.slot]) {
-			pthread_mutex_unlock(&s->lock);
-			(void)bpf_map_delete_elem(fp->flows_fd, &keys[i]);
-			pthread_mutex_lock(&s->lock);
-			continue;
-		}
-		used[v.slot] = true;
-		for (h = slot_hash(s, &keys[i]); s->tab[h].slot1; h = (h + 1) & s->mask)
-			;
-		s->tab[h].key = keys[i];
-		s->tab[h].slot1 = v.slot + 1;
-		kept++;
+		odd = ent_begin(e);
+		if (e->fwd.flags & XR_FLOW_F_ACTIVE)
+			n++;
+		ent_clear(e);
+		ent_end(e, odd);
 	}
-	s->nfree = s->nclean = 0;
-	for (uint32_t i = s->nslots; i-- > 0;)
-		if (!used[i])
-			s->free[s->nfree++] = i;
-	pthread_mutex_unlock(&s->lock);
-	free(used);
-	free(keys);
-	return kept;
+	return n;
 }
 
 int
 fp_flows_keys(struct fp *fp, struct xr_flow_key **keys)
 {
+	size_t n = 0, cap = 0;
+	struct xr_flow_key *k = NULL, *tmp;
+
 	*keys = NULL;
-	return map_keys(fp->flows_fd, sizeof(**keys), (void **)keys);
+	for (size_t i = 0; fp->tab && i < fp->nents; i++) {
+		if (!(__atomic_load_n(&fp->tab[i].fwd.flags, __ATOMIC_RELAXED) & XR_FLOW_F_ACTIVE))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(k, cap * sizeof(*k));
+			if (!tmp) {
+				free(k);
+				return -ENOMEM;
+			}
+			k = tmp;
+		}
+		index_key(fp, i, &k[n++]);
+	}
+	*keys = k;
+	return (int)n;
 }
 
 int
 fp_flows_count(struct fp *fp)
 {
-	struct xr_flow_key cur, next;
-	const void *prev = NULL;
-	int n = 0, err;
+	int n = 0;
 
-	for (;;) {
-		err = bpf_map_get_next_key(fp->flows_fd, prev, &next);
-		if (err == -ENOENT)
-			return n;
-		if (err < 0)
-			return err;
-		n++;
-		cur = next;
-		prev = &cur;
-	}
+	for (size_t i = 0; fp->tab && i < fp->nents; i++)
+		if (__atomic_load_n(&fp->tab[i].fwd.flags, __ATOMIC_RELAXED) & XR_FLOW_F_ACTIVE)
+			n++;
+	return n;
 }
 
 int
@@ -725,19 +578,57 @@ fp_ban_key_make(struct xr_ban_key *k, const union xr_sa *prefix, int plen)
 	return 0;
 }
 
+/*
+ * The program looks a source up in xr_bans only while xr_cfg.bans is set:
+ * even an empty LPM trie costs a helper call a packet.  Set after a ban is
+ * written (a packet in between is checked a moment later, as if the ban
+ * came a moment later), cleared only when a delete left the trie empty.
+ * One lock over the change and the switch: a put racing a delete of the
+ * last ban must not end with a ban in the trie and the switch off.
+ */
+static pthread_mutex_t fp_bans_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+bans_switch_locked(struct fp *fp)
+{
+	struct xr_ban_key next;
+	bool any = bpf_map_get_next_key(fp->bans_fd, NULL, &next) == 0;
+
+	if (fp->cfgm)
+		__atomic_store_n(&fp->cfgm->bans, any ? 1u : 0u, __ATOMIC_RELEASE);
+}
+
+void
+fp_bans_sync(struct fp *fp)
+{
+	pthread_mutex_lock(&fp_bans_lock);
+	bans_switch_locked(fp);
+	pthread_mutex_unlock(&fp_bans_lock);
+}
+
 int
 fp_ban_put(struct fp *fp, const struct xr_ban_key *k, const struct xr_ban *v)
 {
-	int err = bpf_map_update_elem(fp->bans_fd, k, v, BPF_ANY);
+	int err;
 
+	pthread_mutex_lock(&fp_bans_lock);
+	err = bpf_map_update_elem(fp->bans_fd, k, v, BPF_ANY);
+	if (err == 0 && fp->cfgm)
+		__atomic_store_n(&fp->cfgm->bans, 1u, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&fp_bans_lock);
 	return err < 0 ? err : 0;
 }
 
 int
 fp_ban_del(struct fp *fp, const struct xr_ban_key *k)
 {
-	int err = bpf_map_delete_elem(fp->bans_fd, k);
+	int err;
 
+	pthread_mutex_lock(&fp_bans_lock);
+	err = bpf_map_delete_elem(fp->bans_fd, k);
+	if (err == 0)
+		bans_switch_locked(fp);
+	pthread_mutex_unlock(&fp_bans_lock);
 	return err < 0 ? err : 0;
 }
 

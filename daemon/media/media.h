@@ -60,12 +60,12 @@ struct media_session_info {
 
 /*
  * The most sessions at once: --max-sessions, or when 0, as many as take at
- * most 1/32 of the host's memory (userspace and kernel, see
- * media_session_bytes()), between 4,096 and 1,048,576.  The fast path's flow
- * table is sized for it (4 flows a session) before media_init().
+ * most 1/32 of the host's memory (see media_session_bytes()), between 4,096
+ * and 1,048,576: the admission cap.  The fast path's flow table does not
+ * follow it: it has an entry for every --media address and --ports port.
  */
 int	media_max_sessions(const struct xr_config *cfg);
-/* Estimated memory one session costs (userspace + kernel flow entries), bytes. */
+/* Estimated memory one session costs (userspace; kernel: 0, the table is fixed), bytes. */
 size_t	media_session_bytes(size_t *user, size_t *kernel);
 /* Set up the allocator and the table; fp is NULL without --xdp. 0 or -errno. */
 int	media_init(const struct xr_config *cfg, struct fp *fp);

@@ -227,9 +227,9 @@ media_flows_write(struct media_session *s)
 			keys[sd * 2 + l] = leg->key;
 		}
 	}
-	/* All four in two system calls (fp_flows_put: slots, then flows). */
-	fp_flows_put(media_st.fp, keys, vals, 4, res);
+	/* Memory writes into the table's mapping: no system call. */
 	for (int i = 0; i < 4; i++) {
+		res[i] = fp_flow_put(media_st.fp, &keys[i], &vals[i]);
 		if (res[i] >= 0)
 			continue;
 		/* Never leave a stale flow: the relay carries this leg. */
@@ -246,19 +246,17 @@ media_flows_write(struct media_session *s)
 	return err;
 }
 
-/* Remove s's four kernel flows (one system call); needs s->lock. */
+/* Remove s's four kernel flows (memory writes); needs s->lock. */
 static void
 flows_delete(struct media_session *s)
 {
-	struct xr_flow_key keys[4];
 	int res[4];
 
 	if (!media_st.fp)
 		return;
 	for (int sd = 0; sd < 2; sd++)
 		for (int l = 0; l < 2; l++)
-			keys[sd * 2 + l] = s->side[sd].leg[l].key;
-	fp_flows_del(media_st.fp, keys, 4, res);
+			res[sd * 2 + l] = fp_flow_del(media_st.fp, &s->side[sd].leg[l].key);
 	for (int i = 0; i < 4; i++)
 		if (res[i] < 0 && res[i] != -ENOENT)
 			log_ratelimited(LS_MEDIA, LL_WARN,
@@ -268,23 +266,18 @@ flows_delete(struct media_session *s)
 
 /* ---- sizes -------------------------------------------------------------- */
 
-#define HTAB_ELEM_OVERHEAD	56	/* struct htab_elem + allocator rounding, per entry */
-
+/*
+ * What one session costs.  The kernel's flow table is not in it: it has an
+ * entry for every --media address and --ports port, allocated whole at
+ * start (fastpath logs its size), whatever --max-sessions says; a session
+ * uses four of its entries.
+ */
 size_t
 media_session_bytes(size_t *user, size_t *kernel)
 {
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	size_t flow, stats;
-
-	if (ncpu < 1)
-		ncpu = 1;
 	/* The session, its hash-table nodes and the allocator's share. */
 	*user = sizeof(struct media_session) + 64;
-	flow = HTAB_ELEM_OVERHEAD + ((sizeof(struct xr_flow_key) + 7) & ~7ul) +
-	       ((sizeof(struct xr_flow) + 7) & ~7ul);
-	/* A slot of the per-CPU stats array (allocated whole at load). */
-	stats = 8 + (size_t)ncpu * ((sizeof(struct xr_flow_stats) + 7) & ~7ul);
-	*kernel = 4 * (flow + stats);
+	*kernel = 0;
 	return *user + *kernel;
 }
 
@@ -468,10 +461,13 @@ media_init(const struct xr_config *cfg, struct fp *fp)
 	{
 		size_t u, k, per = media_session_bytes(&u, &k);
 
+		(void)u;
+		(void)k;
 		logs(LS_MEDIA, LL_INFO, "at most %d media sessions (%s); about %zu bytes a "
-		     "session (%zu userspace, %zu kernel flows): %zu MiB at most",
+		     "session in userspace (the kernel's flow table is sized by --media x "
+		     "--ports): %zu MiB at most",
 		     media_st.max_sessions, cfg->max_sessions ? "--max-sessions" :
-		     "1/32 of the memory", per, u, k,
+		     "1/32 of the memory", per,
 		     (size_t)media_st.max_sessions * per >> 20);
 	}
 	err = relay_init(cfg->media_timeout);

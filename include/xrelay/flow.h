@@ -4,13 +4,20 @@
  *
  * One definition, included unchanged by both compilers: only <linux/types.h>
  * types, explicit padding, and _Static_asserts on every size and offset the
- * other side relies on.  Keys are zeroed before they are filled: hash maps
- * compare every byte, padding included.
+ * other side relies on.
  *
  * Byte order: addresses and ports are in network order everywhere in this
- * file.  Addresses are 16 bytes: IPv6 as is, IPv4 as the v4-mapped form
- * ::ffff:a.b.c.d, so one key and one value carry either family and a flow may
- * later bridge IPv4 and IPv6 (XDP passes such flows to userspace for now).
+ * file unless a field says otherwise.  Addresses are 16 bytes: IPv6 as is,
+ * IPv4 as the v4-mapped form ::ffff:a.b.c.d, so one entry carries either
+ * family and a flow may later bridge IPv4 and IPv6 (XDP passes such flows to
+ * userspace for now).
+ *
+ * The table (xr_flows) is an array indexed directly by where a packet was
+ * sent to: every relay media port is one of the --media addresses and in the
+ * --ports range (the sk_lookup program steers exactly these), so
+ *	index = addr_index * nports + (port - port_lo)
+ * with addr_index the address's position in struct xr_cfg.  No hashing, no
+ * chain walk: one array access and the entry's two cache lines a packet.
  */
 #ifndef XRELAY_FLOW_H
 #define XRELAY_FLOW_H
@@ -24,28 +31,116 @@
  * blocklist and drop_banned; the per-flow rate cap (xr_flow_stats.rl_*,
  * drop_rate_limit).  4: xr_flows sized by the loader (--max-sessions);
  * xr_flow_stats a per-CPU array of the same size indexed by the new
- * xr_flow.slot (one hash lookup a packet).
+ * xr_flow.slot (one hash lookup a packet).  5: xr_flows an mmapable array of
+ * struct xr_flow_ent indexed by (address, port) (xr_cfg), flow and counters
+ * in one entry under a sequence counter; xr_flow_stats gone; pass_flow_busy;
+ * --media-max-pps per flow, not per CPU.
  */
-#define XR_ABI_VERSION		4
+#define XR_ABI_VERSION		5
 
-/* Address family tags used in keys and values (not AF_*: fixed on the wire). */
+/* Address family tags used in entries (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
 #define XR_FAM_IPV6		6
 
-/* Key of xr_flows and xr_flow_stats: where the packet was sent to. */
-struct xr_flow_key {
-	__u8	addr[16];	/* relay's own address (v4-mapped for IPv4), network order */
-	__be16	port;		/* relay's own UDP port, network order */
-	__u8	family;		/* XR_FAM_IPV4 or XR_FAM_IPV6: the packet's family */
-	__u8	pad;		/* zero */
+/* Most --media addresses (one relay address each in xr_cfg). */
+#define XR_CFG_ADDRS		16
+/* Largest --ports range: 1024-65535. */
+#define XR_CFG_PORTS		64512
+
+/*
+ * Value of the single-entry, mmapable xr_cfg array: what the daemon tells
+ * the program about itself, read on every packet (one cache line, always
+ * hot).  Written by the daemon through its mapping.
+ */
+struct xr_cfg {
+	__u32	n4;			/* IPv4 relay addresses in a4[] */
+	__u32	n6;			/* IPv6 relay addresses in a6[] */
+	__u32	port_lo;		/* --ports low end, host order */
+	__u32	nports;			/* --ports size: hi - lo + 1 (0: no table) */
+	__u32	bans;			/* non-zero while xr_bans may hold an entry:
+					 * the program skips the LPM lookup when 0 */
+	__u32	pad;			/* zero */
+	__be32	a4[XR_CFG_ADDRS];	/* IPv4 relay addresses, network order */
+	__u8	i4[XR_CFG_ADDRS];	/* their address index (the table's row) */
+	__u8	a6[XR_CFG_ADDRS][16];	/* IPv6 relay addresses */
+	__u8	i6[XR_CFG_ADDRS];	/* their address index */
 };
 
-/* xr_flow.flags */
+/* xr_flow.flags and xr_flow_ent.flags */
 #define XR_FLOW_F_LATCHED	(1u << 0) /* peer_* is the latched source: only it is forwarded */
 #define XR_FLOW_F_FORWARD	(1u << 1) /* dst_* is known and media may flow this way */
 #define XR_FLOW_F_RTCP		(1u << 2) /* the RTCP leg of a pair (informational) */
+#define XR_FLOW_F_ACTIVE	(1u << 7) /* the entry holds a flow (set by fastpath) */
 
-/* Value of xr_flows: what to do with a packet that hit the key. */
+/*
+ * One entry of xr_flows: 128 bytes, two cache lines (the array's values are
+ * 128-byte aligned: the mapping is page-aligned and 128 divides a page).
+ *
+ * Line 0 (struct xr_flow_fwd) is the flow, written only by the daemon, read by every packet.
+ * Line 1 is written by packets (counters with atomic adds, the next-hop
+ * cache, the rate window) and by the daemon only when it creates the flow.
+ * Keeping the read-mostly half on its own line means a flow whose packets
+ * arrive on several CPUs bounces only line 1 between them.
+ *
+ * seq is a sequence counter (seqlock): the daemon makes it odd, writes the
+ * entry, makes it even (daemon/fastpath/maps.c ent_begin()/ent_end()); the
+ * program reads seq, line 0, seq again, and passes the packet up untouched
+ * (pass_flow_busy) when seq was odd or changed.  seq only ever grows (a
+ * delete is a write), so it doubles as the entry's generation: the next-hop
+ * cache remembers the seq it was filled for.
+ */
+struct xr_flow_fwd {
+	__u32	seq;		/* odd: being written */
+	__u8	flags;		/* XR_FLOW_F_*; no XR_FLOW_F_ACTIVE: no flow here */
+	__u8	peer_family;	/* XR_FAM_*: family of peer_addr */
+	__u8	out_family;	/* XR_FAM_*: family of src_addr and dst_addr */
+	__u8	ttl;		/* TTL / hop limit set on the forwarded packet */
+	__be16	peer_port;	/* source port the packets must come from */
+	__be16	src_port;	/* relay port the forwarded packet leaves from */
+	__be16	dst_port;	/* destination port of the forwarded packet */
+	__u16	pad0;		/* zero */
+	__u8	peer_addr[16];	/* source the packets must come from, v4-mapped for IPv4 */
+	__u8	src_addr[16];	/* relay address the forwarded packet leaves from */
+	__u8	dst_addr[16];	/* where the forwarded packet goes */
+};
+
+struct xr_flow_ent {
+	/* line 0: the flow (daemon) */
+	struct xr_flow_fwd fwd;
+	/* line 1: the session (daemon), counters and caches (program) */
+	__u64	session_id;	/* media session owning this flow (daemon's id) */
+	__u64	packets;	/* packets forwarded by XDP (atomic add) */
+	__u64	bytes;		/* UDP payload bytes forwarded by XDP (atomic add) */
+	__u64	last_seen_ns;	/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE) of the
+				 * last one; compare with that clock */
+	/*
+	 * The program's next-hop cache: what bpf_fib_lookup() and xr_vlans said
+	 * for this flow, reused within the second (coarse clock / 2^30 ns) it
+	 * was filled in, for packets no longer than one the route took.
+	 * nh_tag: bits 31..16 the entry's seq / 2 it was filled for (low 16
+	 * bits), bits 15..0 a version, odd while a CPU rewrites the cache (it
+	 * takes it with a compare-and-swap; readers retry nothing, they ask
+	 * the fib).  0: empty.
+	 */
+	__u32	nh_tag;
+	__u32	nh_sec;		/* coarse ns >> 30 when filled */
+	__u32	rl;		/* --media-max-pps window: bits 31..24 the second
+				 * (coarse ns / 1e9, low 8 bits), 23..0 packets in it */
+	__u32	nh_tx;		/* the device the frame leaves by (the VLAN's lower one) */
+	__u16	nh_vid;		/* XR_NH_VLAN | VLAN id, or 0 (untagged egress) */
+	__u16	nh_ok_len;	/* longest IP packet the route took (MTU check) */
+	__u8	nh_dmac[6];
+	__u8	nh_smac[6];
+};
+
+#define XR_NH_VLAN		0x8000	/* nh_vid: the fib's egress device is a VLAN */
+#define XR_RL_COUNT_MAX		0x00ffffffu	/* --media-max-pps at most this */
+
+/*
+ * A flow as the daemon describes it (daemon/fastpath's API, in no map): the
+ * line-0 fields of an entry plus its session.  fastpath writes it into the
+ * entry its key names.
+ */
 struct xr_flow {
 	__u64	session_id;	/* media session owning this flow (daemon's id) */
 	__u8	peer_addr[16];	/* source the packets must come from, v4-mapped for IPv4 */
@@ -59,45 +154,15 @@ struct xr_flow {
 	__u8	dst_addr[16];	/* where the forwarded packet goes */
 	__be16	dst_port;	/* destination port of the forwarded packet */
 	__u16	pad0;		/* zero */
-	__u32	gen;		/* set anew by the daemon on every write of the entry:
-				 * the XDP program's next-hop cache is only good
-				 * for the generation it was filled for */
-	__u32	slot;		/* index of this flow's entry in xr_flow_stats (the
-				 * daemon allocates it, zeroed, with the flow) */
-	__u32	pad1;		/* zero */
 };
 
-/*
- * Value of xr_flow_stats (a per-CPU array indexed by xr_flow.slot, so a
- * forwarded packet costs one hash lookup, xr_flows): summed (packets, bytes) and maxed
- * (last_seen) by the daemon.  The nh_* fields are the XDP program's own
- * per-CPU next-hop cache for the flow (the daemon zeroes them when it
- * creates the entry and never reads them): what bpf_fib_lookup() and
- * xr_vlans said for this flow's generation, reused for XR_NH_CACHE_NS for
- * packets no longer than one the route already accepted.  The rl_* fields
- * are the program's own too: --media-max-pps's window on this CPU.
- */
-struct xr_flow_stats {
-	__u64	packets;	/* packets forwarded by XDP */
-	__u64	bytes;		/* UDP payload bytes forwarded by XDP */
-	__u64	last_seen_ns;	/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE, one-tick
-				 * resolution) of the last one; compare with that clock */
-	__u64	nh_expires_ns;	/* same clock; 0: empty */
-	__u32	nh_gen;		/* xr_flow.gen it was found for */
-	__u32	nh_out;		/* the fib's egress device */
-	__u32	nh_tx;		/* the device the frame leaves by (the VLAN's lower one) */
-	__u16	nh_ok_len;	/* longest IP packet the route took (MTU check) */
-	__u16	nh_vid;		/* VLAN id when nh_vlan */
-	__u8	nh_dmac[6];
-	__u8	nh_smac[6];
-	__u8	nh_vlan;	/* nh_out is a VLAN device of xr_vlans */
-	__u8	pad[3];		/* zero */
-	__u32	rl_sec;		/* --media-max-pps: the second (coarse clock / 1e9) ... */
-	__u32	rl_count;	/* ... and the packets forwarded in it, on this CPU */
+/* Where a packet was sent to (relay address and port): names a flow in the API. */
+struct xr_flow_key {
+	__u8	addr[16];	/* relay's own address (v4-mapped for IPv4), network order */
+	__be16	port;		/* relay's own UDP port, network order */
+	__u8	family;		/* XR_FAM_IPV4 or XR_FAM_IPV6: the packet's family */
+	__u8	pad;		/* zero */
 };
-
-/* How long the XDP program trusts a cached next hop (route or neighbour changes). */
-#define XR_NH_CACHE_NS		(1000ull * 1000 * 1000)
 
 /* Value of xr_vlans, keyed by a VLAN device's ifindex (__u32). */
 struct xr_vlan {
@@ -144,24 +209,25 @@ struct xr_ban {
 /* Value of the single-entry xr_abi array: checked against pinned maps at start. */
 struct xr_abi {
 	__u32	version;	/* XR_ABI_VERSION */
-	__u16	key_size;	/* sizeof(struct xr_flow_key) */
-	__u16	flow_size;	/* sizeof(struct xr_flow) */
-	__u16	stats_size;	/* sizeof(struct xr_flow_stats) */
+	__u16	cfg_size;	/* sizeof(struct xr_cfg) */
+	__u16	ent_size;	/* sizeof(struct xr_flow_ent) */
+	__u16	pad0;		/* zero */
 	__u16	ncounters;	/* XR_CNT__MAX */
 	__u32	pad;		/* zero */
 };
 
+_Static_assert(sizeof(struct xr_cfg) == 24 + 16 * 4 + 16 + 16 * 16 + 16, "xr_cfg layout");
+_Static_assert(sizeof(struct xr_flow_ent) == 128, "xr_flow_ent: two cache lines");
+_Static_assert(sizeof(struct xr_flow_fwd) == 64, "xr_flow_fwd: one cache line");
+_Static_assert(__builtin_offsetof(struct xr_flow_fwd, peer_addr) == 16, "xr_flow_fwd.peer_addr");
+_Static_assert(__builtin_offsetof(struct xr_flow_fwd, dst_addr) == 48, "xr_flow_fwd.dst_addr");
+_Static_assert(__builtin_offsetof(struct xr_flow_ent, session_id) == 64,
+	       "xr_flow_ent: line 1 starts with session_id");
+_Static_assert(__builtin_offsetof(struct xr_flow_ent, nh_tag) == 96, "xr_flow_ent.nh_tag");
+_Static_assert(__builtin_offsetof(struct xr_flow_ent, nh_smac) == 122, "xr_flow_ent.nh_smac");
+_Static_assert(sizeof(struct xr_flow) == 72, "xr_flow layout");
 _Static_assert(sizeof(struct xr_flow_key) == 20, "xr_flow_key layout");
 _Static_assert(__builtin_offsetof(struct xr_flow_key, port) == 16, "xr_flow_key.port");
-_Static_assert(sizeof(struct xr_flow) == 80, "xr_flow layout");
-_Static_assert(__builtin_offsetof(struct xr_flow, slot) == 72, "xr_flow.slot");
-_Static_assert(__builtin_offsetof(struct xr_flow, peer_addr) == 8, "xr_flow.peer_addr");
-_Static_assert(__builtin_offsetof(struct xr_flow, src_addr) == 28, "xr_flow.src_addr");
-_Static_assert(__builtin_offsetof(struct xr_flow, dst_addr) == 48, "xr_flow.dst_addr");
-_Static_assert(sizeof(struct xr_flow_stats) == 72, "xr_flow_stats layout");
-_Static_assert(__builtin_offsetof(struct xr_flow_stats, nh_expires_ns) == 24,
-	       "xr_flow_stats.nh_expires_ns");
-_Static_assert(__builtin_offsetof(struct xr_flow_stats, rl_sec) == 64, "xr_flow_stats.rl_sec");
 _Static_assert(sizeof(struct xr_vlan) == 8, "xr_vlan layout");
 _Static_assert(sizeof(struct xr_abi) == 16, "xr_abi layout");
 _Static_assert(sizeof(struct xr_budget) == 16, "xr_budget layout");

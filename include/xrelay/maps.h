@@ -10,8 +10,8 @@
 
 #define XR_PIN_DIR		"/sys/fs/bpf/xrelay"	/* default; xrelayd --pin-dir overrides */
 
-#define XR_MAP_FLOWS		"xr_flows"	/* HASH  xr_flow_key -> xr_flow */
-#define XR_MAP_FLOW_STATS	"xr_flow_stats"	/* PERCPU_ARRAY xr_flow.slot -> xr_flow_stats */
+#define XR_MAP_FLOWS		"xr_flows"	/* ARRAY (mmapable) index -> xr_flow_ent (flow.h) */
+#define XR_MAP_CFG		"xr_cfg"	/* ARRAY[1] (mmapable) -> xr_cfg: addresses, ports */
 #define XR_MAP_COUNTERS		"xr_counters"	/* PERCPU_ARRAY enum xr_cnt -> __u64 packets */
 #define XR_MAP_TX_PORTS		"xr_tx_ports"	/* DEVMAP_HASH ifindex -> ifindex */
 #define XR_MAP_VLANS		"xr_vlans"	/* HASH ifindex of a VLAN device -> xr_vlan */
@@ -19,8 +19,9 @@
 #define XR_MAP_SAMPLE		"xr_sample"	/* PERCPU_ARRAY[1] -> xr_budget (BPF's own) */
 #define XR_MAP_BANS		"xr_bans"	/* LPM_TRIE xr_ban_key -> xr_ban */
 
-#define XR_FLOWS_MAX		131072	/* flows: two per port of a session side; the
-					 * compiled size, xrelayd sets 4 x --max-sessions */
+#define XR_FLOWS_MAX		1032192	/* entries at most: XR_CFG_ADDRS x XR_CFG_PORTS */
+#define XR_FLOWS_DEFAULT	10000	/* the compiled size (one address, 30000-39999);
+					 * the loader sets --media x --ports */
 #define XR_TX_PORTS_MAX		256	/* interfaces the program may redirect to */
 #define XR_VLANS_MAX		1024	/* VLAN devices known */
 #define XR_BANS_MAX		65536	/* banned prefixes */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -40,7 +41,7 @@ static char pin_dir[128];	/* /sys/fs/bpf/xr-test-<pid> */
 static char pin_dir2[128];	/* ... -bad, for the ABI cases */
 
 static const char *const map_names[] = {
-	XR_MAP_FLOWS, XR_MAP_FLOW_STATS, XR_MAP_COUNTERS,
+	XR_MAP_FLOWS, XR_MAP_CFG, XR_MAP_COUNTERS,
 	XR_MAP_TX_PORTS, XR_MAP_VLANS, XR_MAP_ABI, XR_MAP_SAMPLE, XR_MAP_BANS,
 };
 #define NMAPS	(sizeof(map_names) / sizeof(map_names[0]))
@@ -125,23 +126,70 @@ ifidx(const char *name)
 	return i;
 }
 
+/* The table the tests open: one address, 192.0.2.1, ports 30000-30999. */
+static const union xr_sa *
+test_addr(void)
+{
+	static union xr_sa a;
+
+	assert_int_equal(xr_sa_parse(&a, "192.0.2.1:0", -1), 0);
+	return &a;
+}
+
+/* fp_open() with that table (adopt: --redis's mode). */
+static int
+topen(struct fp *f, const char *dir, bool adopt, uint16_t hi)
+{
+	struct fp_opts o = { .wrong_src_sample = FP_WRONG_SRC_SAMPLE, .adopt = adopt,
+			     .addrs = test_addr(), .naddrs = 1, .port_lo = 30000,
+			     .port_hi = hi };
+
+	return fp_open_opts(f, dir, &o);
+}
+
 static void
-put_test_flow(int flows_fd, __u16 port)
+test_key(struct xr_flow_key *k, __u16 port)
+{
+	union xr_sa a = *test_addr();
+
+	xr_sa_set_port(&a, port);
+	fp_key_make(k, &a);
+}
+
+static void
+put_test_flow(struct fp *f, __u16 port)
 {
 	struct xr_flow_key k;
 	struct xr_flow v;
 
-	memset(&k, 0, sizeof(k));
+	test_key(&k, port);
 	memset(&v, 0, sizeof(v));
-	k.addr[10] = k.addr[11] = 0xff;
-	k.addr[12] = 192;
-	k.addr[13] = 0;
-	k.addr[14] = 2;
-	k.addr[15] = 1;
-	k.port = htons(port);
-	k.family = XR_FAM_IPV4;
 	v.session_id = port;
-	assert_int_equal(bpf_map_update_elem(flows_fd, &k, &v, BPF_ANY), 0);
+	assert_int_equal(fp_flow_put(f, &k, &v), 0);
+}
+
+/* Flows in the table pinned at path, read through a mapping of its own. */
+static int
+pinned_flows(const char *path)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	struct xr_flow_ent *t;
+	size_t bytes;
+	int fd = bpf_obj_get(path), n = 0;
+
+	assert_true(fd >= 0);
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	bytes = ((size_t)info.max_entries * info.value_size + 4095) & ~(size_t)4095;
+	t = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(t != MAP_FAILED);
+	for (__u32 i = 0; i < info.max_entries; i++)
+		if (t[i].fwd.flags & XR_FLOW_F_ACTIVE)
+			n++;
+	munmap(t, bytes);
+	close(fd);
+	return n;
 }
 
 static int
@@ -184,9 +232,8 @@ test_open_pins(void **state)
 	}
 	assert_int_equal(bpf_map_lookup_elem(a.abi_fd, &key, &abi), 0);
 	assert_int_equal(abi.version, XR_ABI_VERSION);
-	assert_int_equal(abi.key_size, sizeof(struct xr_flow_key));
-	assert_int_equal(abi.flow_size, sizeof(struct xr_flow));
-	assert_int_equal(abi.stats_size, sizeof(struct xr_flow_stats));
+	assert_int_equal(abi.cfg_size, sizeof(struct xr_cfg));
+	assert_int_equal(abi.ent_size, sizeof(struct xr_flow_ent));
 	assert_int_equal(abi.ncounters, XR_CNT__MAX);
 	assert_int_equal(a.skel->rodata->fib_ifindex, 1);	/* lookups on lo */
 	assert_int_equal(a.skel->rodata->wrong_src_sample, FP_WRONG_SRC_SAMPLE);
@@ -223,7 +270,7 @@ test_reuse_and_flush(void **state)
 	struct xr_flow v;
 	__u32 child_flows_id = 0;
 	char path[256];
-	int fd, pfd[2], st;
+	int pfd[2], st;
 	pid_t pid;
 
 	assert_int_equal(pipe(pfd), 0);
@@ -233,10 +280,10 @@ test_reuse_and_flush(void **state)
 		__u32 id;
 
 		close(pfd[0]);
-		if (fp_open(&a, pin_dir))
+		if (topen(&a, pin_dir, false, 30999))
 			_exit(1);
-		put_test_flow(a.flows_fd, 30000);
-		put_test_flow(a.flows_fd, 30002);
+		put_test_flow(&a, 30000);
+		put_test_flow(&a, 30002);
 		id = map_id(a.flows_fd);
 		if (write(pfd[1], &id, sizeof(id)) != sizeof(id))
 			_exit(1);
@@ -251,40 +298,85 @@ test_reuse_and_flush(void **state)
 
 	/* the dead daemon's lock went with it; its flows are still there */
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, XR_MAP_FLOWS);
-	fd = bpf_obj_get(path);
-	assert_true(fd >= 0);
-	assert_int_equal(map_count(fd), 2);
-	close(fd);
+	assert_int_equal(pinned_flows(path), 2);
 
-	assert_int_equal(fp_open(&b, pin_dir), 0);
+	assert_int_equal(topen(&b, pin_dir, false, 30999), 0);
 	assert_int_equal(map_id(b.flows_fd), child_flows_id);
 	/* the open flushed what the dead one left */
-	assert_int_equal(map_count(b.flows_fd), 0);
+	assert_int_equal(fp_flows_count(&b), 0);
+	assert_int_equal(pinned_flows(path), 0);
 
-	put_test_flow(b.flows_fd, 30004);
-	memset(&k, 0, sizeof(k));
-	k.addr[10] = k.addr[11] = 0xff;
-	k.addr[12] = 192;
-	k.addr[14] = 2;
-	k.addr[15] = 1;
-	k.port = htons(30004);
-	k.family = XR_FAM_IPV4;
-	fd = bpf_obj_get(path);
-	assert_true(fd >= 0);
-	assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+	put_test_flow(&b, 30004);
+	test_key(&k, 30004);
+	assert_int_equal(fp_flow_get(&b, &k, &v), 0);
 	assert_int_equal(v.session_id, 30004);
+	assert_int_equal(pinned_flows(path), 1);
 
 	fp_close(&b, false);
 	/* fp_close flushes too: nothing forwards that no daemon knows */
-	assert_int_equal(map_count(fd), 0);
-	close(fd);
-	assert_int_equal(fp_open(&b, pin_dir), 0);
-	put_test_flow(b.flows_fd, 30006);
+	assert_int_equal(pinned_flows(path), 0);
+	assert_int_equal(topen(&b, pin_dir, false, 30999), 0);
+	put_test_flow(&b, 30006);
 	fp_close(&b, true);
 
-	fd = bpf_obj_get(path);
-	assert_true(fd < 0);
+	assert_true(bpf_obj_get(path) < 0);
 	assert_int_equal(access(pin_dir, F_OK), -1);
+}
+
+/*
+ * --redis: a daemon that dies leaves its flows forwarding, counters and all;
+ * the next one in adopt mode keeps them (same map, same entries).  One with
+ * another --ports cannot read that table: a new one is made.
+ */
+static void
+test_adopt(void **state)
+{
+	struct fp a, b;
+	struct xr_flow_key k;
+	struct xr_flow_stats st;
+	char path[256];
+	__u32 id;
+	int stt;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		long idx;
+
+		if (topen(&a, pin_dir, true, 30999))
+			_exit(1);
+		put_test_flow(&a, 30010);
+		test_key(&k, 30010);
+		idx = fp_flow_index(&a, &k);
+		if (idx != 10)
+			_exit(2);
+		a.tab[idx].packets = 42;	/* as the program would have counted */
+		a.tab[idx].bytes = 4200;
+		_exit(0);	/* no fp_close: as kill -9 would */
+	}
+	assert_int_equal(waitpid(pid, &stt, 0), pid);
+	assert_true(WIFEXITED(stt) && WEXITSTATUS(stt) == 0);
+	assert_int_equal(topen(&b, pin_dir, true, 30999), 0);
+	assert_int_equal(fp_flows_count(&b), 1);
+	test_key(&k, 30010);
+	assert_int_equal(fp_flow_stats(&b, &k, &st), 0);
+	assert_int_equal(st.packets, 42);
+	assert_int_equal(st.bytes, 4200);
+	assert_int_equal(b.cfgm->port_lo, 30000);
+	assert_int_equal(b.cfgm->nports, 1000);
+	assert_int_equal(b.cfgm->n4, 1);
+	id = map_id(b.flows_fd);
+	fp_close(&b, false);
+	/* another range: the table cannot be read that way, a fresh one is made */
+	assert_int_equal(topen(&a, pin_dir, true, 30499), 0);
+	assert_int_equal(a.nents, 500);
+	assert_true(map_id(a.flows_fd) != id);
+	assert_int_equal(fp_flows_count(&a), 0);
+	assert_int_equal(a.cfgm->nports, 500);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, XR_MAP_FLOWS);
+	assert_int_equal(pinned_flows(path), 0);
+	fp_close(&a, true);
 }
 
 /*
@@ -299,25 +391,25 @@ test_pin_dir_locked(void **state)
 	int st;
 	pid_t pid;
 
-	assert_int_equal(fp_open(&a, pin_dir), 0);
-	put_test_flow(a.flows_fd, 30000);
-	put_test_flow(a.flows_fd, 30002);
+	assert_int_equal(topen(&a, pin_dir, false, 30999), 0);
+	put_test_flow(&a, 30000);
+	put_test_flow(&a, 30002);
 
-	assert_int_equal(fp_open(&b, pin_dir), -EBUSY);
-	assert_int_equal(map_count(a.flows_fd), 2);
+	assert_int_equal(topen(&b, pin_dir, false, 30999), -EBUSY);
+	assert_int_equal(fp_flows_count(&a), 2);
 	assert_int_equal(b.lock_fd, -1);
 	assert_true(b.skel == NULL && b.flows_fd < 0);
 
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		_exit(fp_open(&b, pin_dir) == -EBUSY ? 0 : 1);
+		_exit(topen(&b, pin_dir, false, 30999) == -EBUSY ? 0 : 1);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_int_equal(map_count(a.flows_fd), 2);
+	assert_int_equal(fp_flows_count(&a), 2);
 
 	fp_close(&a, false);
-	assert_int_equal(fp_open(&b, pin_dir), 0);
+	assert_int_equal(topen(&b, pin_dir, false, 30999), 0);
 	fp_close(&b, true);
 	assert_int_equal(access(pin_dir, F_OK), -1);
 }
@@ -332,7 +424,7 @@ test_abi_mismatch_shape(void **state)
 
 	assert_int_equal(mkdir(pin_dir2, 0700), 0);
 	fd = bpf_map_create(BPF_MAP_TYPE_HASH, XR_MAP_FLOWS, sizeof(struct xr_flow_key),
-			    sizeof(struct xr_flow) - 8, 1024, NULL);
+			    sizeof(struct xr_flow), 1024, NULL);	/* ABI 4's */
 	assert_true(fd >= 0);
 	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_FLOWS);
 	assert_int_equal(bpf_obj_pin(fd, path), 0);
@@ -351,8 +443,12 @@ test_abi_mismatch_shape(void **state)
 
 	/* right key and value, wrong size: libbpf could not reuse it either */
 	assert_int_equal(mkdir(pin_dir2, 0700), 0);
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, XR_MAP_FLOWS, sizeof(struct xr_flow_key),
-			    sizeof(struct xr_flow), XR_FLOWS_MAX / 2, NULL);
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
+
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, XR_MAP_FLOWS, sizeof(__u32),
+				    sizeof(struct xr_flow_ent), XR_FLOWS_DEFAULT / 2, &mo);
+	}
 	assert_true(fd >= 0);
 	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_FLOWS);
 	assert_int_equal(bpf_obj_pin(fd, path), 0);
@@ -376,9 +472,8 @@ test_abi_mismatch_version(void **state)
 	assert_true(fd >= 0);
 	memset(&abi, 0, sizeof(abi));
 	abi.version = XR_ABI_VERSION + 1;
-	abi.key_size = sizeof(struct xr_flow_key);
-	abi.flow_size = sizeof(struct xr_flow);
-	abi.stats_size = sizeof(struct xr_flow_stats);
+	abi.cfg_size = sizeof(struct xr_cfg);
+	abi.ent_size = sizeof(struct xr_flow_ent);
 	abi.ncounters = XR_CNT__MAX;
 	assert_int_equal(bpf_map_update_elem(fd, &key, &abi, BPF_ANY), 0);
 	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_ABI);
@@ -627,6 +722,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_pins),
 		cmocka_unit_test(test_reuse_and_flush),
+		cmocka_unit_test(test_adopt),
 		cmocka_unit_test(test_pin_dir_locked),
 		cmocka_unit_test(test_abi_mismatch_shape),
 		cmocka_unit_test(test_abi_mismatch_version),

@@ -359,6 +359,31 @@ static struct row rows[] = {
 	  .peer = "10.1.0.2:4000", .src = "10.2.0.1:30002", .dst = "10.2.0.2:5000", .flags = LF,
 	  .ttl = 64, .ingress = "va0", .in = { FRAME_V4 }, .retval = XDP_PASS,
 	  .cnt = XR_CNT_pass_unknown_port },
+	/* The table's index: an address or port outside --media x --ports is no flow. */
+	{ .name = "port below the range", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .to = "10.1.0.1:3999" }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_unknown_port },
+	{ .name = "port above the range", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .to = "10.1.0.1:43000" }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_unknown_port },
+	{ .name = "not a relay address", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .to = "10.1.0.7:30000" }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_unknown_port },
+	{ .name = "last port of the last IPv4 address", .local = "10.2.0.2:42999",
+	  .peer = "10.1.0.2:4000", .src = "10.2.0.1:30002", .dst = "10.2.0.2:5000", .ttl = 64,
+	  .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .to = "10.2.0.2:42999" }, .retval = XDP_REDIRECT,
+	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4 } },
+	{ .name = "first port of the range", .local = "10.1.0.1:4000", .peer = "10.1.0.2:4000",
+	  .src = "10.2.0.1:30002", .dst = "10.2.0.2:5000", .ttl = 64, .flags = LF,
+	  .ingress = "va0", .in = { FRAME_V4, .to = "10.1.0.1:4000" }, .retval = XDP_REDIRECT,
+	  .cnt = XR_CNT_fwd_redirect, .out = { OUT_V4 } },
+	{ .name = "IPv6 port above the range", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::1]:43000", IN_A, .ttl = 7,
+		  .payload = 20 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_unknown_port },
+	{ .name = "IPv6 not a relay address", FLOW_V6, .flags = LF, .ingress = "va0",
+	  .in = { .from = "[fd01::2]:4000", .to = "[fd01::7]:30000", IN_A, .ttl = 7,
+		  .payload = 20 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_unknown_port },
 	{ .name = "not latched", FLOW_V4, .flags = XR_FLOW_F_FORWARD, .ingress = "va0",
 	  .in = { FRAME_V4 }, .retval = XDP_PASS, .cnt = XR_CNT_pass_not_latched },
 	/* sk_lo passes no wrong source up (wrong_src_sample 0): all dropped. */
@@ -537,10 +562,29 @@ parse_sa(union xr_sa *sa, const char *s)
 	}
 }
 
+/*
+ * The flow table of the tests: every relay address a row or test sends to,
+ * ports TAB_LO..TAB_HI (the daemon's would be --media x --ports).
+ */
+static const char *const tab_addrs[] = { "10.1.0.1", "10.2.0.1", "fd01::1", "10.2.0.2",
+					  "fd02::1" };
+#define TAB_N	((int)(sizeof(tab_addrs) / sizeof(tab_addrs[0])))
+#define TAB_LO	4000
+#define TAB_HI	42999
+
+static void
+tab_sas(union xr_sa *sa)
+{
+	for (int i = 0; i < TAB_N; i++)
+		if (xr_sa_parse_ip(&sa[i], tab_addrs[i]) < 0)
+			abort();
+}
+
 /* Open and load the skeleton with fib_ifindex, and describe it as a struct fp. */
 static int
 tskel_load_pps(struct tskel *t, __u32 fib_ifindex, __u32 sample, __u32 max_pps)
 {
+	union xr_sa addrs[TAB_N];
 	struct xrelay *s;
 	int err;
 
@@ -550,6 +594,8 @@ tskel_load_pps(struct tskel *t, __u32 fib_ifindex, __u32 sample, __u32 max_pps)
 	s->rodata->fib_ifindex = fib_ifindex;
 	s->rodata->wrong_src_sample = sample;
 	s->rodata->media_max_pps = max_pps;
+	bpf_map__set_max_entries(s->maps.xr_flows,
+				 (__u32)fp_table_entries(TAB_N, TAB_LO, TAB_HI));
 	err = xrelay__load(s);
 	if (err) {
 		xrelay__destroy(s);
@@ -559,7 +605,7 @@ tskel_load_pps(struct tskel *t, __u32 fib_ifindex, __u32 sample, __u32 max_pps)
 	t->skel = s;
 	t->fp.skel = NULL;	/* maps filled in by hand below, as the loader would */
 	t->fp.flows_fd = bpf_map__fd(s->maps.xr_flows);
-	t->fp.stats_fd = bpf_map__fd(s->maps.xr_flow_stats);
+	t->fp.cfg_fd = bpf_map__fd(s->maps.xr_cfg);
 	t->fp.counters_fd = bpf_map__fd(s->maps.xr_counters);
 	t->fp.tx_ports_fd = bpf_map__fd(s->maps.xr_tx_ports);
 	t->fp.vlans_fd = bpf_map__fd(s->maps.xr_vlans);
@@ -568,8 +614,10 @@ tskel_load_pps(struct tskel *t, __u32 fib_ifindex, __u32 sample, __u32 max_pps)
 	t->fp.prog_fd = bpf_program__fd(s->progs.xr_xdp_rx);
 	t->fp.lock_fd = -1;
 	t->fp.ncpus = libbpf_num_possible_cpus();
-	if (fp_slots_init(&t->fp, bpf_map__max_entries(s->maps.xr_flow_stats)))
-		return -ENOMEM;
+	tab_sas(addrs);
+	err = fp_table_init(&t->fp, addrs, TAB_N, TAB_LO, TAB_HI);
+	if (err)
+		return err;
 	return t->fp.ncpus > 0 ? 0 : -EINVAL;
 }
 
@@ -651,7 +699,8 @@ row_setup(struct tskel *t, const struct row *r, struct xr_flow_key *k)
 		struct xr_ban_key bk, bnext;
 
 		while (bpf_map_get_next_key(t->fp.bans_fd, NULL, &bnext) == 0)
-			assert_int_equal(bpf_map_delete_elem(t->fp.bans_fd, &bnext), 0);
+			assert_int_equal(fp_ban_del(&t->fp, &bnext), 0);
+		assert_int_equal(t->fp.cfgm->bans, 0);	/* empty: the program skips the trie */
 		if (r->ban) {
 			char pfx[64], *slash;
 			union xr_sa bp;
@@ -816,14 +865,17 @@ test_abi_sizes(void **state)
 	struct xrelay *s = sk_lo.skel;
 	int i;
 
-	assert_int_equal(bpf_map__key_size(s->maps.xr_flows), sizeof(struct xr_flow_key));
-	assert_int_equal(bpf_map__value_size(s->maps.xr_flows), sizeof(struct xr_flow));
-	assert_int_equal(bpf_map__max_entries(s->maps.xr_flows), XR_FLOWS_MAX);
-	assert_int_equal(bpf_map__key_size(s->maps.xr_flow_stats), sizeof(__u32));
-	assert_int_equal(bpf_map__value_size(s->maps.xr_flow_stats),
-			 sizeof(struct xr_flow_stats));
-	assert_int_equal(bpf_map__type(s->maps.xr_flow_stats), BPF_MAP_TYPE_PERCPU_ARRAY);
-	assert_int_equal(bpf_map__max_entries(s->maps.xr_flow_stats), XR_FLOWS_MAX);
+	assert_int_equal(bpf_map__type(s->maps.xr_flows), BPF_MAP_TYPE_ARRAY);
+	assert_int_equal(bpf_map__key_size(s->maps.xr_flows), sizeof(__u32));
+	assert_int_equal(bpf_map__value_size(s->maps.xr_flows), sizeof(struct xr_flow_ent));
+	assert_int_equal(bpf_map__max_entries(s->maps.xr_flows),
+			 fp_table_entries(TAB_N, TAB_LO, TAB_HI));
+	assert_true(bpf_map__map_flags(s->maps.xr_flows) & BPF_F_MMAPABLE);
+	assert_int_equal(bpf_map__type(s->maps.xr_cfg), BPF_MAP_TYPE_ARRAY);
+	assert_int_equal(bpf_map__value_size(s->maps.xr_cfg), sizeof(struct xr_cfg));
+	assert_int_equal(bpf_map__max_entries(s->maps.xr_cfg), 1);
+	assert_true(bpf_map__map_flags(s->maps.xr_cfg) & BPF_F_MMAPABLE);
+	assert_int_equal(sk_lo.fp.nents, fp_table_entries(TAB_N, TAB_LO, TAB_HI));
 	assert_int_equal(bpf_map__key_size(s->maps.xr_counters), sizeof(__u32));
 	assert_int_equal(bpf_map__value_size(s->maps.xr_counters), sizeof(__u64));
 	assert_int_equal(bpf_map__max_entries(s->maps.xr_counters), XR_CNT__MAX);
@@ -837,7 +889,7 @@ test_abi_sizes(void **state)
 	assert_int_equal(bpf_map__value_size(s->maps.xr_abi), sizeof(struct xr_abi));
 	assert_int_equal(bpf_map__max_entries(s->maps.xr_abi), 1);
 	assert_string_equal(bpf_map__name(s->maps.xr_flows), XR_MAP_FLOWS);
-	assert_string_equal(bpf_map__name(s->maps.xr_flow_stats), XR_MAP_FLOW_STATS);
+	assert_string_equal(bpf_map__name(s->maps.xr_cfg), XR_MAP_CFG);
 	assert_string_equal(bpf_map__name(s->maps.xr_counters), XR_MAP_COUNTERS);
 	assert_string_equal(bpf_map__name(s->maps.xr_tx_ports), XR_MAP_TX_PORTS);
 	assert_string_equal(bpf_map__name(s->maps.xr_vlans), XR_MAP_VLANS);
@@ -851,22 +903,20 @@ test_abi_sizes(void **state)
 	}
 }
 
-/* The raw per-CPU stats of flow k, from the slot it holds.  0 or -errno. */
-static int
-raw_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *raw)
+/* The table entry of flow k (in the test's mapping of xr_flows). */
+static struct xr_flow_ent *
+ent(struct fp *fp, const struct xr_flow_key *k)
 {
-	int slot = fp_flow_slot(fp, k);
-	__u32 key;
+	long idx = fp_flow_index(fp, k);
 
-	if (slot < 0)
-		return slot;
-	key = (__u32)slot;
-	return bpf_map_lookup_elem(fp->stats_fd, &key, raw) < 0 ? -errno : 0;
+	assert_true(idx >= 0);
+	return &fp->tab[idx];
 }
 
 /*
- * fp_flow_put gives a new flow a zeroed stats slot and a replaced one keeps
- * its own; fp_flow_del and fp_flows_flush give the slots back.
+ * fp_flow_put writes a new flow with zero counters and a replaced one keeps
+ * them, each write moving seq on by two; fp_flow_del and fp_flows_flush
+ * empty entries; keys outside the table are refused.
  */
 static void
 test_flow_lifecycle(void **state)
@@ -876,8 +926,9 @@ test_flow_lifecycle(void **state)
 	struct xr_flow v, got;
 	struct xr_flow_stats st;
 	struct xr_flow_key k, k2;
-	struct xr_flow_stats raw[64];
-	int i, slot;
+	struct xr_flow_ent *e;
+	__u32 seq;
+	int i;
 
 	assert_true(fp_flows_flush(fp) >= 0);
 	parse_sa(&local, "10.1.0.1:31000");
@@ -885,120 +936,83 @@ test_flow_lifecycle(void **state)
 	parse_sa(&src, "10.2.0.1:31002");
 	parse_sa(&dst, "10.2.0.2:5000");
 	fp_key_make(&k, &local);
+	assert_int_equal(fp_flow_index(fp, &k), 31000 - TAB_LO);	/* row 0 */
+	e = ent(fp, &k);
+	seq = e->fwd.seq;
+	assert_int_equal(seq & 1, 0);
 	fp_flow_make(&v, 99, &peer, LF, &src, &dst, 64);
 	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
+	assert_int_equal(e->fwd.seq, seq + 2);
 	assert_int_equal(fp_flow_get(fp, &k, &got), 0);
-	/* Stored as given, with a new generation (never 0) and its stats slot. */
-	assert_int_not_equal(got.gen, 0);
-	slot = fp_flow_slot(fp, &k);
-	assert_true(slot >= 0);
-	assert_int_equal(got.slot, slot);
-	v.gen = got.gen;
-	v.slot = got.slot;
-	assert_memory_equal(&got, &v, sizeof(v));
+	assert_memory_equal(&got, &v, sizeof(v));	/* stored as given */
 	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
 	assert_int_equal(st.packets, 0);
-	/* Replacing the flow keeps its stats entry. */
+	/* Replacing the flow keeps its counters. */
+	e->packets = 3;
 	v.flags = XR_FLOW_F_LATCHED;
 	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
 	assert_int_equal(fp_flow_get(fp, &k, &got), 0);
 	assert_int_equal(got.flags, XR_FLOW_F_LATCHED);
-	assert_int_equal(got.slot, slot);	/* the same slot */
+	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
+	assert_int_equal(st.packets, 3);
 	assert_int_equal(fp_flows_count(fp), 1);
 	assert_int_equal(fp_flow_del(fp, &k), 0);
 	assert_int_equal(fp_flow_del(fp, &k), -ENOENT);
 	assert_int_equal(fp_flow_get(fp, &k, &got), -ENOENT);
 	assert_int_equal(fp_flow_stats(fp, &k, &st), -ENOENT);
-	assert_int_equal(fp_flow_slot(fp, &k), -ENOENT);
-	/*
-	 * A slot given back (and counted into after, as by a packet in flight)
-	 * is zero when a flow takes it again: free slots are zeroed in batches
-	 * before they are given out, so it comes back within a few batches.
-	 */
-	{
-		__u32 key = (__u32)slot;
-		struct xr_flow_stats dirty[64];
-		struct xr_flow_key kk;
-		int found = -1, n;
-
-		memset(dirty, 0, sizeof(dirty));
-		for (i = 0; i < fp->ncpus && i < 64; i++)
-			dirty[i].packets = 7;
-		assert_int_equal(bpf_map_update_elem(fp->stats_fd, &key, dirty, BPF_ANY), 0);
-		for (n = 0; n < 2000 && found < 0; n++) {
-			xr_sa_set_port(&local, (uint16_t)(40000 + n));
-			fp_key_make(&kk, &local);
-			assert_int_equal(fp_flow_put(fp, &kk, &v), 0);
-			if (fp_flow_slot(fp, &kk) == slot)
-				found = n;
-		}
-		assert_true(found >= 0);
-		assert_int_equal(raw_stats(fp, &kk, raw), 0);
-		for (i = 0; i < fp->ncpus && i < 64; i++)
-			assert_int_equal(raw[i].packets, 0);
-		for (i = 0; i < n; i++) {
-			xr_sa_set_port(&local, (uint16_t)(40000 + i));
-			fp_key_make(&kk, &local);
-			assert_int_equal(fp_flow_del(fp, &kk), 0);
-		}
-		parse_sa(&local, "10.1.0.1:31000");
-	}
-	/* Many flows, then a flush: no flow, every slot free again. */
+	assert_int_equal(e->fwd.seq, seq + 8);	/* put, put, del, del of nothing */
+	/* A packet in flight counted into the emptied entry: the next flow starts at 0. */
+	e->packets = 7;
+	e->bytes = 700;
+	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
+	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
+	assert_int_equal(st.packets, 0);
+	assert_int_equal(st.bytes, 0);
+	assert_int_equal(fp_flow_del(fp, &k), 0);
+	/* Outside the table: refused, nothing written. */
+	parse_sa(&local, "10.1.0.1:43000");
+	fp_key_make(&k2, &local);
+	assert_int_equal(fp_flow_put(fp, &k2, &v), -ERANGE);
+	parse_sa(&local, "10.1.0.9:31000");
+	fp_key_make(&k2, &local);
+	assert_int_equal(fp_flow_put(fp, &k2, &v), -ERANGE);
+	assert_int_equal(fp_flows_count(fp), 0);
+	/* Many flows, each its own entry, then a flush: no flow left. */
+	parse_sa(&local, "[fd01::1]:0");
 	for (i = 0; i < 300; i++) {
 		xr_sa_set_port(&local, (uint16_t)(32000 + i));
 		fp_key_make(&k2, &local);
+		assert_int_equal(fp_flow_index(fp, &k2), 2L * (TAB_HI - TAB_LO + 1) + 32000 + i -
+				 TAB_LO);
 		assert_int_equal(fp_flow_put(fp, &k2, &v), 0);
 	}
 	assert_int_equal(fp_flows_count(fp), 300);
-	{
-		int seen[300];
-
-		/* 300 different slots, each found again by its key */
-		for (i = 0; i < 300; i++) {
-			xr_sa_set_port(&local, (uint16_t)(32000 + i));
-			fp_key_make(&k2, &local);
-			seen[i] = fp_flow_slot(fp, &k2);
-			assert_true(seen[i] >= 0);
-			for (int j = 0; j < i; j++)
-				assert_int_not_equal(seen[j], seen[i]);
-		}
-		/* delete every other one: the rest still find their own slots */
-		for (i = 0; i < 300; i += 2) {
-			xr_sa_set_port(&local, (uint16_t)(32000 + i));
-			fp_key_make(&k2, &local);
-			assert_int_equal(fp_flow_del(fp, &k2), 0);
-		}
-		for (i = 1; i < 300; i += 2) {
-			xr_sa_set_port(&local, (uint16_t)(32000 + i));
-			fp_key_make(&k2, &local);
-			assert_int_equal(fp_flow_slot(fp, &k2), seen[i]);
-		}
+	for (i = 0; i < 300; i += 2) {
+		xr_sa_set_port(&local, (uint16_t)(32000 + i));
+		fp_key_make(&k2, &local);
+		assert_int_equal(fp_flow_del(fp, &k2), 0);
 	}
 	assert_int_equal(fp_flows_flush(fp), 150);
 	assert_int_equal(fp_flows_count(fp), 0);
-	assert_int_equal(fp_flow_slot(fp, &k2), -ENOENT);
-	assert_int_equal(fp_flow_put(fp, &k2, &v), 0);
-	assert_int_equal(fp_flow_slot(fp, &k2), 0);	/* all free: the first slot again */
-	assert_int_equal(fp_flows_flush(fp), 1);
 }
 
 /*
- * The same hit on two CPUs: maps.c sums the per-CPU slots of the flow's
- * stats and of the counters; the raw per-CPU values show one on each.
+ * The same hit on two CPUs counts twice into the one entry (atomic adds,
+ * shared by the CPUs); the exit counters are per CPU and summed.
  */
 static void
-test_percpu_sums(void **state)
+test_shared_counters(void **state)
 {
 	const struct row *r = &rows[0];		/* hit IPv4, redirect */
 	uint8_t in[PKT_MAX], out[PKT_MAX + 64];
 	uint64_t c0[XR_CNT__MAX], c1[XR_CNT__MAX];
-	struct xr_flow_stats st, raw[64];
+	struct xr_flow_stats st;
 	struct xr_flow_key k;
 	cpu_set_t set, saved;
 	size_t inlen, outlen;
 	int cpu, ncpu = sk_lo.fp.ncpus;
 
-	if (ncpu < 2 || ncpu > 64 || sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
+	if (ncpu < 2 || sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
 	    !CPU_ISSET(0, &saved) || !CPU_ISSET(1, &saved)) {
 		skip();
 		return;
@@ -1014,74 +1028,151 @@ test_percpu_sums(void **state)
 					  &outlen), XDP_REDIRECT);
 	}
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
-	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
-	assert_int_equal(raw[0].packets, 1);
-	assert_int_equal(raw[1].packets, 1);
+	assert_int_equal(ent(&sk_lo.fp, &k)->packets, 2);
 	assert_int_equal(fp_flow_stats(&sk_lo.fp, &k, &st), 0);
 	assert_int_equal(st.packets, 2);
 	assert_int_equal(st.bytes, 2 * r->out.payload);
-	assert_int_equal(st.last_seen_ns, raw[0].last_seen_ns > raw[1].last_seen_ns ?
-			 raw[0].last_seen_ns : raw[1].last_seen_ns);
+	assert_true(st.last_seen_ns > 0);
 	assert_int_equal(fp_counters(&sk_lo.fp, c1), 0);
 	assert_int_equal(c1[XR_CNT_fwd_redirect], c0[XR_CNT_fwd_redirect] + 2);
 }
 
+#define NH_GEN(seq)	((((seq) >> 1) & 0xffffu) << 16)
+
 /*
- * The next-hop cache in the flow's per-CPU stats: the first packet asks the
- * fib and fills it for the flow's generation and the packet's length; the
- * next one of the same flow leaves byte for byte the same (from the cache);
- * a rewrite of the flow (new generation) is never served from the old one.
+ * The next-hop cache in the flow's entry: the first packet asks the fib and
+ * fills it for the entry's generation (seq) and the packet's length; the
+ * next one leaves byte for byte the same (from the cache); a rewrite of the
+ * flow (new seq) is never served from the old one; a cache another CPU is
+ * rewriting (odd tag) is neither read nor written, the packet still goes.
  */
 static void
 test_nh_cache(void **state)
 {
 	const struct row *r = &rows[0];		/* hit IPv4, redirect */
 	uint8_t in[PKT_MAX], out1[PKT_MAX + 64], out2[PKT_MAX + 64];
-	struct xr_flow_stats raw[64];
 	struct xr_flow_key k;
+	struct xr_flow_ent *e;
 	struct xr_flow f;
-	cpu_set_t set, saved;
 	size_t inlen, o1, o2;
-	uint32_t gen1;
-	int ncpu = sk_lo.fp.ncpus;
+	__u32 tag;
 
-	if (ncpu < 1 || ncpu > 64 || sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
-	    !CPU_ISSET(0, &saved)) {
-		skip();
-		return;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
 	row_setup(&sk_lo, r, &k);
+	e = ent(&sk_lo.fp, &k);
 	inlen = build_frame(in, &r->in);
-	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
-	assert_int_equal(raw[0].nh_expires_ns, 0);		/* empty at creation */
+	e->nh_tag = 0;				/* as a table just made */
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out1, sizeof(out1), &o1),
 			 XDP_REDIRECT);
-	assert_int_equal(fp_flow_get(&sk_lo.fp, &k, &f), 0);
-	gen1 = f.gen;
-	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
-	assert_true(raw[0].nh_expires_ns > 0);
-	assert_int_equal(raw[0].nh_gen, gen1);
-	assert_int_equal(raw[0].nh_ok_len, inlen - ETH_HLEN);	/* the IP packet's length */
-	assert_int_equal(raw[0].nh_vlan, 0);
+	assert_int_equal(e->nh_tag & 0xffff0000u, NH_GEN(e->fwd.seq));
+	assert_int_equal(e->nh_tag & 1, 0);
+	assert_int_equal(e->nh_ok_len, inlen - ETH_HLEN);	/* the IP packet's length */
+	assert_int_equal(e->nh_vid, 0);
+	assert_int_equal(e->nh_tx, if_nametoindex("vb0"));
+	tag = e->nh_tag;
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
 			 XDP_REDIRECT);
 	assert_int_equal(o1, o2);
 	assert_memory_equal(out1, out2, o1);
-	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
-	assert_int_equal(raw[0].packets, 2);
-	/* A rewrite of the flow: a new generation, looked up again on the next packet. */
-	assert_int_equal(fp_flow_put(&sk_lo.fp, &k, &f), 0);
+	assert_int_equal(e->packets, 2);
+	/* A rewrite of the flow: a new generation, filled again by the next packet. */
 	assert_int_equal(fp_flow_get(&sk_lo.fp, &k, &f), 0);
-	assert_true(f.gen != gen1);
+	assert_int_equal(fp_flow_put(&sk_lo.fp, &k, &f), 0);
+	assert_true(NH_GEN(e->fwd.seq) != (tag & 0xffff0000u));
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
 			 XDP_REDIRECT);
-	assert_int_equal(raw_stats(&sk_lo.fp, &k, raw), 0);
-	assert_int_equal(raw[0].nh_gen, f.gen);
+	assert_int_equal(e->nh_tag & 0xffff0000u, NH_GEN(e->fwd.seq));
 	assert_memory_equal(out1, out2, o1);
-	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+	/* Claimed by "another CPU" (odd) with garbage in it: not used, not touched. */
+	tag = e->nh_tag | 1;
+	e->nh_tag = tag;
+	memset(e->nh_dmac, 0xee, sizeof(e->nh_dmac));
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
+			 XDP_REDIRECT);
+	assert_memory_equal(out1, out2, o1);
+	assert_int_equal(e->nh_tag, tag);
+	e->nh_tag = 0;
+}
+
+/*
+ * The sequence counter: an entry the daemon is writing (seq odd) sends the
+ * packet up untouched (pass_flow_busy), counted nowhere else; once the write
+ * ends (seq even), the same packet is forwarded.
+ */
+static void
+test_seqlock_busy(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	uint8_t in[PKT_MAX], out[PKT_MAX + 64];
+	uint64_t c0[XR_CNT__MAX], c1[XR_CNT__MAX];
+	struct xr_flow_key k;
+	struct xr_flow_ent *e;
+	size_t inlen, olen;
+
+	row_setup(&sk_lo, r, &k);
+	e = ent(&sk_lo.fp, &k);
+	inlen = build_frame(in, &r->in);
+	e->fwd.seq += 1;			/* a write in progress */
+	assert_int_equal(fp_counters(&sk_lo.fp, c0), 0);
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &olen),
+			 XDP_PASS);
+	assert_int_equal(olen, inlen);
+	assert_memory_equal(out, in, inlen);
+	assert_int_equal(fp_counters(&sk_lo.fp, c1), 0);
+	for (int i = 0; i < XR_CNT__MAX; i++)
+		assert_int_equal(c1[i], c0[i] + (i == XR_CNT_pass_flow_busy));
+	assert_int_equal(e->packets, 0);
+	e->fwd.seq += 1;			/* the write ends */
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(e->packets, 1);
+}
+
+/*
+ * The blocklist switch: the program looks at xr_bans only while xr_cfg.bans
+ * is set; fp_ban_put sets it, deleting the last ban clears it, and a ban is
+ * enforced whichever way it got there.
+ */
+static void
+test_bans_switch(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	uint8_t in[PKT_MAX], out[PKT_MAX + 64];
+	struct xr_ban_key bk, bk2;
+	struct xr_ban bv = { .reason = XR_BAN_MANUAL };
+	struct xr_flow_key k;
+	union xr_sa bp;
+	size_t inlen, olen;
+
+	row_setup(&sk_lo, r, &k);
+	inlen = build_frame(in, &r->in);
+	assert_int_equal(sk_lo.fp.cfgm->bans, 0);
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(xr_sa_parse_ip(&bp, "10.1.0.2"), 0);
+	assert_int_equal(fp_ban_key_make(&bk, &bp, 32), 0);
+	assert_int_equal(xr_sa_parse_ip(&bp, "192.0.2.0"), 0);
+	assert_int_equal(fp_ban_key_make(&bk2, &bp, 24), 0);
+	assert_int_equal(fp_ban_put(&sk_lo.fp, &bk, &bv), 0);
+	assert_int_equal(fp_ban_put(&sk_lo.fp, &bk2, &bv), 0);
+	assert_int_equal(sk_lo.fp.cfgm->bans, 1);
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &olen),
+			 XDP_DROP);
+	assert_int_equal(fp_ban_del(&sk_lo.fp, &bk), 0);
+	assert_int_equal(sk_lo.fp.cfgm->bans, 1);	/* one left */
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(fp_ban_del(&sk_lo.fp, &bk2), 0);
+	assert_int_equal(sk_lo.fp.cfgm->bans, 0);
+	/* A ban put behind fastpath's back is found again by fp_bans_sync (start-up). */
+	assert_int_equal(bpf_map_update_elem(sk_lo.fp.bans_fd, &bk, &bv, BPF_ANY), 0);
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &olen),
+			 XDP_REDIRECT);	/* switch off: not looked at */
+	fp_bans_sync(&sk_lo.fp);
+	assert_int_equal(sk_lo.fp.cfgm->bans, 1);
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &olen),
+			 XDP_DROP);
+	assert_int_equal(fp_ban_del(&sk_lo.fp, &bk), 0);
+	assert_int_equal(sk_lo.fp.cfgm->bans, 0);
 }
 
 /*
@@ -1144,12 +1235,12 @@ test_wrong_source_budget(void **state)
 	assert_true(passed);
 	assert_true(dt >= 0.95);	/* not before the window ended (coarse clock: a tick) */
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
-	fp_slots_free(&t.fp);
+	fp_table_free(&t.fp);
 	xrelay__destroy(t.skel);
 }
 
 /*
- * --media-max-pps: on one CPU, a flow forwards at most media_max_pps packets
+ * --media-max-pps: a flow forwards at most media_max_pps packets
  * in a one-second window, drops the rest (drop_rate_limit, frame untouched,
  * not in the flow's stats), another flow has its own budget, and the budget
  * comes back in the next window (polled, bounded).
@@ -1219,7 +1310,7 @@ test_media_max_pps(void **state)
 	}
 	assert_true(back);
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
-	fp_slots_free(&t.fp);
+	fp_table_free(&t.fp);
 	xrelay__destroy(t.skel);
 }
 
@@ -1404,7 +1495,15 @@ rnd_specs(struct pkt_spec *in, struct pkt_spec *out, uint8_t *payload, int v6)
 	pkt_mac(in->dmac, MAC_VA0);
 	pkt_mac(in->smac, MAC_PEER);
 	rnd_sa(&in->src, v6);
-	rnd_sa(&in->dst, v6);
+	/* To one of the relay addresses, any port of the range: the table holds no other. */
+	{
+		static const char *const a4[] = { "10.1.0.1", "10.2.0.1", "10.2.0.2" };
+		static const char *const a6[] = { "fd01::1", "fd02::1" };
+
+		assert_int_equal(xr_sa_parse_ip(&in->dst, v6 ? a6[rnd() % 2] : a4[rnd() % 3]),
+				 0);
+		xr_sa_set_port(&in->dst, (uint16_t)(TAB_LO + rnd() % (TAB_HI - TAB_LO + 1)));
+	}
 	in->ttl = (uint8_t)(rnd() | 1);
 	in->tos = (uint8_t)rnd();
 	in->ip_id = (uint16_t)rnd();
@@ -1668,28 +1767,30 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 10, sizeof(*tests));
+	tests = calloc(n + 12, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
 	tests[1] = (struct CMUnitTest)cmocka_unit_test(test_flow_lifecycle);
 	tests[2] = (struct CMUnitTest)cmocka_unit_test(test_kernel_does_not_forward);
-	tests[3] = (struct CMUnitTest)cmocka_unit_test(test_percpu_sums);
+	tests[3] = (struct CMUnitTest)cmocka_unit_test(test_shared_counters);
 	tests[4] = (struct CMUnitTest)cmocka_unit_test(test_live_frames);
 	tests[5] = (struct CMUnitTest)cmocka_unit_test(test_random_rewrites);
 	tests[6] = (struct CMUnitTest)cmocka_unit_test(test_udp_csum_ffff);
 	tests[7] = (struct CMUnitTest)cmocka_unit_test(test_nh_cache);
 	tests[8] = (struct CMUnitTest)cmocka_unit_test(test_wrong_source_budget);
 	tests[9] = (struct CMUnitTest)cmocka_unit_test(test_media_max_pps);
+	tests[10] = (struct CMUnitTest)cmocka_unit_test(test_seqlock_busy);
+	tests[11] = (struct CMUnitTest)cmocka_unit_test(test_bans_switch);
 	for (i = 0; i < n; i++) {
-		tests[i + 10].name = rows[i].name;
-		tests[i + 10].test_func = test_row;
-		tests[i + 10].initial_state = &rows[i];
+		tests[i + 12].name = rows[i].name;
+		tests[i + 12].test_func = test_row;
+		tests[i + 12].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 10, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 12, NULL, NULL);
 	free(tests);
-	fp_slots_free(&sk_in.fp);
-	fp_slots_free(&sk_lo.fp);
+	fp_table_free(&sk_in.fp);
+	fp_table_free(&sk_lo.fp);
 	xrelay__destroy(sk_in.skel);
 	xrelay__destroy(sk_lo.skel);
 	return rc;

@@ -3,7 +3,9 @@
  * test_maps.c - encoding of the fast-path map entries (daemon/fastpath/maps.c)
  * without a kernel: keys and flow values for both families, the v4-mapped
  * form, network byte order, zeroed padding, flags and TTL, and the round trip
- * back through xr_sa_from_map().
+ * back through xr_sa_from_map(); the flow table's key -> index translation
+ * (first and last port of every address's range, misses refused) and its
+ * entries written under their sequence counter, in memory of the test's own.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -18,6 +21,7 @@
 #include "common/addr.h"
 #include "fastpath/fastpath.h"
 #include "xrelay/flow.h"
+#include "xrelay/maps.h"
 
 static const uint8_t v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -115,7 +119,6 @@ test_flow_ipv4(void **state)
 	assert_memory_equal(&v.dst_addr[12], &dst.sin.sin_addr, 4);
 	assert_int_equal(v.dst_port, htons(5004));
 	assert_int_equal(v.pad0, 0);
-	assert_int_equal(v.gen, 0);	/* set by fp_flow_put() */
 }
 
 static void
@@ -139,7 +142,6 @@ test_flow_ipv6(void **state)
 	assert_memory_equal(v.dst_addr, &dst.sin6.sin6_addr, 16);
 	assert_int_equal(v.dst_port, htons(5004));
 	assert_int_equal(v.pad0, 0);
-	assert_int_equal(v.gen, 0);	/* set by fp_flow_put() */
 }
 
 /* An IPv4 peer relayed to IPv6: each side keeps its own family. */
@@ -174,7 +176,6 @@ test_flow_unlatched_no_dest(void **state)
 	assert_int_equal(v.dst_port, 0);
 	assert_int_equal(v.out_family, XR_FAM_IPV4);
 	assert_int_equal(v.pad0, 0);
-	assert_int_equal(v.gen, 0);	/* set by fp_flow_put() */
 }
 
 /* Two encodings of the same flow are byte-identical (padding included). */
@@ -237,6 +238,163 @@ test_from_map_bad_family(void **state)
 	assert_int_equal(xr_sa_from_map(&out, addr, htons(1), 5), -EINVAL);
 }
 
+/* A table for 192.0.2.10, 2001:db8::1, 192.0.2.11, ports 30000-30999, in calloc'd memory. */
+static void
+table_up(struct fp *fp)
+{
+	union xr_sa addrs[3] = { sa("192.0.2.10:0"), sa("[2001:db8::1]:0"), sa("192.0.2.11:0") };
+
+	memset(fp, 0, sizeof(*fp));
+	assert_int_equal(fp_table_layout(fp, addrs, 3, 30000, 30999), 0);
+	assert_int_equal(fp->nents, 3000);
+	fp->tab = calloc(fp->nents, sizeof(*fp->tab));
+	assert_non_null(fp->tab);
+}
+
+static long
+idx_of(const struct fp *fp, const char *s)
+{
+	union xr_sa a = sa(s);
+	struct xr_flow_key k;
+
+	fp_key_make(&k, &a);
+	return fp_flow_index(fp, &k);
+}
+
+static void
+test_index(void **state)
+{
+	struct fp fp;
+
+	table_up(&fp);
+	/* Row i is the i-th address, column the port's offset in the range. */
+	assert_int_equal(idx_of(&fp, "192.0.2.10:30000"), 0);
+	assert_int_equal(idx_of(&fp, "192.0.2.10:30999"), 999);
+	assert_int_equal(idx_of(&fp, "[2001:db8::1]:30000"), 1000);
+	assert_int_equal(idx_of(&fp, "[2001:db8::1]:30999"), 1999);
+	assert_int_equal(idx_of(&fp, "192.0.2.11:30000"), 2000);
+	assert_int_equal(idx_of(&fp, "192.0.2.11:30999"), 2999);
+	/* Out of the range, or not one of the addresses: refused. */
+	assert_int_equal(idx_of(&fp, "192.0.2.10:29999"), -ERANGE);
+	assert_int_equal(idx_of(&fp, "192.0.2.10:31000"), -ERANGE);
+	assert_int_equal(idx_of(&fp, "192.0.2.12:30000"), -ERANGE);
+	assert_int_equal(idx_of(&fp, "[2001:db8::2]:30000"), -ERANGE);
+	/* The IPv4 address as an IPv6 key (family differs): not the same row. */
+	assert_int_equal(idx_of(&fp, "[::ffff:192.0.2.10]:30000"), -ERANGE);
+	/* No table at all: everything refused. */
+	free(fp.tab);
+	fp.tab = NULL;
+	assert_int_equal(idx_of(&fp, "192.0.2.10:30000"), -ERANGE);
+	/* Bad layouts. */
+	assert_int_equal(fp_table_layout(&fp, NULL, 0, 30000, 30999), -EINVAL);
+	assert_int_equal(fp_table_entries(XR_CFG_ADDRS + 1, 30000, 30999), 0);
+	assert_int_equal(fp_table_entries(1, 31000, 30000), 0);
+	assert_int_equal(fp_table_entries(XR_CFG_ADDRS, 1024, 65535), XR_FLOWS_MAX);
+}
+
+/* What the program is told: IPv4 rows as 32-bit words, IPv6 apart, each with its row. */
+static void
+test_cfg(void **state)
+{
+	union xr_sa addrs[3] = { sa("192.0.2.10:0"), sa("[2001:db8::1]:0"), sa("192.0.2.11:0") };
+	struct xr_cfg c, d;
+	uint32_t w;
+
+	fp_cfg_make(&c, addrs, 3, 30000, 30999);
+	assert_int_equal(c.n4, 2);
+	assert_int_equal(c.n6, 1);
+	assert_int_equal(c.port_lo, 30000);
+	assert_int_equal(c.nports, 1000);
+	w = htonl(0xc000020a);
+	assert_memory_equal(&c.a4[0], &w, 4);
+	assert_int_equal(c.i4[0], 0);
+	w = htonl(0xc000020b);
+	assert_memory_equal(&c.a4[1], &w, 4);
+	assert_int_equal(c.i4[1], 2);
+	assert_int_equal(c.i6[0], 1);
+	assert_int_equal(c.a6[0][0], 0x20);
+	assert_int_equal(c.a6[0][15], 1);
+	d = c;
+	d.bans = 1;
+	assert_true(fp_cfg_same(&c, &d));	/* the bans switch is not the layout */
+	d.port_lo = 30001;
+	assert_false(fp_cfg_same(&c, &d));
+}
+
+/* Entries: put, replace, get, stats, delete, flush; seq even after each write, +2. */
+static void
+test_entries(void **state)
+{
+	union xr_sa local = sa("[2001:db8::1]:30998"), peer = sa("[2001:db8::9]:4000");
+	union xr_sa src = sa("[2001:db8::1]:30002"), dst = sa("[2001:db8::7]:5004");
+	struct xr_flow v, got;
+	struct xr_flow_stats st;
+	struct xr_flow_key k, *keys;
+	struct xr_flow_ent *e;
+	struct fp fp;
+	long idx;
+
+	table_up(&fp);
+	fp_key_make(&k, &local);
+	idx = fp_flow_index(&fp, &k);
+	assert_int_equal(idx, 1998);
+	e = &fp.tab[idx];
+	fp_flow_make(&v, 77, &peer, XR_FLOW_F_LATCHED | XR_FLOW_F_FORWARD, &src, &dst, 64);
+	assert_int_equal(fp_flow_get(&fp, &k, &got), -ENOENT);
+	assert_int_equal(fp_flow_stats(&fp, &k, &st), -ENOENT);
+	assert_int_equal(fp_flow_put(&fp, &k, &v), 0);
+	assert_int_equal(e->fwd.seq, 2);
+	assert_int_equal(e->fwd.flags, XR_FLOW_F_LATCHED | XR_FLOW_F_FORWARD | XR_FLOW_F_ACTIVE);
+	assert_int_equal(e->session_id, 77);
+	assert_memory_equal(e->fwd.dst_addr, v.dst_addr, 16);
+	assert_int_equal(e->fwd.dst_port, v.dst_port);
+	assert_int_equal(fp_flow_get(&fp, &k, &got), 0);
+	assert_memory_equal(&got, &v, sizeof(v));
+	assert_int_equal(fp_flows_count(&fp), 1);
+	/* What the program adds; a replace keeps it, the new seq ends the cache. */
+	e->packets = 5;
+	e->bytes = 860;
+	e->last_seen_ns = 123;
+	assert_int_equal(fp_flow_stats(&fp, &k, &st), 0);
+	assert_int_equal(st.packets, 5);
+	assert_int_equal(st.bytes, 860);
+	assert_int_equal(st.last_seen_ns, 123);
+	v.ttl = 63;
+	assert_int_equal(fp_flow_put(&fp, &k, &v), 0);
+	assert_int_equal(e->fwd.seq, 4);
+	assert_int_equal(e->fwd.ttl, 63);
+	assert_int_equal(fp_flow_stats(&fp, &k, &st), 0);
+	assert_int_equal(st.packets, 5);
+	assert_int_equal(fp_flows_keys(&fp, &keys), 1);
+	assert_memory_equal(&keys[0], &k, sizeof(k));
+	free(keys);
+	/* Delete: no flow, seq grows; a new flow there starts from zero. */
+	assert_int_equal(fp_flow_del(&fp, &k), 0);
+	assert_int_equal(e->fwd.seq, 6);
+	assert_int_equal(e->fwd.flags, 0);
+	assert_int_equal(fp_flow_del(&fp, &k), -ENOENT);
+	assert_int_equal(fp_flow_get(&fp, &k, &got), -ENOENT);
+	assert_int_equal(fp_flows_count(&fp), 0);
+	assert_int_equal(fp_flow_put(&fp, &k, &v), 0);
+	assert_int_equal(fp_flow_stats(&fp, &k, &st), 0);
+	assert_int_equal(st.packets, 0);
+	assert_int_equal(st.bytes, 0);
+	/* Out of the table: refused, nothing written. */
+	local = sa("[2001:db8::1]:31000");
+	fp_key_make(&k, &local);
+	assert_int_equal(fp_flow_put(&fp, &k, &v), -ERANGE);
+	assert_int_equal(fp_flow_del(&fp, &k), -ENOENT);
+	/* Flush: every entry cleared but for seq, which keeps growing. */
+	e->nh_tag = 0x12340002;
+	assert_int_equal(fp_flows_flush(&fp), 1);
+	assert_int_equal(e->fwd.seq, 12);	/* the delete of nothing was a write too */
+	assert_int_equal(e->nh_tag, 0);
+	assert_int_equal(e->fwd.flags, 0);
+	assert_int_equal(fp_flows_count(&fp), 0);
+	assert_int_equal(fp.tab[0].fwd.seq, 0);	/* never written: left alone */
+	free(fp.tab);
+}
+
 int
 main(void)
 {
@@ -251,6 +409,9 @@ main(void)
 		cmocka_unit_test(test_flow_deterministic),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_from_map_bad_family),
+		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_cfg),
+		cmocka_unit_test(test_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
