@@ -167,8 +167,11 @@ ml_wrong_src() {
 }
 
 ml_nflows() { xr_ctl --json flows | jpy 'len(d)'; }
-# Entries in the pinned kernel flow map, read with bpftool.
-ml_map_count() { bpftool -j map dump pinned "$XR_PIN/xr_flows" 2>/dev/null | jpy 'len(d)'; }
+# ml_pinned_flows PIN_DIR : flows in the pinned kernel flow table (an array
+# with an entry for every relay address and port: the entries holding a
+# flow), read through a mapping by tests/tools/xr_flows_count.
+ml_pinned_flows() { "$XR_BUILD/tests/tools/xr_flows_count" "$1/xr_flows" 2>/dev/null; }
+ml_map_count() { ml_pinned_flows "$XR_PIN"; }
 # Interfaces of host r with an XDP program attached.
 ml_xdp_ifaces() { xr_ns r ip -o link show | grep -c ' xdp\(generic\|drv\|offload\)\? '; }
 

@@ -46,7 +46,7 @@ s_wait() {
 	xr_log "standby replication: $(sctl --json status | jpy 'd.get("replication")' 2>&1)"
 	return 1
 }
-s_map_count() { bpftool -j map dump pinned "$S_PIN/xr_flows" 2>/dev/null | jpy 'len(d)'; }
+s_map_count() { ml_pinned_flows "$S_PIN"; }
 
 # ---- the two-host topology ------------------------------------------------------
 for h in a b r s w; do xr_ns_add $h; done
