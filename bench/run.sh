@@ -33,7 +33,7 @@
 # the pps figures of such a run are lower), MAXPOINT=0 (no extra flow count at
 # xrelayd's capacity), KEEP=DIR (keep the rounds' JSON and the relays' logs),
 # SHUFFLE=1 (the generator visits the flows in a random order, not in the
-# order the sessions were made), SESSIONS_MAX (xrelayd's --max-sessions, which sizes its kernel tables;
+# order the sessions were made), SESSIONS_MAX (xrelayd's --max-sessions, its admission cap;
 # default the sessions of the largest FLOWS, at least 4096),
 # PROFILE=1 (perf record, cpu-clock, of the generator's CPU during every XDP
 # round, the top symbols printed; it costs throughput, so not for the table).
@@ -89,9 +89,10 @@ done
 # sends from 10.12.1.2 and --latch any latches it) and its side B the sink's
 # 10.15.g.2 (the relay's 10.15.g.1 on eth-s), at most CAP_PAIRS sessions a
 # group.  xrelayd takes at most MAX_MEDIA (XR_MAX_ADDRS, daemon/config.h)
-# --media addresses, so MAX_MEDIA / 2 groups.  The kernel flow table is
-# sized by --max-sessions (4 entries a session: RTP and RTCP of each side),
-# given as the most sessions FLOWS asks for.  xrelayd's media sockets are
+# --media addresses, so MAX_MEDIA / 2 groups.  The kernel flow table has an
+# entry for every --media address and --ports port (4 used a session: RTP
+# and RTCP of each side); --max-sessions, the admission cap, is given as the
+# most sessions FLOWS asks for.  xrelayd's media sockets are
 # shared (one per --media address): the open-files limit counts only for
 # rtpengine (CAP_FDS).
 MAX_MEDIA=16

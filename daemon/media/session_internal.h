@@ -99,7 +99,7 @@ void	media_timeout_check(void);
 /* CLOCK_MONOTONIC in ns: the userspace relay's times (media_leg_stats.last_ns). */
 uint64_t media_now_ns(void);
 /*
- * CLOCK_MONOTONIC_COARSE in ns: the clock of the kernel's xr_flow_stats.last_seen_ns
+ * CLOCK_MONOTONIC_COARSE in ns: the clock of the kernel's xr_flow_ent.last_seen_ns
  * (bpf_ktime_get_coarse_ns()).  Kernel times are compared with this one only; it
  * runs up to a tick behind CLOCK_MONOTONIC, from the same origin.
  */
