@@ -642,7 +642,7 @@ session_reserve(void)
 void
 session_insert(struct media_session *s)
 {
-	/* A flow the kernel refuses (table full) leaves that leg to the relay. */
+	/* A flow the table refuses (not one of its ports) leaves that leg to the relay. */
 	pthread_mutex_lock(&s->lock);
 	media_flows_write(s);
 	pthread_mutex_unlock(&s->lock);
