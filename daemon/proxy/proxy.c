@@ -65,6 +65,8 @@ px_call_put(struct px_call *c)
 		return;
 	for (i = 0; i < c->nbranches; i++)
 		free(c->br[i].resp);
+	if (c->br != c->br_inline)
+		free(c->br);
 	dlg_put(c->dlg);
 	pthread_mutex_destroy(&c->lock);
 	xr_objpool_free(&px_call_pool, c);
@@ -86,6 +88,7 @@ px_call_new(struct txn *st, bool invite)
 	c->refs = 1;		/* the server transaction's, dropped in gone() */
 	c->st = st;
 	c->invite = invite;
+	c->br = c->br_inline;
 	return c;
 }
 
