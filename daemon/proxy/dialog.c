@@ -103,7 +103,14 @@ dlg_match(struct cds_lfht_node *node, const void *key)
 int
 dlg_init(void)
 {
-	dlg_ht = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	/*
+	 * 64 k buckets up front (512 kB), as the transactions': a load ramp
+	 * (thousands of calls a second, each record kept until its BYE) does
+	 * not wait on resizes; from 1,024, dlg_create()'s insert and
+	 * dlg_find() walking long chains were 2.2 % of xrelayd's CPU at 3,000
+	 * forked calls/s.
+	 */
+	dlg_ht = cds_lfht_new(65536, 65536, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	return dlg_ht ? 0 : -ENOMEM;
 }
 
