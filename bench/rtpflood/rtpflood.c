@@ -95,7 +95,8 @@ rf_flow_dsts(const struct rf_opts *o, struct sockaddr_storage *dsts, uint32_t n)
 				fclose(f);
 				return -EINVAL;
 			}
-			memcpy(&dsts[i++], &sa.ss, sizeof(sa.ss));
+			memset(&dsts[i], 0, sizeof(dsts[i]));
+			memcpy(&dsts[i++], &sa, sizeof(sa));
 		}
 		fclose(f);
 		if (i < n) {
@@ -116,7 +117,8 @@ rf_flow_dsts(const struct rf_opts *o, struct sockaddr_storage *dsts, uint32_t n)
 			fprintf(stderr, "rtpflood: --dst port + --flows * --dst-step passes 65535\n");
 			return -EINVAL;
 		}
-		memcpy(&dsts[i], &sa.ss, sizeof(sa.ss));
+		memset(&dsts[i], 0, sizeof(dsts[i]));
+		memcpy(&dsts[i], &sa, sizeof(sa));
 		xr_sa_set_port((union xr_sa *)&dsts[i], (uint16_t)port);
 	}
 	return 0;

@@ -13,12 +13,17 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/* An IPv4 or IPv6 socket address; sa.sa_family says which. */
+/*
+ * An IPv4 or IPv6 socket address; sa.sa_family says which.  28 bytes (a
+ * sockaddr_in6), not a 128-byte sockaddr_storage: every transaction, call
+ * and dialog record keeps several, many thousands of them for their RFC 3261
+ * timers (32 s), and the storage's 100 unused bytes each were most of a
+ * struct txn.  Nothing here holds another family.
+ */
 union xr_sa {
 	struct sockaddr		sa;
 	struct sockaddr_in	sin;
 	struct sockaddr_in6	sin6;
-	struct sockaddr_storage	ss;
 };
 
 /* "[v6]:port" or "v4:port" with room to spare. */

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/objpool.h"
 #include "media/media.h"
 #include "proxy/call_media.h"
 #include "sdp/sdp.h"
@@ -78,6 +79,8 @@ struct cm {
 };
 
 static void cm_notify(uint64_t call_id);
+/* a call's media state (~2 KB), one a call record (objpool.h) */
+static struct xr_objpool cm_pool = XR_OBJPOOL_INIT(sizeof(struct cm));
 _Static_assert(CM_SAVED_MAX == SDP_MAX_MEDIA, "cm_saved holds every m= line");
 
 #define for_each_group(cm, gi)	for (gi = 0; gi < CM_MAX_GROUPS; gi++) if ((cm)->g[gi].live)
@@ -85,7 +88,7 @@ _Static_assert(CM_SAVED_MAX == SDP_MAX_MEDIA, "cm_saved holds every m= line");
 struct cm *
 cm_new(uint64_t call_id)
 {
-	struct cm *cm = calloc(1, sizeof(*cm));
+	struct cm *cm = xr_objpool_zalloc(&cm_pool);
 
 	if (!cm)
 		return NULL;
@@ -199,7 +202,7 @@ cm_free(struct cm *cm)
 	if (!cm)
 		return;
 	pthread_mutex_destroy(&cm->lock);
-	free(cm);
+	xr_objpool_free(&cm_pool, cm);
 }
 
 /* The session side that faces the caller (or the callee) on stream s. */

@@ -23,6 +23,7 @@
 
 #include "common/clock.h"
 #include "common/hash.h"
+#include "common/objpool.h"
 #include "proxy/call_media.h"
 #include "proxy/dialog.h"
 
@@ -42,6 +43,8 @@ static void		(*dlg_change_cb)(uint64_t id);	/* atomic: dlg_set_change_cb() */
 static struct cds_lfht	*dlg_ht;
 static uint64_t		 dlg_next_id = 1;	/* atomic */
 static unsigned long	 dlg_live;		/* atomic */
+/* the call records (~9 KB), one a call until its BYE (objpool.h) */
+static struct xr_objpool dlg_pool = XR_OBJPOOL_INIT(sizeof(struct dlg));
 
 const char *
 dlg_state_name(enum dlg_state s)
@@ -100,7 +103,14 @@ dlg_match(struct cds_lfht_node *node, const void *key)
 int
 dlg_init(void)
 {
-	dlg_ht = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	/*
+	 * 64 k buckets up front (512 kB), as the transactions': a load ramp
+	 * (thousands of calls a second, each record kept until its BYE) does
+	 * not wait on resizes; from 1,024, dlg_create()'s insert and
+	 * dlg_find() walking long chains were 2.2 % of xrelayd's CPU at 3,000
+	 * forked calls/s.
+	 */
+	dlg_ht = cds_lfht_new(65536, 65536, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	return dlg_ht ? 0 : -ENOMEM;
 }
 
@@ -111,7 +121,7 @@ dlg_free_rcu(struct rcu_head *h)
 
 	cm_free(d->cm);
 	pthread_mutex_destroy(&d->lock);
-	free(d);
+	xr_objpool_free(&dlg_pool, d);
 }
 
 void
@@ -226,7 +236,7 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src, unsigned long max
 		errno = EBUSY;
 		return NULL;
 	}
-	d = calloc(1, sizeof(*d));
+	d = xr_objpool_zalloc(&dlg_pool);
 	if (!d) {
 		__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
 		errno = ENOMEM;
@@ -237,7 +247,7 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src, unsigned long max
 	if (!d->cm) {
 		__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
 		pthread_mutex_destroy(&d->lock);
-		free(d);
+		xr_objpool_free(&dlg_pool, d);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -278,7 +288,7 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src, unsigned long max
 		__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
 		cm_free(d->cm);
 		pthread_mutex_destroy(&d->lock);
-		free(d);
+		xr_objpool_free(&dlg_pool, d);
 		errno = EEXIST;
 		return NULL;
 	}
@@ -518,7 +528,7 @@ dlg_restore(const struct dlg_info *in, const struct cm_saved *media)
 
 	if (!dlg_ht || in->state != DLG_CONFIRMED)
 		return -EINVAL;
-	d = calloc(1, sizeof(*d));
+	d = xr_objpool_zalloc(&dlg_pool);
 	if (!d)
 		return -ENOMEM;
 	pthread_mutex_init(&d->lock, NULL);
@@ -557,7 +567,7 @@ dlg_restore(const struct dlg_info *in, const struct cm_saved *media)
 out_free:
 	cm_free(d->cm);
 	pthread_mutex_destroy(&d->lock);
-	free(d);
+	xr_objpool_free(&dlg_pool, d);
 	return err;
 }
 

@@ -34,6 +34,8 @@
 
 #include <urcu.h>
 
+#include "common/objpool.h"
+
 #include "policy/policy.h"
 #include "proxy/call_media.h"
 #include "proxy/proxy.h"
@@ -42,6 +44,9 @@
 const struct xr_config	*px_cfg;
 struct reg_cfg		 px_reg;
 struct px_stats		 px_stats;
+/* response contexts: one a request forwarded, kept while its server
+ * transaction is (up to 64*T1 for its timers; objpool.h) */
+static struct xr_objpool px_call_pool = XR_OBJPOOL_INIT(sizeof(struct px_call));
 
 /* ---- response contexts ------------------------------------------------------- */
 
@@ -60,16 +65,18 @@ px_call_put(struct px_call *c)
 		return;
 	for (i = 0; i < c->nbranches; i++)
 		free(c->br[i].resp);
+	if (c->br != c->br_inline)
+		free(c->br);
 	dlg_put(c->dlg);
 	pthread_mutex_destroy(&c->lock);
-	free(c);
+	xr_objpool_free(&px_call_pool, c);
 }
 
 struct px_call *
 px_call_new(struct txn *st, bool invite)
 {
 	pthread_mutexattr_t ma;
-	struct px_call *c = calloc(1, sizeof(*c));
+	struct px_call *c = xr_objpool_zalloc(&px_call_pool);
 
 	if (!c)
 		return NULL;
@@ -81,6 +88,7 @@ px_call_new(struct txn *st, bool invite)
 	c->refs = 1;		/* the server transaction's, dropped in gone() */
 	c->st = st;
 	c->invite = invite;
+	c->br = c->br_inline;
 	return c;
 }
 

@@ -246,6 +246,19 @@ px_fork(struct px_call *c, struct txn *st, const struct sip_msg *m,
 	struct sip_str store, *body;
 	int i, rc;
 
+	if (c->nbranches + n > PX_INLINE_BRANCHES && c->br == c->br_inline) {
+		/* called once a context, before any branch: nothing points into br yet */
+		struct px_branch *br = c->nbranches == 0 ?
+				       calloc(PX_MAX_BRANCHES, sizeof(*br)) : NULL;
+
+		if (!br) {
+			px_reply(st, m, 500, NULL, NULL);
+			c->forwarding = false;
+			c->final_sent = true;
+			return -ENOMEM;
+		}
+		c->br = br;
+	}
 	for (i = 0; i < n && !c->cancel_requested; i++) {
 		struct px_branch *b = &c->br[c->nbranches];
 		struct sip_str target = sip_str_mk(tg[i].uri, (int)strlen(tg[i].uri));

@@ -42,6 +42,8 @@ struct cds_lfht		*txn_ht;
 atomic_ulong		 txn_n;
 atomic_ulong		 txn_seq;		/* branch and tag uniqueness */
 uint64_t			 txn_seed;		/* per-process random part */
+/* struct txn: ~4-6 a call stay up to 64*T1 for their timers (objpool.h) */
+struct xr_objpool	 txn_pool = XR_OBJPOOL_INIT(sizeof(struct txn));
 
 __thread struct sip_msg	 txn_tls_msg;	/* scratch parse (CANCEL/ACK/stateless) */
 /* The request being handed to the TU on this thread (txn_reply() skips a parse). */
@@ -96,7 +98,7 @@ txn_free(struct txn *t)
 	free(t->req_msg);
 	free(t->resp);
 	free(t->req);
-	free(t);
+	xr_objpool_free(&txn_pool, t);
 }
 
 static void

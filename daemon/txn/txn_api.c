@@ -31,13 +31,13 @@ pick_owner(void)
 static struct txn *
 txn_alloc(const char *buf, size_t len)
 {
-	struct txn *t = calloc(1, sizeof(*t));
+	struct txn *t = xr_objpool_zalloc(&txn_pool);
 
 	if (!t)
 		return NULL;
 	t->req = malloc(len);
 	if (!t->req) {
-		free(t);
+		xr_objpool_free(&txn_pool, t);
 		return NULL;
 	}
 	memcpy(t->req, buf, len);

@@ -17,6 +17,7 @@
 #include <urcu/rculfhash.h>
 
 #include "common/log.h"
+#include "common/objpool.h"
 #include "sip/msg.h"
 #include "sip/worker.h"
 #include "txn/txn.h"
@@ -71,6 +72,7 @@ extern struct cds_lfht *txn_ht;
 extern atomic_ulong txn_n;
 extern atomic_ulong txn_seq;
 extern uint64_t txn_seed;
+extern struct xr_objpool txn_pool;
 extern __thread struct sip_msg txn_tls_msg;
 extern __thread struct txn *txn_cur_st;
 extern __thread const struct sip_msg *txn_cur_msg;

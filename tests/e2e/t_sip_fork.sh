@@ -13,7 +13,8 @@
 
 sip_setup --route "carol=sip:carol@$B4:5060,sip:carol@$B4:5062" \
 	--route "dave=sip:dave@$B4:5060,sip:dave@$B4:5062" --route "erin=sip:erin@$B4:5060" \
-	--route "frank=sip:frank@$B4:5060,sip:frank@$B4:5062"
+	--route "frank=sip:frank@$B4:5060,sip:frank@$B4:5062" \
+	--route "gina=sip:gina@$B4:5060,sip:gina@$B4:5062,sip:gina@$B4:5064"
 
 sip_register bob u1
 xr_ok "REGISTER bob at :5060" [ $? -eq 0 ]
@@ -40,6 +41,21 @@ fork() {
 }
 fork registered bob
 fork static carol
+
+# Three branches (more than a response context holds in itself,
+# PX_INLINE_BRANCHES): 5060 answers, 5062 and 5064 are both CANCELled.
+sip_uas win-3 uas.xml u1 -m 1
+win=$SIPP_BG_PID
+sipp_bg b lose-3a -sf "$SIP_SCEN/uas_fork_lose.xml" -i $B4 -p 5062 -t u1 -m 1
+lose1=$SIPP_BG_PID
+sipp_bg b lose-3b -sf "$SIP_SCEN/uas_fork_lose.xml" -i $B4 -p 5064 -t u1 -m 1
+lose2=$SIPP_BG_PID
+sip_uac uac-3 uac.xml u1 20 -s gina -m 1 -d 200
+xr_eq "three branches: the caller's call succeeds" "$?" 0
+sipp_reap "$lose1"; xr_eq "three branches: the 5062 branch was CANCELled, 487 and ACK (sipp exit)" "$?" 0
+sipp_reap "$lose2"; xr_eq "three branches: the 5064 branch was CANCELled, 487 and ACK (sipp exit)" "$?" 0
+sipp_reap "$win"; xr_eq "three branches: the winning callee saw the whole call (sipp exit)" "$?" 0
+sipp_bg_stop "$win"; sipp_bg_stop "$lose1"; sipp_bg_stop "$lose2"
 
 # Best response (§16.7 step 6): 486 on one branch and 603 on the other: 603;
 # a lone 503 goes upstream as 500.

@@ -17,6 +17,7 @@
 #include "proxy/proxy_int.h"
 
 static struct px_call call;
+static struct px_branch branches[PX_MAX_BRANCHES];	/* as px_fork() gives a fork of 3 */
 
 /* A context whose branches ended with codes (0: still pending). */
 static const struct px_call *
@@ -25,7 +26,9 @@ ctx(int n, const int *codes)
 	int i;
 
 	memset(&call, 0, sizeof(call));
+	memset(branches, 0, sizeof(branches));
 	call.kind = PX_CALL;
+	call.br = n > PX_INLINE_BRANCHES ? branches : call.br_inline;
 	call.nbranches = n;
 	for (i = 0; i < n; i++) {
 		call.br[i].kind = PX_BRANCH;

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * objpool.c - fixed-size object pools (objpool.h): 2 MB slabs, aligned on
+ * 2 MB so the kernel can back each with one transparent huge page
+ * (MADV_HUGEPAGE; THP "madvise" is Debian's default) and populated at once
+ * (MADV_POPULATE_WRITE), then carved in order; released objects go on a
+ * free list (the link in their first bytes) and are zeroed when given out
+ * again.  Same scheme as media/session_pool.c, for any size.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "common/objpool.h"
+
+#define SLAB_BYTES	(2u << 20)
+#define SLAB_HEAD	64u		/* the slab header, objects after it */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define OBJPOOL_MALLOC	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OBJPOOL_MALLOC	1
+#endif
+#endif
+
+struct xr_objpool_slab {
+	struct xr_objpool_slab	*next;
+};
+
+/* A new slab, made the current one.  Call with p->lock held. */
+static int
+slab_add_locked(struct xr_objpool *p)
+{
+	char *m = mmap(NULL, 2 * SLAB_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t a;
+	struct xr_objpool_slab *sl;
+
+	if (m == MAP_FAILED)
+		return -errno;
+	a = ((uintptr_t)m + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1);
+	if (a > (uintptr_t)m)
+		munmap(m, a - (uintptr_t)m);
+	munmap((char *)a + SLAB_BYTES, (uintptr_t)m + SLAB_BYTES - a);
+	sl = (struct xr_objpool_slab *)a;
+	(void)madvise(sl, SLAB_BYTES, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise(sl, SLAB_BYTES, MADV_POPULATE_WRITE);
+#endif
+	sl->next = p->slabs;
+	p->slabs = sl;
+	p->unused = p->per_slab;
+	p->nslabs++;
+	return 0;
+}
+
+void *
+xr_objpool_zalloc(struct xr_objpool *p)
+{
+#ifdef OBJPOOL_MALLOC
+	void *o = calloc(1, p->size);
+
+	if (o) {
+		pthread_mutex_lock(&p->lock);
+		p->out++;
+		pthread_mutex_unlock(&p->lock);
+	}
+	return o;
+#else
+	void *o = NULL;
+	bool fresh = false;
+	int rc = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->per_slab) {	/* first use: fix the geometry */
+		p->size = (p->size + 15) & ~(size_t)15;
+		if (p->size < sizeof(void *) || p->size > (SLAB_BYTES - SLAB_HEAD) / 2) {
+			pthread_mutex_unlock(&p->lock);
+			errno = EINVAL;
+			return NULL;
+		}
+		p->per_slab = (SLAB_BYTES - SLAB_HEAD) / p->size;
+	}
+	if (p->free) {
+		o = p->free;
+		p->free = *(void **)o;
+	} else {
+		if (!p->unused)
+			rc = slab_add_locked(p);
+		if (rc == 0) {	/* never given out: still zero from mmap() */
+			o = (char *)p->slabs + SLAB_HEAD + (p->per_slab - p->unused--) * p->size;
+			fresh = true;
+		}
+	}
+	if (o)
+		p->out++;
+	pthread_mutex_unlock(&p->lock);
+	if (!o) {
+		errno = -rc;
+		return NULL;
+	}
+	if (!fresh)
+		memset(o, 0, p->size);
+	return o;
+#endif
+}
+
+void
+xr_objpool_free(struct xr_objpool *p, void *o)
+{
+#ifdef OBJPOOL_MALLOC
+	if (!o)
+		return;
+	free(o);
+	pthread_mutex_lock(&p->lock);
+	p->out--;
+	pthread_mutex_unlock(&p->lock);
+#else
+	if (!o)
+		return;
+	pthread_mutex_lock(&p->lock);
+	*(void **)o = p->free;
+	p->free = o;
+	p->out--;
+	pthread_mutex_unlock(&p->lock);
+#endif
+}
+
+size_t
+xr_objpool_out(struct xr_objpool *p)
+{
+	size_t n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->out;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+void
+xr_objpool_destroy(struct xr_objpool *p)
+{
+	struct xr_objpool_slab *sl, *next;
+
+	pthread_mutex_lock(&p->lock);
+	for (sl = p->slabs; sl; sl = next) {
+		next = sl->next;
+		munmap(sl, SLAB_BYTES);
+	}
+	p->slabs = NULL;
+	p->free = NULL;
+	p->unused = 0;
+	p->nslabs = 0;
+	p->out = 0;
+	pthread_mutex_unlock(&p->lock);
+}
