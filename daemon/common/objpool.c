@@ -16,7 +16,7 @@
 
 #include "common/objpool.h"
 
-#define SLAB_BYTES	(2u << 20)
+#define SLAB_BYTES	XR_SLAB_BYTES
 #define SLAB_HEAD	64u		/* the slab header, objects after it */
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -31,26 +31,34 @@ struct xr_objpool_slab {
 	struct xr_objpool_slab	*next;
 };
 
+void *
+xr_slab_map(void)
+{
+	char *m = mmap(NULL, 2 * XR_SLAB_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t a;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	a = ((uintptr_t)m + XR_SLAB_BYTES - 1) & ~(uintptr_t)(XR_SLAB_BYTES - 1);
+	if (a > (uintptr_t)m)
+		munmap(m, a - (uintptr_t)m);
+	munmap((char *)a + XR_SLAB_BYTES, (uintptr_t)m + XR_SLAB_BYTES - a);
+	(void)madvise((void *)a, XR_SLAB_BYTES, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise((void *)a, XR_SLAB_BYTES, MADV_POPULATE_WRITE);
+#endif
+	return (void *)a;
+}
+
 /* A new slab, made the current one.  Call with p->lock held. */
 static int
 slab_add_locked(struct xr_objpool *p)
 {
-	char *m = mmap(NULL, 2 * SLAB_BYTES, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t a;
-	struct xr_objpool_slab *sl;
+	struct xr_objpool_slab *sl = xr_slab_map();
 
-	if (m == MAP_FAILED)
+	if (!sl)
 		return -errno;
-	a = ((uintptr_t)m + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1);
-	if (a > (uintptr_t)m)
-		munmap(m, a - (uintptr_t)m);
-	munmap((char *)a + SLAB_BYTES, (uintptr_t)m + SLAB_BYTES - a);
-	sl = (struct xr_objpool_slab *)a;
-	(void)madvise(sl, SLAB_BYTES, MADV_HUGEPAGE);
-#ifdef MADV_POPULATE_WRITE
-	(void)madvise(sl, SLAB_BYTES, MADV_POPULATE_WRITE);
-#endif
 	sl->next = p->slabs;
 	p->slabs = sl;
 	p->unused = p->per_slab;

@@ -19,6 +19,18 @@
 
 struct xr_objpool_slab;
 
+/* A slab: one transparent huge page where the kernel gives one. */
+#define XR_SLAB_BYTES	(2u << 20)
+
+/*
+ * XR_SLAB_BYTES of zeroed memory aligned on XR_SLAB_BYTES, a huge page asked
+ * for (MADV_HUGEPAGE; THP "madvise" is Debian's default) and its pages
+ * populated at once (MADV_POPULATE_WRITE, else one fault a page as used);
+ * NULL with errno set.  munmap(slab, XR_SLAB_BYTES) gives it back.  Shared
+ * with media/session_pool.c.
+ */
+void	*xr_slab_map(void);
+
 struct xr_objpool {
 	pthread_mutex_t		 lock;
 	size_t			 size;		/* an object, rounded up to 16 */

@@ -18,9 +18,10 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "common/objpool.h"
 #include "media/session_internal.h"
 
-#define SLAB_BYTES	(2u << 20)	/* a slab: one transparent huge page where there are */
+#define SLAB_BYTES	XR_SLAB_BYTES	/* a slab: xr_slab_map() */
 
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_MALLOC	1
@@ -52,31 +53,14 @@ static struct {
 	size_t		 out;		/* sessions given out; under lock */
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/*
- * A new slab: SLAB_BYTES aligned on SLAB_BYTES, a transparent huge page
- * asked for (MADV_HUGEPAGE; THP "madvise" is Debian's default), its pages
- * populated at once (MADV_POPULATE_WRITE, else one fault a page as used).
- * Call with pool.lock held.
- */
+/* A new slab (xr_slab_map()), made the current one.  Call with pool.lock held. */
 static int
 slab_add_locked(void)
 {
-	char *m = mmap(NULL, 2 * SLAB_BYTES, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uintptr_t a;
-	struct slab *sl;
+	struct slab *sl = xr_slab_map();
 
-	if (m == MAP_FAILED)
+	if (!sl)
 		return -errno;
-	a = ((uintptr_t)m + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1);
-	if (a > (uintptr_t)m)
-		munmap(m, a - (uintptr_t)m);
-	munmap((char *)a + SLAB_BYTES, (uintptr_t)m + SLAB_BYTES - a);
-	sl = (struct slab *)a;
-	(void)madvise(sl, SLAB_BYTES, MADV_HUGEPAGE);
-#ifdef MADV_POPULATE_WRITE
-	(void)madvise(sl, SLAB_BYTES, MADV_POPULATE_WRITE);
-#endif
 	sl->next = pool.slabs;
 	pool.slabs = sl;
 	pool.unused = SLAB_SESSIONS;
