@@ -1156,7 +1156,22 @@ client_tcp_refused(void **state)
 	d.sock = -1;
 	txn_branch_new(branch, sizeof(branch));
 	make_req(req, sizeof(req), "INVITE", branch, "ct2@test", "TCP");
-	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	/*
+	 * Over loopback the RST may be handled before connect() returns: the
+	 * first send then fails at once and txn_client_new() says so (NULL,
+	 * ECONNREFUSED, or ENOTCONN when the refusal was seen before the write;
+	 * no callbacks: the proxy answers 503 itself), about one run in four
+	 * under ASan.  Either way it is a transport error now.
+	 */
+	if (!txn_client_new(&d, branch, req, strlen(req), &ctx)) {
+		assert_true(errno == ECONNREFUSED || errno == ENOTCONN);
+		struct timespec ts = { 0, 200 * 1000000L };
+
+		nanosleep(&ts, NULL);	/* a window for a wrong callback to show */
+		assert_int_equal(count_ev(&ctx, EV_FAIL) + count_ev(&ctx, EV_GONE), 0);
+		close(fd);
+		return;
+	}
 	/* Bounds, not timings: generous for a loaded host. */
 	e = wait_ev(&ctx, EV_FAIL, 5000);
 	assert_int_equal(e.code, 503);
