@@ -69,7 +69,10 @@ out=$("$XR_BUILD/sessbench" -s "$XR_CTL" -o "$XR_TMP/dsts" $N "$A4:4000" "$B4:50
 xr_log "sessbench: $out"
 xr_eq "$N sessions created" "$(jpy 'd["created"]' <<<"$out")" $N
 xr_eq "a relay address for each" "$(sort -u "$XR_TMP/dsts" | wc -l)" $N
-xr_eq "media list: $N sessions" "$(xr_ctl --json stats | jpy 'd["media"]["sessions"]')" $N
+xr_eq "stats: $N sessions" "$(xr_ctl --json stats | jpy 'd["media"]["sessions"]')" $N
+# media.list at this size: every session once, in the order they were made.
+xr_eq "media list: $N sessions, each once, oldest first" \
+	"$(xr_ctl --json media list | jpy 'len(d) if [s["id"] for s in d] == sorted({s["id"] for s in d}) else "unsorted or repeated"')" $N
 nfd=$(ls "/proc/$XR_DAEMON_PID/fd" | wc -l)
 xr_ok "the daemon holds few descriptors with $N sessions ($nfd < 200)" test "$nfd" -lt 200
 xr_ok "one more session relays both ways" ml_create "$A4:7000" "$B4:7002"

@@ -270,7 +270,10 @@ test_media_session_api(void **state)
 	expect_error(create, "port range 41000-41007 is exhausted");
 
 	l = expect_ok("{\"cmd\": \"media.list\"}");
-	assert_int_equal(json_array_size(l), 2);
+	assert_int_equal(json_array_size(l), 2);	/* each once, oldest first */
+	assert_true(id1 < id2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 0), "id")), id1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(l, 1), "id")), id2);
 	json_decref(l);
 	flows = expect_ok("{\"cmd\": \"flows\"}");
 	assert_int_equal(json_array_size(flows), 8);	/* 2 sessions x 2 sides x RTP/RTCP */
