@@ -29,7 +29,8 @@
 # (perf record -e cpu-clock -g of the proxy during each step: top symbols and
 # bench/perf_where.py's table of where the microseconds go, per call and per
 # message, printed).  For xrelayd each step also records the SIP messages it
-# read and sent per call (xrelayctl stats).
+# read and sent per call (xrelayctl stats) and its resident size, with how much
+# it grew per call over the step (rss_mb, rss_grew_kb_per_call).
 # SIPP_BUF (the SIPp endpoints' socket buffers, bytes; 4 MB as the proxies').
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
@@ -190,6 +191,15 @@ t = json.load(sys.stdin)["sip"]["transport"]
 print(t["rx_msgs"] + t["tx_msgs"])' 2>/dev/null
 }
 
+# proxy_rss : xrelayd's resident size in KB (VmRSS); empty for the other
+# proxies (their shared memory is counted in every process that touched it).
+# Its growth over a step is memory touched for the first time: new pool
+# slabs and heap, the records the step's calls keep for RFC 3261's timers.
+proxy_rss() {
+	[ "$PROXY" = xrelayd ] && [ -n "$PROXY_PID" ] || return 0
+	awk '$1 == "VmRSS:" { print $2 }' "/proc/$PROXY_PID/status" 2>/dev/null
+}
+
 # proxy_ticks : user+system clock ticks of the proxy and its child processes
 # (and of rtpengine's, when it runs); proxy_pids : their PIDs, comma-separated.
 proxy_ticks() { proxy_procs ticks; }
@@ -266,7 +276,7 @@ stat() {
 # step PROXY FLOW RATE : one stepped run; one JSON line into steps.jsonl.
 step() {
 	local proxy=$1 flow=$2 rate=$3 calls=$(($3 * SECS)) name="$1-$2-$3" scen svc rc
-	local c0 c1 secs p drops drops0 perfpid m0 m1 mpc=0
+	local c0 c1 secs p drops drops0 perfpid m0 m1 mpc=0 rss0 rss1
 	UAS_PIDS=()
 	case $flow in
 	simple)   scen=uac_simple.xml;   svc=bob;  uas "$name-uas" 5060 uas_simple.xml ;;
@@ -279,6 +289,7 @@ step() {
 	secs=$((SECS + HOLD / 1000 + 30))
 	c0=$(proxy_ticks)
 	m0=$(proxy_msgs)
+	rss0=$(proxy_rss)
 	drops0=$(rcvbuf_errors)
 	perfpid=
 	if [ "${PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
@@ -295,6 +306,7 @@ step() {
 	rc=$?
 	c1=$(proxy_ticks)
 	m1=$(proxy_msgs)
+	rss1=$(proxy_rss)
 	[ -n "$m0" ] && [ -n "$m1" ] && mpc=$(awk -v a="$m0" -v b="$m1" -v n="$calls" \
 		'BEGIN { printf "%.2f", (b - a) / n }')
 	if [ -n "$perfpid" ]; then
@@ -320,9 +332,9 @@ step() {
 	python3 - "$XR_TMP/$name" "$proxy" "$flow" "$rate" "$calls" "$rc" \
 		"$(stat "$name" 'SuccessfulCall(C)')" "$(stat "$name" 'FailedCall(C)')" \
 		"$(stat "$name" 'Retransmissions(C)')" $((c1 - c0)) "$(getconf CLK_TCK)" "${drops:-0}" \
-		"$mpc" >>"$XR_TMP/steps.jsonl" <<'EOF'
+		"$mpc" "${rss0:-}" "${rss1:-}" >>"$XR_TMP/steps.jsonl" <<'EOF'
 import glob, json, sys
-d, proxy, flow, rate, calls, rc, ok, fail, retr, ticks, hz, drops, mpc = sys.argv[1:]
+d, proxy, flow, rate, calls, rc, ok, fail, retr, ticks, hz, drops, mpc, rss0, rss1 = sys.argv[1:]
 num = lambda s: int(s) if s.strip().isdigit() else None
 ok, fail, retr = num(ok), num(fail), num(retr)
 rt = {1: [], 2: []}
@@ -348,17 +360,22 @@ r = {"proxy": proxy, "flow": flow, "rate": int(rate), "calls": int(calls),
      "setup_p99_ms": pct(rt[1], .99), "reinvite_p50_ms": pct(rt[2], .5),
      "reinvite_p99_ms": pct(rt[2], .99),
      "cpu_us_per_call": 1e6 * int(ticks) / float(hz) / int(calls) if ok else None,
-     "msgs_per_call": float(mpc) if float(mpc) > 0 else None}
+     "msgs_per_call": float(mpc) if float(mpc) > 0 else None,
+     "rss_mb": int(rss1) // 1024 if rss1.isdigit() else None,
+     "rss_grew_kb_per_call": round((int(rss1) - int(rss0)) / int(calls), 2)
+                             if rss0.isdigit() and rss1.isdigit() else None}
 print(json.dumps(r))
 EOF
 	tail -n 1 "$XR_TMP/steps.jsonl" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 f = lambda v: "-" if v is None else "%.1f" % v
-print("# %s %s %d calls/s: %s ok, %s failed, %s retransmissions, full-socket drops %s, setup p50/p99 %s/%s ms, %s us CPU/call%s" % (
+print("# %s %s %d calls/s: %s ok, %s failed, %s retransmissions, full-socket drops %s, setup p50/p99 %s/%s ms, %s us CPU/call%s%s" % (
     r["proxy"], r["flow"], r["rate"], r["successful"], r["failed"], r["retransmissions"],
     "/".join(str(v) for v in (r["udp_rcvbuf_drops"] or {}).values()) + " (caller/proxy/callee)",
     f(r["setup_p50_ms"]), f(r["setup_p99_ms"]), f(r["cpu_us_per_call"]),
+    "" if r.get("rss_mb") is None else ", resident %d MB (+%.2f KB a call)" % (
+        r["rss_mb"], r["rss_grew_kb_per_call"]),
     "" if r["ok"] else "  <- FAILED"))'
 	if ! tail -n 1 "$XR_TMP/steps.jsonl" | grep -q '"ok": true'; then
 		# what SIPp said, counted by kind (its error trace runs lines together)

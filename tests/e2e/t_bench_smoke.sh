@@ -66,4 +66,7 @@ xr_ok "SIP JSON: the three flows through xrelayd, each 20 calls/s with 0 failed"
 xr_ok "SIP JSON: setup latency measured for every call, CPU per call counted" \
 	check "$XR_TMP/sip.json" \
 	'all(s["ok"] and s["setup_n"] == s["calls"] and s["setup_p99_ms"] is not None and s["cpu_us_per_call"] is not None for s in d["steps"])'
+xr_ok "SIP JSON: xrelayd's resident size and its growth a call recorded for every step" \
+	check "$XR_TMP/sip.json" \
+	'all(s["rss_mb"] > 0 and s["rss_grew_kb_per_call"] is not None for s in d["steps"])'
 xr_done
