@@ -32,6 +32,8 @@
 # read and sent per call (xrelayctl stats) and its resident size, with how much
 # it grew per call over the step (rss_mb, rss_grew_kb_per_call).
 # SIPP_BUF (the SIPp endpoints' socket buffers, bytes; 4 MB as the proxies').
+# PREALLOC (xrelayd --prealloc-transactions, 600000; 0: the pools grow as the
+# ramp needs, their first-touched memory paid inside the steps).
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
@@ -54,6 +56,12 @@ UAC_PORT=5070
 # one thread waited for a core (2,735 datagrams dropped in a 2,000 calls/s
 # step with xrelayd), and the figures measured SIPp, not the proxy.
 SIPP_BUF=${SIPP_BUF:-4194304}
+# xrelayd's --prealloc-transactions: the transactions' memory touched at
+# start, as Kamailio's 4 GB of shared memory is (shm_force_alloc in
+# bench/kamailio.cfg).  600,000 (559 MiB) holds the ramp's peak: a call
+# leaves ~4 transactions for 32 s, and the pools grew to ~440 MB by 7,000
+# calls/s without it (bench/README.md "Why the cost a call stops falling").
+PREALLOC=${PREALLOC:-600000}
 
 xr_need_root
 command -v sipp >/dev/null || xr_skip "sipp (sip-tester) missing: make deps"
@@ -158,6 +166,7 @@ proxy_start() {
 		xr_daemon_start --sip $RA4:5060 --sip $RB4:5060 --domain example.com \
 			--media $RA4 --media $RB4 --media-timeout 0 --ports 1024-65535 \
 			--max-transactions 1000000 --max-calls 100000 \
+			--prealloc-transactions "$PREALLOC" \
 			--pike-rate 0 --trusted 10.11.0.0/16	# the SIPp hosts are trunks: no digest
 		PROXY_PID=$XR_DAEMON_PID
 		;;

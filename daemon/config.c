@@ -218,6 +218,11 @@ static const struct opt opts[] = {
 	  "SIP transactions at once; a new request over it gets a stateless 503 + "
 	  "Retry-After (default 50000)",
 	  p_int, d_int, OFF(max_transactions), 16, 10000000, t_int },
+	{ "prealloc-transactions", 0, required_argument, true, "N",
+	  "map and touch the memory of N transactions at start (at most --max-transactions), "
+	  "so a burst of calls does not pay for first-touched memory (default 0: grow as "
+	  "needed)",
+	  p_int, d_int, OFF(prealloc_transactions), 0, 10000000, NULL },
 	{ "max-registrations", 0, required_argument, true, "N",
 	  "registered contacts in all; a REGISTER adding one over it gets 503 + "
 	  "Retry-After (default 100000)",

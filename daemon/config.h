@@ -124,6 +124,7 @@ struct xr_config {
 	/* limits under attack (README "Limits"); all change on reload */
 	int		 max_calls;		/* --max-calls N: call records at once (10000) */
 	int		 max_transactions;	/* --max-transactions N: SIP transactions (50000) */
+	int		 prealloc_transactions;	/* --prealloc-transactions N: touched at start (0) */
 	int		 max_registrations;	/* --max-registrations N: bindings in all (100000) */
 	int		 max_media_sessions;	/* --max-media-sessions N: in all (0: --max-sessions) */
 	int		 max_media_per_source;	/* --max-media-sessions-per-source N (200) */

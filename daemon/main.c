@@ -41,6 +41,7 @@
 #include "proxy/proxy.h"
 #include "proxy/registrar_ctl.h"
 #include "sip/sip.h"
+#include "txn/txn.h"
 
 static struct xr_config cfg;
 static struct fp fp;
@@ -487,6 +488,28 @@ shutdown_all(void)
  * Long (~110 lines) because it is the start-up order itself, read top to
  * bottom: one call and its error per step.
  */
+/*
+ * --prealloc-transactions: touch the transactions' memory now.  Capped at
+ * --max-transactions; a shortfall (no memory) is logged, not fatal: the
+ * pool grows as needed, as without the option.
+ */
+static void
+prealloc_transactions(const struct xr_config *c)
+{
+	size_t n = (size_t)c->prealloc_transactions, mib;
+	int rc;
+
+	if (n > (size_t)c->max_transactions)
+		n = (size_t)c->max_transactions;
+	rc = txn_reserve(n);
+	mib = (n * txn_record_bytes() + (1u << 20) - 1) >> 20;
+	if (rc < 0)
+		log_warnx("--prealloc-transactions %zu (%zu MiB): %s; the rest is allocated "
+			  "as needed", n, mib, strerror(-rc));
+	else
+		log_info("%zu transactions preallocated (%zu MiB, touched at start)", n, mib);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -601,6 +624,8 @@ main(int argc, char **argv)
 		rc = proxy_init(&cfg);	/* registers regs, calls, call.show, call.kill */
 		if (rc < 0)
 			die("proxy: %s", strerror(-rc));
+		if (cfg.prealloc_transactions)
+			prealloc_transactions(&cfg);
 		if ((rc = registrar_ctl_init()) < 0)	/* reg.del */
 			die("registrar: %s", strerror(-rc));
 		proxy_up = true;

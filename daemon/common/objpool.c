@@ -5,7 +5,9 @@
  * (MADV_HUGEPAGE; THP "madvise" is Debian's default) and populated at once
  * (MADV_POPULATE_WRITE), then carved in order; released objects go on a
  * free list (the link in their first bytes) and are zeroed when given out
- * again.  Same scheme as media/session_pool.c, for any size.
+ * again; slabs reserved ahead (xr_objpool_reserve) wait on a spare list
+ * until carving needs one.  Same scheme as media/session_pool.c, for any
+ * size.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -52,14 +54,31 @@ xr_slab_map(void)
 }
 
 #ifndef OBJPOOL_MALLOC	/* an ASan build takes each object from calloc */
-/* A new slab, made the current one.  Call with p->lock held. */
+/* Fix the geometry on first use: 0, or -EINVAL for a size no slab takes. */
+static int
+geometry_locked(struct xr_objpool *p)
+{
+	if (p->per_slab)
+		return 0;
+	p->size = (p->size + 15) & ~(size_t)15;
+	if (p->size < sizeof(void *) || p->size > (SLAB_BYTES - SLAB_HEAD) / 2)
+		return -EINVAL;
+	p->per_slab = (SLAB_BYTES - SLAB_HEAD) / p->size;
+	return 0;
+}
+
+/* A new slab (a reserved one first), made the current one.  Call with p->lock held. */
 static int
 slab_add_locked(struct xr_objpool *p)
 {
-	struct xr_objpool_slab *sl = xr_slab_map();
+	struct xr_objpool_slab *sl = p->spare;
 
-	if (!sl)
+	if (sl) {
+		p->spare = sl->next;
+		p->nspare--;
+	} else if (!(sl = xr_slab_map())) {
 		return -errno;
+	}
 	sl->next = p->slabs;
 	p->slabs = sl;
 	p->unused = p->per_slab;
@@ -86,14 +105,10 @@ xr_objpool_zalloc(struct xr_objpool *p)
 	int rc = 0;
 
 	pthread_mutex_lock(&p->lock);
-	if (!p->per_slab) {	/* first use: fix the geometry */
-		p->size = (p->size + 15) & ~(size_t)15;
-		if (p->size < sizeof(void *) || p->size > (SLAB_BYTES - SLAB_HEAD) / 2) {
-			pthread_mutex_unlock(&p->lock);
-			errno = EINVAL;
-			return NULL;
-		}
-		p->per_slab = (SLAB_BYTES - SLAB_HEAD) / p->size;
+	if (geometry_locked(p) < 0) {
+		pthread_mutex_unlock(&p->lock);
+		errno = EINVAL;
+		return NULL;
 	}
 	if (p->free) {
 		o = p->free;
@@ -140,6 +155,50 @@ xr_objpool_free(struct xr_objpool *p, void *o)
 #endif
 }
 
+int
+xr_objpool_reserve(struct xr_objpool *p, size_t n)
+{
+#ifdef OBJPOOL_MALLOC
+	(void)p;
+	(void)n;
+	return 0;
+#else
+	int rc;
+
+	pthread_mutex_lock(&p->lock);
+	rc = geometry_locked(p);
+	while (rc == 0 && (p->nslabs + p->nspare) * p->per_slab < n) {
+		struct xr_objpool_slab *sl = xr_slab_map();
+
+		if (!sl) {
+			rc = -errno;
+			break;
+		}
+		sl->next = p->spare;
+		p->spare = sl;
+		p->nspare++;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return rc;
+#endif
+}
+
+size_t
+xr_objpool_ready(struct xr_objpool *p)
+{
+	size_t n;
+
+	pthread_mutex_lock(&p->lock);
+#ifdef OBJPOOL_MALLOC
+	n = 0;		/* every object comes from calloc when taken */
+#else
+	/* every object of a carved slab is out, free or never used */
+	n = (p->nslabs + p->nspare) * p->per_slab - p->out;
+#endif
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
 size_t
 xr_objpool_out(struct xr_objpool *p)
 {
@@ -157,11 +216,14 @@ xr_objpool_destroy(struct xr_objpool *p)
 	struct xr_objpool_slab *sl, *next;
 
 	pthread_mutex_lock(&p->lock);
-	for (sl = p->slabs; sl; sl = next) {
-		next = sl->next;
-		munmap(sl, SLAB_BYTES);
-	}
+	for (int l = 0; l < 2; l++)	/* carved, then reserved */
+		for (sl = l ? p->spare : p->slabs; sl; sl = next) {
+			next = sl->next;
+			munmap(sl, SLAB_BYTES);
+		}
 	p->slabs = NULL;
+	p->spare = NULL;
+	p->nspare = 0;
 	p->free = NULL;
 	p->unused = 0;
 	p->nslabs = 0;

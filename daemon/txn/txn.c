@@ -45,6 +45,18 @@ uint64_t			 txn_seed;		/* per-process random part */
 /* struct txn: ~4-6 a call stay up to 64*T1 for their timers (objpool.h) */
 struct xr_objpool	 txn_pool = XR_OBJPOOL_INIT(sizeof(struct txn));
 
+int
+txn_reserve(size_t n)
+{
+	return xr_objpool_reserve(&txn_pool, n);
+}
+
+size_t
+txn_record_bytes(void)
+{
+	return sizeof(struct txn);
+}
+
 __thread struct sip_msg	 txn_tls_msg;	/* scratch parse (CANCEL/ACK/stateless) */
 /* The request being handed to the TU on this thread (txn_reply() skips a parse). */
 __thread struct txn	*txn_cur_st;

@@ -109,6 +109,13 @@ struct txn_timer_cfg {
 	uint32_t	timer_c;	/* proxy INVITE timer (§16.6 step 11: > 3 min) */
 };
 void	txn_set_timers(const struct txn_timer_cfg *tc);
+/*
+ * Make room for n transactions now (objpool.h xr_objpool_reserve): their
+ * memory mapped and touched at start, not by the first burst.  0 or -errno.
+ */
+int	txn_reserve(size_t n);
+/* Bytes a transaction record takes (without the request and response it keeps). */
+size_t	txn_record_bytes(void);
 
 /* --- server side ---------------------------------------------------------- */
 
