@@ -184,16 +184,15 @@ xr_objpool_reserve(struct xr_objpool *p, size_t n)
 }
 
 size_t
-xr_objpool_ready(struct xr_objpool *p)
+xr_objpool_slots(struct xr_objpool *p)
 {
 	size_t n;
 
 	pthread_mutex_lock(&p->lock);
 #ifdef OBJPOOL_MALLOC
-	n = 0;		/* every object comes from calloc when taken */
+	n = p->out;	/* every object comes from calloc when taken */
 #else
-	/* every object of a carved slab is out, free or never used */
-	n = (p->nslabs + p->nspare) * p->per_slab - p->out;
+	n = (p->nslabs + p->nspare) * p->per_slab;
 #endif
 	pthread_mutex_unlock(&p->lock);
 	return n;

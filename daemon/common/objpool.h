@@ -62,8 +62,12 @@ void	 xr_objpool_free(struct xr_objpool *p, void *o);
  * size).  A no-op in an AddressSanitizer build.
  */
 int	 xr_objpool_reserve(struct xr_objpool *p, size_t n);
-/* Objects the pool can give out without mapping memory (free, never used, reserved). */
-size_t	 xr_objpool_ready(struct xr_objpool *p);
+/*
+ * Objects the pool's memory holds (given out, free, never used, reserved):
+ * constant while objects are taken without mapping more.  An
+ * AddressSanitizer build: the objects given out.
+ */
+size_t	 xr_objpool_slots(struct xr_objpool *p);
 /* Objects given out now. */
 size_t	 xr_objpool_out(struct xr_objpool *p);
 /* Unmap every slab (no object may be in use any more). */

@@ -52,6 +52,12 @@ txn_reserve(size_t n)
 }
 
 size_t
+txn_slots(void)
+{
+	return xr_objpool_slots(&txn_pool);
+}
+
+size_t
 txn_record_bytes(void)
 {
 	return sizeof(struct txn);

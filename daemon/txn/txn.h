@@ -114,6 +114,8 @@ void	txn_set_timers(const struct txn_timer_cfg *tc);
  * memory mapped and touched at start, not by the first burst.  0 or -errno.
  */
 int	txn_reserve(size_t n);
+/* Transactions the pool's memory holds now (xr_objpool_slots). */
+size_t	txn_slots(void);
 /* Bytes a transaction record takes (without the request and response it keeps). */
 size_t	txn_record_bytes(void);
 

@@ -8,6 +8,8 @@
 # rate in turn (XR_SIP_LOAD_SECS, default 10 s of calls each) and reports the
 # highest one with 0 failed calls: that part is a measurement, not a check
 # (XR_SIP_LOAD_GAP seconds of rest before each, XR_SIP_LOAD_TP=t1 for TCP).
+# The daemon preallocates 8 transactions a call (at least 8,192): the
+# calls' (about 4 a call, kept up to 32 s) must map no more memory.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 
@@ -18,7 +20,19 @@ SECS=${XR_SIP_LOAD_SECS:-10}
 TP=${XR_SIP_LOAD_TP:-u1}
 
 # One SIPp host is the whole load: no per-source rate limit (--pike-rate).
-sip_setup --pike-rate 0
+# The transactions' memory for the whole load is touched at start
+# (--prealloc-transactions): the load then maps none (checked below).
+PREALLOC=$(( CALLS * 8 > 8192 ? CALLS * 8 : 8192 ))
+sip_setup --pike-rate 0 --prealloc-transactions $PREALLOC
+# sip_stat FIELD : a field of xrelayctl stats' "sip" part.
+sip_stat() {
+	xr_ctl --json stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["sip"][sys.argv[1]])' "$1"
+}
+xr_ok "log: $PREALLOC transactions preallocated" \
+	grep -q "$PREALLOC transactions preallocated" "$XR_TMP/xrelayd.log"
+SLOTS0=$(sip_stat transaction_slots)
+xr_ok "stats: room for $PREALLOC transactions before any call ($SLOTS0)" \
+	test "${SLOTS0:-0}" -ge $PREALLOC
 ulimit -n 65536 2>/dev/null || true
 sip_register bob "$TP"
 xr_ok "REGISTER bob" [ $? -eq 0 ]
@@ -55,6 +69,8 @@ xr_eq "$CALLS calls at $RATE/s: sipp exit status" "$?" 0
 xr_eq "$CALLS calls at $RATE/s: successful" "$LOAD_OK" "$CALLS"
 xr_eq "$CALLS calls at $RATE/s: failed" "$LOAD_FAIL" 0
 xr_ok "no call left in the dialog table" sip_calls_empty
+xr_eq "the load's transactions came from the preallocated memory (none mapped)" \
+	"$(sip_stat transaction_slots)" "$SLOTS0"
 
 best=$RATE
 for r in ${XR_SIP_LOAD_RATES:-}; do

@@ -4,7 +4,10 @@
  * objects zeroed, distinct, 16-byte aligned and not overlapping across
  * several slabs; a released object given out again zeroed (the free-list
  * link and what the user wrote gone); the count of objects out; sizes
- * refused; four threads allocating, writing and releasing at once.
+ * refused; four threads allocating, writing and releasing at once; slabs
+ * reserved ahead (xr_objpool_reserve) are what later objects are carved
+ * from, nothing more mapped until they are used up, and destroyed with
+ * the pool.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -170,6 +173,62 @@ t_threads(void **state)
 	xr_objpool_destroy(&shared);
 }
 
+/* Reserve room for MANY objects: taking them maps no slab, the next one does. */
+static void
+t_reserve(void **state)
+{
+#ifndef ASAN
+	struct xr_objpool p = XR_OBJPOOL_INIT(OBJ);
+	static unsigned char *v[MANY];
+	size_t per, slabs;
+
+	(void)state;
+	assert_int_equal(xr_objpool_reserve(&p, MANY), 0);
+	per = p.per_slab;
+	assert_int_equal(p.size, 1008);
+	slabs = (MANY + per - 1) / per;
+	assert_int_equal(p.nspare, slabs);
+	assert_int_equal(p.nslabs, 0);
+	assert_int_equal(xr_objpool_slots(&p), slabs * per);
+	assert_int_equal(xr_objpool_reserve(&p, MANY), 0);	/* already there */
+	assert_int_equal(p.nspare, slabs);
+	for (int i = 0; i < MANY; i++) {
+		v[i] = xr_objpool_zalloc(&p);
+		assert_non_null(v[i]);
+		assert_true(all_zero(v[i], OBJ));
+		memset(v[i], 0x3c, OBJ);
+	}
+	/* every object came from the reserved slabs */
+	assert_int_equal(p.nslabs + p.nspare, slabs);
+	assert_int_equal(xr_objpool_slots(&p), slabs * per);	/* nothing mapped */
+	qsort(v, MANY, sizeof(v[0]), cmp_ptr);
+	for (int i = 1; i < MANY; i++)
+		assert_true(v[i] >= v[i - 1] + OBJ);	/* no overlap */
+	for (size_t i = MANY; i < slabs * per; i++)	/* use up the rest */
+		assert_non_null(xr_objpool_zalloc(&p));
+	assert_int_equal(p.nspare, 0);
+	assert_int_equal(p.nslabs, slabs);
+	assert_int_equal(xr_objpool_slots(&p), slabs * per);
+	assert_non_null(xr_objpool_zalloc(&p));		/* one more maps a slab */
+	assert_int_equal(p.nslabs, slabs + 1);
+	assert_int_equal(xr_objpool_slots(&p), (slabs + 1) * per);
+	/* a reservation counts what the pool already holds */
+	assert_int_equal(xr_objpool_reserve(&p, (slabs + 1) * per), 0);
+	assert_int_equal(p.nspare, 0);
+	assert_int_equal(xr_objpool_reserve(&p, (slabs + 1) * per + 1), 0);
+	assert_int_equal(p.nspare, 1);
+	xr_objpool_destroy(&p);				/* spare slabs too */
+	assert_int_equal(p.nspare, 0);
+	assert_null(p.spare);
+	/* a size no slab takes is refused */
+	struct xr_objpool big = XR_OBJPOOL_INIT(1u << 20);
+	assert_int_equal(xr_objpool_reserve(&big, 1), -EINVAL);
+#else
+	(void)state;
+	skip();
+#endif
+}
+
 int
 main(void)
 {
@@ -178,6 +237,7 @@ main(void)
 		cmocka_unit_test(t_reuse_zeroed),
 		cmocka_unit_test(t_bad_sizes),
 		cmocka_unit_test(t_threads),
+		cmocka_unit_test(t_reserve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
