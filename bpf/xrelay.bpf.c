@@ -176,10 +176,13 @@ xr_ban_check(void *data, void *data_end)
 
 /*
  * The index in xr_flows of where the packet was sent to: the row of its
- * destination address (a scan of at most XR_CFG_ADDRS relay addresses of
- * its family, IPv4 as one 32-bit compare each) times the range, plus the
- * port's offset in --ports.  An address or port that is none of the relay's
- * media ports (SIP, anything else) is pass_unknown_port, as a missing flow.
+ * destination address times the range, plus the port's offset in --ports.
+ * The row of an IPv4 address comes from xr_cfg's hash (a linear probe from
+ * its slot to the address or an empty slot: with at most XR_CFG_ADDRS
+ * addresses in XR_CFG_H4 slots, within XR_CFG_ADDRS + 1 steps, nearly always
+ * one), of an IPv6 one from a scan of the IPv6 addresses.  An address or
+ * port that is none of the relay's media ports (SIP, anything else) is
+ * pass_unknown_port, as a missing flow.
  */
 static __always_inline int
 xr_flow_index(void *data, void *data_end, const struct xr_pkt *p, const struct xr_cfg *cfg,
@@ -203,14 +206,17 @@ xr_flow_index(void *data, void *data_end, const struct xr_pkt *p, const struct x
 		if ((void *)(ip + 1) > data_end)
 			return XR_CNT_pass_truncated;
 		d = ip->daddr;
-		n = cfg->n4;
-		for (int i = 0; i < XR_CFG_ADDRS; i++) {
-			if (i >= n)
-				break;
-			if (cfg->a4[i] == d) {
-				ai = cfg->i4[i];
+		n = XR_CFG_H4_SLOT(d);
+		for (int i = 0; i <= XR_CFG_ADDRS; i++) {
+			__be32 a = cfg->h4[n & (XR_CFG_H4 - 1)];
+
+			if (a == d) {
+				ai = cfg->h4i[n & (XR_CFG_H4 - 1)];
 				break;
 			}
+			if (!a)
+				break;
+			n++;
 		}
 	} else {
 		struct ipv6hdr *ip6 = data + l3;

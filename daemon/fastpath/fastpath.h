@@ -26,6 +26,10 @@
 
 #define FP_MAX_LINKS	XR_MAX_ADDRS
 
+/* Every --media address has its row in the table and its sk_lookup slot. */
+_Static_assert(XR_MAX_MEDIA <= XR_CFG_ADDRS && XR_MAX_MEDIA <= XR_SK_SLOTS,
+	       "a --media address without a table row or a shared-socket slot");
+
 struct xrelay;		/* build/xrelay.skel.h (bpftool gen skeleton ... name xrelay) */
 
 struct fp_link {

@@ -83,8 +83,15 @@ fp_cfg_make(struct xr_cfg *c, const union xr_sa *addrs, int n, uint16_t lo, uint
 
 		xr_sa_to_map(&addrs[i], a, &port, &fam);
 		if (fam == XR_FAM_IPV4) {
-			memcpy(&c->a4[c->n4], &a[12], 4);
-			c->i4[c->n4++] = (uint8_t)i;
+			uint32_t v, s;
+
+			memcpy(&v, &a[12], 4);	/* as the program loads it */
+			s = XR_CFG_H4_SLOT(v);
+			while (c->h4[s])	/* at most n < XR_CFG_H4 taken */
+				s = (s + 1) % XR_CFG_H4;
+			c->h4[s] = v;
+			c->h4i[s] = (uint8_t)i;
+			c->n4++;
 		} else {
 			memcpy(c->a6[c->n6], a, 16);
 			c->i6[c->n6++] = (uint8_t)i;

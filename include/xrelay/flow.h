@@ -34,34 +34,47 @@
  * xr_flow.slot (one hash lookup a packet).  5: xr_flows an mmapable array of
  * struct xr_flow_ent indexed by (address, port) (xr_cfg), flow and counters
  * in one entry under a sequence counter; xr_flow_stats gone; pass_flow_busy;
- * --media-max-pps per flow, not per CPU.
+ * --media-max-pps per flow, not per CPU.  6: 32 relay addresses (xr_cfg rows), the
+ * IPv4 ones found through a hash (xr_cfg.h4, h4i) instead of a scan.
  */
-#define XR_ABI_VERSION		5
+#define XR_ABI_VERSION		6
 
 /* Address family tags used in entries (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
 #define XR_FAM_IPV6		6
 
-/* Most --media addresses (one relay address each in xr_cfg). */
-#define XR_CFG_ADDRS		16
+/* Most --media addresses (one relay address each in xr_cfg, one table row each). */
+#define XR_CFG_ADDRS		32
+/*
+ * Slots of xr_cfg's IPv4 address hash: twice the addresses, so that a
+ * linear probe from XR_CFG_H4_SLOT(addr) meets the address or an empty slot
+ * (address 0) within XR_CFG_ADDRS + 1 steps, nearly always the first.
+ */
+#define XR_CFG_H4		64
+#define XR_CFG_H4_SLOT(a)	(((__u32)(a) * 0x9e3779b1u) >> 26)	/* a: __be32 as loaded */
 /* Largest --ports range: 1024-65535. */
 #define XR_CFG_PORTS		64512
 
 /*
  * Value of the single-entry, mmapable xr_cfg array: what the daemon tells
- * the program about itself, read on every packet (one cache line, always
- * hot).  Written by the daemon through its mapping.
+ * the program about itself, read on every packet (the first line and, for
+ * IPv4, one slot of h4 and of h4i: three lines, always hot).  Written by
+ * the daemon through its mapping.  An IPv4 relay address is found by hash
+ * (a scan of 16 addresses, the packets' one in the middle, cost about as
+ * much as the rest of the parse), an IPv6 one by a scan.
  */
 struct xr_cfg {
-	__u32	n4;			/* IPv4 relay addresses in a4[] */
+	__u32	n4;			/* IPv4 relay addresses in h4[] */
 	__u32	n6;			/* IPv6 relay addresses in a6[] */
 	__u32	port_lo;		/* --ports low end, host order */
 	__u32	nports;			/* --ports size: hi - lo + 1 (0: no table) */
 	__u32	bans;			/* non-zero while xr_bans may hold an entry:
 					 * the program skips the LPM lookup when 0 */
 	__u32	pad;			/* zero */
-	__be32	a4[XR_CFG_ADDRS];	/* IPv4 relay addresses, network order */
-	__u8	i4[XR_CFG_ADDRS];	/* their address index (the table's row) */
+	__be32	h4[XR_CFG_H4];		/* IPv4 relay addresses, network order, at
+					 * XR_CFG_H4_SLOT() or the next free slot
+					 * after it (wrapping); 0: empty */
+	__u8	h4i[XR_CFG_H4];		/* their address index (the table's row) */
 	__u8	a6[XR_CFG_ADDRS][16];	/* IPv6 relay addresses */
 	__u8	i6[XR_CFG_ADDRS];	/* their address index */
 };
@@ -216,7 +229,8 @@ struct xr_abi {
 	__u32	pad;		/* zero */
 };
 
-_Static_assert(sizeof(struct xr_cfg) == 24 + 16 * 4 + 16 + 16 * 16 + 16, "xr_cfg layout");
+_Static_assert(sizeof(struct xr_cfg) == 24 + 64 * 4 + 64 + 32 * 16 + 32, "xr_cfg layout");
+_Static_assert(XR_CFG_H4 >= 2 * XR_CFG_ADDRS && XR_CFG_H4 == 64, "xr_cfg.h4: 6 bits of hash");
 _Static_assert(sizeof(struct xr_flow_ent) == 128, "xr_flow_ent: two cache lines");
 _Static_assert(sizeof(struct xr_flow_fwd) == 64, "xr_flow_fwd: one cache line");
 _Static_assert(__builtin_offsetof(struct xr_flow_fwd, peer_addr) == 16, "xr_flow_fwd.peer_addr");
