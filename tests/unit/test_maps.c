@@ -394,8 +394,7 @@ test_entries(void **state)
 	assert_memory_equal(&got, &v, sizeof(v));
 	assert_int_equal(fp_flows_count(&fp), 1);
 	/* What the program adds; a replace keeps it, the new seq ends the cache. */
-	e->packets = 5;
-	e->bytes = 860;
+	fp_ent_set_counts(e, 5, 860);
 	e->last_seen_ns = 123;
 	assert_int_equal(fp_flow_stats(&fp, &k, &st), 0);
 	assert_int_equal(st.packets, 5);
