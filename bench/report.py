@@ -100,11 +100,30 @@ def media(argv):
             "pps_min": min(r["pps"] for r in rs), "pps_max": max(r["pps"] for r in rs),
         })
     by = {(r["case"], r["flows"], r["payload"]): r for r in rows}
+    rnd = {(r["case"], r["flows"], r["payload"], r["round"]): r for r in rounds}
+
+    def paired(r, other):
+        """The median over rounds of this case's pps over the other's in the same
+        round (run.sh runs a flow count's cases round by round, the limit just
+        before xdp), and the range of those; else the ratio of the medians."""
+        o = by.get((other, r["flows"], r["payload"]))
+        if not o or not o["pps"]:
+            return None, None, None
+        rs = [(x["pps"], rnd.get((other, r["flows"], r["payload"], x["round"])))
+              for x in groups[(r["case"], r["flows"], r["payload"])]]
+        q = [a / b["pps"] for a, b in rs if b and b["pps"]]
+        if not q:
+            return r["pps"] / o["pps"], None, None
+        return med(q), min(q), max(q)
+
     for r in rows:
-        lim = by.get(("limit", r["flows"], r["payload"]))
-        usr = by.get(("user", r["flows"], r["payload"]))
-        r["ratio_to_limit"] = r["pps"] / lim["pps"] if lim and lim["pps"] else None
-        r["ratio_to_user"] = r["pps"] / usr["pps"] if usr and usr["pps"] else None
+        r["ratio_to_limit"], r["ratio_to_limit_min"], r["ratio_to_limit_max"] = \
+            paired(r, "limit")
+        r["ratio_to_user"], r["ratio_to_user_min"], r["ratio_to_user_max"] = paired(r, "user")
+        r["ratio_of_medians_to_limit"] = (r["pps"] / by[("limit", r["flows"], r["payload"])]["pps"]
+                                          if by.get(("limit", r["flows"], r["payload"]))
+                                          and by[("limit", r["flows"], r["payload"])]["pps"]
+                                          else None)
         # bleed: the legitimate flows' share of their offered rate kept under the flood
         r["kept"] = (r["pps"] / r["offered_pps"] if r["case"] == "bleed" and
                      r.get("offered_pps") else None)
@@ -243,7 +262,7 @@ def markdown(argv):
             os.path.basename(path), m["cpu"], m["cores"], m["memory_mib"], m["kernel"],
             m["commit"], m["date"]))
         if d["kind"] == "media":
-            print("| flows | payload | case | pps | / limit | / userspace | loss | "
+            print("| flows | payload | case | pps | / limit (rounds' range) | / userspace | loss | "
                   "p50 / p99 latency | CPU per Mpkt |")
             print("|------:|--------:|------|----:|--------:|------------:|-----:|"
                   "------------------:|-------------:|")
@@ -253,7 +272,9 @@ def markdown(argv):
                         "%.0f / %.0f ms" % (lat[0] / 1000, lat[1] / 1000))
                 print("| %s | %d B | %s | %s | %s | %s | %s %% | %s | %s ms |" % (
                     "{:,}".format(r["flows"]), r["payload"], NAMES.get(r["case"], r["case"]),
-                    "{:,.0f}".format(r["pps"]), fmt(r["ratio_to_limit"], "%.2fx"),
+                    "{:,.0f}".format(r["pps"]), fmt(r["ratio_to_limit"], "%.2fx") +
+                    (" (%.2f-%.2f)" % (r["ratio_to_limit_min"], r["ratio_to_limit_max"])
+                     if r.get("ratio_to_limit_min") is not None and r["rounds"] > 1 else ""),
                     fmt(r["ratio_to_user"], "%.1fx"), fmt(r["loss_pct"], "%.1f"), latf,
                     fmt(r["cpu_ms_per_mpkt"], "%.0f")))
             if d["notes"]:

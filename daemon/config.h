@@ -22,7 +22,10 @@
 #include "common/log.h"
 #include "policy/policy.h"
 
-#define XR_MAX_ADDRS	16	/* --sip, --media, --xdp entries */
+#define XR_MAX_ADDRS	16	/* --sip, --xdp entries */
+#define XR_MAX_MEDIA	32	/* --media entries: a row of the kernel flow table each
+				 * (XR_CFG_ADDRS, include/xrelay/flow.h); 32 x 32,256
+				 * port pairs a side hold 500,000 sessions */
 #define XR_MAX_DOMAINS	32	/* --domain entries */
 #define XR_MAX_ROUTES	64	/* --route entries */
 #define XR_MAX_TARGETS	16	/* URIs in one --route */
@@ -65,7 +68,7 @@ struct xr_origin {
 struct xr_config {
 	union xr_sa	 sip[XR_MAX_ADDRS];	/* --sip ADDR:PORT (UDP and TCP) */
 	int		 nsip;
-	union xr_sa	 media[XR_MAX_ADDRS];	/* --media ADDR (port 0) */
+	union xr_sa	 media[XR_MAX_MEDIA];	/* --media ADDR (port 0) */
 	int		 nmedia;
 	uint16_t	 port_lo, port_hi;	/* --ports LO-HI (default 30000-39999) */
 	char		 xdp_ifs[XR_MAX_ADDRS][IF_NAMESIZE]; /* --xdp IFNAME */

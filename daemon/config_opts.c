@@ -207,8 +207,8 @@ p_media(struct xr_config *cfg, const struct opt *o, const char *val, char *err, 
 {
 	union xr_sa sa;
 
-	if (cfg->nmedia >= XR_MAX_ADDRS) {
-		snprintf(err, errlen, "more than %d media addresses", XR_MAX_ADDRS);
+	if (cfg->nmedia >= XR_MAX_MEDIA) {
+		snprintf(err, errlen, "more than %d media addresses", XR_MAX_MEDIA);
 		return -EINVAL;
 	}
 	if (xr_sa_parse_ip(&sa, val) < 0) {

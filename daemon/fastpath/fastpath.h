@@ -26,6 +26,10 @@
 
 #define FP_MAX_LINKS	XR_MAX_ADDRS
 
+/* Every --media address has its row in the table and its sk_lookup slot. */
+_Static_assert(XR_MAX_MEDIA <= XR_CFG_ADDRS && XR_MAX_MEDIA <= XR_SK_SLOTS,
+	       "a --media address without a table row or a shared-socket slot");
+
 struct xrelay;		/* build/xrelay.skel.h (bpftool gen skeleton ... name xrelay) */
 
 struct fp_link {
@@ -167,6 +171,10 @@ int	fp_flow_del(struct fp *fp, const struct xr_flow_key *k);
 int	fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v);
 /* A flow's counters, read from its entry (shared by all CPUs); -ENOENT: no flow. */
 int	fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *sum);
+/* An entry's packets and bytes, read consistently (flow.h xr_flow_ent.pb). */
+void	fp_ent_counts(const struct xr_flow_ent *e, uint64_t *packets, uint64_t *bytes);
+/* Set them (tests). */
+void	fp_ent_set_counts(struct xr_flow_ent *e, uint64_t packets, uint64_t bytes);
 /* All counters summed over CPUs, indexed by enum xr_cnt. */
 int	fp_counters(struct fp *fp, uint64_t out[XR_CNT__MAX]);
 /* Clear every entry (flows and counters); returns how many flows were deleted. */

@@ -83,8 +83,15 @@ fp_cfg_make(struct xr_cfg *c, const union xr_sa *addrs, int n, uint16_t lo, uint
 
 		xr_sa_to_map(&addrs[i], a, &port, &fam);
 		if (fam == XR_FAM_IPV4) {
-			memcpy(&c->a4[c->n4], &a[12], 4);
-			c->i4[c->n4++] = (uint8_t)i;
+			uint32_t v, s;
+
+			memcpy(&v, &a[12], 4);	/* as the program loads it */
+			s = XR_CFG_H4_SLOT(v);
+			while (c->h4[s])	/* at most n < XR_CFG_H4 taken */
+				s = (s + 1) % XR_CFG_H4;
+			c->h4[s] = v;
+			c->h4i[s] = (uint8_t)i;
+			c->n4++;
 		} else {
 			memcpy(c->a6[c->n6], a, 16);
 			c->i6[c->n6++] = (uint8_t)i;
@@ -312,8 +319,8 @@ fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
 		return (int)err;
 	odd = ent_begin(e);
 	if (!(e->fwd.flags & XR_FLOW_F_ACTIVE)) {
-		__atomic_store_n(&e->packets, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->bytes, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->pb, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->hi, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->last_seen_ns, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->rl, 0, __ATOMIC_RELAXED);
 	}
@@ -397,6 +404,37 @@ fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v)
 }
 
 /*
+ * Entry e's packets and bytes (flow.h xr_flow_ent.pb): hi, pb, hi again,
+ * until hi did not change and no carry is pending in pb.  A carry is a few
+ * instructions of an XDP program, which runs to its end on its CPU: the
+ * loop turns a handful of times at most (bounded all the same).
+ */
+void
+fp_ent_counts(const struct xr_flow_ent *e, uint64_t *packets, uint64_t *bytes)
+{
+	uint64_t h1, pb, h2;
+	int tries = 0;
+
+	do {
+		h1 = __atomic_load_n(&e->hi, __ATOMIC_ACQUIRE);
+		pb = __atomic_load_n(&e->pb, __ATOMIC_ACQUIRE);
+		h2 = __atomic_load_n(&e->hi, __ATOMIC_ACQUIRE);
+	} while ((h1 != h2 || XR_PB_PENDING(pb)) && ++tries < 1000000);
+	*packets = XR_PB_PACKETS(pb, h2);
+	*bytes = XR_PB_BYTES(pb, h2);
+}
+
+/* Set entry e's counters to these totals, carried as the program would (tests). */
+void
+fp_ent_set_counts(struct xr_flow_ent *e, uint64_t packets, uint64_t bytes)
+{
+	__atomic_store_n(&e->hi, (packets / XR_PB_PCARRY) | (bytes / XR_PB_BCARRY) << 32,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&e->pb, (packets % XR_PB_PCARRY) << XR_PB_SHIFT | bytes % XR_PB_BCARRY,
+			 __ATOMIC_RELAXED);
+}
+
+/*
  * Straight from the mapping: the counters are whole 64-bit words (atomic
  * loads), the same for every CPU.  A flow being replaced keeps them.
  */
@@ -409,8 +447,7 @@ fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *
 	memset(sum, 0, sizeof(*sum));
 	if (!e || !(__atomic_load_n(&e->fwd.flags, __ATOMIC_ACQUIRE) & XR_FLOW_F_ACTIVE))
 		return -ENOENT;
-	sum->packets = __atomic_load_n(&e->packets, __ATOMIC_RELAXED);
-	sum->bytes = __atomic_load_n(&e->bytes, __ATOMIC_RELAXED);
+	fp_ent_counts(e, &sum->packets, &sum->bytes);
 	sum->last_seen_ns = __atomic_load_n(&e->last_seen_ns, __ATOMIC_RELAXED);
 	return 0;
 }

@@ -45,7 +45,7 @@ static struct {
 	bool			 running;	/* the thread owns the loop */
 	bool			 stopping;
 	struct relay_totals	 tot;		/* relay thread writes (STAT_ADD), others load */
-	ev_io			 shared[XR_MAX_ADDRS];	/* the shared sockets' watchers */
+	ev_io			 shared[XR_MAX_MEDIA];	/* the shared sockets' watchers */
 	int			 nshared;
 } R = {
 	.qlock = PTHREAD_MUTEX_INITIALIZER,
@@ -468,7 +468,7 @@ relay_on_shared(struct ev_loop *loop, ev_io *w, int revents)
 int
 relay_add_shared(int fd)
 {
-	if (R.nshared >= XR_MAX_ADDRS || !R.loop)
+	if (R.nshared >= XR_MAX_MEDIA || !R.loop)
 		return -ENOSPC;
 	ev_io_init(&R.shared[R.nshared], relay_on_shared, fd, EV_READ);
 	ev_io_start(R.loop, &R.shared[R.nshared]);

@@ -369,7 +369,7 @@ media_shared_init(const struct xr_config *cfg)
 static void
 by_port_free(void)
 {
-	for (int i = 0; i < XR_MAX_ADDRS; i++) {
+	for (int i = 0; i < XR_MAX_MEDIA; i++) {
 		free(media_st.by_port[i]);
 		media_st.by_port[i] = NULL;
 	}

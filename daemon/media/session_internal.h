@@ -109,13 +109,13 @@ uint64_t media_kernel_now_ns(void);
 struct media_state {
 	const struct xr_config	*cfg;
 	struct fp		*fp;		/* NULL: userspace relay only */
-	struct port_pool	*pools[XR_MAX_ADDRS];	/* one per --media address */
-	union xr_sa		 addrs[XR_MAX_ADDRS];	/* the --media addresses, port 0 */
+	struct port_pool	*pools[XR_MAX_MEDIA];	/* one per --media address */
+	union xr_sa		 addrs[XR_MAX_MEDIA];	/* the --media addresses, port 0 */
 	int			 npools;
 	bool			 shared;	/* the shared-socket relay (shared.c) runs */
-	int			 shared_fd[XR_MAX_ADDRS]; /* its socket per --media address */
+	int			 shared_fd[XR_MAX_MEDIA]; /* its socket per --media address */
 	struct cds_lfht		*by_id;		/* media_session.id_node, key id */
-	struct media_leg	**by_port[XR_MAX_ADDRS]; /* per --media address, indexed by
+	struct media_leg	**by_port[XR_MAX_MEDIA]; /* per --media address, indexed by
 						 * port - port_lo: the leg (RCU pointer) */
 	unsigned		 port_lo, nports;	/* --ports */
 	uint64_t		 next_id;	/* atomic; random start */

@@ -33,7 +33,7 @@
 
 static struct {
 	struct fp_sk	sk;
-	int		fds[XR_MAX_ADDRS];
+	int		fds[XR_MAX_MEDIA];
 	int		nfds;
 	int		raw[2];		/* [0] IPv4, [1] IPv6; -1: none */
 	bool		open;

@@ -34,34 +34,49 @@
  * xr_flow.slot (one hash lookup a packet).  5: xr_flows an mmapable array of
  * struct xr_flow_ent indexed by (address, port) (xr_cfg), flow and counters
  * in one entry under a sequence counter; xr_flow_stats gone; pass_flow_busy;
- * --media-max-pps per flow, not per CPU.
+ * --media-max-pps per flow, not per CPU.  6: 32 relay addresses (xr_cfg rows), the
+ * IPv4 ones found through a hash (xr_cfg.h4, h4i) instead of a scan; an
+ * entry's packets and bytes in one word (xr_flow_ent.pb, .hi: one atomic add
+ * a packet).
  */
-#define XR_ABI_VERSION		5
+#define XR_ABI_VERSION		6
 
 /* Address family tags used in entries (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
 #define XR_FAM_IPV6		6
 
-/* Most --media addresses (one relay address each in xr_cfg). */
-#define XR_CFG_ADDRS		16
+/* Most --media addresses (one relay address each in xr_cfg, one table row each). */
+#define XR_CFG_ADDRS		32
+/*
+ * Slots of xr_cfg's IPv4 address hash: twice the addresses, so that a
+ * linear probe from XR_CFG_H4_SLOT(addr) meets the address or an empty slot
+ * (address 0) within XR_CFG_ADDRS + 1 steps, nearly always the first.
+ */
+#define XR_CFG_H4		64
+#define XR_CFG_H4_SLOT(a)	(((__u32)(a) * 0x9e3779b1u) >> 26)	/* a: __be32 as loaded */
 /* Largest --ports range: 1024-65535. */
 #define XR_CFG_PORTS		64512
 
 /*
  * Value of the single-entry, mmapable xr_cfg array: what the daemon tells
- * the program about itself, read on every packet (one cache line, always
- * hot).  Written by the daemon through its mapping.
+ * the program about itself, read on every packet (the first line and, for
+ * IPv4, one slot of h4 and of h4i: three lines, always hot).  Written by
+ * the daemon through its mapping.  An IPv4 relay address is found by hash
+ * (a scan of 16 addresses, the packets' one in the middle, cost about as
+ * much as the rest of the parse), an IPv6 one by a scan.
  */
 struct xr_cfg {
-	__u32	n4;			/* IPv4 relay addresses in a4[] */
+	__u32	n4;			/* IPv4 relay addresses in h4[] */
 	__u32	n6;			/* IPv6 relay addresses in a6[] */
 	__u32	port_lo;		/* --ports low end, host order */
 	__u32	nports;			/* --ports size: hi - lo + 1 (0: no table) */
 	__u32	bans;			/* non-zero while xr_bans may hold an entry:
 					 * the program skips the LPM lookup when 0 */
 	__u32	pad;			/* zero */
-	__be32	a4[XR_CFG_ADDRS];	/* IPv4 relay addresses, network order */
-	__u8	i4[XR_CFG_ADDRS];	/* their address index (the table's row) */
+	__be32	h4[XR_CFG_H4];		/* IPv4 relay addresses, network order, at
+					 * XR_CFG_H4_SLOT() or the next free slot
+					 * after it (wrapping); 0: empty */
+	__u8	h4i[XR_CFG_H4];		/* their address index (the table's row) */
 	__u8	a6[XR_CFG_ADDRS][16];	/* IPv6 relay addresses */
 	__u8	i6[XR_CFG_ADDRS];	/* their address index */
 };
@@ -77,7 +92,7 @@ struct xr_cfg {
  * 128-byte aligned: the mapping is page-aligned and 128 divides a page).
  *
  * Line 0 (struct xr_flow_fwd) is the flow, written only by the daemon, read by every packet.
- * Line 1 is written by packets (counters with atomic adds, the next-hop
+ * Line 1 is written by packets (counters with an atomic add, the next-hop
  * cache, the rate window) and by the daemon only when it creates the flow.
  * Keeping the read-mostly half on its own line means a flow whose packets
  * arrive on several CPUs bounces only line 1 between them.
@@ -109,8 +124,21 @@ struct xr_flow_ent {
 	struct xr_flow_fwd fwd;
 	/* line 1: the session (daemon), counters and caches (program) */
 	__u64	session_id;	/* media session owning this flow (daemon's id) */
-	__u64	packets;	/* packets forwarded by XDP (atomic add) */
-	__u64	bytes;		/* UDP payload bytes forwarded by XDP (atomic add) */
+	/*
+	 * Packets and UDP payload bytes forwarded by XDP, shared by every CPU,
+	 * with ONE atomic add a packet (a locked add cost ~6 ns, two of them
+	 * 38 % of the program's samples): pb holds packets in bits 63..40 and
+	 * bytes in 39..0; the CPU whose add takes the packet part to
+	 * XR_PB_PCARRY (or the byte part across XR_PB_BCARRY), and only that
+	 * CPU, moves that much into hi (an atomic add) and then out of pb (an
+	 * atomic add), so pb's parts stay below 2^24 and 2^40.  hi: bits
+	 * 31..0 carries of XR_PB_PCARRY packets, 63..32 of XR_PB_BCARRY bytes.
+	 * Totals: XR_PB_PACKETS(), XR_PB_BYTES(); a reader reads hi, pb, hi and
+	 * retries while hi changed or a carry is pending in pb (a part at or
+	 * over its carry): daemon/fastpath/maps.c fp_ent_counts().
+	 */
+	__u64	pb;
+	__u64	hi;
 	__u64	last_seen_ns;	/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE) of the
 				 * last one; compare with that clock */
 	/*
@@ -134,6 +162,17 @@ struct xr_flow_ent {
 };
 
 #define XR_NH_VLAN		0x8000	/* nh_vid: the fib's egress device is a VLAN */
+
+/* xr_flow_ent.pb and .hi (see there). */
+#define XR_PB_SHIFT		40			/* packets above, bytes below */
+#define XR_PB_BMASK		((1ull << XR_PB_SHIFT) - 1)
+#define XR_PB_PCARRY		(1ull << 23)		/* packets moved to hi at a time */
+#define XR_PB_BCARRY		(1ull << 39)		/* bytes moved to hi at a time */
+#define XR_PB_PACKETS(pb, hi)	(((hi) & 0xffffffffull) * XR_PB_PCARRY + ((pb) >> XR_PB_SHIFT))
+#define XR_PB_BYTES(pb, hi)	(((hi) >> 32) * XR_PB_BCARRY + ((pb) & XR_PB_BMASK))
+/* A carry out of pb is under way (a reader retries). */
+#define XR_PB_PENDING(pb)	(((pb) >> XR_PB_SHIFT) >= XR_PB_PCARRY || \
+				 ((pb) & XR_PB_BMASK) >= XR_PB_BCARRY)
 #define XR_RL_COUNT_MAX		0x00ffffffu	/* --media-max-pps at most this */
 
 /*
@@ -216,7 +255,8 @@ struct xr_abi {
 	__u32	pad;		/* zero */
 };
 
-_Static_assert(sizeof(struct xr_cfg) == 24 + 16 * 4 + 16 + 16 * 16 + 16, "xr_cfg layout");
+_Static_assert(sizeof(struct xr_cfg) == 24 + 64 * 4 + 64 + 32 * 16 + 32, "xr_cfg layout");
+_Static_assert(XR_CFG_H4 >= 2 * XR_CFG_ADDRS && XR_CFG_H4 == 64, "xr_cfg.h4: 6 bits of hash");
 _Static_assert(sizeof(struct xr_flow_ent) == 128, "xr_flow_ent: two cache lines");
 _Static_assert(sizeof(struct xr_flow_fwd) == 64, "xr_flow_fwd: one cache line");
 _Static_assert(__builtin_offsetof(struct xr_flow_fwd, peer_addr) == 16, "xr_flow_fwd.peer_addr");
@@ -224,6 +264,7 @@ _Static_assert(__builtin_offsetof(struct xr_flow_fwd, dst_addr) == 48, "xr_flow_
 _Static_assert(__builtin_offsetof(struct xr_flow_ent, session_id) == 64,
 	       "xr_flow_ent: line 1 starts with session_id");
 _Static_assert(__builtin_offsetof(struct xr_flow_ent, nh_tag) == 96, "xr_flow_ent.nh_tag");
+_Static_assert(__builtin_offsetof(struct xr_flow_ent, hi) % 8 == 0, "xr_flow_ent.hi: one word");
 _Static_assert(__builtin_offsetof(struct xr_flow_ent, nh_smac) == 122, "xr_flow_ent.nh_smac");
 _Static_assert(sizeof(struct xr_flow) == 72, "xr_flow layout");
 _Static_assert(sizeof(struct xr_flow_key) == 20, "xr_flow_key layout");

@@ -19,7 +19,7 @@
 #define XR_MAP_SAMPLE		"xr_sample"	/* PERCPU_ARRAY[1] -> xr_budget (BPF's own) */
 #define XR_MAP_BANS		"xr_bans"	/* LPM_TRIE xr_ban_key -> xr_ban */
 
-#define XR_FLOWS_MAX		1032192	/* entries at most: XR_CFG_ADDRS x XR_CFG_PORTS */
+#define XR_FLOWS_MAX		2064384	/* entries at most: XR_CFG_ADDRS x XR_CFG_PORTS */
 #define XR_FLOWS_DEFAULT	10000	/* the compiled size (one address, 30000-39999);
 					 * the loader sets --media x --ports */
 #define XR_TX_PORTS_MAX		256	/* interfaces the program may redirect to */

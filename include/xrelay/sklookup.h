@@ -10,7 +10,7 @@
 
 #include <linux/types.h>
 
-#define XR_SK_SLOTS		16	/* one per --media address (XR_MAX_ADDRS) */
+#define XR_SK_SLOTS		32	/* one per --media address (XR_MAX_MEDIA) */
 #define XR_MAP_SK_RANGES	"xr_sk_ranges"	/* ARRAY slot -> xr_sk_range */
 #define XR_MAP_SK_SOCKS		"xr_sk_socks"	/* SOCKMAP slot -> the shared UDP socket */
 #define XR_MAP_SK_SKIP		"xr_sk_skip"	/* HASH port (__u32, host order) -> __u32 1:

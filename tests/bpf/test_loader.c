@@ -351,8 +351,7 @@ test_adopt(void **state)
 		idx = fp_flow_index(&a, &k);
 		if (idx != 10)
 			_exit(2);
-		a.tab[idx].packets = 42;	/* as the program would have counted */
-		a.tab[idx].bytes = 4200;
+		fp_ent_set_counts(&a.tab[idx], 42, 4200);	/* as the program would have counted */
 		_exit(0);	/* no fp_close: as kill -9 would */
 	}
 	assert_int_equal(waitpid(pid, &stt, 0), pid);

@@ -903,6 +903,16 @@ test_abi_sizes(void **state)
 	}
 }
 
+/* Packets counted in entry e (its pb and hi read as the daemon does). */
+static uint64_t
+ent_packets(const struct xr_flow_ent *e)
+{
+	uint64_t p, b;
+
+	fp_ent_counts(e, &p, &b);
+	return p;
+}
+
 /* The table entry of flow k (in the test's mapping of xr_flows). */
 static struct xr_flow_ent *
 ent(struct fp *fp, const struct xr_flow_key *k)
@@ -948,7 +958,7 @@ test_flow_lifecycle(void **state)
 	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
 	assert_int_equal(st.packets, 0);
 	/* Replacing the flow keeps its counters. */
-	e->packets = 3;
+	fp_ent_set_counts(e, 3, 0);
 	v.flags = XR_FLOW_F_LATCHED;
 	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
 	assert_int_equal(fp_flow_get(fp, &k, &got), 0);
@@ -962,8 +972,7 @@ test_flow_lifecycle(void **state)
 	assert_int_equal(fp_flow_stats(fp, &k, &st), -ENOENT);
 	assert_int_equal(e->fwd.seq, seq + 8);	/* put, put, del, del of nothing */
 	/* A packet in flight counted into the emptied entry: the next flow starts at 0. */
-	e->packets = 7;
-	e->bytes = 700;
+	fp_ent_set_counts(e, 7, 700);
 	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
 	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
 	assert_int_equal(st.packets, 0);
@@ -1028,13 +1037,64 @@ test_shared_counters(void **state)
 					  &outlen), XDP_REDIRECT);
 	}
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
-	assert_int_equal(ent(&sk_lo.fp, &k)->packets, 2);
+	assert_int_equal(ent_packets(ent(&sk_lo.fp, &k)), 2);
 	assert_int_equal(fp_flow_stats(&sk_lo.fp, &k, &st), 0);
 	assert_int_equal(st.packets, 2);
 	assert_int_equal(st.bytes, 2 * r->out.payload);
 	assert_true(st.last_seen_ns > 0);
 	assert_int_equal(fp_counters(&sk_lo.fp, c1), 0);
 	assert_int_equal(c1[XR_CNT_fwd_redirect], c0[XR_CNT_fwd_redirect] + 2);
+}
+
+/*
+ * The counters' carries (flow.h xr_flow_ent.pb): a packet that takes the
+ * packet part to 2^23 moves 2^23 packets into hi, one that takes the byte
+ * part across 2^39 moves 2^39 bytes, both at once when one packet does
+ * both; the totals are exact before and after, and pb's parts fall back
+ * below their carries.
+ */
+static void
+test_counter_carry(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	uint8_t in[PKT_MAX], out[PKT_MAX + 64];
+	uint64_t pay = r->out.payload, p, b, p0, b0;
+	struct xr_flow_key k;
+	struct xr_flow_ent *e;
+	size_t inlen, outlen;
+	static const struct {
+		uint64_t packets, bytes;	/* before the packet */
+		uint64_t hi, pk;		/* after it: hi, pb's packet part */
+	} cases[] = {
+		/* no carry */
+		{ 10, 1000, 0, 11 },
+		/* the packet part reaches 2^23 */
+		{ XR_PB_PCARRY - 1, 500, 1, 0 },
+		/* the byte part crosses 2^39 */
+		{ 7, XR_PB_BCARRY - 1, 1ull << 32, 8 },
+		/* both, on top of earlier carries */
+		{ 3 * XR_PB_PCARRY + XR_PB_PCARRY - 1, 2 * XR_PB_BCARRY + XR_PB_BCARRY - 5,
+		  4 | 3ull << 32, 0 },
+	};
+
+	row_setup(&sk_lo, r, &k);
+	e = ent(&sk_lo.fp, &k);
+	inlen = build_frame(in, &r->in);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fp_ent_set_counts(e, cases[i].packets, cases[i].bytes);
+		fp_ent_counts(e, &p0, &b0);
+		assert_int_equal(p0, cases[i].packets);
+		assert_int_equal(b0, cases[i].bytes);
+		assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out),
+					  &outlen), XDP_REDIRECT);
+		fp_ent_counts(e, &p, &b);
+		assert_int_equal(p, cases[i].packets + 1);
+		assert_int_equal(b, cases[i].bytes + pay);
+		assert_int_equal(e->hi, cases[i].hi);
+		assert_int_equal(e->pb >> XR_PB_SHIFT, cases[i].pk);
+		assert_int_equal(e->pb & XR_PB_BMASK, (cases[i].bytes + pay) % XR_PB_BCARRY);
+		assert_false(XR_PB_PENDING(e->pb));
+	}
 }
 
 #define NH_GEN(seq)	((((seq) >> 1) & 0xffffu) << 16)
@@ -1073,7 +1133,7 @@ test_nh_cache(void **state)
 			 XDP_REDIRECT);
 	assert_int_equal(o1, o2);
 	assert_memory_equal(out1, out2, o1);
-	assert_int_equal(e->packets, 2);
+	assert_int_equal(ent_packets(e), 2);
 	/* A rewrite of the flow: a new generation, filled again by the next packet. */
 	assert_int_equal(fp_flow_get(&sk_lo.fp, &k, &f), 0);
 	assert_int_equal(fp_flow_put(&sk_lo.fp, &k, &f), 0);
@@ -1120,11 +1180,11 @@ test_seqlock_busy(void **state)
 	assert_int_equal(fp_counters(&sk_lo.fp, c1), 0);
 	for (int i = 0; i < XR_CNT__MAX; i++)
 		assert_int_equal(c1[i], c0[i] + (i == XR_CNT_pass_flow_busy));
-	assert_int_equal(e->packets, 0);
+	assert_int_equal(ent_packets(e), 0);
 	e->fwd.seq += 1;			/* the write ends */
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &olen),
 			 XDP_REDIRECT);
-	assert_int_equal(e->packets, 1);
+	assert_int_equal(ent_packets(e), 1);
 }
 
 /*
@@ -1801,7 +1861,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 12, sizeof(*tests));
+	tests = calloc(n + 13, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
@@ -1816,12 +1876,13 @@ main(int argc, char **argv)
 	tests[9] = (struct CMUnitTest)cmocka_unit_test(test_media_max_pps);
 	tests[10] = (struct CMUnitTest)cmocka_unit_test(test_seqlock_busy);
 	tests[11] = (struct CMUnitTest)cmocka_unit_test(test_bans_switch);
+	tests[12] = (struct CMUnitTest)cmocka_unit_test(test_counter_carry);
 	for (i = 0; i < n; i++) {
-		tests[i + 12].name = rows[i].name;
-		tests[i + 12].test_func = test_row;
-		tests[i + 12].initial_state = &rows[i];
+		tests[i + 13].name = rows[i].name;
+		tests[i + 13].test_func = test_row;
+		tests[i + 13].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 12, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 13, NULL, NULL);
 	free(tests);
 	fp_table_free(&sk_in.fp);
 	fp_table_free(&sk_lo.fp);

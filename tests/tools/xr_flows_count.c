@@ -53,9 +53,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (__u32 i = 0; i < info.max_entries; i++) {
-		if (packets)
-			n += __atomic_load_n(&t[i].packets, __ATOMIC_RELAXED);
-		else if (__atomic_load_n(&t[i].fwd.flags, __ATOMIC_RELAXED) & XR_FLOW_F_ACTIVE)
+		if (packets) {
+			/* hi, pb, hi until consistent (flow.h xr_flow_ent.pb) */
+			__u64 h1, pb, h2;
+
+			do {
+				h1 = __atomic_load_n(&t[i].hi, __ATOMIC_ACQUIRE);
+				pb = __atomic_load_n(&t[i].pb, __ATOMIC_ACQUIRE);
+				h2 = __atomic_load_n(&t[i].hi, __ATOMIC_ACQUIRE);
+			} while (h1 != h2 || XR_PB_PENDING(pb));
+			n += XR_PB_PACKETS(pb, h2);
+		} else if (__atomic_load_n(&t[i].fwd.flags, __ATOMIC_RELAXED) & XR_FLOW_F_ACTIVE)
 			n++;
 	}
 	printf("%llu\n", n);

@@ -371,6 +371,33 @@ load_body(struct xr_config *cfg, const char *body)
 	unlink(tmp);
 }
 
+/*
+ * --media takes XR_MAX_MEDIA addresses (32: a row of the kernel table each,
+ * 1,000,000 flows on --ports 1024-65535) and refuses one more.
+ */
+static void
+test_media_limit(void **state)
+{
+	char tmp[] = "/tmp/xr-test-config-XXXXXX", body[64 * (XR_MAX_MEDIA + 1)];
+	struct xr_config cfg;
+	size_t len = 0;
+
+	for (int i = 0; i < XR_MAX_MEDIA; i++)
+		len += (size_t)snprintf(body + len, sizeof(body) - len, "media = 10.%d.%d.1\n",
+					14 + (i & 1), i / 2);
+	load_body(&cfg, body);
+	assert_int_equal(cfg.nmedia, XR_MAX_MEDIA);
+	assert_int_equal(XR_MAX_MEDIA, 32);
+	config_free(&cfg);
+	snprintf(body + len, sizeof(body) - len, "media = 10.99.0.1\n");
+	write_tmp(tmp, body);
+	config_defaults(&cfg);
+	assert_int_not_equal(config_load_file(&cfg, tmp), 0);
+	assert_int_equal(cfg.nmedia, XR_MAX_MEDIA);
+	config_free(&cfg);
+	unlink(tmp);
+}
+
 static char *
 dump_str(const struct xr_config *cfg)
 {
@@ -526,6 +553,7 @@ main(void)
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_args_errors),
 		cmocka_unit_test(test_args_order),
+		cmocka_unit_test(test_media_limit),
 		cmocka_unit_test(test_usage_covers_dump),
 		cmocka_unit_test(test_validate_origin),
 		cmocka_unit_test(test_log_level),

@@ -292,25 +292,40 @@ test_index(void **state)
 	assert_int_equal(fp_table_entries(XR_CFG_ADDRS, 1024, 65535), XR_FLOWS_MAX);
 }
 
-/* What the program is told: IPv4 rows as 32-bit words, IPv6 apart, each with its row. */
+/* The row of IPv4 address w (network order) as the program finds it, or -1. */
+static int
+h4_row(const struct xr_cfg *c, uint32_t w)
+{
+	uint32_t n = XR_CFG_H4_SLOT(w);
+
+	for (int i = 0; i <= XR_CFG_ADDRS; i++, n++) {
+		uint32_t a = c->h4[n & (XR_CFG_H4 - 1)];
+
+		if (a == w)
+			return c->h4i[n & (XR_CFG_H4 - 1)];
+		if (!a)
+			return -1;
+	}
+	return -1;
+}
+
+/* What the program is told: IPv4 rows by hash, IPv6 apart, each with its row. */
 static void
 test_cfg(void **state)
 {
 	union xr_sa addrs[3] = { sa("192.0.2.10:0"), sa("[2001:db8::1]:0"), sa("192.0.2.11:0") };
+	union xr_sa many[XR_CFG_ADDRS + 1];
 	struct xr_cfg c, d;
-	uint32_t w;
+	int taken = 0;
 
 	fp_cfg_make(&c, addrs, 3, 30000, 30999);
 	assert_int_equal(c.n4, 2);
 	assert_int_equal(c.n6, 1);
 	assert_int_equal(c.port_lo, 30000);
 	assert_int_equal(c.nports, 1000);
-	w = htonl(0xc000020a);
-	assert_memory_equal(&c.a4[0], &w, 4);
-	assert_int_equal(c.i4[0], 0);
-	w = htonl(0xc000020b);
-	assert_memory_equal(&c.a4[1], &w, 4);
-	assert_int_equal(c.i4[1], 2);
+	assert_int_equal(h4_row(&c, htonl(0xc000020a)), 0);
+	assert_int_equal(h4_row(&c, htonl(0xc000020b)), 2);
+	assert_int_equal(h4_row(&c, htonl(0xc000020c)), -1);
 	assert_int_equal(c.i6[0], 1);
 	assert_int_equal(c.a6[0][0], 0x20);
 	assert_int_equal(c.a6[0][15], 1);
@@ -319,6 +334,33 @@ test_cfg(void **state)
 	assert_true(fp_cfg_same(&c, &d));	/* the bans switch is not the layout */
 	d.port_lo = 30001;
 	assert_false(fp_cfg_same(&c, &d));
+
+	/*
+	 * The most addresses (XR_CFG_ADDRS), as make bench's groups use them
+	 * (10.14.g.1 and 10.15.g.1: slots collide, the probe finds each):
+	 * every one at its row, nothing else found, half the slots taken.
+	 */
+	for (int i = 0; i <= XR_CFG_ADDRS; i++) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "10.%d.%d.1:0", 14 + (i & 1), i / 2);
+		many[i] = sa(buf);
+	}
+	fp_cfg_make(&c, many, XR_CFG_ADDRS, 1024, 65535);
+	assert_int_equal(c.n4, XR_CFG_ADDRS);
+	assert_int_equal(c.nports, 64512);
+	for (int i = 0; i < XR_CFG_ADDRS; i++)
+		assert_int_equal(h4_row(&c, many[i].sin.sin_addr.s_addr), i);
+	assert_int_equal(h4_row(&c, htonl(0x0a0e1001)), -1);	/* 10.14.16.1 */
+	assert_int_equal(h4_row(&c, htonl(0x0a0f0002)), -1);	/* 10.15.0.2 */
+	for (int i = 0; i < XR_CFG_H4; i++)
+		taken += c.h4[i] != 0;
+	assert_int_equal(taken, XR_CFG_ADDRS);
+	/* One more address than the table has rows: no table, as fp_table_entries() says. */
+	fp_cfg_make(&c, many, XR_CFG_ADDRS + 1, 1024, 65535);
+	assert_int_equal(c.n4, 0);
+	assert_int_equal(c.nports, 0);
+	assert_int_equal(fp_table_entries(XR_CFG_ADDRS + 1, 1024, 65535), 0);
 }
 
 /* Entries: put, replace, get, stats, delete, flush; seq even after each write, +2. */
@@ -352,8 +394,7 @@ test_entries(void **state)
 	assert_memory_equal(&got, &v, sizeof(v));
 	assert_int_equal(fp_flows_count(&fp), 1);
 	/* What the program adds; a replace keeps it, the new seq ends the cache. */
-	e->packets = 5;
-	e->bytes = 860;
+	fp_ent_set_counts(e, 5, 860);
 	e->last_seen_ns = 123;
 	assert_int_equal(fp_flow_stats(&fp, &k, &st), 0);
 	assert_int_equal(st.packets, 5);

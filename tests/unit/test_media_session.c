@@ -982,8 +982,7 @@ fake_kernel_stats(struct fp *fp, const union xr_sa *local, uint64_t packets)
 	fp_key_make(&k, local);
 	idx = fp_flow_index(fp, &k);	/* the flow's entry of the table */
 	assert_true(idx >= 0);
-	fp->tab[idx].packets = packets;
-	fp->tab[idx].bytes = packets * 172;
+	fp_ent_set_counts(&fp->tab[idx], packets, packets * 172);
 	fp->tab[idx].last_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
