@@ -32,8 +32,8 @@
 # read and sent per call (xrelayctl stats) and its resident size, with how much
 # it grew per call over the step (rss_mb, rss_grew_kb_per_call).
 # SIPP_BUF (the SIPp endpoints' socket buffers, bytes; 4 MB as the proxies').
-# PREALLOC (xrelayd --prealloc-transactions, 600000; 0: the pools grow as the
-# ramp needs, their first-touched memory paid inside the steps).
+# PREALLOC (xrelayd --prealloc-transactions N, default 0: the pools grow as
+# the ramp needs them).
 set -u
 . "$(dirname "$0")/../tests/e2e/lib.sh"
 
@@ -56,12 +56,10 @@ UAC_PORT=5070
 # one thread waited for a core (2,735 datagrams dropped in a 2,000 calls/s
 # step with xrelayd), and the figures measured SIPp, not the proxy.
 SIPP_BUF=${SIPP_BUF:-4194304}
-# xrelayd's --prealloc-transactions: the transactions' memory touched at
-# start, as Kamailio's 4 GB of shared memory is (shm_force_alloc in
-# bench/kamailio.cfg).  600,000 (559 MiB) holds the ramp's peak: a call
-# leaves ~4 transactions for 32 s, and the pools grew to ~440 MB by 7,000
-# calls/s without it (bench/README.md "Why the cost a call stops falling").
-PREALLOC=${PREALLOC:-600000}
+# xrelayd's --prealloc-transactions (0: as deployed by default, the pools
+# grow with the ramp and their first-touched memory is paid inside the
+# steps, as Kamailio's shared memory is without shm_force_alloc).
+PREALLOC=${PREALLOC:-0}
 
 xr_need_root
 command -v sipp >/dev/null || xr_skip "sipp (sip-tester) missing: make deps"
