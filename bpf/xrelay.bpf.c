@@ -210,12 +210,12 @@ xr_flow_index(void *data, void *data_end, const struct xr_pkt *p, const struct x
 		for (int i = 0; i <= XR_CFG_ADDRS; i++) {
 			__be32 a = cfg->h4[n & (XR_CFG_H4 - 1)];
 
+			if (!a)		/* empty: not a relay address (0.0.0.0 either) */
+				break;
 			if (a == d) {
 				ai = cfg->h4i[n & (XR_CFG_H4 - 1)];
 				break;
 			}
-			if (!a)
-				break;
 			n++;
 		}
 	} else {

@@ -369,6 +369,10 @@ static struct row rows[] = {
 	{ .name = "not a relay address", FLOW_V4, .flags = LF, .ingress = "va0",
 	  .in = { FRAME_V4, .to = "10.1.0.7:30000" }, .retval = XDP_PASS,
 	  .cnt = XR_CNT_pass_unknown_port },
+	/* 0.0.0.0 is what an empty slot of xr_cfg's address hash holds: no row. */
+	{ .name = "to 0.0.0.0 (an empty hash slot)", FLOW_V4, .flags = LF, .ingress = "va0",
+	  .in = { FRAME_V4, .to = "0.0.0.0:30000" }, .retval = XDP_PASS,
+	  .cnt = XR_CNT_pass_unknown_port },
 	{ .name = "last port of the last IPv4 address", .local = "10.2.0.2:42999",
 	  .peer = "10.1.0.2:4000", .src = "10.2.0.1:30002", .dst = "10.2.0.2:5000", .ttl = 64,
 	  .flags = LF, .ingress = "va0",
