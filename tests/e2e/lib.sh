@@ -67,6 +67,8 @@ xr_cleanup() {
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$XR_TMP/xrelayd.log" ]; then
 		echo "---- xrelayd log (last 60 lines)"; tail -n 60 "$XR_TMP/xrelayd.log"
 	fi
+	# XR_KEEP_TMP=1: a copy of the scratch directory (logs, SIPp traces) in /tmp/kept-PID
+	[ -n "${XR_KEEP_TMP:-}" ] && cp -r "$XR_TMP" "/tmp/kept-$$"
 	rm -rf "$XR_TMP"
 	exit "$rc"
 }
