@@ -882,7 +882,8 @@ cmd_media_list(json_t *args, json_t **result, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory listing %zu sessions", l.n);
 		return -ENOMEM;
 	}
-	qsort(l.ids, l.n, sizeof(*l.ids), id_cmp);
+	if (l.n)	/* qsort() takes no NULL, even for 0 items */
+		qsort(l.ids, l.n, sizeof(*l.ids), id_cmp);
 	out = json_array();
 	for (size_t i = 0; i < l.n; i++) {
 		struct media_session_info si;
