@@ -634,12 +634,34 @@ dlg_walk(void (*fn)(const struct dlg_info *di, struct dlg *d, void *arg), void *
 	return n;
 }
 
+/*
+ * Whether d is a record the sweep drops: created at least max_age_ms before
+ * now_mono_ms and still not confirmed.  now_mono_ms is read before the walk,
+ * so a record created during it is younger than now (its age would wrap
+ * around as unsigned: such a record, a call just made, was dropped with its
+ * media: t_call_load's missing session).  created_mono_ms is set before the
+ * record is linked and never changes; the state is read under d->lock.
+ */
+static bool
+dlg_stale(struct dlg *d, uint64_t now_mono_ms, uint64_t max_age_ms)
+{
+	bool stale;
+
+	if (d->info.created_mono_ms > now_mono_ms ||
+	    now_mono_ms - d->info.created_mono_ms < max_age_ms)
+		return false;
+	pthread_mutex_lock(&d->lock);
+	stale = d->info.state != DLG_CONFIRMED && d->info.state != DLG_TERMINATED;
+	pthread_mutex_unlock(&d->lock);
+	return stale;
+}
+
 int
 dlg_sweep(uint64_t now_mono_ms, uint64_t max_age_ms)
 {
 	struct cds_lfht_iter it;
 	struct dlg *d, *victims[64];
-	int i, n = 0;
+	int i, n = 0, dropped = 0;
 
 	if (!dlg_ht)
 		return 0;
@@ -647,8 +669,7 @@ dlg_sweep(uint64_t now_mono_ms, uint64_t max_age_ms)
 	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
 		if (n == 64)
 			break;
-		if (d->info.state == DLG_CONFIRMED ||
-		    now_mono_ms - d->info.created_mono_ms < max_age_ms)
+		if (!dlg_stale(d, now_mono_ms, max_age_ms))
 			continue;
 		if (__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
 			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
@@ -658,10 +679,14 @@ dlg_sweep(uint64_t now_mono_ms, uint64_t max_age_ms)
 	}
 	rcu_read_unlock();
 	for (i = 0; i < n; i++) {
-		dlg_unlink(victims[i]);
+		/* Answered since the walk saw it: it stays. */
+		if (dlg_stale(victims[i], now_mono_ms, max_age_ms)) {
+			dlg_unlink(victims[i]);
+			dropped++;
+		}
 		dlg_put(victims[i]);
 	}
-	return n;
+	return dropped;
 }
 
 unsigned long
