@@ -7,11 +7,18 @@
 # instead: 487 to the caller); `regs` lists the binding; `stats`
 # and `metrics` count the binding, the dialog and the SIP traffic (messages
 # by method and status code too); errors
-# (unknown id) exit non-zero.
+# (unknown id) exit non-zero.  --prealloc-transactions asks for more than
+# --max-transactions allows: the daemon touches memory for the bound only
+# (log, `stats` transaction_slots).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sip_lib.sh"
 
-sip_setup
+sip_setup --max-transactions 4000 --prealloc-transactions 1000000
+xr_ok "log: --prealloc-transactions capped at --max-transactions" \
+	grep -q "4000 transactions preallocated" "$XR_TMP/xrelayd.log"
+slots=$(xr_ctl_json stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["sip"]["transaction_slots"])')
+xr_ok "stats: room for 4000 transactions, not a million ($slots)" \
+	[ "${slots:-0}" -ge 4000 -a "${slots:-0}" -lt 100000 ]
 sip_register bob u1
 xr_ok "REGISTER bob" [ $? -eq 0 ]
 xr_ok "regs (table) shows bob" grep -q "bob@example.com" <<<"$(xr_ctl regs)"
