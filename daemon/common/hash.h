@@ -66,4 +66,16 @@ xr_fnv32(uint32_t h, const void *p, size_t n)
 	return h;
 }
 
+/* A 64-bit number's bucket hash (the splitmix64 finaliser): ids counted up from 1. */
+static inline unsigned long
+xr_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return (unsigned long)x;
+}
+
 #endif /* XR_HASH_H */

@@ -167,6 +167,13 @@ struct json_t	*media_session_flows_json(uint64_t id);
  */
 int	media_session_touch(uint64_t id);
 /*
+ * The call a session belongs to (the SIP side's number for it; 0: none), so
+ * that a silent session finds its call without a search.  0 or -ENOENT.
+ */
+int	media_session_set_owner(uint64_t id, uint64_t owner);
+/* Session id's owner: 0 when none was set or there is no such session. */
+uint64_t media_session_owner(uint64_t id);
+/*
  * The --media address a session side facing party would get (the one the
  * route to party leaves by), port 0.  0, or -EINVAL (none of its family).
  */

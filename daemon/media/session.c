@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/route.h"
 #include "fastpath/fastpath.h"
@@ -30,19 +31,7 @@ const char *const media_dir_names[] = {
 	[MEDIA_RECVONLY] = "recvonly", [MEDIA_INACTIVE] = "inactive",
 };
 
-/* ---- hashing and table matches ------------------------------------------ */
-
-static unsigned long
-hash_u64(uint64_t x)
-{
-	/* splitmix64 finaliser */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return (unsigned long)x;
-}
+/* ---- table matches --------------------------------------------------------- */
 
 static int
 match_id(struct cds_lfht_node *node, const void *key)
@@ -61,7 +50,7 @@ session_find(uint64_t id)
 
 	if (!media_st.by_id)
 		return NULL;
-	cds_lfht_lookup(media_st.by_id, hash_u64(id), match_id, &id, &it);
+	cds_lfht_lookup(media_st.by_id, xr_mix64(id), match_id, &id, &it);
 	n = cds_lfht_iter_get_node(&it);
 	return session_of(n);
 }
@@ -657,7 +646,7 @@ session_insert(struct media_session *s)
 			if (slot)
 				rcu_assign_pointer(*slot, leg);
 		}
-	cds_lfht_add(media_st.by_id, hash_u64(s->id), &s->id_node);
+	cds_lfht_add(media_st.by_id, xr_mix64(s->id), &s->id_node);
 	rcu_read_unlock();
 	relay_attach(s);
 }

@@ -72,6 +72,7 @@ struct media_session {
 	bool			 timeout_reported; /* atomic: relay thread, media_session_touch() */
 	uint64_t		 created_ms;	/* CLOCK_REALTIME */
 	uint64_t		 created_ns;	/* CLOCK_MONOTONIC */
+	uint64_t		 owner;		/* atomic: media_session_set_owner() */
 	struct media_side	 side[2];
 	struct rcu_head		 rcu;
 };

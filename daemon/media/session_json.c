@@ -2,8 +2,8 @@
 /*
  * session_json.c - the JSON views of the media sessions (media.h): `flows`,
  * `call show`'s per-session flows, `status`/`stats` numbers, and the few
- * queries the control commands make (relay address, touch).  Reads the
- * tables of session.c under RCU.
+ * queries the control commands and the SIP side make (relay address,
+ * touch, owner).  Reads the tables of session.c under RCU.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -210,6 +210,33 @@ media_session_touch(uint64_t id)
 	}
 	rcu_read_unlock();
 	return rc;
+}
+
+int
+media_session_set_owner(uint64_t id, uint64_t owner)
+{
+	struct media_session *s;
+
+	rcu_read_lock();
+	s = session_find(id);
+	if (s)
+		__atomic_store_n(&s->owner, owner, __ATOMIC_RELAXED);
+	rcu_read_unlock();
+	return s ? 0 : -ENOENT;
+}
+
+uint64_t
+media_session_owner(uint64_t id)
+{
+	struct media_session *s;
+	uint64_t owner = 0;
+
+	rcu_read_lock();
+	s = session_find(id);
+	if (s)
+		owner = __atomic_load_n(&s->owner, __ATOMIC_RELAXED);
+	rcu_read_unlock();
+	return owner;
 }
 
 json_t *

@@ -131,6 +131,8 @@ cm_stream_new(struct cm *cm, struct cm_stream *s, int i, const union xr_sa *to_h
 
 	if (rc == 0) {
 		rc = media_session_create_half(&cm->offer[i].rtp, to_hint, &s->sid);
+		if (rc == 0 && cm->call_id)
+			media_session_set_owner(s->sid, cm->call_id);	/* for cm_session_call() */
 		if (rc < 0 && quota && cm_lim->put)
 			cm_lim->put(&cm->owner);
 	}
@@ -686,6 +688,8 @@ cm_restore(struct cm *cm, const struct cm_saved *in)
 		snprintf(cm->type[i], sizeof(cm->type[i]), "%s", in->st[i].type);
 		cm->g[0].st[i].sid = in->st[i].sid;
 		cm->g[0].st[i].a_is_caller = in->st[i].a_is_caller;
+		if (in->st[i].sid && cm->call_id)
+			media_session_set_owner(in->st[i].sid, cm->call_id);
 	}
 	pthread_mutex_unlock(&cm->lock);
 	return 0;
@@ -702,6 +706,12 @@ cm_offer_failed(struct cm *cm, bool from_caller)
 		cm_idle(cm);
 	}
 	pthread_mutex_unlock(&cm->lock);
+}
+
+uint64_t
+cm_session_call(uint64_t sid)
+{
+	return media_session_owner(sid);
 }
 
 int

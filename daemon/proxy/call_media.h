@@ -93,6 +93,8 @@ void	cm_offer_failed(struct cm *cm, bool from_caller);
  * is not this call's.
  */
 int	cm_silent(struct cm *cm, uint64_t sid);
+/* The id of the call whose media session sid is (0: none, or not a call's). */
+uint64_t cm_session_call(uint64_t sid);
 /* Restart every stream's silence clock (the call was answered). */
 void	cm_touch(struct cm *cm);
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * dialog.c - minimal dialog records for `calls`, `call show`, `call kill`
- * (see dialog.h).  Table: cds_lfht keyed by a hash of Call-ID + caller tag;
- * records are freed with call_rcu() once unlinked and unreferenced.
+ * (see dialog.h).  Tables: cds_lfht keyed by a hash of Call-ID + caller tag
+ * (the SIP messages), and one keyed by the record's id (the control
+ * commands, replication, media timeouts: no walk of every call); records
+ * are freed with call_rcu() once unlinked from both and unreferenced.
  *
  * Deviation: one record per INVITE, not one per early dialog of a forked
  * call (§12.1: each 2xx/1xx To tag makes its own dialog).  Until a 2xx the
@@ -29,6 +31,7 @@
 
 struct dlg {
 	struct cds_lfht_node	node;
+	struct cds_lfht_node	id_node;	/* in dlg_by_id */
 	struct rcu_head		rcu;
 	unsigned long		hash;
 	int			refs;		/* atomic; the table holds one while linked */
@@ -41,6 +44,7 @@ struct dlg {
 
 static void		(*dlg_change_cb)(uint64_t id);	/* atomic: dlg_set_change_cb() */
 static struct cds_lfht	*dlg_ht;
+static struct cds_lfht	*dlg_by_id;
 static uint64_t		 dlg_next_id = 1;	/* atomic */
 static unsigned long	 dlg_live;		/* atomic */
 /* the call records (~9 KB), one a call until its BYE (objpool.h) */
@@ -100,6 +104,28 @@ dlg_match(struct cds_lfht_node *node, const void *key)
 	       sip_str_eq(k->ftag, sip_str_mk(d->info.from_tag, strlen(d->info.from_tag)));
 }
 
+static int
+dlg_match_id(struct cds_lfht_node *node, const void *key)
+{
+	const struct dlg *d = caa_container_of(node, struct dlg, id_node);
+
+	return d->info.id == *(const uint64_t *)key;
+}
+
+/* The linked record numbered id, under rcu_read_lock(); NULL when none. */
+static struct dlg *
+dlg_by_id_rcu(uint64_t id)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+
+	if (!dlg_by_id)
+		return NULL;
+	cds_lfht_lookup(dlg_by_id, xr_mix64(id), dlg_match_id, &id, &it);
+	n = cds_lfht_iter_get_node(&it);
+	return n ? caa_container_of(n, struct dlg, id_node) : NULL;
+}
+
 int
 dlg_init(void)
 {
@@ -111,7 +137,16 @@ dlg_init(void)
 	 * forked calls/s.
 	 */
 	dlg_ht = cds_lfht_new(65536, 65536, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
-	return dlg_ht ? 0 : -ENOMEM;
+	dlg_by_id = cds_lfht_new(65536, 65536, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING,
+				 NULL);
+	if (dlg_ht && dlg_by_id)
+		return 0;
+	if (dlg_ht)
+		cds_lfht_destroy(dlg_ht, NULL);
+	if (dlg_by_id)
+		cds_lfht_destroy(dlg_by_id, NULL);
+	dlg_ht = dlg_by_id = NULL;
+	return -ENOMEM;
 }
 
 static void
@@ -166,6 +201,7 @@ dlg_unlink(struct dlg *d)
 		return;
 	rcu_read_lock();
 	cds_lfht_del(dlg_ht, &d->node);
+	cds_lfht_del(dlg_by_id, &d->id_node);
 	rcu_read_unlock();
 	/* Ending a call removes its kernel entries and ports in the same step. */
 	cm_end(d->cm);
@@ -195,7 +231,8 @@ dlg_fini(void)
 	rcu_read_unlock();
 	rcu_barrier();
 	cds_lfht_destroy(dlg_ht, NULL);
-	dlg_ht = NULL;
+	cds_lfht_destroy(dlg_by_id, NULL);
+	dlg_ht = dlg_by_id = NULL;
 }
 
 static void
@@ -216,6 +253,26 @@ add_route(char *buf, size_t cap, struct sip_str v)
 
 	if (n + (size_t)v.len + 10 < cap)
 		snprintf(buf + n, cap - n, "Route: %.*s\r\n", SIP_STR_FMT(v));
+}
+
+/*
+ * Link d (hash, info.id set) into both tables, unless a record of the same
+ * Call-ID and caller tag is there: returns &d->node when linked, else that
+ * record's node (d linked nowhere).
+ */
+static struct cds_lfht_node *
+dlg_link(struct dlg *d, const struct dlg_key *k)
+{
+	struct cds_lfht_node *ret;
+
+	cds_lfht_node_init(&d->node);
+	cds_lfht_node_init(&d->id_node);
+	rcu_read_lock();
+	ret = cds_lfht_add_unique(dlg_ht, d->hash, dlg_match, k, &d->node);
+	if (ret == &d->node)
+		cds_lfht_add(dlg_by_id, xr_mix64(d->info.id), &d->id_node);
+	rcu_read_unlock();
+	return ret;
 }
 
 /* Take one of max places in the table (0: no bound); false when none is left. */
@@ -299,10 +356,7 @@ dlg_create(const struct sip_msg *m, const struct sip_src *src, unsigned long max
 	d->hash = dlg_hash(m->call_id, m->from.tag);
 	k.callid = m->call_id;
 	k.ftag = m->from.tag;
-	cds_lfht_node_init(&d->node);
-	rcu_read_lock();
-	ret = cds_lfht_add_unique(dlg_ht, d->hash, dlg_match, &k, &d->node);
-	rcu_read_unlock();
+	ret = dlg_link(d, &k);
 	if (ret != &d->node) {
 		__atomic_sub_fetch(&dlg_live, 1, __ATOMIC_RELAXED);
 		cm_free(d->cm);
@@ -422,25 +476,26 @@ dlg_find(struct sip_str callid, struct sip_str from_tag, struct sip_str to_tag,
 struct dlg *
 dlg_find_media(uint64_t sid, int *all_silent)
 {
-	struct cds_lfht_iter it;
-	struct dlg *d, *found = NULL;
+	uint64_t id = cm_session_call(sid);	/* set when the call made it */
+	struct dlg *d;
 	int r;
 
-	if (!dlg_ht)
+	if (!id)
 		return NULL;
 	rcu_read_lock();
-	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
-		r = cm_silent(d->cm, sid);
-		if (r < 0)
-			continue;
-		if (!dlg_tryget(d))
-			break;
-		*all_silent = r;
-		found = d;
-		break;
-	}
+	d = dlg_by_id_rcu(id);
+	if (d && !dlg_tryget(d))
+		d = NULL;
 	rcu_read_unlock();
-	return found;
+	if (!d)
+		return NULL;
+	r = cm_silent(d->cm, sid);
+	if (r < 0) {		/* no longer one of the call's streams */
+		dlg_put(d);
+		return NULL;
+	}
+	*all_silent = r;
+	return d;
 }
 
 struct cm *
@@ -563,10 +618,7 @@ dlg_restore(const struct dlg_info *in, const struct cm_saved *media)
 			   sip_str_mk(d->info.from_tag, strlen(d->info.from_tag)));
 	k.callid = sip_str_mk(d->info.callid, strlen(d->info.callid));
 	k.ftag = sip_str_mk(d->info.from_tag, strlen(d->info.from_tag));
-	cds_lfht_node_init(&d->node);
-	rcu_read_lock();
-	ret = cds_lfht_add_unique(dlg_ht, d->hash, dlg_match, &k, &d->node);
-	rcu_read_unlock();
+	ret = dlg_link(d, &k);
 	if (ret != &d->node) {
 		err = -EEXIST;
 		goto out_free;
@@ -597,25 +649,18 @@ dlg_info_of(struct dlg *d, struct dlg_info *out)
 int
 dlg_get(uint64_t id, struct dlg_info *out, struct dlg **ref)
 {
-	struct cds_lfht_iter it;
 	struct dlg *d;
 	int rc = -ENOENT;
 
-	if (!dlg_ht)
-		return rc;
 	rcu_read_lock();
-	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
-		if (d->info.id != id)
-			continue;
-		if (ref && !dlg_tryget(d))
-			break;	/* being freed */
+	d = dlg_by_id_rcu(id);
+	if (d && (!ref || dlg_tryget(d))) {	/* else being freed */
 		pthread_mutex_lock(&d->lock);
 		*out = d->info;
 		pthread_mutex_unlock(&d->lock);
 		if (ref)
 			*ref = d;
 		rc = 0;
-		break;
 	}
 	rcu_read_unlock();
 	return rc;

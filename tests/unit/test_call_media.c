@@ -609,12 +609,17 @@ test_silence(void **state)
 	a = session_of(cm, 0);
 	v = session_of(cm, 1);
 	assert_true(a && v && a != v);
+	/* Each session knows its call (a silent one finds it without a search). */
+	assert_int_equal(cm_session_call(a), 8);
+	assert_int_equal(cm_session_call(v), 8);
+	assert_int_equal(cm_session_call(999999), 0);
 	assert_int_equal(cm_silent(cm, 999999), -ENOENT);
 	assert_int_equal(cm_silent(cm, a), 0);
 	assert_int_equal(cm_silent(cm, v), 1);
 	cm_touch(cm);
 	assert_int_equal(cm_silent(cm, v), 0);
 	cm_end(cm);
+	assert_int_equal(cm_session_call(a), 0);		/* deleted with the call */
 	cm_free(cm);
 }
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -267,7 +268,29 @@ test_max_calls(void **state)
 	assert_null(dlg_create(&m[0], &src, 3));
 	assert_int_equal(errno, EEXIST);
 	assert_int_equal(dlg_count(), 2);
-	dlg_end(d0);
+	/* Found by id (`call show`, replication) until it ends. */
+	{
+		struct dlg_info *di = malloc(sizeof(*di));
+		struct dlg *ref = NULL;
+		uint64_t id;
+
+		assert_non_null(di);
+		dlg_info_of(d1, di);
+		id = di->id;
+		memset(di, 0, sizeof(*di));
+		assert_int_equal(dlg_get(id, di, &ref), 0);
+		assert_ptr_equal(ref, d1);
+		assert_string_equal(di->callid, "call-1");
+		dlg_put(ref);
+		dlg_info_of(d0, di);
+		id = di->id;
+		assert_int_equal(dlg_get(id, di, NULL), 0);
+		assert_string_equal(di->callid, "call-0");
+		dlg_end(d0);
+		assert_int_equal(dlg_get(id, di, NULL), -ENOENT);
+		assert_int_equal(dlg_get(id + 1000, di, NULL), -ENOENT);
+		free(di);
+	}
 	dlg_put(d0);
 	d2 = dlg_create(&m[2], &src, 2);			/* one ended: room again */
 	assert_non_null(d2);
