@@ -22,8 +22,10 @@ TP=${XR_SIP_LOAD_TP:-u1}
 # One SIPp host is the whole load: no per-source rate limit (--pike-rate).
 # The transactions' memory for the whole load is touched at start
 # (--prealloc-transactions): the load then maps none (checked below).
+# --max-transactions (default 50,000) bounds it: raised with a large CALLS.
 PREALLOC=$(( CALLS * 8 > 8192 ? CALLS * 8 : 8192 ))
-sip_setup --pike-rate 0 --prealloc-transactions $PREALLOC
+sip_setup --pike-rate 0 --prealloc-transactions $PREALLOC \
+	--max-transactions $(( PREALLOC > 50000 ? PREALLOC : 50000 ))
 # sip_stat FIELD : a field of xrelayctl stats' "sip" part.
 sip_stat() {
 	xr_ctl --json stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["sip"][sys.argv[1]])' "$1"
