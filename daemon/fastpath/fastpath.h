@@ -174,7 +174,7 @@ void	fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *pee
 int	fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v);
 /*
  * Delete a flow; -ENOENT when it was not there.  A packet the program was
- * forwarding meanwhile may still count into the entry (one per CPU at
+ * forwarding meanwhile may still count into its CPU's slot (one per CPU at
  * most); the next flow there starts from zero.
  */
 int	fp_flow_del(struct fp *fp, const struct xr_flow_key *k);
