@@ -34,6 +34,22 @@ struct {
 	__type(value, struct xr_flow_ent);
 } xr_flows SEC(".maps");
 
+/*
+ * The flows' counters, one slot per CPU and entry (flow.h struct
+ * xr_flow_pc): CPU c's slot of entry i at c * flow_pc_stride + i, where
+ * flow_pc_stride (xrelay.bpf.c) is xr_flows' size.  Mmapable, as the table,
+ * so that the daemon reads a flow's counters without a system call (a
+ * PERCPU_ARRAY is read only through one); the loader sizes it to xr_flows'
+ * entries x the possible CPUs (a lookup past it finds nothing).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XR_FLOWS_DEFAULT);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xr_flow_pc);
+} xr_flow_pc SEC(".maps");
+
 /* The relay addresses, the port range and the blocklist switch (daemon's mapping). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -37,38 +37,42 @@ xr_account(int cnt)
 }
 
 /*
- * Add one forwarded packet of payload bytes to the flow's entry e.  The
- * counters are shared by every CPU the flow's packets arrive on: one atomic
- * fetch-and-add of both into pb (lock xadd on x86: it drains the store
- * buffer, ~6 ns here; two such adds, packets and bytes apart, were 38 % of
- * the program's perf samples at 1 flow), and, once every 2^23 packets or
- * 2^39 bytes, the carry into hi by the one CPU whose add reached it (hi
- * first, then pb: a reader that sees neither a change of hi nor a part of
- * pb at its carry has a consistent pair; flow.h).  now is
- * bpf_ktime_get_coarse_ns(): the coarse clock (kernel >= 5.11), the last
- * tick's CLOCK_MONOTONIC, no clocksource read.  bpf_ktime_get_ns() cost
+ * Add one forwarded packet of payload bytes to this CPU's slot pc of its
+ * flow, whose generation is gen (flow.h struct xr_flow_pc).  Plain stores:
+ * only this CPU writes the slot, and the program runs to its end on it.  A
+ * slot of another generation (a previous flow of the entry, or never
+ * written) starts afresh, its gen stored last, so that a reader that sees
+ * the new gen reads the new counts (x86 keeps stores in order; elsewhere a
+ * fully ordered atomic on the stack orders them, on this rare path only).
+ * The shared atomic add this replaces (lock xadd: it drains the store
+ * buffer, which holds the frame's rewritten headers) cost ~8 ns a packet.
+ * now is bpf_ktime_get_coarse_ns(): the coarse clock (kernel >= 5.11), the
+ * last tick's CLOCK_MONOTONIC, no clocksource read.  bpf_ktime_get_ns() cost
  * ~10 % of the program; last-seen only feeds the media timeout and "ms
  * ago", where a tick (1-10 ms) does not matter.
  */
 static __always_inline void
-xr_flow_account(struct xr_flow_ent *e, __u32 payload, __u64 now)
+xr_flow_account(struct xr_flow_pc *pc, __u32 gen, __u32 payload, __u64 now)
 {
-	__u64 old = __sync_fetch_and_add(&e->pb, (1ull << XR_PB_SHIFT) + payload);
-	__u64 ob = old & XR_PB_BMASK, dhi = 0, dpb = 0;
+	if (pc->gen == gen) {
+		pc->packets += 1;
+		pc->bytes += payload;
+		pc->last_seen_ns = now;
+		return;
+	}
+	pc->packets = 1;
+	pc->bytes = payload;
+	pc->last_seen_ns = now;
+#if defined(__TARGET_ARCH_x86)
+	asm volatile("" ::: "memory");
+#else
+	{
+		volatile __u64 fence = 0;
 
-	if ((old >> XR_PB_SHIFT) == XR_PB_PCARRY - 1) {
-		dhi = 1;
-		dpb = XR_PB_PCARRY << XR_PB_SHIFT;
+		__sync_fetch_and_add(&fence, 0);
 	}
-	if (ob < XR_PB_BCARRY && ob + payload >= XR_PB_BCARRY) {
-		dhi += 1ull << 32;
-		dpb += XR_PB_BCARRY;
-	}
-	if (dhi) {
-		__sync_fetch_and_add(&e->hi, dhi);
-		__sync_fetch_and_add(&e->pb, -dpb);
-	}
-	e->last_seen_ns = now;
+#endif
+	*(volatile __u32 *)&pc->gen = gen;
 }
 
 #endif /* XR_STATS_BPF_H */

@@ -80,6 +80,12 @@ const volatile __u32 wrong_src_sample = 10;	/* FP_WRONG_SRC_SAMPLE */
 const volatile __u32 media_max_pps = 0;
 
 /*
+ * flow_pc_stride - xr_flows' size: CPU c's counter slots (xr_flow_pc) start
+ * at c * flow_pc_stride.  Set by the loader (fp_size_maps()) with the sizes.
+ */
+const volatile __u32 flow_pc_stride = XR_FLOWS_DEFAULT;
+
+/*
  * Memory ordering of the sequence counters (the entry's seq, written by the
  * daemon, and nh_tag, written by other CPUs running this program).  A reader
  * loads the counter, the fields, the counter again; it must not see the
@@ -653,19 +659,30 @@ xr_strip_ipv4_options(struct xdp_md *ctx, struct xr_pkt *p)
 
 /*
  * The flow's line 0 (struct xr_flow_fwd) copied out of entry e under its
- * sequence counter: XR_CONTINUE with *f a consistent snapshot of one write
- * of the daemon, or pass_flow_busy when the daemon was writing it (seq odd
- * before, or changed after: the packet goes up untouched and the userspace
- * relay, which reads the session under its lock, handles it), or
- * pass_unknown_port when the entry holds no flow.
+ * sequence counter, with its generation (*gen, line 1): XR_CONTINUE with *f
+ * a consistent snapshot of one write of the daemon, or pass_flow_busy when
+ * the daemon was writing it (seq odd before, or changed after: the packet
+ * goes up untouched and the userspace relay, which reads the session under
+ * its lock, handles it), or pass_unknown_port when the entry holds no flow.
+ * Only the packet's family's part of the addresses is copied (IPv4: their
+ * last 4 bytes, 28 bytes in all instead of 64): a flow of the other family
+ * is refused on its peer_family/out_family before an address is read.
  */
 static __always_inline int
-xr_flow_read(const struct xr_flow_ent *e, struct xr_flow_fwd *f)
+xr_flow_read(const struct xr_flow_ent *e, __u8 family, struct xr_flow_fwd *f, __u32 *gen)
 {
 	__u32 seq = XR_READ_ONCE(e->fwd.seq);
 
 	xr_rmb();
-	__builtin_memcpy(f, &e->fwd, sizeof(*f));
+	__builtin_memcpy(f, &e->fwd, __builtin_offsetof(struct xr_flow_fwd, peer_addr));
+	if (family == XR_FAM_IPV4) {
+		__builtin_memcpy(&f->peer_addr[12], &e->fwd.peer_addr[12], 4);
+		__builtin_memcpy(&f->src_addr[12], &e->fwd.src_addr[12], 4);
+		__builtin_memcpy(&f->dst_addr[12], &e->fwd.dst_addr[12], 4);
+	} else {
+		__builtin_memcpy(f->peer_addr, e->fwd.peer_addr, 48);
+	}
+	*gen = e->gen;
 	xr_rmb();
 	if ((seq & 1) || XR_READ_ONCE(e->fwd.seq) != seq)
 		return XR_CNT_pass_flow_busy;
@@ -772,13 +789,14 @@ xr_process(struct xdp_md *ctx)
 	struct bpf_fib_lookup fib;
 	const struct xr_cfg *cfg;
 	struct xr_flow_ent *e;
+	struct xr_flow_pc *pc;
 	struct xr_flow_fwd f;
 	struct xr_egress eg;
 	struct xr_nh nh;
 	__u64 now;
 	struct xr_pkt p;
 	int rc, l3;
-	__u32 l4, want, have, k0 = 0, idx, nsec, tag;
+	__u32 l4, want, have, k0 = 0, idx, nsec, tag, gen, pci;
 
 	cfg = bpf_map_lookup_elem(&xr_cfg, &k0);	/* an inlined array access */
 	if (!cfg)
@@ -799,7 +817,7 @@ xr_process(struct xdp_md *ctx)
 	if (!e)
 		return XR_CNT_pass_unknown_port;	/* xr_cfg larger than the table */
 	/* One snapshot: the daemon may rewrite the entry while we run. */
-	rc = xr_flow_read(e, &f);
+	rc = xr_flow_read(e, p.family, &f, &gen);
 	if (rc != XR_CONTINUE)
 		return rc;
 	rc = xr_check_flow(data, data_end, &p, &f);
@@ -830,6 +848,11 @@ xr_process(struct xdp_md *ctx)
 	rc = xr_egress(ctx, &p, &nh, &eg);
 	if (rc != XR_CONTINUE)
 		return rc;
+	/* This CPU's counters of the flow (flow.h xr_flow_pc), found before any write. */
+	pci = bpf_get_smp_processor_id() * flow_pc_stride + idx;
+	pc = bpf_map_lookup_elem(&xr_flow_pc, &pci);	/* inlined: base + pci * 32 */
+	if (!pc)
+		return XR_CNT_pass_unknown_port;	/* cannot happen: the loader sized it */
 
 	/* From here on the frame is written. */
 	if (p.family == XR_FAM_IPV4 && xr_strip_ipv4_options(ctx, &p) < 0)
@@ -858,7 +881,7 @@ xr_process(struct xdp_md *ctx)
 	if (have > want && bpf_xdp_adjust_tail(ctx, -(int)(have - want)))
 		return XR_CNT_pass_truncated;	/* cannot happen: the frame only shrinks */
 
-	xr_flow_account(e, p.udp_len - sizeof(struct udphdr), now);
+	xr_flow_account(pc, gen, p.udp_len - sizeof(struct udphdr), now);
 	return eg.verdict;
 }
 

@@ -40,7 +40,7 @@ struct fp_link {
 	bool		pinned;		/* pinned as <pin_dir>/link_<name> (adopt mode) */
 };
 
-/* A flow's counters as fp_flow_stats() reads them from its entry. */
+/* A flow's counters as fp_flow_stats() reads them (the sum of its CPUs' slots). */
 struct xr_flow_stats {
 	uint64_t	packets;	/* packets forwarded by XDP */
 	uint64_t	bytes;		/* UDP payload bytes forwarded by XDP */
@@ -50,6 +50,7 @@ struct xr_flow_stats {
 struct fp {
 	struct xrelay	*skel;	/* NULL when the maps were opened some other way (tests) */
 	int		flows_fd;	/* xr_flows (the table, mmapped at tab) */
+	int		pc_fd;		/* xr_flow_pc (its per-CPU counters, mmapped at pc) */
 	int		cfg_fd;		/* xr_cfg (mmapped at cfgm) */
 	int		counters_fd;	/* xr_counters */
 	int		tx_ports_fd;	/* xr_tx_ports */
@@ -66,6 +67,9 @@ struct fp {
 	/* The table (fp_table_init()): row i is addr[i]/fam[i], nports ports from port_lo. */
 	struct xr_flow_ent *tab;	/* xr_flows' mapping; NULL: none */
 	size_t		tab_bytes;	/* its length */
+	struct xr_flow_pc *pc;		/* xr_flow_pc's mapping (ncpus x pc_stride slots) */
+	size_t		pc_bytes;	/* its length */
+	size_t		pc_stride;	/* xr_flows' size: CPU c's slots start at c x this */
 	struct xr_cfg	*cfgm;		/* xr_cfg's mapping */
 	unsigned	nents;		/* entries in use: naddrs x nports */
 	int		naddrs;
@@ -114,6 +118,12 @@ struct fp_opts {
 int	fp_open(struct fp *fp, const char *pin_dir);
 /* The same with the program's knobs set from o (NULL: the defaults). */
 int	fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o);
+/*
+ * Size an opened, not yet loaded skeleton: xr_flows to nents entries (0:
+ * as compiled), xr_flow_pc to its entries x the possible CPUs, and tell the
+ * program the stride (flow_pc_stride).  0 or -errno.
+ */
+int	fp_size_maps(struct xrelay *skel, __u32 nents);
 /* Attach the program to ifname in mode; 0 or -errno (logged). */
 int	fp_attach(struct fp *fp, const char *ifname, enum xr_xdp_mode mode);
 /*
@@ -164,17 +174,17 @@ void	fp_flow_make(struct xr_flow *v, uint64_t session_id, const union xr_sa *pee
 int	fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v);
 /*
  * Delete a flow; -ENOENT when it was not there.  A packet the program was
- * forwarding meanwhile may still count into the entry (one per CPU at
+ * forwarding meanwhile may still count into its CPU's slot (one per CPU at
  * most); the next flow there starts from zero.
  */
 int	fp_flow_del(struct fp *fp, const struct xr_flow_key *k);
 int	fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v);
-/* A flow's counters, read from its entry (shared by all CPUs); -ENOENT: no flow. */
+/* A flow's counters, summed over its CPUs' slots (mapped); -ENOENT: no flow. */
 int	fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *sum);
-/* An entry's packets and bytes, read consistently (flow.h xr_flow_ent.pb). */
-void	fp_ent_counts(const struct xr_flow_ent *e, uint64_t *packets, uint64_t *bytes);
-/* Set them (tests). */
-void	fp_ent_set_counts(struct xr_flow_ent *e, uint64_t packets, uint64_t bytes);
+/* Entry idx's counters: its generation's slots summed (flow.h struct xr_flow_pc). */
+void	fp_ent_stats(const struct fp *fp, size_t idx, struct xr_flow_stats *st);
+/* Set CPU cpu's slot of entry idx to st, of the entry's generation (tests). */
+void	fp_ent_set_stats(struct fp *fp, size_t idx, int cpu, const struct xr_flow_stats *st);
 /* All counters summed over CPUs, indexed by enum xr_cnt. */
 int	fp_counters(struct fp *fp, uint64_t out[XR_CNT__MAX]);
 /* Clear every entry (flows and counters); returns how many flows were deleted. */

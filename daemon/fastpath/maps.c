@@ -4,7 +4,8 @@
  * a flow key (relay address, port) into its index in xr_flows, and the
  * entries written and read through the table's mapping (BPF_F_MMAPABLE), so
  * that creating, changing or deleting a session's flows, and reading their
- * counters, are memory accesses, no system call.  Also the counters, the
+ * counters (xr_flow_pc, per CPU, mapped too), are memory accesses, no
+ * system call.  Also the outcome counters, the
  * blocklist (bpf syscalls) and its on/off switch in xr_cfg.  Safe from any
  * thread: writers of one entry exclude each other through its sequence
  * counter.
@@ -113,6 +114,11 @@ fp_table_free(struct fp *fp)
 {
 	if (fp->tab)
 		munmap(fp->tab, fp->tab_bytes);
+	if (fp->pc)
+		munmap(fp->pc, fp->pc_bytes);
+	fp->pc = NULL;
+	fp->pc_bytes = 0;
+	fp->pc_stride = 0;
 	if (fp->cfgm)
 		munmap(fp->cfgm, map_bytes(1, sizeof(struct xr_cfg)));
 	fp->tab = NULL;
@@ -143,8 +149,35 @@ fp_table_layout(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uin
 }
 
 /*
- * The daemon's half of the table: map xr_flows and xr_cfg (flows_fd and
- * cfg_fd must be set), remember which address is which row, and tell the
+ * Map xr_flow_pc (fp->pc_fd): ncpus x stride slots, stride xr_flows' size.
+ * 0 or -errno.
+ */
+static int
+pc_map(struct fp *fp, size_t stride)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	void *m;
+
+	memset(&info, 0, sizeof(info));
+	if (fp->ncpus <= 0 || bpf_obj_get_info_by_fd(fp->pc_fd, &info, &len))
+		return fp->ncpus <= 0 ? -EINVAL : -errno;
+	if (info.value_size != sizeof(struct xr_flow_pc) ||
+	    info.max_entries != stride * (size_t)fp->ncpus || !(info.map_flags & BPF_F_MMAPABLE))
+		return -EINVAL;
+	m = mmap(NULL, map_bytes(info.max_entries, info.value_size), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fp->pc_fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	fp->pc = m;
+	fp->pc_bytes = map_bytes(info.max_entries, info.value_size);
+	fp->pc_stride = stride;
+	return 0;
+}
+
+/*
+ * The daemon's half of the table: map xr_flows, xr_flow_pc and xr_cfg
+ * (flows_fd, pc_fd and cfg_fd must be set, and ncpus), remember which address is which row, and tell the
  * program (xr_cfg; its bans switch is left as it is).  The table must hold
  * n x (hi - lo + 1) entries; the loader sized it so.  0 or -errno.
  */
@@ -156,6 +189,7 @@ fp_table_init(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint1
 	size_t nents = fp_table_entries(n, lo, hi);
 	struct xr_cfg c;
 	void *t, *m;
+	int err;
 
 	fp_table_free(fp);
 	if (!nents)
@@ -173,14 +207,18 @@ fp_table_init(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint1
 	m = mmap(NULL, map_bytes(1, sizeof(struct xr_cfg)), PROT_READ | PROT_WRITE, MAP_SHARED,
 		 fp->cfg_fd, 0);
 	if (m == MAP_FAILED) {
-		int err = -errno;
-
+		err = -errno;
 		munmap(t, map_bytes(info.max_entries, info.value_size));
 		return err;
 	}
 	fp->tab = t;
 	fp->tab_bytes = map_bytes(info.max_entries, info.value_size);
 	fp->cfgm = m;
+	err = pc_map(fp, info.max_entries);
+	if (err) {
+		fp_table_free(fp);
+		return err;
+	}
 	fp_table_layout(fp, addrs, n, lo, hi);
 	fp_cfg_make(&c, addrs, n, lo, hi);
 	c.bans = __atomic_load_n(&fp->cfgm->bans, __ATOMIC_RELAXED);
@@ -302,9 +340,11 @@ ent_of(struct fp *fp, const struct xr_flow_key *k, long *err)
 }
 
 /*
- * A new flow starts with zero counters and rate window (a packet of the
- * entry's previous flow still in flight may add one); a replaced one keeps
- * them.  Either way seq changes, so the program's cached next hop for the
+ * A new flow starts with zero counters and rate window: it gets a new
+ * generation (gen, the seq this write ends with), so that the program
+ * restarts each CPU's slot at its first packet and readers skip the slots
+ * of earlier flows (a packet of the previous flow still in flight counts
+ * into them); a replaced one keeps its gen, so its counters.  Either way seq changes, so the program's cached next hop for the
  * previous contents is not used again.  -ERANGE for a key outside the
  * table (not one of the --media addresses, or a port outside --ports).
  */
@@ -319,9 +359,8 @@ fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
 		return (int)err;
 	odd = ent_begin(e);
 	if (!(e->fwd.flags & XR_FLOW_F_ACTIVE)) {
-		__atomic_store_n(&e->pb, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->hi, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->last_seen_ns, 0, __ATOMIC_RELAXED);
+		/* never 0 (what a slot never written says), even if seq wrapped */
+		__atomic_store_n(&e->gen, odd + 1 ? odd + 1 : 2, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->rl, 0, __ATOMIC_RELAXED);
 	}
 	e->session_id = v->session_id;
@@ -404,51 +443,74 @@ fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v)
 }
 
 /*
- * Entry e's packets and bytes (flow.h xr_flow_ent.pb): hi, pb, hi again,
- * until hi did not change and no carry is pending in pb.  A carry is a few
- * instructions of an XDP program, which runs to its end on its CPU: the
- * loop turns a handful of times at most (bounded all the same).
+ * Entry idx's counters (flow.h struct xr_flow_pc): the sum of the CPUs'
+ * slots of the entry's generation, the latest last-seen time.  A slot is
+ * read gen, counts, gen: one whose gen changed meanwhile was just restarted
+ * by its CPU for another flow (the entry's gen moved on) and is skipped, as
+ * one of another gen is.  A slot's packets and bytes may be one packet
+ * apart while its CPU adds one; each only grows.
  */
 void
-fp_ent_counts(const struct xr_flow_ent *e, uint64_t *packets, uint64_t *bytes)
+fp_ent_stats(const struct fp *fp, size_t idx, struct xr_flow_stats *st)
 {
-	uint64_t h1, pb, h2;
-	int tries = 0;
+	uint32_t gen = __atomic_load_n(&fp->tab[idx].gen, __ATOMIC_ACQUIRE);
 
-	do {
-		h1 = __atomic_load_n(&e->hi, __ATOMIC_ACQUIRE);
-		pb = __atomic_load_n(&e->pb, __ATOMIC_ACQUIRE);
-		h2 = __atomic_load_n(&e->hi, __ATOMIC_ACQUIRE);
-	} while ((h1 != h2 || XR_PB_PENDING(pb)) && ++tries < 1000000);
-	*packets = XR_PB_PACKETS(pb, h2);
-	*bytes = XR_PB_BYTES(pb, h2);
-}
+	memset(st, 0, sizeof(*st));
+	if (!fp->pc || idx >= fp->pc_stride || !gen)
+		return;
+	for (int c = 0; c < fp->ncpus; c++) {
+		const struct xr_flow_pc *s = &fp->pc[(size_t)c * fp->pc_stride + idx];
+		uint64_t p, b, l;
 
-/* Set entry e's counters to these totals, carried as the program would (tests). */
-void
-fp_ent_set_counts(struct xr_flow_ent *e, uint64_t packets, uint64_t bytes)
-{
-	__atomic_store_n(&e->hi, (packets / XR_PB_PCARRY) | (bytes / XR_PB_BCARRY) << 32,
-			 __ATOMIC_RELAXED);
-	__atomic_store_n(&e->pb, (packets % XR_PB_PCARRY) << XR_PB_SHIFT | bytes % XR_PB_BCARRY,
-			 __ATOMIC_RELAXED);
+		if (__atomic_load_n(&s->gen, __ATOMIC_ACQUIRE) != gen)
+			continue;
+		p = __atomic_load_n(&s->packets, __ATOMIC_RELAXED);
+		b = __atomic_load_n(&s->bytes, __ATOMIC_RELAXED);
+		l = __atomic_load_n(&s->last_seen_ns, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&s->gen, __ATOMIC_RELAXED) != gen)
+			continue;
+		st->packets += p;
+		st->bytes += b;
+		if (l > st->last_seen_ns)
+			st->last_seen_ns = l;
+	}
 }
 
 /*
- * Straight from the mapping: the counters are whole 64-bit words (atomic
- * loads), the same for every CPU.  A flow being replaced keeps them.
+ * Set CPU cpu's slot of entry idx to these counts of the entry's current
+ * generation, as the program would have counted them (tests, and a
+ * restored flow's history).  Not while the program may count into it.
+ */
+void
+fp_ent_set_stats(struct fp *fp, size_t idx, int cpu, const struct xr_flow_stats *st)
+{
+	struct xr_flow_pc *s;
+
+	if (!fp->pc || idx >= fp->pc_stride || cpu < 0 || cpu >= fp->ncpus)
+		return;
+	s = &fp->pc[(size_t)cpu * fp->pc_stride + idx];
+	__atomic_store_n(&s->packets, st->packets, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->bytes, st->bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->last_seen_ns, st->last_seen_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->gen, __atomic_load_n(&fp->tab[idx].gen, __ATOMIC_RELAXED),
+			 __ATOMIC_RELEASE);
+}
+
+/*
+ * Straight from the mappings: the entry's generation, then each CPU's slot
+ * of it.  A flow being replaced keeps them.
  */
 int
 fp_flow_stats(struct fp *fp, const struct xr_flow_key *k, struct xr_flow_stats *sum)
 {
-	long err;
-	struct xr_flow_ent *e = ent_of(fp, k, &err);
+	long idx = fp_flow_index(fp, k);
 
 	memset(sum, 0, sizeof(*sum));
-	if (!e || !(__atomic_load_n(&e->fwd.flags, __ATOMIC_ACQUIRE) & XR_FLOW_F_ACTIVE))
+	if (idx < 0 || !(__atomic_load_n(&fp->tab[idx].fwd.flags, __ATOMIC_ACQUIRE) &
+			 XR_FLOW_F_ACTIVE))
 		return -ENOENT;
-	fp_ent_counts(e, &sum->packets, &sum->bytes);
-	sum->last_seen_ns = __atomic_load_n(&e->last_seen_ns, __ATOMIC_RELAXED);
+	fp_ent_stats(fp, (size_t)idx, sum);
 	return 0;
 }
 

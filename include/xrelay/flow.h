@@ -37,9 +37,11 @@
  * --media-max-pps per flow, not per CPU.  6: 32 relay addresses (xr_cfg rows), the
  * IPv4 ones found through a hash (xr_cfg.h4, h4i) instead of a scan; an
  * entry's packets and bytes in one word (xr_flow_ent.pb, .hi: one atomic add
- * a packet).
+ * a packet).  7: the counters and last-seen time per CPU (xr_flow_pc, a
+ * slot per CPU and entry, named by the entry's xr_flow_ent.gen), plain adds
+ * instead of the shared atomic one; pb, hi and last_seen_ns leave the entry.
  */
-#define XR_ABI_VERSION		6
+#define XR_ABI_VERSION		7
 
 /* Address family tags used in entries (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
@@ -92,10 +94,11 @@ struct xr_cfg {
  * 128-byte aligned: the mapping is page-aligned and 128 divides a page).
  *
  * Line 0 (struct xr_flow_fwd) is the flow, written only by the daemon, read by every packet.
- * Line 1 is written by packets (counters with an atomic add, the next-hop
- * cache, the rate window) and by the daemon only when it creates the flow.
- * Keeping the read-mostly half on its own line means a flow whose packets
- * arrive on several CPUs bounces only line 1 between them.
+ * Line 1 is written by packets only to refill the next-hop cache (once a
+ * second) and for the rate window (--media-max-pps), and by the daemon when
+ * it creates the flow; the counters are per CPU, in xr_flow_pc.  Keeping
+ * the read-mostly half on its own line means a flow whose packets arrive on
+ * several CPUs bounces at most line 1 between them.
  *
  * seq is a sequence counter (seqlock): the daemon makes it odd, writes the
  * entry, makes it even (daemon/fastpath/maps.c ent_begin()/ent_end()); the
@@ -122,25 +125,19 @@ struct xr_flow_fwd {
 struct xr_flow_ent {
 	/* line 0: the flow (daemon) */
 	struct xr_flow_fwd fwd;
-	/* line 1: the session (daemon), counters and caches (program) */
+	/* line 1: the session (daemon), caches (program) */
 	__u64	session_id;	/* media session owning this flow (daemon's id) */
 	/*
-	 * Packets and UDP payload bytes forwarded by XDP, shared by every CPU,
-	 * with ONE atomic add a packet (a locked add cost ~6 ns, two of them
-	 * 38 % of the program's samples): pb holds packets in bits 63..40 and
-	 * bytes in 39..0; the CPU whose add takes the packet part to
-	 * XR_PB_PCARRY (or the byte part across XR_PB_BCARRY), and only that
-	 * CPU, moves that much into hi (an atomic add) and then out of pb (an
-	 * atomic add), so pb's parts stay below 2^24 and 2^40.  hi: bits
-	 * 31..0 carries of XR_PB_PCARRY packets, 63..32 of XR_PB_BCARRY bytes.
-	 * Totals: XR_PB_PACKETS(), XR_PB_BYTES(); a reader reads hi, pb, hi and
-	 * retries while hi changed or a carry is pending in pb (a part at or
-	 * over its carry): daemon/fastpath/maps.c fp_ent_counts().
+	 * The flow's generation: the seq its entry got when the daemon made
+	 * the flow (an entry not ACTIVE made ACTIVE; replacing a flow keeps
+	 * it), never 0 for a flow.  The program counts a packet into this
+	 * CPU's slot of xr_flow_pc for the entry, and first resets a slot
+	 * whose gen differs (a previous flow's counts): creating a flow writes
+	 * no counter.  Read by the program under seq, with line 0.
 	 */
-	__u64	pb;
-	__u64	hi;
-	__u64	last_seen_ns;	/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE) of the
-				 * last one; compare with that clock */
+	__u32	gen;
+	__u32	pad1;		/* zero */
+	__u64	pad2[2];	/* zero */
 	/*
 	 * The program's next-hop cache: what bpf_fib_lookup() and xr_vlans said
 	 * for this flow, reused within the second (coarse clock / 2^30 ns) it
@@ -161,18 +158,30 @@ struct xr_flow_ent {
 	__u8	nh_smac[6];
 };
 
+/*
+ * One CPU's counters of one flow: the value of xr_flow_pc, an mmapable array
+ * of ncpus x (xr_flows' entries) slots, CPU c's slot of entry i at
+ * c * entries + i (each CPU's slots apart from the others': no line is
+ * written by two CPUs).  Only the program on CPU c writes CPU c's slots,
+ * with plain stores (no atomic: a locked add drained the store buffer of
+ * the frame just written, ~8 ns a packet at 1 flow).  A packet whose
+ * flow's gen differs from the slot's sets packets, bytes and last_seen_ns
+ * afresh and gen last; else it adds.  A reader sums the slots of every CPU
+ * whose gen equals the entry's gen (read gen, the counts, gen again: a slot
+ * reset meanwhile belongs to another flow) and takes the latest
+ * last_seen_ns: daemon/fastpath/maps.c fp_ent_stats().
+ */
+struct xr_flow_pc {
+	__u32	gen;		/* xr_flow_ent.gen these counts are of */
+	__u32	pad;		/* zero */
+	__u64	packets;	/* packets forwarded by XDP on this CPU */
+	__u64	bytes;		/* their UDP payload bytes */
+	__u64	last_seen_ns;	/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE) of
+				 * the last one; compare with that clock */
+};
+
 #define XR_NH_VLAN		0x8000	/* nh_vid: the fib's egress device is a VLAN */
 
-/* xr_flow_ent.pb and .hi (see there). */
-#define XR_PB_SHIFT		40			/* packets above, bytes below */
-#define XR_PB_BMASK		((1ull << XR_PB_SHIFT) - 1)
-#define XR_PB_PCARRY		(1ull << 23)		/* packets moved to hi at a time */
-#define XR_PB_BCARRY		(1ull << 39)		/* bytes moved to hi at a time */
-#define XR_PB_PACKETS(pb, hi)	(((hi) & 0xffffffffull) * XR_PB_PCARRY + ((pb) >> XR_PB_SHIFT))
-#define XR_PB_BYTES(pb, hi)	(((hi) >> 32) * XR_PB_BCARRY + ((pb) & XR_PB_BMASK))
-/* A carry out of pb is under way (a reader retries). */
-#define XR_PB_PENDING(pb)	(((pb) >> XR_PB_SHIFT) >= XR_PB_PCARRY || \
-				 ((pb) & XR_PB_BMASK) >= XR_PB_BCARRY)
 #define XR_RL_COUNT_MAX		0x00ffffffu	/* --media-max-pps at most this */
 
 /*
@@ -250,7 +259,7 @@ struct xr_abi {
 	__u32	version;	/* XR_ABI_VERSION */
 	__u16	cfg_size;	/* sizeof(struct xr_cfg) */
 	__u16	ent_size;	/* sizeof(struct xr_flow_ent) */
-	__u16	pad0;		/* zero */
+	__u16	pc_size;	/* sizeof(struct xr_flow_pc) */
 	__u16	ncounters;	/* XR_CNT__MAX */
 	__u32	pad;		/* zero */
 };
@@ -264,7 +273,8 @@ _Static_assert(__builtin_offsetof(struct xr_flow_fwd, dst_addr) == 48, "xr_flow_
 _Static_assert(__builtin_offsetof(struct xr_flow_ent, session_id) == 64,
 	       "xr_flow_ent: line 1 starts with session_id");
 _Static_assert(__builtin_offsetof(struct xr_flow_ent, nh_tag) == 96, "xr_flow_ent.nh_tag");
-_Static_assert(__builtin_offsetof(struct xr_flow_ent, hi) % 8 == 0, "xr_flow_ent.hi: one word");
+_Static_assert(__builtin_offsetof(struct xr_flow_ent, gen) == 72, "xr_flow_ent.gen");
+_Static_assert(sizeof(struct xr_flow_pc) == 32, "xr_flow_pc: two slots a cache line");
 _Static_assert(__builtin_offsetof(struct xr_flow_ent, nh_smac) == 122, "xr_flow_ent.nh_smac");
 _Static_assert(sizeof(struct xr_flow) == 72, "xr_flow layout");
 _Static_assert(sizeof(struct xr_flow_key) == 20, "xr_flow_key layout");

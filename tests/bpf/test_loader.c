@@ -351,7 +351,9 @@ test_adopt(void **state)
 		idx = fp_flow_index(&a, &k);
 		if (idx != 10)
 			_exit(2);
-		fp_ent_set_counts(&a.tab[idx], 42, 4200);	/* as the program would have counted */
+		/* as the program would have counted, on the last CPU */
+		fp_ent_set_stats(&a, (size_t)idx, a.ncpus - 1,
+				 &(struct xr_flow_stats){ .packets = 42, .bytes = 4200 });
 		_exit(0);	/* no fp_close: as kill -9 would */
 	}
 	assert_int_equal(waitpid(pid, &stt, 0), pid);
@@ -473,6 +475,7 @@ test_abi_mismatch_version(void **state)
 	abi.version = XR_ABI_VERSION + 1;
 	abi.cfg_size = sizeof(struct xr_cfg);
 	abi.ent_size = sizeof(struct xr_flow_ent);
+	abi.pc_size = sizeof(struct xr_flow_pc);
 	abi.ncounters = XR_CNT__MAX;
 	assert_int_equal(bpf_map_update_elem(fd, &key, &abi, BPF_ANY), 0);
 	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_ABI);

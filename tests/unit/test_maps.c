@@ -249,6 +249,10 @@ table_up(struct fp *fp)
 	assert_int_equal(fp->nents, 3000);
 	fp->tab = calloc(fp->nents, sizeof(*fp->tab));
 	assert_non_null(fp->tab);
+	fp->ncpus = 3;
+	fp->pc_stride = fp->nents;
+	fp->pc = calloc((size_t)fp->ncpus * fp->pc_stride, sizeof(*fp->pc));
+	assert_non_null(fp->pc);
 }
 
 static long
@@ -283,6 +287,7 @@ test_index(void **state)
 	assert_int_equal(idx_of(&fp, "[::ffff:192.0.2.10]:30000"), -ERANGE);
 	/* No table at all: everything refused. */
 	free(fp.tab);
+	free(fp.pc);
 	fp.tab = NULL;
 	assert_int_equal(idx_of(&fp, "192.0.2.10:30000"), -ERANGE);
 	/* Bad layouts. */
@@ -393,9 +398,16 @@ test_entries(void **state)
 	assert_int_equal(fp_flow_get(&fp, &k, &got), 0);
 	assert_memory_equal(&got, &v, sizeof(v));
 	assert_int_equal(fp_flows_count(&fp), 1);
-	/* What the program adds; a replace keeps it, the new seq ends the cache. */
-	fp_ent_set_counts(e, 5, 860);
-	e->last_seen_ns = 123;
+	/*
+	 * What the program adds, per CPU: the slots of the flow's generation
+	 * summed, the latest last-seen; a replace keeps them, the new seq
+	 * ends the cache.
+	 */
+	assert_int_equal(e->gen, 2);
+	st = (struct xr_flow_stats){ .packets = 2, .bytes = 344, .last_seen_ns = 123 };
+	fp_ent_set_stats(&fp, (size_t)idx, 0, &st);
+	st = (struct xr_flow_stats){ .packets = 3, .bytes = 516, .last_seen_ns = 120 };
+	fp_ent_set_stats(&fp, (size_t)idx, 2, &st);
 	assert_int_equal(fp_flow_stats(&fp, &k, &st), 0);
 	assert_int_equal(st.packets, 5);
 	assert_int_equal(st.bytes, 860);
@@ -409,6 +421,14 @@ test_entries(void **state)
 	assert_int_equal(fp_flows_keys(&fp, &keys), 1);
 	assert_memory_equal(&keys[0], &k, sizeof(k));
 	free(keys);
+	assert_int_equal(e->gen, 2);
+	/* Another entry's slots (the next index, another CPU's row) are not summed. */
+	fp.pc[idx + 1].gen = 2;
+	fp.pc[idx + 1].packets = 1000;
+	fp.pc[1 * fp.pc_stride + idx + 1].gen = 2;
+	fp.pc[1 * fp.pc_stride + idx + 1].packets = 1000;
+	assert_int_equal(fp_flow_stats(&fp, &k, &st), 0);
+	assert_int_equal(st.packets, 5);
 	/* Delete: no flow, seq grows; a new flow there starts from zero. */
 	assert_int_equal(fp_flow_del(&fp, &k), 0);
 	assert_int_equal(e->fwd.seq, 6);
@@ -417,9 +437,19 @@ test_entries(void **state)
 	assert_int_equal(fp_flow_get(&fp, &k, &got), -ENOENT);
 	assert_int_equal(fp_flows_count(&fp), 0);
 	assert_int_equal(fp_flow_put(&fp, &k, &v), 0);
+	/* A new generation: the old flow's slots (gen 2) are stale, none summed. */
+	assert_int_equal(e->gen, 10);	/* seq after the put (the delete of nothing wrote too) */
 	assert_int_equal(fp_flow_stats(&fp, &k, &st), 0);
 	assert_int_equal(st.packets, 0);
 	assert_int_equal(st.bytes, 0);
+	assert_int_equal(st.last_seen_ns, 0);
+	/* Its packets on CPU 1 count; CPU 0 and 2 still hold gen 2's. */
+	st = (struct xr_flow_stats){ .packets = 4, .bytes = 40, .last_seen_ns = 99 };
+	fp_ent_set_stats(&fp, (size_t)idx, 1, &st);
+	assert_int_equal(fp_flow_stats(&fp, &k, &st), 0);
+	assert_int_equal(st.packets, 4);
+	assert_int_equal(st.bytes, 40);
+	assert_int_equal(st.last_seen_ns, 99);
 	/* Out of the table: refused, nothing written. */
 	local = sa("[2001:db8::1]:31000");
 	fp_key_make(&k, &local);
@@ -434,6 +464,7 @@ test_entries(void **state)
 	assert_int_equal(fp_flows_count(&fp), 0);
 	assert_int_equal(fp.tab[0].fwd.seq, 0);	/* never written: left alone */
 	free(fp.tab);
+	free(fp.pc);
 }
 
 int

@@ -938,8 +938,11 @@ fp_maps_open(struct fp *fp, const union xr_sa *addrs, int n)
 	assert_int_equal(fp_table_layout(fp, addrs, n, cfg.port_lo, cfg.port_hi), 0);
 	fp->tab = calloc(fp->nents, sizeof(*fp->tab));
 	assert_non_null(fp->tab);
-	fp->ncpus = 1;
-	fp->flows_fd = fp->cfg_fd = fp->bans_fd = -1;
+	fp->ncpus = 2;
+	fp->pc_stride = fp->nents;
+	fp->pc = calloc((size_t)fp->ncpus * fp->pc_stride, sizeof(*fp->pc));
+	assert_non_null(fp->pc);
+	fp->flows_fd = fp->pc_fd = fp->cfg_fd = fp->bans_fd = -1;
 	fp->counters_fd = fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
 	fp->lock_fd = -1;
 }
@@ -948,7 +951,9 @@ static void
 fp_maps_close(struct fp *fp)
 {
 	free(fp->tab);
+	free(fp->pc);
 	fp->tab = NULL;
+	fp->pc = NULL;
 }
 
 static struct xr_flow
@@ -970,10 +975,15 @@ flow_addr_is(const uint8_t addr[16], uint16_t port_be, const union xr_sa *sa)
 	return xr_sa_from_map(&x, addr, port_be, XR_FAM_IPV4) == 0 && xr_sa_eq(&x, sa);
 }
 
-/* Pretend XDP forwarded packets on local's flow: its entry's counters, last_seen now. */
+/*
+ * Pretend XDP forwarded packets on local's flow, all on the second CPU: its
+ * slot's counters, last_seen now (the first CPU's slot holds a previous
+ * flow's counts, which must not count).
+ */
 static void
 fake_kernel_stats(struct fp *fp, const union xr_sa *local, uint64_t packets)
 {
+	struct xr_flow_stats st;
 	struct xr_flow_key k;
 	struct timespec ts;
 	long idx;
@@ -982,8 +992,13 @@ fake_kernel_stats(struct fp *fp, const union xr_sa *local, uint64_t packets)
 	fp_key_make(&k, local);
 	idx = fp_flow_index(fp, &k);	/* the flow's entry of the table */
 	assert_true(idx >= 0);
-	fp_ent_set_counts(&fp->tab[idx], packets, packets * 172);
-	fp->tab[idx].last_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	st.packets = packets;
+	st.bytes = packets * 172;
+	st.last_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	fp_ent_set_stats(fp, (size_t)idx, 1, &st);
+	fp->pc[idx].gen = fp->tab[idx].gen - 2;	/* CPU 0: an earlier flow's */
+	fp->pc[idx].packets = 1000;
+	fp->pc[idx].last_seen_ns = st.last_seen_ns + 5000000000ull;
 }
 
 /* A number under "kernel" in a flows row; -1 when the row has no kernel flow. */
