@@ -146,6 +146,10 @@ txn_shutdown(void)
 	cds_lfht_for_each(txn_ht, &it, n) {
 		struct txn *t = caa_container_of(n, struct txn, node);
 
+		if (t->compact) {
+			txn_compact_drop(caa_container_of(n, struct txn_compact, node));
+			continue;
+		}
 		if (cds_lfht_del(txn_ht, n) != 0)
 			continue;
 		t->in_table = false;
@@ -259,23 +263,41 @@ match_fn(struct cds_lfht_node *n, const void *key)
 {
 	const struct txn *t = caa_container_of(n, struct txn, node);
 
+	if (t->compact)
+		return txn_compact_match(n, key);
 	return txn_key_match(&t->key, resp_tag(t), key);
 }
 
-/* Find a live transaction for k; returns it with a reference, or NULL. */
+/*
+ * Find a live transaction for k; returns it with a reference, or NULL.  A
+ * compact record (txn_compact.c) is not returned: with m, it absorbs m
+ * there (under the RCU read lock that keeps it) and *absorbed is set; *stray
+ * when m is a response the TU gets as a stray one.  Without m (absorbed
+ * NULL) compact records are skipped.
+ */
 static struct txn *
-lookup(const struct txn_key *k)
+lookup_msg(const struct txn_key *k, const struct sip_msg *m, const struct sip_src *src,
+	   bool *absorbed, bool *stray)
 {
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *n;
 	struct txn *found = NULL;
 
+	if (absorbed)
+		*absorbed = *stray = false;
 	rcu_read_lock();
 	cds_lfht_lookup(txn_ht, txn_key_hash(k), match_fn, k, &it);
 	while ((n = cds_lfht_iter_get_node(&it)) != NULL) {
 		struct txn *t = caa_container_of(n, struct txn, node);
 
-		if (txn_ref_live(t)) {
+		if (t->compact) {
+			if (absorbed) {
+				txn_compact_input(caa_container_of(n, struct txn_compact, node),
+						  m, src, stray);
+				*absorbed = true;
+				break;
+			}
+		} else if (txn_ref_live(t)) {
 			found = t;
 			break;
 		}
@@ -283,6 +305,12 @@ lookup(const struct txn_key *k)
 	}
 	rcu_read_unlock();
 	return found;
+}
+
+static struct txn *
+lookup(const struct txn_key *k)
+{
+	return lookup_msg(k, NULL, NULL, NULL, NULL);
 }
 
 /*
@@ -300,8 +328,9 @@ txn_insert(struct txn *t)
 	n = cds_lfht_add_unique(txn_ht, t->hash, match_fn, &t->key, &t->node);
 	if (n != &t->node) {
 		other = caa_container_of(n, struct txn, node);
-		if (!txn_ref_live(other))
-			other = NULL;	/* dying: t cannot go in either; caller drops it */
+		/* a compact record, or dying: t cannot go in either; caller drops it */
+		if (other->compact || !txn_ref_live(other))
+			other = NULL;
 	} else {
 		t->in_table = true;
 	}
@@ -333,14 +362,35 @@ txn_mark_dead_locked(struct txn *t, enum txn_reason why)
  * On the owner's thread: bring the ev_timer in line with the state machine;
  * if the transaction died, stop it, tell the TU and drop the base reference.
  */
+/*
+ * Transactions of this (owner) thread that entered a compactable state
+ * inside a TU call, where gone() may not run: compacted by
+ * txn_compact_drain() once the call returned.  Each holds a reference.
+ */
+#define COMPACT_LATER_MAX	32
+static __thread struct txn	*compact_later[COMPACT_LATER_MAX];
+static __thread int		 n_compact_later;
+
 static void
-owner_sync(struct txn *t)
+owner_sync(struct txn *t, bool may_compact)
 {
 	bool drop = false, gone = false;
 	enum txn_reason why;
 	void *ctx;
 
 	pthread_mutex_lock(&t->lock);
+	/* only a last timer to wait for: a compact record in t's place, t dies */
+	if (!t->dead && t->fsm.state == TS_COMPLETED && t->owner &&
+	    t->owner == sip_worker_self()) {
+		if (may_compact) {
+			t->compact_later = false;
+			txn_compact_locked(t);
+		} else if (!t->compact_later && n_compact_later < COMPACT_LATER_MAX) {
+			t->compact_later = true;
+			txn_ref(t);
+			compact_later[n_compact_later++] = t;
+		}
+	}
 	if (t->dead) {
 		if (t->armed_due) {
 			ev_timer_stop(t->owner->loop, &t->timer);
@@ -381,6 +431,18 @@ owner_sync(struct txn *t)
 		txn_unref(t);
 }
 
+/* Compact what entered its last wait inside a TU call (the owner's thread). */
+static void
+txn_compact_drain(void)
+{
+	while (n_compact_later > 0) {
+		struct txn *t = compact_later[--n_compact_later];
+
+		owner_sync(t, true);
+		txn_unref(t);
+	}
+}
+
 void
 txn_owner_job(struct sip_job *job)
 {
@@ -389,8 +451,9 @@ txn_owner_job(struct sip_job *job)
 	pthread_mutex_lock(&t->lock);
 	t->job_queued = false;
 	pthread_mutex_unlock(&t->lock);
-	owner_sync(t);
+	owner_sync(t, true);
 	txn_unref(t);
+	txn_compact_drain();
 }
 
 /*
@@ -417,12 +480,12 @@ txn_sync_owner(struct txn *t, bool may_callback)
 		post = t->dead && !may_callback;
 		pthread_mutex_unlock(&t->lock);
 		if (!post) {
-			owner_sync(t);
+			owner_sync(t, may_callback);
 			return;
 		}
 	}
 	if (!t->owner) {	/* no workers (unit tests): no timers either */
-		owner_sync(t);
+		owner_sync(t, false);
 		return;
 	}
 	pthread_mutex_lock(&t->lock);
@@ -612,6 +675,7 @@ txn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	pthread_mutex_unlock(&t->lock);
 	run_event(t, TE_TIMER, 0, NULL, NULL, true);
 	txn_unref(t);
+	txn_compact_drain();
 }
 
 /* ---- input from the transports -------------------------------------------- */
@@ -621,10 +685,11 @@ txn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
  * it, or hand it to the TU.  src->received and src->rport are computed.
  */
 static void
-txn_input(const struct sip_msg *m, const struct sip_src *src)
+txn_input_one(const struct sip_msg *m, const struct sip_src *src)
 {
 	struct txn_key k;
 	struct txn *t, *inv = NULL, *other;
+	bool absorbed, stray;
 
 	if (!txn_ht || txn_key_from_msg(&k, m, m->is_request) < 0) {
 		if (!m->is_request && txn_tu && txn_tu->stray_response)
@@ -634,9 +699,9 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 	if (m->is_request)
 		k.tp = (uint8_t)src->tp;
 	if (!m->is_request) {
-		t = lookup(&k);
+		t = lookup_msg(&k, m, src, &absorbed, &stray);
 		if (!t) {
-			if (txn_tu && txn_tu->stray_response)
+			if ((!absorbed || stray) && txn_tu && txn_tu->stray_response)
 				txn_tu->stray_response(m, src);
 			return;
 		}
@@ -645,21 +710,23 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 		return;
 	}
 	if (k.is_ack) {
-		t = lookup(&k);
+		t = lookup_msg(&k, m, src, &absorbed, &stray);
 		if (t) {
 			run_event(t, TE_RX_ACK, 0, m, src, true);
 			txn_unref(t);
-		} else if (txn_tu && txn_tu->ack) {
+		} else if (!absorbed && txn_tu && txn_tu->ack) {
 			txn_tu->ack(m, src);
 		}
 		return;
 	}
-	t = lookup(&k);
+	t = lookup_msg(&k, m, src, &absorbed, &stray);
 	if (t) {	/* a retransmission: §17.2.1, §17.2.2 */
 		run_event(t, TE_RX_REQ, 0, m, src, true);
 		txn_unref(t);
 		return;
 	}
+	if (absorbed)	/* ... of a transaction kept as a compact record */
+		return;
 	if (txn_tu && txn_tu->admit && !txn_tu->admit(m, src))
 		return;		/* answered statelessly or dropped: nothing kept */
 	t = txn_server_new(m, src, &k, &other);
@@ -690,6 +757,13 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 	txn_unref(t);
 }
 
+static void
+txn_input(const struct sip_msg *m, const struct sip_src *src)
+{
+	txn_input_one(m, src);
+	txn_compact_drain();
+}
+
 /*
  * TCP connection conn_id closed: client transactions still waiting for a
  * final response over it fail as a transport error (§17.1.4: the TU gets
@@ -710,7 +784,7 @@ txn_conn_closed(uint64_t conn_id)
 	cds_lfht_for_each(txn_ht, &it, n) {
 		struct txn *t = caa_container_of(n, struct txn, node);
 
-		if (t->server || t->dest.tp != SIP_TP_TCP ||
+		if (t->compact || t->server || t->dest.tp != SIP_TP_TCP ||
 		    __atomic_load_n(&t->dest.conn_id, __ATOMIC_RELAXED) != conn_id)
 			continue;
 		if (nhit < 64 && txn_ref_live(t))

@@ -211,7 +211,14 @@ void	txn_unref(struct txn *t);
 /* Terminate t now from any thread (no callbacks but gone(TXN_KILLED)). */
 void	txn_kill(struct txn *t);
 
-/* Number of live transactions (tests, xrelayctl stats). */
+/* Number of live transactions (tests, xrelayctl stats); compact records included. */
 unsigned long txn_count(void);
+/*
+ * Of those, the ones that only wait out their last timer (Timer J, K or D
+ * over UDP) and are kept as a compact record (txn_compact.c).
+ */
+unsigned long txn_compact_count(void);
+/* Bytes a compact record takes (without the response or ACK it keeps). */
+size_t	txn_compact_bytes(void);
 
 #endif /* XR_TXN_H */

@@ -31,12 +31,14 @@ struct txn {
 	struct rcu_head		 rcu;
 	unsigned long		 hash;
 	atomic_int		 refs;
+	uint8_t			 compact;	/* 0 here; 1 in struct txn_compact */
 	pthread_mutex_t		 lock;
 	struct sip_worker	*owner;		/* its timer runs on this loop */
 	ev_timer		 timer;		/* owner thread only */
 	uint64_t		 armed_due;	/* what timer is set for, 0 = stopped */
 	struct sip_job		 job;		/* owner_sync() from other threads */
 	bool			 job_queued;	/* under lock */
+	bool			 compact_later;	/* under lock: on the owner's compact list */
 	bool			 in_table;	/* under lock */
 	bool			 dead;		/* terminated (under lock) */
 	bool			 owner_done;	/* the owner processed the death */
@@ -60,6 +62,35 @@ struct txn {
 	char			 kbuf[96];	/* key strings, so req can go early */
 	size_t			 req_len;
 	char			*req;		/* the request (NULL once not needed) */
+};
+
+/*
+ * The compact record of a transaction that only waits out its last timer
+ * (txn_compact.c): NIST Completed (Timer J), NICT Completed (Timer K), ICT
+ * Completed (Timer D), over UDP, with an RFC 3261 branch.  In those states
+ * all the machine still does is absorb retransmissions: resend the final
+ * response (NIST) or the ACK (ICT) to dest, or nothing (NICT); so the full
+ * record (struct txn, ~1 KB, its TU context) goes when the state is
+ * entered, and this one (~400 bytes) takes its place in the table
+ * (cds_lfht_replace: a retransmission never misses both).  Its first five
+ * members are struct txn's, so a table node is told by `compact`.
+ * Immutable once in the table: readers use it under rcu_read_lock() only;
+ * the owner's timer removes it and frees it after a grace period.
+ */
+struct txn_compact {
+	struct cds_lfht_node	 node;
+	struct rcu_head		 rcu;
+	unsigned long		 hash;
+	atomic_int		 refs;		/* unused (layout of struct txn) */
+	uint8_t			 compact;	/* 1 */
+	uint8_t			 kind;		/* enum txn_kind */
+	struct sip_worker	*owner;		/* its timer runs on this loop */
+	ev_timer		 timer;
+	struct txn_key		 key;		/* slices into kbuf */
+	struct sip_dest		 dest;		/* where resp goes */
+	char			*resp;		/* NIST: the final; ICT: the ACK; NICT: NULL */
+	size_t			 resp_len;
+	char			 kbuf[96];	/* method, branch, sent-by host */
 };
 
 /* Every action that calls the TU. */
@@ -88,6 +119,26 @@ void	txn_do_sends_locked(struct txn *t, struct txn_act *a, const struct sip_msg 
 void	txn_after_event(struct txn *t, const struct txn_act *a, const struct sip_msg *msg,
 			const struct sip_src *src, bool may_callback);
 void	txn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* txn_compact.c */
+extern struct xr_objpool txn_compact_pool;
+extern atomic_ulong txn_compact_n;
+/*
+ * On the owner thread, t->lock held, t not dead: if t waits only for its
+ * last timer, put a compact record in its place in the table and mark t
+ * dead (TXN_DONE; the caller then buries it as usual).  true when done.
+ */
+bool	txn_compact_locked(struct txn *t);
+/*
+ * A message matched compact record n (rcu_read_lock() held): do what the
+ * state machine would (resend the final or the ACK; a 2xx to a completed
+ * ICT goes to the TU's stray_response).
+ */
+void	txn_compact_input(struct txn_compact *c, const struct sip_msg *m,
+			  const struct sip_src *src, bool *stray);
+bool	txn_compact_match(const struct cds_lfht_node *n, const struct txn_key *k);
+/* Unlink and free (shutdown: no worker runs). */
+void	txn_compact_drop(struct txn_compact *c);
 
 /* txn_api.c */
 struct txn *txn_server_new(const struct sip_msg *m, const struct sip_src *src,
