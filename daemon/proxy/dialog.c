@@ -131,6 +131,25 @@ dlg_put(struct dlg *d)
 		call_rcu(&d->rcu, dlg_free_rcu);
 }
 
+/*
+ * A reference to d, found under rcu_read_lock(), unless its last one is gone
+ * (it is being freed): false then.  Incrementing from 0 and backing off
+ * would let a second finder, racing in between, see 2 and keep a record
+ * already handed to call_rcu().
+ */
+static bool
+dlg_tryget(struct dlg *d)
+{
+	int r = __atomic_load_n(&d->refs, __ATOMIC_RELAXED);
+
+	do {
+		if (r == 0)
+			return false;
+	} while (!__atomic_compare_exchange_n(&d->refs, &r, r + 1, true, __ATOMIC_ACQ_REL,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
 static void
 dlg_unlink(struct dlg *d)
 {
@@ -390,9 +409,7 @@ dlg_find(struct sip_str callid, struct sip_str from_tag, struct sip_str to_tag,
 			d = NULL;
 			continue;
 		}
-		if (__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
-			/* Lost a race with the last put: it is being freed. */
-			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+		if (!dlg_tryget(d)) {	/* lost a race with the last put */
 			d = NULL;
 			continue;
 		}
@@ -416,10 +433,8 @@ dlg_find_media(uint64_t sid, int *all_silent)
 		r = cm_silent(d->cm, sid);
 		if (r < 0)
 			continue;
-		if (__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
-			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+		if (!dlg_tryget(d))
 			break;
-		}
 		*all_silent = r;
 		found = d;
 		break;
@@ -592,10 +607,8 @@ dlg_get(uint64_t id, struct dlg_info *out, struct dlg **ref)
 	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
 		if (d->info.id != id)
 			continue;
-		if (ref && __atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
-			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
+		if (ref && !dlg_tryget(d))
 			break;	/* being freed */
-		}
 		pthread_mutex_lock(&d->lock);
 		*out = d->info;
 		pthread_mutex_unlock(&d->lock);
@@ -634,12 +647,34 @@ dlg_walk(void (*fn)(const struct dlg_info *di, struct dlg *d, void *arg), void *
 	return n;
 }
 
+/*
+ * Whether d is a record the sweep drops: created at least max_age_ms before
+ * now_mono_ms and still not confirmed.  now_mono_ms is read before the walk,
+ * so a record created during it is younger than now (its age would wrap
+ * around as unsigned: such a record, a call just made, was dropped with its
+ * media: t_call_load's missing session).  created_mono_ms is set before the
+ * record is linked and never changes; the state is read under d->lock.
+ */
+static bool
+dlg_stale(struct dlg *d, uint64_t now_mono_ms, uint64_t max_age_ms)
+{
+	bool stale;
+
+	if (d->info.created_mono_ms > now_mono_ms ||
+	    now_mono_ms - d->info.created_mono_ms < max_age_ms)
+		return false;
+	pthread_mutex_lock(&d->lock);
+	stale = d->info.state != DLG_CONFIRMED && d->info.state != DLG_TERMINATED;
+	pthread_mutex_unlock(&d->lock);
+	return stale;
+}
+
 int
 dlg_sweep(uint64_t now_mono_ms, uint64_t max_age_ms)
 {
 	struct cds_lfht_iter it;
 	struct dlg *d, *victims[64];
-	int i, n = 0;
+	int i, n = 0, dropped = 0;
 
 	if (!dlg_ht)
 		return 0;
@@ -647,21 +682,21 @@ dlg_sweep(uint64_t now_mono_ms, uint64_t max_age_ms)
 	cds_lfht_for_each_entry(dlg_ht, &it, d, node) {
 		if (n == 64)
 			break;
-		if (d->info.state == DLG_CONFIRMED ||
-		    now_mono_ms - d->info.created_mono_ms < max_age_ms)
+		if (!dlg_stale(d, now_mono_ms, max_age_ms))
 			continue;
-		if (__atomic_add_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) == 1) {
-			__atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL);
-			continue;
-		}
-		victims[n++] = d;
+		if (dlg_tryget(d))
+			victims[n++] = d;
 	}
 	rcu_read_unlock();
 	for (i = 0; i < n; i++) {
-		dlg_unlink(victims[i]);
+		/* Answered since the walk saw it: it stays. */
+		if (dlg_stale(victims[i], now_mono_ms, max_age_ms)) {
+			dlg_unlink(victims[i]);
+			dropped++;
+		}
 		dlg_put(victims[i]);
 	}
-	return n;
+	return dropped;
 }
 
 unsigned long

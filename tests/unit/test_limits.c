@@ -7,7 +7,9 @@
  * service (only adding is refused, expired bindings count until swept),
  * --max-calls in the dialog table (exact, places given back), and the media
  * bounds call_media.c asks for (--max-streams: -ERANGE before any session;
- * a refused quota: -EDQUOT, nothing created).
+ * a refused quota: -EDQUOT, nothing created), and the sweep of call records
+ * never answered (only those older than the bound, never one made after
+ * the sweep read its clock).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +21,8 @@
 
 #include <cmocka.h>
 #include <urcu.h>
+
+#include "common/clock.h"
 
 #include "guard/authfail.h"
 #include "guard/ban.h"
@@ -274,6 +278,67 @@ test_max_calls(void **state)
 	assert_int_equal(dlg_count(), 0);
 }
 
+/*
+ * dlg_sweep(now, max_age) drops records unanswered for max_age ms: not one
+ * created after now (the sweeper reads its clock, then walks the table
+ * while the workers add calls: such a record's age wrapped around and a
+ * call just made lost its record and media), not an answered one.
+ */
+static void
+test_dlg_sweep(void **state)
+{
+	static char buf[3][4096];
+	static struct sip_msg m[3];
+	struct sip_src src = { .peer = A("192.0.2.1:5060"), .tp = 1, .sock = 0 };
+	struct dlg *d0, *d1, *d2;
+	uint64_t before, t;
+	bool fc;
+
+	(void)state;
+	assert_int_equal(dlg_init(), 0);
+	mk_invite(buf[0], sizeof(buf[0]), &m[0], "sweep-0", 1);
+	mk_invite(buf[1], sizeof(buf[1]), &m[1], "sweep-1", 1);
+	mk_invite(buf[2], sizeof(buf[2]), &m[2], "sweep-2", 1);
+	before = xr_mono_ms();
+	while (xr_mono_ms() <= before)		/* at most 1 ms */
+		;
+	d0 = dlg_create(&m[0], &src, 0);
+	d1 = dlg_create(&m[1], &src, 0);
+	assert_non_null(d0);
+	assert_non_null(d1);
+	/* The sweep's clock was read before the calls were made: nothing to drop. */
+	assert_int_equal(dlg_sweep(before, 200000), 0);
+	assert_int_equal(dlg_count(), 2);
+	t = xr_mono_ms();
+	assert_int_equal(dlg_sweep(t, 200000), 0);		/* young */
+	assert_int_equal(dlg_count(), 2);
+	/* d1 answered (a 200 with a To tag): kept past the bound; d0 goes. */
+	{
+		static char rbuf[1024];
+		struct sip_msg r = { 0 };
+		struct sip_err e;
+		int n = snprintf(rbuf, sizeof(rbuf), "SIP/2.0 200 OK\r\n"
+				 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-sweep-1\r\n"
+				 "From: <sip:alice@example.com>;tag=a1\r\n"
+				 "To: <sip:bob@example.com>;tag=b1\r\nCall-ID: sweep-1\r\n"
+				 "CSeq: 1 INVITE\r\nContact: <sip:bob@192.0.2.2>\r\n"
+				 "Content-Length: 0\r\n\r\n");
+
+		assert_int_equal(sip_msg_parse(&r, rbuf, (size_t)n, &e), 0);
+		dlg_on_response(d1, &r, &src, NULL);
+	}
+	assert_int_equal(dlg_sweep(t + 200000, 200000), 1);
+	assert_int_equal(dlg_count(), 1);
+	assert_null(dlg_find(m[0].call_id, m[0].from.tag, (struct sip_str){ 0 }, &fc));
+	d2 = dlg_find(m[1].call_id, m[1].from.tag, (struct sip_str){ 0 }, &fc);
+	assert_ptr_equal(d2, d1);
+	dlg_put(d2);
+	dlg_put(d0);
+	dlg_put(d1);
+	dlg_fini();
+	assert_int_equal(dlg_count(), 0);
+}
+
 static int take_rc;
 static int takes, puts_;
 
@@ -348,6 +413,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_authfail, ban_setup, ban_teardown),
 		cmocka_unit_test(test_max_registrations),
 		cmocka_unit_test(test_max_calls),
+		cmocka_unit_test(test_dlg_sweep),
 		cmocka_unit_test(test_media_bounds),
 	};
 	int rc;
