@@ -271,20 +271,22 @@ match_fn(struct cds_lfht_node *n, const void *key)
 /*
  * Find a live transaction for k; returns it with a reference, or NULL.  A
  * compact record (txn_compact.c) is not returned: with m, it absorbs m
- * there (under the RCU read lock that keeps it) and *absorbed is set; *stray
- * when m is a response the TU gets as a stray one.  Without m (absorbed
- * NULL) compact records are skipped.
+ * there (under the RCU read lock that keeps it), *absorbed is set and *out
+ * says what is left to the caller.  Without m (absorbed NULL) compact
+ * records are skipped.
  */
 static struct txn *
-lookup_msg(const struct txn_key *k, const struct sip_msg *m, const struct sip_src *src,
-	   bool *absorbed, bool *stray)
+lookup_msg(const struct txn_key *k, const struct sip_msg *m, bool *absorbed,
+	   enum txn_compact_out *out)
 {
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *n;
 	struct txn *found = NULL;
 
-	if (absorbed)
-		*absorbed = *stray = false;
+	if (absorbed) {
+		*absorbed = false;
+		*out = TXC_DONE;
+	}
 	rcu_read_lock();
 	cds_lfht_lookup(txn_ht, txn_key_hash(k), match_fn, k, &it);
 	while ((n = cds_lfht_iter_get_node(&it)) != NULL) {
@@ -292,8 +294,8 @@ lookup_msg(const struct txn_key *k, const struct sip_msg *m, const struct sip_sr
 
 		if (t->compact) {
 			if (absorbed) {
-				txn_compact_input(caa_container_of(n, struct txn_compact, node),
-						  m, src, stray);
+				*out = txn_compact_input(caa_container_of(n, struct txn_compact,
+									  node), m);
 				*absorbed = true;
 				break;
 			}
@@ -310,7 +312,7 @@ lookup_msg(const struct txn_key *k, const struct sip_msg *m, const struct sip_sr
 static struct txn *
 lookup(const struct txn_key *k)
 {
-	return lookup_msg(k, NULL, NULL, NULL, NULL);
+	return lookup_msg(k, NULL, NULL, NULL);
 }
 
 /*
@@ -380,7 +382,8 @@ owner_sync(struct txn *t, bool may_compact)
 
 	pthread_mutex_lock(&t->lock);
 	/* only a last timer to wait for: a compact record in t's place, t dies */
-	if (!t->dead && t->fsm.state == TS_COMPLETED && t->owner &&
+	if (!t->dead && (t->fsm.state == TS_COMPLETED || t->fsm.state == TS_ACCEPTED ||
+			 t->fsm.state == TS_CONFIRMED) && t->owner &&
 	    t->owner == sip_worker_self()) {
 		if (may_compact) {
 			t->compact_later = false;
@@ -689,7 +692,8 @@ txn_input_one(const struct sip_msg *m, const struct sip_src *src)
 {
 	struct txn_key k;
 	struct txn *t, *inv = NULL, *other;
-	bool absorbed, stray;
+	enum txn_compact_out out;
+	bool absorbed;
 
 	if (!txn_ht || txn_key_from_msg(&k, m, m->is_request) < 0) {
 		if (!m->is_request && txn_tu && txn_tu->stray_response)
@@ -699,9 +703,9 @@ txn_input_one(const struct sip_msg *m, const struct sip_src *src)
 	if (m->is_request)
 		k.tp = (uint8_t)src->tp;
 	if (!m->is_request) {
-		t = lookup_msg(&k, m, src, &absorbed, &stray);
+		t = lookup_msg(&k, m, &absorbed, &out);
 		if (!t) {
-			if ((!absorbed || stray) && txn_tu && txn_tu->stray_response)
+			if ((!absorbed || out == TXC_STRAY) && txn_tu && txn_tu->stray_response)
 				txn_tu->stray_response(m, src);
 			return;
 		}
@@ -710,16 +714,16 @@ txn_input_one(const struct sip_msg *m, const struct sip_src *src)
 		return;
 	}
 	if (k.is_ack) {
-		t = lookup_msg(&k, m, src, &absorbed, &stray);
+		t = lookup_msg(&k, m, &absorbed, &out);
 		if (t) {
 			run_event(t, TE_RX_ACK, 0, m, src, true);
 			txn_unref(t);
-		} else if (!absorbed && txn_tu && txn_tu->ack) {
+		} else if ((!absorbed || out == TXC_ACK) && txn_tu && txn_tu->ack) {
 			txn_tu->ack(m, src);
 		}
 		return;
 	}
-	t = lookup_msg(&k, m, src, &absorbed, &stray);
+	t = lookup_msg(&k, m, &absorbed, &out);
 	if (t) {	/* a retransmission: §17.2.1, §17.2.2 */
 		run_event(t, TE_RX_REQ, 0, m, src, true);
 		txn_unref(t);

@@ -3,30 +3,36 @@
  * txn_compact.c - compact records for transactions that only wait out their
  * last timer (struct txn_compact in txn_int.h).
  *
- * Over UDP a transaction stays in the table 64*T1 (32 s) after its final
- * response for RFC 3261's Timers J (NIST) and D (ICT), and T4 (5 s) for K
- * (NICT): a forked call leaves three of them for 32 s (the CANCEL's and the
- * BYE's server transactions, the losing branch's client INVITE) and two for
- * 5 s.  All they do in that time is absorb retransmissions (§17.1.1.2
- * "Completed", §17.1.2.2, §17.2.2): a request retransmitted to a NIST gets
- * the final again, a final retransmitted to an ICT gets the ACK again, a
- * response retransmitted to a NICT is dropped.  That needs the key, the
- * destination, the bytes to resend and the timer: about 400 of struct txn's
- * ~1 KB, and none of its TU context.  Every byte a call keeps for 32 s is
- * memory the pools must grow into at each step of a load ramp (first-touch
- * memory is slow on the benchmark's VM: bench/README.md), so the full record
- * is buried as soon as the state is entered and this one takes its place.
+ * Over UDP a transaction stays in the table after its final response for
+ * RFC 3261's and RFC 6026's timers: 64*T1 (32 s) for J (NIST), D (ICT after
+ * a non-2xx), L (IST after a 2xx) and M (ICT after a 2xx), T4 (5 s) for K
+ * (NICT) and I (IST after the ACK of a non-2xx).  A simple call leaves four
+ * such transactions, a forked one seven (five of them for 32 s).  All they
+ * do in that time is absorb retransmissions (§17.1.1.2, §17.1.2.2,
+ * §17.2.1, §17.2.2, RFC 6026 §7.1-7.2): a request retransmitted to a NIST
+ * gets the final again, a non-2xx retransmitted to an ICT gets the ACK
+ * again, a 2xx to an ICT and an ACK to an IST in Accepted go to the TU, the
+ * rest is dropped.  That needs the key, the destination, the bytes to
+ * resend and the timer: 256 bytes against struct txn's ~1 KB, and none of
+ * the TU's context.  Every byte a call keeps for 32 s is memory the pools
+ * must grow into at each step of a load ramp (first-touch memory is slow on
+ * the benchmark's VM: bench/README.md), so the full record is buried
+ * (gone(TXN_DONE) to the TU) as soon as the state is entered and this one
+ * takes its place.  Without a transaction, the TU does what it does for a
+ * message no transaction matches: a 2xx it forwards statelessly
+ * (stray_response(), §16.7 / RFC 6026 §8.4), an ACK it routes (ack()).
  *
  * Concurrency: the compact record is built on the owner's thread under
- * t->lock and swapped in with cds_lfht_replace(), so a lookup finds the full
- * record or the compact one, never neither.  A thread that took a reference
- * on the full record just before finds it dead (run_event() -ESRCH): that
- * one retransmission is not answered, as if lost; the peer's next one finds
- * the compact record.  The compact record never changes once in the table;
- * readers use it under rcu_read_lock(), the owner's timer unlinks it and
- * frees it after a grace period.  TCP transactions end at once in these
- * states (zero timers) and are never compacted; nor are RFC 2543 keys
- * (their match needs the request's Call-ID, tags, Request-URI and Via).
+ * t->lock, outside any TU call, and swapped in with cds_lfht_replace(), so
+ * a lookup finds the full record or the compact one, never neither.  A
+ * thread that took a reference on the full record just before finds it dead
+ * (run_event() -ESRCH): that one retransmission is not answered, as if
+ * lost; the peer's next one finds the compact record.  The compact record
+ * never changes once in the table; readers use it under rcu_read_lock(),
+ * the owner's timer unlinks it and frees it after a grace period.  TCP
+ * transactions are not compacted (most end at once in these states), nor
+ * RFC 2543 keys (their match needs the request's Call-ID, tags,
+ * Request-URI and Via).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -46,6 +52,7 @@ _Static_assert(offsetof(struct txn_compact, node) == offsetof(struct txn, node),
 _Static_assert(offsetof(struct txn_compact, rcu) == offsetof(struct txn, rcu), "rcu");
 _Static_assert(offsetof(struct txn_compact, hash) == offsetof(struct txn, hash), "hash");
 _Static_assert(offsetof(struct txn_compact, compact) == offsetof(struct txn, compact), "tag");
+_Static_assert(sizeof(struct txn_compact) == 256, "four cache lines");
 
 struct xr_objpool	txn_compact_pool = XR_OBJPOOL_INIT(sizeof(struct txn_compact));
 atomic_ulong		txn_compact_n;
@@ -111,45 +118,79 @@ txn_compact_drop(struct txn_compact *c)
 	compact_unlink(c, true);
 }
 
+/* The key of c as txn_key_match() takes it (RFC 3261 fields only). */
+static void
+compact_key(const struct txn_compact *c, struct txn_key *k)
+{
+	*k = (struct txn_key){
+		.server = c->kind == TXN_NIST || c->kind == TXN_IST,
+		.rfc3261 = true, .tp = c->tp, .method = c->method,
+		.method_str = sip_str_mk(c->kbuf, c->mlen),
+		.branch = sip_str_mk(c->kbuf + c->mlen, c->blen),
+		.host = sip_str_mk(c->kbuf + c->mlen + c->blen, c->hlen),
+		.port = c->port,
+	};
+}
+
 bool
 txn_compact_match(const struct cds_lfht_node *n, const struct txn_key *k)
 {
 	const struct txn_compact *c = caa_container_of(n, struct txn_compact, node);
+	struct txn_key ck;
 
-	return txn_key_match(&c->key, (struct sip_str){ 0 }, k);
+	compact_key(c, &ck);
+	return txn_key_match(&ck, (struct sip_str){ 0 }, k);
 }
 
-/* Is t in a state that only waits for its last timer, and can it be moved? */
+/*
+ * The one timer the state waits for, or TM__MAX when t is not in such a
+ * state (or another timer still runs).
+ */
+static enum txn_timer
+last_timer(const struct txn *t)
+{
+	enum txn_timer want;
+
+	switch (t->fsm.kind * 16 + t->fsm.state) {
+	case TXN_NIST * 16 + TS_COMPLETED:	want = TM_J; break;
+	case TXN_NICT * 16 + TS_COMPLETED:	want = TM_K; break;
+	case TXN_ICT * 16 + TS_COMPLETED:	want = TM_D; break;
+	case TXN_ICT * 16 + TS_ACCEPTED:	want = TM_M; break;
+	case TXN_IST * 16 + TS_ACCEPTED:	want = TM_L; break;
+	case TXN_IST * 16 + TS_CONFIRMED:	want = TM_I; break;
+	default:				return TM__MAX;
+	}
+	for (int i = 0; i < TM__MAX; i++)
+		if ((t->fsm.due[i] != 0) != (i == (int)want))
+			return TM__MAX;
+	return want;
+}
+
+/* Is t waiting for its last timer only, and can it be moved? */
 static bool
 compactable(const struct txn *t)
 {
-	switch (t->fsm.kind) {
-	case TXN_NIST:
-	case TXN_NICT:
-	case TXN_ICT:
-		break;
-	default:
-		return false;	/* IST: Accepted passes 2xx and ACKs to the TU */
-	}
-	return t->fsm.state == TS_COMPLETED && !t->fsm.reliable && t->key.rfc3261 &&
-	       t->in_table && !t->dead && t->owner && t->owner == sip_worker_self() &&
-	       t->cb_busy == 0 && !t->job_queued &&
-	       !t->dest_err && t->dest.tp == SIP_TP_UDP &&
-	       (t->fsm.kind == TXN_NICT || t->resp_len > 0);
+	bool resend = (t->fsm.kind == TXN_NIST || t->fsm.kind == TXN_ICT) &&
+		      t->fsm.state == TS_COMPLETED;
+
+	return !t->fsm.reliable && t->key.rfc3261 && t->in_table && !t->dead &&
+	       t->owner && t->owner == sip_worker_self() && t->cb_busy == 0 &&
+	       !t->job_queued && t->key.tp == SIP_TP_UDP && t->dest.tp == SIP_TP_UDP &&
+	       (!resend || (t->resp_len > 0 && !t->dest_err)) && last_timer(t) != TM__MAX;
 }
 
 static int
-copy_str(struct sip_str *s, char *buf, size_t cap, size_t *off)
+copy_str(struct sip_str s, char *buf, size_t cap, size_t *off, uint8_t *len)
 {
-	if (s->len <= 0 || !s->s) {
-		*s = (struct sip_str){ 0 };
+	if (s.len <= 0 || !s.s) {
+		*len = 0;
 		return 0;
 	}
-	if (*off + (size_t)s->len > cap)
+	if (*off + (size_t)s.len > cap || s.len > 255)
 		return -ENOSPC;
-	memcpy(buf + *off, s->s, (size_t)s->len);
-	s->s = buf + *off;
-	*off += (size_t)s->len;
+	memcpy(buf + *off, s.s, (size_t)s.len);
+	*off += (size_t)s.len;
+	*len = (uint8_t)s.len;
 	return 0;
 }
 
@@ -169,27 +210,25 @@ txn_compact_locked(struct txn *t)
 	size_t off = 0;
 	int rc;
 
-	if (!compactable(t) || !txn_ht)
+	if (!txn_ht || !compactable(t))
 		return false;
-	due = txn_fsm_next(&t->fsm);
-	if (!due)
-		return false;
+	due = t->fsm.due[last_timer(t)];
 	c = xr_objpool_zalloc(&txn_compact_pool);
 	if (!c)
 		return false;
 	c->compact = 1;
 	c->kind = t->fsm.kind;
+	c->state = t->fsm.state;
+	c->tp = t->key.tp;
 	c->hash = t->hash;
 	c->owner = t->owner;
 	c->dest = t->dest;
-	c->key = (struct txn_key){
-		.server = t->key.server, .rfc3261 = true, .tp = t->key.tp,
-		.method = t->key.method, .method_str = t->key.method_str,
-		.branch = t->key.branch, .host = t->key.host, .port = t->key.port,
-	};
-	if (copy_str(&c->key.method_str, c->kbuf, sizeof(c->kbuf), &off) < 0 ||
-	    copy_str(&c->key.branch, c->kbuf, sizeof(c->kbuf), &off) < 0 ||
-	    copy_str(&c->key.host, c->kbuf, sizeof(c->kbuf), &off) < 0) {
+	c->method = t->key.method;
+	c->port = t->key.port;
+	if (copy_str(t->key.method_str, c->kbuf, sizeof(c->kbuf), &off, &c->mlen) < 0 ||
+	    copy_str(t->key.branch, c->kbuf, sizeof(c->kbuf), &off, &c->blen) < 0 ||
+	    copy_str(t->key.server ? t->key.host : (struct sip_str){ 0 }, c->kbuf,
+		     sizeof(c->kbuf), &off, &c->hlen) < 0) {
 		xr_objpool_free(&txn_compact_pool, c);
 		return false;
 	}
@@ -204,9 +243,9 @@ txn_compact_locked(struct txn *t)
 		return false;
 	}
 	/* The bytes to resend move over; t keeps nothing to send (it is dead). */
-	if (t->fsm.kind != TXN_NICT) {
+	if (t->fsm.state == TS_COMPLETED && t->fsm.kind != TXN_NICT) {
 		c->resp = t->resp;
-		c->resp_len = t->resp_len;
+		c->resp_len = (uint32_t)t->resp_len;
 		t->resp = NULL;
 		t->resp_len = t->resp_cap = 0;
 	}
@@ -218,29 +257,30 @@ txn_compact_locked(struct txn *t)
 	ev_timer_set(&c->timer, due > now ? (double)(due - now) / 1000.0 : 0.0, 0.0);
 	/* after the replace: from here on the timer may unlink c */
 	ev_timer_start(c->owner->loop, &c->timer);
-	tx_debug("txn %.*s %.*s: compact until its last timer",
-		 SIP_STR_FMT(c->key.method_str), SIP_STR_FMT(c->key.branch));
+	tx_debug("txn %.*s %.*s: compact (%s) until its last timer", (int)c->mlen, c->kbuf,
+		 (int)c->blen, c->kbuf + c->mlen, txn_state_name(c->state));
 	return true;
 }
 
-void
-txn_compact_input(struct txn_compact *c, const struct sip_msg *m, const struct sip_src *src,
-		  bool *stray)
+enum txn_compact_out
+txn_compact_input(const struct txn_compact *c, const struct sip_msg *m)
 {
-	(void)src;
-	*stray = false;
-	switch (c->kind) {
-	case TXN_NIST:		/* §17.2.2 Completed: the final again */
+	bool final2xx = !m->is_request && m->status >= 200 && m->status < 300;
+
+	switch (c->kind * 16 + c->state) {
+	case TXN_NIST * 16 + TS_COMPLETED:	/* §17.2.2: the final again */
 		if (m->is_request && m->method != SIP_METHOD_ACK && c->resp_len)
 			(void)sip_tp_send(&c->dest, c->resp, c->resp_len);
-		break;
-	case TXN_ICT:		/* §17.1.1.2 Completed: the ACK again */
+		return TXC_DONE;
+	case TXN_ICT * 16 + TS_COMPLETED:	/* §17.1.1.2: the ACK again */
 		if (!m->is_request && m->status >= 300 && c->resp_len)
 			(void)sip_tp_send(&c->dest, c->resp, c->resp_len);
-		else if (!m->is_request && m->status >= 200 && m->status < 300)
-			*stray = true;	/* a 2xx after a non-2xx: the TU's (stray) */
-		break;
-	default:		/* NICT Completed: absorbed */
-		break;
+		return final2xx ? TXC_STRAY : TXC_DONE;
+	case TXN_ICT * 16 + TS_ACCEPTED:	/* RFC 6026 §7.2: 2xx to the TU */
+		return final2xx ? TXC_STRAY : TXC_DONE;
+	case TXN_IST * 16 + TS_ACCEPTED:	/* RFC 6026 §7.1: the ACK to the TU */
+		return m->is_request && m->method == SIP_METHOD_ACK ? TXC_ACK : TXC_DONE;
+	default:				/* NICT Completed, IST Confirmed */
+		return TXC_DONE;
 	}
 }

@@ -66,16 +66,18 @@ struct txn {
 
 /*
  * The compact record of a transaction that only waits out its last timer
- * (txn_compact.c): NIST Completed (Timer J), NICT Completed (Timer K), ICT
- * Completed (Timer D), over UDP, with an RFC 3261 branch.  In those states
- * all the machine still does is absorb retransmissions: resend the final
- * response (NIST) or the ACK (ICT) to dest, or nothing (NICT); so the full
- * record (struct txn, ~1 KB, its TU context) goes when the state is
- * entered, and this one (~400 bytes) takes its place in the table
- * (cds_lfht_replace: a retransmission never misses both).  Its first five
- * members are struct txn's, so a table node is told by `compact`.
- * Immutable once in the table: readers use it under rcu_read_lock() only;
- * the owner's timer removes it and frees it after a grace period.
+ * (txn_compact.c), over UDP, with an RFC 3261 branch: NIST Completed (Timer
+ * J), NICT Completed (K), ICT Completed (D) and Accepted (M), IST Accepted
+ * (L) and Confirmed (I).  In those states all the machine still does is
+ * absorb retransmissions: resend the final (NIST) or the ACK (ICT
+ * Completed) to dest, pass a 2xx (ICT) or an ACK (IST Accepted) on to the
+ * TU, or nothing; so the full record (struct txn, ~1 KB, and its TU
+ * context) goes when the state is entered, and this one (256 bytes) takes
+ * its place in the table (cds_lfht_replace: a retransmission never misses
+ * both).  Its first five members are struct txn's, so a table node is told
+ * by `compact`.  Immutable once in the table: readers use it under
+ * rcu_read_lock() only; the owner's timer removes it and frees it after a
+ * grace period.
  */
 struct txn_compact {
 	struct cds_lfht_node	 node;
@@ -84,13 +86,24 @@ struct txn_compact {
 	atomic_int		 refs;		/* unused (layout of struct txn) */
 	uint8_t			 compact;	/* 1 */
 	uint8_t			 kind;		/* enum txn_kind */
+	uint8_t			 state;		/* enum txn_state */
+	uint8_t			 tp;		/* the key's */
 	struct sip_worker	*owner;		/* its timer runs on this loop */
 	ev_timer		 timer;
-	struct txn_key		 key;		/* slices into kbuf */
 	struct sip_dest		 dest;		/* where resp goes */
-	char			*resp;		/* NIST: the final; ICT: the ACK; NICT: NULL */
-	size_t			 resp_len;
-	char			 kbuf[96];	/* method, branch, sent-by host */
+	char			*resp;		/* NIST: the final; ICT Completed: the ACK */
+	uint32_t		 resp_len;
+	int32_t			 method;	/* the key's (enum sip_method) */
+	int32_t			 port;		/* the key's sent-by port (server) */
+	uint8_t			 mlen, blen, hlen; /* method, branch, host in kbuf */
+	char			 kbuf[80];
+};
+
+/* What a message that matched a compact record leaves to the caller. */
+enum txn_compact_out {
+	TXC_DONE,	/* absorbed (or answered) */
+	TXC_STRAY,	/* a 2xx to an INVITE client: the TU's stray_response() */
+	TXC_ACK,	/* an ACK to an Accepted INVITE server: the TU's ack() */
 };
 
 /* Every action that calls the TU. */
@@ -130,12 +143,11 @@ extern atomic_ulong txn_compact_n;
  */
 bool	txn_compact_locked(struct txn *t);
 /*
- * A message matched compact record n (rcu_read_lock() held): do what the
- * state machine would (resend the final or the ACK; a 2xx to a completed
- * ICT goes to the TU's stray_response).
+ * A message matched compact record c (rcu_read_lock() held): do what the
+ * state machine would (resend the final or the ACK), or say what the
+ * caller does once out of the read-side section.
  */
-void	txn_compact_input(struct txn_compact *c, const struct sip_msg *m,
-			  const struct sip_src *src, bool *stray);
+enum txn_compact_out txn_compact_input(const struct txn_compact *c, const struct sip_msg *m);
 bool	txn_compact_match(const struct cds_lfht_node *n, const struct txn_key *k);
 /* Unlink and free (shutdown: no worker runs). */
 void	txn_compact_drop(struct txn_compact *c);
