@@ -270,9 +270,9 @@ match_fn(struct cds_lfht_node *n, const void *key)
 
 /*
  * Find a live transaction for k; returns it with a reference, or NULL.  A
- * compact record (txn_compact.c) is not returned: with m, it absorbs m
- * there (under the RCU read lock that keeps it), *absorbed is set and *out
- * says what is left to the caller.  Without m (absorbed NULL) compact
+ * compact record (txn_compact.c) is not returned: *absorbed is set and,
+ * with m, it absorbs m there (under the RCU read lock that keeps it) and
+ * *out says what is left to the caller.  Without absorbed (NULL) compact
  * records are skipped.
  */
 static struct txn *
@@ -294,8 +294,9 @@ lookup_msg(const struct txn_key *k, const struct sip_msg *m, bool *absorbed,
 
 		if (t->compact) {
 			if (absorbed) {
-				*out = txn_compact_input(caa_container_of(n, struct txn_compact,
-									  node), m);
+				if (m)
+					*out = txn_compact_input(caa_container_of(n,
+							struct txn_compact, node), m);
 				*absorbed = true;
 				break;
 			}
@@ -307,12 +308,6 @@ lookup_msg(const struct txn_key *k, const struct sip_msg *m, bool *absorbed,
 	}
 	rcu_read_unlock();
 	return found;
-}
-
-static struct txn *
-lookup(const struct txn_key *k)
-{
-	return lookup_msg(k, NULL, NULL, NULL);
 }
 
 /*
@@ -746,7 +741,19 @@ txn_input_one(const struct sip_msg *m, const struct sip_src *src)
 
 		ik.method = SIP_METHOD_INVITE;
 		ik.method_str = SIP_STR("INVITE");
-		inv = lookup(&ik);
+		inv = lookup_msg(&ik, NULL, &absorbed, &out);
+		if (absorbed) {
+			/*
+			 * Its INVITE was answered and waits out Timer L or I as
+			 * a compact record: the response context exists, so
+			 * §16.10's 200, and nothing to cancel (the TU would do
+			 * just that with the full record: a final went out).
+			 */
+			txn_reply(t, 200, NULL);
+			txn_sync_owner(t, true);
+			txn_unref(t);
+			return;
+		}
 	}
 	if (txn_tu && txn_tu->request) {
 		txn_cur_st = t;

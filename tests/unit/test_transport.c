@@ -1221,6 +1221,22 @@ compact_accepted(void **state)
 		msleep(10);
 	assert_int_equal(seen(&seen_acks), acks + 1);
 	assert_int_equal(txn_compact_count(), c0 + 1);
+	/* a CANCEL crossing the 2xx: the response context exists (§16.10): 200 */
+	snprintf(ack, sizeof(ack),
+		 "CANCEL sip:bob@example.com SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKcompactinv1\r\n"
+		 "From: <sip:alice@example.com>;tag=a9\r\n"
+		 "To: <sip:bob@example.com>\r\n"
+		 "Call-ID: cinv1@test\r\n"
+		 "CSeq: 1 CANCEL\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "Content-Length: 0\r\n\r\n");
+	assert_true(sendto(fd, ack, strlen(ack), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, got, sizeof(got), 2000) > 0);
+	assert_memory_equal(got, "SIP/2.0 200 ", 12);
+	assert_non_null(strstr(got, "CSeq: 1 CANCEL\r\n"));
+	assert_int_equal(nrequests(), before + 1);	/* answered below the TU */
+	assert_true(compact_wait(c0 + 2, 1000));	/* the CANCEL's NIST, Timer J */
 	close(fd);
 
 	/* ICT: a 200 to the TU once, gone() at once, the 200 again as stray */
@@ -1234,7 +1250,7 @@ compact_accepted(void **state)
 	uas_send(fd, resp);
 	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 200);
 	assert_int_equal(wait_ev(&ctx, EV_GONE, 1000).why, TXN_DONE);
-	assert_true(compact_wait(c0 + 2, 1000));
+	assert_true(compact_wait(c0 + 3, 1000));
 	uas_send(fd, resp);
 	for (int i = 0; i < 100 && seen(&seen_strays) == strays; i++)
 		msleep(10);
