@@ -233,10 +233,16 @@ txn_compact_locked(struct txn *t)
 		return false;
 	}
 	ev_init(&c->timer, compact_timer_cb);
+	/*
+	 * The iterator a lookup of t would leave (t and its successor), made
+	 * without walking the bucket's chain again: cds_lfht_replace() swaps
+	 * with a compare-and-swap on t's next pointer and fails (-ENOENT) if t
+	 * was removed meanwhile (only its owner, this thread, removes it).
+	 */
 	rcu_read_lock();
-	cds_lfht_lookup(txn_ht, t->hash, same_node, &t->node, &it);
-	rc = cds_lfht_iter_get_node(&it) ? cds_lfht_replace(txn_ht, &it, t->hash, same_node,
-							    &t->node, &c->node) : -ENOENT;
+	it.node = &t->node;
+	it.next = rcu_dereference(t->node.next);
+	rc = cds_lfht_replace(txn_ht, &it, t->hash, same_node, &t->node, &c->node);
 	rcu_read_unlock();
 	if (rc != 0) {
 		xr_objpool_free(&txn_compact_pool, c);
