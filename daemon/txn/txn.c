@@ -45,16 +45,19 @@ uint64_t			 txn_seed;		/* per-process random part */
 /* struct txn: ~4-6 a call stay up to 64*T1 for their timers (objpool.h) */
 struct xr_objpool	 txn_pool = XR_OBJPOOL_INIT(sizeof(struct txn));
 
+/* n full records and n compact ones (a transaction becomes one after its final) */
 int
 txn_reserve(size_t n)
 {
-	return xr_objpool_reserve(&txn_pool, n);
+	int rc = xr_objpool_reserve(&txn_pool, n);
+
+	return rc < 0 ? rc : xr_objpool_reserve(&txn_compact_pool, n);
 }
 
 size_t
 txn_slots(void)
 {
-	return xr_objpool_slots(&txn_pool);
+	return xr_objpool_slots(&txn_pool) + xr_objpool_slots(&txn_compact_pool);
 }
 
 size_t
