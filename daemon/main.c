@@ -502,7 +502,7 @@ prealloc_transactions(const struct xr_config *c)
 	if (n > (size_t)c->max_transactions)
 		n = (size_t)c->max_transactions;
 	rc = txn_reserve(n);
-	mib = (n * txn_record_bytes() + (1u << 20) - 1) >> 20;
+	mib = (n * (txn_record_bytes() + txn_compact_bytes()) + (1u << 20) - 1) >> 20;
 	if (rc < 0)
 		log_warnx("--prealloc-transactions %zu (%zu MiB): %s; the rest is allocated "
 			  "as needed", n, mib, strerror(-rc));

@@ -271,6 +271,7 @@ px_stats_json(void)
 	sip_tp_stats(&tp);
 	loc_count(loc_now_ms(), &naors, &nb);
 	g.transactions = (json_int_t)txn_count();
+	g.transactions_compact = (json_int_t)txn_compact_count();
 	g.transaction_slots = (json_int_t)txn_slots();
 	g.aors = naors;
 	g.bindings = nb;

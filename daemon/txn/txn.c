@@ -45,16 +45,19 @@ uint64_t			 txn_seed;		/* per-process random part */
 /* struct txn: ~4-6 a call stay up to 64*T1 for their timers (objpool.h) */
 struct xr_objpool	 txn_pool = XR_OBJPOOL_INIT(sizeof(struct txn));
 
+/* n full records and n compact ones (a transaction becomes one after its final) */
 int
 txn_reserve(size_t n)
 {
-	return xr_objpool_reserve(&txn_pool, n);
+	int rc = xr_objpool_reserve(&txn_pool, n);
+
+	return rc < 0 ? rc : xr_objpool_reserve(&txn_compact_pool, n);
 }
 
 size_t
 txn_slots(void)
 {
-	return xr_objpool_slots(&txn_pool);
+	return xr_objpool_slots(&txn_pool) + xr_objpool_slots(&txn_compact_pool);
 }
 
 size_t
@@ -146,6 +149,10 @@ txn_shutdown(void)
 	cds_lfht_for_each(txn_ht, &it, n) {
 		struct txn *t = caa_container_of(n, struct txn, node);
 
+		if (t->compact) {
+			txn_compact_drop(caa_container_of(n, struct txn_compact, node));
+			continue;
+		}
 		if (cds_lfht_del(txn_ht, n) != 0)
 			continue;
 		t->in_table = false;
@@ -259,23 +266,44 @@ match_fn(struct cds_lfht_node *n, const void *key)
 {
 	const struct txn *t = caa_container_of(n, struct txn, node);
 
+	if (t->compact)
+		return txn_compact_match(n, key);
 	return txn_key_match(&t->key, resp_tag(t), key);
 }
 
-/* Find a live transaction for k; returns it with a reference, or NULL. */
+/*
+ * Find a live transaction for k; returns it with a reference, or NULL.  A
+ * compact record (txn_compact.c) is not returned: *absorbed is set and,
+ * with m, it absorbs m there (under the RCU read lock that keeps it) and
+ * *out says what is left to the caller.  Without absorbed (NULL) compact
+ * records are skipped.
+ */
 static struct txn *
-lookup(const struct txn_key *k)
+lookup_msg(const struct txn_key *k, const struct sip_msg *m, bool *absorbed,
+	   enum txn_compact_out *out)
 {
 	struct cds_lfht_iter it;
 	struct cds_lfht_node *n;
 	struct txn *found = NULL;
 
+	if (absorbed) {
+		*absorbed = false;
+		*out = TXC_DONE;
+	}
 	rcu_read_lock();
 	cds_lfht_lookup(txn_ht, txn_key_hash(k), match_fn, k, &it);
 	while ((n = cds_lfht_iter_get_node(&it)) != NULL) {
 		struct txn *t = caa_container_of(n, struct txn, node);
 
-		if (txn_ref_live(t)) {
+		if (t->compact) {
+			if (absorbed) {
+				if (m)
+					*out = txn_compact_input(caa_container_of(n,
+							struct txn_compact, node), m);
+				*absorbed = true;
+				break;
+			}
+		} else if (txn_ref_live(t)) {
 			found = t;
 			break;
 		}
@@ -300,8 +328,9 @@ txn_insert(struct txn *t)
 	n = cds_lfht_add_unique(txn_ht, t->hash, match_fn, &t->key, &t->node);
 	if (n != &t->node) {
 		other = caa_container_of(n, struct txn, node);
-		if (!txn_ref_live(other))
-			other = NULL;	/* dying: t cannot go in either; caller drops it */
+		/* a compact record, or dying: t cannot go in either; caller drops it */
+		if (other->compact || !txn_ref_live(other))
+			other = NULL;
 	} else {
 		t->in_table = true;
 	}
@@ -333,14 +362,36 @@ txn_mark_dead_locked(struct txn *t, enum txn_reason why)
  * On the owner's thread: bring the ev_timer in line with the state machine;
  * if the transaction died, stop it, tell the TU and drop the base reference.
  */
+/*
+ * Transactions of this (owner) thread that entered a compactable state
+ * inside a TU call, where gone() may not run: compacted by
+ * txn_compact_drain() once the call returned.  Each holds a reference.
+ */
+#define COMPACT_LATER_MAX	32
+static __thread struct txn	*compact_later[COMPACT_LATER_MAX];
+static __thread int		 n_compact_later;
+
 static void
-owner_sync(struct txn *t)
+owner_sync(struct txn *t, bool may_compact)
 {
 	bool drop = false, gone = false;
 	enum txn_reason why;
 	void *ctx;
 
 	pthread_mutex_lock(&t->lock);
+	/* only a last timer to wait for: a compact record in t's place, t dies */
+	if (!t->dead && (t->fsm.state == TS_COMPLETED || t->fsm.state == TS_ACCEPTED ||
+			 t->fsm.state == TS_CONFIRMED) && t->owner &&
+	    t->owner == sip_worker_self()) {
+		if (may_compact) {
+			t->compact_later = false;
+			txn_compact_locked(t);
+		} else if (!t->compact_later && n_compact_later < COMPACT_LATER_MAX) {
+			t->compact_later = true;
+			txn_ref(t);
+			compact_later[n_compact_later++] = t;
+		}
+	}
 	if (t->dead) {
 		if (t->armed_due) {
 			ev_timer_stop(t->owner->loop, &t->timer);
@@ -381,6 +432,18 @@ owner_sync(struct txn *t)
 		txn_unref(t);
 }
 
+/* Compact what entered its last wait inside a TU call (the owner's thread). */
+static void
+txn_compact_drain(void)
+{
+	while (n_compact_later > 0) {
+		struct txn *t = compact_later[--n_compact_later];
+
+		owner_sync(t, true);
+		txn_unref(t);
+	}
+}
+
 void
 txn_owner_job(struct sip_job *job)
 {
@@ -389,8 +452,9 @@ txn_owner_job(struct sip_job *job)
 	pthread_mutex_lock(&t->lock);
 	t->job_queued = false;
 	pthread_mutex_unlock(&t->lock);
-	owner_sync(t);
+	owner_sync(t, true);
 	txn_unref(t);
+	txn_compact_drain();
 }
 
 /*
@@ -417,12 +481,12 @@ txn_sync_owner(struct txn *t, bool may_callback)
 		post = t->dead && !may_callback;
 		pthread_mutex_unlock(&t->lock);
 		if (!post) {
-			owner_sync(t);
+			owner_sync(t, may_callback);
 			return;
 		}
 	}
 	if (!t->owner) {	/* no workers (unit tests): no timers either */
-		owner_sync(t);
+		owner_sync(t, false);
 		return;
 	}
 	pthread_mutex_lock(&t->lock);
@@ -612,6 +676,7 @@ txn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	pthread_mutex_unlock(&t->lock);
 	run_event(t, TE_TIMER, 0, NULL, NULL, true);
 	txn_unref(t);
+	txn_compact_drain();
 }
 
 /* ---- input from the transports -------------------------------------------- */
@@ -621,10 +686,12 @@ txn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
  * it, or hand it to the TU.  src->received and src->rport are computed.
  */
 static void
-txn_input(const struct sip_msg *m, const struct sip_src *src)
+txn_input_one(const struct sip_msg *m, const struct sip_src *src)
 {
 	struct txn_key k;
 	struct txn *t, *inv = NULL, *other;
+	enum txn_compact_out out;
+	bool absorbed;
 
 	if (!txn_ht || txn_key_from_msg(&k, m, m->is_request) < 0) {
 		if (!m->is_request && txn_tu && txn_tu->stray_response)
@@ -634,9 +701,9 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 	if (m->is_request)
 		k.tp = (uint8_t)src->tp;
 	if (!m->is_request) {
-		t = lookup(&k);
+		t = lookup_msg(&k, m, &absorbed, &out);
 		if (!t) {
-			if (txn_tu && txn_tu->stray_response)
+			if ((!absorbed || out == TXC_STRAY) && txn_tu && txn_tu->stray_response)
 				txn_tu->stray_response(m, src);
 			return;
 		}
@@ -645,21 +712,23 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 		return;
 	}
 	if (k.is_ack) {
-		t = lookup(&k);
+		t = lookup_msg(&k, m, &absorbed, &out);
 		if (t) {
 			run_event(t, TE_RX_ACK, 0, m, src, true);
 			txn_unref(t);
-		} else if (txn_tu && txn_tu->ack) {
+		} else if ((!absorbed || out == TXC_ACK) && txn_tu && txn_tu->ack) {
 			txn_tu->ack(m, src);
 		}
 		return;
 	}
-	t = lookup(&k);
+	t = lookup_msg(&k, m, &absorbed, &out);
 	if (t) {	/* a retransmission: §17.2.1, §17.2.2 */
 		run_event(t, TE_RX_REQ, 0, m, src, true);
 		txn_unref(t);
 		return;
 	}
+	if (absorbed)	/* ... of a transaction kept as a compact record */
+		return;
 	if (txn_tu && txn_tu->admit && !txn_tu->admit(m, src))
 		return;		/* answered statelessly or dropped: nothing kept */
 	t = txn_server_new(m, src, &k, &other);
@@ -675,7 +744,19 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 
 		ik.method = SIP_METHOD_INVITE;
 		ik.method_str = SIP_STR("INVITE");
-		inv = lookup(&ik);
+		inv = lookup_msg(&ik, NULL, &absorbed, &out);
+		if (absorbed) {
+			/*
+			 * Its INVITE was answered and waits out Timer L or I as
+			 * a compact record: the response context exists, so
+			 * §16.10's 200, and nothing to cancel (the TU would do
+			 * just that with the full record: a final went out).
+			 */
+			txn_reply(t, 200, NULL);
+			txn_sync_owner(t, true);
+			txn_unref(t);
+			return;
+		}
 	}
 	if (txn_tu && txn_tu->request) {
 		txn_cur_st = t;
@@ -688,6 +769,13 @@ txn_input(const struct sip_msg *m, const struct sip_src *src)
 		txn_unref(inv);
 	txn_sync_owner(t, true);
 	txn_unref(t);
+}
+
+static void
+txn_input(const struct sip_msg *m, const struct sip_src *src)
+{
+	txn_input_one(m, src);
+	txn_compact_drain();
 }
 
 /*
@@ -710,7 +798,7 @@ txn_conn_closed(uint64_t conn_id)
 	cds_lfht_for_each(txn_ht, &it, n) {
 		struct txn *t = caa_container_of(n, struct txn, node);
 
-		if (t->server || t->dest.tp != SIP_TP_TCP ||
+		if (t->compact || t->server || t->dest.tp != SIP_TP_TCP ||
 		    __atomic_load_n(&t->dest.conn_id, __ATOMIC_RELAXED) != conn_id)
 			continue;
 		if (nhit < 64 && txn_ref_live(t))

@@ -111,10 +111,14 @@ struct txn_timer_cfg {
 void	txn_set_timers(const struct txn_timer_cfg *tc);
 /*
  * Make room for n transactions now (objpool.h xr_objpool_reserve): their
- * memory mapped and touched at start, not by the first burst.  0 or -errno.
+ * memory mapped and touched at start, not by the first burst, for n full
+ * records and n compact ones (txn_compact.c).  0 or -errno.
  */
 int	txn_reserve(size_t n);
-/* Transactions the pool's memory holds now (xr_objpool_slots). */
+/*
+ * Records the pools' memory holds now (xr_objpool_slots): full ones plus
+ * compact ones (txn_reserve(n) makes room for n of each).
+ */
 size_t	txn_slots(void);
 /* Bytes a transaction record takes (without the request and response it keeps). */
 size_t	txn_record_bytes(void);
@@ -211,7 +215,14 @@ void	txn_unref(struct txn *t);
 /* Terminate t now from any thread (no callbacks but gone(TXN_KILLED)). */
 void	txn_kill(struct txn *t);
 
-/* Number of live transactions (tests, xrelayctl stats). */
+/* Number of live transactions (tests, xrelayctl stats); compact records included. */
 unsigned long txn_count(void);
+/*
+ * Of those, the ones that only wait out their last timer (Timer J, K or D
+ * over UDP) and are kept as a compact record (txn_compact.c).
+ */
+unsigned long txn_compact_count(void);
+/* Bytes a compact record takes (without the response or ACK it keeps). */
+size_t	txn_compact_bytes(void);
 
 #endif /* XR_TXN_H */

@@ -31,12 +31,14 @@ struct txn {
 	struct rcu_head		 rcu;
 	unsigned long		 hash;
 	atomic_int		 refs;
+	uint8_t			 compact;	/* 0 here; 1 in struct txn_compact */
 	pthread_mutex_t		 lock;
 	struct sip_worker	*owner;		/* its timer runs on this loop */
 	ev_timer		 timer;		/* owner thread only */
 	uint64_t		 armed_due;	/* what timer is set for, 0 = stopped */
 	struct sip_job		 job;		/* owner_sync() from other threads */
 	bool			 job_queued;	/* under lock */
+	bool			 compact_later;	/* under lock: on the owner's compact list */
 	bool			 in_table;	/* under lock */
 	bool			 dead;		/* terminated (under lock) */
 	bool			 owner_done;	/* the owner processed the death */
@@ -60,6 +62,48 @@ struct txn {
 	char			 kbuf[96];	/* key strings, so req can go early */
 	size_t			 req_len;
 	char			*req;		/* the request (NULL once not needed) */
+};
+
+/*
+ * The compact record of a transaction that only waits out its last timer
+ * (txn_compact.c), over UDP, with an RFC 3261 branch: NIST Completed (Timer
+ * J), NICT Completed (K), ICT Completed (D) and Accepted (M), IST Accepted
+ * (L) and Confirmed (I).  In those states all the machine still does is
+ * absorb retransmissions: resend the final (NIST) or the ACK (ICT
+ * Completed) to dest, pass a 2xx (ICT) or an ACK (IST Accepted) on to the
+ * TU, or nothing; so the full record (struct txn, ~1 KB, and its TU
+ * context) goes when the state is entered, and this one (256 bytes) takes
+ * its place in the table (cds_lfht_replace: a retransmission never misses
+ * both).  Its first five members are struct txn's, so a table node is told
+ * by `compact`.  Immutable once in the table: readers use it under
+ * rcu_read_lock() only; the owner's timer removes it and frees it after a
+ * grace period.
+ */
+struct txn_compact {
+	struct cds_lfht_node	 node;
+	struct rcu_head		 rcu;
+	unsigned long		 hash;
+	atomic_int		 refs;		/* unused (layout of struct txn) */
+	uint8_t			 compact;	/* 1 */
+	uint8_t			 kind;		/* enum txn_kind */
+	uint8_t			 state;		/* enum txn_state */
+	uint8_t			 tp;		/* the key's */
+	struct sip_worker	*owner;		/* its timer runs on this loop */
+	ev_timer		 timer;
+	struct sip_dest		 dest;		/* where resp goes */
+	char			*resp;		/* NIST: the final; ICT Completed: the ACK */
+	uint32_t		 resp_len;
+	int32_t			 method;	/* the key's (enum sip_method) */
+	int32_t			 port;		/* the key's sent-by port (server) */
+	uint8_t			 mlen, blen, hlen; /* method, branch, host in kbuf */
+	char			 kbuf[80];
+};
+
+/* What a message that matched a compact record leaves to the caller. */
+enum txn_compact_out {
+	TXC_DONE,	/* absorbed (or answered) */
+	TXC_STRAY,	/* a 2xx to an INVITE client: the TU's stray_response() */
+	TXC_ACK,	/* an ACK to an Accepted INVITE server: the TU's ack() */
 };
 
 /* Every action that calls the TU. */
@@ -88,6 +132,25 @@ void	txn_do_sends_locked(struct txn *t, struct txn_act *a, const struct sip_msg 
 void	txn_after_event(struct txn *t, const struct txn_act *a, const struct sip_msg *msg,
 			const struct sip_src *src, bool may_callback);
 void	txn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* txn_compact.c */
+extern struct xr_objpool txn_compact_pool;
+extern atomic_ulong txn_compact_n;
+/*
+ * On the owner thread, t->lock held, t not dead: if t waits only for its
+ * last timer, put a compact record in its place in the table and mark t
+ * dead (TXN_DONE; the caller then buries it as usual).  true when done.
+ */
+bool	txn_compact_locked(struct txn *t);
+/*
+ * A message matched compact record c (rcu_read_lock() held): do what the
+ * state machine would (resend the final or the ACK), or say what the
+ * caller does once out of the read-side section.
+ */
+enum txn_compact_out txn_compact_input(const struct txn_compact *c, const struct sip_msg *m);
+bool	txn_compact_match(const struct cds_lfht_node *n, const struct txn_key *k);
+/* Unlink and free (shutdown: no worker runs). */
+void	txn_compact_drop(struct txn_compact *c);
 
 /* txn_api.c */
 struct txn *txn_server_new(const struct sip_msg *m, const struct sip_src *src,

@@ -99,8 +99,44 @@ tu_gone(struct txn *t, void *ctx, enum txn_reason why)
 		record(EV_GONE, 0, why, ctx);
 }
 
+/* ACKs and stray responses the TU got (compact records pass them on). */
+static int seen_acks, seen_strays;
+
+static void
+tu_ack(const struct sip_msg *msg, const struct sip_src *src)
+{
+	(void)msg;
+	(void)src;
+	pthread_mutex_lock(&seen_lock);
+	seen_acks++;
+	pthread_mutex_unlock(&seen_lock);
+}
+
+static void
+tu_stray(const struct sip_msg *msg, const struct sip_src *src)
+{
+	(void)msg;
+	(void)src;
+	pthread_mutex_lock(&seen_lock);
+	seen_strays++;
+	pthread_mutex_unlock(&seen_lock);
+}
+
+static int
+seen(int *what)
+{
+	int n;
+
+	pthread_mutex_lock(&seen_lock);
+	n = *what;
+	pthread_mutex_unlock(&seen_lock);
+	return n;
+}
+
 static const struct txn_tu_ops tu = {
 	.request = tu_request,
+	.ack = tu_ack,
+	.stray_response = tu_stray,
 	.response = tu_response,
 	.failure = tu_failure,
 	.gone = tu_gone,
@@ -1017,6 +1053,212 @@ client_ict_ack(void **state)
 	close(fd);
 }
 
+/* Wait up to ms for txn_compact_count() to reach n; true when it did. */
+static bool
+compact_wait(unsigned long n, int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		if (txn_compact_count() == n)
+			return true;
+		msleep(10);
+	}
+	return txn_compact_count() == n;
+}
+
+/*
+ * A NIST in Completed (Timer J) becomes a compact record (txn_compact.c):
+ * the full record leaves the table, the retransmitted request still gets the
+ * same final response and the TU does not see it; at Timer J (64*T1) the
+ * compact record goes, and the same request is then a new one.
+ */
+static void
+udp_compact_nist(void **state)
+{
+	struct sockaddr_in a = server_addr();
+	char req[1024], resp[4096], resp2[4096];
+	unsigned long c0;
+	int fd, before;
+
+	(void)state;
+	txn_set_timers(&(struct txn_timer_cfg){ .t1 = 20, .t2 = 80, .t4 = 100, .timer_c = 180000 });
+	fd = udp_client(NULL);
+	reg(req, sizeof(req), "UDP", "compact1", "cmp1@test", ";rport");
+	c0 = txn_compact_count();
+	assert_int_equal(c0, 0);
+	before = nrequests();
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp, sizeof(resp), 2000) > 0);
+	assert_memory_equal(resp, "SIP/2.0 200 ", 12);
+	assert_true(compact_wait(c0 + 1, 1000));
+	for (int i = 0; i < 2; i++) {
+		assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+		assert_true(recv_wait(fd, resp2, sizeof(resp2), 2000) > 0);
+		assert_string_equal(resp, resp2);
+	}
+	assert_int_equal(nrequests(), before + 1);
+	/* Timer J = 64 * 20 ms */
+	assert_true(compact_wait(c0, 3000));
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, resp2, sizeof(resp2), 2000) > 0);
+	assert_memory_equal(resp2, "SIP/2.0 200 ", 12);
+	assert_int_equal(nrequests(), before + 2);
+	assert_true(compact_wait(c0 + 1, 1000));
+	assert_true(compact_wait(c0, 3000));
+	txn_set_timers(&(struct txn_timer_cfg){ .t1 = 100, .t2 = 400, .t4 = 500, .timer_c = 180000 });
+	close(fd);
+}
+
+/*
+ * An ICT in Completed (Timer D, 32 s) becomes a compact record: the TU's
+ * gone() comes at once (TXN_DONE), and a retransmitted 486 still gets the
+ * ACK again without reaching the TU.  Then a NICT in Completed (Timer K).
+ */
+static void
+client_compact(void **state)
+{
+	static int ctx, ctx2;
+	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX], ack[4096];
+	struct sip_dest d;
+	unsigned long c0;
+	struct tu_ev e;
+	int fd, r;
+
+	(void)state;
+	fd = uas_udp(&d);
+	c0 = txn_compact_count();
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "INVITE", branch, "cc1@test", "UDP");
+	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
+	make_resp(resp, sizeof(resp), got, "486 Busy Here", "u9");
+	uas_send(fd, resp);
+	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 486);
+	do {
+		r = recv_wait(fd, ack, sizeof(ack), 1000);
+		assert_true(r > 0);
+	} while (strncmp(ack, "INVITE ", 7) == 0);
+	assert_memory_equal(ack, "ACK ", 4);
+	e = wait_ev(&ctx, EV_GONE, 1000);	/* not 32 s later: the full record went */
+	assert_int_equal(e.why, TXN_DONE);
+	assert_true(compact_wait(c0 + 1, 1000));
+	for (int i = 0; i < 2; i++) {
+		uas_send(fd, resp);		/* the 486 again: the same ACK again */
+		do {
+			r = recv_wait(fd, got, sizeof(got), 1000);
+			assert_true(r > 0);
+		} while (strncmp(got, "INVITE ", 7) == 0);
+		assert_string_equal(got, ack);
+	}
+	msleep(100);
+	assert_int_equal(count_ev(&ctx, EV_RESP), 0);
+
+	/* NICT: the 200 to the TU once, a retransmitted 200 absorbed, K = T4 */
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "OPTIONS", branch, "cc2@test", "UDP");
+	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx2));
+	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
+	make_resp(resp, sizeof(resp), got, "200 OK", "u10");
+	uas_send(fd, resp);
+	assert_int_equal(wait_ev(&ctx2, EV_RESP, 1000).code, 200);
+	assert_int_equal(wait_ev(&ctx2, EV_GONE, 1000).why, TXN_DONE);
+	assert_true(compact_wait(c0 + 2, 1000));
+	uas_send(fd, resp);
+	msleep(100);
+	assert_int_equal(count_ev(&ctx2, EV_RESP), 0);
+	assert_true(compact_wait(c0 + 1, 2000));	/* K = 500 ms */
+	close(fd);
+}
+
+/*
+ * RFC 6026 Accepted, both sides, as compact records: an IST after its 2xx
+ * absorbs the retransmitted INVITE and passes an ACK with its branch to the
+ * TU; an ICT after a 2xx passes a retransmitted 2xx to the TU (as a stray
+ * response: the full record and its context are gone).
+ */
+static void
+compact_accepted(void **state)
+{
+	static int ctx;
+	struct sockaddr_in a = server_addr();
+	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX], ack[1024];
+	struct sip_dest d;
+	unsigned long c0 = txn_compact_count();
+	int fd, before, acks, strays;
+
+	(void)state;
+	/* IST: INVITE, our 200 (tu_request), L = 64*T1 */
+	fd = udp_client(NULL);
+	snprintf(req, sizeof(req),
+		 "INVITE sip:bob@example.com SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKcompactinv1\r\n"
+		 "From: <sip:alice@example.com>;tag=a9\r\n"
+		 "To: <sip:bob@example.com>\r\n"
+		 "Call-ID: cinv1@test\r\n"
+		 "CSeq: 1 INVITE\r\n"
+		 "Contact: <sip:alice@127.0.0.1:5999>\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "Content-Length: 0\r\n\r\n");
+	before = nrequests();
+	acks = seen(&seen_acks);
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, got, sizeof(got), 2000) > 0);
+	assert_memory_equal(got, "SIP/2.0 200 ", 12);
+	assert_true(compact_wait(c0 + 1, 1000));
+	assert_true(sendto(fd, req, strlen(req), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, got, sizeof(got), 300) < 0);	/* absorbed */
+	assert_int_equal(nrequests(), before + 1);
+	snprintf(ack, sizeof(ack),
+		 "ACK sip:bob@example.com SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKcompactinv1\r\n"
+		 "From: <sip:alice@example.com>;tag=a9\r\n"
+		 "To: <sip:bob@example.com>;tag=x\r\n"
+		 "Call-ID: cinv1@test\r\n"
+		 "CSeq: 1 ACK\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "Content-Length: 0\r\n\r\n");
+	assert_true(sendto(fd, ack, strlen(ack), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	for (int i = 0; i < 100 && seen(&seen_acks) == acks; i++)
+		msleep(10);
+	assert_int_equal(seen(&seen_acks), acks + 1);
+	assert_int_equal(txn_compact_count(), c0 + 1);
+	/* a CANCEL crossing the 2xx: the response context exists (§16.10): 200 */
+	snprintf(ack, sizeof(ack),
+		 "CANCEL sip:bob@example.com SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKcompactinv1\r\n"
+		 "From: <sip:alice@example.com>;tag=a9\r\n"
+		 "To: <sip:bob@example.com>\r\n"
+		 "Call-ID: cinv1@test\r\n"
+		 "CSeq: 1 CANCEL\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "Content-Length: 0\r\n\r\n");
+	assert_true(sendto(fd, ack, strlen(ack), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
+	assert_true(recv_wait(fd, got, sizeof(got), 2000) > 0);
+	assert_memory_equal(got, "SIP/2.0 200 ", 12);
+	assert_non_null(strstr(got, "CSeq: 1 CANCEL\r\n"));
+	assert_int_equal(nrequests(), before + 1);	/* answered below the TU */
+	assert_true(compact_wait(c0 + 2, 1000));	/* the CANCEL's NIST, Timer J */
+	close(fd);
+
+	/* ICT: a 200 to the TU once, gone() at once, the 200 again as stray */
+	fd = uas_udp(&d);
+	strays = seen(&seen_strays);
+	txn_branch_new(branch, sizeof(branch));
+	make_req(req, sizeof(req), "INVITE", branch, "cinv2@test", "UDP");
+	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
+	make_resp(resp, sizeof(resp), got, "200 OK", "u11");
+	uas_send(fd, resp);
+	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 200);
+	assert_int_equal(wait_ev(&ctx, EV_GONE, 1000).why, TXN_DONE);
+	assert_true(compact_wait(c0 + 3, 1000));
+	uas_send(fd, resp);
+	for (int i = 0; i < 100 && seen(&seen_strays) == strays; i++)
+		msleep(10);
+	assert_int_equal(seen(&seen_strays), strays + 1);
+	assert_int_equal(count_ev(&ctx, EV_RESP), 0);
+	close(fd);
+}
+
 /* CANCEL (§9.1): built from the INVITE, its 200 absorbed, the 487 to the TU. */
 static void
 client_ict_cancel(void **state)
@@ -1217,6 +1459,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* first: they count compact records, and no other test's is alive yet */
+		cmocka_unit_test(udp_compact_nist),
+		cmocka_unit_test(client_compact),
+		cmocka_unit_test(compact_accepted),
 		cmocka_unit_test(udp_register),
 		cmocka_unit_test(udp_register_v6),
 		cmocka_unit_test(udp_retransmission),
