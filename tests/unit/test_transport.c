@@ -942,23 +942,48 @@ uas_send(int fd, const char *buf)
 	assert_true(sendto(fd, buf, strlen(buf), 0, (struct sockaddr *)&a, sizeof(a)) > 0);
 }
 
+/*
+ * A new client transaction (TU context ctx) for a method request with
+ * Call-ID callid over tp ("UDP" or "TCP") to d; the request in req, its
+ * branch in branch (TXN_BRANCH_MAX bytes) unless NULL.
+ */
+static struct txn *
+client_new(struct sip_dest *d, void *ctx, const char *method, const char *callid,
+	   const char *tp, char *req, size_t cap, char *branch_out)
+{
+	char own[TXN_BRANCH_MAX], *branch = branch_out ? branch_out : own;
+	struct txn *ct;
+
+	txn_branch_new(branch, TXN_BRANCH_MAX);
+	make_req(req, cap, method, branch, callid, tp);
+	ct = txn_client_new(d, branch, req, strlen(req), ctx);
+	assert_non_null(ct);
+	return ct;
+}
+
+/* The UAS on fd receives a request (into got) and answers sl (To tag totag, into resp). */
+static void
+uas_answer(int fd, char *got, size_t gcap, char *resp, size_t rcap, const char *sl,
+	   const char *totag)
+{
+	assert_true(recv_wait(fd, got, gcap, 1000) > 0);
+	make_resp(resp, rcap, got, sl, totag);
+	uas_send(fd, resp);
+}
+
 /* Timer E retransmits (T1 = 100 ms doubling to T2 = 400 ms); the 200 stops it. */
 static void
 client_nict_retransmit(void **state)
 {
 	static int ctx;
-	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX];
+	char req[1024], got[4096], resp[2048];
 	struct sip_dest d;
-	struct txn *ct;
 	struct tu_ev e;
 	int fd, n = 0;
 
 	(void)state;
 	fd = uas_udp(&d);
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "OPTIONS", branch, "cn1@test", "UDP");
-	ct = txn_client_new(&d, branch, req, strlen(req), &ctx);
-	assert_non_null(ct);
+	client_new(&d, &ctx, "OPTIONS", "cn1@test", "UDP", req, sizeof(req), NULL);
 	/* the request and 3 retransmissions (100, 300, 700 ms) within 1 s */
 	for (int i = 0; i < 20; i++) {
 		int r = recv_wait(fd, got, sizeof(got), 50);
@@ -987,7 +1012,7 @@ static void
 client_nict_timeout(void **state)
 {
 	static int ctx;
-	char req[1024], branch[TXN_BRANCH_MAX];
+	char req[1024];
 	struct sip_dest d;
 	struct tu_ev e;
 	int fd;
@@ -995,9 +1020,7 @@ client_nict_timeout(void **state)
 	(void)state;
 	txn_set_timers(&(struct txn_timer_cfg){ .t1 = 20, .t2 = 80, .t4 = 100, .timer_c = 180000 });
 	fd = uas_udp(&d);
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "OPTIONS", branch, "cn2@test", "UDP");
-	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	client_new(&d, &ctx, "OPTIONS", "cn2@test", "UDP", req, sizeof(req), NULL);
 	e = wait_ev(&ctx, EV_FAIL, 3000);	/* F = 64 * 20 ms */
 	assert_int_equal(e.code, 408);
 	assert_int_equal(e.why, TXN_TIMEOUT);
@@ -1020,12 +1043,8 @@ client_ict_ack(void **state)
 
 	(void)state;
 	fd = uas_udp(&d);
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "INVITE", branch, "ci1@test", "UDP");
-	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
-	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
-	make_resp(resp, sizeof(resp), got, "180 Ringing", "u2");
-	uas_send(fd, resp);
+	client_new(&d, &ctx, "INVITE", "ci1@test", "UDP", req, sizeof(req), branch);
+	uas_answer(fd, got, sizeof(got), resp, sizeof(resp), "180 Ringing", "u2");
 	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 180);
 	make_resp(resp, sizeof(resp), got, "486 Busy Here", "u2");
 	uas_send(fd, resp);
@@ -1117,7 +1136,7 @@ static void
 client_compact(void **state)
 {
 	static int ctx, ctx2;
-	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX], ack[4096];
+	char branch[TXN_BRANCH_MAX], req[1024], got[4096], resp[2048], ack[4096];
 	struct sip_dest d;
 	unsigned long c0;
 	struct tu_ev e;
@@ -1126,12 +1145,8 @@ client_compact(void **state)
 	(void)state;
 	fd = uas_udp(&d);
 	c0 = txn_compact_count();
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "INVITE", branch, "cc1@test", "UDP");
-	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
-	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
-	make_resp(resp, sizeof(resp), got, "486 Busy Here", "u9");
-	uas_send(fd, resp);
+	client_new(&d, &ctx, "INVITE", "cc1@test", "UDP", req, sizeof(req), branch);
+	uas_answer(fd, got, sizeof(got), resp, sizeof(resp), "486 Busy Here", "u9");
 	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 486);
 	do {
 		r = recv_wait(fd, ack, sizeof(ack), 1000);
@@ -1153,12 +1168,8 @@ client_compact(void **state)
 	assert_int_equal(count_ev(&ctx, EV_RESP), 0);
 
 	/* NICT: the 200 to the TU once, a retransmitted 200 absorbed, K = T4 */
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "OPTIONS", branch, "cc2@test", "UDP");
-	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx2));
-	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
-	make_resp(resp, sizeof(resp), got, "200 OK", "u10");
-	uas_send(fd, resp);
+	client_new(&d, &ctx2, "OPTIONS", "cc2@test", "UDP", req, sizeof(req), branch);
+	uas_answer(fd, got, sizeof(got), resp, sizeof(resp), "200 OK", "u10");
 	assert_int_equal(wait_ev(&ctx2, EV_RESP, 1000).code, 200);
 	assert_int_equal(wait_ev(&ctx2, EV_GONE, 1000).why, TXN_DONE);
 	assert_true(compact_wait(c0 + 2, 1000));
@@ -1180,7 +1191,7 @@ compact_accepted(void **state)
 {
 	static int ctx;
 	struct sockaddr_in a = server_addr();
-	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX], ack[1024];
+	char branch[TXN_BRANCH_MAX], req[1024], got[4096], resp[2048], ack[1024];
 	struct sip_dest d;
 	unsigned long c0 = txn_compact_count();
 	int fd, before, acks, strays;
@@ -1242,12 +1253,8 @@ compact_accepted(void **state)
 	/* ICT: a 200 to the TU once, gone() at once, the 200 again as stray */
 	fd = uas_udp(&d);
 	strays = seen(&seen_strays);
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "INVITE", branch, "cinv2@test", "UDP");
-	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
-	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
-	make_resp(resp, sizeof(resp), got, "200 OK", "u11");
-	uas_send(fd, resp);
+	client_new(&d, &ctx, "INVITE", "cinv2@test", "UDP", req, sizeof(req), branch);
+	uas_answer(fd, got, sizeof(got), resp, sizeof(resp), "200 OK", "u11");
 	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 200);
 	assert_int_equal(wait_ev(&ctx, EV_GONE, 1000).why, TXN_DONE);
 	assert_true(compact_wait(c0 + 3, 1000));
@@ -1271,13 +1278,8 @@ client_ict_cancel(void **state)
 
 	(void)state;
 	fd = uas_udp(&d);
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "INVITE", branch, "ci2@test", "UDP");
-	ct = txn_client_new(&d, branch, req, strlen(req), &ctx);
-	assert_non_null(ct);
-	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
-	make_resp(resp, sizeof(resp), got, "183 Session Progress", "u3");
-	uas_send(fd, resp);
+	ct = client_new(&d, &ctx, "INVITE", "ci2@test", "UDP", req, sizeof(req), branch);
+	uas_answer(fd, got, sizeof(got), resp, sizeof(resp), "183 Session Progress", "u3");
 	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 183);
 	assert_int_equal(txn_client_cancel(ct), 0);
 	assert_int_equal(txn_client_cancel(ct), -EALREADY);
@@ -1303,7 +1305,7 @@ static void
 client_ict_timer_c(void **state)
 {
 	static int ctx;
-	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX];
+	char req[1024], got[4096], resp[2048];
 	struct sip_dest d;
 	struct tu_ev e;
 	int fd, r;
@@ -1311,12 +1313,8 @@ client_ict_timer_c(void **state)
 	(void)state;
 	txn_set_timers(&(struct txn_timer_cfg){ .t1 = 100, .t2 = 400, .t4 = 500, .timer_c = 400 });
 	fd = uas_udp(&d);
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "INVITE", branch, "ci3@test", "UDP");
-	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
-	assert_true(recv_wait(fd, got, sizeof(got), 1000) > 0);
-	make_resp(resp, sizeof(resp), got, "180 Ringing", "u4");
-	uas_send(fd, resp);
+	client_new(&d, &ctx, "INVITE", "ci3@test", "UDP", req, sizeof(req), NULL);
+	uas_answer(fd, got, sizeof(got), resp, sizeof(resp), "180 Ringing", "u4");
 	assert_int_equal(wait_ev(&ctx, EV_RESP, 1000).code, 180);
 	e = wait_ev(&ctx, EV_FAIL, 2000);
 	assert_int_equal(e.code, 408);
@@ -1337,7 +1335,7 @@ client_tcp(void **state)
 	static int ctx;
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(a);
-	char req[1024], got[4096], resp[2048], branch[TXN_BRANCH_MAX];
+	char req[1024], got[4096], resp[2048];
 	struct sip_dest d;
 	int lfd, cfd, r;
 
@@ -1352,9 +1350,7 @@ client_tcp(void **state)
 	xr_sa_set_port(&d.addr, ntohs(a.sin_port));
 	d.tp = SIP_TP_TCP;
 	d.sock = -1;
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "OPTIONS", branch, "ct1@test", "TCP");
-	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	client_new(&d, &ctx, "OPTIONS", "ct1@test", "TCP", req, sizeof(req), NULL);
 	cfd = accept(lfd, NULL, NULL);
 	assert_true(cfd >= 0);
 	r = recv_wait(cfd, got, sizeof(got), 1000);
@@ -1429,7 +1425,7 @@ client_tcp_peer_close(void **state)
 	static int ctx;
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(a);
-	char req[1024], got[4096], branch[TXN_BRANCH_MAX];
+	char req[1024], got[4096];
 	struct sip_dest d;
 	int lfd, cfd;
 
@@ -1444,9 +1440,7 @@ client_tcp_peer_close(void **state)
 	xr_sa_set_port(&d.addr, ntohs(a.sin_port));
 	d.tp = SIP_TP_TCP;
 	d.sock = -1;
-	txn_branch_new(branch, sizeof(branch));
-	make_req(req, sizeof(req), "OPTIONS", branch, "ct3@test", "TCP");
-	assert_non_null(txn_client_new(&d, branch, req, strlen(req), &ctx));
+	client_new(&d, &ctx, "OPTIONS", "ct3@test", "TCP", req, sizeof(req), NULL);
 	cfd = accept(lfd, NULL, NULL);
 	assert_true(cfd >= 0);
 	assert_true(recv_wait(cfd, got, sizeof(got), 1000) > 0);
