@@ -137,7 +137,15 @@ void	fp_close(struct fp *fp, bool unpin);
 /* ---- maps.c ---- */
 /* Entries of a table for naddrs addresses and ports lo..hi; 0 when invalid. */
 size_t	fp_table_entries(int naddrs, uint16_t lo, uint16_t hi);
-/* The struct xr_cfg of that table (bans 0); whether two say the same but for bans. */
+/*
+ * Every next hop the program cached is asked afresh (xr_cfg.nh_epoch + 1):
+ * called by netlink.c when a route, rule, address, link or neighbour
+ * changes.  fp_nh_epoch() reads it (0 without a table).
+ */
+void	fp_nh_epoch_bump(struct fp *fp);
+uint32_t fp_nh_epoch(const struct fp *fp);
+
+/* The struct xr_cfg of that table (bans 0); whether two say the same but for bans and nh_epoch. */
 void	fp_cfg_make(struct xr_cfg *c, const union xr_sa *addrs, int n, uint16_t lo,
 		    uint16_t hi);
 bool	fp_cfg_same(const struct xr_cfg *a, const struct xr_cfg *b);

@@ -106,6 +106,7 @@ fp_cfg_same(const struct xr_cfg *a, const struct xr_cfg *b)
 	struct xr_cfg x = *a, y = *b;
 
 	x.bans = y.bans = 0;
+	x.nh_epoch = y.nh_epoch = 0;
 	return memcmp(&x, &y, sizeof(x)) == 0;
 }
 
@@ -222,6 +223,8 @@ fp_table_init(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint1
 	fp_table_layout(fp, addrs, n, lo, hi);
 	fp_cfg_make(&c, addrs, n, lo, hi);
 	c.bans = __atomic_load_n(&fp->cfgm->bans, __ATOMIC_RELAXED);
+	/* A new daemon knows nothing of the routes before it: caches start afresh. */
+	c.nh_epoch = __atomic_load_n(&fp->cfgm->nh_epoch, __ATOMIC_RELAXED) + 1;
 	/*
 	 * The table is in place before the program learns the addresses; in
 	 * adopt mode the content is the same as what is there (checked by the
@@ -230,6 +233,19 @@ fp_table_init(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint1
 	memcpy(fp->cfgm, &c, sizeof(c));
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return 0;
+}
+
+void
+fp_nh_epoch_bump(struct fp *fp)
+{
+	if (fp->cfgm)
+		__atomic_fetch_add(&fp->cfgm->nh_epoch, 1u, __ATOMIC_RELEASE);
+}
+
+uint32_t
+fp_nh_epoch(const struct fp *fp)
+{
+	return fp->cfgm ? __atomic_load_n(&fp->cfgm->nh_epoch, __ATOMIC_ACQUIRE) : 0;
 }
 
 long

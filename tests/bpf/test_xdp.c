@@ -1174,7 +1174,8 @@ test_counter_gen(void **state)
  * The next-hop cache in the flow's entry: the first packet asks the fib and
  * fills it for the entry's generation (seq) and the packet's length; the
  * next one leaves byte for byte the same (from the cache); a rewrite of the
- * flow (new seq) is never served from the old one; a cache another CPU is
+ * flow (new seq) is never served from the old one, nor a cache of another
+ * next-hop epoch (the daemon saw a route or neighbour change); a cache another CPU is
  * rewriting (odd tag) is neither read nor written, the packet still goes.
  */
 static void
@@ -1213,10 +1214,32 @@ test_nh_cache(void **state)
 			 XDP_REDIRECT);
 	assert_int_equal(e->nh_tag & 0xffff0000u, NH_GEN(e->fwd.seq));
 	assert_memory_equal(out1, out2, o1);
+	/*
+	 * The daemon's next-hop epoch (a route, neighbour or link changed): a
+	 * cache of the old epoch is not used.  Its MACs made wrong first: the
+	 * next packet carries them (the cache is what it uses), then, after
+	 * fp_nh_epoch_bump(), the fib's again, and the cache is of the new epoch.
+	 */
+	{
+		uint8_t bad[6] = { 0x02, 0xee, 0xee, 0xee, 0xee, 0xee };
+		__u32 ep = fp_nh_epoch(&sk_lo.fp);
+
+		assert_int_equal(e->nh_stamp >> 8, ep & 0xffffffu);
+		memcpy(e->nh_mac, bad, 6);
+		assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
+				 XDP_REDIRECT);
+		assert_memory_equal(out2, bad, 6);		/* h_dest from the cache */
+		fp_nh_epoch_bump(&sk_lo.fp);
+		assert_int_equal(fp_nh_epoch(&sk_lo.fp), ep + 1);
+		assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
+				 XDP_REDIRECT);
+		assert_memory_equal(out1, out2, o1);
+		assert_int_equal(e->nh_stamp >> 8, (ep + 1) & 0xffffffu);
+	}
 	/* Claimed by "another CPU" (odd) with garbage in it: not used, not touched. */
 	tag = e->nh_tag | 1;
 	e->nh_tag = tag;
-	memset(e->nh_dmac, 0xee, sizeof(e->nh_dmac));
+	memset(e->nh_mac, 0xee, 6);
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
 			 XDP_REDIRECT);
 	assert_memory_equal(out1, out2, o1);
