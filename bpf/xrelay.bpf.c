@@ -799,36 +799,26 @@ xr_rate_over(struct xr_flow_ent *e, __u64 now)
 	return 0;
 }
 
-/* Every step of the pipeline; returns the enum xr_cnt outcome of the frame. */
+/*
+ * Every step after the parse, for the frame p describes; returns the enum
+ * xr_cnt outcome of the frame.  Inlined twice by xr_process(): p is passed
+ * by value so that the copy for the common frame has constant offsets.
+ */
 static __always_inline int
-xr_process(struct xdp_md *ctx)
+xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct bpf_fib_lookup fib;
-	const struct xr_cfg *cfg;
 	struct xr_flow_ent *e;
 	struct xr_flow_pc *pc;
 	struct xr_flow_fwd f;
 	struct xr_egress eg;
 	struct xr_nh nh;
 	__u64 now;
-	struct xr_pkt p;
 	int rc, l3;
-	__u32 l4, want, have, k0 = 0, idx, stamp, tag, gen, pci;
+	__u32 l4, want, have, idx, stamp, tag, gen, pci;
 
-	cfg = bpf_map_lookup_elem(&xr_cfg, &k0);	/* an inlined array access */
-	if (!cfg)
-		return XR_CNT_pass_unknown_port;	/* cannot happen: one entry */
-	if (XR_READ_ONCE(cfg->bans)) {
-		rc = xr_ban_check(data, data_end);
-		if (rc != XR_CONTINUE)
-			return rc;
-	}
-	__builtin_memset(&p, 0, sizeof(p));
-	rc = xr_parse(data, data_end, &p);
-	if (rc != XR_CONTINUE)
-		return rc;
 	rc = xr_flow_index(data, data_end, &p, cfg, &idx);
 	if (rc != XR_CONTINUE)
 		return rc;
@@ -902,6 +892,48 @@ xr_process(struct xdp_md *ctx)
 
 	xr_flow_account(pc, gen, p.udp_len - sizeof(struct udphdr), now);
 	return eg.verdict;
+}
+
+/* Blocklist, parse, then xr_forward(); returns the enum xr_cnt outcome of the frame. */
+static __always_inline int
+xr_process(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	const struct xr_cfg *cfg;
+	struct xr_pkt p;
+	__u32 k0 = 0;
+	int rc;
+
+	cfg = bpf_map_lookup_elem(&xr_cfg, &k0);	/* an inlined array access */
+	if (!cfg)
+		return XR_CNT_pass_unknown_port;	/* cannot happen: one entry */
+	if (XR_READ_ONCE(cfg->bans)) {
+		rc = xr_ban_check(data, data_end);
+		if (rc != XR_CONTINUE)
+			return rc;
+	}
+	__builtin_memset(&p, 0, sizeof(p));
+	rc = xr_parse(data, data_end, &p);
+	if (rc != XR_CONTINUE)
+		return rc;
+	/*
+	 * The common frame, untagged IPv4 without options, gets its own copy
+	 * of the pipeline in which the offsets, the family and the tag are
+	 * constants: the bounds checks, the family branches, the option
+	 * stripping and the VLAN cases fold away (test_xdp --bench: 30 -> 28
+	 * ns a hit).  Same source, same checks, same packets: only the
+	 * compiler's constants differ.
+	 */
+	if (p.family == XR_FAM_IPV4 && !p.tagged && p.l4_off == ETH_HLEN + sizeof(struct iphdr)) {
+		struct xr_pkt q = {
+			.l3_off = ETH_HLEN, .l4_off = ETH_HLEN + sizeof(struct iphdr),
+			.l3_len = p.l3_len, .udp_len = p.udp_len, .family = XR_FAM_IPV4,
+		};
+
+		return xr_forward(ctx, cfg, q);
+	}
+	return xr_forward(ctx, cfg, p);
 }
 
 /*
