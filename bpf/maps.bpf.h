@@ -21,7 +21,8 @@
  * the daemon through its mapping (BPF_F_MMAPABLE: a session set up or torn
  * down is memory writes, no system call); the loader sizes it to --media x
  * --ports.  An array lookup is inlined by the verifier: no hashing, no chain
- * walk, one entry's two cache lines a packet.  The hash table it replaces
+ * walk, one line of the entry a packet (its first; the second only for
+ * --media-max-pps).  The hash table it replaces
  * cost 353 of 605 ns a packet at 100,000 streams (bucket miss, element miss,
  * TLB misses) plus 200-350 ns for the per-CPU stats slot when flows moved
  * between CPUs.
@@ -35,8 +36,8 @@ struct {
 } xr_flows SEC(".maps");
 
 /*
- * The flows' counters, one slot per CPU and entry (flow.h struct
- * xr_flow_pc): CPU c's slot of entry i at c * flow_pc_stride + i, where
+ * The flows' counters and next-hop caches, one 64-byte slot per CPU and
+ * entry (flow.h struct xr_flow_pc): CPU c's slot of entry i at c * flow_pc_stride + i, where
  * flow_pc_stride (xrelay.bpf.c) is xr_flows' size.  Mmapable, as the table,
  * so that the daemon reads a flow's counters without a system call (a
  * PERCPU_ARRAY is read only through one); the loader sizes it to xr_flows'

@@ -3,7 +3,8 @@
  * xrelay.bpf.c - the XDP entry of the RTP fast path (SEC("xdp") xr_xdp_rx).
  * Parses a frame (parse.h), finds the entry of the relay address and port in
  * the xr_flows array (xr_cfg gives the row of each address), reads it under
- * its sequence counter, checks the latched source, finds the next hop with bpf_fib_lookup, rewrites
+ * its sequence counter, checks the latched source, finds the next hop (this
+ * CPU's cache in its slot of the flow, xr_flow_pc, or bpf_fib_lookup), rewrites
  * addresses, ports, TTL, MACs and the VLAN tag (and drops IPv4 options, as the
  * userspace relay's socket does), and sends the frame on
  * (XDP_TX or a DEVMAP redirect).  A packet from a wrong source on a latched
@@ -86,8 +87,8 @@ const volatile __u32 media_max_pps = 0;
 const volatile __u32 flow_pc_stride = XR_FLOWS_DEFAULT;
 
 /*
- * Memory ordering of the sequence counters (the entry's seq, written by the
- * daemon, and nh_tag, written by other CPUs running this program).  A reader
+ * Memory ordering of the entry's sequence counter (seq, written by the
+ * daemon).  A reader
  * loads the counter, the fields, the counter again; it must not see the
  * second load done before the field loads, nor the first after them.  On
  * x86 (TSO: loads are not reordered with other loads, stores not with other
@@ -97,8 +98,7 @@ const volatile __u32 flow_pc_stride = XR_FLOWS_DEFAULT;
  * clang; an atomic read-modify-write with fetch is fully ordered there (the
  * arm64 JIT emits LDADDAL, or an LL/SC loop with DMB), so xr_rmb() does one
  * on a stack slot: it orders the loads around it, at the price of a few ns.
- * The writers' side is in daemon/fastpath/maps.c (ent_begin()) and in
- * xr_nh_store() below.
+ * The writer's side is in daemon/fastpath/maps.c (ent_begin()).
  */
 #if defined(__TARGET_ARCH_x86)
 #define xr_rmb()	asm volatile("" ::: "memory")
@@ -267,7 +267,8 @@ xr_check_flow(void *data, void *data_end, const struct xr_pkt *p, const struct x
 	udp = data + l4;
 	if ((void *)(udp + 1) > data_end)
 		return XR_CNT_pass_truncated;
-	if (f->peer_family != p->family || f->peer_port != udp->source)
+	if (!(f->flags & (p->family == XR_FAM_IPV4 ? XR_FLOW_F_PEER4 : XR_FLOW_F_PEER6)) ||
+	    f->peer_port != udp->source)
 		return XR_CNT_pass_wrong_source;
 	if (p->family == XR_FAM_IPV4) {
 		struct iphdr *ip = data + l3;
@@ -288,7 +289,7 @@ xr_check_flow(void *data, void *data_end, const struct xr_pkt *p, const struct x
 	}
 	if (!(f->flags & XR_FLOW_F_FORWARD))
 		return XR_CNT_pass_no_dest;
-	if (f->out_family != p->family)
+	if (!(f->flags & (p->family == XR_FAM_IPV4 ? XR_FLOW_F_OUT4 : XR_FLOW_F_OUT6)))
 		return XR_CNT_pass_af_bridge;
 	return XR_CONTINUE;
 }
@@ -674,18 +675,18 @@ xr_strip_ipv4_options(struct xdp_md *ctx, struct xr_pkt *p)
 }
 
 /*
- * The flow's line 0 (struct xr_flow_fwd) copied out of entry e under its
- * sequence counter, with its generation (*gen, line 1): XR_CONTINUE with *f
- * a consistent snapshot of one write of the daemon, or pass_flow_busy when
- * the daemon was writing it (seq odd before, or changed after: the packet
- * goes up untouched and the userspace relay, which reads the session under
- * its lock, handles it), or pass_unknown_port when the entry holds no flow.
+ * The flow's line 0 (struct xr_flow_fwd, its generation included) copied out
+ * of entry e under its sequence counter: XR_CONTINUE with *f a consistent
+ * snapshot of one write of the daemon, or pass_flow_busy when the daemon
+ * was writing it (seq odd before, or changed after: the packet goes up
+ * untouched and the userspace relay, which reads the session under its
+ * lock, handles it), or pass_unknown_port when the entry holds no flow.
  * Only the packet's family's part of the addresses is copied (IPv4: their
  * last 4 bytes, 28 bytes in all instead of 64): a flow of the other family
- * is refused on its peer_family/out_family before an address is read.
+ * is refused on its family flags before an address is read.
  */
 static __always_inline int
-xr_flow_read(const struct xr_flow_ent *e, __u8 family, struct xr_flow_fwd *f, __u32 *gen)
+xr_flow_read(const struct xr_flow_ent *e, __u8 family, struct xr_flow_fwd *f)
 {
 	__u32 seq = XR_READ_ONCE(e->fwd.seq);
 
@@ -698,7 +699,6 @@ xr_flow_read(const struct xr_flow_ent *e, __u8 family, struct xr_flow_fwd *f, __
 	} else {
 		__builtin_memcpy(f->peer_addr, e->fwd.peer_addr, 48);
 	}
-	*gen = e->gen;
 	xr_rmb();
 	if ((seq & 1) || XR_READ_ONCE(e->fwd.seq) != seq)
 		return XR_CNT_pass_flow_busy;
@@ -708,37 +708,25 @@ xr_flow_read(const struct xr_flow_ent *e, __u8 family, struct xr_flow_fwd *f, __
 	return XR_CONTINUE;
 }
 
-/* The next-hop cache's tag for the entry's generation seq (see flow.h nh_tag). */
-#define XR_NH_GEN(seq)	((((seq) >> 1) & 0xffffu) << 16)
-
 /*
- * The next hop from the entry's cache, shared by every CPU: used when it was
- * filled for this generation of the flow (seq) under this stamp (the
- * daemon's next-hop epoch and the clock's window: flow.h XR_NH_STAMP), for a
- * packet no longer than one the route took, and read whole (nh_tag
- * unchanged and even around the copy: another CPU may be rewriting it).
- * 1 on a hit; *tag gets what nh_tag said, for xr_nh_store().
+ * The next hop from this CPU's cache in its slot of the flow (flow.h struct
+ * xr_flow_pc): used when it was filled for this write of the entry (seq),
+ * under this stamp (the daemon's next-hop epoch and the clock's window:
+ * XR_NH_STAMP), for a packet no longer than one the route took.  Only this
+ * CPU writes the slot: plain loads.  1 on a hit.
  */
 static __always_inline int
-xr_nh_load(const struct xr_flow_ent *e, __u32 seq, __u32 stamp, __u32 l3_len, struct xr_nh *nh,
-	   __u32 *tag)
+xr_nh_load(const struct xr_flow_pc *pc, __u32 seq, __u32 stamp, __u32 l3_len, struct xr_nh *nh)
 {
-	__u32 t = XR_READ_ONCE(e->nh_tag), vid;
+	__u32 vid;
 
-	*tag = t;
-	if ((t & 1) || (t & 0xffff0000u) != XR_NH_GEN(seq))
+	if (pc->nh_seq != seq || pc->nh_stamp != stamp || l3_len > pc->nh_ok_len)
 		return 0;
-	xr_rmb();
-	if (e->nh_stamp != stamp || l3_len > e->nh_ok_len)
-		return 0;
-	nh->tx = e->nh_tx;
-	vid = e->nh_vid;
-	nh->mac[0] = e->nh_mac[0];
-	nh->mac[1] = e->nh_mac[1];
-	nh->mac[2] = e->nh_mac[2];
-	xr_rmb();
-	if (XR_READ_ONCE(e->nh_tag) != t)
-		return 0;
+	nh->tx = pc->nh_tx;
+	vid = pc->nh_vid;
+	nh->mac[0] = pc->nh_mac[0];
+	nh->mac[1] = pc->nh_mac[1];
+	nh->mac[2] = pc->nh_mac[2];
 	nh->vlan = !!(vid & XR_NH_VLAN);
 	nh->vid = vid & XR_VLAN_VID_MASK;
 	nh->out = nh->tx;	/* only read when !vlan (xr_egress()), where they agree */
@@ -746,36 +734,26 @@ xr_nh_load(const struct xr_flow_ent *e, __u32 seq, __u32 stamp, __u32 l3_len, st
 }
 
 /*
- * Fill the entry's next-hop cache with nh, unless another CPU is at it (the
- * compare-and-swap from the tag xr_nh_load() saw to an odd version fails:
- * this packet just does not cache).  The CAS and the atomic add that
- * publishes the new tag are fully ordered on every architecture, so the
- * field stores cannot leak out of the claimed window.  ok_len grows while
- * the generation, second and egress stay the same.
+ * Fill this CPU's next-hop cache of the flow with nh (plain stores: the
+ * slot is this CPU's).  ok_len grows while the write, the stamp and the
+ * egress stay the same.
  */
 static __always_inline void
-xr_nh_store(struct xr_flow_ent *e, __u32 seq, __u32 stamp, __u32 l3_len, const struct xr_nh *nh,
-	    __u32 tag)
+xr_nh_store(struct xr_flow_pc *pc, __u32 seq, __u32 stamp, __u32 l3_len, const struct xr_nh *nh)
 {
-	__u32 claim = (tag & 0xffff0000u) | ((tag + 1) & 0xffffu);
-	__u32 done = XR_NH_GEN(seq) | ((tag + 2) & 0xffffu);
 	__u16 vid = nh->vlan ? (XR_NH_VLAN | nh->vid) : 0;
 	int same;
 
-	if (tag & 1)
-		return;
-	if (__sync_val_compare_and_swap(&e->nh_tag, tag, claim) != tag)
-		return;
-	same = (tag & 0xffff0000u) == XR_NH_GEN(seq) && e->nh_stamp == stamp &&
-	       e->nh_tx == nh->tx && e->nh_vid == vid;
-	e->nh_ok_len = same && e->nh_ok_len > l3_len ? e->nh_ok_len : (__u16)l3_len;
-	e->nh_stamp = stamp;
-	e->nh_tx = nh->tx;
-	e->nh_vid = vid;
-	e->nh_mac[0] = nh->mac[0];
-	e->nh_mac[1] = nh->mac[1];
-	e->nh_mac[2] = nh->mac[2];
-	__sync_fetch_and_add(&e->nh_tag, done - claim);	/* publish: claim -> done */
+	same = pc->nh_seq == seq && pc->nh_stamp == stamp && pc->nh_tx == nh->tx &&
+	       pc->nh_vid == vid;
+	pc->nh_ok_len = same && pc->nh_ok_len > l3_len ? pc->nh_ok_len : (__u16)l3_len;
+	pc->nh_seq = seq;
+	pc->nh_stamp = stamp;
+	pc->nh_tx = nh->tx;
+	pc->nh_vid = vid;
+	pc->nh_mac[0] = nh->mac[0];
+	pc->nh_mac[1] = nh->mac[1];
+	pc->nh_mac[2] = nh->mac[2];
 }
 
 /*
@@ -817,7 +795,7 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	struct xr_nh nh;
 	__u64 now;
 	int rc, l3;
-	__u32 l4, want, have, idx, stamp, tag, gen, pci;
+	__u32 l4, want, have, idx, stamp, pci;
 
 	rc = xr_flow_index(data, data_end, &p, cfg, &idx);
 	if (rc != XR_CONTINUE)
@@ -826,7 +804,7 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	if (!e)
 		return XR_CNT_pass_unknown_port;	/* xr_cfg larger than the table */
 	/* One snapshot: the daemon may rewrite the entry while we run. */
-	rc = xr_flow_read(e, p.family, &f, &gen);
+	rc = xr_flow_read(e, p.family, &f);
 	if (rc != XR_CONTINUE)
 		return rc;
 	rc = xr_check_flow(data, data_end, &p, &f);
@@ -839,12 +817,20 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	if (media_max_pps && xr_rate_over(e, now))
 		return XR_CNT_drop_rate_limit;
 	/*
-	 * The next hop: from the entry's cache when it is good, else asked
-	 * afresh.  Measured: the fib lookup and the VLAN lookup were ~105 of
-	 * ~300 ns; a miss still costs ~46 ns more than a hit (test_xdp --bench).
+	 * This CPU's slot of the flow (flow.h xr_flow_pc): its next-hop cache
+	 * and counters, found before any write.
+	 */
+	pci = bpf_get_smp_processor_id() * flow_pc_stride + idx;
+	pc = bpf_map_lookup_elem(&xr_flow_pc, &pci);	/* inlined: base + pci * 64 */
+	if (!pc)
+		return XR_CNT_pass_unknown_port;	/* cannot happen: the loader sized it */
+	/*
+	 * The next hop: from the cache when it is good, else asked afresh.
+	 * Measured: the fib lookup and the VLAN lookup were ~105 of ~300 ns;
+	 * a miss still costs ~46 ns more than a hit (test_xdp --bench).
 	 */
 	stamp = XR_NH_STAMP(XR_READ_ONCE(cfg->nh_epoch), now);
-	if (!xr_nh_load(e, f.seq, stamp, p.l3_len, &nh, &tag)) {
+	if (!xr_nh_load(pc, f.seq, stamp, p.l3_len, &nh)) {
 		rc = xr_fib(ctx, data, data_end, &p, &f, &fib);
 		if (rc != XR_CONTINUE)
 			return rc;
@@ -852,16 +838,11 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 		__builtin_memcpy(nh.mac, fib.dmac, ETH_ALEN);
 		__builtin_memcpy((__u8 *)nh.mac + ETH_ALEN, fib.smac, ETH_ALEN);
 		xr_vlan_of(&nh);
-		xr_nh_store(e, f.seq, stamp, p.l3_len, &nh, tag);
+		xr_nh_store(pc, f.seq, stamp, p.l3_len, &nh);
 	}
 	rc = xr_egress(ctx, &p, &nh, &eg);
 	if (rc != XR_CONTINUE)
 		return rc;
-	/* This CPU's counters of the flow (flow.h xr_flow_pc), found before any write. */
-	pci = bpf_get_smp_processor_id() * flow_pc_stride + idx;
-	pc = bpf_map_lookup_elem(&xr_flow_pc, &pci);	/* inlined: base + pci * 32 */
-	if (!pc)
-		return XR_CNT_pass_unknown_port;	/* cannot happen: the loader sized it */
 
 	/* From here on the frame is written. */
 	if (p.family == XR_FAM_IPV4 && xr_strip_ipv4_options(ctx, &p) < 0)
@@ -890,7 +871,7 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	if (have > want && bpf_xdp_adjust_tail(ctx, -(int)(have - want)))
 		return XR_CNT_pass_truncated;	/* cannot happen: the frame only shrinks */
 
-	xr_flow_account(pc, gen, p.udp_len - sizeof(struct udphdr), now);
+	xr_flow_account(pc, f.gen, p.udp_len - sizeof(struct udphdr), now);
 	return eg.verdict;
 }
 

@@ -323,17 +323,32 @@ ent_end(struct xr_flow_ent *e, uint32_t odd)
 	__atomic_store_n(&e->fwd.seq, odd + 1, __ATOMIC_RELEASE);
 }
 
+/* An address family of struct xr_flow as the entry's flag bits (flow.h). */
+static unsigned
+fam_flags(uint8_t fam, unsigned v4, unsigned v6)
+{
+	return fam == XR_FAM_IPV4 ? v4 : fam == XR_FAM_IPV6 ? v6 : 0;
+}
+
+/* And back. */
+static uint8_t
+flags_fam(unsigned flags, unsigned v4, unsigned v6)
+{
+	return (flags & v4) ? XR_FAM_IPV4 : (flags & v6) ? XR_FAM_IPV6 : 0;
+}
+
+/* Line 0 of an entry from a flow; gen and seq are the caller's. */
 static void
 fwd_from_flow(struct xr_flow_fwd *f, const struct xr_flow *v)
 {
-	f->flags = (uint8_t)(v->flags | XR_FLOW_F_ACTIVE);
-	f->peer_family = v->peer_family;
-	f->out_family = v->out_family;
+	f->flags = (uint8_t)((v->flags & (XR_FLOW_F_LATCHED | XR_FLOW_F_FORWARD | XR_FLOW_F_RTCP)) |
+			     fam_flags(v->peer_family, XR_FLOW_F_PEER4, XR_FLOW_F_PEER6) |
+			     fam_flags(v->out_family, XR_FLOW_F_OUT4, XR_FLOW_F_OUT6) |
+			     XR_FLOW_F_ACTIVE);
 	f->ttl = v->ttl;
 	f->peer_port = v->peer_port;
 	f->src_port = v->src_port;
 	f->dst_port = v->dst_port;
-	f->pad0 = 0;
 	memcpy(f->peer_addr, v->peer_addr, 16);
 	memcpy(f->src_addr, v->src_addr, 16);
 	memcpy(f->dst_addr, v->dst_addr, 16);
@@ -376,7 +391,7 @@ fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
 	odd = ent_begin(e);
 	if (!(e->fwd.flags & XR_FLOW_F_ACTIVE)) {
 		/* never 0 (what a slot never written says), even if seq wrapped */
-		__atomic_store_n(&e->gen, odd + 1 ? odd + 1 : 2, __ATOMIC_RELAXED);
+		__atomic_store_n(&e->fwd.gen, odd + 1 ? odd + 1 : 2, __ATOMIC_RELAXED);
 		__atomic_store_n(&e->rl, 0, __ATOMIC_RELAXED);
 	}
 	e->session_id = v->session_id;
@@ -398,8 +413,11 @@ fp_flow_del(struct fp *fp, const struct xr_flow_key *k)
 		return -ENOENT;
 	odd = ent_begin(e);
 	if (e->fwd.flags & XR_FLOW_F_ACTIVE) {
+		uint32_t gen = e->fwd.gen;	/* the counters stay readable */
+
 		memset((char *)&e->fwd + sizeof(e->fwd.seq), 0,
 		       sizeof(e->fwd) - sizeof(e->fwd.seq));
+		e->fwd.gen = gen;
 		e->session_id = 0;
 	} else {
 		rc = -ENOENT;
@@ -433,9 +451,9 @@ ent_read(const struct xr_flow_ent *e, struct xr_flow *v)
 			return -ENOENT;
 		memset(v, 0, sizeof(*v));
 		v->session_id = sid;
-		v->flags = f.flags & (uint8_t)~XR_FLOW_F_ACTIVE;
-		v->peer_family = f.peer_family;
-		v->out_family = f.out_family;
+		v->flags = f.flags & (XR_FLOW_F_LATCHED | XR_FLOW_F_FORWARD | XR_FLOW_F_RTCP);
+		v->peer_family = flags_fam(f.flags, XR_FLOW_F_PEER4, XR_FLOW_F_PEER6);
+		v->out_family = flags_fam(f.flags, XR_FLOW_F_OUT4, XR_FLOW_F_OUT6);
 		v->ttl = f.ttl;
 		v->peer_port = f.peer_port;
 		v->src_port = f.src_port;
@@ -469,7 +487,7 @@ fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v)
 void
 fp_ent_stats(const struct fp *fp, size_t idx, struct xr_flow_stats *st)
 {
-	uint32_t gen = __atomic_load_n(&fp->tab[idx].gen, __ATOMIC_ACQUIRE);
+	uint32_t gen = __atomic_load_n(&fp->tab[idx].fwd.gen, __ATOMIC_ACQUIRE);
 
 	memset(st, 0, sizeof(*st));
 	if (!fp->pc || idx >= fp->pc_stride || !gen)
@@ -509,7 +527,7 @@ fp_ent_set_stats(struct fp *fp, size_t idx, int cpu, const struct xr_flow_stats 
 	__atomic_store_n(&s->packets, st->packets, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->bytes, st->bytes, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->last_seen_ns, st->last_seen_ns, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->gen, __atomic_load_n(&fp->tab[idx].gen, __ATOMIC_RELAXED),
+	__atomic_store_n(&s->gen, __atomic_load_n(&fp->tab[idx].fwd.gen, __ATOMIC_RELAXED),
 			 __ATOMIC_RELEASE);
 }
 

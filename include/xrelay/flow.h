@@ -40,8 +40,12 @@
  * a packet).  7: the counters and last-seen time per CPU (xr_flow_pc, a
  * slot per CPU and entry, named by the entry's xr_flow_ent.gen), plain adds
  * instead of the shared atomic one; pb, hi and last_seen_ns leave the entry.
+ * 8: the next-hop cache moves from the entry's line 1 into the CPU's slot
+ * (xr_flow_pc: 64 bytes, no nh_tag), gen into line 0 (xr_flow_fwd.gen) with
+ * the families as flag bits (peer_family, out_family gone): a packet reads
+ * one line of its entry; xr_cfg.nh_epoch.
  */
-#define XR_ABI_VERSION		7
+#define XR_ABI_VERSION		8
 
 /* Address family tags used in entries (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
@@ -86,40 +90,52 @@ struct xr_cfg {
 	__u8	i6[XR_CFG_ADDRS];	/* their address index */
 };
 
-/* xr_flow.flags and xr_flow_ent.flags */
+/* xr_flow.flags and xr_flow_fwd.flags */
 #define XR_FLOW_F_LATCHED	(1u << 0) /* peer_* is the latched source: only it is forwarded */
 #define XR_FLOW_F_FORWARD	(1u << 1) /* dst_* is known and media may flow this way */
 #define XR_FLOW_F_RTCP		(1u << 2) /* the RTCP leg of a pair (informational) */
-#define XR_FLOW_F_ACTIVE	(1u << 7) /* the entry holds a flow (set by fastpath) */
+/* xr_flow_fwd.flags only (set by fastpath from xr_flow's families): */
+#define XR_FLOW_F_PEER4		(1u << 3) /* peer_addr is IPv4 (v4-mapped) */
+#define XR_FLOW_F_PEER6		(1u << 4) /* peer_addr is IPv6 */
+#define XR_FLOW_F_OUT4		(1u << 5) /* src_addr and dst_addr are IPv4 */
+#define XR_FLOW_F_OUT6		(1u << 6) /* src_addr and dst_addr are IPv6 */
+#define XR_FLOW_F_ACTIVE	(1u << 7) /* the entry holds a flow */
 
 /*
  * One entry of xr_flows: 128 bytes, two cache lines (the array's values are
  * 128-byte aligned: the mapping is page-aligned and 128 divides a page).
  *
- * Line 0 (struct xr_flow_fwd) is the flow, written only by the daemon, read by every packet.
- * Line 1 is written by packets only to refill the next-hop cache (once a
- * second) and for the rate window (--media-max-pps), and by the daemon when
- * it creates the flow; the counters are per CPU, in xr_flow_pc.  Keeping
- * the read-mostly half on its own line means a flow whose packets arrive on
- * several CPUs bounces at most line 1 between them.
+ * Line 0 (struct xr_flow_fwd) is the flow, written only by the daemon, read
+ * by every packet: the only line of the entry a packet reads, unless
+ * --media-max-pps is on (the rate window, line 1).  Everything a packet
+ * writes is in its CPU's slot of xr_flow_pc: the counters and the next-hop
+ * cache.  So a packet touches two lines of flow state, its entry's first
+ * and its own slot, and no line is written by two CPUs.
  *
  * seq is a sequence counter (seqlock): the daemon makes it odd, writes the
  * entry, makes it even (daemon/fastpath/maps.c ent_begin()/ent_end()); the
  * program reads seq, line 0, seq again, and passes the packet up untouched
  * (pass_flow_busy) when seq was odd or changed.  seq only ever grows (a
- * delete is a write), so it doubles as the entry's generation: the next-hop
- * cache remembers the seq it was filled for.
+ * delete is a write), so a next hop cached for one seq is never used for
+ * another write of the entry.
  */
 struct xr_flow_fwd {
 	__u32	seq;		/* odd: being written */
-	__u8	flags;		/* XR_FLOW_F_*; no XR_FLOW_F_ACTIVE: no flow here */
-	__u8	peer_family;	/* XR_FAM_*: family of peer_addr */
-	__u8	out_family;	/* XR_FAM_*: family of src_addr and dst_addr */
+	__u8	flags;		/* XR_FLOW_F_*, the families included; no
+				 * XR_FLOW_F_ACTIVE: no flow here */
 	__u8	ttl;		/* TTL / hop limit set on the forwarded packet */
 	__be16	peer_port;	/* source port the packets must come from */
 	__be16	src_port;	/* relay port the forwarded packet leaves from */
 	__be16	dst_port;	/* destination port of the forwarded packet */
-	__u16	pad0;		/* zero */
+	/*
+	 * The flow's generation: the seq its entry got when the daemon made
+	 * the flow (an entry not ACTIVE made ACTIVE; replacing a flow keeps
+	 * it, deleting it too, until the next flow), never 0 for a flow.  The
+	 * program counts a packet into this CPU's slot of xr_flow_pc for the
+	 * entry, and first resets a slot whose gen differs (a previous flow's
+	 * counts): creating a flow writes no counter.
+	 */
+	__u32	gen;
 	__u8	peer_addr[16];	/* source the packets must come from, v4-mapped for IPv4 */
 	__u8	src_addr[16];	/* relay address the forwarded packet leaves from */
 	__u8	dst_addr[16];	/* where the forwarded packet goes */
@@ -128,66 +144,55 @@ struct xr_flow_fwd {
 struct xr_flow_ent {
 	/* line 0: the flow (daemon) */
 	struct xr_flow_fwd fwd;
-	/* line 1: the session (daemon), caches (program) */
+	/* line 1: the session (daemon), the rate window (program) */
 	__u64	session_id;	/* media session owning this flow (daemon's id) */
-	/*
-	 * The flow's generation: the seq its entry got when the daemon made
-	 * the flow (an entry not ACTIVE made ACTIVE; replacing a flow keeps
-	 * it), never 0 for a flow.  The program counts a packet into this
-	 * CPU's slot of xr_flow_pc for the entry, and first resets a slot
-	 * whose gen differs (a previous flow's counts): creating a flow writes
-	 * no counter.  Read by the program under seq, with line 0.
-	 */
-	__u32	gen;
-	__u32	pad1;		/* zero */
-	__u64	pad2[2];	/* zero */
-	/*
-	 * The program's next-hop cache: what bpf_fib_lookup() and xr_vlans said
-	 * for this flow, reused while xr_cfg.nh_epoch and the window of the
-	 * coarse clock it was filled in (XR_NH_STAMP: 2^33 ns, 8.6 s) stay the
-	 * same, for packets no longer than one the route took.  The daemon
-	 * raises the epoch on every change the kernel announces (routes, rules,
-	 * addresses, links, a neighbour's MAC); the window bounds what it cannot
-	 * see (a path MTU learnt from ICMP) and how long a cache outlives a
-	 * daemon that is gone.  It was the second (2^30 ns) alone: with a million
-	 * flows at 5 packets a second each, one packet in five asked the fib
-	 * (~46 ns more a packet that does).
-	 * nh_tag: bits 31..16 the entry's seq / 2 it was filled for (low 16
-	 * bits), bits 15..0 a version, odd while a CPU rewrites the cache (it
-	 * takes it with a compare-and-swap; readers retry nothing, they ask
-	 * the fib).  0: empty.
-	 */
-	__u32	nh_tag;
-	__u32	nh_stamp;	/* XR_NH_STAMP() when filled */
 	__u32	rl;		/* --media-max-pps window: bits 31..24 the second
 				 * (coarse ns / 1e9, low 8 bits), 23..0 packets in it */
+	__u32	pad1;		/* zero */
+	__u64	pad2[6];	/* zero */
+};
+
+/*
+ * One CPU's state of one flow: the value of xr_flow_pc, an mmapable array of
+ * ncpus x (xr_flows' entries) slots of one cache line, CPU c's slot of entry
+ * i at c * entries + i (each CPU's slots apart from the others': no line is
+ * written by two CPUs).  Only the program on CPU c writes CPU c's slots,
+ * with plain stores (no atomic: a locked add drained the store buffer of
+ * the frame just written, ~8 ns a packet at 1 flow).
+ *
+ * Counters: a packet whose flow's gen differs from the slot's sets packets,
+ * bytes and last_seen_ns afresh and gen last; else it adds.  A reader sums
+ * the slots of every CPU whose gen equals the entry's gen (read gen, the
+ * counts, gen again: a slot reset meanwhile belongs to another flow) and
+ * takes the latest last_seen_ns: daemon/fastpath/maps.c fp_ent_stats().
+ *
+ * Next-hop cache (nh_*, the program's own, never read by the daemon): what
+ * bpf_fib_lookup() and xr_vlans said for this flow on this CPU, reused
+ * while the entry's seq equals nh_seq (0: empty; a flow's seq is never 0),
+ * xr_cfg.nh_epoch and the coarse clock's window (XR_NH_STAMP: 2^33 ns, 8.6
+ * s) stay what nh_stamp says, for packets no longer than one the route took.
+ * The daemon raises the epoch on every change the kernel announces
+ * (routes, rules, addresses, links, a neighbour's MAC); the window bounds
+ * what it cannot see (a path MTU learnt from ICMP) and how long a cache
+ * outlives a daemon that is gone.  Each CPU fills its own: no
+ * compare-and-swap, no version to re-read.  It was good for one second:
+ * with a million flows at 5 packets a second each, one packet in five asked
+ * the fib (~46 ns more a packet that does).
+ */
+struct xr_flow_pc {
+	__u32	gen;		/* xr_flow_fwd.gen these counts are of */
+	__u32	nh_seq;		/* xr_flow_fwd.seq the next hop was found for; 0: none */
+	__u32	nh_stamp;	/* XR_NH_STAMP() when it was */
 	__u32	nh_tx;		/* the device the frame leaves by (the VLAN's lower one) */
 	__u16	nh_vid;		/* XR_NH_VLAN | VLAN id, or 0 (untagged egress) */
 	__u16	nh_ok_len;	/* longest IP packet the route took (MTU check) */
 	__u32	nh_mac[3];	/* destination MAC (6 bytes) then source MAC (6 bytes),
 				 * copied as words */
-};
-
-/*
- * One CPU's counters of one flow: the value of xr_flow_pc, an mmapable array
- * of ncpus x (xr_flows' entries) slots, CPU c's slot of entry i at
- * c * entries + i (each CPU's slots apart from the others': no line is
- * written by two CPUs).  Only the program on CPU c writes CPU c's slots,
- * with plain stores (no atomic: a locked add drained the store buffer of
- * the frame just written, ~8 ns a packet at 1 flow).  A packet whose
- * flow's gen differs from the slot's sets packets, bytes and last_seen_ns
- * afresh and gen last; else it adds.  A reader sums the slots of every CPU
- * whose gen equals the entry's gen (read gen, the counts, gen again: a slot
- * reset meanwhile belongs to another flow) and takes the latest
- * last_seen_ns: daemon/fastpath/maps.c fp_ent_stats().
- */
-struct xr_flow_pc {
-	__u32	gen;		/* xr_flow_ent.gen these counts are of */
-	__u32	pad;		/* zero */
 	__u64	packets;	/* packets forwarded by XDP on this CPU */
 	__u64	bytes;		/* their UDP payload bytes */
 	__u64	last_seen_ns;	/* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE) of
 				 * the last one; compare with that clock */
+	__u64	pad;		/* zero */
 };
 
 #define XR_NH_VLAN		0x8000	/* nh_vid: the fib's egress device is a VLAN */
@@ -287,13 +292,13 @@ _Static_assert(XR_CFG_H4 >= 2 * XR_CFG_ADDRS && XR_CFG_H4 == 64, "xr_cfg.h4: 6 b
 _Static_assert(sizeof(struct xr_flow_ent) == 128, "xr_flow_ent: two cache lines");
 _Static_assert(sizeof(struct xr_flow_fwd) == 64, "xr_flow_fwd: one cache line");
 _Static_assert(__builtin_offsetof(struct xr_flow_fwd, peer_addr) == 16, "xr_flow_fwd.peer_addr");
+_Static_assert(__builtin_offsetof(struct xr_flow_fwd, gen) == 12, "xr_flow_fwd.gen");
 _Static_assert(__builtin_offsetof(struct xr_flow_fwd, dst_addr) == 48, "xr_flow_fwd.dst_addr");
 _Static_assert(__builtin_offsetof(struct xr_flow_ent, session_id) == 64,
 	       "xr_flow_ent: line 1 starts with session_id");
-_Static_assert(__builtin_offsetof(struct xr_flow_ent, nh_tag) == 96, "xr_flow_ent.nh_tag");
-_Static_assert(__builtin_offsetof(struct xr_flow_ent, gen) == 72, "xr_flow_ent.gen");
-_Static_assert(sizeof(struct xr_flow_pc) == 32, "xr_flow_pc: two slots a cache line");
-_Static_assert(__builtin_offsetof(struct xr_flow_ent, nh_mac) == 116, "xr_flow_ent.nh_mac");
+_Static_assert(sizeof(struct xr_flow_pc) == 64, "xr_flow_pc: one cache line");
+_Static_assert(__builtin_offsetof(struct xr_flow_pc, nh_mac) == 20, "xr_flow_pc.nh_mac");
+_Static_assert(__builtin_offsetof(struct xr_flow_pc, packets) == 32, "xr_flow_pc.packets");
 _Static_assert(sizeof(struct xr_flow) == 72, "xr_flow layout");
 _Static_assert(sizeof(struct xr_flow_key) == 20, "xr_flow_key layout");
 _Static_assert(__builtin_offsetof(struct xr_flow_key, port) == 16, "xr_flow_key.port");

@@ -995,7 +995,7 @@ test_flow_lifecycle(void **state)
 	/* A packet in flight counted into the emptied entry: the next flow starts at 0. */
 	ent_set(fp, e, 0, 7, 700);
 	assert_int_equal(fp_flow_put(fp, &k, &v), 0);
-	assert_int_equal(e->gen, e->fwd.seq);	/* a new generation: the seq of its write */
+	assert_int_equal(e->fwd.gen, e->fwd.seq);	/* a new generation: the seq of its write */
 	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
 	assert_int_equal(st.packets, 0);
 	assert_int_equal(st.bytes, 0);
@@ -1064,7 +1064,7 @@ test_shared_counters(void **state)
 	for (cpu = 0; cpu < 2; cpu++) {
 		const struct xr_flow_pc *pc = ent_pc(&sk_lo.fp, ent(&sk_lo.fp, &k), cpu);
 
-		assert_int_equal(pc->gen, ent(&sk_lo.fp, &k)->gen);
+		assert_int_equal(pc->gen, ent(&sk_lo.fp, &k)->fwd.gen);
 		assert_int_equal(pc->packets, 1);
 		assert_int_equal(pc->bytes, r->out.payload);
 	}
@@ -1111,7 +1111,7 @@ test_counter_gen(void **state)
 	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
 	row_setup(&sk_lo, r, &k);
 	e = ent(fp, &k);
-	gen = e->gen;
+	gen = e->fwd.gen;
 	assert_true(gen != 0);
 	pc0 = ent_pc(fp, e, 0);
 	/* Every CPU's slot: a stale generation's counts. */
@@ -1147,19 +1147,19 @@ test_counter_gen(void **state)
 	/* Replaced: the same generation, the counts kept. */
 	assert_int_equal(fp_flow_get(fp, &k, &f), 0);
 	assert_int_equal(fp_flow_put(fp, &k, &f), 0);
-	assert_int_equal(e->gen, gen);
+	assert_int_equal(e->fwd.gen, gen);
 	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
 	assert_int_equal(st.packets, 7);
 	/* Deleted and made again: a new generation, zero, restarted by its packet. */
 	assert_int_equal(fp_flow_del(fp, &k), 0);
 	assert_int_equal(fp_flow_put(fp, &k, &f), 0);
-	assert_true(e->gen != gen && e->gen != 0);
+	assert_true(e->fwd.gen != gen && e->fwd.gen != 0);
 	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
 	assert_int_equal(st.packets, 0);
 	assert_int_equal(st.bytes, 0);
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &outlen),
 			 XDP_REDIRECT);
-	assert_int_equal(pc0->gen, e->gen);
+	assert_int_equal(pc0->gen, e->fwd.gen);
 	assert_int_equal(pc0->packets, 1);
 	assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
 	assert_int_equal(st.packets, 1);
@@ -1168,83 +1168,100 @@ test_counter_gen(void **state)
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
 }
 
-#define NH_GEN(seq)	((((seq) >> 1) & 0xffffu) << 16)
-
 /*
- * The next-hop cache in the flow's entry: the first packet asks the fib and
- * fills it for the entry's generation (seq) and the packet's length; the
- * next one leaves byte for byte the same (from the cache); a rewrite of the
- * flow (new seq) is never served from the old one, nor a cache of another
- * next-hop epoch (the daemon saw a route or neighbour change); a cache another CPU is
- * rewriting (odd tag) is neither read nor written, the packet still goes.
+ * The next-hop cache in this CPU's slot of the flow (xr_flow_pc): the first
+ * packet asks the fib and fills it for the entry's write (seq), the
+ * daemon's epoch and the packet's length; the next one leaves byte for byte
+ * the same, from the cache (wrong MACs put there show up in the frame); a
+ * rewrite of the flow (new seq) is never served from the old cache, nor one
+ * of another epoch (the daemon saw a route or neighbour change); another
+ * CPU's cache is not this CPU's; a longer packet asks the fib again and the
+ * length the route took grows.  Runs pinned to CPU 0.
  */
 static void
 test_nh_cache(void **state)
 {
 	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	static const uint8_t bad[6] = { 0x02, 0xee, 0xee, 0xee, 0xee, 0xee };
 	uint8_t in[PKT_MAX], out1[PKT_MAX + 64], out2[PKT_MAX + 64];
+	struct fp *fp = &sk_lo.fp;
 	struct xr_flow_key k;
 	struct xr_flow_ent *e;
+	struct xr_flow_pc *pc, *pc1;
 	struct xr_flow f;
+	struct frame big;
+	cpu_set_t set, saved;
 	size_t inlen, o1, o2;
-	__u32 tag;
+	__u32 ep;
 
+	if (fp->ncpus < 2 || sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
+	    !CPU_ISSET(0, &saved)) {
+		skip();
+		return;
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
 	row_setup(&sk_lo, r, &k);
-	e = ent(&sk_lo.fp, &k);
+	e = ent(fp, &k);
+	pc = ent_pc(fp, e, 0);
+	pc1 = ent_pc(fp, e, 1);
 	inlen = build_frame(in, &r->in);
-	e->nh_tag = 0;				/* as a table just made */
+	pc->nh_seq = 0;				/* as a table just made */
+	ep = fp_nh_epoch(fp);
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out1, sizeof(out1), &o1),
 			 XDP_REDIRECT);
-	assert_int_equal(e->nh_tag & 0xffff0000u, NH_GEN(e->fwd.seq));
-	assert_int_equal(e->nh_tag & 1, 0);
-	assert_int_equal(e->nh_ok_len, inlen - ETH_HLEN);	/* the IP packet's length */
-	assert_int_equal(e->nh_vid, 0);
-	assert_int_equal(e->nh_tx, if_nametoindex("vb0"));
-	tag = e->nh_tag;
+	assert_int_equal(pc->nh_seq, e->fwd.seq);
+	assert_int_equal(pc->nh_stamp >> 8, ep & 0xffffffu);
+	assert_int_equal(pc->nh_ok_len, inlen - ETH_HLEN);	/* the IP packet's length */
+	assert_int_equal(pc->nh_vid, 0);
+	assert_int_equal(pc->nh_tx, if_nametoindex("vb0"));
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
 			 XDP_REDIRECT);
 	assert_int_equal(o1, o2);
 	assert_memory_equal(out1, out2, o1);
 	assert_int_equal(ent_packets(e), 2);
-	/* A rewrite of the flow: a new generation, filled again by the next packet. */
-	assert_int_equal(fp_flow_get(&sk_lo.fp, &k, &f), 0);
-	assert_int_equal(fp_flow_put(&sk_lo.fp, &k, &f), 0);
-	assert_true(NH_GEN(e->fwd.seq) != (tag & 0xffff0000u));
+	/* The cache is what a packet uses: wrong MACs in it go out. */
+	memcpy(pc->nh_mac, bad, 6);
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
 			 XDP_REDIRECT);
-	assert_int_equal(e->nh_tag & 0xffff0000u, NH_GEN(e->fwd.seq));
-	assert_memory_equal(out1, out2, o1);
-	/*
-	 * The daemon's next-hop epoch (a route, neighbour or link changed): a
-	 * cache of the old epoch is not used.  Its MACs made wrong first: the
-	 * next packet carries them (the cache is what it uses), then, after
-	 * fp_nh_epoch_bump(), the fib's again, and the cache is of the new epoch.
-	 */
-	{
-		uint8_t bad[6] = { 0x02, 0xee, 0xee, 0xee, 0xee, 0xee };
-		__u32 ep = fp_nh_epoch(&sk_lo.fp);
-
-		assert_int_equal(e->nh_stamp >> 8, ep & 0xffffffu);
-		memcpy(e->nh_mac, bad, 6);
-		assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
-				 XDP_REDIRECT);
-		assert_memory_equal(out2, bad, 6);		/* h_dest from the cache */
-		fp_nh_epoch_bump(&sk_lo.fp);
-		assert_int_equal(fp_nh_epoch(&sk_lo.fp), ep + 1);
-		assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
-				 XDP_REDIRECT);
-		assert_memory_equal(out1, out2, o1);
-		assert_int_equal(e->nh_stamp >> 8, (ep + 1) & 0xffffffu);
-	}
-	/* Claimed by "another CPU" (odd) with garbage in it: not used, not touched. */
-	tag = e->nh_tag | 1;
-	e->nh_tag = tag;
-	memset(e->nh_mac, 0xee, 6);
+	assert_memory_equal(out2, bad, 6);		/* h_dest from the cache */
+	/* Another epoch (fp_nh_epoch_bump(): netlink saw a change): the fib's again. */
+	fp_nh_epoch_bump(fp);
+	assert_int_equal(fp_nh_epoch(fp), ep + 1);
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
 			 XDP_REDIRECT);
 	assert_memory_equal(out1, out2, o1);
-	assert_int_equal(e->nh_tag, tag);
-	e->nh_tag = 0;
+	assert_int_equal(pc->nh_stamp >> 8, (ep + 1) & 0xffffffu);
+	/* A rewrite of the flow: a new seq, filled again by the next packet. */
+	memcpy(pc->nh_mac, bad, 6);
+	assert_int_equal(fp_flow_get(fp, &k, &f), 0);
+	assert_int_equal(fp_flow_put(fp, &k, &f), 0);
+	assert_true(pc->nh_seq != e->fwd.seq);
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
+			 XDP_REDIRECT);
+	assert_int_equal(pc->nh_seq, e->fwd.seq);
+	assert_memory_equal(out1, out2, o1);
+	/* CPU 1's cache, even one that would match, is not CPU 0's. */
+	*pc1 = *pc;
+	memcpy(pc1->nh_mac, bad, 6);
+	pc->nh_seq = 0;
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
+			 XDP_REDIRECT);
+	assert_memory_equal(out1, out2, o1);
+	assert_int_equal(pc->nh_seq, e->fwd.seq);
+	memset(pc1, 0, sizeof(*pc1));
+	/* A longer packet than the route took: asked again, and the length grows. */
+	big = r->in;
+	big.payload = 400;
+	inlen = build_frame(in, &big);
+	memcpy(pc->nh_mac, bad, 6);
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
+			 XDP_REDIRECT);
+	assert_memory_equal(out2, out1, 12);		/* the fib's MACs, not the cache's */
+	assert_int_equal(pc->nh_ok_len, inlen - ETH_HLEN);
+	pc->nh_seq = 0;
+	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
 }
 
 /*

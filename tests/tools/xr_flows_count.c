@@ -88,7 +88,7 @@ main(int argc, char **argv)
 	}
 	for (__u32 i = 0; i < nents; i++) {
 		if (packets) {
-			__u32 gen = __atomic_load_n(&t[i].gen, __ATOMIC_ACQUIRE);
+			__u32 gen = __atomic_load_n(&t[i].fwd.gen, __ATOMIC_ACQUIRE);
 
 			for (__u32 c = 0; gen && c < ncpus; c++) {
 				const struct xr_flow_pc *s = &pc[(size_t)c * nents + i];

@@ -996,7 +996,7 @@ fake_kernel_stats(struct fp *fp, const union xr_sa *local, uint64_t packets)
 	st.bytes = packets * 172;
 	st.last_seen_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	fp_ent_set_stats(fp, (size_t)idx, 1, &st);
-	fp->pc[idx].gen = fp->tab[idx].gen - 2;	/* CPU 0: an earlier flow's */
+	fp->pc[idx].gen = fp->tab[idx].fwd.gen - 2;	/* CPU 0: an earlier flow's */
 	fp->pc[idx].packets = 1000;
 	fp->pc[idx].last_seen_ns = st.last_seen_ns + 5000000000ull;
 }
