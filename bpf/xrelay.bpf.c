@@ -335,6 +335,8 @@ struct xr_nh {
 	__u16	vid;		/* VLAN id when vlan */
 	__u8	vlan;		/* out is a VLAN device of xr_vlans */
 	__u8	pad;
+	__u32	dl3;		/* IPv4 header checksum delta of the addresses (xr_deltas()) */
+	__u32	dl4;		/* UDP checksum delta of the addresses and ports */
 };
 
 /*
@@ -519,17 +521,67 @@ xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
 }
 
 /*
+ * The checksum deltas of the flow's rewrite of addresses and ports (RFC 1624
+ * terms, unfolded): dl3 for the IPv4 header (the addresses), dl4 for the UDP
+ * checksum (the addresses, which its pseudo-header covers, and the ports).
+ * The old values are the packet's, but every packet of a flow that passes
+ * xr_check_flow() carries the same: its source is the latched peer, its
+ * destination the entry's relay address and port.  So they are worked out
+ * on a next-hop miss and kept with the next hop in this CPU's slot, for the
+ * same write of the entry and epoch (a new --media layout raises it); a hit
+ * only adds the TTL and length terms.  0, or -1 on bounds (cannot happen:
+ * the parsers checked them).
+ */
+static __always_inline int
+xr_deltas(void *data, void *data_end, const struct xr_pkt *p, const struct xr_flow_fwd *f,
+	  struct xr_nh *nh)
+{
+	__u32 l3 = p->l3_off, l4 = p->l4_off, d;
+	struct udphdr *udp;
+
+	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
+		return -1;
+	udp = data + l4;
+	if ((void *)(udp + 1) > data_end)
+		return -1;
+	if (p->family == XR_FAM_IPV4) {
+		struct iphdr *ip = data + l3;
+		__u32 s, t;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		__builtin_memcpy(&s, &f->src_addr[12], 4);
+		__builtin_memcpy(&t, &f->dst_addr[12], 4);
+		d = xr_csum_delta32(0, ip->saddr, s);
+		d = xr_csum_delta32(d, ip->daddr, t);
+	} else {
+		struct ipv6hdr *ip6 = data + l3;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		d = xr_csum_delta128(0, ip6->saddr.in6_u.u6_addr32, (const __u32 *)f->src_addr);
+		d = xr_csum_delta128(d, ip6->daddr.in6_u.u6_addr32, (const __u32 *)f->dst_addr);
+	}
+	nh->dl3 = d;
+	d = xr_csum_delta16(d, udp->source, f->src_port);
+	nh->dl4 = xr_csum_delta16(d, udp->dest, f->dst_port);
+	return 0;
+}
+
+/*
  * Rewrite addresses, ports, TTL and tot_len (the IP packet ends with the UDP
- * datagram) of the IPv4/UDP packet at l3/l4, checksums incrementally.
+ * datagram) of the IPv4/UDP packet at l3/l4, checksums incrementally: the
+ * addresses' and ports' terms from nh (xr_deltas()), the TTL's and
+ * tot_len's from the packet.
  */
 static __always_inline int
 xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow_fwd *f,
-	      __u16 tot_len)
+	      __u16 tot_len, const struct xr_nh *nh)
 {
 	struct iphdr *ip = data + l3;
 	struct udphdr *udp;
-	__u32 d_addr, d_ip, d_udp, s, d;
-	__be16 new_tot = bpf_htons(tot_len), old_tot, old_tp, new_tp, sport, dport, ucheck;
+	__u32 d_ip, s, d;
+	__be16 new_tot = bpf_htons(tot_len), old_tot, old_tp, new_tp, ucheck;
 
 	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
 		return -1;
@@ -546,18 +598,12 @@ xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	__builtin_memcpy(&d, &f->dst_addr[12], 4);
 	old_tp = *(__be16 *)&ip->ttl;		/* the word (ttl, protocol) */
 	old_tot = ip->tot_len;
-	sport = udp->source;
-	dport = udp->dest;
 	ucheck = udp->check;
-	d_addr = xr_csum_delta32(0, ip->saddr, s);
-	d_addr = xr_csum_delta32(d_addr, ip->daddr, d);
 	/* the TTL byte comes first in memory: set it in the word as stored */
 	new_tp = old_tp;
 	*(__u8 *)&new_tp = f->ttl;
-	d_ip = xr_csum_delta16(d_addr, old_tp, new_tp);
+	d_ip = xr_csum_delta16(nh->dl3, old_tp, new_tp);
 	d_ip = xr_csum_delta16(d_ip, old_tot, new_tot);
-	d_udp = xr_csum_delta16(d_addr, sport, f->src_port);
-	d_udp = xr_csum_delta16(d_udp, dport, f->dst_port);
 	ip->check = xr_csum_apply(ip->check, d_ip);
 	ip->saddr = s;
 	ip->daddr = d;
@@ -565,33 +611,28 @@ xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	ip->tot_len = new_tot;
 	udp->source = f->src_port;
 	udp->dest = f->dst_port;
-	udp->check = xr_csum_apply_udp(ucheck, d_udp, 1);
+	udp->check = xr_csum_apply_udp(ucheck, nh->dl4, 1);
 	return 0;
 }
 
 /*
- * The same for IPv6 (no header checksum; the UDP one covers the addresses).
- * A zero UDP checksum is invalid in IPv6 (RFC 8200 8.1) and is not special
- * here: the update leaves it wrong and the receiver drops the packet, as the
- * relay's own socket would have in the userspace path.
+ * The same for IPv6 (no header checksum; the UDP one covers the addresses:
+ * nh->dl4).  A zero UDP checksum is invalid in IPv6 (RFC 8200 8.1) and is
+ * not special here: the update leaves it wrong and the receiver drops the
+ * packet, as the relay's own socket would have in the userspace path.
  */
 static __always_inline int
 xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow_fwd *f,
-	      __u16 payload_len)
+	      __u16 payload_len, const struct xr_nh *nh)
 {
 	struct ipv6hdr *ip6 = data + l3;
 	struct udphdr *udp;
-	__u32 d_udp;
 
 	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
 		return -1;
 	udp = data + l4;
 	if ((void *)(ip6 + 1) > data_end || (void *)(udp + 1) > data_end)
 		return -1;
-	d_udp = xr_csum_delta128(0, ip6->saddr.in6_u.u6_addr32, (const __u32 *)f->src_addr);
-	d_udp = xr_csum_delta128(d_udp, ip6->daddr.in6_u.u6_addr32, (const __u32 *)f->dst_addr);
-	d_udp = xr_csum_delta16(d_udp, udp->source, f->src_port);
-	d_udp = xr_csum_delta16(d_udp, udp->dest, f->dst_port);
 	__builtin_memcpy(&ip6->saddr, f->src_addr, 16);
 	__builtin_memcpy(&ip6->daddr, f->dst_addr, 16);
 	ip6->hop_limit = f->ttl;
@@ -606,7 +647,7 @@ xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	ip6->payload_len = bpf_htons(payload_len);	/* not in the pseudo-header: UDP's length is */
 	udp->source = f->src_port;
 	udp->dest = f->dst_port;
-	udp->check = xr_csum_apply_udp(udp->check, d_udp, 0);
+	udp->check = xr_csum_apply_udp(udp->check, nh->dl4, 0);
 	return 0;
 }
 
@@ -709,8 +750,8 @@ xr_flow_read(const struct xr_flow_ent *e, __u8 family, struct xr_flow_fwd *f)
 }
 
 /*
- * The next hop from this CPU's cache in its slot of the flow (flow.h struct
- * xr_flow_pc): used when it was filled for this write of the entry (seq),
+ * The next hop (and the rewrite's checksum deltas, xr_deltas()) from this
+ * CPU's cache in its slot of the flow (flow.h struct xr_flow_pc): used when it was filled for this write of the entry (seq),
  * under this stamp (the daemon's next-hop epoch and the clock's window:
  * XR_NH_STAMP), for a packet no longer than one the route took.  Only this
  * CPU writes the slot: plain loads.  1 on a hit.
@@ -727,6 +768,8 @@ xr_nh_load(const struct xr_flow_pc *pc, __u32 seq, __u32 stamp, __u32 l3_len, st
 	nh->mac[0] = pc->nh_mac[0];
 	nh->mac[1] = pc->nh_mac[1];
 	nh->mac[2] = pc->nh_mac[2];
+	nh->dl3 = pc->nh_dl3;
+	nh->dl4 = pc->nh_dl4;
 	nh->vlan = !!(vid & XR_NH_VLAN);
 	nh->vid = vid & XR_VLAN_VID_MASK;
 	nh->out = nh->tx;	/* only read when !vlan (xr_egress()), where they agree */
@@ -734,8 +777,8 @@ xr_nh_load(const struct xr_flow_pc *pc, __u32 seq, __u32 stamp, __u32 l3_len, st
 }
 
 /*
- * Fill this CPU's next-hop cache of the flow with nh (plain stores: the
- * slot is this CPU's).  ok_len grows while the write, the stamp and the
+ * Fill this CPU's next-hop cache of the flow with nh, the checksum deltas
+ * included (plain stores: the slot is this CPU's).  ok_len grows while the write, the stamp and the
  * egress stay the same.
  */
 static __always_inline void
@@ -754,6 +797,8 @@ xr_nh_store(struct xr_flow_pc *pc, __u32 seq, __u32 stamp, __u32 l3_len, const s
 	pc->nh_mac[0] = nh->mac[0];
 	pc->nh_mac[1] = nh->mac[1];
 	pc->nh_mac[2] = nh->mac[2];
+	pc->nh_dl3 = nh->dl3;
+	pc->nh_dl4 = nh->dl4;
 }
 
 /*
@@ -838,6 +883,8 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 		__builtin_memcpy(nh.mac, fib.dmac, ETH_ALEN);
 		__builtin_memcpy((__u8 *)nh.mac + ETH_ALEN, fib.smac, ETH_ALEN);
 		xr_vlan_of(&nh);
+		if (xr_deltas(data, data_end, &p, &f, &nh) < 0)
+			return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
 		xr_nh_store(pc, f.seq, stamp, p.l3_len, &nh);
 	}
 	rc = xr_egress(ctx, &p, &nh, &eg);
@@ -861,9 +908,9 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	 */
 	want = (p.l4_off - p.l3_off) + p.udp_len;
 	if (p.family == XR_FAM_IPV4)
-		rc = xr_write_ipv4(data, data_end, l3, l4, &f, (__u16)want);
+		rc = xr_write_ipv4(data, data_end, l3, l4, &f, (__u16)want, &nh);
 	else
-		rc = xr_write_ipv6(data, data_end, l3, l4, &f, p.udp_len);
+		rc = xr_write_ipv6(data, data_end, l3, l4, &f, p.udp_len, &nh);
 	if (rc < 0)
 		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
 	want += l3;

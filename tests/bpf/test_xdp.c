@@ -1176,7 +1176,9 @@ test_counter_gen(void **state)
  * rewrite of the flow (new seq) is never served from the old cache, nor one
  * of another epoch (the daemon saw a route or neighbour change); another
  * CPU's cache is not this CPU's; a longer packet asks the fib again and the
- * length the route took grows.  Runs pinned to CPU 0.
+ * length the route took grows.  The checksum deltas of the rewrite are kept
+ * with it (a wrong one shows), the TTL's term is each packet's.  Runs pinned
+ * to CPU 0.
  */
 static void
 test_nh_cache(void **state)
@@ -1241,6 +1243,29 @@ test_nh_cache(void **state)
 	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
 			 XDP_REDIRECT);
 	assert_int_equal(pc->nh_seq, e->fwd.seq);
+	assert_memory_equal(out1, out2, o1);
+	/*
+	 * The rewrite's checksum deltas come with the next hop: a wrong one in
+	 * the cache shows in the UDP checksum (bytes 40-41 of the frame)...
+	 */
+	pc->nh_dl4 += 1;
+	assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out2, sizeof(out2), &o2),
+			 XDP_REDIRECT);
+	assert_memory_not_equal(out1 + 40, out2 + 40, 2);
+	assert_memory_equal(out1, out2, 40);
+	pc->nh_dl4 -= 1;
+	/* ... while the TTL's term is the packet's: another TTL in, the same frame out. */
+	big = r->in;
+	big.ttl = 9;
+	{
+		uint8_t in2[PKT_MAX];
+		size_t inlen2 = build_frame(in2, &big);
+
+		assert_int_equal(run_once(&sk_lo, r->ingress, in2, inlen2, out2, sizeof(out2),
+					  &o2), XDP_REDIRECT);
+	}
+	assert_int_equal(pc->nh_seq, e->fwd.seq);		/* a hit */
+	assert_int_equal(o1, o2);
 	assert_memory_equal(out1, out2, o1);
 	/* CPU 1's cache, even one that would match, is not CPU 0's. */
 	*pc1 = *pc;
