@@ -823,6 +823,22 @@ xr_rate_over(struct xr_flow_ent *e, __u64 now)
 }
 
 /*
+ * The packets' clock: CLOCK_MONOTONIC_COARSE as bpf_ktime_get_coarse_ns()
+ * gives it, from jiffies (flow.h xr_cfg.jiffy_ns: bpf_jiffies64() is one
+ * inlined load, the helper a call and a sequence-counter loop, ~1 ns a
+ * packet); the helper itself until the daemon has calibrated.
+ */
+static __always_inline __u64
+xr_now(const struct xr_cfg *cfg)
+{
+	__u32 jns = XR_READ_ONCE(cfg->jiffy_ns);
+
+	if (!jns)
+		return bpf_ktime_get_coarse_ns();
+	return XR_READ_ONCE(cfg->jiffy_base) + bpf_jiffies64() * jns;
+}
+
+/*
  * Every step after the parse, for the frame p describes; returns the enum
  * xr_cnt outcome of the frame.  Inlined twice by xr_process(): p is passed
  * by value so that the copy for the common frame has constant offsets.
@@ -858,7 +874,7 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 		return xr_sampled(bpf_ktime_get_coarse_ns()) ? rc : XR_CNT_drop_wrong_source;
 	if (rc != XR_CONTINUE)
 		return rc;
-	now = bpf_ktime_get_coarse_ns();
+	now = xr_now(cfg);
 	if (media_max_pps && xr_rate_over(e, now))
 		return XR_CNT_drop_rate_limit;
 	/*
@@ -973,6 +989,28 @@ xr_process(struct xdp_md *ctx)
 	if (rc != XR_CONTINUE)
 		return rc;
 	return xr_forward(ctx, cfg, p);
+}
+
+/*
+ * The clocks of one moment, for the daemon's calibration of the packets'
+ * clock (flow.h struct xr_clock, xr_cfg.jiffy_ns): run through
+ * BPF_PROG_TEST_RUN on a frame of at least 16 bytes, into which it writes
+ * them; never attached.  An XDP program because that type may call both
+ * helpers (a syscall program may not read the coarse clock).
+ */
+SEC("xdp")
+int
+xr_clock(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct xr_clock *c = data;
+
+	if ((void *)(c + 1) > data_end)
+		return XDP_ABORTED;
+	c->jiffies = bpf_jiffies64();
+	c->coarse_ns = bpf_ktime_get_coarse_ns();
+	return XDP_PASS;
 }
 
 /*

@@ -71,6 +71,8 @@ struct fp {
 	size_t		pc_bytes;	/* its length */
 	size_t		pc_stride;	/* xr_flows' size: CPU c's slots start at c x this */
 	struct xr_cfg	*cfgm;		/* xr_cfg's mapping */
+	uint32_t	jiffy_ns;	/* the packets' clock (xr_cfg.jiffy_ns), 0: not calibrated */
+	uint64_t	jiffy_base;	/* and its base (fp_clock_calibrate()) */
 	unsigned	nents;		/* entries in use: naddrs x nports */
 	int		naddrs;
 	unsigned	port_lo, nports;
@@ -143,9 +145,21 @@ size_t	fp_table_entries(int naddrs, uint16_t lo, uint16_t hi);
  * changes.  fp_nh_epoch() reads it (0 without a table).
  */
 void	fp_nh_epoch_bump(struct fp *fp);
+/*
+ * Calibrate the packets' clock (flow.h xr_cfg.jiffy_ns, jiffy_base) with
+ * the xr_clock program clock_fd: the tick from two samples at least two
+ * ticks apart (waits up to ~100 ms), the base from the median of five.
+ * Kept in fp (fp_table_init() writes it into xr_cfg) and written into a
+ * mapped xr_cfg at once.  0 or -errno (the program then keeps calling the
+ * clock helper).
+ */
+int	fp_clock_calibrate(struct fp *fp, int clock_fd);
 uint32_t fp_nh_epoch(const struct fp *fp);
 
-/* The struct xr_cfg of that table (bans 0); whether two say the same but for bans and nh_epoch. */
+/*
+ * The struct xr_cfg of that table (bans 0); whether two say the same but for
+ * what changes while it runs (bans, nh_epoch, the packets' clock).
+ */
 void	fp_cfg_make(struct xr_cfg *c, const union xr_sa *addrs, int n, uint16_t lo,
 		    uint16_t hi);
 bool	fp_cfg_same(const struct xr_cfg *a, const struct xr_cfg *b);

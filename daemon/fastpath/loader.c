@@ -544,12 +544,7 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 		goto out_unlock;
 	}
 
-	prog = bpf_object__next_program(skel->obj, NULL);
-	if (!prog) {
-		err = -ENOENT;
-		fp_warnx("the BPF object has no program");
-		goto out_unlock;
-	}
+	prog = skel->progs.xr_xdp_rx;
 	/*
 	 * Only now that there is a program to use it.  Not fatal: the program
 	 * then passes everything up (pass_fib_disabled).
@@ -568,6 +563,12 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	fp->abi_fd = bpf_map__fd(skel->maps.xr_abi);
 	fp->bans_fd = bpf_map__fd(skel->maps.xr_bans);
 	fp->ncpus = libbpf_num_possible_cpus();
+	err = fp_clock_calibrate(fp, bpf_program__fd(skel->progs.xr_clock));
+	if (err)
+		fp_warnx("the packets' clock stays the helper (%s): ~1 ns a packet more",
+			 strerror(-err));
+	else
+		fp_info("packets' clock: jiffies x %u ns", fp->jiffy_ns);
 	if (nents) {
 		err = fp_table_init(fp, o->addrs, o->naddrs, o->port_lo, o->port_hi);
 		if (err) {

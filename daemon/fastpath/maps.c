@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <linux/bpf.h>
 
 #include "fastpath/fastpath.h"
 
@@ -107,6 +108,8 @@ fp_cfg_same(const struct xr_cfg *a, const struct xr_cfg *b)
 
 	x.bans = y.bans = 0;
 	x.nh_epoch = y.nh_epoch = 0;
+	x.jiffy_ns = y.jiffy_ns = 0;
+	x.jiffy_base = y.jiffy_base = 0;
 	return memcmp(&x, &y, sizeof(x)) == 0;
 }
 
@@ -223,6 +226,8 @@ fp_table_init(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint1
 	fp_table_layout(fp, addrs, n, lo, hi);
 	fp_cfg_make(&c, addrs, n, lo, hi);
 	c.bans = __atomic_load_n(&fp->cfgm->bans, __ATOMIC_RELAXED);
+	c.jiffy_ns = fp->jiffy_ns;
+	c.jiffy_base = fp->jiffy_base;
 	/* A new daemon knows nothing of the routes before it: caches start afresh. */
 	c.nh_epoch = __atomic_load_n(&fp->cfgm->nh_epoch, __ATOMIC_RELAXED) + 1;
 	/*
@@ -240,6 +245,86 @@ fp_nh_epoch_bump(struct fp *fp)
 {
 	if (fp->cfgm)
 		__atomic_fetch_add(&fp->cfgm->nh_epoch, 1u, __ATOMIC_RELEASE);
+}
+
+/*
+ * One sample of both clocks (struct xr_clock) from the xr_clock program,
+ * which writes them into the frame it is run on.
+ */
+static int
+clock_sample(int clock_fd, struct xr_clock *c)
+{
+	uint8_t frame[64] = { 0 };	/* ETH_ZLEN and more: a frame test_run takes */
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = sizeof(frame),
+		    .data_out = frame, .data_size_out = sizeof(frame), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(clock_fd, &o) < 0)
+		return -errno;
+	if (o.retval != XDP_PASS || o.data_size_out < sizeof(*c))
+		return -EPROTO;
+	memcpy(c, frame, sizeof(*c));
+	return 0;
+}
+
+static int
+u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+fp_clock_calibrate(struct fp *fp, int clock_fd)
+{
+	/* The kernel's CONFIG_HZ choices; TICK_NSEC is (1e9 + HZ / 2) / HZ. */
+	static const uint32_t hz[] = { 100, 250, 300, 1000 };
+	struct xr_clock a, b;
+	uint64_t base[5], dj, best = 0;
+	double per, err, best_err = 1e18;
+	int rc;
+
+	if (clock_fd < 0)
+		return -EBADF;
+	rc = clock_sample(clock_fd, &a);
+	for (int i = 0; !rc && i < 100; i++) {
+		usleep(1000);
+		rc = clock_sample(clock_fd, &b);
+		if (!rc && b.jiffies - a.jiffies >= 2)
+			break;
+	}
+	if (rc)
+		return rc;
+	dj = b.jiffies - a.jiffies;
+	if (dj < 2 || b.coarse_ns <= a.coarse_ns)
+		return -ETIME;
+	per = (double)(b.coarse_ns - a.coarse_ns) / (double)dj;
+	for (size_t i = 0; i < sizeof(hz) / sizeof(hz[0]); i++) {
+		uint64_t tick = (1000000000ull + hz[i] / 2) / hz[i];
+
+		err = per > (double)tick ? per - (double)tick : (double)tick - per;
+		if (err < best_err) {
+			best_err = err;
+			best = tick;
+		}
+	}
+	if (best_err > (double)best / 4)	/* no HZ the kernel can have */
+		return -ERANGE;
+	/* A tick between the program's two reads moves one sample's base by a tick. */
+	for (int i = 0; i < 5; i++) {
+		rc = clock_sample(clock_fd, &b);
+		if (rc)
+			return rc;
+		base[i] = b.coarse_ns - b.jiffies * best;
+	}
+	qsort(base, 5, sizeof(base[0]), u64_cmp);
+	fp->jiffy_base = base[2];
+	fp->jiffy_ns = (uint32_t)best;
+	if (fp->cfgm) {
+		__atomic_store_n(&fp->cfgm->jiffy_base, fp->jiffy_base, __ATOMIC_RELAXED);
+		__atomic_store_n(&fp->cfgm->jiffy_ns, fp->jiffy_ns, __ATOMIC_RELEASE);
+	}
+	return 0;
 }
 
 uint32_t

@@ -43,7 +43,8 @@
  * 8: the next-hop cache moves from the entry's line 1 into the CPU's slot
  * (xr_flow_pc: 64 bytes, no nh_tag), gen into line 0 (xr_flow_fwd.gen) with
  * the families as flag bits (peer_family, out_family gone): a packet reads
- * one line of its entry; xr_cfg.nh_epoch.
+ * one line of its entry; xr_cfg.nh_epoch; xr_cfg.jiffy_ns, jiffy_base (the
+ * packets' clock).
  */
 #define XR_ABI_VERSION		8
 
@@ -82,6 +83,18 @@ struct xr_cfg {
 					 * address, link or neighbour the next hops
 					 * depend on changes (fastpath/netlink.c): a
 					 * next hop cached under another is asked afresh */
+	/*
+	 * The program's clock: now = jiffy_base + jiffies x jiffy_ns, an
+	 * estimate of bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC_COARSE)
+	 * within a tick, from the inlined bpf_jiffies64() (one load) instead
+	 * of a helper call (~1 ns a packet).  Both advance at the timer tick,
+	 * together.  Calibrated by the daemon at start (fastpath/maps.c
+	 * fp_clock_calibrate(): the xr_clock program samples both); jiffy_ns
+	 * 0 (not calibrated): the program calls the helper.
+	 */
+	__u32	jiffy_ns;		/* TICK_NSEC: 1e9 / CONFIG_HZ, rounded */
+	__u32	pad;			/* zero */
+	__u64	jiffy_base;		/* coarse ns - jiffies x jiffy_ns (mod 2^64) */
 	__be32	h4[XR_CFG_H4];		/* IPv4 relay addresses, network order, at
 					 * XR_CFG_H4_SLOT() or the next free slot
 					 * after it (wrapping); 0: empty */
@@ -282,6 +295,15 @@ struct xr_ban {
 	__u32	pad;		/* zero */
 };
 
+/*
+ * What the xr_clock program writes into the frame the daemon runs it on
+ * (BPF_PROG_TEST_RUN): both clocks of one moment.
+ */
+struct xr_clock {
+	__u64	jiffies;	/* bpf_jiffies64() */
+	__u64	coarse_ns;	/* bpf_ktime_get_coarse_ns() */
+};
+
 /* Value of the single-entry xr_abi array: checked against pinned maps at start. */
 struct xr_abi {
 	__u32	version;	/* XR_ABI_VERSION */
@@ -292,7 +314,8 @@ struct xr_abi {
 	__u32	pad;		/* zero */
 };
 
-_Static_assert(sizeof(struct xr_cfg) == 24 + 64 * 4 + 64 + 32 * 16 + 32, "xr_cfg layout");
+_Static_assert(sizeof(struct xr_cfg) == 40 + 64 * 4 + 64 + 32 * 16 + 32, "xr_cfg layout");
+_Static_assert(__builtin_offsetof(struct xr_cfg, jiffy_base) == 32, "xr_cfg.jiffy_base");
 _Static_assert(XR_CFG_H4 >= 2 * XR_CFG_ADDRS && XR_CFG_H4 == 64, "xr_cfg.h4: 6 bits of hash");
 _Static_assert(sizeof(struct xr_flow_ent) == 128, "xr_flow_ent: two cache lines");
 _Static_assert(sizeof(struct xr_flow_fwd) == 64, "xr_flow_fwd: one cache line");

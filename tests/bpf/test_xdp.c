@@ -619,6 +619,9 @@ tskel_load_pps(struct tskel *t, __u32 fib_ifindex, __u32 sample, __u32 max_pps)
 	t->fp.prog_fd = bpf_program__fd(s->progs.xr_xdp_rx);
 	t->fp.lock_fd = -1;
 	t->fp.ncpus = libbpf_num_possible_cpus();
+	err = fp_clock_calibrate(&t->fp, bpf_program__fd(s->progs.xr_clock));
+	if (err)
+		return err;
 	tab_sas(addrs);
 	err = fp_table_init(&t->fp, addrs, TAB_N, TAB_LO, TAB_HI);
 	if (err)
@@ -1287,6 +1290,55 @@ test_nh_cache(void **state)
 	assert_int_equal(pc->nh_ok_len, inlen - ETH_HLEN);
 	pc->nh_seq = 0;
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+}
+
+/* CLOCK_MONOTONIC_COARSE in ns, the clock last_seen_ns is compared with. */
+static uint64_t
+coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The packets' clock: calibrated (jiffies x the tick plus a base, the
+ * loader's fp_clock_calibrate()), a forwarded packet's last_seen_ns is
+ * CLOCK_MONOTONIC_COARSE of when it ran, within a tick or two; not
+ * calibrated (jiffy_ns 0), the helper gives the same clock.
+ */
+static void
+test_clock(void **state)
+{
+	const struct row *r = &rows[0];		/* hit IPv4, redirect */
+	uint8_t in[PKT_MAX], out[PKT_MAX + 64];
+	struct fp *fp = &sk_lo.fp;
+	struct xr_flow_stats st;
+	struct xr_flow_key k;
+	uint64_t t0, t1, tick;
+	size_t inlen, olen;
+	__u32 jns;
+
+	tick = fp->jiffy_ns;
+	assert_true(tick == 10000000 || tick == 4000000 || tick == 3333333 || tick == 1000000);
+	assert_int_equal(fp->cfgm->jiffy_ns, tick);
+	row_setup(&sk_lo, r, &k);
+	inlen = build_frame(in, &r->in);
+	for (int pass = 0; pass < 2; pass++) {
+		t0 = coarse_ns();
+		assert_int_equal(run_once(&sk_lo, r->ingress, in, inlen, out, sizeof(out), &olen),
+				 XDP_REDIRECT);
+		t1 = coarse_ns();
+		assert_int_equal(fp_flow_stats(fp, &k, &st), 0);
+		assert_true(st.last_seen_ns + 2 * tick >= t0);
+		assert_true(st.last_seen_ns <= t1 + 2 * tick);
+		/* the second pass without the calibration: the helper's clock */
+		jns = fp->cfgm->jiffy_ns;
+		fp->cfgm->jiffy_ns = 0;
+		usleep(30000);
+	}
+	fp->cfgm->jiffy_ns = jns;
 }
 
 /*
@@ -1997,7 +2049,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--bench") == 0)
 		return bench((unsigned)strtoul(argv[2], NULL, 0));
 
-	tests = calloc(n + 13, sizeof(*tests));
+	tests = calloc(n + 14, sizeof(*tests));
 	if (!tests)
 		return 1;
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_abi_sizes);
@@ -2013,12 +2065,13 @@ main(int argc, char **argv)
 	tests[10] = (struct CMUnitTest)cmocka_unit_test(test_seqlock_busy);
 	tests[11] = (struct CMUnitTest)cmocka_unit_test(test_bans_switch);
 	tests[12] = (struct CMUnitTest)cmocka_unit_test(test_counter_gen);
+	tests[13] = (struct CMUnitTest)cmocka_unit_test(test_clock);
 	for (i = 0; i < n; i++) {
-		tests[i + 13].name = rows[i].name;
-		tests[i + 13].test_func = test_row;
-		tests[i + 13].initial_state = &rows[i];
+		tests[i + 14].name = rows[i].name;
+		tests[i + 14].test_func = test_row;
+		tests[i + 14].initial_state = &rows[i];
 	}
-	rc = _cmocka_run_group_tests("test_xdp", tests, n + 13, NULL, NULL);
+	rc = _cmocka_run_group_tests("test_xdp", tests, n + 14, NULL, NULL);
 	free(tests);
 	fp_table_free(&sk_in.fp);
 	fp_table_free(&sk_lo.fp);
