@@ -48,12 +48,13 @@ if left < need:
 ' "$NH_LEFT_S"
 }
 
-# nh_wait_rx IFACE N MS : wait until, from now, b delivered N more datagrams
-# and received N more frames on IFACE, MS milliseconds at most; prints the
-# milliseconds it took, or "timeout".
+# nh_wait_rx IFACE N MS [T0] : wait until, from now, b delivered N more
+# datagrams and received N more frames on IFACE, MS milliseconds after T0
+# (date +%s%N; default now) at most; prints the milliseconds since T0 it
+# took, or "timeout".
 nh_wait_rx() {
-	local ifc=$1 n=$2 ms=$3 in0 rx0 t0 t
-	in0=$(nh_udp_in) rx0=$(nh_rx "$ifc") t0=$(date +%s%N)
+	local ifc=$1 n=$2 ms=$3 t0=${4:-$(date +%s%N)} in0 rx0 t
+	in0=$(nh_udp_in) rx0=$(nh_rx "$ifc")
 	while :; do
 		t=$(( ($(date +%s%N) - t0) / 1000000 ))
 		if [ $(( $(nh_udp_in) - in0 )) -ge "$n" ] && [ $(( $(nh_rx "$ifc") - rx0 )) -ge "$n" ]; then
@@ -71,18 +72,20 @@ nh_wait_rx() {
 # refresh is counted under CAUSE.
 nh_change() {
 	local desc=$1 cause=$2 ifc=$3 maxuser=$4; shift 4
-	local c0 r0 k0 u0 took
+	local c0 r0 k0 u0 t0 took user
 	nh_align
 	c0=$(nh_refreshes "$cause") r0=$(ml_counter fwd_redirect)
 	k0=$(ml_kpkts "$SID" A rtp) u0=$(ml_upkts "$SID" A rtp)
+	t0=$(date +%s%N)
 	"$@" || xr_die "$desc: $*"
-	took=$(nh_wait_rx "$ifc" 50 "$NH_BOUND_MS")
+	took=$(nh_wait_rx "$ifc" 50 "$NH_BOUND_MS" "$t0")
 	xr_ok "$desc: b gets the media again through $ifc within $NH_BOUND_MS ms ($took)" \
 		test "$took" != timeout
 	xr_ge "$desc: XDP forwarded it (fwd_redirect)" $(( $(ml_counter fwd_redirect) - r0 )) 50
 	xr_ge "$desc: the flow's kernel packets" $(( $(ml_kpkts "$SID" A rtp) - k0 )) 50
-	xr_ok "$desc: the daemon relayed at most $maxuser meanwhile" \
-		test $(( $(ml_upkts "$SID" A rtp) - u0 )) -le "$maxuser"
+	user=$(( $(ml_upkts "$SID" A rtp) - u0 ))
+	xr_ok "$desc: the daemon relayed at most $maxuser meanwhile ($user)" \
+		test "$user" -le "$maxuser"
 	xr_ge "$desc: stats: next hops refreshed for a $cause change" \
 		$(( $(nh_refreshes "$cause") - c0 )) 1
 }
@@ -90,6 +93,7 @@ nh_change() {
 xr_daemon_start "${ML_XDP_ARGS[@]}" "${ML_MEDIA_ARGS[@]}" --log-level fastpath=debug
 xr_eq "eth-b2 can take redirected frames (xr_tx_ports)" \
 	"$(grep -c 'link eth-b2 .*tx port yes' "$XR_TMP/xrelayd.log")" 1
+xr_eq "stats: the start counted as one resync" "$(nh_refreshes resync)" 1
 xr_ok "media create $A4:4000 $B4:5000" ml_create "$A4:4000" "$B4:5000"
 SID=$ML_SID
 
