@@ -5,12 +5,13 @@
 # (8.6 s): RTP from a to b flows through XDP, then b's MAC changes and the
 # relay's neighbour entry is replaced, then b's MAC changes again and the
 # entry is deleted (the kernel resolves it anew), then b's address moves
-# behind a second link (a /32 route) and back.  Each change is made early in
-# the cache's clock window, so only the daemon's next-hop epoch can make the
-# relay use the new next hop within the 3 s each check allows: packets reach
-# b again (b's UDP InDatagrams), through the link the change says (its rx
-# counter), forwarded by XDP (fwd_redirect, the flow's kernel packets), and
-# `xrelayctl stats` counts the refresh under its cause.
+# behind a second link (a /32 route) and back; over IPv6, a MAC change.
+# Each change is made early in the cache's clock window, so only the
+# daemon's next-hop epoch can make the relay use the new next hop within the
+# 3 s each check allows: packets reach b again (b's UDP InDatagrams), through
+# the link the change says (its rx counter), forwarded by XDP (fwd_redirect,
+# the flow's kernel packets), and `xrelayctl stats` counts the refresh under
+# its cause.  NUD state changes alone (same MAC) refresh nothing.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/media_lib.sh"
 
@@ -26,10 +27,24 @@ xr_ns b sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth1.rp_filter=0
 NH_BOUND_MS=3000	# a change must show within this (the cache's window is 8,590 ms)
 NH_LEFT_S=4.5		# a change is made with at least this left of the window
 
-# b's UDP datagrams delivered to a socket (/proc/net/snmp Udp: InDatagrams).
-nh_udp_in() { xr_ns b awk '/^Udp:/ { if (++n == 2) print $2 }' /proc/net/snmp; }
+# b's UDP datagrams delivered to a socket, IPv4 and IPv6 (Udp: InDatagrams,
+# Udp6InDatagrams).
+nh_udp_in() {
+	xr_ns b awk '/^Udp:/ { if (++n == 2) v += $2 } /^Udp6InDatagrams/ { v += $2 }
+		     END { print v }' /proc/net/snmp /proc/net/snmp6
+}
 # Frames b received on IFACE.
 nh_rx() { ip -n "${XR_PFX}b" -s -j link show "$1" | jpy 'd[0]["stats64"]["rx"]["packets"]'; }
+# nh_rtp NS OUT ARGS... : rtp.py in host NS in the background, its own PID
+# in NH_PID (nsenter execs it: the PID is python's, ended by kill).
+nh_rtp() {
+	local ns=$1 out=$2; shift 2
+	nsenter --net="/run/netns/${XR_PFX}$ns" python3 "$ML_RTP" "$@" >"$out" 2>"$out.err" &
+	NH_PID=$!
+	XR_PIDS+=("$NH_PID")
+}
+# nh_end PID... : end those rtp.py by PID and reap them.
+nh_end() { kill -TERM "$@" 2>/dev/null; wait "$@" 2>/dev/null; }
 # How often the next hops were refreshed for CAUSE ("neighbour", "route", ...).
 nh_refreshes() { xr_ctl --json stats | jpy 'd["next_hop"]["causes"][c]' c="$1"; }
 
@@ -97,15 +112,14 @@ xr_eq "stats: the start counted as one resync" "$(nh_refreshes resync)" 1
 xr_ok "media create $A4:4000 $B4:5000" ml_create "$A4:4000" "$B4:5000"
 SID=$ML_SID
 
-# b receives for the whole test; a sends 250 packets a second (at most 100 s:
-# ended by PID once done).
-ml_rtp b "$XR_TMP/sink.json" --bind "$B4:5000" --wait 30 --max-time 120
-SINK=$!
+# b receives for the whole IPv4 part; a sends 250 packets a second (at most
+# 100 s: ended by PID once done).
+nh_rtp b "$XR_TMP/sink.json" --bind "$B4:5000" --wait 30 --max-time 120
+SINK=$NH_PID
 xr_wait_bound b 5000 "$B4"
-ml_rtp a "$XR_TMP/src.json" --bind "$A4:4000" --to "$ML_RA" --count 25000 --rate 250 \
+nh_rtp a "$XR_TMP/src.json" --bind "$A4:4000" --to "$ML_RA" --count 25000 --rate 250 \
 	--max-time 110
-SRC=$!
-ML_JOBS=()
+SRC=$NH_PID
 took=$(nh_wait_rx eth0 50 5000)
 xr_ok "RTP reaches b ($took ms)" test "$took" != timeout
 xr_ge "it is forwarded by XDP" "$(ml_kpkts "$SID" A rtp)" 50
@@ -152,8 +166,28 @@ xr_ns r ip neigh replace "$B4" lladdr "$(ml_mac b eth1)" dev eth-b2 nud permanen
 nh_change "route to b via eth-b2" route eth1 0 xr_ns r ip route add "$B4/32" dev eth-b2
 nh_change "that route deleted" route eth0 0 xr_ns r ip route del "$B4/32" dev eth-b2
 
-kill -TERM "$SRC" "$SINK" 2>/dev/null
-wait "$SRC" "$SINK" 2>/dev/null
+nh_end "$SRC" "$SINK"
+
+# ---- IPv6: b's MAC changes, the relay's ND entry is replaced.  First that
+# entry is brought up to date with the MAC changes above (IPv4's alone).
+xr_ns r ip -6 neigh replace "$B6" lladdr "$(ml_mac b eth0)" dev eth-b nud reachable ||
+	xr_die "ND entry of b"
+xr_ok "media create [$A6]:4000 [$B6]:5000" ml_create "[$A6]:4000" "[$B6]:5000"
+SID=$ML_SID
+nh_rtp b "$XR_TMP/sink6.json" --bind "[$B6]:5000" --wait 30 --max-time 60
+SINK=$NH_PID
+xr_wait_bound b 5000 "$B6"
+nh_rtp a "$XR_TMP/src6.json" --bind "[$A6]:4000" --to "$ML_RA" --count 12500 --rate 250 \
+	--max-time 55
+SRC=$NH_PID
+took=$(nh_wait_rx eth0 50 5000)
+xr_ok "v6: RTP reaches b ($took ms)" test "$took" != timeout
+nh_mac6_replace() {
+	xr_ns b ip link set dev eth0 address 02:00:5e:11:22:03 &&
+		xr_ns r ip -6 neigh replace "$B6" lladdr 02:00:5e:11:22:03 dev eth-b nud reachable
+}
+nh_change "v6 MAC replaced" neighbour eth0 0 nh_mac6_replace
+nh_end "$SRC" "$SINK"
 xr_ge "xrelayd logged the refreshes (debug)" \
 	"$(grep -c 'next hops asked afresh (epoch [0-9]*): .*changed' "$XR_TMP/xrelayd.log")" 4
 xr_eq "metrics: the refreshes by cause" \
