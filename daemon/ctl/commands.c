@@ -443,11 +443,6 @@ metrics_sip(FILE *f, json_t *sip)
 	}
 }
 
-/*
- * The whole exposition (text format 0.0.4), malloc'd; NULL with errno set.
- * Safe from any thread that may read the fast-path maps and media's RCU
- * tables (the HTTP /metrics endpoint calls it from its own).
- */
 /* The next-hop epoch's raises (fastpath/netlink.c), in all and by cause. */
 static void
 metrics_next_hop(FILE *f)
@@ -459,13 +454,18 @@ metrics_next_hop(FILE *f)
 		"cached was to be asked afresh (a routing change, or a resync)\n"
 		"# TYPE xrelay_xdp_nh_refresh_total counter\nxrelay_xdp_nh_refresh_total %llu\n",
 		(unsigned long long)total);
-	fprintf(f, "# HELP xrelay_xdp_nh_refresh_cause_total those by what changed (one may "
-		"count under several)\n# TYPE xrelay_xdp_nh_refresh_cause_total counter\n");
+	fprintf(f, "# HELP xrelay_xdp_nh_refresh_cause_total the same by what changed (one for "
+		"several causes counts under each)\n# TYPE xrelay_xdp_nh_refresh_cause_total counter\n");
 	for (int i = 0; i < FP_NH__MAX; i++)
 		fprintf(f, "xrelay_xdp_nh_refresh_cause_total{cause=\"%s\"} %llu\n",
 			fp_nh_why_names[i], (unsigned long long)by[i]);
 }
 
+/*
+ * The whole exposition (text format 0.0.4), malloc'd; NULL with errno set.
+ * Safe from any thread that may read the fast-path maps and media's RCU
+ * tables (the HTTP /metrics endpoint calls it from its own).
+ */
 char *
 ctl_metrics_text(void)
 {
