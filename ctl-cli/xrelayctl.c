@@ -450,6 +450,7 @@ print_stats(json_t *r)
 {
 	json_t *k = json_object_get(r, "kernel"), *media = json_object_get(r, "media");
 	json_t *sip = json_object_get(r, "sip"), *sm = json_object_get(r, "sip_messages");
+	json_t *nh = json_object_get(r, "next_hop");
 
 	printf("sessions %lld\n", int_of(r, "sessions", 0));
 	if (json_is_object(k)) {
@@ -459,6 +460,11 @@ print_stats(json_t *r)
 			       int_of(k, xr_cnt_names[i], 0), xr_cnt_help[i]);
 	} else {
 		printf("\nkernel (XDP): off\n");
+	}
+	if (json_is_object(nh)) {
+		printf("\nkernel (XDP) next hops asked afresh: %lld (epoch %lld), by what changed:\n",
+		       int_of(nh, "refreshes", 0), int_of(nh, "epoch", 0));
+		print_object(json_object_get(nh, "causes"), 2);
 	}
 	if (json_is_object(media) && json_object_size(media)) {
 		static const char *const ppref[] = { "address", "port_lo", "port_hi", "pairs",

@@ -246,6 +246,26 @@ kernel_counters_json(char *err, size_t errlen, int *rc)
 	return o;
 }
 
+/*
+ * The next-hop epoch (fastpath/netlink.c): its value, how often it was
+ * raised since start and by what; NULL without the fast path.
+ */
+static json_t *
+next_hop_json(void)
+{
+	uint64_t by[FP_NH__MAX], total;
+	json_t *causes;
+
+	if (!cfp)
+		return NULL;
+	fp_netlink_nh_counts(by, &total);
+	causes = json_object();
+	for (int i = 0; i < FP_NH__MAX; i++)
+		json_object_set_new(causes, fp_nh_why_names[i], json_integer((json_int_t)by[i]));
+	return json_pack("{s:I, s:I, s:o}", "epoch", (json_int_t)fp_nh_epoch(cfp),
+			 "refreshes", (json_int_t)total, "causes", causes);
+}
+
 static int
 cmd_stats(json_t *args, json_t **result, char *err, size_t errlen)
 {
@@ -258,8 +278,10 @@ cmd_stats(json_t *args, json_t **result, char *err, size_t errlen)
 	media = media_stats_json();
 	*result = json_pack("{s:i, s:o}", "sessions", media_session_count(),
 			    "media", media ? media : json_object());
-	if (kernel)
+	if (kernel) {
 		json_object_set_new(*result, "kernel", kernel);
+		json_object_set_new(*result, "next_hop", next_hop_json());
+	}
 	sip = sip_stats_json();
 	if (sip)
 		json_object_set_new(*result, "sip", sip);
@@ -421,6 +443,24 @@ metrics_sip(FILE *f, json_t *sip)
 	}
 }
 
+/* The next-hop epoch's raises (fastpath/netlink.c), in all and by cause. */
+static void
+metrics_next_hop(FILE *f)
+{
+	uint64_t by[FP_NH__MAX], total;
+
+	fp_netlink_nh_counts(by, &total);
+	fprintf(f, "# HELP xrelay_xdp_nh_refresh_total times every next hop the XDP program "
+		"cached was to be asked afresh (a routing change, or a resync)\n"
+		"# TYPE xrelay_xdp_nh_refresh_total counter\nxrelay_xdp_nh_refresh_total %llu\n",
+		(unsigned long long)total);
+	fprintf(f, "# HELP xrelay_xdp_nh_refresh_cause_total the same by what changed (one for "
+		"several causes counts under each)\n# TYPE xrelay_xdp_nh_refresh_cause_total counter\n");
+	for (int i = 0; i < FP_NH__MAX; i++)
+		fprintf(f, "xrelay_xdp_nh_refresh_cause_total{cause=\"%s\"} %llu\n",
+			fp_nh_why_names[i], (unsigned long long)by[i]);
+}
+
 /*
  * The whole exposition (text format 0.0.4), malloc'd; NULL with errno set.
  * Safe from any thread that may read the fast-path maps and media's RCU
@@ -464,6 +504,7 @@ ctl_metrics_text(void)
 			fprintf(f, "xrelay_xdp_%s_packets_total %llu\n", xr_cnt_names[i],
 				(unsigned long long)c[i]);
 		}
+		metrics_next_hop(f);
 	}
 	media = media_stats_json();
 	if (json_is_object(media)) {

@@ -5,7 +5,10 @@
  *   loader.c   open/load/pin the skeleton, ABI check, attach/detach (owner of struct fp)
  *   maps.c     the flow table: key -> index, entries written and read through
  *              its mapping (no system call); counters; the blocklist
- *   netlink.c  libmnl link dump + notifications -> xr_tx_ports / xr_vlans
+ *   netlink.c  libmnl link dump + notifications -> xr_tx_ports / xr_vlans, and
+ *              the next-hop epoch raised on every change a cached next hop
+ *              depends on (nhwatch.c says which)
+ *   nhwatch.c  the verdict on one routing message, with its neighbour table
  *   sklookup.c the sk_lookup program steering the --ports range to shared sockets
  * Flow writes are memory writes under each entry's sequence counter, other
  * map updates plain bpf syscalls: safe from any thread.
@@ -241,12 +244,68 @@ struct ev_loop;
 /*
  * Fill xr_tx_ports (every interface the program is attached to, and every
  * other one that can take redirected frames) and xr_vlans from a link dump,
- * then keep them current from RTNLGRP_LINK notifications on loop.
+ * then keep them current from RTNLGRP_LINK notifications on loop; on the
+ * same socket, every link, address, route, rule, nexthop object or
+ * neighbour change a cached next hop depends on (fp_nh_classify()) raises
+ * the next-hop epoch (fp_nh_epoch_bump()), as does a resync (start, lost
+ * notifications).
  */
 int	fp_netlink_start(struct fp *fp, struct ev_loop *loop);
 void	fp_netlink_stop(void);
+/*
+ * The epoch raises since start, by cause: out[FP_NH_x] (a raise for a
+ * batch of messages with several causes counts under each); *total, when
+ * not NULL, gets the raises themselves.  Any thread.
+ */
+void	fp_netlink_nh_counts(uint64_t out[], uint64_t *total);
 /* Add (on) or remove (!on; absent is not an error) ifindex in xr_tx_ports. 0 or -errno. */
 int	fp_tx_port_set(struct fp *fp, int ifindex, bool on);
+
+/* ---- nhwatch.c ---- */
+struct nlmsghdr;
+/* What a routing message changed that a cached next hop depends on. */
+enum fp_nh_why {
+	FP_NH_NONE = -1,	/* nothing */
+	FP_NH_LINK,		/* a link (MTU, up/down, MAC, gone) */
+	FP_NH_ADDR,		/* an address (the fib's source, local routes) */
+	FP_NH_ROUTE,
+	FP_NH_RULE,		/* a policy routing rule */
+	FP_NH_NEXTHOP,		/* a nexthop object or group bucket */
+	FP_NH_NEIGH,		/* a neighbour's lladdr: new, changed, gone */
+	FP_NH_RESYNC,		/* not a message: start, or notifications lost */
+	FP_NH__MAX
+};
+/* "link", "address", ... by enum fp_nh_why. */
+extern const char *const fp_nh_why_names[FP_NH__MAX];
+
+/* Neighbours fp_netlink_start() tracks at most (beyond: every change counts). */
+#define FP_NEIGH_MAX	65536
+
+/*
+ * The neighbours in a NUD_VALID state by (family, ifindex, address), with
+ * their lladdr, holding max at most: what fp_nh_classify() compares a
+ * neighbour message with.  new: NULL on ENOMEM.  Not thread-safe.
+ */
+struct fp_neigh_tab;
+struct fp_neigh_tab *fp_neigh_tab_new(size_t max);
+void	fp_neigh_tab_free(struct fp_neigh_tab *t);
+/* Forget every neighbour (before a fresh dump). */
+void	fp_neigh_tab_clear(struct fp_neigh_tab *t);
+size_t	fp_neigh_tab_count(const struct fp_neigh_tab *t);
+/* Whether a neighbour was turned away (full) since the last clear. */
+bool	fp_neigh_tab_overflowed(const struct fp_neigh_tab *t);
+/*
+ * The verdict on one routing netlink message (nlmsg_type RTM_*): which
+ * FP_NH_x it changes, or FP_NH_NONE.  Links (not a bridge's AF_BRIDGE
+ * port messages), addresses, routes, rules and nexthop objects always count.
+ * A neighbour (IPv4, IPv6; never the bridge FDB nor proxy entries) counts
+ * when it is first seen in a valid state, its lladdr changes, or it leaves
+ * the valid states or is deleted; not when only its state moves between
+ * valid ones (REACHABLE, STALE, DELAY, PROBE, ...).  Once the table was
+ * full, every message about a neighbour it does not hold counts.  t is
+ * updated; fed a dump, it learns (the verdicts are then ignored).
+ */
+enum fp_nh_why fp_nh_classify(struct fp_neigh_tab *t, const struct nlmsghdr *nlh);
 
 /* ---- sklookup.c ---- */
 struct sk_lookup;	/* build/sk_lookup.skel.h */

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * netlink.c - keeps xr_tx_ports (where XDP may redirect) and xr_vlans (VLAN
- * device -> lower device and tag) in step with the host's links: one
- * RTM_GETLINK dump at start, then RTNLGRP_LINK notifications on a libev loop.
- * Addresses and routes are not tracked here: bpf_fib_lookup asks the kernel.
+ * netlink.c - one routing netlink socket on a libev loop.  It keeps
+ * xr_tx_ports (where XDP may redirect) and xr_vlans (VLAN device -> lower
+ * device and tag) in step with the host's links (RTM_GETLINK dump at start,
+ * then RTNLGRP_LINK), and raises the next-hop epoch (xr_cfg.nh_epoch) on
+ * every change a next hop the program cached depends on: links, addresses,
+ * routes, rules, nexthop objects, neighbours (nhwatch.c decides; a
+ * neighbour dump at start seeds its table).  The next hops themselves are
+ * the kernel's: bpf_fib_lookup asks it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,11 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+
 #include <bpf/bpf.h>
 #include <ev.h>
 #include <libmnl/libmnl.h>
 #include <net/if_arp.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
 #include "common/log.h"
@@ -43,11 +50,15 @@ struct nl_link {
 static struct {
 	struct fp		*fp;
 	struct ev_loop		*loop;
-	struct mnl_socket	*sock;	/* subscribed to RTNLGRP_LINK */
+	struct mnl_socket	*sock;	/* subscribed to the groups of nl_subscribe() */
 	ev_io			 io;
 	int			*seen;	/* ifindexes kept during a dump (sweep) */
 	int			 nseen, seen_cap;
 	bool			 dumping;
+	struct fp_neigh_tab	*neigh;	/* valid neighbours and their lladdr */
+	/* Epoch raises by cause, and in all; written by the loop, read by any thread. */
+	uint64_t		 nh_counts[FP_NH__MAX];
+	uint64_t		 nh_total;
 } nl;
 
 int
@@ -259,20 +270,18 @@ nl_sweep(int fd)
 }
 
 /*
- * One full RTM_GETLINK dump on a throw-away socket, applied to the maps, then
- * entries for links the dump did not keep (left by an earlier daemon) swept.
+ * One full dump of type (RTM_GETLINK, RTM_GETNEIGH; hdrlen: its family
+ * header, sent zeroed: AF_UNSPEC) on a throw-away socket, every message
+ * through cb(nlh, data).  0 or -errno.
  */
 static int
-nl_dump(struct fp *fp)
+nl_dump_req(uint16_t type, size_t hdrlen, mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *s;
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	unsigned seq = (unsigned)time(NULL), portid;
-	int ret, err = 0, ntx = 0, nvlan = 0;
-	__u32 key, next;
-	void *prev;
+	int ret, err = 0;
 
 	s = mnl_socket_open(NETLINK_ROUTE);
 	if (!s)
@@ -283,77 +292,218 @@ nl_dump(struct fp *fp)
 	}
 	portid = mnl_socket_get_portid(s);
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
+	mnl_nlmsg_put_extra_header(nlh, hdrlen);
 	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0) {
 		err = -errno;
 		goto out_close;
 	}
-
-	nl.nseen = 0;
-	nl.dumping = true;
 	for (;;) {
 		ret = (int)mnl_socket_recvfrom(s, buf, sizeof(buf));
 		if (ret < 0) {
 			err = -errno;
 			break;
 		}
-		ret = mnl_cb_run(buf, (size_t)ret, seq, portid, nl_link_cb, fp);
+		ret = mnl_cb_run(buf, (size_t)ret, seq, portid, cb, data);
 		if (ret <= MNL_CB_STOP) {
 			if (ret < 0)
 				err = -errno;
 			break;
 		}
 	}
-	nl.dumping = false;
-	if (!err) {
-		nl_sweep(fp->tx_ports_fd);
-		nl_sweep(fp->vlans_fd);
-	}
-
-	for (prev = NULL; bpf_map_get_next_key(fp->tx_ports_fd, prev, &next) == 0; prev = &key) {
-		key = next;
-		ntx++;
-	}
-	for (prev = NULL; bpf_map_get_next_key(fp->vlans_fd, prev, &next) == 0; prev = &key) {
-		key = next;
-		nvlan++;
-	}
-	if (!err)
-		fp_info("%d interface%s can take redirected frames, %d VLAN device%s known",
-			ntx, ntx == 1 ? "" : "s", nvlan, nvlan == 1 ? "" : "s");
 out_close:
 	mnl_socket_close(s);
 	return err;
 }
 
+static int
+nl_map_count(int fd)
+{
+	__u32 key, next;
+	void *prev;
+	int n = 0;
+
+	for (prev = NULL; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &key) {
+		key = next;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The link dump applied to the maps, then entries for links the dump did
+ * not keep (left by an earlier daemon) swept.
+ */
+static int
+nl_dump_links(struct fp *fp)
+{
+	int err, ntx, nvlan;
+
+	nl.nseen = 0;
+	nl.dumping = true;
+	err = nl_dump_req(RTM_GETLINK, sizeof(struct ifinfomsg), nl_link_cb, fp);
+	nl.dumping = false;
+	if (err)
+		return err;
+	nl_sweep(fp->tx_ports_fd);
+	nl_sweep(fp->vlans_fd);
+	ntx = nl_map_count(fp->tx_ports_fd);
+	nvlan = nl_map_count(fp->vlans_fd);
+	fp_info("%d interface%s can take redirected frames, %d VLAN device%s known",
+		ntx, ntx == 1 ? "" : "s", nvlan, nvlan == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+nl_neigh_seed_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)fp_nh_classify(data, nlh);	/* learning: no verdict */
+	return MNL_CB_OK;
+}
+
+/* The neighbour table afresh from a neighbour dump.  0 or -errno. */
+static int
+nl_dump_neigh(void)
+{
+	int err;
+
+	fp_neigh_tab_clear(nl.neigh);
+	err = nl_dump_req(RTM_GETNEIGH, sizeof(struct ndmsg), nl_neigh_seed_cb, nl.neigh);
+	if (err)
+		return err;
+	fp_debug("%zu neighbour%s known", fp_neigh_tab_count(nl.neigh),
+		 fp_neigh_tab_count(nl.neigh) == 1 ? "" : "s");
+	return 0;
+}
+
+/*
+ * Raise the next-hop epoch for the causes in mask (1 << FP_NH_x), counted
+ * under each.  Logged at debug level, at most a few lines a second.
+ */
+static void
+nl_nh_bump(unsigned mask)
+{
+	char why[128] = "";
+	size_t len = 0;
+
+	if (!mask)
+		return;
+	fp_nh_epoch_bump(nl.fp);
+	__atomic_fetch_add(&nl.nh_total, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < FP_NH__MAX; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		__atomic_fetch_add(&nl.nh_counts[i], 1, __ATOMIC_RELAXED);
+		if (len < sizeof(why))
+			len += (size_t)snprintf(why + len, sizeof(why) - len, "%s%s",
+						len ? ", " : "", fp_nh_why_names[i]);
+	}
+	log_ratelimited(LS_FASTPATH, LL_DEBUG, "next hops asked afresh (epoch %u): %s changed",
+			fp_nh_epoch(nl.fp), why);
+}
+
+/*
+ * Start over from dumps (start, lost notifications): links into the maps,
+ * neighbours into their table; then every cached next hop is asked afresh
+ * (what changed unseen is not known).  0 or the link dump's -errno; both
+ * dumps' failures logged (without the neighbour dump, neighbours are
+ * learnt as they are announced: each one's first sight then counts).
+ */
+static int
+nl_resync(struct fp *fp)
+{
+	int err, err2;
+
+	err = nl_dump_links(fp);
+	if (err)
+		fp_warnx("link dump failed: %s", strerror(-err));
+	err2 = nl_dump_neigh();
+	if (err2)
+		fp_warnx("neighbour dump failed: %s", strerror(-err2));
+	nl_nh_bump(1u << FP_NH_RESYNC);
+	return err;
+}
+
+/* One notification: links to the maps; its next-hop verdict into *mask. */
+static int
+nl_notify_cb(const struct nlmsghdr *nlh, void *data)
+{
+	unsigned *mask = data;
+	enum fp_nh_why why;
+
+	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK)
+		nl_link_cb(nlh, nl.fp);
+	why = fp_nh_classify(nl.neigh, nlh);
+	if (why != FP_NH_NONE)
+		*mask |= 1u << why;
+	return MNL_CB_OK;
+}
+
+/*
+ * Every notification queued (64 reads at most, then back to the loop); the
+ * epoch raised once per read that held a change.
+ */
 static void
 nl_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	int ret, err;
+	unsigned mask;
+	int ret;
 
-	for (int i = 0; i < 64; i++) {	/* bounded: yield to the loop now and then */
+	for (int i = 0; i < 64; i++) {
 		ret = (int)mnl_socket_recvfrom(nl.sock, buf, sizeof(buf));
 		if (ret < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				return;
 			if (errno == ENOBUFS) {
-				/* Notifications were lost: start again from a dump. */
-				fp_warnx("link notifications overran, resynchronising");
-				err = nl_dump(nl.fp);
-				if (err)
-					fp_warnx("link dump failed: %s", strerror(-err));
+				/* Notifications were lost: start again from dumps. */
+				fp_warnx("routing notifications overran, resynchronising");
+				nl_resync(nl.fp);
 				continue;
 			}
 			fp_warn("netlink receive");
 			return;
 		}
-		mnl_cb_run(buf, (size_t)ret, 0, 0, nl_link_cb, nl.fp);
+		mask = 0;
+		mnl_cb_run(buf, (size_t)ret, 0, 0, nl_notify_cb, &mask);
+		nl_nh_bump(mask);
 	}
+}
+
+/*
+ * The groups: links (the maps and next hops), and whatever else a next hop
+ * depends on.  RTNLGRP_NEXTHOP (32) is joined with NETLINK_ADD_MEMBERSHIP,
+ * best effort: kernels before 5.3 have no nexthop objects.  0 or -errno.
+ */
+static int
+nl_subscribe(struct mnl_socket *sock)
+{
+	static const unsigned groups[] = {
+		RTNLGRP_LINK, RTNLGRP_NEIGH, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
+		RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE,
+	};
+	unsigned mask = 0;
+	int nh = RTNLGRP_NEXTHOP;
+
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
+		mask |= 1u << (groups[i] - 1);
+	if (mnl_socket_bind(sock, mask, MNL_SOCKET_AUTOPID) < 0)
+		return -errno;
+	if (mnl_socket_setsockopt(sock, NETLINK_ADD_MEMBERSHIP, &nh, sizeof(nh)) < 0)
+		fp_debug("RTNLGRP_NEXTHOP not joined (%s): nexthop objects are seen only "
+			 "through their routes", strerror(errno));
+	return 0;
+}
+
+void
+fp_netlink_nh_counts(uint64_t out[], uint64_t *total)
+{
+	for (int i = 0; i < FP_NH__MAX; i++)
+		out[i] = __atomic_load_n(&nl.nh_counts[i], __ATOMIC_RELAXED);
+	if (total)
+		*total = __atomic_load_n(&nl.nh_total, __ATOMIC_RELAXED);
 }
 
 int
@@ -376,16 +526,19 @@ fp_netlink_start(struct fp *fp, struct ev_loop *loop)
 	if (setsockopt(mnl_socket_get_fd(nl.sock), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 		       sizeof(rcvbuf)) < 0)
 		fp_debug("SO_RCVBUF on the netlink socket: %s", strerror(errno));
-	if (mnl_socket_bind(nl.sock, 1u << (RTNLGRP_LINK - 1), MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		fp_warn("netlink bind to RTNLGRP_LINK");
-		goto out_close;
-	}
-	err = nl_dump(fp);
+	err = nl_subscribe(nl.sock);
 	if (err) {
-		fp_warnx("link dump failed: %s", strerror(-err));
+		fp_warnx("netlink bind to the routing groups: %s", strerror(-err));
 		goto out_close;
 	}
+	nl.neigh = fp_neigh_tab_new(FP_NEIGH_MAX);
+	if (!nl.neigh) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	err = nl_resync(fp);
+	if (err)
+		goto out_close;
 	ev_io_init(&nl.io, nl_io_cb, mnl_socket_get_fd(nl.sock), EV_READ);
 	ev_io_start(loop, &nl.io);
 	return 0;
@@ -393,6 +546,8 @@ fp_netlink_start(struct fp *fp, struct ev_loop *loop)
 out_close:
 	mnl_socket_close(nl.sock);
 	nl.sock = NULL;
+	fp_neigh_tab_free(nl.neigh);
+	nl.neigh = NULL;
 	return err;
 }
 
@@ -407,4 +562,6 @@ fp_netlink_stop(void)
 	free(nl.seen);
 	nl.seen = NULL;
 	nl.nseen = nl.seen_cap = 0;
+	fp_neigh_tab_free(nl.neigh);
+	nl.neigh = NULL;
 }
