@@ -202,9 +202,14 @@ nh_neigh_attr_cb(const struct nlattr *a, void *data)
  * IPv4 and IPv6 neighbours count (not the bridge's FDB, AF_BRIDGE, nor proxy
  * entries).  A neighbour in a valid state is a next hop with that lladdr
  * (none on NOARP devices: compared as empty); anything else, or a delete, is
- * none.  A change is: first sight of a valid one, its lladdr changing, it
- * leaving the valid states.  A move between valid states with the same
- * lladdr is not.  Untracked neighbours (the table was full) always count.
+ * none.  A change is its lladdr changing or it leaving the valid states.
+ * A move between valid states with the same lladdr is not, nor the first
+ * sight of a valid one: no next hop can be cached through it (the fib said
+ * "no neighbour" for it until now, and the table was filled from a dump at
+ * start and after lost notifications), and a host on the LAN that makes
+ * the kernel learn neighbour after neighbour (ARP from forged senders)
+ * would otherwise send every flow to the fib again with each.  Untracked
+ * neighbours (the table was full) always count.
  */
 static enum fp_nh_why
 nh_neigh(struct fp_neigh_tab *t, const struct nlmsghdr *nlh)
@@ -248,7 +253,9 @@ nh_neigh(struct fp_neigh_tab *t, const struct nlmsghdr *nlh)
 	if (!e) {
 		if (!valid)	/* never a next hop we know of */
 			return t->overflowed ? FP_NH_NEIGH : FP_NH_NONE;
-		if (nh_insert(t, &k) < 0 && !t->overflowed) {
+		if (nh_insert(t, &k) == 0)
+			return FP_NH_NONE;	/* first sight */
+		if (!t->overflowed) {
 			t->overflowed = true;
 			slog(LS_FASTPATH, LL_WARN, "more than %zu neighbours: every change of "
 			     "the ones beyond asks every next hop afresh", t->max);
