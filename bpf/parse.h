@@ -68,7 +68,8 @@ xr_parse_eth(void *data, void *data_end, struct xr_pkt *p, __be16 *proto)
 
 	if ((void *)(eth + 1) > data_end)
 		return XR_CNT_pass_truncated;
-	*proto = eth->h_proto;
+	/* one 16-bit load: struct ethhdr is packed, its h_proto read byte by byte */
+	*proto = *(const __be16 *)((const __u8 *)data + 12);
 	p->l3_off = ETH_HLEN;
 	p->tagged = 0;
 	if (!xr_is_vlan(*proto))

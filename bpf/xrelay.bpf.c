@@ -968,7 +968,7 @@ xr_process(struct xdp_md *ctx)
 	 * xr_parse_eth() would have found is what the test below saw).
 	 */
 	if (data + ETH_HLEN + sizeof(struct iphdr) <= data_end &&
-	    ((struct ethhdr *)data)->h_proto == bpf_htons(ETH_P_IP) &&
+	    *(__be16 *)(data + 12) == bpf_htons(ETH_P_IP) &&	/* h_proto, one load */
 	    *(__u8 *)(data + ETH_HLEN) == 0x45) {
 		p.l3_off = ETH_HLEN;
 		rc = xr_parse_ipv4(data, data_end, &p);
