@@ -930,6 +930,23 @@ ent_set(struct fp *fp, const struct xr_flow_ent *e, int cpu, uint64_t packets, u
 	fp_ent_set_stats(fp, (size_t)(e - fp->tab), cpu, &st);
 }
 
+/*
+ * Pin the test to CPU 0, whose slots it reads (*saved: the affinity to put
+ * back); skips the test where there is no second CPU or CPU 0 is not ours.
+ */
+static void
+pin_cpu0(const struct fp *fp, cpu_set_t *saved)
+{
+	cpu_set_t set;
+
+	if (fp->ncpus < 2 || sched_getaffinity(0, sizeof(*saved), saved) < 0 ||
+	    !CPU_ISSET(0, saved))
+		skip();
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+}
+
 /* CPU cpu's slot of entry e of fp (xr_flow_pc, through the test's mapping). */
 static struct xr_flow_pc *
 ent_pc(struct fp *fp, const struct xr_flow_ent *e, int cpu)
@@ -1100,18 +1117,11 @@ test_counter_gen(void **state)
 	struct xr_flow_ent *e;
 	struct xr_flow_pc *pc0;
 	struct xr_flow f;
-	cpu_set_t set, saved;
+	cpu_set_t saved;
 	size_t inlen, outlen;
 	__u32 gen;
 
-	if (fp->ncpus < 2 || sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
-	    !CPU_ISSET(0, &saved)) {
-		skip();
-		return;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	pin_cpu0(fp, &saved);
 	row_setup(&sk_lo, r, &k);
 	e = ent(fp, &k);
 	gen = e->fwd.gen;
@@ -1195,18 +1205,11 @@ test_nh_cache(void **state)
 	struct xr_flow_pc *pc, *pc1;
 	struct xr_flow f;
 	struct frame big;
-	cpu_set_t set, saved;
+	cpu_set_t saved;
 	size_t inlen, o1, o2;
 	__u32 ep;
 
-	if (fp->ncpus < 2 || sched_getaffinity(0, sizeof(saved), &saved) < 0 ||
-	    !CPU_ISSET(0, &saved)) {
-		skip();
-		return;
-	}
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	pin_cpu0(fp, &saved);
 	row_setup(&sk_lo, r, &k);
 	e = ent(fp, &k);
 	pc = ent_pc(fp, e, 0);
