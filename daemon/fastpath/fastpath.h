@@ -289,8 +289,12 @@ extern const char *const fp_nh_why_names[FP_NH__MAX];
 struct fp_neigh_tab;
 struct fp_neigh_tab *fp_neigh_tab_new(size_t max);
 void	fp_neigh_tab_free(struct fp_neigh_tab *t);
-/* Forget every neighbour (before a fresh dump). */
+/*
+ * Forget every neighbour (before a fresh dump); the table is then not
+ * seeded until fp_neigh_tab_seeded() says a dump filled it.
+ */
 void	fp_neigh_tab_clear(struct fp_neigh_tab *t);
+void	fp_neigh_tab_seeded(struct fp_neigh_tab *t);
 size_t	fp_neigh_tab_count(const struct fp_neigh_tab *t);
 /* Whether a neighbour was turned away (full) since the last clear. */
 bool	fp_neigh_tab_overflowed(const struct fp_neigh_tab *t);
@@ -299,9 +303,12 @@ bool	fp_neigh_tab_overflowed(const struct fp_neigh_tab *t);
  * FP_NH_x it changes, or FP_NH_NONE.  Links (not a bridge's AF_BRIDGE
  * port messages), addresses, routes, rules and nexthop objects always count.
  * A neighbour (IPv4, IPv6; never the bridge FDB nor proxy entries) counts
- * when it is first seen in a valid state, its lladdr changes, or it leaves
- * the valid states or is deleted; not when only its state moves between
- * valid ones (REACHABLE, STALE, DELAY, PROBE, ...).  Once the table was
+ * when its lladdr changes, or it leaves the valid states or is deleted; not
+ * when only its state moves between valid ones (REACHABLE, STALE, DELAY,
+ * PROBE, ...), nor when first seen in a valid state while the table is
+ * seeded (a dump filled it: a neighbour new to it was not valid before, so
+ * no next hop was cached through it); unseeded, a first sight counts (it
+ * may be a known neighbour whose lladdr changed unseen).  Once the table was
  * full, every message about a neighbour it does not hold counts.  t is
  * updated; fed a dump, it learns (the verdicts are then ignored).
  */

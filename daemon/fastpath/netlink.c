@@ -373,6 +373,7 @@ nl_dump_neigh(void)
 	err = nl_dump_req(RTM_GETNEIGH, sizeof(struct ndmsg), nl_neigh_seed_cb, nl.neigh);
 	if (err)
 		return err;
+	fp_neigh_tab_seeded(nl.neigh);
 	fp_debug("%zu neighbour%s known", fp_neigh_tab_count(nl.neigh),
 		 fp_neigh_tab_count(nl.neigh) == 1 ? "" : "s");
 	return 0;
@@ -408,8 +409,9 @@ nl_nh_bump(unsigned mask)
  * Start over from dumps (start, lost notifications): links into the maps,
  * neighbours into their table; then every cached next hop is asked afresh
  * (what changed unseen is not known).  0 or the link dump's -errno; both
- * dumps' failures logged (without the neighbour dump, neighbours are
- * learnt as they are announced: each one's first sight then counts).
+ * dumps' failures logged (without the neighbour dump the table is not
+ * seeded: neighbours are learnt as they are announced, each one's first
+ * sight counting).
  */
 static int
 nl_resync(struct fp *fp)
@@ -443,20 +445,22 @@ nl_notify_cb(const struct nlmsghdr *nlh, void *data)
 
 /*
  * Every notification queued (64 reads at most, then back to the loop); the
- * epoch raised once per read that held a change.
+ * epoch raised once for all of them that held a change, so that a burst
+ * (a routing daemon's updates, router advertisements a host on the LAN
+ * sends) sends the flows to the fib once a loop turn, not once a message.
  */
 static void
 nl_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned mask;
+	unsigned mask = 0;
 	int ret;
 
 	for (int i = 0; i < 64; i++) {
 		ret = (int)mnl_socket_recvfrom(nl.sock, buf, sizeof(buf));
 		if (ret < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				return;
+				break;
 			if (errno == ENOBUFS) {
 				/* Notifications were lost: start again from dumps. */
 				fp_warnx("routing notifications overran, resynchronising");
@@ -464,12 +468,11 @@ nl_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 				continue;
 			}
 			fp_warn("netlink receive");
-			return;
+			break;
 		}
-		mask = 0;
 		mnl_cb_run(buf, (size_t)ret, 0, 0, nl_notify_cb, &mask);
-		nl_nh_bump(mask);
 	}
+	nl_nh_bump(mask);
 }
 
 /*

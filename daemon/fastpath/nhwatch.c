@@ -53,6 +53,7 @@ struct fp_neigh_tab {
 	size_t		 n;		/* neighbours held */
 	size_t		 max;		/* neighbours held at most */
 	bool		 overflowed;	/* one was turned away: untracked ones exist */
+	bool		 seeded;	/* filled from a dump since the last clear */
 };
 
 struct fp_neigh_tab *
@@ -82,6 +83,13 @@ fp_neigh_tab_clear(struct fp_neigh_tab *t)
 		memset(t->slot, 0, t->cap * sizeof(*t->slot));
 	t->n = 0;
 	t->overflowed = false;
+	t->seeded = false;
+}
+
+void
+fp_neigh_tab_seeded(struct fp_neigh_tab *t)
+{
+	t->seeded = true;
 }
 
 size_t
@@ -204,12 +212,13 @@ nh_neigh_attr_cb(const struct nlattr *a, void *data)
  * (none on NOARP devices: compared as empty); anything else, or a delete, is
  * none.  A change is its lladdr changing or it leaving the valid states.
  * A move between valid states with the same lladdr is not, nor the first
- * sight of a valid one: no next hop can be cached through it (the fib said
- * "no neighbour" for it until now, and the table was filled from a dump at
- * start and after lost notifications), and a host on the LAN that makes
- * the kernel learn neighbour after neighbour (ARP from forged senders)
- * would otherwise send every flow to the fib again with each.  Untracked
- * neighbours (the table was full) always count.
+ * sight of a valid one in a seeded table: no next hop can be cached through
+ * it (the fib said "no neighbour" for it until now, and a dump filled the
+ * table at start and after lost notifications), and a host on the LAN that
+ * makes the kernel learn neighbour after neighbour (ARP from forged
+ * senders) would otherwise send every flow to the fib again with each.  In
+ * a table no dump filled, a first sight counts.  Untracked neighbours (the
+ * table was full) always count.
  */
 static enum fp_nh_why
 nh_neigh(struct fp_neigh_tab *t, const struct nlmsghdr *nlh)
@@ -254,7 +263,7 @@ nh_neigh(struct fp_neigh_tab *t, const struct nlmsghdr *nlh)
 		if (!valid)	/* never a next hop we know of */
 			return t->overflowed ? FP_NH_NEIGH : FP_NH_NONE;
 		if (nh_insert(t, &k) == 0)
-			return FP_NH_NONE;	/* first sight */
+			return t->seeded ? FP_NH_NONE : FP_NH_NEIGH;	/* first sight */
 		if (!t->overflowed) {
 			t->overflowed = true;
 			slog(LS_FASTPATH, LL_WARN, "more than %zu neighbours: every change of "

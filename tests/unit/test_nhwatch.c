@@ -88,6 +88,8 @@ static int
 setup(void **state)
 {
 	*state = fp_neigh_tab_new(FP_NEIGH_MAX);
+	if (*state)
+		fp_neigh_tab_seeded(*state);	/* as after the start's dump */
 	return *state ? 0 : -1;
 }
 
@@ -108,6 +110,25 @@ test_first_sight_quiet(void **state)
 	assert_int_equal(fp_neigh_tab_count(t), 1);
 	assert_int_equal(neigh(t, RTM_NEWNEIGH, 3, REACH, "10.0.0.2", mac1), FP_NH_NONE);
 	assert_int_equal(fp_neigh_tab_count(t), 1);
+}
+
+/*
+ * A table no dump filled (the neighbour dump failed, or a resync is under
+ * way): a first sight may be a known neighbour whose lladdr changed unseen,
+ * so it counts; the same neighbour again does not; once seeded, a new one
+ * is quiet again.
+ */
+static void
+test_first_sight_unseeded(void **state)
+{
+	struct fp_neigh_tab *t = *state;
+
+	fp_neigh_tab_clear(t);
+	assert_int_equal(neigh(t, RTM_NEWNEIGH, 3, REACH, "10.0.0.2", mac1), FP_NH_NEIGH);
+	assert_int_equal(neigh(t, RTM_NEWNEIGH, 3, STALE, "10.0.0.2", mac1), FP_NH_NONE);
+	assert_int_equal(fp_neigh_tab_count(t), 1);
+	fp_neigh_tab_seeded(t);
+	assert_int_equal(neigh(t, RTM_NEWNEIGH, 3, REACH, "10.0.0.3", mac1), FP_NH_NONE);
 }
 
 static void
@@ -268,6 +289,7 @@ test_full(void **state)
 
 	(void)state;
 	assert_non_null(t);
+	fp_neigh_tab_seeded(t);
 	assert_int_equal(neigh(t, RTM_NEWNEIGH, 3, REACH, "10.0.0.1", mac1), FP_NH_NONE);
 	assert_int_equal(neigh(t, RTM_NEWNEIGH, 3, REACH, "10.0.0.2", mac1), FP_NH_NONE);
 	assert_false(fp_neigh_tab_overflowed(t));
@@ -287,6 +309,7 @@ test_full(void **state)
 	assert_int_equal(neigh(t, RTM_NEWNEIGH, 3, STALE, "10.0.0.4", mac2), FP_NH_NEIGH);
 	/* A clear (a resync from a dump) forgets everything, the overflow too. */
 	fp_neigh_tab_clear(t);
+	fp_neigh_tab_seeded(t);		/* the resync's dump found none */
 	assert_int_equal(fp_neigh_tab_count(t), 0);
 	assert_false(fp_neigh_tab_overflowed(t));
 	assert_int_equal(neigh(t, RTM_NEWNEIGH, 3, STALE, "10.0.0.3", mac1), FP_NH_NONE);
@@ -311,6 +334,7 @@ test_table_model(void **state)
 
 	(void)state;
 	assert_non_null(t);
+	fp_neigh_tab_seeded(t);
 	memset(model, 0, sizeof(model));
 	for (int op = 0; op < OPS; op++) {
 		unsigned i, what;
@@ -354,6 +378,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_first_sight_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_sight_unseeded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_cycle_same_lladdr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lladdr_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaves_valid_states, setup, teardown),
