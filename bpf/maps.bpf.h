@@ -21,8 +21,7 @@
  * the daemon through its mapping (BPF_F_MMAPABLE: a session set up or torn
  * down is memory writes, no system call); the loader sizes it to --media x
  * --ports.  An array lookup is inlined by the verifier: no hashing, no chain
- * walk, one line of the entry a packet (its first; the second only for
- * --media-max-pps).  The hash table it replaces
+ * walk, the entry's one line a packet.  The hash table it replaces
  * cost 353 of 605 ns a packet at 100,000 streams (bucket miss, element miss,
  * TLB misses) plus 200-350 ns for the per-CPU stats slot when flows moved
  * between CPUs.
@@ -34,6 +33,19 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xr_flow_ent);
 } xr_flows SEC(".maps");
+
+/*
+ * The entries' session ids and --media-max-pps windows (flow.h struct
+ * xr_flow_side), at the entry's index: what a packet does not read, out of
+ * the entry's line.  Mmapable, sized by the loader as xr_flows.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XR_FLOWS_DEFAULT);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct xr_flow_side);
+} xr_flow_side SEC(".maps");
 
 /*
  * The flows' counters and next-hop caches, one 64-byte slot per CPU and

@@ -716,7 +716,7 @@ xr_strip_ipv4_options(struct xdp_md *ctx, struct xr_pkt *p)
 }
 
 /*
- * The flow's line 0 (struct xr_flow_fwd, its generation included) copied out
+ * The flow (struct xr_flow_fwd, its generation included: the entry's line) copied out
  * of entry e under its sequence counter: XR_CONTINUE with *f a consistent
  * snapshot of one write of the daemon, or pass_flow_busy when the daemon
  * was writing it (seq odd before, or changed after: the packet goes up
@@ -802,23 +802,28 @@ xr_nh_store(struct xr_flow_pc *pc, __u32 seq, __u32 stamp, __u32 l3_len, const s
 }
 
 /*
- * --media-max-pps on the flow's window (flow.h xr_flow_ent.rl): 1 when the
- * packet is over the cap.  The first packet of a new second resets the
- * window with a plain store; two CPUs doing so at once lose a count or two.
+ * --media-max-pps on the window of entry idx (flow.h xr_flow_side.rl): 1
+ * when the packet is over the cap.  The first packet of a new second resets
+ * the window with a plain store; two CPUs doing so at once lose a count or
+ * two.
  */
 static __always_inline int
-xr_rate_over(struct xr_flow_ent *e, __u64 now)
+xr_rate_over(__u32 idx, __u64 now)
 {
 	__u32 sec8 = (__u32)(now / 1000000000ull) & 0xff;
-	__u32 rl = XR_READ_ONCE(e->rl);
+	struct xr_flow_side *sd = bpf_map_lookup_elem(&xr_flow_side, &idx);
+	__u32 rl;
 
+	if (!sd)
+		return 0;	/* cannot happen: the loader sized it as xr_flows */
+	rl = XR_READ_ONCE(sd->rl);
 	if ((rl >> 24) != sec8) {
-		e->rl = (sec8 << 24) | 1;
+		sd->rl = (sec8 << 24) | 1;
 		return 0;
 	}
 	if ((rl & XR_RL_COUNT_MAX) >= media_max_pps)
 		return 1;
-	__sync_fetch_and_add(&e->rl, 1);
+	__sync_fetch_and_add(&sd->rl, 1);
 	return 0;
 }
 
@@ -861,7 +866,7 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	rc = xr_flow_index(data, data_end, &p, cfg, &idx);
 	if (rc != XR_CONTINUE)
 		return rc;
-	e = bpf_map_lookup_elem(&xr_flows, &idx);	/* inlined: base + idx * 128 */
+	e = bpf_map_lookup_elem(&xr_flows, &idx);	/* inlined: base + idx * 64 */
 	if (!e)
 		return XR_CNT_pass_unknown_port;	/* xr_cfg larger than the table */
 	/* One snapshot: the daemon may rewrite the entry while we run. */
@@ -875,7 +880,7 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	if (rc != XR_CONTINUE)
 		return rc;
 	now = xr_now(cfg);
-	if (media_max_pps && xr_rate_over(e, now))
+	if (media_max_pps && xr_rate_over(idx, now))
 		return XR_CNT_drop_rate_limit;
 	/*
 	 * This CPU's slot of the flow (flow.h xr_flow_pc): its next-hop cache

@@ -53,6 +53,7 @@ struct xr_flow_stats {
 struct fp {
 	struct xrelay	*skel;	/* NULL when the maps were opened some other way (tests) */
 	int		flows_fd;	/* xr_flows (the table, mmapped at tab) */
+	int		side_fd;	/* xr_flow_side (sessions, rate windows; mmapped at side) */
 	int		pc_fd;		/* xr_flow_pc (its per-CPU counters, mmapped at pc) */
 	int		cfg_fd;		/* xr_cfg (mmapped at cfgm) */
 	int		counters_fd;	/* xr_counters */
@@ -70,6 +71,8 @@ struct fp {
 	/* The table (fp_table_init()): row i is addr[i]/fam[i], nports ports from port_lo. */
 	struct xr_flow_ent *tab;	/* xr_flows' mapping; NULL: none */
 	size_t		tab_bytes;	/* its length */
+	struct xr_flow_side *side;	/* xr_flow_side's mapping (as many as tab) */
+	size_t		side_bytes;	/* its length */
 	struct xr_flow_pc *pc;		/* xr_flow_pc's mapping (ncpus x pc_stride slots) */
 	size_t		pc_bytes;	/* its length */
 	size_t		pc_stride;	/* xr_flows' size: CPU c's slots start at c x this */

@@ -187,6 +187,7 @@ fp_abi_compiled(struct xr_abi *abi)
 	abi->ent_size = sizeof(struct xr_flow_ent);
 	abi->pc_size = sizeof(struct xr_flow_pc);
 	abi->ncounters = XR_CNT__MAX;
+	abi->side_size = sizeof(struct xr_flow_side);
 }
 
 /*
@@ -369,7 +370,7 @@ fp_mkdir_p(const char *dir)
  * The flow table follows --media x --ports: its index means (address row,
  * port).  A pinned table of an earlier daemon whose xr_cfg says other
  * addresses or another range (or that has another size) cannot be read
- * with this configuration: its pins (xr_flows, xr_flow_pc, xr_cfg) are removed so that
+ * with this configuration: its pins (xr_flows, xr_flow_side, xr_flow_pc, xr_cfg) are removed so that
  * fresh maps are made, and, in adopt mode, its flows are lost (logged; the
  * restored calls' flows are written again by daemon/ha/'s reconcile).  An
  * old program still attached through a pinned link keeps its own maps
@@ -420,9 +421,12 @@ fp_table_pins(const char *pin_dir, const struct xr_cfg *want, __u32 nents, bool 
 		fp_warn("cannot unpin %s", fpath);
 	if (unlink(cpath) && errno != ENOENT)
 		fp_warn("cannot unpin %s", cpath);
-	snprintf(fpath, sizeof(fpath), "%s/%s", pin_dir, XR_MAP_FLOW_PC);
-	if (unlink(fpath) && errno != ENOENT)
-		fp_warn("cannot unpin %s", fpath);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(fpath, sizeof(fpath), "%s/%s", pin_dir,
+			 i ? XR_MAP_FLOW_SIDE : XR_MAP_FLOW_PC);
+		if (unlink(fpath) && errno != ENOENT)
+			fp_warn("cannot unpin %s", fpath);
+	}
 }
 
 int
@@ -438,6 +442,8 @@ fp_size_maps(struct xrelay *skel, __u32 nents)
 	n = bpf_map__max_entries(skel->maps.xr_flows);
 	if ((uint64_t)n * (uint64_t)ncpus > UINT32_MAX)
 		return -E2BIG;
+	if (bpf_map__set_max_entries(skel->maps.xr_flow_side, n))
+		return -EINVAL;
 	if (bpf_map__set_max_entries(skel->maps.xr_flow_pc, n * (__u32)ncpus))
 		return -EINVAL;
 	skel->rodata->flow_pc_stride = n;
@@ -448,7 +454,7 @@ static void
 fp_reset(struct fp *fp)
 {
 	memset(fp, 0, sizeof(*fp));
-	fp->flows_fd = fp->pc_fd = fp->cfg_fd = fp->counters_fd = -1;
+	fp->flows_fd = fp->side_fd = fp->pc_fd = fp->cfg_fd = fp->counters_fd = -1;
 	fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
 	fp->bans_fd = -1;
 	fp->lock_fd = -1;
@@ -555,6 +561,7 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 	fp->lock_fd = lock_fd;
 	fp->prog_fd = bpf_program__fd(prog);
 	fp->flows_fd = bpf_map__fd(skel->maps.xr_flows);
+	fp->side_fd = bpf_map__fd(skel->maps.xr_flow_side);
 	fp->pc_fd = bpf_map__fd(skel->maps.xr_flow_pc);
 	fp->cfg_fd = bpf_map__fd(skel->maps.xr_cfg);
 	fp->counters_fd = bpf_map__fd(skel->maps.xr_counters);
@@ -576,9 +583,11 @@ fp_open_opts(struct fp *fp, const char *pin_dir, const struct fp_opts *o)
 			goto out_reset;
 		}
 		fp_info("flow table: %d address%s x %u ports = %u entries of %zu bytes, %.1f MB; "
+			"sessions and rate windows %zu bytes an entry, %.1f MB; "
 			"counters %d CPUs x %zu bytes an entry, %.1f MB",
 			o->naddrs, o->naddrs == 1 ? "" : "es", fp->nports, nents,
 			sizeof(struct xr_flow_ent), (double)fp->tab_bytes / (1024.0 * 1024.0),
+			sizeof(struct xr_flow_side), (double)fp->side_bytes / (1024.0 * 1024.0),
 			fp->ncpus, sizeof(struct xr_flow_pc),
 			(double)fp->pc_bytes / (1024.0 * 1024.0));
 	}

@@ -4,7 +4,8 @@
  * a flow key (relay address, port) into its index in xr_flows, and the
  * entries written and read through the table's mapping (BPF_F_MMAPABLE), so
  * that creating, changing or deleting a session's flows, and reading their
- * counters (xr_flow_pc, per CPU, mapped too), are memory accesses, no
+ * counters (xr_flow_pc, per CPU, mapped too, as the entries' sessions in
+ * xr_flow_side), are memory accesses, no
  * system call.  Also the outcome counters, the
  * blocklist (bpf syscalls) and its on/off switch in xr_cfg.  Safe from any
  * thread: writers of one entry exclude each other through its sequence
@@ -118,16 +119,18 @@ fp_table_free(struct fp *fp)
 {
 	if (fp->tab)
 		munmap(fp->tab, fp->tab_bytes);
+	if (fp->side)
+		munmap(fp->side, fp->side_bytes);
 	if (fp->pc)
 		munmap(fp->pc, fp->pc_bytes);
-	fp->pc = NULL;
-	fp->pc_bytes = 0;
-	fp->pc_stride = 0;
 	if (fp->cfgm)
 		munmap(fp->cfgm, map_bytes(1, sizeof(struct xr_cfg)));
 	fp->tab = NULL;
+	fp->side = NULL;
+	fp->pc = NULL;
 	fp->cfgm = NULL;
-	fp->tab_bytes = 0;
+	fp->tab_bytes = fp->side_bytes = fp->pc_bytes = 0;
+	fp->pc_stride = 0;
 	fp->nents = 0;
 	fp->naddrs = 0;
 	fp->nports = 0;
@@ -153,76 +156,67 @@ fp_table_layout(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uin
 }
 
 /*
- * Map xr_flow_pc (fp->pc_fd): ncpus x stride slots, stride xr_flows' size.
- * 0 or -errno.
+ * Map the mmapable array fd of values of vsz bytes, which must hold exactly
+ * n of them, or at least n when !exact (*n then says how many).  The
+ * mapping, its length in *bytes; NULL with errno set.
  */
-static int
-pc_map(struct fp *fp, size_t stride)
+static void *
+array_map(int fd, size_t vsz, size_t *n, bool exact, size_t *bytes)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info);
 	void *m;
 
 	memset(&info, 0, sizeof(info));
-	if (fp->ncpus <= 0 || bpf_obj_get_info_by_fd(fp->pc_fd, &info, &len))
-		return fp->ncpus <= 0 ? -EINVAL : -errno;
-	if (info.value_size != sizeof(struct xr_flow_pc) ||
-	    info.max_entries != stride * (size_t)fp->ncpus || !(info.map_flags & BPF_F_MMAPABLE))
-		return -EINVAL;
-	m = mmap(NULL, map_bytes(info.max_entries, info.value_size), PROT_READ | PROT_WRITE,
-		 MAP_SHARED, fp->pc_fd, 0);
-	if (m == MAP_FAILED)
-		return -errno;
-	fp->pc = m;
-	fp->pc_bytes = map_bytes(info.max_entries, info.value_size);
-	fp->pc_stride = stride;
-	return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return NULL;
+	if (info.value_size != vsz || !(info.map_flags & BPF_F_MMAPABLE) ||
+	    (exact ? info.max_entries != *n : info.max_entries < *n)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	*n = info.max_entries;
+	*bytes = map_bytes(info.max_entries, info.value_size);
+	m = mmap(NULL, *bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return m == MAP_FAILED ? NULL : m;
 }
 
 /*
- * The daemon's half of the table: map xr_flows, xr_flow_pc and xr_cfg
- * (flows_fd, pc_fd and cfg_fd must be set, and ncpus), remember which address is which row, and tell the
- * program (xr_cfg; its bans switch is left as it is).  The table must hold
- * n x (hi - lo + 1) entries; the loader sized it so.  0 or -errno.
+ * The daemon's half of the table: map xr_flows, xr_flow_side, xr_flow_pc
+ * and xr_cfg (flows_fd, side_fd, pc_fd and cfg_fd must be set, and ncpus),
+ * remember which address is which row, and tell the program (xr_cfg; its
+ * bans switch is left as it is).  The table must hold n x (hi - lo + 1)
+ * entries, the side array as many as the table, xr_flow_pc ncpus times
+ * that; the loader sized them so.  0 or -errno.
  */
 int
 fp_table_init(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint16_t hi)
 {
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-	size_t nents = fp_table_entries(n, lo, hi);
+	size_t nents = fp_table_entries(n, lo, hi), stride, npc, one = 1, cfg_bytes;
 	struct xr_cfg c;
-	void *t, *m;
 	int err;
 
 	fp_table_free(fp);
 	if (!nents)
 		return -EINVAL;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fp->flows_fd, &info, &len))
-		return -errno;
-	if (info.value_size != sizeof(struct xr_flow_ent) || info.max_entries < nents ||
-	    !(info.map_flags & BPF_F_MMAPABLE))
+	if (fp->ncpus <= 0)
 		return -EINVAL;
-	t = mmap(NULL, map_bytes(info.max_entries, info.value_size), PROT_READ | PROT_WRITE,
-		 MAP_SHARED, fp->flows_fd, 0);
-	if (t == MAP_FAILED)
-		return -errno;
-	m = mmap(NULL, map_bytes(1, sizeof(struct xr_cfg)), PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fp->cfg_fd, 0);
-	if (m == MAP_FAILED) {
-		err = -errno;
-		munmap(t, map_bytes(info.max_entries, info.value_size));
-		return err;
-	}
-	fp->tab = t;
-	fp->tab_bytes = map_bytes(info.max_entries, info.value_size);
-	fp->cfgm = m;
-	err = pc_map(fp, info.max_entries);
-	if (err) {
-		fp_table_free(fp);
-		return err;
-	}
+	stride = nents;
+	fp->tab = array_map(fp->flows_fd, sizeof(*fp->tab), &stride, false, &fp->tab_bytes);
+	if (!fp->tab)
+		goto fail;
+	npc = stride;
+	fp->side = array_map(fp->side_fd, sizeof(*fp->side), &npc, true, &fp->side_bytes);
+	if (!fp->side)
+		goto fail;
+	npc = stride * (size_t)fp->ncpus;
+	fp->pc = array_map(fp->pc_fd, sizeof(*fp->pc), &npc, true, &fp->pc_bytes);
+	if (!fp->pc)
+		goto fail;
+	fp->pc_stride = stride;
+	fp->cfgm = array_map(fp->cfg_fd, sizeof(*fp->cfgm), &one, true, &cfg_bytes);
+	if (!fp->cfgm)
+		goto fail;
 	fp_table_layout(fp, addrs, n, lo, hi);
 	fp_cfg_make(&c, addrs, n, lo, hi);
 	c.bans = __atomic_load_n(&fp->cfgm->bans, __ATOMIC_RELAXED);
@@ -238,6 +232,10 @@ fp_table_init(struct fp *fp, const union xr_sa *addrs, int n, uint16_t lo, uint1
 	memcpy(fp->cfgm, &c, sizeof(c));
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return 0;
+fail:
+	err = -errno;
+	fp_table_free(fp);
+	return err;
 }
 
 void
@@ -439,20 +437,14 @@ fwd_from_flow(struct xr_flow_fwd *f, const struct xr_flow *v)
 	memcpy(f->dst_addr, v->dst_addr, 16);
 }
 
-/* Everything but seq back to zero (a write: ent_begin() held). */
+/* Entry idx's everything but seq, and its side, back to zero (ent_begin() held). */
 static void
-ent_clear(struct xr_flow_ent *e)
+ent_clear(struct fp *fp, size_t idx)
 {
+	struct xr_flow_ent *e = &fp->tab[idx];
+
 	memset((char *)e + sizeof(e->fwd.seq), 0, sizeof(*e) - sizeof(e->fwd.seq));
-}
-
-static struct xr_flow_ent *
-ent_of(struct fp *fp, const struct xr_flow_key *k, long *err)
-{
-	long idx = fp_flow_index(fp, k);
-
-	*err = idx < 0 ? idx : 0;
-	return idx < 0 ? NULL : &fp->tab[idx];
+	memset(&fp->side[idx], 0, sizeof(fp->side[idx]));
 }
 
 /*
@@ -467,19 +459,20 @@ ent_of(struct fp *fp, const struct xr_flow_key *k, long *err)
 int
 fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
 {
-	long err;
-	struct xr_flow_ent *e = ent_of(fp, k, &err);
+	long idx = fp_flow_index(fp, k);
+	struct xr_flow_ent *e;
 	uint32_t odd;
 
-	if (!e)
-		return (int)err;
+	if (idx < 0)
+		return (int)idx;
+	e = &fp->tab[idx];
 	odd = ent_begin(e);
 	if (!(e->fwd.flags & XR_FLOW_F_ACTIVE)) {
 		/* never 0 (what a slot never written says), even if seq wrapped */
 		__atomic_store_n(&e->fwd.gen, odd + 1 ? odd + 1 : 2, __ATOMIC_RELAXED);
-		__atomic_store_n(&e->rl, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&fp->side[idx].rl, 0, __ATOMIC_RELAXED);
 	}
-	e->session_id = v->session_id;
+	fp->side[idx].session_id = v->session_id;
 	fwd_from_flow(&e->fwd, v);
 	ent_end(e, odd);
 	return 0;
@@ -489,13 +482,14 @@ fp_flow_put(struct fp *fp, const struct xr_flow_key *k, const struct xr_flow *v)
 int
 fp_flow_del(struct fp *fp, const struct xr_flow_key *k)
 {
-	long err;
-	struct xr_flow_ent *e = ent_of(fp, k, &err);
+	long idx = fp_flow_index(fp, k);
+	struct xr_flow_ent *e;
 	uint32_t odd;
 	int rc = 0;
 
-	if (!e)
+	if (idx < 0)
 		return -ENOENT;
+	e = &fp->tab[idx];
 	odd = ent_begin(e);
 	if (e->fwd.flags & XR_FLOW_F_ACTIVE) {
 		uint32_t gen = e->fwd.gen;	/* the counters stay readable */
@@ -503,7 +497,7 @@ fp_flow_del(struct fp *fp, const struct xr_flow_key *k)
 		memset((char *)&e->fwd + sizeof(e->fwd.seq), 0,
 		       sizeof(e->fwd) - sizeof(e->fwd.seq));
 		e->fwd.gen = gen;
-		e->session_id = 0;
+		fp->side[idx].session_id = 0;
 	} else {
 		rc = -ENOENT;
 	}
@@ -512,12 +506,14 @@ fp_flow_del(struct fp *fp, const struct xr_flow_key *k)
 }
 
 /*
- * A consistent copy of entry e's flow (the reader's side, as the program's):
- * 0, or -ENOENT when it holds none.
+ * A consistent copy of entry idx's flow and session (the reader's side, as
+ * the program's): 0, or -ENOENT when it holds none.
  */
 static int
-ent_read(const struct xr_flow_ent *e, struct xr_flow *v)
+ent_read(const struct fp *fp, size_t idx, struct xr_flow *v)
 {
+	const struct xr_flow_ent *e = &fp->tab[idx];
+
 	for (;;) {
 		uint32_t s = __atomic_load_n(&e->fwd.seq, __ATOMIC_ACQUIRE);
 		struct xr_flow_fwd f;
@@ -528,7 +524,7 @@ ent_read(const struct xr_flow_ent *e, struct xr_flow *v)
 			continue;
 		}
 		memcpy(&f, &e->fwd, sizeof(f));
-		sid = e->session_id;
+		sid = fp->side[idx].session_id;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&e->fwd.seq, __ATOMIC_RELAXED) != s)
 			continue;
@@ -553,12 +549,11 @@ ent_read(const struct xr_flow_ent *e, struct xr_flow *v)
 int
 fp_flow_get(struct fp *fp, const struct xr_flow_key *k, struct xr_flow *v)
 {
-	long err;
-	struct xr_flow_ent *e = ent_of(fp, k, &err);
+	long idx = fp_flow_index(fp, k);
 
-	if (!e)
+	if (idx < 0)
 		return -ENOENT;
-	return ent_read(e, v);
+	return ent_read(fp, (size_t)idx, v);
 }
 
 /*
@@ -727,7 +722,7 @@ fp_flows_flush(struct fp *fp)
 		odd = ent_begin(e);
 		if (e->fwd.flags & XR_FLOW_F_ACTIVE)
 			n++;
-		ent_clear(e);
+		ent_clear(fp, i);
 		ent_end(e, odd);
 	}
 	return n;

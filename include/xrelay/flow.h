@@ -17,7 +17,7 @@
  * --ports range (the sk_lookup program steers exactly these), so
  *	index = addr_index * nports + (port - port_lo)
  * with addr_index the address's position in struct xr_cfg.  No hashing, no
- * chain walk: one array access and the entry's two cache lines a packet.
+ * chain walk: one array access and the entry's one cache line a packet.
  */
 #ifndef XRELAY_FLOW_H
 #define XRELAY_FLOW_H
@@ -44,9 +44,11 @@
  * (xr_flow_pc: 64 bytes, no nh_tag), gen into line 0 (xr_flow_fwd.gen) with
  * the families as flag bits (peer_family, out_family gone): a packet reads
  * one line of its entry; xr_cfg.nh_epoch; xr_cfg.jiffy_ns, jiffy_base (the
- * packets' clock).
+ * packets' clock).  9: an entry is one line (xr_flow_ent: 64 bytes, half
+ * the table's memory and memory traffic); its session id and rate window
+ * move to the new xr_flow_side array (struct xr_flow_side; xr_abi.side_size).
  */
-#define XR_ABI_VERSION		8
+#define XR_ABI_VERSION		9
 
 /* Address family tags used in entries (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
@@ -115,22 +117,26 @@ struct xr_cfg {
 #define XR_FLOW_F_ACTIVE	(1u << 7) /* the entry holds a flow */
 
 /*
- * One entry of xr_flows: 128 bytes, two cache lines (the array's values are
- * 128-byte aligned: the mapping is page-aligned and 128 divides a page).
+ * One entry of xr_flows: one cache line, 64 bytes (the array's values are
+ * 64-byte aligned: the mapping is page-aligned and 64 divides a page).
  *
- * Line 0 (struct xr_flow_fwd) is the flow, written only by the daemon, read
- * by every packet: the only line of the entry a packet reads, unless
- * --media-max-pps is on (the rate window, line 1).  Everything a packet
- * writes is in its CPU's slot of xr_flow_pc: the counters and the next-hop
- * cache.  So a packet touches two lines of flow state, its entry's first
- * and its own slot, and no line is written by two CPUs.
+ * The entry (struct xr_flow_fwd) is the flow, written only by the daemon,
+ * read by every packet: the only line of flow state a packet reads besides
+ * its CPU's slot.  Everything a packet writes is in that slot of
+ * xr_flow_pc: the counters and the next-hop cache; what a packet does not
+ * need (the owning session, the --media-max-pps window) is in the entry's
+ * struct xr_flow_side.  So a packet touches two lines of flow state, its
+ * entry and its own slot, and no line is written by two CPUs.  (Until ABI 9
+ * the side's fields were the entry's second line: at a million flows the
+ * entries came from memory, and the CPU's adjacent-line prefetch pulled that
+ * unused line in with each.)
  *
  * seq is a sequence counter (seqlock): the daemon makes it odd, writes the
- * entry, makes it even (daemon/fastpath/maps.c ent_begin()/ent_end()); the
- * program reads seq, line 0, seq again, and passes the packet up untouched
- * (pass_flow_busy) when seq was odd or changed.  seq only ever grows (a
- * delete is a write), so a next hop cached for one seq is never used for
- * another write of the entry.
+ * entry (and its side), makes it even (daemon/fastpath/maps.c
+ * ent_begin()/ent_end()); the program reads seq, the entry, seq again, and
+ * passes the packet up untouched (pass_flow_busy) when seq was odd or
+ * changed.  seq only ever grows (a delete is a write), so a next hop cached
+ * for one seq is never used for another write of the entry.
  */
 struct xr_flow_fwd {
 	__u32	seq;		/* odd: being written */
@@ -155,14 +161,21 @@ struct xr_flow_fwd {
 };
 
 struct xr_flow_ent {
-	/* line 0: the flow (daemon) */
-	struct xr_flow_fwd fwd;
-	/* line 1: the session (daemon), the rate window (program) */
+	struct xr_flow_fwd fwd;	/* the flow (daemon) */
+};
+
+/*
+ * Value of xr_flow_side, an mmapable array of xr_flows' size: entry i's
+ * session and rate window at index i, 16 bytes, four entries a line.  The
+ * daemon writes session_id under the entry's sequence counter (and reads it
+ * so: a restarted daemon's adoption); the program reads and writes rl only
+ * with --media-max-pps on.
+ */
+struct xr_flow_side {
 	__u64	session_id;	/* media session owning this flow (daemon's id) */
 	__u32	rl;		/* --media-max-pps window: bits 31..24 the second
 				 * (coarse ns / 1e9, low 8 bits), 23..0 packets in it */
-	__u32	pad1;		/* zero */
-	__u64	pad2[6];	/* zero */
+	__u32	pad;		/* zero */
 };
 
 /*
@@ -216,7 +229,7 @@ struct xr_flow_pc {
 #define XR_NH_VLAN		0x8000	/* nh_vid: the fib's egress device is a VLAN */
 
 /*
- * xr_flow_ent.nh_stamp: the epoch (low 24 bits) and the coarse clock's
+ * xr_flow_pc.nh_stamp: the epoch (low 24 bits) and the coarse clock's
  * 2^33 ns window (low 8 bits) a cached next hop is good for.
  */
 #define XR_NH_WINDOW_SHIFT	33
@@ -311,19 +324,19 @@ struct xr_abi {
 	__u16	ent_size;	/* sizeof(struct xr_flow_ent) */
 	__u16	pc_size;	/* sizeof(struct xr_flow_pc) */
 	__u16	ncounters;	/* XR_CNT__MAX */
-	__u32	pad;		/* zero */
+	__u16	side_size;	/* sizeof(struct xr_flow_side) */
+	__u16	pad;		/* zero */
 };
 
 _Static_assert(sizeof(struct xr_cfg) == 40 + 64 * 4 + 64 + 32 * 16 + 32, "xr_cfg layout");
 _Static_assert(__builtin_offsetof(struct xr_cfg, jiffy_base) == 32, "xr_cfg.jiffy_base");
 _Static_assert(XR_CFG_H4 >= 2 * XR_CFG_ADDRS && XR_CFG_H4 == 64, "xr_cfg.h4: 6 bits of hash");
-_Static_assert(sizeof(struct xr_flow_ent) == 128, "xr_flow_ent: two cache lines");
+_Static_assert(sizeof(struct xr_flow_ent) == 64, "xr_flow_ent: one cache line");
+_Static_assert(sizeof(struct xr_flow_side) == 16, "xr_flow_side layout");
 _Static_assert(sizeof(struct xr_flow_fwd) == 64, "xr_flow_fwd: one cache line");
 _Static_assert(__builtin_offsetof(struct xr_flow_fwd, peer_addr) == 16, "xr_flow_fwd.peer_addr");
 _Static_assert(__builtin_offsetof(struct xr_flow_fwd, gen) == 12, "xr_flow_fwd.gen");
 _Static_assert(__builtin_offsetof(struct xr_flow_fwd, dst_addr) == 48, "xr_flow_fwd.dst_addr");
-_Static_assert(__builtin_offsetof(struct xr_flow_ent, session_id) == 64,
-	       "xr_flow_ent: line 1 starts with session_id");
 _Static_assert(sizeof(struct xr_flow_pc) == 64, "xr_flow_pc: one cache line");
 _Static_assert(__builtin_offsetof(struct xr_flow_pc, nh_mac) == 20, "xr_flow_pc.nh_mac");
 _Static_assert(__builtin_offsetof(struct xr_flow_pc, packets) == 32, "xr_flow_pc.packets");

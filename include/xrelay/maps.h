@@ -13,6 +13,8 @@
 #define XR_MAP_FLOWS		"xr_flows"	/* ARRAY (mmapable) index -> xr_flow_ent (flow.h) */
 #define XR_MAP_FLOW_PC		"xr_flow_pc"	/* ARRAY (mmapable) cpu x entries + index ->
 						 * xr_flow_pc: per-CPU counters (flow.h) */
+#define XR_MAP_FLOW_SIDE	"xr_flow_side"	/* ARRAY (mmapable) index -> xr_flow_side:
+						 * session id, rate window (flow.h) */
 #define XR_MAP_CFG		"xr_cfg"	/* ARRAY[1] (mmapable) -> xr_cfg: addresses, ports */
 #define XR_MAP_COUNTERS		"xr_counters"	/* PERCPU_ARRAY enum xr_cnt -> __u64 packets */
 #define XR_MAP_TX_PORTS		"xr_tx_ports"	/* DEVMAP_HASH ifindex -> ifindex */

@@ -41,7 +41,7 @@ static char pin_dir[128];	/* /sys/fs/bpf/xr-test-<pid> */
 static char pin_dir2[128];	/* ... -bad, for the ABI cases */
 
 static const char *const map_names[] = {
-	XR_MAP_FLOWS, XR_MAP_CFG, XR_MAP_COUNTERS,
+	XR_MAP_FLOWS, XR_MAP_FLOW_SIDE, XR_MAP_FLOW_PC, XR_MAP_CFG, XR_MAP_COUNTERS,
 	XR_MAP_TX_PORTS, XR_MAP_VLANS, XR_MAP_ABI, XR_MAP_SAMPLE, XR_MAP_BANS,
 };
 #define NMAPS	(sizeof(map_names) / sizeof(map_names[0]))
@@ -234,6 +234,7 @@ test_open_pins(void **state)
 	assert_int_equal(abi.version, XR_ABI_VERSION);
 	assert_int_equal(abi.cfg_size, sizeof(struct xr_cfg));
 	assert_int_equal(abi.ent_size, sizeof(struct xr_flow_ent));
+	assert_int_equal(abi.side_size, sizeof(struct xr_flow_side));
 	assert_int_equal(abi.ncounters, XR_CNT__MAX);
 	assert_int_equal(a.skel->rodata->fib_ifindex, 1);	/* lookups on lo */
 	assert_int_equal(a.skel->rodata->wrong_src_sample, FP_WRONG_SRC_SAMPLE);
@@ -334,8 +335,9 @@ test_adopt(void **state)
 	struct fp a, b;
 	struct xr_flow_key k;
 	struct xr_flow_stats st;
+	struct xr_flow v;
 	char path[256];
-	__u32 id;
+	__u32 id, side_id;
 	int stt;
 	pid_t pid;
 
@@ -364,15 +366,20 @@ test_adopt(void **state)
 	assert_int_equal(fp_flow_stats(&b, &k, &st), 0);
 	assert_int_equal(st.packets, 42);
 	assert_int_equal(st.bytes, 4200);
+	/* the session id too (xr_flow_side, pinned beside the table) */
+	assert_int_equal(fp_flow_get(&b, &k, &v), 0);
+	assert_int_equal(v.session_id, 30010);
 	assert_int_equal(b.cfgm->port_lo, 30000);
 	assert_int_equal(b.cfgm->nports, 1000);
 	assert_int_equal(b.cfgm->n4, 1);
 	id = map_id(b.flows_fd);
+	side_id = map_id(b.side_fd);
 	fp_close(&b, false);
 	/* another range: the table cannot be read that way, a fresh one is made */
 	assert_int_equal(topen(&a, pin_dir, true, 30499), 0);
 	assert_int_equal(a.nents, 500);
 	assert_true(map_id(a.flows_fd) != id);
+	assert_true(map_id(a.side_fd) != side_id);
 	assert_int_equal(fp_flows_count(&a), 0);
 	assert_int_equal(a.cfgm->nports, 500);
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, XR_MAP_FLOWS);
@@ -476,6 +483,7 @@ test_abi_mismatch_version(void **state)
 	abi.cfg_size = sizeof(struct xr_cfg);
 	abi.ent_size = sizeof(struct xr_flow_ent);
 	abi.pc_size = sizeof(struct xr_flow_pc);
+	abi.side_size = sizeof(struct xr_flow_side);
 	abi.ncounters = XR_CNT__MAX;
 	assert_int_equal(bpf_map_update_elem(fd, &key, &abi, BPF_ANY), 0);
 	snprintf(path, sizeof(path), "%s/%s", pin_dir2, XR_MAP_ABI);

@@ -609,6 +609,7 @@ tskel_load_pps(struct tskel *t, __u32 fib_ifindex, __u32 sample, __u32 max_pps)
 	t->skel = s;
 	t->fp.skel = NULL;	/* maps filled in by hand below, as the loader would */
 	t->fp.flows_fd = bpf_map__fd(s->maps.xr_flows);
+	t->fp.side_fd = bpf_map__fd(s->maps.xr_flow_side);
 	t->fp.pc_fd = bpf_map__fd(s->maps.xr_flow_pc);
 	t->fp.cfg_fd = bpf_map__fd(s->maps.xr_cfg);
 	t->fp.counters_fd = bpf_map__fd(s->maps.xr_counters);
@@ -879,6 +880,11 @@ test_abi_sizes(void **state)
 	assert_int_equal(bpf_map__max_entries(s->maps.xr_flows),
 			 fp_table_entries(TAB_N, TAB_LO, TAB_HI));
 	assert_true(bpf_map__map_flags(s->maps.xr_flows) & BPF_F_MMAPABLE);
+	assert_int_equal(bpf_map__type(s->maps.xr_flow_side), BPF_MAP_TYPE_ARRAY);
+	assert_int_equal(bpf_map__value_size(s->maps.xr_flow_side), sizeof(struct xr_flow_side));
+	assert_int_equal(bpf_map__max_entries(s->maps.xr_flow_side),
+			 bpf_map__max_entries(s->maps.xr_flows));
+	assert_true(bpf_map__map_flags(s->maps.xr_flow_side) & BPF_F_MMAPABLE);
 	assert_int_equal(bpf_map__type(s->maps.xr_cfg), BPF_MAP_TYPE_ARRAY);
 	assert_int_equal(bpf_map__value_size(s->maps.xr_cfg), sizeof(struct xr_cfg));
 	assert_int_equal(bpf_map__max_entries(s->maps.xr_cfg), 1);
@@ -1511,6 +1517,7 @@ test_media_max_pps(void **state)
 	cpu_set_t set, saved;
 	size_t inlen, in2len, olen;
 	int i, fwd = 0, back = 0;
+	uint32_t rl;
 
 	if (sched_getaffinity(0, sizeof(saved), &saved) < 0 || !CPU_ISSET(0, &saved)) {
 		skip();
@@ -1552,6 +1559,11 @@ test_media_max_pps(void **state)
 			 (uint64_t)(10 - fwd));
 	assert_int_equal(fp_flow_stats(&t.fp, &k, &st), 0);
 	assert_int_equal(st.packets, (uint64_t)fwd);
+	/* The windows are each entry's side (xr_flow_side), counted to the cap. */
+	rl = t.fp.side[fp_flow_index(&t.fp, &k)].rl & XR_RL_COUNT_MAX;
+	assert_true(rl >= 1 && rl <= 4);
+	assert_true(fwd != 4 || rl == 4);
+	assert_int_equal(t.fp.side[fp_flow_index(&t.fp, &k2)].rl & XR_RL_COUNT_MAX, 1);
 	/* The next second: forwarded again (polled every 50 ms, 3 s at most). */
 	for (i = 0; i < 60 && !back; i++) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };

@@ -938,11 +938,13 @@ fp_maps_open(struct fp *fp, const union xr_sa *addrs, int n)
 	assert_int_equal(fp_table_layout(fp, addrs, n, cfg.port_lo, cfg.port_hi), 0);
 	fp->tab = calloc(fp->nents, sizeof(*fp->tab));
 	assert_non_null(fp->tab);
+	fp->side = calloc(fp->nents, sizeof(*fp->side));
+	assert_non_null(fp->side);
 	fp->ncpus = 2;
 	fp->pc_stride = fp->nents;
 	fp->pc = calloc((size_t)fp->ncpus * fp->pc_stride, sizeof(*fp->pc));
 	assert_non_null(fp->pc);
-	fp->flows_fd = fp->pc_fd = fp->cfg_fd = fp->bans_fd = -1;
+	fp->flows_fd = fp->side_fd = fp->pc_fd = fp->cfg_fd = fp->bans_fd = -1;
 	fp->counters_fd = fp->tx_ports_fd = fp->vlans_fd = fp->abi_fd = fp->prog_fd = -1;
 	fp->lock_fd = -1;
 }
@@ -951,8 +953,10 @@ static void
 fp_maps_close(struct fp *fp)
 {
 	free(fp->tab);
+	free(fp->side);
 	free(fp->pc);
 	fp->tab = NULL;
+	fp->side = NULL;
 	fp->pc = NULL;
 }
 
