@@ -47,6 +47,8 @@ xr_ok "media JSON: every case relayed packets of every flow, with latency and CP
 xr_ok "media JSON: ratios to the limit and to userspace" \
 	check "$XR_TMP/media.json" \
 	'all(r["ratio_to_limit"] > 0 and r["ratio_to_user"] > 0 for r in d["results"])'
+xr_ok "media JSON: the kernel-path rounds were primed (PRIME defaults to 1)" \
+	check "$XR_TMP/media.json" 'd["params"]["prime"] == "1"'
 xr_ok "media JSON: session setup recorded" \
 	check "$XR_TMP/media.json" \
 	'len(d["setup"]) == 4 and all(s["created"] == s.get("sessions", s["flows"]) and not s["error"] for s in d["setup"])'
