@@ -46,8 +46,9 @@ xr_account(int cnt)
  * fully ordered atomic on the stack orders them, on this rare path only).
  * The shared atomic add this replaces (lock xadd: it drains the store
  * buffer, which holds the frame's rewritten headers) cost ~8 ns a packet.
- * now is bpf_ktime_get_coarse_ns(): the coarse clock (kernel >= 5.11), the
- * last tick's CLOCK_MONOTONIC, no clocksource read.  bpf_ktime_get_ns() cost
+ * now is the coarse clock (xr_now(): bpf_ktime_get_coarse_ns()'s, from
+ * jiffies once calibrated), the last tick's CLOCK_MONOTONIC, no clocksource
+ * read.  bpf_ktime_get_ns() cost
  * ~10 % of the program; last-seen only feeds the media timeout and "ms
  * ago", where a tick (1-10 ms) does not matter.
  */

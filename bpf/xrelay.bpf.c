@@ -131,6 +131,22 @@ struct xr_egress {
 };
 
 /*
+ * The packets' clock: CLOCK_MONOTONIC_COARSE as bpf_ktime_get_coarse_ns()
+ * gives it, from jiffies (flow.h xr_cfg.jiffy_ns: bpf_jiffies64() is one
+ * inlined load, the helper a call and a sequence-counter loop, ~1 ns a
+ * packet); the helper itself until the daemon has calibrated.
+ */
+static __always_inline __u64
+xr_now(const struct xr_cfg *cfg)
+{
+	__u32 jns = XR_READ_ONCE(cfg->jiffy_ns);
+
+	if (!jns)
+		return bpf_ktime_get_coarse_ns();
+	return XR_READ_ONCE(cfg->jiffy_base) + bpf_jiffies64() * jns;
+}
+
+/*
  * The blocklist, first: an IPv4 or IPv6 packet whose source falls in an
  * unexpired xr_bans prefix is dropped (drop_banned), whatever it carries.
  * Only the fixed IP header is read; the full parse comes after.  Called
@@ -139,7 +155,7 @@ struct xr_egress {
  * setup on every packet.
  */
 static __always_inline int
-xr_ban_check(void *data, void *data_end)
+xr_ban_check(void *data, void *data_end, const struct xr_cfg *cfg)
 {
 	struct xr_ban_key k;
 	struct xr_pkt p;
@@ -175,7 +191,7 @@ xr_ban_check(void *data, void *data_end)
 	b = bpf_map_lookup_elem(&xr_bans, &k);
 	if (!b)
 		return XR_CONTINUE;
-	if (b->expires_ns && b->expires_ns <= bpf_ktime_get_coarse_ns())
+	if (b->expires_ns && b->expires_ns <= xr_now(cfg))
 		return XR_CONTINUE;	/* expired: the daemon's sweep deletes it */
 	return XR_CNT_drop_banned;
 }
@@ -828,22 +844,6 @@ xr_rate_over(__u32 idx, __u64 now)
 }
 
 /*
- * The packets' clock: CLOCK_MONOTONIC_COARSE as bpf_ktime_get_coarse_ns()
- * gives it, from jiffies (flow.h xr_cfg.jiffy_ns: bpf_jiffies64() is one
- * inlined load, the helper a call and a sequence-counter loop, ~1 ns a
- * packet); the helper itself until the daemon has calibrated.
- */
-static __always_inline __u64
-xr_now(const struct xr_cfg *cfg)
-{
-	__u32 jns = XR_READ_ONCE(cfg->jiffy_ns);
-
-	if (!jns)
-		return bpf_ktime_get_coarse_ns();
-	return XR_READ_ONCE(cfg->jiffy_base) + bpf_jiffies64() * jns;
-}
-
-/*
  * Every step after the parse, for the frame p describes; returns the enum
  * xr_cnt outcome of the frame.  Inlined twice by xr_process(): p is passed
  * by value so that the copy for the common frame has constant offsets.
@@ -876,7 +876,7 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	rc = xr_check_flow(data, data_end, &p, &f);
 	/* RTP Bleed: dropped here, but for the share the daemon logs. */
 	if (rc == XR_CNT_pass_wrong_source)
-		return xr_sampled(bpf_ktime_get_coarse_ns()) ? rc : XR_CNT_drop_wrong_source;
+		return xr_sampled(xr_now(cfg)) ? rc : XR_CNT_drop_wrong_source;
 	if (rc != XR_CONTINUE)
 		return rc;
 	now = xr_now(cfg);
@@ -958,7 +958,7 @@ xr_process(struct xdp_md *ctx)
 	if (!cfg)
 		return XR_CNT_pass_unknown_port;	/* cannot happen: one entry */
 	if (XR_READ_ONCE(cfg->bans)) {
-		rc = xr_ban_check(data, data_end);
+		rc = xr_ban_check(data, data_end, cfg);
 		if (rc != XR_CONTINUE)
 			return rc;
 	}
