@@ -732,12 +732,13 @@ xr_strip_ipv4_options(struct xdp_md *ctx, struct xr_pkt *p)
 }
 
 /*
- * The flow (struct xr_flow_fwd, its generation included: the entry's line) copied out
- * of entry e under its sequence counter: XR_CONTINUE with *f a consistent
- * snapshot of one write of the daemon, or pass_flow_busy when the daemon
- * was writing it (seq odd before, or changed after: the packet goes up
- * untouched and the userspace relay, which reads the session under its
- * lock, handles it), or pass_unknown_port when the entry holds no flow.
+ * The flow (struct xr_flow_fwd, its generation included: the entry's
+ * line) copied out of entry e under its sequence counter: XR_CONTINUE with
+ * *f a consistent snapshot of one write of the daemon, or pass_flow_busy
+ * when the daemon was writing it (seq odd before, or changed after: the
+ * packet goes up untouched and the userspace relay, which reads the session
+ * under its lock, handles it), or pass_unknown_port when the entry holds no
+ * flow.
  * Only the packet's family's part of the addresses is copied (IPv4: their
  * last 4 bytes, 28 bytes in all instead of 64): a flow of the other family
  * is refused on its family flags before an address is read.

@@ -448,12 +448,17 @@ nl_notify_cb(const struct nlmsghdr *nlh, void *data)
  * epoch raised once for all of them that held a change, so that a burst
  * (a routing daemon's updates, router advertisements a host on the LAN
  * sends) sends the flows to the fib once a loop turn, not once a message.
+ * Lost notifications (ENOBUFS) are made good by one resync after the
+ * reads, whatever the number of overruns among them: a flood that keeps
+ * the socket full (forged ARP making the kernel learn neighbour after
+ * neighbour) costs two dumps a loop turn, not two a read.
  */
 static void
 nl_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	unsigned mask = 0;
+	bool lost = false;
 	int ret;
 
 	for (int i = 0; i < 64; i++) {
@@ -462,15 +467,19 @@ nl_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;
 			if (errno == ENOBUFS) {
-				/* Notifications were lost: start again from dumps. */
-				fp_warnx("routing notifications overran, resynchronising");
-				nl_resync(nl.fp);
+				lost = true;
 				continue;
 			}
 			fp_warn("netlink receive");
 			break;
 		}
 		mnl_cb_run(buf, (size_t)ret, 0, 0, nl_notify_cb, &mask);
+	}
+	if (lost) {
+		/* Start again from dumps, after what was read: it raises the epoch. */
+		fp_warnx("routing notifications overran, resynchronising");
+		nl_resync(nl.fp);
+		return;
 	}
 	nl_nh_bump(mask);
 }
