@@ -113,6 +113,9 @@ xr_rmb(void)
 #endif
 #define XR_READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
 
+/* xr_flow_index(): no row found (no table has 2^32 entries). */
+#define XR_ROW_NONE	0xffffffffu
+
 /* What to do with the VLAN tag on the way out. */
 enum xr_vlan_op {
 	XR_VLAN_NONE,	/* untagged in, untagged out */
@@ -198,11 +201,13 @@ xr_ban_check(void *data, void *data_end, const struct xr_cfg *cfg)
 
 /*
  * The index in xr_flows of where the packet was sent to: the row of its
- * destination address times the range, plus the port's offset in --ports.
+ * destination address (its first index, flow.h struct xr_cfg_a4) plus the
+ * port's offset in --ports.
  * The row of an IPv4 address comes from xr_cfg's hash (a linear probe from
  * its slot to the address or an empty slot: with at most XR_CFG_ADDRS
  * addresses in XR_CFG_H4 slots, within XR_CFG_ADDRS + 1 steps, nearly always
- * one), of an IPv6 one from a scan of the IPv6 addresses.  An address or
+ * one; the address and its row are one 8-byte load), of an IPv6 one from a
+ * scan of the IPv6 addresses.  An address or
  * port that is none of the relay's media ports (SIP, anything else) is
  * pass_unknown_port, as a missing flow.
  */
@@ -210,7 +215,7 @@ static __always_inline int
 xr_flow_index(void *data, void *data_end, const struct xr_pkt *p, const struct xr_cfg *cfg,
 	      __u32 *idx)
 {
-	__u32 l3 = p->l3_off, l4 = p->l4_off, off, ai = XR_CFG_ADDRS, n;
+	__u32 l3 = p->l3_off, l4 = p->l4_off, off, row = XR_ROW_NONE, n;
 	struct udphdr *udp;
 
 	if (l3 > XR_L3_MAX || l4 > XR_L4_MAX)
@@ -230,12 +235,12 @@ xr_flow_index(void *data, void *data_end, const struct xr_pkt *p, const struct x
 		d = ip->daddr;
 		n = XR_CFG_H4_SLOT(d);
 		for (int i = 0; i <= XR_CFG_ADDRS; i++) {
-			__be32 a = cfg->h4[n & (XR_CFG_H4 - 1)];
+			struct xr_cfg_a4 a = cfg->h4[n & (XR_CFG_H4 - 1)];
 
-			if (!a)		/* empty: not a relay address (0.0.0.0 either) */
+			if (!a.addr)	/* empty: not a relay address (0.0.0.0 either) */
 				break;
-			if (a == d) {
-				ai = cfg->h4i[n & (XR_CFG_H4 - 1)];
+			if (a.addr == d) {
+				row = a.row;
 				break;
 			}
 			n++;
@@ -254,14 +259,14 @@ xr_flow_index(void *data, void *data_end, const struct xr_pkt *p, const struct x
 			if (i >= n)
 				break;
 			if (a[0] == d[0] && a[1] == d[1] && a[2] == d[2] && a[3] == d[3]) {
-				ai = cfg->i6[i];
+				row = cfg->r6[i];
 				break;
 			}
 		}
 	}
-	if (ai >= XR_CFG_ADDRS)
+	if (row == XR_ROW_NONE)
 		return XR_CNT_pass_unknown_port;
-	*idx = ai * cfg->nports + off;
+	*idx = row + off;	/* a row past the table: the lookup's bounds check */
 	return XR_CONTINUE;
 }
 

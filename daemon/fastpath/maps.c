@@ -90,14 +90,14 @@ fp_cfg_make(struct xr_cfg *c, const union xr_sa *addrs, int n, uint16_t lo, uint
 
 			memcpy(&v, &a[12], 4);	/* as the program loads it */
 			s = XR_CFG_H4_SLOT(v);
-			while (c->h4[s])	/* at most n < XR_CFG_H4 taken */
+			while (c->h4[s].addr)	/* at most n < XR_CFG_H4 taken */
 				s = (s + 1) % XR_CFG_H4;
-			c->h4[s] = v;
-			c->h4i[s] = (uint8_t)i;
+			c->h4[s].addr = v;
+			c->h4[s].row = (uint32_t)i * c->nports;
 			c->n4++;
 		} else {
 			memcpy(c->a6[c->n6], a, 16);
-			c->i6[c->n6++] = (uint8_t)i;
+			c->r6[c->n6++] = (uint32_t)i * c->nports;
 		}
 	}
 }

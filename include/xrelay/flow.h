@@ -35,7 +35,7 @@
  * struct xr_flow_ent indexed by (address, port) (xr_cfg), flow and counters
  * in one entry under a sequence counter; xr_flow_stats gone; pass_flow_busy;
  * --media-max-pps per flow, not per CPU.  6: 32 relay addresses (xr_cfg rows), the
- * IPv4 ones found through a hash (xr_cfg.h4, h4i) instead of a scan; an
+ * IPv4 ones found through a hash (xr_cfg.h4, then h4i) instead of a scan; an
  * entry's packets and bytes in one word (xr_flow_ent.pb, .hi: one atomic add
  * a packet).  7: the counters and last-seen time per CPU (xr_flow_pc, a
  * slot per CPU and entry, named by the entry's xr_flow_ent.gen), plain adds
@@ -47,8 +47,11 @@
  * packets' clock).  9: an entry is one line (xr_flow_ent: 64 bytes, half
  * the table's memory and memory traffic); its session id and rate window
  * move to the new xr_flow_side array (struct xr_flow_side; xr_abi.side_size).
+ * 10: xr_cfg's IPv4 hash holds (address, row) pairs (struct xr_cfg_a4, one
+ * load) and rows are first indexes (address index x nports: no multiply a
+ * packet); h4i gone, i6 becomes r6.
  */
-#define XR_ABI_VERSION		9
+#define XR_ABI_VERSION		10
 
 /* Address family tags used in entries (not AF_*: fixed on the wire). */
 #define XR_FAM_IPV4		4
@@ -69,11 +72,22 @@
 /*
  * Value of the single-entry, mmapable xr_cfg array: what the daemon tells
  * the program about itself, read on every packet (the first line and, for
- * IPv4, one slot of h4 and of h4i: three lines, always hot).  Written by
+ * IPv4, one slot of h4: two lines, always hot).  Written by
  * the daemon through its mapping.  An IPv4 relay address is found by hash
  * (a scan of 16 addresses, the packets' one in the middle, cost about as
  * much as the rest of the parse), an IPv6 one by a scan.
  */
+/*
+ * One slot of xr_cfg's IPv4 hash: an address and its row, read by the
+ * program with one 8-byte load.  A row is the address's first index in
+ * xr_flows, its --media position times nports, so that a packet's index is
+ * row + port offset (no multiply on the way to its entry).
+ */
+struct xr_cfg_a4 {
+	__be32	addr;			/* network order; 0: empty slot */
+	__u32	row;			/* address index x nports */
+};
+
 struct xr_cfg {
 	__u32	n4;			/* IPv4 relay addresses in h4[] */
 	__u32	n6;			/* IPv6 relay addresses in a6[] */
@@ -97,12 +111,11 @@ struct xr_cfg {
 	__u32	jiffy_ns;		/* TICK_NSEC: 1e9 / CONFIG_HZ, rounded */
 	__u32	pad;			/* zero */
 	__u64	jiffy_base;		/* coarse ns - jiffies x jiffy_ns (mod 2^64) */
-	__be32	h4[XR_CFG_H4];		/* IPv4 relay addresses, network order, at
-					 * XR_CFG_H4_SLOT() or the next free slot
-					 * after it (wrapping); 0: empty */
-	__u8	h4i[XR_CFG_H4];		/* their address index (the table's row) */
+	struct xr_cfg_a4 h4[XR_CFG_H4];	/* IPv4 relay addresses at XR_CFG_H4_SLOT()
+					 * or the next free slot after it
+					 * (wrapping); addr 0: empty */
 	__u8	a6[XR_CFG_ADDRS][16];	/* IPv6 relay addresses */
-	__u8	i6[XR_CFG_ADDRS];	/* their address index */
+	__u32	r6[XR_CFG_ADDRS];	/* their rows (as xr_cfg_a4.row) */
 };
 
 /* xr_flow.flags and xr_flow_fwd.flags */
@@ -328,7 +341,8 @@ struct xr_abi {
 	__u16	pad;		/* zero */
 };
 
-_Static_assert(sizeof(struct xr_cfg) == 40 + 64 * 4 + 64 + 32 * 16 + 32, "xr_cfg layout");
+_Static_assert(sizeof(struct xr_cfg) == 40 + 64 * 8 + 32 * 16 + 32 * 4, "xr_cfg layout");
+_Static_assert(sizeof(struct xr_cfg_a4) == 8, "xr_cfg_a4 layout");
 _Static_assert(__builtin_offsetof(struct xr_cfg, jiffy_base) == 32, "xr_cfg.jiffy_base");
 _Static_assert(XR_CFG_H4 >= 2 * XR_CFG_ADDRS && XR_CFG_H4 == 64, "xr_cfg.h4: 6 bits of hash");
 _Static_assert(sizeof(struct xr_flow_ent) == 64, "xr_flow_ent: one cache line");

@@ -306,18 +306,23 @@ test_index(void **state)
 	assert_int_equal(fp_table_entries(XR_CFG_ADDRS, 1024, 65535), XR_FLOWS_MAX);
 }
 
-/* The row of IPv4 address w (network order) as the program finds it, or -1. */
+/*
+ * The address index of IPv4 address w (network order) as the program finds
+ * its row, or -1; a row that is not index x nports fails the test.
+ */
 static int
 h4_row(const struct xr_cfg *c, uint32_t w)
 {
 	uint32_t n = XR_CFG_H4_SLOT(w);
 
 	for (int i = 0; i <= XR_CFG_ADDRS; i++, n++) {
-		uint32_t a = c->h4[n & (XR_CFG_H4 - 1)];
+		const struct xr_cfg_a4 *a = &c->h4[n & (XR_CFG_H4 - 1)];
 
-		if (a == w)
-			return c->h4i[n & (XR_CFG_H4 - 1)];
-		if (!a)
+		if (a->addr == w) {
+			assert_int_equal(a->row % c->nports, 0);
+			return (int)(a->row / c->nports);
+		}
+		if (!a->addr)
 			return -1;
 	}
 	return -1;
@@ -340,7 +345,7 @@ test_cfg(void **state)
 	assert_int_equal(h4_row(&c, htonl(0xc000020a)), 0);
 	assert_int_equal(h4_row(&c, htonl(0xc000020b)), 2);
 	assert_int_equal(h4_row(&c, htonl(0xc000020c)), -1);
-	assert_int_equal(c.i6[0], 1);
+	assert_int_equal(c.r6[0], 1 * 1000);	/* the second address: row 1 of 1000 ports */
 	assert_int_equal(c.a6[0][0], 0x20);
 	assert_int_equal(c.a6[0][15], 1);
 	d = c;
@@ -368,7 +373,7 @@ test_cfg(void **state)
 	assert_int_equal(h4_row(&c, htonl(0x0a0e1001)), -1);	/* 10.14.16.1 */
 	assert_int_equal(h4_row(&c, htonl(0x0a0f0002)), -1);	/* 10.15.0.2 */
 	for (int i = 0; i < XR_CFG_H4; i++)
-		taken += c.h4[i] != 0;
+		taken += c.h4[i].addr != 0;
 	assert_int_equal(taken, XR_CFG_ADDRS);
 	/* One more address than the table has rows: no table, as fp_table_entries() says. */
 	fp_cfg_make(&c, many, XR_CFG_ADDRS + 1, 1024, 65535);
