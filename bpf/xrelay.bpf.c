@@ -343,11 +343,13 @@ xr_sampled(__u64 now)
 }
 
 /*
- * The next hop: what bpf_fib_lookup() and xr_vlans said (or the cache of
- * them).  The MACs come first, as three 32-bit words (destination then
- * source, the Ethernet header's order): clang copies a 6-byte array of
- * unknown alignment byte by byte, and the cache, this struct and the frame
- * then cost 24 byte loads, 24 byte stores and their shifts a packet.
+ * The next hop as a cache miss finds it: what bpf_fib_lookup() and xr_vlans
+ * said, with the rewrite's checksum deltas, before xr_nh_store() puts it in
+ * the CPU's slot (from which every packet then reads it).  The MACs come
+ * first, as three 32-bit words (destination then source, the Ethernet
+ * header's order): clang copies a 6-byte array of unknown alignment byte by
+ * byte, and the cache and the frame then cost 24 byte loads, 24 byte stores
+ * and their shifts a packet.
  */
 struct xr_nh {
 	__u32	mac[3];		/* h_dest (6 bytes) then h_source (6 bytes) */
@@ -445,16 +447,18 @@ xr_vlan_of(struct xr_nh *nh)
 }
 
 static __always_inline int
-xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
+xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_flow_pc *pc,
 	  struct xr_egress *eg)
 {
-	eg->tx_ifindex = nh->tx;
-	eg->vid = nh->vid;
-	if (nh->vlan)
+	__u16 vid = pc->nh_vid;
+
+	eg->tx_ifindex = pc->nh_tx;
+	eg->vid = vid & XR_VLAN_VID_MASK;
+	if (vid & XR_NH_VLAN)
 		eg->op = p->tagged ? XR_VLAN_SET : XR_VLAN_PUSH;
 	else if (!p->tagged)
 		eg->op = XR_VLAN_NONE;
-	else if (nh->out == ctx->ingress_ifindex)
+	else if (eg->tx_ifindex == ctx->ingress_ifindex)	/* untagged: the fib's device */
 		eg->op = XR_VLAN_KEEP;
 	else
 		eg->op = XR_VLAN_POP;
@@ -491,7 +495,7 @@ xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
  * failure leaves the frame untouched.  Returns the new L3 offset or < 0.
  */
 static __always_inline int
-xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
+xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_flow_pc *pc,
 	    const struct xr_egress *eg)
 {
 	void *data, *data_end;
@@ -522,9 +526,9 @@ xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_nh *nh,
 	{
 		__u32 *w = (__u32 *)eth;
 
-		w[0] = nh->mac[0];
-		w[1] = nh->mac[1];
-		w[2] = nh->mac[2];
+		w[0] = pc->nh_mac[0];
+		w[1] = pc->nh_mac[1];
+		w[2] = pc->nh_mac[2];
 	}
 	if (eg->op == XR_VLAN_PUSH || eg->op == XR_VLAN_SET) {
 		vh = (void *)(eth + 1);
@@ -592,12 +596,12 @@ xr_deltas(void *data, void *data_end, const struct xr_pkt *p, const struct xr_fl
 /*
  * Rewrite addresses, ports, TTL and tot_len (the IP packet ends with the UDP
  * datagram) of the IPv4/UDP packet at l3/l4, checksums incrementally: the
- * addresses' and ports' terms from nh (xr_deltas()), the TTL's and
+ * addresses' and ports' terms from the slot (xr_deltas()), the TTL's and
  * tot_len's from the packet.
  */
 static __always_inline int
 xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow_fwd *f,
-	      __u16 tot_len, const struct xr_nh *nh)
+	      __u16 tot_len, const struct xr_flow_pc *pc)
 {
 	struct iphdr *ip = data + l3;
 	struct udphdr *udp;
@@ -623,7 +627,7 @@ xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	/* the TTL byte comes first in memory: set it in the word as stored */
 	new_tp = old_tp;
 	*(__u8 *)&new_tp = f->ttl;
-	d_ip = xr_csum_delta16(nh->dl3, old_tp, new_tp);
+	d_ip = xr_csum_delta16(pc->nh_dl3, old_tp, new_tp);
 	d_ip = xr_csum_delta16(d_ip, old_tot, new_tot);
 	ip->check = xr_csum_apply(ip->check, d_ip);
 	ip->saddr = s;
@@ -632,19 +636,19 @@ xr_write_ipv4(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	ip->tot_len = new_tot;
 	udp->source = f->src_port;
 	udp->dest = f->dst_port;
-	udp->check = xr_csum_apply_udp(ucheck, nh->dl4, 1);
+	udp->check = xr_csum_apply_udp(ucheck, pc->nh_dl4, 1);
 	return 0;
 }
 
 /*
  * The same for IPv6 (no header checksum; the UDP one covers the addresses:
- * nh->dl4).  A zero UDP checksum is invalid in IPv6 (RFC 8200 8.1) and is
+ * the slot's nh_dl4).  A zero UDP checksum is invalid in IPv6 (RFC 8200 8.1) and is
  * not special here: the update leaves it wrong and the receiver drops the
  * packet, as the relay's own socket would have in the userspace path.
  */
 static __always_inline int
 xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_flow_fwd *f,
-	      __u16 payload_len, const struct xr_nh *nh)
+	      __u16 payload_len, const struct xr_flow_pc *pc)
 {
 	struct ipv6hdr *ip6 = data + l3;
 	struct udphdr *udp;
@@ -668,7 +672,7 @@ xr_write_ipv6(void *data, void *data_end, __u32 l3, __u32 l4, const struct xr_fl
 	ip6->payload_len = bpf_htons(payload_len);	/* not in the pseudo-header: UDP's length is */
 	udp->source = f->src_port;
 	udp->dest = f->dst_port;
-	udp->check = xr_csum_apply_udp(udp->check, nh->dl4, 0);
+	udp->check = xr_csum_apply_udp(udp->check, pc->nh_dl4, 0);
 	return 0;
 }
 
@@ -772,30 +776,19 @@ xr_flow_read(const struct xr_flow_ent *e, __u8 family, struct xr_flow_fwd *f)
 }
 
 /*
- * The next hop (and the rewrite's checksum deltas, xr_deltas()) from this
- * CPU's cache in its slot of the flow (flow.h struct xr_flow_pc): used when it was filled for this write of the entry (seq),
- * under this stamp (the daemon's next-hop epoch and the clock's window:
+ * Whether this CPU's next-hop cache in its slot of the flow (flow.h struct
+ * xr_flow_pc: the next hop and the rewrite's checksum deltas, xr_deltas())
+ * is good for this packet: filled for this write of the entry (seq), under
+ * this stamp (the daemon's next-hop epoch and the clock's window:
  * XR_NH_STAMP), for a packet no longer than one the route took.  Only this
- * CPU writes the slot: plain loads.  1 on a hit.
+ * CPU writes the slot, so what follows (xr_egress(), the writes) reads the
+ * next hop from it with plain loads, no copy: on a miss xr_nh_store() has
+ * filled it first.
  */
 static __always_inline int
-xr_nh_load(const struct xr_flow_pc *pc, __u32 seq, __u32 stamp, __u32 l3_len, struct xr_nh *nh)
+xr_nh_good(const struct xr_flow_pc *pc, __u32 seq, __u32 stamp, __u32 l3_len)
 {
-	__u32 vid;
-
-	if (pc->nh_seq != seq || pc->nh_stamp != stamp || l3_len > pc->nh_ok_len)
-		return 0;
-	nh->tx = pc->nh_tx;
-	vid = pc->nh_vid;
-	nh->mac[0] = pc->nh_mac[0];
-	nh->mac[1] = pc->nh_mac[1];
-	nh->mac[2] = pc->nh_mac[2];
-	nh->dl3 = pc->nh_dl3;
-	nh->dl4 = pc->nh_dl4;
-	nh->vlan = !!(vid & XR_NH_VLAN);
-	nh->vid = vid & XR_VLAN_VID_MASK;
-	nh->out = nh->tx;	/* only read when !vlan (xr_egress()), where they agree */
-	return 1;
+	return pc->nh_seq == seq && pc->nh_stamp == stamp && l3_len <= pc->nh_ok_len;
 }
 
 /*
@@ -902,7 +895,7 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	 * a miss still costs ~46 ns more than a hit (test_xdp --bench).
 	 */
 	stamp = XR_NH_STAMP(XR_READ_ONCE(cfg->nh_epoch), now);
-	if (!xr_nh_load(pc, f.seq, stamp, p.l3_len, &nh)) {
+	if (!xr_nh_good(pc, f.seq, stamp, p.l3_len)) {
 		rc = xr_fib(ctx, data, data_end, &p, &f, &fib);
 		if (rc != XR_CONTINUE)
 			return rc;
@@ -914,14 +907,14 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 			return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
 		xr_nh_store(pc, f.seq, stamp, p.l3_len, &nh);
 	}
-	rc = xr_egress(ctx, &p, &nh, &eg);
+	rc = xr_egress(ctx, &p, pc, &eg);
 	if (rc != XR_CONTINUE)
 		return rc;
 
 	/* From here on the frame is written. */
 	if (p.family == XR_FAM_IPV4 && xr_strip_ipv4_options(ctx, &p) < 0)
 		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
-	l3 = xr_write_l2(ctx, &p, &nh, &eg);
+	l3 = xr_write_l2(ctx, &p, pc, &eg);
 	if (l3 < 0)
 		return XR_CNT_pass_no_headroom;	/* cannot happen: xr_egress() probed it */
 	l4 = l3 + (p.l4_off - p.l3_off);
@@ -935,9 +928,9 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	 */
 	want = (p.l4_off - p.l3_off) + p.udp_len;
 	if (p.family == XR_FAM_IPV4)
-		rc = xr_write_ipv4(data, data_end, l3, l4, &f, (__u16)want, &nh);
+		rc = xr_write_ipv4(data, data_end, l3, l4, &f, (__u16)want, pc);
 	else
-		rc = xr_write_ipv6(data, data_end, l3, l4, &f, p.udp_len, &nh);
+		rc = xr_write_ipv6(data, data_end, l3, l4, &f, p.udp_len, pc);
 	if (rc < 0)
 		return XR_CNT_pass_truncated;	/* cannot happen: the parsers checked these bounds */
 	want += l3;
