@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xrelay.bpf.c - the XDP entry of the RTP fast path (SEC("xdp") xr_xdp_rx).
- * Parses a frame (parse.h), finds the entry of the relay address and port in
+ * Parses a frame (parse.h; the common case, untagged IPv4 to a latched flow
+ * with its next hop cached, in one straight line: xr_fast4()), finds the
+ * entry of the relay address and port in
  * the xr_flows array (xr_cfg gives the row of each address), reads it under
  * its sequence counter, checks the latched source, finds the next hop (this
  * CPU's cache in its slot of the flow, xr_flow_pc, or bpf_fib_lookup), rewrites
@@ -942,6 +944,101 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	return eg.verdict;
 }
 
+/*
+ * xr_fast4() could not finish the frame: nothing was written, and
+ * xr_forward() takes it from the start.
+ */
+#define XR_SLOW		(-2)
+
+/*
+ * The common case in one straight line: an untagged IPv4 frame without
+ * options (the caller saw the EtherType and 0x45) that is exactly its IP
+ * packet, the packet exactly its UDP datagram, for a relay port whose flow
+ * is latched to this source and forwards IPv4 to IPv4, whose next hop this
+ * CPU has cached for this write of the entry, and which leaves untagged.
+ * It takes xr_forward()'s decisions in the same order, on the same fields,
+ * through the same helpers, and writes the same bytes, but only their
+ * success: anything else (first packets, wrong sources, next-hop misses,
+ * VLAN egress, Ethernet padding, no flow, SIP) returns XR_SLOW before a
+ * byte is written, and the general path redoes the frame.  What it saves is
+ * the general path's bookkeeping of every case at once: the frame's layout,
+ * the VLAN operation and the headroom it needs, the tail to cut, the
+ * outcome of each step held in a register (a hit: ~282 instructions instead
+ * of ~373; test_xdp --bench 21.1 -> 18.4 ns, medians of 15 alternated runs).
+ */
+static __always_inline int
+xr_fast4(struct xdp_md *ctx, const struct xr_cfg *cfg, void *data, void *data_end)
+{
+	const struct xr_pkt p = {
+		.l3_off = ETH_HLEN, .l4_off = ETH_HLEN + sizeof(struct iphdr),
+		.family = XR_FAM_IPV4,
+	};
+	struct iphdr *ip = data + ETH_HLEN;
+	struct udphdr *udp = (void *)(ip + 1);
+	struct xr_flow_ent *e;
+	struct xr_flow_pc *pc;
+	struct xr_flow_fwd f;
+	__u32 tot, ulen, idx, pci, tx;
+	__u64 now;
+	int verdict;
+
+	if ((void *)(udp + 1) > data_end)
+		return XR_SLOW;
+	tot = bpf_ntohs(ip->tot_len);
+	ulen = bpf_ntohs(udp->len);
+	/* frame = packet = datagram (so tot >= 28 and ulen >= 8) */
+	if ((void *)ip + tot != data_end || ulen != tot - sizeof(struct iphdr))
+		return XR_SLOW;
+	if ((ip->frag_off & bpf_htons(XR_IP_MF | XR_IP_OFFSET)) || ip->protocol != IPPROTO_UDP)
+		return XR_SLOW;
+	if (xr_flow_index(data, data_end, &p, cfg, &idx) != XR_CONTINUE)
+		return XR_SLOW;
+	e = bpf_map_lookup_elem(&xr_flows, &idx);
+	if (!e)
+		return XR_SLOW;
+	if (xr_flow_read(e, XR_FAM_IPV4, &f) != XR_CONTINUE)
+		return XR_SLOW;
+	if ((f.flags & (XR_FLOW_F_LATCHED | XR_FLOW_F_PEER4 | XR_FLOW_F_FORWARD | XR_FLOW_F_OUT4)) !=
+		    (XR_FLOW_F_LATCHED | XR_FLOW_F_PEER4 | XR_FLOW_F_FORWARD | XR_FLOW_F_OUT4) ||
+	    f.peer_port != udp->source || *(__u32 *)&f.peer_addr[12] != ip->saddr)
+		return XR_SLOW;
+	now = xr_now(cfg);
+	pci = bpf_get_smp_processor_id() * flow_pc_stride + idx;
+	pc = bpf_map_lookup_elem(&xr_flow_pc, &pci);
+	if (!pc || !xr_nh_good(pc, f.seq, XR_NH_STAMP(XR_READ_ONCE(cfg->nh_epoch), now), tot) ||
+	    pc->nh_vid)
+		return XR_SLOW;
+	tx = pc->nh_tx;
+	if (tx == ctx->ingress_ifindex) {
+		verdict = XR_CNT_fwd_tx;
+	} else {
+		if (bpf_redirect_map(&xr_tx_ports, tx, XDP_PASS) != XDP_REDIRECT)
+			return XR_SLOW;
+		verdict = XR_CNT_fwd_redirect;
+	}
+	/*
+	 * The cap after the last XR_SLOW: a window counts a packet once (the
+	 * general path would count it again).  xr_forward() caps before the
+	 * next hop; the outcome is the same, as every step between succeeded.
+	 */
+	if (media_max_pps && xr_rate_over(idx, now))
+		return XR_CNT_drop_rate_limit;
+
+	/* From here on the frame is written. */
+	{
+		__u32 *w = data;
+
+		w[0] = pc->nh_mac[0];
+		w[1] = pc->nh_mac[1];
+		w[2] = pc->nh_mac[2];
+	}
+	if (xr_write_ipv4(data, data_end, ETH_HLEN, ETH_HLEN + sizeof(struct iphdr), &f, (__u16)tot,
+			  pc) < 0)
+		return XR_CNT_pass_truncated;	/* cannot happen: bounds checked above */
+	xr_flow_account(pc, f.gen, ulen - sizeof(struct udphdr), now);
+	return verdict;
+}
+
 /* Blocklist, parse, then xr_forward(); returns the enum xr_cnt outcome of the frame. */
 static __always_inline int
 xr_process(struct xdp_md *ctx)
@@ -963,8 +1060,9 @@ xr_process(struct xdp_md *ctx)
 	}
 	__builtin_memset(&p, 0, sizeof(p));
 	/*
-	 * The common frame, untagged IPv4 without options (IHL 5), is parsed
-	 * and forwarded by its own copy of the code, in which the offsets,
+	 * The common frame, untagged IPv4 without options (IHL 5), goes first
+	 * to xr_fast4(), which forwards it when every step is the common one;
+	 * if not, it is parsed and forwarded by its own copy of the code, in which the offsets,
 	 * the family and the tag are constants: the bounds checks, the family
 	 * branches, the option stripping and the VLAN cases fold away
 	 * (test_xdp --bench: 30 -> 27 ns a hit).  Same functions, same checks,
@@ -974,6 +1072,9 @@ xr_process(struct xdp_md *ctx)
 	if (data + ETH_HLEN + sizeof(struct iphdr) <= data_end &&
 	    *(__be16 *)(data + 12) == bpf_htons(ETH_P_IP) &&	/* h_proto, one load */
 	    *(__u8 *)(data + ETH_HLEN) == 0x45) {
+		rc = xr_fast4(ctx, cfg, data, data_end);
+		if (rc != XR_SLOW)
+			return rc;
 		p.l3_off = ETH_HLEN;
 		rc = xr_parse_ipv4(data, data_end, &p);
 		if (rc == XR_CONTINUE)
