@@ -26,9 +26,12 @@ rss1=$(rss_kb)
 xr_log "(d) VmRSS $rss0 kB before, $rss1 kB after 300 INVITEs of 30 KB; $(jpy 'd["finals"]' <<<"$r")"
 # Over --max-calls: 503.  The others are over the path MTU (RFC 3261
 # 18.1.1) for a callee registered over UDP whose TCP port is closed: 513.
+# How many meet the bound depends on how many are in flight at once (each
+# lives until its TCP attempt is refused): any number, 0 included, is
+# right, so none is asserted; t_sec_floods (b) holds calls up to
+# --max-calls and asserts the 503s deterministically.
 xr_eq "(d) every INVITE answered (503 over --max-calls, 513 too large for UDP, none left)" \
 	"$(( $(fin "$r" 503) + $(fin "$r" 513) ))" 300
-xr_ok "(d) ... some over --max-calls ($(fin "$r" 503))" [ "$(fin "$r" 503)" -gt 0 ]
 xr_ok "(d) VmRSS grew by less than 48 MB ($(( (rss1 - rss0) / 1024 )) MB)" \
 	[ $((rss1 - rss0)) -lt 49152 ]
 hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$XR_DAEMON_PID/status")
