@@ -956,9 +956,9 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
  * packet, the packet exactly its UDP datagram, for a relay port whose flow
  * is latched to this source and forwards IPv4 to IPv4, whose next hop this
  * CPU has cached for this write of the entry, and which leaves untagged.
- * It takes xr_forward()'s decisions in the same order, on the same fields,
- * through the same helpers, and writes the same bytes, but only their
- * success: anything else (first packets, wrong sources, next-hop misses,
+ * It takes xr_forward()'s decisions in the same order (but for the
+ * --media-max-pps cap, see below), on the same fields, through the same
+ * helpers, and writes the same bytes, but only their success: anything else (first packets, wrong sources, next-hop misses,
  * VLAN egress, Ethernet padding, no flow, SIP) returns XR_SLOW before a
  * byte is written, and the general path redoes the frame.  What it saves is
  * the general path's bookkeeping of every case at once: the frame's layout,
