@@ -492,6 +492,22 @@ xr_egress(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_flow_pc *p
 }
 
 /*
+ * Both MACs of the Ethernet header at eth from this CPU's next-hop cache, as
+ * three word stores (unaligned packet access is allowed where the CPU does
+ * it cheaply; the frame starts at least 2-aligned anyway).  The caller has
+ * checked 12 bytes at eth.
+ */
+static __always_inline void
+xr_write_macs(void *eth, const struct xr_flow_pc *pc)
+{
+	__u32 *w = eth;
+
+	w[0] = pc->nh_mac[0];
+	w[1] = pc->nh_mac[1];
+	w[2] = pc->nh_mac[2];
+}
+
+/*
  * Set the Ethernet header (MACs from the fib, VLAN tag per eg->op).  The
  * only step that can fail (no headroom for a pushed tag) runs first, so a
  * failure leaves the frame untouched.  Returns the new L3 offset or < 0.
@@ -519,19 +535,8 @@ xr_write_l2(struct xdp_md *ctx, const struct xr_pkt *p, const struct xr_flow_pc 
 	eth = data;
 	if ((void *)(eth + 1) > data_end)
 		return -1;
-	/*
-	 * After a pop the EtherType is already in place (the tag's
-	 * encap_proto).  Both MACs as three word stores (unaligned packet
-	 * access is allowed where the CPU does it cheaply; the frame starts
-	 * at least 2-aligned anyway).
-	 */
-	{
-		__u32 *w = (__u32 *)eth;
-
-		w[0] = pc->nh_mac[0];
-		w[1] = pc->nh_mac[1];
-		w[2] = pc->nh_mac[2];
-	}
+	/* After a pop the EtherType is already in place (the tag's encap_proto). */
+	xr_write_macs(eth, pc);
 	if (eg->op == XR_VLAN_PUSH || eg->op == XR_VLAN_SET) {
 		vh = (void *)(eth + 1);
 		if ((void *)(vh + 1) > data_end)
@@ -958,9 +963,10 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
  * CPU has cached for this write of the entry, and which leaves untagged.
  * It takes xr_forward()'s decisions in the same order (but for the
  * --media-max-pps cap, see below), on the same fields, through the same
- * helpers, and writes the same bytes, but only their success: anything else (first packets, wrong sources, next-hop misses,
- * VLAN egress, Ethernet padding, no flow, SIP) returns XR_SLOW before a
- * byte is written, and the general path redoes the frame.  What it saves is
+ * helpers, and writes the same bytes, but only their success: anything
+ * else (first packets, wrong sources, next-hop misses, VLAN egress,
+ * Ethernet padding, no flow, SIP) returns XR_SLOW before a byte is
+ * written, and the general path redoes the frame.  What it saves is
  * the general path's bookkeeping of every case at once: the frame's layout,
  * the VLAN operation and the headroom it needs, the tail to cut, the
  * outcome of each step held in a register (a hit: ~282 instructions instead
@@ -1025,13 +1031,7 @@ xr_fast4(struct xdp_md *ctx, const struct xr_cfg *cfg, void *data, void *data_en
 		return XR_CNT_drop_rate_limit;
 
 	/* From here on the frame is written. */
-	{
-		__u32 *w = data;
-
-		w[0] = pc->nh_mac[0];
-		w[1] = pc->nh_mac[1];
-		w[2] = pc->nh_mac[2];
-	}
+	xr_write_macs(data, pc);
 	if (xr_write_ipv4(data, data_end, ETH_HLEN, ETH_HLEN + sizeof(struct iphdr), &f, (__u16)tot,
 			  pc) < 0)
 		return XR_CNT_pass_truncated;	/* cannot happen: bounds checked above */
@@ -1062,8 +1062,8 @@ xr_process(struct xdp_md *ctx)
 	/*
 	 * The common frame, untagged IPv4 without options (IHL 5), goes first
 	 * to xr_fast4(), which forwards it when every step is the common one;
-	 * if not, it is parsed and forwarded by its own copy of the code, in which the offsets,
-	 * the family and the tag are constants: the bounds checks, the family
+	 * if not, it is parsed and forwarded by its own copy of the code, in
+	 * which the offsets, the family and the tag are constants: the bounds checks, the family
 	 * branches, the option stripping and the VLAN cases fold away
 	 * (test_xdp --bench: 30 -> 27 ns a hit).  Same functions, same checks,
 	 * same packets: only the compiler's constants differ (what

@@ -35,7 +35,7 @@
  * struct xr_flow_ent indexed by (address, port) (xr_cfg), flow and counters
  * in one entry under a sequence counter; xr_flow_stats gone; pass_flow_busy;
  * --media-max-pps per flow, not per CPU.  6: 32 relay addresses (xr_cfg rows), the
- * IPv4 ones found through a hash (xr_cfg.h4, then h4i) instead of a scan; an
+ * IPv4 ones found through a hash (xr_cfg.h4, h4i) instead of a scan; an
  * entry's packets and bytes in one word (xr_flow_ent.pb, .hi: one atomic add
  * a packet).  7: the counters and last-seen time per CPU (xr_flow_pc, a
  * slot per CPU and entry, named by the entry's xr_flow_ent.gen), plain adds
