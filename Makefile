@@ -6,7 +6,8 @@
 #   make test       deps + build + every test (unit, bpf, e2e); ends in "N passed, N failed"
 #   make demo       deps + build + a self-contained demo in network namespaces
 #   make bench      deps + build + media pps benchmark; make bench-sip: SIP calls/s;
-#                   make bench-setup: media sessions set up and deleted a second
+#                   make bench-setup: media sessions set up and deleted a second;
+#                   make bench-stages: the XDP program's ns a packet, part by part
 #   make fuzz       libFuzzer harnesses (clang), run for FUZZ_SECONDS each
 #   make install    binaries, man pages, systemd unit, example config (PREFIX, DESTDIR)
 #   make SAN=1 ...  the same with AddressSanitizer/UBSan (output in build-san/)
@@ -46,7 +47,9 @@ endif
 # BPF: compiled against the UAPI headers only (no vmlinux.h, no CO-RE needed).
 CLANG_BPF_SYS_INCLUDES := $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -Ibpf \
+# BPF_DEFS: extra -D for the BPF object (bench/stages.sh's XR_STAGE_STOP).
+BPF_DEFS   ?=
+BPF_CFLAGS := $(BPF_DEFS) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Iinclude -Ibpf \
 	      -I/usr/include/$(shell uname -m)-linux-gnu $(CLANG_BPF_SYS_INCLUDES) \
 	      -Wall -Wno-unused-function $(WERROR)
 
@@ -90,12 +93,12 @@ ifneq ($(SESSB_SRCS),)
 PROGS += $(OUT)/sessbench
 endif
 
-.PHONY: all deps test unit bpf-test e2e demo bench bench-sip bench-setup fuzz clean help check-deps install \
+.PHONY: all deps test unit bpf-test e2e demo bench bench-sip bench-setup bench-stages fuzz clean help check-deps install \
 	test-san
 all: $(PROGS) $(UNIT_BINS) $(BPFT_BINS) $(TEST_TOOLS)
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- BPF ------------------------------------------------------------------
 $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(wildcard include/xrelay/*) | $(OUT)/bpf
@@ -219,6 +222,10 @@ bench-sip: deps
 bench-setup: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/setup.sh
+
+bench-stages: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/stages.sh
 
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)

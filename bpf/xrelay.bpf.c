@@ -950,6 +950,23 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 }
 
 /*
+ * XR_STAGE(n): where bench/stages.sh cuts the program to time it part by
+ * part.  Built with -DXR_STAGE_STOP=n, the program ends at XR_STAGE(n) as
+ * if the frame had been forwarded (fwd_redirect, counted), so that the time
+ * of stage n less that of stage n - 1 is what the code between them costs
+ * on a hit (test_xdp --bench).  In every other build it is nothing.
+ */
+#ifdef XR_STAGE_STOP
+#define XR_STAGE(n)							\
+	do {								\
+		if ((n) == XR_STAGE_STOP)				\
+			return XR_CNT_fwd_redirect;			\
+	} while (0)
+#else
+#define XR_STAGE(n)	do { } while (0)
+#endif
+
+/*
  * xr_fast4() could not finish the frame: nothing was written, and
  * xr_forward() takes it from the start.
  */
@@ -988,6 +1005,7 @@ xr_fast4(struct xdp_md *ctx, const struct xr_cfg *cfg, void *data, void *data_en
 	__u64 now;
 	int verdict;
 
+	XR_STAGE(2);
 	if ((void *)(udp + 1) > data_end)
 		return XR_SLOW;
 	tot = bpf_ntohs(ip->tot_len);
@@ -997,23 +1015,29 @@ xr_fast4(struct xdp_md *ctx, const struct xr_cfg *cfg, void *data, void *data_en
 		return XR_SLOW;
 	if ((ip->frag_off & bpf_htons(XR_IP_MF | XR_IP_OFFSET)) || ip->protocol != IPPROTO_UDP)
 		return XR_SLOW;
+	XR_STAGE(3);
 	if (xr_flow_index(data, data_end, &p, cfg, &idx) != XR_CONTINUE)
 		return XR_SLOW;
+	XR_STAGE(4);
 	e = bpf_map_lookup_elem(&xr_flows, &idx);
 	if (!e)
 		return XR_SLOW;
 	if (xr_flow_read(e, XR_FAM_IPV4, &f) != XR_CONTINUE)
 		return XR_SLOW;
+	XR_STAGE(5);
 	if ((f.flags & (XR_FLOW_F_LATCHED | XR_FLOW_F_PEER4 | XR_FLOW_F_FORWARD | XR_FLOW_F_OUT4)) !=
 		    (XR_FLOW_F_LATCHED | XR_FLOW_F_PEER4 | XR_FLOW_F_FORWARD | XR_FLOW_F_OUT4) ||
 	    f.peer_port != udp->source || *(__u32 *)&f.peer_addr[12] != ip->saddr)
 		return XR_SLOW;
+	XR_STAGE(6);
 	now = xr_now(cfg);
+	XR_STAGE(7);
 	pci = bpf_get_smp_processor_id() * flow_pc_stride + idx;
 	pc = bpf_map_lookup_elem(&xr_flow_pc, &pci);
 	if (!pc || !xr_nh_good(pc, f.seq, XR_NH_STAMP(XR_READ_ONCE(cfg->nh_epoch), now), tot) ||
 	    pc->nh_vid)
 		return XR_SLOW;
+	XR_STAGE(8);
 	tx = pc->nh_tx;
 	if (tx == ctx->ingress_ifindex) {
 		verdict = XR_CNT_fwd_tx;
@@ -1022,6 +1046,7 @@ xr_fast4(struct xdp_md *ctx, const struct xr_cfg *cfg, void *data, void *data_en
 			return XR_SLOW;
 		verdict = XR_CNT_fwd_redirect;
 	}
+	XR_STAGE(9);
 	/*
 	 * The cap after the last XR_SLOW: a window counts a packet once (the
 	 * general path would count it again).  xr_forward() caps before the
@@ -1035,6 +1060,7 @@ xr_fast4(struct xdp_md *ctx, const struct xr_cfg *cfg, void *data, void *data_en
 	if (xr_write_ipv4(data, data_end, ETH_HLEN, ETH_HLEN + sizeof(struct iphdr), &f, (__u16)tot,
 			  pc) < 0)
 		return XR_CNT_pass_truncated;	/* cannot happen: bounds checked above */
+	XR_STAGE(10);
 	xr_flow_account(pc, f.gen, ulen - sizeof(struct udphdr), now);
 	return verdict;
 }
@@ -1050,6 +1076,7 @@ xr_process(struct xdp_md *ctx)
 	__u32 k0 = 0;
 	int rc;
 
+	XR_STAGE(1);
 	cfg = bpf_map_lookup_elem(&xr_cfg, &k0);	/* an inlined array access */
 	if (!cfg)
 		return XR_CNT_pass_unknown_port;	/* cannot happen: one entry */
@@ -1126,6 +1153,9 @@ SEC("xdp")
 int
 xr_xdp_rx(struct xdp_md *ctx)
 {
+#if defined(XR_STAGE_STOP) && XR_STAGE_STOP == 0
+	return XDP_REDIRECT;	/* bench/stages.sh: the test run's own cost */
+#endif
 	return xr_account(xr_process(ctx));
 }
 
