@@ -15,11 +15,13 @@
 # are one frame hot in cache: a million flows add the misses of two lines
 # (README "Performance"), which this does not show.
 #
-# Environment: ROUNDS (7), RUNS (1000000), KEEP=DIR (keep the builds).
+# Environment: ROUNDS (7), RUNS (1000000), RESULTS (the table's copy,
+# default bench/results/stages-<UTC time>.txt), KEEP=DIR (keep the builds).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${ROUNDS:-7}
 RUNS=${RUNS:-1000000}
+RESULTS=${RESULTS:-$ROOT/bench/results/stages-$(date -u +%Y%m%dT%H%MZ).txt}
 [ "$(id -u)" = 0 ] || { echo "stages.sh: needs root (BPF_PROG_TEST_RUN, a private netns)" >&2; exit 1; }
 [ -x "$ROOT/build/tests/bpf/test_xdp" ] || { echo "stages.sh: build/ missing: run make" >&2; exit 1; }
 
@@ -76,21 +78,28 @@ for r in $(seq "$ROUNDS"); do
 	done
 done >"$T/times"
 
-echo "xr_xdp_rx on one IPv4 hit, part by part: medians of $ROUNDS rounds of $RUNS runs (test_xdp --bench, wall ns a packet)"
-printf '%-6s %-56s %8s %8s\n' stage part ns +ns
-prev=
-for n in "${STAGES[@]}"; do
-	m=$(awk -v s="$n" '$1 == s { print $2 }' "$T/times" | sort -n |
-		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-	if [ -z "$prev" ]; then
-		printf '%-6s %-56s %8.2f %8s\n' "$n" "${NAME[$n]}" "$m" ""
-		floor=$m
-	else
-		printf '%-6s %-56s %8.2f %+8.2f\n' "$n" "${NAME[$n]}" "$m" "$(awk -v a="$m" -v b="$prev" 'BEGIN { print a - b }')"
-	fi
-	prev=$m
-done
-printf '%-6s %-56s %8.2f\n' "" "the program (as shipped less stage 0)" "$(awk -v a="$prev" -v b="$floor" 'BEGIN { print a - b }')"
+{
+	echo "# $(uname -r), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "xr_xdp_rx on one IPv4 hit, part by part: medians of $ROUNDS rounds of $RUNS runs (test_xdp --bench, wall ns a packet)"
+	printf '%-6s %-56s %8s %8s\n' stage part ns +ns
+	prev=
+	for n in "${STAGES[@]}"; do
+		m=$(awk -v s="$n" '$1 == s { print $2 }' "$T/times" | sort -n |
+			awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		if [ -z "$prev" ]; then
+			printf '%-6s %-56s %8.2f %8s\n' "$n" "${NAME[$n]}" "$m" ""
+			floor=$m
+		else
+			printf '%-6s %-56s %8.2f %+8.2f\n' "$n" "${NAME[$n]}" "$m" "$(awk -v a="$m" -v b="$prev" 'BEGIN { print a - b }')"
+		fi
+		prev=$m
+	done
+	printf '%-6s %-56s %8.2f\n' "" "the program (as shipped less stage 0)" "$(awk -v a="$prev" -v b="$floor" 'BEGIN { print a - b }')"
+	for n in "${STAGES[@]}"; do
+		echo "# stage $n, each round: $(awk -v s="$n" '$1 == s { printf "%s ", $2 }' "$T/times")"
+	done
+} | tee "$RESULTS"
+echo "table: $RESULTS"
 if [ -n "${KEEP:-}" ]; then
 	mkdir -p "$KEEP" && cp "$T"/tx_* "$T/times" "$KEEP/"
 fi
