@@ -16,14 +16,20 @@
 # (README "Performance"), which this does not show.
 #
 # Environment: ROUNDS (7), RUNS (1000000), RESULTS (the table's copy,
-# default bench/results/stages-<UTC time>.txt), KEEP=DIR (keep the builds).
+# default bench/results/stages-<UTC time>.txt), KEEP=DIR (keep the builds),
+# OUT (the build directory to start from, build/ by default).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# The build to start from: build/, or make's OUT (relative to the tree).
+case "${OUT:-build}" in
+/*) B=$OUT ;;
+*) B=$ROOT/${OUT:-build} ;;
+esac
 ROUNDS=${ROUNDS:-7}
 RUNS=${RUNS:-1000000}
 RESULTS=${RESULTS:-$ROOT/bench/results/stages-$(date -u +%Y%m%dT%H%MZ).txt}
 [ "$(id -u)" = 0 ] || { echo "stages.sh: needs root (BPF_PROG_TEST_RUN, a private netns)" >&2; exit 1; }
-[ -x "$ROOT/build/tests/bpf/test_xdp" ] || { echo "stages.sh: build/ missing: run make" >&2; exit 1; }
+[ -x "$B/tests/bpf/test_xdp" ] || { echo "stages.sh: $B missing: run make" >&2; exit 1; }
 
 STAGES=(0 1 2 3 4 5 6 7 8 9 10 full)
 declare -A NAME=(
@@ -49,12 +55,12 @@ trap 'rm -rf "$T"' EXIT
 # intermediates (.SECONDARY: a missing one alone rebuilds nothing), so the
 # object, the skeleton, the objects that include it (the loader in
 # libxrelay.a, the BPF tests) and test_xdp are all removed before each make.
-cp -a "$ROOT/build" "$T/o"
+cp -a "$B" "$T/o"
 mapfile -t embeds < <(grep -l 'xrelay\.skel\.h' -r "$T/o" --include='*.d' | sed 's/\.d$/.o/')
 for n in "${STAGES[@]}"; do
 	if [ "$n" = full ]; then
-		cp "$ROOT/build/tests/bpf/test_xdp" "$T/tx_$n"
-		md5sum <"$ROOT/build/bpf/xrelay.bpf.o" >>"$T/sums"
+		cp "$B/tests/bpf/test_xdp" "$T/tx_$n"
+		md5sum <"$B/bpf/xrelay.bpf.o" >>"$T/sums"
 		continue
 	fi
 	rm -f "$T/o/bpf/xrelay.bpf.o" "$T/o/xrelay.skel.h" "$T/o/libxrelay.a" "${embeds[@]}" "$T/o/tests/bpf/test_xdp"
