@@ -345,6 +345,17 @@ xr_sampled(__u64 now)
 }
 
 /*
+ * The outcome of a packet from other than a flow's latched peer (RTP Bleed):
+ * dropped in XDP (drop_wrong_source), but for the sampled share passed up
+ * for the daemon to log and drop (pass_wrong_source).
+ */
+static __always_inline int
+xr_wrong_source(const struct xr_cfg *cfg)
+{
+	return xr_sampled(xr_now(cfg)) ? XR_CNT_pass_wrong_source : XR_CNT_drop_wrong_source;
+}
+
+/*
  * The next hop as a cache miss finds it: what bpf_fib_lookup() and xr_vlans
  * said, with the rewrite's checksum deltas, before xr_nh_store() puts it in
  * the CPU's slot (from which every packet then reads it).  The MACs come
@@ -882,7 +893,7 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
 	rc = xr_check_flow(data, data_end, &p, &f);
 	/* RTP Bleed: dropped here, but for the share the daemon logs. */
 	if (rc == XR_CNT_pass_wrong_source)
-		return xr_sampled(xr_now(cfg)) ? rc : XR_CNT_drop_wrong_source;
+		return xr_wrong_source(cfg);
 	if (rc != XR_CONTINUE)
 		return rc;
 	now = xr_now(cfg);
@@ -980,10 +991,11 @@ xr_forward(struct xdp_md *ctx, const struct xr_cfg *cfg, struct xr_pkt p)
  * CPU has cached for this write of the entry, and which leaves untagged.
  * It takes xr_forward()'s decisions in the same order (but for the
  * --media-max-pps cap, see below), on the same fields, through the same
- * helpers, and writes the same bytes, but only their success: anything
- * else (first packets, wrong sources, next-hop misses, VLAN egress,
- * Ethernet padding, no flow, SIP) returns XR_SLOW before a byte is
- * written, and the general path redoes the frame.  What it saves is
+ * helpers, and writes the same bytes, but only their success and a
+ * wrong source (dropped or sampled as xr_forward() does): anything else
+ * (first packets, next-hop misses, VLAN egress, Ethernet padding, no flow,
+ * SIP) returns XR_SLOW before a byte is written, and the general path
+ * redoes the frame.  What it saves is
  * the general path's bookkeeping of every case at once: the frame's layout,
  * the VLAN operation and the headroom it needs, the tail to cut, the
  * outcome of each step held in a register (a hit: ~282 instructions instead
@@ -1027,8 +1039,20 @@ xr_fast4(struct xdp_md *ctx, const struct xr_cfg *cfg, void *data, void *data_en
 	XR_STAGE(5);
 	if ((f.flags & (XR_FLOW_F_LATCHED | XR_FLOW_F_PEER4 | XR_FLOW_F_FORWARD | XR_FLOW_F_OUT4)) !=
 		    (XR_FLOW_F_LATCHED | XR_FLOW_F_PEER4 | XR_FLOW_F_FORWARD | XR_FLOW_F_OUT4) ||
-	    f.peer_port != udp->source || *(__u32 *)&f.peer_addr[12] != ip->saddr)
+	    f.peer_port != udp->source || *(__u32 *)&f.peer_addr[12] != ip->saddr) {
+		/*
+		 * A wrong source is decided here, as xr_check_flow() decides
+		 * it (latched, then the peer's family, port and address,
+		 * before the flow's own state): a flood from other sources
+		 * then costs this prefix, not the general path's parse and
+		 * entry read over again.  A hit never comes this way.
+		 */
+		if ((f.flags & XR_FLOW_F_LATCHED) &&
+		    (!(f.flags & XR_FLOW_F_PEER4) || f.peer_port != udp->source ||
+		     *(__u32 *)&f.peer_addr[12] != ip->saddr))
+			return xr_wrong_source(cfg);
 		return XR_SLOW;
+	}
 	XR_STAGE(6);
 	now = xr_now(cfg);
 	XR_STAGE(7);
