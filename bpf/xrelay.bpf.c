@@ -1045,7 +1045,11 @@ xr_fast4(struct xdp_md *ctx, const struct xr_cfg *cfg, void *data, void *data_en
 		 * it (latched, then the peer's family, port and address,
 		 * before the flow's own state): a flood from other sources
 		 * then costs this prefix, not the general path's parse and
-		 * entry read over again.  A hit never comes this way.
+		 * entry read over again.  A hit never comes this way.  The
+		 * peer test is written again here rather than held in a
+		 * variable: with it held, clang allocates the hit's registers
+		 * differently (more stack traffic; test_xdp --bench 18.95 ->
+		 * 19.22 ns).
 		 */
 		if ((f.flags & XR_FLOW_F_LATCHED) &&
 		    (!(f.flags & XR_FLOW_F_PEER4) || f.peer_port != udp->source ||

@@ -1993,6 +1993,14 @@ skels_setup(void)
 	}
 }
 
+/* Wall-clock ns a run of repeat runs that took t0 .. t1 (two decimals' worth). */
+static double
+ns_per_run(const struct timespec *t0, const struct timespec *t1, unsigned repeat)
+{
+	return ((double)(t1->tv_sec - t0->tv_sec) * 1e9 + (double)(t1->tv_nsec - t0->tv_nsec)) /
+	       repeat;
+}
+
 /*
  * Time repeat runs of an IPv4 hit; prints ns/packet.  test_run does not
  * restore the frame between repeats, so the flow is a fixed point: it
@@ -2044,9 +2052,7 @@ bench(unsigned repeat)
 		printf("IPv4 hit, 214-byte frame: %u runs, retval %u, fwd_redirect +%llu, "
 		       "%u ns/packet (wall %.2f)\n", repeat, topts.retval,
 		       (unsigned long long)(c1[XR_CNT_fwd_redirect] - c0[XR_CNT_fwd_redirect]),
-		       topts.duration,
-		       ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
-			       repeat);
+		       topts.duration, ns_per_run(&t0, &t1, repeat));
 		if (topts.retval != XDP_REDIRECT ||
 		    c1[XR_CNT_fwd_redirect] - c0[XR_CNT_fwd_redirect] != repeat) {
 			fprintf(stderr, "not every run was a hit\n");
@@ -2098,9 +2104,7 @@ bench(unsigned repeat)
 		    c1[XR_CNT_drop_wrong_source] - c0[XR_CNT_drop_wrong_source] != repeat)
 			return 1;
 		printf("same frame from a wrong source (dropped): %u runs, %u ns/packet (wall %.2f)\n",
-		       repeat, topts.duration,
-		       ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
-			       repeat);
+		       repeat, topts.duration, ns_per_run(&t0, &t1, repeat));
 		topts.data_in = in;
 		topts.data_size_in = (__u32)inlen;
 	}
